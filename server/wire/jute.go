@@ -1,0 +1,253 @@
+package wire
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// DefaultMaxBuffer is ZooKeeper's default jute.maxbuffer (0xfffff bytes): the
+// largest packet body and the largest single buffer a peer may send.
+const DefaultMaxBuffer = 0xfffff
+
+// ErrShort reports a body that ended before a field did.
+var ErrShort = errors.New("jute: truncated record")
+
+// ErrTooLarge reports a length field beyond the allowed maximum.
+var ErrTooLarge = errors.New("jute: length exceeds limit")
+
+// Encoder appends jute-encoded fields to a byte slice. It never fails.
+type Encoder struct {
+	buf []byte
+}
+
+// NewEncoder returns an encoder that appends to buf (which may be nil).
+func NewEncoder(buf []byte) *Encoder { return &Encoder{buf: buf} }
+
+// Bytes returns the encoded bytes.
+func (e *Encoder) Bytes() []byte { return e.buf }
+
+// Len returns the number of encoded bytes.
+func (e *Encoder) Len() int { return len(e.buf) }
+
+// Reset empties the encoder, keeping its storage.
+func (e *Encoder) Reset() { e.buf = e.buf[:0] }
+
+// Int32 appends a big-endian int32.
+func (e *Encoder) Int32(v int32) { e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(v)) }
+
+// Int64 appends a big-endian int64.
+func (e *Encoder) Int64(v int64) { e.buf = binary.BigEndian.AppendUint64(e.buf, uint64(v)) }
+
+// Bool appends one byte, 1 for true.
+func (e *Encoder) Bool(v bool) {
+	if v {
+		e.buf = append(e.buf, 1)
+	} else {
+		e.buf = append(e.buf, 0)
+	}
+}
+
+// Buffer appends an int32 length and the bytes; nil encodes as length -1.
+func (e *Encoder) Buffer(b []byte) {
+	if b == nil {
+		e.Int32(-1)
+		return
+	}
+	e.Int32(int32(len(b)))
+	e.buf = append(e.buf, b...)
+}
+
+// String appends an int32 length and the UTF-8 bytes.
+func (e *Encoder) String(s string) {
+	e.Int32(int32(len(s)))
+	e.buf = append(e.buf, s...)
+}
+
+// VectorLen appends a vector's element count; a nil vector is -1.
+func (e *Encoder) VectorLen(n int, isNil bool) {
+	if isNil {
+		e.Int32(-1)
+		return
+	}
+	e.Int32(int32(n))
+}
+
+// Strings appends a vector of strings.
+func (e *Encoder) Strings(ss []string) {
+	e.VectorLen(len(ss), ss == nil)
+	for _, s := range ss {
+		e.String(s)
+	}
+}
+
+// Raw appends bytes without a length prefix.
+func (e *Encoder) Raw(b []byte) { e.buf = append(e.buf, b...) }
+
+// Decoder reads jute fields from a byte slice. Errors are sticky: after the
+// first error every read returns a zero value and Err reports the error, so a
+// record decoder can read all fields and check Err once. A Decoder never
+// allocates more than the bytes it was given can justify.
+type Decoder struct {
+	b   []byte
+	off int
+	err error
+	// Max bounds any single buffer or string length (0 means DefaultMaxBuffer).
+	Max int
+}
+
+// NewDecoder returns a decoder over b.
+func NewDecoder(b []byte) *Decoder { return &Decoder{b: b} }
+
+// Err returns the first error met, or nil.
+func (d *Decoder) Err() error { return d.err }
+
+// Offset returns how many bytes have been consumed.
+func (d *Decoder) Offset() int { return d.off }
+
+// Remaining returns how many bytes are left.
+func (d *Decoder) Remaining() int { return len(d.b) - d.off }
+
+// Rest returns the unread bytes without consuming them.
+func (d *Decoder) Rest() []byte { return d.b[d.off:] }
+
+// Fail records err (if no error was recorded yet).
+func (d *Decoder) Fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+}
+
+func (d *Decoder) take(n int) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if n < 0 || d.Remaining() < n {
+		d.err = fmt.Errorf("%w at offset %d (need %d bytes, have %d)", ErrShort, d.off, n, d.Remaining())
+		return nil
+	}
+	p := d.b[d.off : d.off+n]
+	d.off += n
+	return p
+}
+
+// Int32 reads a big-endian int32.
+func (d *Decoder) Int32() int32 {
+	p := d.take(4)
+	if p == nil {
+		return 0
+	}
+	return int32(binary.BigEndian.Uint32(p))
+}
+
+// Int64 reads a big-endian int64.
+func (d *Decoder) Int64() int64 {
+	p := d.take(8)
+	if p == nil {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(p))
+}
+
+// Bool reads one byte; any non-zero value is true.
+func (d *Decoder) Bool() bool {
+	p := d.take(1)
+	if p == nil {
+		return false
+	}
+	return p[0] != 0
+}
+
+func (d *Decoder) max() int {
+	if d.Max > 0 {
+		return d.Max
+	}
+	return DefaultMaxBuffer
+}
+
+// length reads an int32 length; -1 yields (0, true) for null.
+func (d *Decoder) length() (n int, isNil bool) {
+	v := d.Int32()
+	if d.err != nil {
+		return 0, false
+	}
+	if v == -1 {
+		return 0, true
+	}
+	if v < -1 {
+		d.err = fmt.Errorf("jute: negative length %d at offset %d", v, d.off-4)
+		return 0, false
+	}
+	if int(v) > d.max() {
+		d.err = fmt.Errorf("%w: %d > %d at offset %d", ErrTooLarge, v, d.max(), d.off-4)
+		return 0, false
+	}
+	return int(v), false
+}
+
+// Buffer reads a length-prefixed buffer; length -1 yields nil. The result is
+// a copy, safe to retain.
+func (d *Decoder) Buffer() []byte {
+	n, isNil := d.length()
+	if isNil || d.err != nil {
+		return nil
+	}
+	p := d.take(n)
+	if p == nil {
+		return nil
+	}
+	out := make([]byte, n)
+	copy(out, p)
+	return out
+}
+
+// String reads a length-prefixed string; length -1 yields "".
+func (d *Decoder) String() string {
+	n, isNil := d.length()
+	if isNil || d.err != nil {
+		return ""
+	}
+	p := d.take(n)
+	if p == nil {
+		return ""
+	}
+	return string(p)
+}
+
+// VectorLen reads a vector count, -1 meaning null (isNil). minElem is the
+// smallest encoding of one element; a count the remaining bytes cannot hold
+// is an error, so a hostile count never causes a large allocation.
+func (d *Decoder) VectorLen(minElem int) (n int, isNil bool) {
+	v := d.Int32()
+	if d.err != nil {
+		return 0, false
+	}
+	if v == -1 {
+		return 0, true
+	}
+	if v < -1 {
+		d.err = fmt.Errorf("jute: negative vector length %d at offset %d", v, d.off-4)
+		return 0, false
+	}
+	if minElem < 1 {
+		minElem = 1
+	}
+	if int64(v)*int64(minElem) > int64(d.Remaining()) {
+		d.err = fmt.Errorf("%w: vector of %d elements cannot fit in %d bytes at offset %d", ErrShort, v, d.Remaining(), d.off-4)
+		return 0, false
+	}
+	return int(v), false
+}
+
+// Strings reads a vector of strings.
+func (d *Decoder) Strings() []string {
+	n, isNil := d.VectorLen(4)
+	if isNil || d.err != nil {
+		return nil
+	}
+	out := make([]string, 0, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		out = append(out, d.String())
+	}
+	return out
+}
