@@ -1,0 +1,259 @@
+package nemesis
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func mustParse(t *testing.T, text string) Schedule {
+	t.Helper()
+	s, err := Parse(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// runAll applies every step of s to h, in time order, and returns the events.
+func runAll(t *testing.T, s Schedule, h Host, seed uint64) []Event {
+	t.Helper()
+	x, err := NewExecutor(s, rand.New(rand.NewPCG(seed, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []Event
+	for {
+		at, ok := x.NextAt()
+		if !ok {
+			return evs
+		}
+		got, err := x.Step(h, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, got...)
+	}
+}
+
+func TestDueHandsOutEachStepOnce(t *testing.T) {
+	s := mustParse(t, "1s kill one\n1s disk corrupt one\n3s restart all\n")
+	x, err := NewExecutor(s, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := x.Due(999 * time.Millisecond); len(got) != 0 {
+		t.Fatalf("Due(999ms) = %v", got)
+	}
+	if got := x.Due(2 * time.Second); !reflect.DeepEqual(got, s.Steps[:2]) {
+		t.Fatalf("Due(2s) = %v", got)
+	}
+	if got := x.Due(2 * time.Second); len(got) != 0 {
+		t.Fatalf("second Due(2s) = %v", got)
+	}
+	if at, ok := x.NextAt(); !ok || at != 3*time.Second {
+		t.Fatalf("NextAt = %v %v", at, ok)
+	}
+	if got := x.Due(time.Hour); len(got) != 1 || !x.Done() {
+		t.Fatalf("Due(1h) = %v, done %v", got, x.Done())
+	}
+}
+
+func TestKillUsesCrashModeAndRestartAllRestartsThem(t *testing.T) {
+	h := newFakeHost(nodeNames(5)...)
+	h.leader = "s4"
+	s := mustParse(t, `
+1s disk crash-mode tear-last
+2s kill leader
+3s kill minority
+4s restart all
+5s disk reset
+6s kill s1
+7s restart s1`)
+	evs := runAll(t, s, h, 7)
+	var kills []string
+	for _, c := range h.calls {
+		if strings.HasPrefix(c, "kill") {
+			kills = append(kills, c)
+		}
+	}
+	if len(kills) != 4 || kills[0] != "kill s4 tear-last" || kills[3] != "kill s1 lose-unsynced" {
+		t.Fatalf("kills %v", kills)
+	}
+	minority := evs[2].Targets
+	if len(minority) != 2 || slices.Contains(minority, "s4") {
+		t.Fatalf("kill minority of 5 with s4 dead picked %v", minority)
+	}
+	if want := sortedSet(append([]string{"s4"}, minority...)); !reflect.DeepEqual(evs[3].Targets, want) {
+		t.Fatalf("restart all restarted %v, want %v", evs[3].Targets, want)
+	}
+	if err := h.healthy(); err != nil {
+		t.Fatal(err)
+	}
+	if !evs[1].Start || evs[3].Start || evs[3].Kind != KindKill || evs[3].Action != "restart all" {
+		t.Fatalf("event shape wrong: %+v / %+v", evs[1], evs[3])
+	}
+}
+
+func TestLeaderTargetWithoutLeaderIsNoted(t *testing.T) {
+	h := newFakeHost(nodeNames(3)...)
+	evs := runAll(t, mustParse(t, "1s pause leader\n2s resume all"), h, 1)
+	if len(h.calls) != 0 || evs[0].Note != "no leader" || evs[1].Note != "no target" {
+		t.Fatalf("calls %v events %+v", h.calls, evs)
+	}
+}
+
+func TestPauseSkipsDeadNodesAndHealResumes(t *testing.T) {
+	h := newFakeHost(nodeNames(3)...)
+	evs := runAll(t, mustParse(t, "1s kill s1,s2\n2s pause all\n3s heal"), h, 1)
+	if !reflect.DeepEqual(evs[1].Targets, []string{"s3"}) {
+		t.Fatalf("pause all with s1,s2 dead paused %v", evs[1].Targets)
+	}
+	if !reflect.DeepEqual(evs[2].Targets, []string{"s1", "s2", "s3"}) || evs[2].Start {
+		t.Fatalf("heal event %+v", evs[2])
+	}
+	if err := h.healthy(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestClockDiskAndNetFaultsAndHeal(t *testing.T) {
+	h := newFakeHost(nodeNames(3)...)
+	h.leader = "s1"
+	s := mustParse(t, `
+1s clock skew s2 -300ms
+1s clock jump s3 5s
+1s clock strobe leader -1s 1s 200ms
+2s disk fsync-errors s2
+2s disk slow s2 20ms
+2s disk corrupt all
+3s net degrade latency=50ms loss=0.1
+3s start partition bridge
+3s start partition isolate-node s3`)
+	x, err := NewExecutor(s, rand.New(rand.NewPCG(3, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Step(h, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if h.offsets["s2"] != -300*time.Millisecond || h.offsets["s3"] != 5*time.Second || !h.strobing["s1"] {
+		t.Fatalf("clocks %v strobing %v", h.offsets, h.strobing)
+	}
+	if want := (DiskFault{FsyncErrors: true, SyncLatency: 20 * time.Millisecond}); h.disks["s2"] != want {
+		t.Fatalf("disk s2 = %+v, want %+v (faults compose per node)", h.disks["s2"], want)
+	}
+	if len(h.corrupted) != 3 || h.links.LossProb != 0.1 {
+		t.Fatalf("corrupted %v links %v", h.corrupted, h.links)
+	}
+	// Two open partitions: the host sees the union of their cuts.
+	for _, l := range IsolateCuts("s3", h.nodes) {
+		if !slices.Contains(h.cuts, l) {
+			t.Fatalf("union of cuts %v lacks %v", h.cuts, l)
+		}
+	}
+	if _, err := x.Apply(h, time.Hour, Step{At: time.Hour, Action: Heal{}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.healthy(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestExecutorIsDeterministic(t *testing.T) {
+	s := mustParse(t, `
+1s start partition random-halves
+1s kill one
+2s stop partition
+2s start partition majority-ring
+3s disk corrupt minority
+4s heal`)
+	run := func(seed uint64) []string {
+		h := newFakeHost(nodeNames(5)...)
+		runAll(t, s, h, seed)
+		return h.calls
+	}
+	a, b := run(42), run(42)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("same seed, different calls:\n%v\n%v", a, b)
+	}
+	differs := false
+	for seed := uint64(0); seed < 10 && !differs; seed++ {
+		differs = !reflect.DeepEqual(run(seed), a)
+	}
+	if !differs {
+		t.Fatal("ten seeds all gave the same random choices")
+	}
+}
+
+func TestApplyReportsHostErrorsAndUnknownNodes(t *testing.T) {
+	h := newFakeHost(nodeNames(3)...)
+	x, err := NewExecutor(mustParse(t, "1s kill s9"), rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Step(h, time.Second); err == nil || !strings.Contains(err.Error(), `"s9"`) {
+		t.Fatalf("kill of unknown node: err %v", err)
+	}
+	if _, err := x.Apply(h, time.Second, Step{At: time.Second}); err == nil {
+		t.Fatal("Apply accepted a step without an action")
+	}
+	if _, err := x.Apply(h, time.Second, Step{Action: Kill{}}); err == nil {
+		t.Fatal("Apply accepted a kill without a target")
+	}
+	if _, err := NewExecutor(Schedule{Steps: []Step{{At: -1, Action: Heal{}}}}, rand.New(rand.NewPCG(1, 1))); err == nil {
+		t.Fatal("NewExecutor accepted a negative time")
+	}
+}
+
+func TestNotesOnlyWhenATargetResolvesToNothing(t *testing.T) {
+	h := newFakeHost(nodeNames(3)...)
+	evs := runAll(t, mustParse(t, "1s start partition bridge\n2s stop partition\n3s kill s1\n4s kill s1\n5s heal"), h, 1)
+	notes := []string{}
+	for _, ev := range evs {
+		notes = append(notes, ev.Note)
+	}
+	if want := []string{"", "", "", "no target", ""}; !reflect.DeepEqual(notes, want) {
+		t.Fatalf("notes %q, want %q", notes, want)
+	}
+}
+
+func BenchmarkPlanAndParse(b *testing.B) {
+	o := planOpts(5)
+	o.Duration = time.Hour
+	for i := range b.N {
+		s, err := Plan(rand.New(rand.NewPCG(uint64(i), 0)), o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Parse(s.String()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkExecutorHour(b *testing.B) {
+	o := planOpts(5)
+	o.Duration = time.Hour
+	s, err := Plan(rand.New(rand.NewPCG(1, 0)), o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(s.Steps)), "steps/op")
+	for i := range b.N {
+		h := newFakeHost(nodeNames(5)...)
+		h.leader = "s1"
+		x, err := NewExecutor(s, rand.New(rand.NewPCG(uint64(i), 0)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for at, ok := x.NextAt(); ok; at, ok = x.NextAt() {
+			if _, err := x.Step(h, at); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
