@@ -306,3 +306,18 @@ var (
 	CreatorAllACL = []ACL{{Perms: PermAll, ID: AuthIDs}}
 	ReadACLUnsafe = []ACL{{Perms: PermRead, ID: WorldAnyone}}
 )
+
+var eventNames = map[EventType]string{
+	EventNone: "None", EventNodeCreated: "NodeCreated", EventNodeDeleted: "NodeDeleted",
+	EventNodeDataChanged: "NodeDataChanged", EventNodeChildrenChanged: "NodeChildrenChanged",
+	EventDataWatchRemoved: "DataWatchRemoved", EventChildWatchRemoved: "ChildWatchRemoved",
+	EventPersistentWatchRemoved: "PersistentWatchRemoved",
+}
+
+// String returns ZooKeeper's name for the event type.
+func (t EventType) String() string {
+	if s, ok := eventNames[t]; ok {
+		return s
+	}
+	return fmt.Sprintf("EventType(%d)", int32(t))
+}

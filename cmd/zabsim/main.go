@@ -1,0 +1,68 @@
+// Command zabsim tests ZooKeeper-style coordination services the way Jepsen
+// and FoundationDB's simulator do. This file only wires flags to library
+// calls; see ARCHITECTURE.md for where the logic lives.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes of the CLI contract.
+const (
+	exitValid     = 0
+	exitViolation = 1
+	exitUsage     = 2
+)
+
+// usageError marks an error as bad usage or bad input (exit 2).
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// violationError marks a run whose checkers found a violation or could not
+// decide (exit 1).
+type violationError struct{ msg string }
+
+func (v violationError) Error() string { return v.msg }
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "zabsim",
+		Short: "Deterministic simulation and Jepsen-style testing of ZooKeeper-style coordination",
+		Long: `zabsim runs a ZooKeeper-compatible server as deterministic state machines in a
+simulated network, clock and disk, injects faults, drives workloads taken from
+how ZooKeeper is used, and checks the recorded histories.
+
+Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad usage or input.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	addCommands(root)
+	return root
+}
+
+func main() {
+	root := newRoot()
+	err := root.Execute()
+	os.Exit(exitCode(err))
+}
+
+func exitCode(err error) int {
+	if err == nil {
+		return exitValid
+	}
+	fmt.Fprintln(os.Stderr, "zabsim:", err)
+	var v violationError
+	if errors.As(err, &v) {
+		return exitViolation
+	}
+	return exitUsage
+}

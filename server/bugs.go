@@ -1,0 +1,75 @@
+package server
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Bug names a deliberately re-created ZooKeeper defect. Bug switches exist to
+// prove the harness finds real bugs; they are off by default and, when off,
+// change nothing.
+type Bug string
+
+// Server-level bug switches. Replication-level switches live in server/zab.
+const (
+	// BugZK1208: ZOOKEEPER-1208. Trigger: a session's closeSession (client
+	// close or expiry) is prepped while an ephemeral create of the same session
+	// is still in flight or arrives right after. ZooKeeper fixed it by marking
+	// the session "closing" in prep so later requests fail with
+	// SESSIONEXPIRED. With the switch the mark is skipped, so the create still
+	// commits after the close: an ephemeral outlives its session.
+	BugZK1208 Bug = "zk-1208"
+)
+
+// BugInfo documents one switch.
+type BugInfo struct {
+	Name    Bug
+	JIRA    string
+	Trigger string
+	Symptom string
+}
+
+var serverBugs = []BugInfo{
+	{Name: BugZK1208, JIRA: "ZOOKEEPER-1208",
+		Trigger: "closeSession prepped while an ephemeral create of the same session is in flight",
+		Symptom: "ephemeral node outlives its session"},
+}
+
+// KnownBugs lists the server-level bug switches, sorted by name.
+func KnownBugs() []BugInfo {
+	out := append([]BugInfo(nil), serverBugs...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Bugs is a set of enabled bug switches.
+type Bugs map[Bug]bool
+
+// Has reports whether b is on.
+func (s Bugs) Has(b Bug) bool { return s[b] }
+
+// ParseBugs parses a comma-separated list, rejecting names not in known.
+func ParseBugs(list string, known []Bug) (Bugs, error) {
+	out := Bugs{}
+	if strings.TrimSpace(list) == "" {
+		return out, nil
+	}
+	ok := map[Bug]bool{}
+	for _, k := range known {
+		ok[k] = true
+	}
+	for _, f := range strings.Split(list, ",") {
+		b := Bug(strings.TrimSpace(f))
+		if !ok[b] {
+			names := make([]string, 0, len(known))
+			for _, k := range known {
+				names = append(names, string(k))
+			}
+			sort.Strings(names)
+			return nil, fmt.Errorf("unknown bug switch %q (known: %s)", b, strings.Join(names, ", "))
+		}
+		out[b] = true
+	}
+	return out, nil
+}

@@ -1,0 +1,89 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/zabsim/zabsim/server/wire"
+)
+
+// Config is a server's runtime configuration. Zero fields take ZooKeeper's
+// defaults (see Normalize).
+type Config struct {
+	// ID is the server id (myid); 0 for a standalone server.
+	ID int64
+	// ClientAddr is the address clients connect to ("s1:2181" in the
+	// simulator, "127.0.0.1:2181" live).
+	ClientAddr string
+	// TickTimeMS is ZooKeeper's tickTime (default 3000).
+	TickTimeMS int64
+	// MinSessionTimeoutMS and MaxSessionTimeoutMS bound negotiated session
+	// timeouts (defaults 2× and 20× tickTime).
+	MinSessionTimeoutMS int64
+	MaxSessionTimeoutMS int64
+	// MaxClientCnxns bounds concurrent connections from one host (default
+	// 60; negative means unlimited).
+	MaxClientCnxns int
+	// MaxBufferBytes is jute.maxbuffer (default 0xfffff).
+	MaxBufferBytes int
+	// SnapCount is the number of txns between snapshots (default 100000).
+	SnapCount int
+	// SuperDigest is "super:<base64 sha1>" granting the super user, or "".
+	SuperDigest string
+	// FourLetterWords is the 4lw whitelist; "*" allows all (default "srvr").
+	FourLetterWords []string
+	// ExtendedTypesEnabled is zookeeper.extendedTypesEnabled: TTL nodes are
+	// refused with UNIMPLEMENTED unless it is set (ZooKeeper's default).
+	ExtendedTypesEnabled bool
+	// Bugs are the enabled bug switches.
+	Bugs Bugs
+	// Version is reported by srvr/stat/mntr.
+	Version string
+}
+
+// Normalize fills defaults and validates.
+func (c Config) Normalize() (Config, error) {
+	if c.ClientAddr == "" {
+		return c, errors.New("server: config needs a client address")
+	}
+	if c.TickTimeMS == 0 {
+		c.TickTimeMS = 3000
+	}
+	if c.TickTimeMS < 0 {
+		return c, fmt.Errorf("server: tickTime %d ms is negative", c.TickTimeMS)
+	}
+	if c.MinSessionTimeoutMS == 0 {
+		c.MinSessionTimeoutMS = 2 * c.TickTimeMS
+	}
+	if c.MaxSessionTimeoutMS == 0 {
+		c.MaxSessionTimeoutMS = 20 * c.TickTimeMS
+	}
+	if c.MinSessionTimeoutMS > c.MaxSessionTimeoutMS {
+		return c, fmt.Errorf("server: minSessionTimeout %d > maxSessionTimeout %d", c.MinSessionTimeoutMS, c.MaxSessionTimeoutMS)
+	}
+	if c.MaxClientCnxns == 0 {
+		c.MaxClientCnxns = 60
+	}
+	if c.MaxBufferBytes == 0 {
+		c.MaxBufferBytes = wire.DefaultMaxBuffer
+	}
+	if c.MaxBufferBytes < 1024 {
+		return c, fmt.Errorf("server: jute.maxbuffer %d is too small", c.MaxBufferBytes)
+	}
+	if c.SnapCount == 0 {
+		c.SnapCount = 100000
+	}
+	if c.SnapCount < 2 {
+		return c, fmt.Errorf("server: snapCount %d must be at least 2", c.SnapCount)
+	}
+	if c.FourLetterWords == nil {
+		c.FourLetterWords = []string{"srvr"}
+	}
+	if c.Version == "" {
+		c.Version = "3.8.0-zabsim"
+	}
+	if c.Bugs == nil {
+		c.Bugs = Bugs{}
+	}
+	return c, nil
+}

@@ -1,0 +1,231 @@
+package server
+
+import (
+	"encoding/binary"
+	"strings"
+	"time"
+
+	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/server/session"
+	"github.com/zabsim/zabsim/server/tree"
+	"github.com/zabsim/zabsim/server/wire"
+)
+
+// conn is one client connection.
+type conn struct {
+	id      proc.ConnID
+	remote  string
+	host    string
+	watcher tree.Watcher
+
+	prefix  []byte // bytes seen before we know whether this is a 4lw
+	decided bool   // a 4lw check has been made
+	framer  *wire.Framer
+
+	connected bool // a ConnectRequest was answered
+	closing   bool
+	session   int64
+	timeoutMS int32
+	readOnly  bool // client sent the readOnly byte: answer in kind
+	authIDs   []wire.ID
+
+	queue []*request // this session's requests in arrival order
+
+	received, sent int64
+	lastZxid       int64
+}
+
+// request is one client request on its way through the pipeline.
+type request struct {
+	conn  *conn
+	xid   int32
+	op    wire.OpCode
+	body  wire.Request
+	write bool
+	start int64 // local ns when received
+
+	done  bool
+	reply []byte
+	close bool // close the connection after sending the reply
+}
+
+func msToDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }
+
+func hostOf(addr string) string {
+	if i := strings.LastIndexByte(addr, ':'); i >= 0 {
+		return addr[:i]
+	}
+	return addr
+}
+
+func (s *Server) accept(a proc.Accepted) {
+	host := hostOf(a.Remote)
+	if s.cfg.MaxClientCnxns > 0 && s.connsFrom(host) >= s.cfg.MaxClientCnxns {
+		s.env.Logf("too many connections from %s (max %d)", host, s.cfg.MaxClientCnxns)
+		s.env.Close(a.Conn)
+		return
+	}
+	s.nextWatcher++
+	c := &conn{
+		id: a.Conn, remote: a.Remote, host: host, watcher: s.nextWatcher,
+		framer:  &wire.Framer{MaxBuffer: s.cfg.MaxBufferBytes},
+		authIDs: []wire.ID{{Scheme: "ip", ID: host}},
+	}
+	s.conns[a.Conn] = c
+}
+
+func (s *Server) connsFrom(host string) int {
+	n := 0
+	for _, c := range s.conns {
+		if c.host == host {
+			n++
+		}
+	}
+	return n
+}
+
+// receive takes a chunk of a connection's byte stream.
+func (s *Server) receive(c *conn, b []byte) {
+	if c.closing {
+		return
+	}
+	if !c.decided {
+		c.prefix = append(c.prefix, b...)
+		if len(c.prefix) < 4 {
+			return
+		}
+		c.decided = true
+		if cmd := string(c.prefix[:4]); isFourLetterWord(cmd) && binary.BigEndian.Uint32(c.prefix[:4]) > uint32(s.cfg.MaxBufferBytes) {
+			s.fourLetterWord(c, cmd)
+			return
+		}
+		b, c.prefix = c.prefix, nil
+	}
+	c.framer.Push(b)
+	for !c.closing {
+		frame, ok, err := c.framer.Next()
+		if err != nil {
+			s.env.Logf("conn %d from %s: %v", c.id, c.remote, err)
+			s.closeConn(c)
+			return
+		}
+		if !ok {
+			return
+		}
+		c.received++
+		s.stats.packetsReceived++
+		s.frame(c, frame)
+	}
+}
+
+func (s *Server) frame(c *conn, frame []byte) {
+	if !c.connected {
+		s.connect(c, frame)
+		return
+	}
+	hdr, body, err := wire.DecodeRequest(frame, wire.DecodeOptions{MaxBuffer: s.cfg.MaxBufferBytes})
+	if err != nil {
+		// ZooKeeper closes a connection whose packet it cannot parse.
+		s.env.Logf("conn %d session %#x: bad request: %v", c.id, c.session, err)
+		s.closeConn(c)
+		return
+	}
+	s.request(c, hdr, body)
+}
+
+// connect handles the ConnectRequest that opens every connection
+// (ZooKeeperServer.processConnectRequest).
+func (s *Server) connect(c *conn, frame []byte) {
+	req, err := wire.DecodeConnectRequest(frame, wire.DecodeOptions{MaxBuffer: s.cfg.MaxBufferBytes})
+	if err != nil {
+		s.env.Logf("conn %d: bad connect request: %v", c.id, err)
+		s.closeConn(c)
+		return
+	}
+	if req.LastZxidSeen > s.tree.LastZxid() {
+		// The client has seen a future we do not have: refuse, so it tries
+		// another server.
+		s.env.Logf("refusing session for client %s: it has seen zxid %#x, our last zxid is %#x", c.remote, req.LastZxidSeen, s.tree.LastZxid())
+		s.closeConn(c)
+		return
+	}
+	c.readOnly = req.HasReadOnly
+	c.timeoutMS = s.negotiate(req.TimeoutMS)
+	c.connected = true
+	if req.SessionID == 0 {
+		s.createSession(c)
+		return
+	}
+	s.reopenSession(c, req.SessionID, req.Passwd)
+}
+
+func (s *Server) negotiate(requestedMS int32) int32 {
+	cfg := session.Config{TickTimeMS: s.cfg.TickTimeMS, MinSessionTimeoutMS: s.cfg.MinSessionTimeoutMS, MaxSessionTimeoutMS: s.cfg.MaxSessionTimeoutMS}
+	return cfg.Negotiate(requestedMS)
+}
+
+func (s *Server) reopenSession(c *conn, id int64, passwd []byte) {
+	sess, ok := s.sessions.Get(id)
+	if !ok || sess.Closing || !session.CheckPassword(id, passwd) {
+		s.sendConnectResponse(c, 0, 0)
+		s.closeConnAfterFlush(c)
+		return
+	}
+	if old := s.sessionConn[id]; old != nil && old != c {
+		s.closeConn(old)
+	}
+	s.attach(c, id)
+	s.sessions.Touch(id, c.timeoutMS, s.nowMS())
+	s.sendConnectResponse(c, id, c.timeoutMS)
+}
+
+func (s *Server) attach(c *conn, id int64) {
+	c.session = id
+	s.sessionConn[id] = c
+	_ = s.sessions.SetOwner(id, session.Owner{Server: s.cfg.ID, Conn: uint64(c.id)})
+}
+
+func (s *Server) sendConnectResponse(c *conn, id int64, timeoutMS int32) {
+	var passwd []byte
+	if id != 0 {
+		passwd = session.Password(id)
+	} else {
+		passwd = make([]byte, session.PasswordLen)
+	}
+	resp := wire.ConnectResponse{ProtocolVersion: wire.ProtocolVersion, TimeoutMS: timeoutMS, SessionID: id, Passwd: passwd, HasReadOnly: c.readOnly}
+	s.send(c, wire.EncodeConnectResponse(resp))
+}
+
+func (s *Server) send(c *conn, b []byte) {
+	if c.closing {
+		return
+	}
+	c.sent++
+	s.stats.packetsSent++
+	s.env.Send(c.id, b)
+}
+
+// closeConn closes the connection now and forgets it.
+func (s *Server) closeConn(c *conn) {
+	if c.closing {
+		return
+	}
+	s.env.Close(c.id)
+	s.dropConn(c)
+}
+
+// closeConnAfterFlush closes after what was already sent: proc connections
+// deliver queued chunks before the close.
+func (s *Server) closeConnAfterFlush(c *conn) { s.closeConn(c) }
+
+// dropConn forgets a connection that is gone. Its session lives on until it
+// expires or the client reconnects.
+func (s *Server) dropConn(c *conn) {
+	c.closing = true
+	delete(s.conns, c.id)
+	if s.sessionConn[c.session] == c {
+		delete(s.sessionConn, c.session)
+	}
+	s.tree.RemoveWatcher(c.watcher)
+	c.queue = nil
+}

@@ -1,0 +1,307 @@
+package server
+
+import (
+	"hash/fnv"
+	"sort"
+
+	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/server/tree"
+	"github.com/zabsim/zabsim/server/txn"
+	"github.com/zabsim/zabsim/server/wire"
+)
+
+// isWrite reports whether op goes through prep and the log.
+func isWrite(op wire.OpCode) bool {
+	switch op {
+	case wire.OpCreate, wire.OpCreate2, wire.OpCreateContainer, wire.OpCreateTTL,
+		wire.OpDelete, wire.OpSetData, wire.OpSetACL, wire.OpCheck, wire.OpMulti, wire.OpCloseSession:
+		return true
+	}
+	return false
+}
+
+// request takes one decoded client request (ZooKeeperServer.submitRequest).
+func (s *Server) request(c *conn, hdr wire.RequestHeader, body wire.Request) {
+	if hdr.Type == wire.OpAuth {
+		s.auth(c, hdr.Xid, body.(*wire.AuthRequest))
+		return
+	}
+	if !s.sessions.Touch(c.session, c.timeoutMS, s.nowMS()) {
+		// ZooKeeper drops requests of a closing or unknown session without
+		// a reply; the close that is under way ends the connection.
+		return
+	}
+	r := &request{conn: c, xid: hdr.Xid, op: hdr.Type, body: body, start: s.env.Now()}
+	c.queue = append(c.queue, r)
+	if isWrite(hdr.Type) {
+		r.write = true
+		s.propose(s.prepWrite(c.session, hdr.Xid, hdr.Type, body, c.authIDs), r, nil)
+	}
+	s.advance(c)
+}
+
+// advance executes the session's reads that no earlier write blocks, then
+// sends every finished reply at the head of the queue, in order.
+func (s *Server) advance(c *conn) {
+	for _, r := range c.queue {
+		if r.done {
+			continue
+		}
+		if r.write {
+			break
+		}
+		s.execRead(r)
+	}
+	for len(c.queue) > 0 && c.queue[0].done && !c.closing {
+		r := c.queue[0]
+		c.queue = c.queue[1:]
+		s.send(c, r.reply)
+		s.recordLatency(r)
+		if r.close {
+			s.closeConn(c)
+		}
+	}
+}
+
+func (s *Server) recordLatency(r *request) {
+	ms := (s.env.Now() - r.start) / 1e6
+	st := &s.stats
+	if st.latencyCount == 0 || ms < st.minLatencyMS {
+		st.minLatencyMS = ms
+	}
+	st.maxLatencyMS = max(st.maxLatencyMS, ms)
+	st.totalLatencyMS += ms
+	st.latencyCount++
+}
+
+// reply finishes r with a reply carrying the last processed zxid.
+func (s *Server) reply(r *request, err wire.Err, resp wire.Response) {
+	xid := r.xid
+	if r.op == wire.OpPing {
+		xid = wire.XidPing
+	}
+	if err != wire.ErrOK {
+		resp = nil
+	}
+	zxid := s.tree.LastZxid()
+	r.conn.lastZxid = zxid
+	r.reply = wire.EncodeReply(xid, zxid, err, resp)
+	r.done = true
+}
+
+// propose logs a prepped txn; it is applied once durable. Exactly one of req
+// (a client write) and connFor (a session creation) may be set.
+func (s *Server) propose(t txn.Txn, req *request, connFor *conn) {
+	if err := s.store.Append(t.Header.Zxid, t.Marshal()); err != nil {
+		s.fail(err)
+		return
+	}
+	s.inflight = append(s.inflight, &inflightTxn{txn: t, req: req, connFor: connFor})
+	s.kickSync()
+}
+
+// kickSync starts a group-commit fsync unless one is already running; txns
+// appended meanwhile ride on the next one.
+func (s *Server) kickSync() {
+	if s.syncTarget > s.store.DurableZxid() || s.store.DurableZxid() >= s.store.LastZxid() {
+		return
+	}
+	s.syncTarget = s.store.LastZxid()
+	if err := s.store.Sync(); err != nil {
+		s.fail(err)
+	}
+}
+
+func (s *Server) syncDone(e proc.SyncDone) {
+	comp, err := s.store.HandleSyncDone(e)
+	if err != nil {
+		// ZooKeeper's SyncRequestProcessor dies on an fsync error and the
+		// server shuts down; so do we.
+		s.fail(err)
+		return
+	}
+	if !comp.Known {
+		return
+	}
+	if comp.SnapshotDone {
+		s.snapshotting = false
+		if _, err := s.store.Purge(3); err != nil {
+			s.env.Logf("purge: %v", err)
+		}
+	}
+	s.commitDurable()
+	s.kickSync()
+}
+
+// commitDurable applies, in zxid order, every in-flight txn now durable.
+func (s *Server) commitDurable() {
+	durable := s.store.DurableZxid()
+	n := 0
+	for ; n < len(s.inflight) && s.inflight[n].txn.Header.Zxid <= durable; n++ {
+		if s.failed != nil {
+			return
+		}
+		s.apply(s.inflight[n])
+	}
+	s.inflight = s.inflight[n:]
+}
+
+// apply is FinalRequestProcessor: apply to the tree, fire watches, reply.
+func (s *Server) apply(it *inflightTxn) {
+	t := it.txn
+	res := s.tree.ApplyTxn(t)
+	s.changes.applied(t.Header.Zxid)
+	s.env.Emit(Committed{Node: s.env.Name(), Zxid: t.Header.Zxid, Type: t.Header.Type.String(), Digest: txnDigest(t)})
+	s.deliverEvents(res.Events)
+	switch r := t.Record.(type) {
+	case *txn.CreateSession:
+		s.sessionCreated(it.connFor, t.Header.ClientID, r.TimeoutMS)
+	case *txn.CloseSession:
+		s.sessionClosed(t.Header.ClientID, it.req)
+	}
+	if it.req != nil && it.req.conn != nil {
+		s.finishWrite(it.req, t, res)
+		if !it.req.conn.closing {
+			s.advance(it.req.conn)
+		}
+	}
+	s.maybeSnapshot()
+}
+
+func txnDigest(t txn.Txn) uint64 {
+	h := fnv.New64a()
+	h.Write(t.Marshal())
+	return h.Sum64()
+}
+
+func (s *Server) deliverEvents(evs []tree.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	byWatcher := map[tree.Watcher]*conn{}
+	for _, c := range s.conns {
+		byWatcher[c.watcher] = c
+	}
+	for _, ev := range evs {
+		c := byWatcher[ev.Watcher]
+		if c == nil {
+			continue
+		}
+		s.send(c, wire.EncodeWatchEvent(wire.WatcherEvent{Type: ev.Type, State: wire.StateSyncConnected, Path: ev.Path}))
+	}
+}
+
+// finishWrite builds the reply of an applied write.
+func (s *Server) finishWrite(r *request, t txn.Txn, res tree.Result) {
+	if e, ok := t.Record.(*txn.Error); ok {
+		s.reply(r, e.Err, nil)
+		return
+	}
+	switch t.Header.Type {
+	case wire.OpMulti:
+		s.reply(r, wire.ErrOK, &wire.MultiResponse{Results: multiResults(res.Multi)})
+	case wire.OpCloseSession:
+		r.close = true
+		s.reply(r, res.Err, nil)
+	default:
+		s.reply(r, res.Err, writeResponse(t.Header.Type, res))
+	}
+}
+
+func writeResponse(op wire.OpCode, res tree.Result) wire.Response {
+	switch op {
+	case wire.OpCreate:
+		return &wire.CreateResponse{Path: res.Path}
+	case wire.OpCreate2, wire.OpCreateTTL, wire.OpCreateContainer:
+		return &wire.Create2Response{Path: res.Path, Stat: statOf(res)}
+	case wire.OpSetData:
+		return &wire.SetDataResponse{Stat: statOf(res)}
+	case wire.OpSetACL:
+		return &wire.SetACLResponse{Stat: statOf(res)}
+	}
+	return nil
+}
+
+func statOf(res tree.Result) wire.Stat {
+	if res.Stat == nil {
+		return wire.Stat{}
+	}
+	return *res.Stat
+}
+
+func multiResults(subs []tree.Result) []wire.Response {
+	out := make([]wire.Response, 0, len(subs))
+	for _, sub := range subs {
+		switch sub.Type {
+		case wire.OpError:
+			out = append(out, &wire.ErrorResponse{Err: sub.Err})
+		case wire.OpCreate:
+			out = append(out, &wire.CreateResponse{Path: sub.Path})
+		case wire.OpCreate2, wire.OpCreateTTL, wire.OpCreateContainer:
+			out = append(out, &wire.Create2Response{Path: sub.Path, Stat: statOf(sub)})
+		case wire.OpSetData:
+			out = append(out, &wire.SetDataResponse{Stat: statOf(sub)})
+		default: // delete, check: a header with no body
+			out = append(out, &wire.EmptyResponse{Type: sub.Type})
+		}
+	}
+	return out
+}
+
+// maybeSnapshot writes a snapshot every SnapCount txns.
+func (s *Server) maybeSnapshot() {
+	s.sinceSnap++
+	if s.sinceSnap < s.cfg.SnapCount || s.snapshotting {
+		return
+	}
+	s.sinceSnap = 0
+	s.snapshotting = true
+	if err := s.store.WriteSnapshot(s.tree.LastZxid(), s.tree.Serialize(s.sessionTimeouts())); err != nil {
+		s.fail(err)
+	}
+}
+
+func (s *Server) sessionTimeouts() map[int64]int32 {
+	out := map[int64]int32{}
+	for _, id := range s.sessions.IDs() {
+		if sess, ok := s.sessions.Get(id); ok {
+			out[id] = sess.TimeoutMS
+		}
+	}
+	return out
+}
+
+// createSession starts a createSession txn; the ConnectResponse goes out
+// when it is applied.
+func (s *Server) createSession(c *conn) {
+	id := s.sessions.Create(c.timeoutMS, s.nowMS())
+	s.lastZxid++
+	t := txn.Txn{
+		Header: txn.Header{ClientID: id, Zxid: s.lastZxid, TimeMS: s.nowMS(), Type: wire.OpCreateSession},
+		Record: &txn.CreateSession{TimeoutMS: c.timeoutMS},
+	}
+	s.propose(t, nil, c)
+}
+
+func (s *Server) sessionCreated(c *conn, id int64, timeoutMS int32) {
+	if c == nil || c.closing {
+		return // the client left; the session expires unless it reconnects
+	}
+	s.attach(c, id)
+	s.sendConnectResponse(c, id, timeoutMS)
+}
+
+// submitCloseSession preps and logs a closeSession (expiry when req is nil).
+func (s *Server) submitCloseSession(id int64, req *request) {
+	t := s.prepWrite(id, 0, wire.OpCloseSession, &wire.CloseSessionRequest{}, nil)
+	s.propose(t, req, nil)
+}
+
+func (s *Server) sessionClosed(id int64, req *request) {
+	s.sessions.Remove(id)
+	if c := s.sessionConn[id]; c != nil && (req == nil || req.conn != c) {
+		s.closeConn(c)
+	}
+}
+
+func sortStrings(ss []string) { sort.Strings(ss) }

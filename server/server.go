@@ -1,0 +1,213 @@
+package server
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/server/session"
+	"github.com/zabsim/zabsim/server/storage"
+	"github.com/zabsim/zabsim/server/tree"
+	"github.com/zabsim/zabsim/server/txn"
+)
+
+// Server is a standalone ZooKeeper-compatible server as a proc.Process.
+type Server struct {
+	cfg Config
+	env proc.Env
+
+	tree     *tree.Tree
+	store    *storage.Store
+	sessions *session.Tracker
+	failed   error // set when recovery or the disk failed: the server stops serving
+
+	conns       map[proc.ConnID]*conn
+	sessionConn map[int64]*conn
+	nextWatcher tree.Watcher
+
+	lastZxid int64 // highest zxid assigned by prep
+	changes  changeLog
+
+	// Writes waiting for durability, in zxid order.
+	inflight     []*inflightTxn
+	syncTarget   int64 // the log zxid the running group-commit fsync covers
+	sinceSnap    int
+	snapshotting bool
+
+	stats serverStats
+}
+
+// inflightTxn is a prepped txn on its way through log → apply → reply.
+type inflightTxn struct {
+	txn txn.Txn
+	req     *request // the client write, nil for server-originated txns (expiry)
+	connFor *conn    // for createSession: the connection waiting for it
+}
+
+type serverStats struct {
+	packetsReceived int64
+	packetsSent     int64
+	minLatencyMS    int64
+	maxLatencyMS    int64
+	totalLatencyMS  int64
+	latencyCount    int64
+}
+
+// tickTag tags the server's periodic timer.
+type tickTag struct{}
+
+// New returns a server for cfg, or an error when cfg is unusable.
+func New(cfg Config) (*Server, error) {
+	c, err := cfg.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	return &Server{cfg: c}, nil
+}
+
+// Factory returns a proc.Factory building servers with cfg. It validates cfg
+// once, up front.
+func Factory(cfg Config) (proc.Factory, error) {
+	if _, err := New(cfg); err != nil {
+		return nil, err
+	}
+	return func() proc.Process {
+		s, _ := New(cfg)
+		return s
+	}, nil
+}
+
+// Start recovers durable state and begins serving.
+func (s *Server) Start(env proc.Env) {
+	s.env = env
+	s.conns = map[proc.ConnID]*conn{}
+	s.sessionConn = map[int64]*conn{}
+	if err := s.recover(); err != nil {
+		s.fail(fmt.Errorf("recovery: %w", err))
+		return
+	}
+	if err := env.Listen(s.cfg.ClientAddr); err != nil {
+		s.fail(fmt.Errorf("listen %s: %w", s.cfg.ClientAddr, err))
+		return
+	}
+	env.Emit(Serving{Node: env.Name(), Zxid: s.lastZxid})
+	s.armTick()
+}
+
+func (s *Server) fail(err error) {
+	s.failed = err
+	s.env.Logf("server stopped: %v", err)
+	s.env.Emit(Failed{Node: s.env.Name(), Err: err.Error()})
+	for _, id := range sortedConnIDs(s.conns) {
+		s.env.Close(id)
+	}
+	s.conns = map[proc.ConnID]*conn{}
+}
+
+func (s *Server) nowMS() int64 { return s.env.Now() / 1e6 }
+
+func (s *Server) armTick() {
+	// Half a tick keeps expiry within one tick of ZooKeeper's bucket edges.
+	s.env.After(msToDuration(s.cfg.TickTimeMS/2), tickTag{})
+}
+
+// recover loads the latest snapshot and replays the log over it.
+func (s *Server) recover() error {
+	store, rec, err := storage.Open(s.env.Disk(), storage.Options{})
+	if err != nil {
+		return err
+	}
+	s.store = store
+	t := tree.New()
+	timeouts := map[int64]int32{}
+	if rec.HasSnapshot {
+		t, timeouts, err = tree.Deserialize(rec.Snapshot)
+		if err != nil {
+			return fmt.Errorf("snapshot %#x: %w", rec.SnapshotZxid, err)
+		}
+	}
+	for _, r := range rec.Records {
+		tx, err := txn.Unmarshal(r.Payload)
+		if err != nil {
+			return fmt.Errorf("log record %#x: %w", r.Zxid, err)
+		}
+		t.ApplyTxn(tx)
+		trackReplayedSession(timeouts, tx)
+	}
+	s.tree = t
+	s.lastZxid = rec.LastZxid
+	return s.restoreSessions(timeouts)
+}
+
+func trackReplayedSession(timeouts map[int64]int32, tx txn.Txn) {
+	switch r := tx.Record.(type) {
+	case *txn.CreateSession:
+		timeouts[tx.Header.ClientID] = r.TimeoutMS
+	case *txn.CloseSession:
+		delete(timeouts, tx.Header.ClientID)
+	}
+}
+
+func (s *Server) restoreSessions(timeouts map[int64]int32) error {
+	cfg := session.Config{TickTimeMS: s.cfg.TickTimeMS, MinSessionTimeoutMS: s.cfg.MinSessionTimeoutMS, MaxSessionTimeoutMS: s.cfg.MaxSessionTimeoutMS}
+	tr, err := session.NewTracker(cfg, s.cfg.ID, s.nowMS())
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, 0, len(timeouts))
+	for id := range timeouts {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		tr.Add(id, timeouts[id], s.nowMS())
+	}
+	s.sessions = tr
+	return nil
+}
+
+// Handle dispatches one event.
+func (s *Server) Handle(ev proc.Event) {
+	if s.failed != nil {
+		if a, ok := ev.(proc.Accepted); ok {
+			s.env.Close(a.Conn)
+		}
+		return
+	}
+	switch e := ev.(type) {
+	case proc.Accepted:
+		s.accept(e)
+	case proc.Received:
+		if c := s.conns[e.Conn]; c != nil {
+			s.receive(c, e.Bytes)
+		}
+	case proc.Closed:
+		if c := s.conns[e.Conn]; c != nil {
+			s.dropConn(c)
+		}
+	case proc.TimerFired:
+		if _, ok := e.Tag.(tickTag); ok {
+			s.tick()
+		}
+	case proc.SyncDone:
+		s.syncDone(e)
+	}
+}
+
+// tick expires sessions whose deadline passed.
+func (s *Server) tick() {
+	for _, id := range s.sessions.Expired(s.nowMS()) {
+		s.env.Emit(SessionExpired{Node: s.env.Name(), Session: id})
+		s.submitCloseSession(id, nil)
+	}
+	s.armTick()
+}
+
+func sortedConnIDs(m map[proc.ConnID]*conn) []proc.ConnID {
+	ids := make([]proc.ConnID, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}
