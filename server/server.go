@@ -39,7 +39,7 @@ type Server struct {
 
 // inflightTxn is a prepped txn on its way through log → apply → reply.
 type inflightTxn struct {
-	txn txn.Txn
+	txn     txn.Txn
 	req     *request // the client write, nil for server-originated txns (expiry)
 	connFor *conn    // for createSession: the connection waiting for it
 }
