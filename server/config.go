@@ -35,6 +35,12 @@ type Config struct {
 	// ExtendedTypesEnabled is zookeeper.extendedTypesEnabled: TTL nodes are
 	// refused with UNIMPLEMENTED unless it is set (ZooKeeper's default).
 	ExtendedTypesEnabled bool
+	// ContainerCheckIntervalMS is znode.container.checkIntervalMs: how often
+	// empty containers and expired TTL nodes are deleted (default 60000).
+	ContainerCheckIntervalMS int64
+	// ContainerMaxNeverUsedMS is znode.container.maxNeverUsedIntervalMs
+	// (default 0: never-used containers are kept).
+	ContainerMaxNeverUsedMS int64
 	// Bugs are the enabled bug switches.
 	Bugs Bugs
 	// Version is reported by srvr/stat/mntr.
@@ -78,6 +84,12 @@ func (c Config) Normalize() (Config, error) {
 	}
 	if c.FourLetterWords == nil {
 		c.FourLetterWords = []string{"srvr"}
+	}
+	if c.ContainerCheckIntervalMS == 0 {
+		c.ContainerCheckIntervalMS = 60000
+	}
+	if c.ContainerCheckIntervalMS < 0 || c.ContainerMaxNeverUsedMS < 0 {
+		return c, errors.New("server: container intervals must not be negative")
 	}
 	if c.Version == "" {
 		c.Version = "3.8.0-zabsim"

@@ -149,15 +149,25 @@ func isSpecialPath(path string) bool {
 // fails validation still gets a zxid and becomes an ErrorTxn, as in
 // ZooKeeper.
 func (s *Server) prepWrite(session int64, xid int32, op wire.OpCode, body wire.Request, authIDs []wire.ID) txn.Txn {
-	s.lastZxid++
-	p := &prepCtx{
-		hdr:     txn.Header{ClientID: session, Cxid: xid, Zxid: s.lastZxid, TimeMS: s.nowMS(), Type: op},
-		session: session, authIDs: authIDs,
-	}
+	p := s.newPrep(session, xid, op, authIDs)
 	if op == wire.OpMulti {
 		return s.prepMulti(p, body.(*wire.MultiRequest))
 	}
 	rec, err := s.prepOp(p, op, body)
+	return p.finish(rec, err)
+}
+
+// newPrep assigns the next zxid (every write gets one, failed or not).
+func (s *Server) newPrep(session int64, xid int32, op wire.OpCode, authIDs []wire.ID) *prepCtx {
+	s.lastZxid++
+	return &prepCtx{
+		hdr:     txn.Header{ClientID: session, Cxid: xid, Zxid: s.lastZxid, TimeMS: s.nowMS(), Type: op},
+		session: session, authIDs: authIDs,
+	}
+}
+
+// finish builds the txn, or an ErrorTxn when prep failed.
+func (p *prepCtx) finish(rec txn.Record, err error) txn.Txn {
 	if err != nil {
 		p.hdr.Type = wire.OpError
 		return txn.Txn{Header: p.hdr, Record: &txn.Error{Err: errCode(err)}}
@@ -331,6 +341,29 @@ func (s *Server) prepDelete(p *prepCtx, r *wire.DeleteRequest) (txn.Record, erro
 	}
 	s.recordDelete(parent, r.Path, p.hdr.Zxid)
 	return &txn.Delete{Path: r.Path}, nil
+}
+
+func (s *Server) prepDeleteContainer(p *prepCtx, path string) (txn.Record, error) {
+	parentPath, err := parentAndValidate(path)
+	if err != nil {
+		return nil, err
+	}
+	node, err := s.record(path)
+	if err != nil {
+		return nil, err
+	}
+	if node.childCount > 0 {
+		return nil, wire.ErrNotEmpty
+	}
+	if tree.KindOf(node.stat.EphemeralOwner) == tree.OwnerSession {
+		return nil, wire.ErrBadVersion
+	}
+	parent, err := s.record(parentPath)
+	if err != nil {
+		return nil, err
+	}
+	s.recordDelete(parent, path, p.hdr.Zxid)
+	return &txn.Delete{Path: path}, nil
 }
 
 func (s *Server) recordDelete(parent *change, path string, zxid int64) {

@@ -9,6 +9,7 @@ import (
 	"github.com/zabsim/zabsim/server/storage"
 	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/txn"
+	"github.com/zabsim/zabsim/server/wire"
 )
 
 // Server is a standalone ZooKeeper-compatible server as a proc.Process.
@@ -56,6 +57,9 @@ type serverStats struct {
 // tickTag tags the server's periodic timer.
 type tickTag struct{}
 
+// containerTag tags the ContainerManager's timer.
+type containerTag struct{}
+
 // New returns a server for cfg, or an error when cfg is unusable.
 func New(cfg Config) (*Server, error) {
 	c, err := cfg.Normalize()
@@ -92,6 +96,7 @@ func (s *Server) Start(env proc.Env) {
 	}
 	env.Emit(Serving{Node: env.Name(), Zxid: s.lastZxid})
 	s.armTick()
+	env.After(msToDuration(s.cfg.ContainerCheckIntervalMS), containerTag{})
 }
 
 func (s *Server) fail(err error) {
@@ -186,8 +191,12 @@ func (s *Server) Handle(ev proc.Event) {
 			s.dropConn(c)
 		}
 	case proc.TimerFired:
-		if _, ok := e.Tag.(tickTag); ok {
+		switch e.Tag.(type) {
+		case tickTag:
 			s.tick()
+		case containerTag:
+			s.checkContainers()
+			s.env.After(msToDuration(s.cfg.ContainerCheckIntervalMS), containerTag{})
 		}
 	case proc.SyncDone:
 		s.syncDone(e)
@@ -201,6 +210,18 @@ func (s *Server) tick() {
 		s.submitCloseSession(id, nil)
 	}
 	s.armTick()
+}
+
+// checkContainers is ZooKeeper's ContainerManager: it submits a
+// deleteContainer for every empty container that once had children and every
+// expired TTL node; prep re-checks each, so a node that gained a child in the
+// meantime fails harmlessly with NOTEMPTY.
+func (s *Server) checkContainers() {
+	for _, path := range s.tree.CleanupCandidates(s.nowMS(), s.cfg.ContainerMaxNeverUsedMS) {
+		p := s.newPrep(0, 0, wire.OpDeleteContainer, nil)
+		rec, err := s.prepDeleteContainer(p, path)
+		s.propose(p.finish(rec, err), nil, nil)
+	}
 }
 
 func sortedConnIDs(m map[proc.ConnID]*conn) []proc.ConnID {

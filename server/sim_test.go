@@ -18,7 +18,17 @@ import (
 
 // step issues one operation; done must be called exactly once with a line
 // describing the outcome, which goes into the transcript.
-type step func(c *client.Client, done func(line string))
+type step func(x *stepCtx, done func(line string))
+
+// stepCtx is what a step may use.
+type stepCtx struct {
+	c      *client.Client
+	env    proc.Env
+	timers map[proc.TimerID]func()
+}
+
+// sleepTag tags a script's own timers.
+type sleepTag struct{}
 
 // scriptProc is a client process that runs steps one after another.
 type scriptProc struct {
@@ -26,6 +36,7 @@ type scriptProc struct {
 	steps  []step
 	log    *[]string
 	c      *client.Client
+	x      *stepCtx
 	events *[]string
 }
 
@@ -42,6 +53,7 @@ func (p *scriptProc) Start(env proc.Env) {
 		panic(err)
 	}
 	p.c = c
+	p.x = &stepCtx{c: c, env: env, timers: map[proc.TimerID]func(){}}
 	c.Start(env)
 	p.next(0)
 }
@@ -50,13 +62,23 @@ func (p *scriptProc) next(i int) {
 	if i >= len(p.steps) {
 		return
 	}
-	p.steps[i](p.c, func(line string) {
+	p.steps[i](p.x, func(line string) {
 		*p.log = append(*p.log, line)
 		p.next(i + 1)
 	})
 }
 
-func (p *scriptProc) Handle(ev proc.Event) { p.c.Handle(ev) }
+func (p *scriptProc) Handle(ev proc.Event) {
+	if tf, ok := ev.(proc.TimerFired); ok {
+		if _, mine := tf.Tag.(sleepTag); mine {
+			f := p.x.timers[tf.ID]
+			delete(p.x.timers, tf.ID)
+			f()
+			return
+		}
+	}
+	p.c.Handle(ev)
+}
 
 func fmtResult(name string, r client.Result) string {
 	var b strings.Builder
@@ -80,8 +102,8 @@ func fmtResult(name string, r client.Result) string {
 }
 
 func opStep(name string, f func(c *client.Client, cb func(client.Result))) step {
-	return func(c *client.Client, done func(string)) {
-		f(c, func(r client.Result) { done(fmtResult(name, r)) })
+	return func(x *stepCtx, done func(string)) {
+		f(x.c, func(r client.Result) { done(fmtResult(name, r)) })
 	}
 }
 
@@ -122,11 +144,16 @@ type world struct {
 
 func newWorld(t *testing.T, seed uint64) *world {
 	t.Helper()
+	return newWorldCfg(t, seed, server.Config{ClientAddr: "s1:2181", TickTimeMS: 200, SnapCount: 50})
+}
+
+func newWorldCfg(t *testing.T, seed uint64, cfg server.Config) *world {
+	t.Helper()
 	w, err := sim.NewWorld(seed, sim.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := server.Factory(server.Config{ClientAddr: "s1:2181", TickTimeMS: 200, SnapCount: 50})
+	f, err := server.Factory(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,4 +363,60 @@ func TestDeterministicTrace(t *testing.T) {
 	if h1 == h3 {
 		t.Fatalf("different seeds gave the same trace hash %s", h1)
 	}
+}
+
+func createTTL(path string, ttl time.Duration) step {
+	return opStep("createTTL "+path, func(c *client.Client, cb func(client.Result)) {
+		c.CreateTTL(path, nil, wire.OpenACLUnsafe, wire.FlagPersistentWithTTL, ttl, cb)
+	})
+}
+
+func createContainer(path string) step {
+	return opStep("createContainer "+path, func(c *client.Client, cb func(client.Result)) {
+		c.CreateContainer(path, nil, wire.OpenACLUnsafe, cb)
+	})
+}
+
+func pause(d time.Duration) step {
+	return func(x *stepCtx, done func(string)) {
+		id := x.env.After(d, sleepTag{})
+		x.timers[id] = func() { done(fmt.Sprintf("waited %v", d)) }
+	}
+}
+
+// TTL nodes are refused unless extended types are enabled, as in ZooKeeper.
+func TestTTLDisabledByDefault(t *testing.T) {
+	w := newWorld(t, 9)
+	w.addClient("c1", createTTL("/t", time.Second))
+	w.run(2 * time.Second)
+	w.expect("createTTL /t -> UNIMPLEMENTED")
+}
+
+// ContainerManager deletes an emptied container and an expired TTL node.
+func TestContainerAndTTLCleanup(t *testing.T) {
+	w := newWorldCfg(t, 10, server.Config{ClientAddr: "s1:2181", TickTimeMS: 200, ExtendedTypesEnabled: true, ContainerCheckIntervalMS: 500})
+	w.addClient("c1",
+		createContainer("/c"),
+		create("/c/x", "", wire.FlagPersistent),
+		createContainer("/unused"),
+		createTTL("/t", 300*time.Millisecond),
+		del("/c/x", -1),
+		exists("/c", false),
+		pause(3*time.Second),
+		exists("/c", false),
+		exists("/unused", false),
+		exists("/t", false),
+	)
+	w.run(10 * time.Second)
+	w.expect(`
+createContainer /c -> OK path=/c version=0 cversion=0 numChildren=0
+create /c/x -> OK path=/c/x
+createContainer /unused -> OK path=/unused version=0 cversion=0 numChildren=0
+createTTL /t -> OK path=/t version=0 cversion=0 numChildren=0
+delete /c/x -> OK
+exists /c -> OK version=0 cversion=2 numChildren=0
+waited 3s
+exists /c -> NONODE
+exists /unused -> OK version=0 cversion=0 numChildren=0
+exists /t -> NONODE`)
 }
