@@ -1,0 +1,257 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults, as in ZooKeeper 3.8 (ZooKeeperServer, QuorumPeerConfig, the
+// admin server and jute) unless noted.
+const (
+	DefaultTickTimeMS         = 3000
+	DefaultMaxClientCnxns     = 60
+	DefaultAdminServerPort    = 8080
+	DefaultJuteMaxBufferBytes = 0xfffff
+	DefaultSnapRetainCount    = 3 // also the minimum: ZooKeeper raises smaller values to 3
+	DefaultSnapCount          = 100000
+	minSessionTimeoutTicks    = 2
+	maxSessionTimeoutTicks    = 20
+	// Server ids: the ZooKeeper Administrator's Guide asks for 1..255 in
+	// myid; ids outside it break ZooKeeper features such as TTL nodes,
+	// which pack the id into a byte of the session id.
+	MinServerID = 1
+	MaxServerID = 255
+)
+
+// ErrUnsupported marks settings zabsim recognises but refuses (for example
+// secureClientPort: zabsim speaks no TLS). Test with errors.Is.
+var ErrUnsupported = errors.New("not supported by zabsim")
+
+// LearnerType says whether a server votes.
+type LearnerType int
+
+// Learner types, as the optional fourth field of server.N.
+const (
+	Participant LearnerType = iota
+	Observer
+)
+
+func (t LearnerType) String() string {
+	if t == Observer {
+		return "observer"
+	}
+	return "participant"
+}
+
+// Server is one server.N line: host:quorumPort:electionPort[:type][;[clientHost:]clientPort].
+type Server struct {
+	ID           int64
+	Host         string
+	QuorumPort   int
+	ElectionPort int
+	Type         LearnerType
+	ClientHost   string // "" when the line names no client host
+	ClientPort   int    // 0 when the line names no client port
+
+	_ struct{}
+}
+
+// QuorumAddr is the address followers connect to the leader on.
+func (s Server) QuorumAddr() string { return joinHostPort(s.Host, s.QuorumPort) }
+
+// ElectionAddr is the leader-election address.
+func (s Server) ElectionAddr() string { return joinHostPort(s.Host, s.ElectionPort) }
+
+// Config is a parsed zoo.cfg. Zero durations and limits mean "derived" where
+// noted, as in ZooKeeper, so Write only spells out what was set.
+type Config struct {
+	TickTimeMS     int
+	InitLimitTicks int // 0 = not set (required with more than one server)
+	SyncLimitTicks int // 0 = not set (required with more than one server)
+	DataDir        string
+	DataLogDir     string // "" = DataDir
+	ClientPort     int    // 0 = not set (the server.N line may carry it)
+	// ClientPortAddress is the client listen host; "" = all interfaces.
+	ClientPortAddress   string
+	MinSessionTimeoutMS int // 0 = 2 × TickTimeMS
+	MaxSessionTimeoutMS int // 0 = 20 × TickTimeMS
+	MaxClientCnxns      int // per client IP; 0 = unlimited
+	// FourLetterWords is 4lw.commands.whitelist ("*" = all); nil = ZooKeeper's default (srvr only).
+	FourLetterWords    []string
+	AdminServerPort    int
+	AdminEnableServer  bool
+	Servers            []Server // sorted by ID
+	JuteMaxBufferBytes int
+	SnapRetainCount    int
+	PurgeIntervalHours int // 0 = autopurge off
+	// SnapCount is the number of txns between snapshots (snapCount).
+	SnapCount int
+	// ExtendedTypesEnabled allows TTL nodes (zookeeper.extendedTypesEnabled).
+	ExtendedTypesEnabled bool
+	// SuperDigest is "super:<base64 sha1>" granting the super user
+	// (zookeeper.DigestAuthenticationProvider.superDigest); "" = none.
+	SuperDigest string
+	// Bugs are zabsim bug switch names (sorted, unique); the server
+	// validates them against its registry.
+	Bugs []string
+	// SyncQuorum makes sync quorum-confirmed (linearizable sync+read);
+	// false is ZooKeeper's own behaviour.
+	SyncQuorum bool
+	// Extra holds keys zabsim does not interpret, in file order; Write
+	// keeps them so Apache ZooKeeper still sees them.
+	Extra []Property
+
+	_ struct{}
+}
+
+// Default returns the configuration an empty zoo.cfg would give (DataDir
+// still has to be set).
+func Default() Config {
+	return Config{
+		TickTimeMS:         DefaultTickTimeMS,
+		MaxClientCnxns:     DefaultMaxClientCnxns,
+		AdminServerPort:    DefaultAdminServerPort,
+		AdminEnableServer:  true,
+		JuteMaxBufferBytes: DefaultJuteMaxBufferBytes,
+		SnapRetainCount:    DefaultSnapRetainCount,
+		SnapCount:          DefaultSnapCount,
+		SyncQuorum:         true,
+	}
+}
+
+// TickTime is the tick as a duration.
+func (c *Config) TickTime() time.Duration { return time.Duration(c.TickTimeMS) * time.Millisecond }
+
+// MinSessionTimeout is the effective lower bound of negotiated session timeouts.
+func (c *Config) MinSessionTimeout() time.Duration {
+	if c.MinSessionTimeoutMS > 0 {
+		return time.Duration(c.MinSessionTimeoutMS) * time.Millisecond
+	}
+	return minSessionTimeoutTicks * c.TickTime()
+}
+
+// MaxSessionTimeout is the effective upper bound of negotiated session timeouts.
+func (c *Config) MaxSessionTimeout() time.Duration {
+	if c.MaxSessionTimeoutMS > 0 {
+		return time.Duration(c.MaxSessionTimeoutMS) * time.Millisecond
+	}
+	return maxSessionTimeoutTicks * c.TickTime()
+}
+
+// LogDir is where the transaction log lives.
+func (c *Config) LogDir() string {
+	if c.DataLogDir != "" {
+		return c.DataLogDir
+	}
+	return c.DataDir
+}
+
+// Standalone reports a config without an ensemble (at most one server line).
+func (c *Config) Standalone() bool { return len(c.Servers) <= 1 }
+
+// Participants returns the voting servers' ids, ascending.
+func (c *Config) Participants() []int64 {
+	var ids []int64
+	for _, s := range c.Servers {
+		if s.Type == Participant {
+			ids = append(ids, s.ID)
+		}
+	}
+	return ids
+}
+
+// Self returns the server.N entry of the server whose myid is id.
+func (c *Config) Self(id int64) (Server, error) {
+	for _, s := range c.Servers {
+		if s.ID == id {
+			return s, nil
+		}
+	}
+	ids := make([]string, len(c.Servers))
+	for i, s := range c.Servers {
+		ids[i] = strconv.FormatInt(s.ID, 10)
+	}
+	if len(ids) == 0 {
+		return Server{}, fmt.Errorf("myid %d: the config has no server.N lines", id)
+	}
+	return Server{}, fmt.Errorf("myid %d is not among the configured servers (server.%s)", id, strings.Join(ids, ", server."))
+}
+
+// ClientAddr is the address a server listens for clients on: the server.N
+// client part if present, else clientPortAddress:clientPort (127.0.0.1 is
+// not assumed: an empty host means all interfaces, as in ZooKeeper).
+func (c *Config) ClientAddr(self Server) string {
+	if self.ClientPort != 0 {
+		return joinHostPort(self.ClientHost, self.ClientPort)
+	}
+	return joinHostPort(c.ClientPortAddress, c.ClientPort)
+}
+
+// ParseMyID parses a myid file: one server id, surrounding whitespace allowed.
+func ParseMyID(data []byte) (int64, error) {
+	s := strings.TrimSpace(string(data))
+	if s == "" {
+		return 0, errors.New("myid: file is empty")
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("myid: %q is not a number", s)
+	}
+	if id < MinServerID || id > MaxServerID {
+		return 0, fmt.Errorf("myid: %d is out of range [%d, %d]", id, MinServerID, MaxServerID)
+	}
+	return id, nil
+}
+
+func joinHostPort(host string, port int) string {
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return host + ":" + strconv.Itoa(port)
+}
+
+// LineError is a problem with one line of a zoo.cfg.
+type LineError struct {
+	Line int
+	Key  string
+	Err  error
+}
+
+func (e *LineError) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("zoo.cfg: %s: %v", e.Key, e.Err)
+	}
+	return fmt.Sprintf("zoo.cfg line %d: %s: %v", e.Line, e.Key, e.Err)
+}
+
+func (e *LineError) Unwrap() error { return e.Err }
+
+// Warning is a tolerated problem: an unknown or ignored key, a clamped value.
+type Warning struct {
+	Line int
+	Key  string
+	Msg  string
+}
+
+func (w Warning) String() string { return fmt.Sprintf("zoo.cfg line %d: %s: %s", w.Line, w.Key, w.Msg) }
+
+// Equal reports whether two configs say the same thing; the source lines
+// of Extra properties do not count.
+func (c *Config) Equal(o *Config) bool {
+	a, b := *c, *o
+	a.Extra, b.Extra = stripLines(a.Extra), stripLines(b.Extra)
+	return reflect.DeepEqual(a, b)
+}
+
+func stripLines(props []Property) []Property {
+	out := slices.Clone(props)
+	for i := range out {
+		out[i].Line = 0
+	}
+	return out
+}

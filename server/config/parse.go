@@ -1,0 +1,376 @@
+package config
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Parse reads a zoo.cfg. It returns every bad value as one joined error
+// (each a *LineError naming its line), and tolerated problems as warnings.
+func Parse(data []byte) (Config, []Warning, error) {
+	props, err := parseProperties(data)
+	if err != nil {
+		return Config{}, nil, err
+	}
+	p := parser{cfg: Default(), seen: make(map[string]int)}
+	for _, prop := range props {
+		p.apply(prop)
+	}
+	slices.SortFunc(p.cfg.Servers, func(a, b Server) int { return cmp.Compare(a.ID, b.ID) })
+	for _, err := range p.cfg.validate() {
+		p.errs = append(p.errs, p.located(err))
+	}
+	if len(p.errs) > 0 {
+		return Config{}, p.warns, errors.Join(p.errs...)
+	}
+	return p.cfg, p.warns, nil
+}
+
+type parser struct {
+	cfg   Config
+	seen  map[string]int // canonical key → line it was last set on
+	errs  []error
+	warns []Warning
+}
+
+// setting applies one recognised key's value to the config.
+type setting func(p *parser, v string) error
+
+var settings = map[string]setting{
+	"tickTime":  func(p *parser, v string) (err error) { p.cfg.TickTimeMS, err = intIn(v, 1, math.MaxInt32); return },
+	"initLimit": func(p *parser, v string) (err error) { p.cfg.InitLimitTicks, err = intIn(v, 0, math.MaxInt32); return },
+	"syncLimit": func(p *parser, v string) (err error) { p.cfg.SyncLimitTicks, err = intIn(v, 0, math.MaxInt32); return },
+	"dataDir":   func(p *parser, v string) (err error) { p.cfg.DataDir, err = nonEmpty(v); return },
+	"dataLogDir": func(p *parser, v string) (err error) {
+		p.cfg.DataLogDir, err = nonEmpty(v)
+		return
+	},
+	"clientPort": func(p *parser, v string) (err error) { p.cfg.ClientPort, err = intIn(v, 0, 65535); return },
+	"clientPortAddress": func(p *parser, v string) (err error) {
+		p.cfg.ClientPortAddress, err = hostName(v)
+		return
+	},
+	"secureClientPort":        unsupported("TLS client connections"),
+	"secureClientPortAddress": unsupported("TLS client connections"),
+	"minSessionTimeout":       func(p *parser, v string) (err error) { p.cfg.MinSessionTimeoutMS, err = sessionTimeout(v); return },
+	"maxSessionTimeout":       func(p *parser, v string) (err error) { p.cfg.MaxSessionTimeoutMS, err = sessionTimeout(v); return },
+	"maxClientCnxns":          func(p *parser, v string) (err error) { p.cfg.MaxClientCnxns, err = intIn(v, 0, math.MaxInt32); return },
+	"4lw.commands.whitelist":  func(p *parser, v string) error { p.cfg.FourLetterWords = p.fourLetterWords(v); return nil },
+	"admin.serverPort":        func(p *parser, v string) (err error) { p.cfg.AdminServerPort, err = intIn(v, 1, 65535); return },
+	"admin.enableServer":      func(p *parser, v string) (err error) { p.cfg.AdminEnableServer, err = parseBool(v); return },
+	"jute.maxbuffer": func(p *parser, v string) (err error) {
+		p.cfg.JuteMaxBufferBytes, err = intIn(v, 1, math.MaxInt32)
+		return
+	},
+	"autopurge.snapRetainCount": (*parser).snapRetainCount,
+	"autopurge.purgeInterval": func(p *parser, v string) (err error) {
+		p.cfg.PurgeIntervalHours, err = intIn(v, 0, math.MaxInt32)
+		return
+	},
+	"snapCount":            func(p *parser, v string) (err error) { p.cfg.SnapCount, err = intIn(v, 2, math.MaxInt32); return },
+	"extendedTypesEnabled": func(p *parser, v string) (err error) { p.cfg.ExtendedTypesEnabled, err = parseBool(v); return },
+	"DigestAuthenticationProvider.superDigest": func(p *parser, v string) (err error) {
+		p.cfg.SuperDigest, err = superDigest(v)
+		return
+	},
+	"zabsim.bugs":       func(p *parser, v string) (err error) { p.cfg.Bugs, err = bugList(v); return },
+	"zabsim.syncQuorum": func(p *parser, v string) (err error) { p.cfg.SyncQuorum, err = parseBool(v); return },
+}
+
+// ZooKeeper reads these from system properties ("zookeeper." + key); a
+// zoo.cfg may spell them either way.
+var systemPropertyKeys = []string{"4lw.commands.whitelist", "admin.serverPort", "admin.enableServer", "jute.maxbuffer",
+	"snapCount", "extendedTypesEnabled", "DigestAuthenticationProvider.superDigest"}
+
+// zooKeeperOnly are ZooKeeper 3.8 settings zabsim accepts and ignores.
+var zooKeeperOnly = map[string]bool{
+	"localSessionsEnabled": true, "localSessionsUpgradingEnabled": true, "electionAlg": true,
+	"quorumListenOnAllIPs": true, "peerType": true, "syncEnabled": true, "dynamicConfigFile": true,
+	"standaloneEnabled": true, "reconfigEnabled": true, "sslQuorum": true, "portUnification": true,
+	"preAllocSize": true, "globalOutstandingLimit": true, "forceSync": true,
+	"skipACL": true, "connectToLearnerMasterLimit": true, "metricsProvider.className": true,
+	"multiAddress.enabled": true, "fsync.warningthresholdms": true, "admin.serverAddress": true,
+}
+
+func unsupported(what string) setting {
+	return func(*parser, string) error { return fmt.Errorf("%w: %s", ErrUnsupported, what) }
+}
+
+func (p *parser) apply(prop Property) {
+	key := canonicalKey(prop.Key)
+	if strings.HasPrefix(key, "server.") {
+		p.server(prop)
+		return
+	}
+	set, ok := settings[key]
+	if !ok {
+		p.unknown(prop)
+		return
+	}
+	if prev, dup := p.seen[key]; dup {
+		p.warn(prop, fmt.Sprintf("repeated (also on line %d); the last value wins", prev))
+	}
+	p.seen[key] = prop.Line
+	if err := set(p, prop.Value); err != nil {
+		p.errs = append(p.errs, &LineError{Line: prop.Line, Key: prop.Key, Err: err})
+	}
+}
+
+func canonicalKey(key string) string {
+	if rest, ok := strings.CutPrefix(key, "zookeeper."); ok && slices.Contains(systemPropertyKeys, rest) {
+		return rest
+	}
+	return key
+}
+
+func (p *parser) unknown(prop Property) {
+	p.cfg.Extra = append(p.cfg.Extra, prop)
+	switch {
+	case zooKeeperOnly[prop.Key], strings.HasPrefix(prop.Key, "metricsProvider."),
+		strings.HasPrefix(prop.Key, "group."), strings.HasPrefix(prop.Key, "weight."):
+		p.warn(prop, "a ZooKeeper setting zabsim does not implement; ignored (kept for Apache ZooKeeper)")
+	default:
+		p.warn(prop, "unknown key; ignored (ZooKeeper passes unknown keys on as system properties)")
+	}
+}
+
+func (p *parser) warn(prop Property, msg string) {
+	p.warns = append(p.warns, Warning{Line: prop.Line, Key: prop.Key, Msg: msg})
+}
+
+func (p *parser) server(prop Property) {
+	idText := strings.TrimPrefix(prop.Key, "server.")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil {
+		p.errs = append(p.errs, &LineError{Line: prop.Line, Key: prop.Key, Err: fmt.Errorf("server id %q is not a number", idText)})
+		return
+	}
+	canon := "server." + strconv.FormatInt(id, 10)
+	if prev, dup := p.seen[canon]; dup {
+		p.errs = append(p.errs, &LineError{Line: prop.Line, Key: prop.Key, Err: fmt.Errorf("duplicate server id %d (first on line %d)", id, prev)})
+		return
+	}
+	p.seen[canon] = prop.Line
+	s, err := parseServer(id, prop.Value)
+	if err != nil {
+		p.errs = append(p.errs, &LineError{Line: prop.Line, Key: prop.Key, Err: err})
+		return
+	}
+	p.cfg.Servers = append(p.cfg.Servers, s)
+}
+
+// located attaches the line of the key a validation error is about.
+func (p *parser) located(err error) error {
+	var le *LineError
+	if errors.As(err, &le) && le.Line == 0 {
+		le.Line = p.seen[le.Key]
+	}
+	return err
+}
+
+func (p *parser) snapRetainCount(v string) error {
+	n, err := intIn(v, 0, math.MaxInt32)
+	if err != nil {
+		return err
+	}
+	if n < DefaultSnapRetainCount {
+		p.warns = append(p.warns, Warning{Line: p.seen["autopurge.snapRetainCount"], Key: "autopurge.snapRetainCount",
+			Msg: fmt.Sprintf("%d is below the minimum %d; using %d (as ZooKeeper does)", n, DefaultSnapRetainCount, DefaultSnapRetainCount)})
+		n = DefaultSnapRetainCount
+	}
+	p.cfg.SnapRetainCount = n
+	return nil
+}
+
+// The four-letter words of ZooKeeper 3.8 (FourLetterCommands.java).
+var fourLetterWords = []string{"conf", "cons", "crst", "dirs", "dump", "envi", "gtmk", "hash", "isro", "mntr",
+	"ruok", "srst", "srvr", "stat", "stmk", "wchc", "wchp", "wchs"}
+
+func (p *parser) fourLetterWords(v string) []string {
+	words := []string{}
+	for _, w := range strings.Split(v, ",") {
+		w = strings.TrimSpace(w)
+		if w == "" {
+			continue
+		}
+		if w != "*" && !slices.Contains(fourLetterWords, w) {
+			line := p.seen["4lw.commands.whitelist"]
+			p.warns = append(p.warns, Warning{Line: line, Key: "4lw.commands.whitelist", Msg: fmt.Sprintf("%q is not a four-letter word ZooKeeper knows", w)})
+		}
+		words = append(words, w)
+	}
+	return words
+}
+
+func intIn(v string, lo, hi int) (int, error) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number", v)
+	}
+	if n < int64(lo) || n > int64(hi) {
+		return 0, fmt.Errorf("%d is out of range [%d, %d]", n, lo, hi)
+	}
+	return int(n), nil
+}
+
+// sessionTimeout parses a session timeout bound; -1 (ZooKeeper's "unset")
+// means derived from tickTime, stored as 0.
+func sessionTimeout(v string) (int, error) {
+	if strings.TrimSpace(v) == "-1" {
+		return 0, nil
+	}
+	return intIn(v, 1, math.MaxInt32)
+}
+
+func parseBool(v string) (bool, error) {
+	switch {
+	case strings.EqualFold(v, "true"):
+		return true, nil
+	case strings.EqualFold(v, "false"):
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not true or false", v)
+}
+
+func nonEmpty(v string) (string, error) {
+	if v == "" {
+		return "", errors.New("empty value")
+	}
+	return v, nil
+}
+
+var hostPattern = regexp.MustCompile(`^[A-Za-z0-9._:%-]+$`)
+
+func hostName(v string) (string, error) {
+	if !hostPattern.MatchString(v) {
+		return "", fmt.Errorf("%q is not a host name or IP address", v)
+	}
+	return v, nil
+}
+
+// superDigest checks the "super:<digest>" form ZooKeeper expects.
+func superDigest(v string) (string, error) {
+	user, digest, ok := strings.Cut(v, ":")
+	if !ok || user == "" || digest == "" {
+		return "", fmt.Errorf("%q is not user:base64digest", v)
+	}
+	return v, nil
+}
+
+var bugPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// bugList parses zabsim.bugs: comma-separated switch names, returned sorted
+// and unique so the same set always writes and hashes the same.
+func bugList(v string) ([]string, error) {
+	var bugs []string
+	for _, b := range strings.Split(v, ",") {
+		b = strings.TrimSpace(b)
+		if b == "" {
+			continue
+		}
+		if !bugPattern.MatchString(b) {
+			return nil, fmt.Errorf("%q is not a bug switch name (letters, digits, '.', '_', '-')", b)
+		}
+		bugs = append(bugs, b)
+	}
+	slices.Sort(bugs)
+	return slices.Compact(bugs), nil
+}
+
+// parseServer parses host:quorumPort:electionPort[:participant|:observer][;[clientHost:]clientPort].
+func parseServer(id int64, v string) (Server, error) {
+	if id < MinServerID || id > MaxServerID {
+		return Server{}, fmt.Errorf("server id %d is out of range [%d, %d]", id, MinServerID, MaxServerID)
+	}
+	if strings.Contains(v, "|") {
+		return Server{}, fmt.Errorf("%w: multiple addresses per server (%q)", ErrUnsupported, v)
+	}
+	main, client, hasClient := strings.Cut(v, ";")
+	host, fields, err := splitHost(strings.TrimSpace(main))
+	if err != nil {
+		return Server{}, err
+	}
+	if len(fields) < 2 || len(fields) > 3 {
+		return Server{}, fmt.Errorf("%q is not host:quorumPort:electionPort[:participant|:observer][;[clientHost:]clientPort]", v)
+	}
+	s := Server{ID: id, Host: host}
+	if s.QuorumPort, err = port(fields[0], "quorum port"); err != nil {
+		return Server{}, err
+	}
+	if s.ElectionPort, err = port(fields[1], "election port"); err != nil {
+		return Server{}, err
+	}
+	if len(fields) == 3 {
+		switch strings.ToLower(fields[2]) {
+		case "participant":
+		case "observer":
+			s.Type = Observer
+		default:
+			return Server{}, fmt.Errorf("server type %q is neither participant nor observer", fields[2])
+		}
+	}
+	if hasClient {
+		if s.ClientHost, s.ClientPort, err = parseClientPart(strings.TrimSpace(client)); err != nil {
+			return Server{}, err
+		}
+	}
+	return s, nil
+}
+
+// splitHost splits "host:a:b" or "[v6]:a:b" into the host and the fields after it.
+func splitHost(s string) (string, []string, error) {
+	var host, rest string
+	if strings.HasPrefix(s, "[") {
+		end := strings.Index(s, "]")
+		if end < 0 {
+			return "", nil, fmt.Errorf("unterminated IPv6 address in %q", s)
+		}
+		host, rest = s[1:end], s[end+1:]
+		if rest != "" && rest[0] != ':' {
+			return "", nil, fmt.Errorf("expected ':' after %q", s[:end+1])
+		}
+		rest = strings.TrimPrefix(rest, ":")
+	} else {
+		host, rest, _ = strings.Cut(s, ":")
+	}
+	if host == "" {
+		return "", nil, fmt.Errorf("missing host in %q", s)
+	}
+	if _, err := hostName(host); err != nil {
+		return "", nil, err
+	}
+	if rest == "" {
+		return host, nil, nil
+	}
+	return host, strings.Split(rest, ":"), nil
+}
+
+func parseClientPart(s string) (string, int, error) {
+	if !strings.Contains(s, ":") {
+		p, err := port(s, "client port")
+		return "", p, err
+	}
+	host, fields, err := splitHost(s)
+	if err != nil {
+		return "", 0, err
+	}
+	if len(fields) != 1 {
+		return "", 0, fmt.Errorf("client address %q is not [host:]port", s)
+	}
+	p, err := port(fields[0], "client port")
+	return host, p, err
+}
+
+func port(v, what string) (int, error) {
+	n, err := intIn(strings.TrimSpace(v), 1, 65535)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %v", what, err)
+	}
+	return n, nil
+}
