@@ -135,8 +135,15 @@ func exists(path string, watch bool) step {
 	return opStep("exists "+path, func(c *client.Client, cb func(client.Result)) { c.Exists(path, watch, cb) })
 }
 
+// tb is what the world helpers need from a test (testing.T or rapid.T).
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
 type world struct {
-	t   *testing.T
+	t   tb
 	w   *sim.World
 	log []string
 	evs []string
@@ -147,7 +154,12 @@ func newWorld(t *testing.T, seed uint64) *world {
 	return newWorldCfg(t, seed, server.Config{ClientAddr: "s1:2181", TickTimeMS: 200, SnapCount: 50})
 }
 
-func newWorldCfg(t *testing.T, seed uint64, cfg server.Config) *world {
+func newWorldRT(t tb, seed uint64) *world {
+	t.Helper()
+	return newWorldCfg(t, seed, server.Config{ClientAddr: "s1:2181", TickTimeMS: 200, SnapCount: 20})
+}
+
+func newWorldCfg(t tb, seed uint64, cfg server.Config) *world {
 	t.Helper()
 	w, err := sim.NewWorld(seed, sim.DefaultOptions())
 	if err != nil {
@@ -157,7 +169,10 @@ func newWorldCfg(t *testing.T, seed uint64, cfg server.Config) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.AddNode("s1", f, sim.NodeOptions{}); err != nil {
+	// A realistic fsync latency: acknowledging before it completes must be
+	// observable as lost writes when a crash drops unsynced bytes.
+	disk := sim.DiskOptions{SyncLatency: sim.UniformLatency(time.Millisecond, 4*time.Millisecond)}
+	if err := w.AddNode("s1", f, sim.NodeOptions{Disk: disk}); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Start("s1"); err != nil {

@@ -1,0 +1,326 @@
+package tree
+
+import (
+	"cmp"
+	"hash/fnv"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/zabsim/zabsim/server/wire"
+)
+
+// Persisted is StatPersisted: the stat fields a node stores. Ctime and Mtime
+// are milliseconds since the Unix epoch (the txn header's TimeMS). Cversion
+// counts the creates of children (DataTree semantics); the Stat a client
+// sees reports cversion*2 − numChildren, i.e. creates plus deletes.
+type Persisted struct {
+	Czxid          int64
+	Mzxid          int64
+	Ctime          int64
+	Mtime          int64
+	Version        int32
+	Cversion       int32
+	Aversion       int32
+	EphemeralOwner int64
+	Pzxid          int64
+}
+
+// NodeInfo is what the prep stage needs to validate a request against a
+// node: its persisted stat, ACL, and child count.
+type NodeInfo struct {
+	Stat        Persisted
+	ACL         []wire.ACL
+	NumChildren int
+	DataLength  int
+}
+
+type node struct {
+	data     []byte
+	acl      []wire.ACL
+	stat     Persisted
+	children map[string]struct{}
+	hash     uint64 // this node's contribution to Tree.digest
+}
+
+// clientStat is DataNode.copyStat: the Stat a client sees.
+func (n *node) clientStat() wire.Stat {
+	numChildren := int32(len(n.children))
+	return wire.Stat{
+		Czxid:          n.stat.Czxid,
+		Mzxid:          n.stat.Mzxid,
+		Ctime:          n.stat.Ctime,
+		Mtime:          n.stat.Mtime,
+		Version:        n.stat.Version,
+		Cversion:       n.stat.Cversion*2 - numChildren,
+		Aversion:       n.stat.Aversion,
+		EphemeralOwner: clientOwner(n.stat.EphemeralOwner),
+		DataLength:     int32(len(n.data)),
+		NumChildren:    numChildren,
+		Pzxid:          n.stat.Pzxid,
+	}
+}
+
+// Tree is ZooKeeper's DataTree: the znodes, the per-session ephemeral index,
+// the container and TTL indexes, and the data and child watch managers. It
+// is a plain state machine: it knows nothing of session liveness,
+// connections or clocks; everything arrives in txns or arguments. It is not
+// safe for concurrent use.
+type Tree struct {
+	nodes      map[string]*node
+	ephemerals map[int64]map[string]struct{}
+	containers map[string]struct{}
+	ttls       map[string]struct{}
+	dataWatch  watchManager // data and exist watches (WatchManager dataWatches)
+	childWatch watchManager // child watches (WatchManager childWatches)
+	digest     uint64       // sum of node hashes, kept up to date on every change
+	lastZxid   int64
+}
+
+// Special nodes every tree starts with (DataTree's constructor).
+const (
+	ZookeeperPath = "/zookeeper"
+	QuotaPath     = "/zookeeper/quota"
+	ConfigPath    = "/zookeeper/config"
+)
+
+// New returns a tree holding what ZooKeeper 3.8's DataTree starts with: "/",
+// "/zookeeper" and "/zookeeper/quota" (open ACL, all stat fields zero) and
+// "/zookeeper/config" (read-only ACL, aversion −1, because DataTree sets its
+// ACL with version −1).
+func New() *Tree {
+	t := empty()
+	for _, p := range []string{"/", ZookeeperPath, QuotaPath, ConfigPath} {
+		t.insert(p, &node{data: []byte{}, acl: wire.OpenACLUnsafe})
+	}
+	cfg := t.nodes[ConfigPath]
+	t.change(ConfigPath, cfg, func() {
+		cfg.acl = wire.ReadACLUnsafe
+		cfg.stat.Aversion = -1
+	})
+	return t
+}
+
+func empty() *Tree {
+	return &Tree{
+		nodes:      make(map[string]*node),
+		ephemerals: make(map[int64]map[string]struct{}),
+		containers: make(map[string]struct{}),
+		ttls:       make(map[string]struct{}),
+		dataWatch:  newWatchManager(),
+		childWatch: newWatchManager(),
+	}
+}
+
+// insert adds a node under its (existing) parent and indexes its owner.
+func (t *Tree) insert(path string, n *node) {
+	n.acl = slices.Clone(n.acl)
+	if n.children == nil {
+		n.children = make(map[string]struct{})
+	}
+	n.hash = nodeHash(path, n)
+	t.digest += n.hash
+	t.nodes[path] = n
+	if path != "/" {
+		t.nodes[ParentPath(path)].children[baseName(path)] = struct{}{}
+	}
+	switch owner := n.stat.EphemeralOwner; KindOf(owner) {
+	case OwnerContainer:
+		t.containers[path] = struct{}{}
+	case OwnerTTL:
+		t.ttls[path] = struct{}{}
+	case OwnerSession:
+		set := t.ephemerals[owner]
+		if set == nil {
+			set = make(map[string]struct{})
+			t.ephemerals[owner] = set
+		}
+		set[path] = struct{}{}
+	}
+}
+
+// change applies f to n and keeps the digest in step.
+func (t *Tree) change(path string, n *node, f func()) {
+	t.digest -= n.hash
+	f()
+	n.hash = nodeHash(path, n)
+	t.digest += n.hash
+}
+
+// nodeHash is a node's contribution to the tree digest: FNV-1a over its
+// path, data (nil and empty differ), ACL and persisted stat.
+func nodeHash(path string, n *node) uint64 {
+	e := wire.NewEncoder(make([]byte, 0, 128+len(path)+len(n.data)))
+	e.String(path)
+	e.Buffer(n.data)
+	wire.EncodeACLs(e, n.acl)
+	encodePersisted(e, &n.stat)
+	h := fnv.New64a()
+	h.Write(e.Bytes())
+	return h.Sum64()
+}
+
+// Digest returns a hash of the whole tree state (every node's path, data,
+// ACL and persisted stat; not watches, not LastZxid). Two replicas that
+// applied the same txns have equal digests. It costs O(1): the digest is
+// maintained incrementally.
+func (t *Tree) Digest() uint64 { return t.digest }
+
+// LastZxid returns the highest zxid applied (DataTree.lastProcessedZxid).
+func (t *Tree) LastZxid() int64 { return t.lastZxid }
+
+// NodeCount returns the number of nodes, the root included.
+func (t *Tree) NodeCount() int { return len(t.nodes) }
+
+// Node returns what the prep stage needs to know about path.
+func (t *Tree) Node(path string) (NodeInfo, bool) {
+	n, ok := t.nodes[path]
+	if !ok {
+		return NodeInfo{}, false
+	}
+	return NodeInfo{
+		Stat:        n.stat,
+		ACL:         slices.Clone(n.acl),
+		NumChildren: len(n.children),
+		DataLength:  len(n.data),
+	}, true
+}
+
+// GetData returns a copy of the node's data and its stat; with watch set it
+// arms a one-shot data watch for w, but only if the node exists.
+func (t *Tree) GetData(path string, w Watcher, watch bool) ([]byte, wire.Stat, wire.Err) {
+	n, ok := t.nodes[path]
+	if !ok {
+		return nil, wire.Stat{}, wire.ErrNoNode
+	}
+	if watch {
+		t.dataWatch.add(path, w, modeStandard)
+	}
+	return slices.Clone(n.data), n.clientStat(), wire.ErrOK
+}
+
+// Exists returns the node's stat; with watch set it arms a one-shot watch
+// for w whether or not the node exists (an exist watch on a missing node
+// fires NodeCreated), as DataTree.statNode does.
+func (t *Tree) Exists(path string, w Watcher, watch bool) (wire.Stat, wire.Err) {
+	if watch {
+		t.dataWatch.add(path, w, modeStandard)
+	}
+	n, ok := t.nodes[path]
+	if !ok {
+		return wire.Stat{}, wire.ErrNoNode
+	}
+	return n.clientStat(), wire.ErrOK
+}
+
+// GetChildren returns the node's child names and its stat; with watch set it
+// arms a one-shot child watch for w if the node exists. ZooKeeper returns
+// the children in HashSet order; zabsim returns them sorted (byte order) so
+// replies are deterministic. Clients must not rely on either order.
+func (t *Tree) GetChildren(path string, w Watcher, watch bool) ([]string, wire.Stat, wire.Err) {
+	n, ok := t.nodes[path]
+	if !ok {
+		return nil, wire.Stat{}, wire.ErrNoNode
+	}
+	if watch {
+		t.childWatch.add(path, w, modeStandard)
+	}
+	return sortedKeys(n.children), n.clientStat(), wire.ErrOK
+}
+
+// GetACL returns a copy of the node's ACL and its stat.
+func (t *Tree) GetACL(path string) ([]wire.ACL, wire.Stat, wire.Err) {
+	n, ok := t.nodes[path]
+	if !ok {
+		return nil, wire.Stat{}, wire.ErrNoNode
+	}
+	return slices.Clone(n.acl), n.clientStat(), wire.ErrOK
+}
+
+// GetAllChildrenNumber returns the number of descendants of path (for "/",
+// every node but the root, /zookeeper and its children included).
+func (t *Tree) GetAllChildrenNumber(path string) (int, wire.Err) {
+	n, ok := t.nodes[path]
+	if !ok {
+		return 0, wire.ErrNoNode
+	}
+	return t.descendants(path, n), wire.ErrOK
+}
+
+func (t *Tree) descendants(path string, n *node) int {
+	count := 0
+	for name := range n.children {
+		child := childPath(path, name)
+		count += 1 + t.descendants(child, t.nodes[child])
+	}
+	return count
+}
+
+// GetEphemerals returns, sorted, the ephemeral nodes of session whose path
+// starts with prefix (plain string prefix, as FinalRequestProcessor does; an
+// empty or "/" prefix, after trimming spaces, means all of them).
+func (t *Tree) GetEphemerals(session int64, prefix string) []string {
+	all := t.Ephemerals(session)
+	if p := strings.TrimSpace(prefix); p == "" || p == "/" {
+		return all
+	}
+	out := all[:0]
+	for _, p := range all {
+		if strings.HasPrefix(p, prefix) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Ephemerals returns the session's ephemeral nodes, sorted.
+func (t *Tree) Ephemerals(session int64) []string {
+	return sortedKeys(t.ephemerals[session])
+}
+
+// EphemeralSessions returns, sorted, the sessions that own ephemeral nodes.
+// (ZooKeeper keeps an empty entry for a session whose ephemerals were all
+// deleted; zabsim drops it.)
+func (t *Tree) EphemeralSessions() []int64 {
+	return sortedKeys(t.ephemerals)
+}
+
+// Containers returns the paths of all container nodes, sorted.
+func (t *Tree) Containers() []string { return sortedKeys(t.containers) }
+
+// TTLNodes returns the paths of all TTL nodes, sorted.
+func (t *Tree) TTLNodes() []string { return sortedKeys(t.ttls) }
+
+// CleanupCandidates returns, sorted, the nodes ZooKeeper's ContainerManager
+// would delete at time nowMS (milliseconds, the leader's clock):
+//   - containers with no children whose cversion is above zero (they had a
+//     child once), or, when maxNeverUsedMS > 0, whose cversion is zero and
+//     whose mtime is more than maxNeverUsedMS old;
+//   - TTL nodes with no children whose mtime is more than their TTL old.
+//
+// The caller turns each into a deleteContainer (containers) or delete (TTL)
+// request; prep re-checks the conditions when it sees it.
+func (t *Tree) CleanupCandidates(nowMS, maxNeverUsedMS int64) []string {
+	var out []string
+	for p := range t.containers {
+		n := t.nodes[p]
+		if len(n.children) != 0 {
+			continue
+		}
+		if n.stat.Cversion > 0 || (maxNeverUsedMS > 0 && nowMS-n.stat.Mtime > maxNeverUsedMS) {
+			out = append(out, p)
+		}
+	}
+	for p := range t.ttls {
+		n := t.nodes[p]
+		if ttl := TTLOf(n.stat.EphemeralOwner); len(n.children) == 0 && ttl != 0 && nowMS-n.stat.Mtime > ttl {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	return slices.Sorted(maps.Keys(m))
+}

@@ -1,0 +1,185 @@
+package zab
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Bug names one re-created ZooKeeper defect. See doc.go for each one's
+// trigger and symptom.
+type Bug uint8
+
+// Bug switches. All are off by default; with none on, nothing changes.
+const (
+	BugZK3911         Bug = iota + 1 // follower ACKs NEWLEADER before the DIFF txns are durable
+	BugZK3104                        // follower ACKs NEWLEADER before a received SNAP is durable
+	BugZK1154                        // leader does not TRUNC a learner holding txns it lacks
+	BugAckBeforeFsync                // followers ACK proposals before they are durable
+	BugSyncNoQuorum                  // sync answered without confirming the quorum
+	bugLimit
+)
+
+var bugNames = [...]string{
+	BugZK3911:         "zk-3911",
+	BugZK3104:         "zk-3104",
+	BugZK1154:         "zk-1154",
+	BugAckBeforeFsync: "ack-before-fsync",
+	BugSyncNoQuorum:   "sync-no-quorum",
+}
+
+func (b Bug) String() string {
+	if b > 0 && b < bugLimit {
+		return bugNames[b]
+	}
+	return fmt.Sprintf("bug(%d)", uint8(b))
+}
+
+// AllBugs lists every switch, in declaration order.
+func AllBugs() []Bug {
+	out := make([]Bug, 0, bugLimit-1)
+	for b := Bug(1); b < bugLimit; b++ {
+		out = append(out, b)
+	}
+	return out
+}
+
+// Bugs is a set of bug switches. The zero value has every switch off.
+type Bugs uint32
+
+// Has reports whether b is on.
+func (s Bugs) Has(b Bug) bool { return s&(1<<b) != 0 }
+
+// With returns s with b on.
+func (s Bugs) With(b Bug) Bugs { return s | 1<<b }
+
+// String lists the switches that are on, comma-separated ("" for none).
+func (s Bugs) String() string {
+	var names []string
+	for _, b := range AllBugs() {
+		if s.Has(b) {
+			names = append(names, b.String())
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// ParseBugs parses a comma-separated list of switch names ("" is the empty set).
+func ParseBugs(list string) (Bugs, error) {
+	var s Bugs
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		i := slices.Index(bugNames[:], name)
+		if i <= 0 {
+			return 0, fmt.Errorf("zab: unknown bug switch %q (known: %s)", name, strings.Join(bugNames[1:], ", "))
+		}
+		s = s.With(Bug(i))
+	}
+	return s, nil
+}
+
+// InitialState is what survived on the host's disk: the epoch files and the
+// log. The host's state machine must reflect exactly the txns up to
+// LastCommittedZxid (for example a snapshot); the Peer delivers any later
+// logged txn through Ready.Commit once an established leader's history covers
+// it, or truncates it. (ZooKeeper applies its whole log on load; zabsim keeps
+// the uncommitted tail out of the tree until the new leader decides.)
+type InitialState struct {
+	AcceptedEpoch     uint32
+	CurrentEpoch      uint32
+	LastCommittedZxid int64
+	// Log is the tail of the durable log in zxid order. It must hold every
+	// txn after LastCommittedZxid; earlier ones form the committed window a
+	// leader uses for DIFF (ZooKeeper keeps the last 500).
+	Log []Entry
+}
+
+// Config configures a Peer. Zero durations take the defaults below; with a
+// 100 ms tick they mean finalizeWait 200 ms, initLimit 2 s, syncLimit 1 s.
+type Config struct {
+	ID        uint64
+	Voters    []uint64 // participants, including ID unless ID is an observer
+	Observers []uint64
+
+	FinalizeWaitTicks            int // FLE finalizeWait (default 2)
+	MaxNotificationIntervalTicks int // FLE resend backoff cap (default 20)
+	InitLimitTicks               int // discovery+sync deadline (default 20)
+	SyncLimitTicks               int // silence tolerated once synced (default 10)
+	PingIntervalTicks            int // leader PING period (default 1)
+	// CommittedLogEntries bounds the committed window kept for DIFF
+	// (ZooKeeper's commitLogCount; default 500). Learners further behind get SNAP.
+	CommittedLogEntries int
+
+	Bugs      Bugs
+	Snapshots SnapshotSource // needed to send SNAP; without it such learners are refused
+	Initial   InitialState
+	_         struct{}
+}
+
+// Config defaults.
+const (
+	DefaultFinalizeWaitTicks            = 2
+	DefaultMaxNotificationIntervalTicks = 20
+	DefaultInitLimitTicks               = 20
+	DefaultSyncLimitTicks               = 10
+	DefaultPingIntervalTicks            = 1
+	DefaultCommittedLogEntries          = 500
+)
+
+func orDefault(v, d int) int {
+	if v <= 0 {
+		return d
+	}
+	return v
+}
+
+func (c *Config) applyDefaults() {
+	c.FinalizeWaitTicks = orDefault(c.FinalizeWaitTicks, DefaultFinalizeWaitTicks)
+	c.MaxNotificationIntervalTicks = orDefault(c.MaxNotificationIntervalTicks, DefaultMaxNotificationIntervalTicks)
+	c.InitLimitTicks = orDefault(c.InitLimitTicks, DefaultInitLimitTicks)
+	c.SyncLimitTicks = orDefault(c.SyncLimitTicks, DefaultSyncLimitTicks)
+	c.PingIntervalTicks = orDefault(c.PingIntervalTicks, DefaultPingIntervalTicks)
+	c.CommittedLogEntries = orDefault(c.CommittedLogEntries, DefaultCommittedLogEntries)
+}
+
+// ErrConfig reports an invalid Config.
+var ErrConfig = errors.New("zab: invalid config")
+
+func (c *Config) validate() error {
+	if c.ID == 0 {
+		return fmt.Errorf("%w: ID must be non-zero", ErrConfig)
+	}
+	if len(c.Voters) == 0 {
+		return fmt.Errorf("%w: no voters", ErrConfig)
+	}
+	seen := map[uint64]bool{}
+	for _, id := range append(slices.Clone(c.Voters), c.Observers...) {
+		if id == 0 || seen[id] {
+			return fmt.Errorf("%w: server id %d is zero or listed twice", ErrConfig, id)
+		}
+		seen[id] = true
+	}
+	if !seen[c.ID] {
+		return fmt.Errorf("%w: ID %d is neither a voter nor an observer", ErrConfig, c.ID)
+	}
+	return validateInitial(&c.Initial)
+}
+
+func validateInitial(s *InitialState) error {
+	for i, e := range s.Log {
+		if e.Zxid <= 0 || (i > 0 && e.Zxid <= s.Log[i-1].Zxid) {
+			return fmt.Errorf("%w: initial log not strictly increasing at %d (%s)", ErrConfig, i, ZxidString(e.Zxid))
+		}
+	}
+	if s.LastCommittedZxid < 0 {
+		return fmt.Errorf("%w: negative LastCommittedZxid", ErrConfig)
+	}
+	if s.CurrentEpoch > s.AcceptedEpoch {
+		return fmt.Errorf("%w: currentEpoch %d > acceptedEpoch %d", ErrConfig, s.CurrentEpoch, s.AcceptedEpoch)
+	}
+	return nil
+}

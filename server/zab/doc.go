@@ -1,0 +1,87 @@
+// Package zab implements ZooKeeper's atomic broadcast as ZooKeeper 3.8 runs
+// it — fast leader election, discovery, synchronization, broadcast,
+// observers — as a pure state machine in the style of etcd-io/raft.
+//
+// It owns: the Peer (FLE, Leader/LearnerHandler, Learner/Follower/Observer
+// logic), the quorum message vocabulary and its jute encoding (QuorumPacket
+// and FLE notifications), the bug switches that re-create ZooKeeper defects,
+// and the online invariant checker (Invariants) fed by observations hosts
+// emit. It must not import sim, live, checker, client or any package outside
+// server/wire and the standard library; it never reads the clock, sleeps,
+// starts goroutines, locks, or uses global randomness (FLE breaks ties by
+// server id, so the Peer needs no randomness at all).
+//
+// # Driving a Peer
+//
+//	p, err := zab.NewPeer(zab.Config{ID: 1, Voters: []uint64{1, 2, 3}, Initial: durableState, Snapshots: tree})
+//	for each event {
+//		p.Tick()                        // every tick of the local clock
+//		p.Step(from, msg)               // a message from peer `from` (decoded, or as a Go value)
+//		p.PeerDisconnected(id)          // the FIFO link to id broke (drop its queue)
+//		p.Persisted(zxid)               // log fsynced up to zxid
+//		p.EpochPersisted(acc, cur)      // epoch files fsynced
+//		p.SnapshotPersisted(zxid)       // a SNAP-installed snapshot is durable
+//		p.Propose(txn) / p.Forward(txn) / p.Sync(id) / p.QueueTouches(b)
+//		for p.HasReady() { rd := p.Ready(); carry out rd (see Ready); p.Advance(rd) }
+//	}
+//
+// Ready's ordering contract is on the Ready type. The short form: apply
+// InstallSnapshot, Truncate, Append, epoch writes and Commit in that order,
+// then send Messages; report durability later through Persisted,
+// EpochPersisted and SnapshotPersisted. The Peer itself withholds every
+// message that claims durability until told, so the host may send at once.
+// Links must be FIFO and lose messages only by breaking (TCP); when a link
+// breaks, tell both ends with PeerDisconnected.
+//
+// # Packet payloads
+//
+// FOLLOWERINFO/OBSERVERINFO: zxid = acceptedEpoch<<32, data = LearnerInfo
+// {sid i64, protocolVersion i32, configVersion i64}. LEADERINFO: zxid =
+// newEpoch<<32, data = protocolVersion i32. ACKEPOCH: zxid = last logged
+// zxid, data = currentEpoch i32 (-1: epoch already accepted). DIFF/TRUNC:
+// zxid only. SNAP: zxid = snapshot zxid, data = the host's snapshot bytes
+// (ZooKeeper streams it after the packet). NEWLEADER and its ACK: zxid =
+// newEpoch<<32. PROPOSAL/INFORM: zxid, data = txn. COMMIT/ACK: zxid.
+// PING from the leader: zxid = last zxid, data = round i64; the reply: data =
+// round i64 + vector<buffer> of session touches. REQUEST: data = the client
+// request. SYNC: data = sync id i64 both ways (ZooKeeper's learner sends a
+// REQUEST of type sync instead; zabsim's sync differs anyway, see Sync).
+//
+// # Bug switches
+//
+// All off by default; with every switch off nothing changes.
+//
+//	switch            JIRA / source            trigger                                      symptom
+//	zk-3911           ZOOKEEPER-3911           follower ACKs NEWLEADER (and writes           quorum crash after the ACK loses
+//	                                           currentEpoch) before the DIFF txns are        committed txns: the follower returns
+//	                                           durable                                       with the new epoch and an old log,
+//	                                                                                         and its vote wins
+//	zk-3104           ZOOKEEPER-3104           follower ACKs NEWLEADER before the SNAP it    same, through the snapshot
+//	                                           received is durable
+//	zk-1154           ZOOKEEPER-1154 (+1156)   election while the highest-zxid node is       that node keeps (and applies) txns
+//	                                           down; when it returns, the leader sends       the leader never had: the zxid
+//	                                           DIFF instead of TRUNC                          chains diverge
+//	ack-before-fsync  (SyncRequestProcessor    followers ACK proposals before fsync          crash of a follower that completed a
+//	                  contract)                                                              quorum loses a committed txn
+//	sync-no-quorum    Jepsen 2019 note on      the leader answers sync once earlier txns     a partitioned stale leader answers
+//	                  ZooKeeper's sync         committed, without confirming its quorum      sync: stale sync+read
+//
+// # Deviations from ZooKeeper 3.8, and why
+//
+//   - A host's state machine reflects only committed txns: InitialState
+//     separates LastCommittedZxid from the logged tail, which the Peer commits
+//     once an established leader's history covers it (ZooKeeper applies its
+//     whole log on load and relies on TRUNC to reload).
+//   - Learners apply the synced history at UPTODATE, not during the sync:
+//     nothing can be read from a learner before then anyway, and the
+//     invariant checker may then treat every Commit as a decision.
+//   - A restart whose log is ahead of currentEpoch repairs the epoch instead
+//     of refusing to start (ZooKeeper's updatingEpoch mechanism, ZOOKEEPER-1653).
+//   - Sync is linearizable (a PING round confirms the quorum) unless
+//     sync-no-quorum is on.
+//   - A leader that cannot sync a learner (it is ahead during discovery, or
+//     needs a SNAP the host cannot give) ignores it; the learner times out
+//     after initLimit and re-elects, where ZooKeeper would close the socket.
+//   - No REVALIDATE (session revalidation is the session package's job), no
+//     dynamic reconfiguration, no txn-log-based DIFF beyond the window.
+package zab

@@ -1,0 +1,515 @@
+package zab
+
+import (
+	"maps"
+	"slices"
+)
+
+// The leader side: discovery (Leader.getEpochToPropose, waitForEpochAck),
+// synchronization (LearnerHandler.syncFollower, waitForNewLeaderAck) and
+// broadcast (propose, processAck, tryToCommit), plus PING and the quorum
+// check of Leader.lead.
+
+type handlerStage uint8
+
+const (
+	stageInfo           handlerStage = iota // FOLLOWERINFO/OBSERVERINFO received
+	stageAckedEpoch                         // ACKEPOCH received
+	stageSyncing                            // sync packets and NEWLEADER sent; forwarding
+	stageAckedNewLeader                     // NEWLEADER acked
+	stageActive                             // UPTODATE sent
+)
+
+// learner is the leader's view of one learner (a LearnerHandler).
+type learner struct {
+	id            uint64
+	observer      bool
+	stage         handlerStage
+	acceptedEpoch uint32
+	currentEpoch  uint32
+	epochVote     bool // its ACKEPOCH counts toward the discovery quorum
+	lastZxid      int64
+	deadline      uint64 // tickOfNextAckDeadline
+	round         int64  // highest PING round echoed
+	acked         int64  // highest proposal zxid ACKed
+}
+
+type pendingSync struct {
+	from  uint64
+	id    uint64
+	after int64 // every zxid up to here must be committed first
+	round int64 // a quorum must have echoed this PING round
+}
+
+type leaderState struct {
+	learners    map[uint64]*learner
+	newEpoch    uint32 // 0 until a quorum connected
+	infoSent    bool   // LEADERINFO went out (acceptedEpoch durable)
+	epochAcked  bool   // a quorum sent ACKEPOCH (electionFinished)
+	established bool   // a quorum acked NEWLEADER
+	historyEnd  int64  // our log end when elected: the new epoch's initial history
+	nextZxid    int64
+	round       int64 // PING round
+	syncs       []pendingSync
+}
+
+func (p *Peer) becomeLeader() {
+	p.ln = nil
+	p.ld = &leaderState{learners: map[uint64]*learner{}, historyEnd: p.lastLogged}
+	p.setStatus(RoleState{Role: RoleLeading, Leader: p.id})
+	p.maybeProposeEpoch()
+}
+
+// sortedLearners returns the learners in id order (map order must not leak).
+func (p *Peer) sortedLearners() []*learner {
+	ids := slices.Sorted(maps.Keys(p.ld.learners))
+	out := make([]*learner, len(ids))
+	for i, id := range ids {
+		out[i] = p.ld.learners[id]
+	}
+	return out
+}
+
+// countVoters counts us plus the voting learners for which ok holds.
+func (p *Peer) countVoters(self bool, ok func(*learner) bool) int {
+	n := 0
+	if self {
+		n++
+	}
+	for _, l := range p.ld.learners {
+		if !l.observer && ok(l) {
+			n++
+		}
+	}
+	return n
+}
+
+func (p *Peer) stepLeader(from uint64, m *Packet) {
+	if m.Type == PacketFollowerInfo || m.Type == PacketObserverInfo {
+		p.onLearnerInfo(from, m)
+		return
+	}
+	l := p.ld.learners[from]
+	if l == nil {
+		return
+	}
+	if l.stage >= stageSyncing {
+		l.deadline = p.tick + uint64(p.cfg.SyncLimitTicks)
+	}
+	switch m.Type {
+	case PacketAckEpoch:
+		p.onAckEpoch(l, m)
+	case PacketAck:
+		p.onAck(l, m)
+	case PacketPing:
+		p.onPingReply(l, m)
+	case PacketRequest:
+		if l.stage == stageActive {
+			p.out.Requests = append(p.out.Requests, Request{From: from, Data: m.Data})
+		}
+	case PacketSync:
+		if id, err := decodeInt64(m.Data); err == nil && l.stage == stageActive {
+			p.leaderSync(from, uint64(id))
+		}
+	}
+}
+
+func (p *Peer) onLearnerInfo(from uint64, m *Packet) {
+	observer := m.Type == PacketObserverInfo
+	if observer != p.isObserver(from) {
+		return // a voter claiming to observe, or the reverse: refuse
+	}
+	l := &learner{id: from, observer: observer, acceptedEpoch: EpochOf(m.Zxid)}
+	if p.ld.newEpoch != 0 && l.acceptedEpoch > p.ld.newEpoch {
+		// It promised a later epoch and will refuse ours forever (ZooKeeper
+		// loops: "Leaders epoch is less than accepted epoch"). Re-elect, so
+		// the next epoch is above its promise. A zabsim deviation for liveness.
+		p.becomeLooking()
+		return
+	}
+	l.deadline = p.tick + uint64(p.cfg.InitLimitTicks+p.cfg.SyncLimitTicks)
+	p.ld.learners[from] = l
+	if p.ld.newEpoch == 0 {
+		p.maybeProposeEpoch()
+	} else if p.ld.infoSent {
+		p.sendLeaderInfo(l)
+	}
+}
+
+// maybeProposeEpoch is getEpochToPropose: once a quorum of voters connected,
+// the new epoch is one past the largest acceptedEpoch among them.
+func (p *Peer) maybeProposeEpoch() {
+	if p.countVoters(true, func(*learner) bool { return true }) < len(p.voters)/2+1 {
+		return
+	}
+	epoch := p.acceptedEpoch
+	for _, l := range p.ld.learners {
+		if !l.observer {
+			epoch = max(epoch, l.acceptedEpoch)
+		}
+	}
+	if epoch == maxCounter {
+		p.becomeLooking() // epochs exhausted; nothing sane to do
+		return
+	}
+	p.ld.newEpoch = epoch + 1
+	p.acceptedEpoch = p.ld.newEpoch
+	p.out.WriteAcceptedEpoch = ptr(p.acceptedEpoch)
+}
+
+func (p *Peer) sendLeaderInfo(l *learner) {
+	p.send(l.id, &Packet{Type: PacketLeaderInfo, Zxid: MakeZxid(p.ld.newEpoch, 0), Data: encodeInt32(learnerProtocolVersion)})
+}
+
+// leaderDurable moves discovery and broadcast forward after a storage
+// completion.
+func (p *Peer) leaderDurable() {
+	ld := p.ld
+	if ld.newEpoch != 0 && !ld.infoSent && p.acceptedDurable >= ld.newEpoch {
+		ld.infoSent = true
+		for _, l := range p.sortedLearners() {
+			p.sendLeaderInfo(l)
+		}
+		p.maybeFinishEpoch()
+	}
+	if ld.epochAcked && !ld.established {
+		p.maybeEstablish()
+	}
+	if ld.established {
+		p.tryCommit()
+	}
+}
+
+func (p *Peer) onAckEpoch(l *learner, m *Packet) {
+	cur, err := decodeInt32(m.Data)
+	if err != nil || l.stage != stageInfo || !p.ld.infoSent {
+		return
+	}
+	l.lastZxid = m.Zxid
+	// -1: the learner had already accepted this epoch from someone else,
+	// so its ack cannot count toward our quorum.
+	l.epochVote = cur != -1 && !l.observer
+	if l.epochVote {
+		l.currentEpoch = uint32(cur)
+		ahead := l.currentEpoch > p.currentEpoch || (l.currentEpoch == p.currentEpoch && l.lastZxid > p.lastLogged)
+		if ahead && !p.ld.epochAcked {
+			// waitForEpochAck: "Follower is ahead of the leader". ZooKeeper
+			// drops that handler; the learner times out and re-elects.
+			delete(p.ld.learners, l.id)
+			return
+		}
+	}
+	l.stage = stageAckedEpoch
+	if p.ld.epochAcked {
+		p.syncLearner(l)
+		return
+	}
+	p.maybeFinishEpoch()
+}
+
+// maybeFinishEpoch ends discovery once a quorum (us included) acked the
+// epoch: write currentEpoch and synchronize everyone waiting.
+func (p *Peer) maybeFinishEpoch() {
+	ld := p.ld
+	if ld.epochAcked || !ld.infoSent {
+		return
+	}
+	if !p.quorum(p.countVoters(true, func(l *learner) bool { return l.stage >= stageAckedEpoch && l.epochVote })) {
+		return
+	}
+	ld.epochAcked = true
+	p.currentEpoch = ld.newEpoch
+	p.out.WriteCurrentEpoch = ptr(p.currentEpoch)
+	for _, l := range p.sortedLearners() {
+		if l.stage == stageAckedEpoch {
+			p.syncLearner(l)
+		}
+	}
+}
+
+// syncPoint is the end of the committed history a learner is synced to.
+func (p *Peer) syncPoint() int64 {
+	if p.ld.established {
+		return p.lastCommitted
+	}
+	return p.ld.historyEnd
+}
+
+// syncLearner sends DIFF, TRUNC or SNAP, the txns the learner lacks, and
+// NEWLEADER; the learner is forwarded new proposals from here on.
+func (p *Peer) syncLearner(l *learner) {
+	op, opZxid, from, ok := p.chooseSync(l.lastZxid)
+	var snap Snapshot
+	if ok && op == PacketSnap {
+		snap, ok = p.leaderSnapshot()
+		opZxid, from = snap.Zxid, snap.Zxid
+	}
+	if !ok {
+		delete(p.ld.learners, l.id) // cannot sync it; it times out and retries
+		return
+	}
+	p.send(l.id, &Packet{Type: op, Zxid: opZxid, Data: snap.Data})
+	p.sendHistory(l, from)
+	p.send(l.id, &Packet{Type: PacketNewLeader, Zxid: MakeZxid(p.ld.newEpoch, 0)})
+	l.stage = stageSyncing
+	l.deadline = p.tick + uint64(p.cfg.InitLimitTicks+p.cfg.SyncLimitTicks)
+	l.acked = from
+}
+
+// sendHistory sends every held txn after from: committed ones as
+// PROPOSAL+COMMIT, outstanding ones (to voters only) as PROPOSAL.
+func (p *Peer) sendHistory(l *learner, from int64) {
+	sp := p.syncPoint()
+	for _, e := range p.entriesAfter(from) {
+		if e.Zxid > sp && l.observer {
+			break // observers learn outstanding txns from INFORM
+		}
+		p.send(l.id, &Packet{Type: PacketProposal, Zxid: e.Zxid, Data: e.Data})
+		if e.Zxid <= sp {
+			p.send(l.id, &Packet{Type: PacketCommit, Zxid: e.Zxid})
+		}
+	}
+}
+
+// chooseSync is LearnerHandler.syncFollower/queueCommittedProposals: which
+// of DIFF, TRUNC or SNAP, its zxid, and after which zxid to send txns.
+func (p *Peer) chooseSync(peer int64) (op PacketType, opZxid, from int64, ok bool) {
+	maxC := p.syncPoint()
+	minC := maxC
+	switch {
+	case p.logFromStart:
+		minC = 0 // we hold every txn ever: any learner can take a DIFF
+	case len(p.log) > 0 && p.log[0].Zxid <= maxC:
+		minC = p.log[0].Zxid
+	}
+	newEpochZxid := CounterOf(peer) == 0
+	bug1154 := p.cfg.Bugs.Has(BugZK1154)
+	switch {
+	case peer == maxC:
+		return PacketDiff, maxC, maxC, true
+	case peer > maxC && !newEpochZxid:
+		if bug1154 {
+			return PacketDiff, maxC, maxC, true // keeps txns we never had
+		}
+		return PacketTrunc, maxC, maxC, true
+	case peer >= minC && peer <= maxC:
+		return p.chooseInWindow(peer, maxC, newEpochZxid, bug1154)
+	}
+	return PacketSnap, 0, 0, true
+}
+
+func (p *Peer) chooseInWindow(peer, maxC int64, newEpochZxid, bug1154 bool) (PacketType, int64, int64, bool) {
+	if p.hasEntry(peer) || newEpochZxid {
+		return PacketDiff, maxC, peer, true
+	}
+	// The learner has a txn we lack, inside our window.
+	next := p.entriesAfter(peer)
+	if len(next) == 0 || EpochOf(next[0].Zxid) != EpochOf(peer) {
+		return PacketSnap, 0, 0, true // "Cannot send TRUNC to peer": fall back to SNAP
+	}
+	prev := p.log[len(p.log)-len(next)-1].Zxid
+	if bug1154 {
+		return PacketDiff, maxC, peer, true
+	}
+	return PacketTrunc, prev, prev, true
+}
+
+// leaderSnapshot asks the host for a snapshot the window can extend to the
+// sync point.
+func (p *Peer) leaderSnapshot() (Snapshot, bool) {
+	if p.cfg.Snapshots == nil {
+		return Snapshot{}, false
+	}
+	s, err := p.cfg.Snapshots.Snapshot()
+	if err != nil || s.Zxid > p.lastCommitted {
+		return Snapshot{}, false
+	}
+	// Every txn after the snapshot must be in the window.
+	covered := s.Zxid == p.lastCommitted || p.hasEntry(s.Zxid) || (p.logFromStart && s.Zxid == 0)
+	if !covered {
+		return Snapshot{}, false
+	}
+	return s, true
+}
+
+func (p *Peer) onAck(l *learner, m *Packet) {
+	if l.stage == stageSyncing && m.Zxid == MakeZxid(p.ld.newEpoch, 0) {
+		l.stage = stageAckedNewLeader
+		if p.ld.established {
+			p.sendUpToDate(l)
+			return
+		}
+		p.maybeEstablish()
+		return
+	}
+	if l.stage >= stageAckedNewLeader && !l.observer && m.Zxid > l.acked {
+		l.acked = m.Zxid
+		p.tryCommit()
+	}
+}
+
+// selfAckedNewLeader: our currentEpoch and whole initial history are durable.
+func (p *Peer) selfAckedNewLeader() bool {
+	return p.currentDurable >= p.ld.newEpoch && p.ownDurable() >= p.ld.historyEnd
+}
+
+// maybeEstablish is waitForNewLeaderAck: a quorum acked NEWLEADER.
+func (p *Peer) maybeEstablish() {
+	n := p.countVoters(p.selfAckedNewLeader(), func(l *learner) bool { return l.stage >= stageAckedNewLeader })
+	if !p.quorum(n) {
+		return
+	}
+	ld := p.ld
+	ld.established = true
+	ld.nextZxid = MakeZxid(ld.newEpoch, 1)
+	p.setStatus(RoleState{Role: RoleLeading, Leader: p.id, Epoch: ld.newEpoch, Serving: true})
+	p.el.vote.PeerEpoch = ld.newEpoch // updateElectionVote (ZOOKEEPER-1732)
+	p.commitThrough(ld.historyEnd)
+	for _, l := range p.sortedLearners() {
+		if l.stage == stageAckedNewLeader {
+			p.sendUpToDate(l)
+		}
+	}
+}
+
+func (p *Peer) sendUpToDate(l *learner) {
+	p.send(l.id, &Packet{Type: PacketUpToDate})
+	l.stage = stageActive
+	l.deadline = p.tick + uint64(p.cfg.SyncLimitTicks)
+}
+
+// ownDurable is how far the leader's own log is durable (fsync done; the
+// ack-before-fsync switch is about followers only).
+func (p *Peer) ownDurable() int64 {
+	if p.snapPending {
+		return -1
+	}
+	return p.persisted
+}
+
+func (p *Peer) propose(data []byte) (int64, error) {
+	zxid := p.ld.nextZxid
+	if CounterOf(zxid) == maxCounter {
+		// Leader.propose: "zxid lower 32 bits have rolled over, forcing
+		// re-election, and therefore new epoch start".
+		p.becomeLooking()
+		return 0, ErrZxidExhausted
+	}
+	p.ld.nextZxid++
+	p.appendEntry(Entry{Zxid: zxid, Data: data})
+	for _, l := range p.sortedLearners() {
+		if !l.observer && l.stage >= stageSyncing {
+			p.send(l.id, &Packet{Type: PacketProposal, Zxid: zxid, Data: data})
+		}
+	}
+	p.tryCommit()
+	return zxid, nil
+}
+
+// tryCommit commits outstanding proposals in zxid order while a quorum
+// (us included once our fsync is done) acked them.
+func (p *Peer) tryCommit() {
+	for _, e := range p.entriesAfter(p.lastCommitted) {
+		n := p.countVoters(p.ownDurable() >= e.Zxid, func(l *learner) bool { return l.acked >= e.Zxid && l.stage >= stageAckedNewLeader })
+		if !p.quorum(n) {
+			break
+		}
+		p.commitThrough(e.Zxid)
+		p.broadcastCommit(e)
+	}
+	p.checkSyncs()
+}
+
+func (p *Peer) broadcastCommit(e Entry) {
+	for _, l := range p.sortedLearners() {
+		switch {
+		case l.stage < stageSyncing:
+		case l.observer:
+			p.send(l.id, &Packet{Type: PacketInform, Zxid: e.Zxid, Data: e.Data})
+		default:
+			p.send(l.id, &Packet{Type: PacketCommit, Zxid: e.Zxid})
+		}
+	}
+}
+
+// tickLeader enforces initLimit before establishment and, after it, pings
+// learners and steps down without a synced quorum (Leader.lead's loop).
+func (p *Peer) tickLeader() {
+	ld := p.ld
+	if !ld.established {
+		if p.tick-p.roleAt > uint64(p.cfg.InitLimitTicks) {
+			p.becomeLooking()
+		}
+		return
+	}
+	for _, l := range p.sortedLearners() {
+		if p.tick > l.deadline {
+			delete(ld.learners, l.id) // the handler's socket timed out
+		}
+	}
+	if !p.quorum(p.countVoters(true, func(l *learner) bool { return l.stage >= stageAckedNewLeader })) {
+		p.becomeLooking() // "Not sufficient followers synced"
+		return
+	}
+	if (p.tick-p.roleAt)%uint64(p.cfg.PingIntervalTicks) == 0 {
+		p.ping()
+	}
+}
+
+func (p *Peer) ping() {
+	p.ld.round++
+	for _, l := range p.sortedLearners() {
+		if l.stage >= stageSyncing {
+			p.send(l.id, &Packet{Type: PacketPing, Zxid: p.lastLogged, Data: encodeInt64(p.ld.round)})
+		}
+	}
+}
+
+func (p *Peer) onPingReply(l *learner, m *Packet) {
+	round, touches, err := decodePingReply(m.Data)
+	if err != nil {
+		return
+	}
+	l.round = max(l.round, round)
+	for _, t := range touches {
+		p.out.Touches = append(p.out.Touches, Touch{From: l.id, Data: t})
+	}
+	p.checkSyncs()
+}
+
+// leaderSync queues a sync from a learner (or ourselves) and starts a PING
+// round whose quorum of echoes proves we still lead.
+func (p *Peer) leaderSync(from, id uint64) {
+	s := pendingSync{from: from, id: id, after: p.lastLogged}
+	if !p.cfg.Bugs.Has(BugSyncNoQuorum) {
+		p.ping()
+		s.round = p.ld.round
+	}
+	p.ld.syncs = append(p.ld.syncs, s)
+	p.checkSyncs()
+}
+
+// checkSyncs answers, in order, the syncs whose conditions hold.
+func (p *Peer) checkSyncs() {
+	ld := p.ld
+	for len(ld.syncs) > 0 {
+		s := ld.syncs[0]
+		if s.after > p.lastCommitted {
+			return
+		}
+		n := p.countVoters(true, func(l *learner) bool { return l.stage == stageActive && l.round >= s.round })
+		if s.round > 0 && !p.quorum(n) {
+			return
+		}
+		ld.syncs = ld.syncs[1:]
+		if s.from == p.id {
+			p.out.SyncDone = append(p.out.SyncDone, s.id)
+		} else if l := ld.learners[s.from]; l != nil {
+			p.send(s.from, &Packet{Type: PacketSync, Data: encodeInt64(int64(s.id))})
+		}
+	}
+}
+
+func (p *Peer) dropLearner(id uint64) {
+	delete(p.ld.learners, id)
+}

@@ -1,0 +1,231 @@
+package zab
+
+// The learner side (Learner.registerWithLeader, syncWithLeader,
+// Follower.processPacket, Observer.processPacket).
+
+type learnerStage uint8
+
+const (
+	lsInfoSent      learnerStage = iota // FOLLOWERINFO/OBSERVERINFO sent
+	lsEpochPending                      // LEADERINFO received; acceptedEpoch being persisted
+	lsSyncing                           // ACKEPOCH sent; receiving DIFF/TRUNC/SNAP and txns
+	lsNewLeader                         // NEWLEADER received; making the sync durable
+	lsAwaitUpToDate                     // NEWLEADER acked
+	lsActive                            // UPTODATE received: serving
+)
+
+type learnerState struct {
+	stage         learnerStage
+	newEpoch      uint32
+	newLeaderZxid int64
+	lastHeard     uint64 // tick of the last packet from the leader
+	commitTarget  int64  // highest zxid the leader said is committed
+	syncEnd       int64  // our log end when NEWLEADER arrived
+	ackedTo       int64  // highest zxid ACKed
+	touches       [][]byte
+	reacked       bool // LEADERINFO's epoch was already accepted
+}
+
+func (p *Peer) becomeLearner(role Role, leader uint64) {
+	p.ld = nil
+	p.ln = &learnerState{lastHeard: p.tick, commitTarget: p.lastCommitted}
+	p.setStatus(RoleState{Role: role, Leader: leader})
+	t := PacketFollowerInfo
+	if role == RoleObserving {
+		t = PacketObserverInfo
+	}
+	p.send(leader, &Packet{Type: t, Zxid: MakeZxid(p.acceptedEpoch, 0), Data: encodeLearnerInfo(p.id)})
+}
+
+// tickLearner gives up on the leader after initLimit without finishing the
+// sync, or syncLimit of silence once synced (the socket timeout).
+func (p *Peer) tickLearner() {
+	ln := p.ln
+	if ln.stage != lsActive && p.tick-p.roleAt > uint64(p.cfg.InitLimitTicks) {
+		p.becomeLooking()
+		return
+	}
+	if ln.stage == lsActive && p.tick-ln.lastHeard > uint64(p.cfg.SyncLimitTicks) {
+		p.becomeLooking()
+	}
+}
+
+func (p *Peer) stepLearner(from uint64, m *Packet) {
+	if from != p.status.Leader {
+		return
+	}
+	p.ln.lastHeard = p.tick
+	switch m.Type {
+	case PacketLeaderInfo:
+		p.onLeaderInfo(m)
+	case PacketDiff, PacketTrunc, PacketSnap:
+		p.onSyncMode(m)
+	case PacketProposal, PacketInform:
+		p.onProposal(m)
+	case PacketCommit:
+		p.onCommit(m.Zxid)
+	case PacketNewLeader:
+		p.onNewLeader(m)
+	case PacketUpToDate:
+		p.onUpToDate()
+	case PacketPing:
+		p.onPing(m)
+	case PacketSync:
+		if id, err := decodeInt64(m.Data); err == nil && p.ln.stage == lsActive {
+			p.out.SyncDone = append(p.out.SyncDone, uint64(id))
+		}
+	}
+}
+
+func (p *Peer) onLeaderInfo(m *Packet) {
+	e := EpochOf(m.Zxid)
+	if p.ln.stage != lsInfoSent {
+		return
+	}
+	if e < p.acceptedEpoch {
+		p.becomeLooking() // "Leaders epoch is less than accepted epoch"
+		return
+	}
+	if e > p.acceptedEpoch {
+		p.acceptedEpoch = e
+		p.out.WriteAcceptedEpoch = ptr(e)
+	} else {
+		// "since we have already acked an epoch equal to the leaders, we
+		// cannot ack again in good conscience": ACKEPOCH carries -1.
+		p.ln.reacked = true
+	}
+	p.ln.newEpoch = e
+	p.ln.stage = lsEpochPending
+	p.learnerDurable()
+}
+
+func (p *Peer) onSyncMode(m *Packet) {
+	if p.ln.stage != lsSyncing {
+		return
+	}
+	switch m.Type {
+	case PacketTrunc:
+		p.truncateLog(m.Zxid)
+	case PacketSnap:
+		p.installSnapshot(Snapshot{Zxid: m.Zxid, Data: m.Data})
+	}
+	p.ln.commitTarget = m.Zxid
+}
+
+func (p *Peer) onProposal(m *Packet) {
+	if p.ln.stage < lsSyncing {
+		return
+	}
+	if m.Zxid <= p.lastLogged {
+		p.becomeLooking() // out of order: our log no longer matches the leader's
+		return
+	}
+	p.appendEntry(Entry{Zxid: m.Zxid, Data: m.Data})
+	if m.Type == PacketInform {
+		p.onCommit(m.Zxid)
+		return
+	}
+	if p.ln.stage >= lsAwaitUpToDate {
+		p.sendAcks()
+	}
+}
+
+func (p *Peer) onCommit(zxid int64) {
+	if zxid > p.lastLogged {
+		p.becomeLooking() // COMMIT for a txn we never got
+		return
+	}
+	p.ln.commitTarget = max(p.ln.commitTarget, zxid)
+	if p.ln.stage == lsActive {
+		p.commitThrough(p.ln.commitTarget)
+	}
+}
+
+func (p *Peer) onNewLeader(m *Packet) {
+	if p.ln.stage != lsSyncing || EpochOf(m.Zxid) != p.ln.newEpoch {
+		return
+	}
+	p.ln.stage = lsNewLeader
+	p.ln.newLeaderZxid = m.Zxid
+	p.ln.syncEnd = p.lastLogged
+	p.learnerDurable()
+}
+
+func (p *Peer) onUpToDate() {
+	if p.ln.stage != lsAwaitUpToDate {
+		return
+	}
+	p.ln.stage = lsActive
+	p.setStatus(RoleState{Role: p.status.Role, Leader: p.status.Leader, Epoch: p.ln.newEpoch, Serving: true})
+	p.el.vote.PeerEpoch = p.ln.newEpoch // updateElectionVote (ZOOKEEPER-1732)
+	p.commitThrough(p.ln.commitTarget)
+	p.sendAcks()
+}
+
+func (p *Peer) onPing(m *Packet) {
+	round, err := decodeInt64(m.Data)
+	if err != nil {
+		return
+	}
+	p.send(p.status.Leader, &Packet{Type: PacketPing, Zxid: p.lastLogged, Data: encodePingReply(round, p.ln.touches)})
+	p.ln.touches = nil
+}
+
+// learnerDurable moves discovery and synchronization forward after a
+// storage completion.
+func (p *Peer) learnerDurable() {
+	ln := p.ln
+	switch ln.stage {
+	case lsEpochPending:
+		if p.acceptedDurable >= ln.newEpoch {
+			cur := int32(p.currentEpoch)
+			if ln.reacked {
+				cur = -1
+			}
+			p.send(p.status.Leader, &Packet{Type: PacketAckEpoch, Zxid: p.lastLogged, Data: encodeInt32(cur)})
+			ln.stage = lsSyncing
+		}
+	case lsNewLeader:
+		p.maybeAckNewLeader()
+	case lsAwaitUpToDate, lsActive:
+		p.sendAcks()
+	}
+}
+
+// maybeAckNewLeader ACKs NEWLEADER once the synced txns (or snapshot) and
+// then currentEpoch are durable, in that order: a durable currentEpoch over
+// a missing history is what ZOOKEEPER-3911/-3104 lose data through.
+func (p *Peer) maybeAckNewLeader() {
+	ln := p.ln
+	logOK := p.persisted >= ln.syncEnd || p.cfg.Bugs.Has(BugZK3911)
+	snapOK := !p.snapPending || p.cfg.Bugs.Has(BugZK3104)
+	if !logOK || !snapOK {
+		return
+	}
+	if p.currentEpoch < ln.newEpoch {
+		p.currentEpoch = ln.newEpoch
+		p.out.WriteCurrentEpoch = ptr(p.currentEpoch)
+	}
+	if p.currentDurable < ln.newEpoch {
+		return
+	}
+	p.send(p.status.Leader, &Packet{Type: PacketAck, Zxid: ln.newLeaderZxid})
+	ln.stage = lsAwaitUpToDate
+	ln.ackedTo = ln.syncEnd
+	p.sendAcks()
+}
+
+// sendAcks ACKs, in order, every txn logged after the sync that is durable.
+func (p *Peer) sendAcks() {
+	if p.status.Role != RoleFollowing {
+		return
+	}
+	d := p.durableZxid()
+	for _, e := range p.entriesAfter(p.ln.ackedTo) {
+		if e.Zxid > d {
+			break
+		}
+		p.send(p.status.Leader, &Packet{Type: PacketAck, Zxid: e.Zxid})
+		p.ln.ackedTo = e.Zxid
+	}
+}

@@ -1,0 +1,280 @@
+package zab
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/zabsim/zabsim/server/wire"
+)
+
+// Message is either a *Notification (fast leader election, sent on
+// ZooKeeper's election port) or a *Packet (a QuorumPacket, sent on the
+// quorum port). Peers never mutate a Message after sending it.
+type Message interface{ isMessage() }
+
+// Notification is a fast-leader-election message: the sender's state and its
+// current vote.
+type Notification struct {
+	State         Role
+	Leader        uint64 // proposed (or followed) leader
+	Zxid          int64  // proposed leader's last zxid
+	ElectionEpoch uint64 // sender's logical clock
+	PeerEpoch     uint32 // proposed leader's currentEpoch
+}
+
+func (*Notification) isMessage() {}
+
+func (n *Notification) String() string {
+	return fmt.Sprintf("vote{%s leader=%d zxid=%s round=%d epoch=%d}",
+		n.State, n.Leader, ZxidString(n.Zxid), n.ElectionEpoch, n.PeerEpoch)
+}
+
+// PacketType is a QuorumPacket type (Leader.java constants).
+type PacketType int32
+
+// Packet types of ZooKeeper 3.8.
+const (
+	PacketRequest      PacketType = 1
+	PacketProposal     PacketType = 2
+	PacketAck          PacketType = 3
+	PacketCommit       PacketType = 4
+	PacketPing         PacketType = 5
+	PacketRevalidate   PacketType = 6
+	PacketSync         PacketType = 7
+	PacketInform       PacketType = 8
+	PacketNewLeader    PacketType = 10
+	PacketFollowerInfo PacketType = 11
+	PacketUpToDate     PacketType = 12
+	PacketDiff         PacketType = 13
+	PacketTrunc        PacketType = 14
+	PacketSnap         PacketType = 15
+	PacketObserverInfo PacketType = 16
+	PacketLeaderInfo   PacketType = 17
+	PacketAckEpoch     PacketType = 18
+)
+
+var packetNames = map[PacketType]string{
+	PacketRequest: "REQUEST", PacketProposal: "PROPOSAL", PacketAck: "ACK", PacketCommit: "COMMIT",
+	PacketPing: "PING", PacketRevalidate: "REVALIDATE", PacketSync: "SYNC", PacketInform: "INFORM",
+	PacketNewLeader: "NEWLEADER", PacketFollowerInfo: "FOLLOWERINFO", PacketUpToDate: "UPTODATE",
+	PacketDiff: "DIFF", PacketTrunc: "TRUNC", PacketSnap: "SNAP", PacketObserverInfo: "OBSERVERINFO",
+	PacketLeaderInfo: "LEADERINFO", PacketAckEpoch: "ACKEPOCH",
+}
+
+func (t PacketType) String() string {
+	if s, ok := packetNames[t]; ok {
+		return s
+	}
+	return fmt.Sprintf("packet(%d)", int32(t))
+}
+
+// Packet is ZooKeeper's QuorumPacket {type, zxid, data, authinfo}. authinfo
+// is always empty between zabsim peers. What Data holds per type is
+// documented in doc.go ("Packet payloads").
+type Packet struct {
+	Type PacketType
+	Zxid int64
+	Data []byte
+}
+
+func (*Packet) isMessage() {}
+
+func (p *Packet) String() string {
+	if len(p.Data) == 0 {
+		return fmt.Sprintf("%s %s", p.Type, ZxidString(p.Zxid))
+	}
+	return fmt.Sprintf("%s %s (%d bytes)", p.Type, ZxidString(p.Zxid), len(p.Data))
+}
+
+// Frame channel tags for MarshalMessage: a host that carries both kinds on
+// one stream prefixes each body with one of these bytes.
+const (
+	ChannelElection byte = 1
+	ChannelQuorum   byte = 2
+)
+
+// notificationVersion is FastLeaderElection's Notification.CURRENTVERSION.
+const notificationVersion = 2
+
+// learnerProtocolVersion is the protocol version a 3.8 learner and leader
+// exchange in LearnerInfo and LEADERINFO.
+const learnerProtocolVersion = 0x10000
+
+// ErrBadMessage reports a body that is not a valid message.
+var ErrBadMessage = errors.New("zab: malformed message")
+
+// EncodeNotification appends n in FastLeaderElection.buildMsg layout: state
+// i32, leader i64, zxid i64, electionEpoch i64, peerEpoch i64, version i32,
+// config buffer (empty: zabsim has no dynamic reconfiguration).
+func EncodeNotification(e *wire.Encoder, n *Notification) {
+	e.Int32(int32(n.State))
+	e.Int64(int64(n.Leader))
+	e.Int64(n.Zxid)
+	e.Int64(int64(n.ElectionEpoch))
+	e.Int64(int64(n.PeerEpoch))
+	e.Int32(notificationVersion)
+	e.Buffer([]byte{})
+}
+
+// DecodeNotification reads a notification written by EncodeNotification.
+func DecodeNotification(b []byte) (*Notification, error) {
+	d := wire.NewDecoder(b)
+	n := &Notification{
+		State:         Role(d.Int32()),
+		Leader:        uint64(d.Int64()),
+		Zxid:          d.Int64(),
+		ElectionEpoch: uint64(d.Int64()),
+	}
+	peerEpoch := d.Int64()
+	version := d.Int32()
+	_ = d.Buffer()
+	if err := d.Err(); err != nil {
+		return nil, fmt.Errorf("%w: notification: %v", ErrBadMessage, err)
+	}
+	if err := checkNotification(n, peerEpoch, version, d.Remaining()); err != nil {
+		return nil, err
+	}
+	n.PeerEpoch = uint32(peerEpoch)
+	return n, nil
+}
+
+func checkNotification(n *Notification, peerEpoch int64, version int32, rest int) error {
+	switch {
+	case n.State < RoleLooking || n.State > RoleObserving:
+		return fmt.Errorf("%w: notification state %d", ErrBadMessage, int32(n.State))
+	case peerEpoch < 0 || peerEpoch > maxCounter:
+		return fmt.Errorf("%w: notification peer epoch %d", ErrBadMessage, peerEpoch)
+	case version != notificationVersion:
+		return fmt.Errorf("%w: notification version %d", ErrBadMessage, version)
+	case rest != 0:
+		return fmt.Errorf("%w: %d trailing bytes after notification", ErrBadMessage, rest)
+	}
+	return nil
+}
+
+// EncodePacket appends p as a jute QuorumPacket with an empty authinfo vector.
+func EncodePacket(e *wire.Encoder, p *Packet) {
+	e.Int32(int32(p.Type))
+	e.Int64(p.Zxid)
+	e.Buffer(p.Data)
+	e.VectorLen(0, false)
+}
+
+// DecodePacket reads a QuorumPacket. Unknown types and non-empty authinfo are
+// errors: zabsim peers never send them. Data is limited to max bytes (0 means
+// wire.DefaultMaxBuffer; a SNAP may need more).
+func DecodePacket(b []byte, max int) (*Packet, error) {
+	d := wire.NewDecoder(b)
+	d.Max = max
+	p := &Packet{Type: PacketType(d.Int32()), Zxid: d.Int64(), Data: d.Buffer()}
+	n, _ := d.VectorLen(12)
+	if err := d.Err(); err != nil {
+		return nil, fmt.Errorf("%w: packet: %v", ErrBadMessage, err)
+	}
+	if _, ok := packetNames[p.Type]; !ok {
+		return nil, fmt.Errorf("%w: packet type %d", ErrBadMessage, int32(p.Type))
+	}
+	if n != 0 || d.Remaining() != 0 {
+		return nil, fmt.Errorf("%w: packet has authinfo or %d trailing bytes", ErrBadMessage, d.Remaining())
+	}
+	return p, nil
+}
+
+// MarshalMessage encodes m with a leading channel byte (ChannelElection or
+// ChannelQuorum), for hosts that carry both kinds on one stream. The live
+// tier frames the result with a 4-byte big-endian length.
+func MarshalMessage(m Message) ([]byte, error) {
+	e := wire.NewEncoder(nil)
+	switch m := m.(type) {
+	case *Notification:
+		e.Raw([]byte{ChannelElection})
+		EncodeNotification(e, m)
+	case *Packet:
+		e.Raw([]byte{ChannelQuorum})
+		EncodePacket(e, m)
+	default:
+		return nil, fmt.Errorf("%w: unknown message type %T", ErrBadMessage, m)
+	}
+	return e.Bytes(), nil
+}
+
+// UnmarshalMessage decodes a body written by MarshalMessage.
+func UnmarshalMessage(b []byte, max int) (Message, error) {
+	if len(b) == 0 {
+		return nil, fmt.Errorf("%w: empty body", ErrBadMessage)
+	}
+	switch b[0] {
+	case ChannelElection:
+		return DecodeNotification(b[1:])
+	case ChannelQuorum:
+		return DecodePacket(b[1:], max)
+	}
+	return nil, fmt.Errorf("%w: channel byte %d", ErrBadMessage, b[0])
+}
+
+// Payload helpers: small fixed layouts inside Packet.Data.
+
+func encodeInt64(v int64) []byte {
+	e := wire.NewEncoder(make([]byte, 0, 8))
+	e.Int64(v)
+	return e.Bytes()
+}
+
+func decodeInt64(b []byte) (int64, error) {
+	d := wire.NewDecoder(b)
+	v := d.Int64()
+	if d.Err() != nil || d.Remaining() != 0 {
+		return 0, fmt.Errorf("%w: want 8-byte payload, got %d bytes", ErrBadMessage, len(b))
+	}
+	return v, nil
+}
+
+func encodeInt32(v int32) []byte {
+	e := wire.NewEncoder(make([]byte, 0, 4))
+	e.Int32(v)
+	return e.Bytes()
+}
+
+func decodeInt32(b []byte) (int32, error) {
+	d := wire.NewDecoder(b)
+	v := d.Int32()
+	if d.Err() != nil || d.Remaining() != 0 {
+		return 0, fmt.Errorf("%w: want 4-byte payload, got %d bytes", ErrBadMessage, len(b))
+	}
+	return v, nil
+}
+
+// encodeLearnerInfo writes LearnerInfo {serverid i64, protocolVersion i32,
+// configVersion i64}, the FOLLOWERINFO/OBSERVERINFO payload.
+func encodeLearnerInfo(id uint64) []byte {
+	e := wire.NewEncoder(make([]byte, 0, 20))
+	e.Int64(int64(id))
+	e.Int32(learnerProtocolVersion)
+	e.Int64(0)
+	return e.Bytes()
+}
+
+// encodePingReply writes a learner's PING reply: the echoed round and the
+// session touches queued since the previous reply.
+func encodePingReply(round int64, touches [][]byte) []byte {
+	e := wire.NewEncoder(nil)
+	e.Int64(round)
+	e.VectorLen(len(touches), false)
+	for _, t := range touches {
+		e.Buffer(t)
+	}
+	return e.Bytes()
+}
+
+func decodePingReply(b []byte) (round int64, touches [][]byte, err error) {
+	d := wire.NewDecoder(b)
+	round = d.Int64()
+	n, _ := d.VectorLen(4)
+	for i := 0; i < n && d.Err() == nil; i++ {
+		touches = append(touches, d.Buffer())
+	}
+	if d.Err() != nil || d.Remaining() != 0 {
+		return 0, nil, fmt.Errorf("%w: ping reply", ErrBadMessage)
+	}
+	return round, touches, nil
+}

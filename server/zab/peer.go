@@ -1,0 +1,359 @@
+package zab
+
+import (
+	"errors"
+	"slices"
+)
+
+// Errors returned by Peer methods.
+var (
+	ErrNotLeader     = errors.New("zab: not the established leader")
+	ErrNotServing    = errors.New("zab: not serving (looking or still synchronizing)")
+	ErrZxidExhausted = errors.New("zab: zxid counter exhausted; forcing a new election")
+)
+
+// Peer is one Zab participant (or observer) as a pure state machine. It does
+// no I/O: the host feeds it ticks, messages and storage completions, and
+// carries out the effects it returns in Ready. A Peer is not safe for
+// concurrent use, and the host must call no other method between Ready and
+// Advance.
+type Peer struct {
+	cfg       Config
+	id        uint64
+	voters    []uint64 // sorted
+	observers []uint64 // sorted
+	tick      uint64
+
+	// Epochs: requested (written in Ready) and durable (EpochPersisted).
+	acceptedEpoch, currentEpoch     uint32
+	acceptedDurable, currentDurable uint32
+
+	log           []Entry // window: committed entries kept for DIFF + every uncommitted one
+	logFromStart  bool    // the window holds every txn since zxid 0
+	lastLogged    int64   // last zxid handed to the host for logging (or snapshot zxid)
+	persisted     int64   // the host's log is durable up to here
+	snapPending   bool    // a SNAP was installed and is not durable yet
+	snapZxid      int64   // the zxid of that SNAP
+	lastCommitted int64   // last zxid delivered in Ready.Commit (or the initial state)
+
+	status RoleState
+	roleAt uint64 // tick the current role began
+	el     election
+	ld     *leaderState
+	ln     *learnerState
+
+	out         Ready
+	statusDirty bool
+}
+
+// NewPeer builds a peer from its configuration and durable state. It starts
+// LOOKING and has already queued its first election notifications.
+func NewPeer(cfg Config) (*Peer, error) {
+	cfg.applyDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	p := &Peer{cfg: cfg, id: cfg.ID}
+	p.voters = sortedCopy(cfg.Voters)
+	p.observers = sortedCopy(cfg.Observers)
+	p.restore(&cfg.Initial)
+	p.becomeLooking()
+	return p, nil
+}
+
+func sortedCopy(ids []uint64) []uint64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return out
+}
+
+func (p *Peer) restore(s *InitialState) {
+	p.acceptedEpoch, p.acceptedDurable = s.AcceptedEpoch, s.AcceptedEpoch
+	p.currentEpoch, p.currentDurable = s.CurrentEpoch, s.CurrentEpoch
+	p.log = slices.Clone(s.Log)
+	p.lastCommitted = s.LastCommittedZxid
+	p.logFromStart = s.LastCommittedZxid == 0
+	p.lastLogged = s.LastCommittedZxid
+	if n := len(p.log); n > 0 && p.log[n-1].Zxid > p.lastLogged {
+		p.lastLogged = p.log[n-1].Zxid
+	}
+	p.persisted = p.lastLogged
+	// A crash after a learner logged a new leader's history but before it
+	// wrote currentEpoch leaves a log ahead of the epoch file (ZOOKEEPER-1653).
+	// ZooKeeper 3.8 repairs the file from the log's epoch; so do we.
+	if e := EpochOf(p.lastLogged); e > p.currentEpoch {
+		p.currentEpoch = e
+		p.out.WriteCurrentEpoch = ptr(e)
+		if e > p.acceptedEpoch {
+			p.acceptedEpoch = e
+			p.out.WriteAcceptedEpoch = ptr(e)
+		}
+	}
+	p.trimLog()
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// ID returns the peer's server id.
+func (p *Peer) ID() uint64 { return p.id }
+
+// Status returns the current role, leader, epoch and serving flag.
+func (p *Peer) Status() RoleState { return p.status }
+
+// LastLoggedZxid is the last zxid handed to the host for logging.
+func (p *Peer) LastLoggedZxid() int64 { return p.lastLogged }
+
+// LastCommittedZxid is the last zxid delivered through Ready.Commit.
+func (p *Peer) LastCommittedZxid() int64 { return p.lastCommitted }
+
+// Epochs returns the accepted and current epochs the peer has asked for
+// (which may not be durable yet).
+func (p *Peer) Epochs() (accepted, current uint32) { return p.acceptedEpoch, p.currentEpoch }
+
+func (p *Peer) isVoter(id uint64) bool {
+	_, ok := slices.BinarySearch(p.voters, id)
+	return ok
+}
+
+func (p *Peer) isObserver(id uint64) bool {
+	_, ok := slices.BinarySearch(p.observers, id)
+	return ok
+}
+
+func (p *Peer) quorum(n int) bool { return 2*n > len(p.voters) }
+
+// Tick advances the peer's clock by one tick.
+func (p *Peer) Tick() {
+	p.tick++
+	switch p.status.Role {
+	case RoleLooking:
+		p.tickLooking()
+	case RoleLeading:
+		p.tickLeader()
+	default:
+		p.tickLearner()
+	}
+}
+
+// Step hands the peer a message that arrived from peer from. Messages from
+// unknown servers and malformed payloads are dropped.
+func (p *Peer) Step(from uint64, m Message) {
+	if from == p.id || (!p.isVoter(from) && !p.isObserver(from)) {
+		return
+	}
+	switch m := m.(type) {
+	case *Notification:
+		p.stepNotification(from, m)
+	case *Packet:
+		p.stepPacket(from, m)
+	}
+}
+
+func (p *Peer) stepPacket(from uint64, m *Packet) {
+	switch p.status.Role {
+	case RoleLeading:
+		p.stepLeader(from, m)
+	case RoleFollowing, RoleObserving:
+		p.stepLearner(from, m)
+	}
+}
+
+// PeerDisconnected reports that the connection to or from peer id broke.
+// Zab assumes FIFO channels that lose messages only by breaking, so a host
+// that drops a quorum message must report the link broken.
+func (p *Peer) PeerDisconnected(id uint64) {
+	switch p.status.Role {
+	case RoleLeading:
+		p.dropLearner(id)
+	case RoleFollowing, RoleObserving:
+		if id == p.status.Leader {
+			p.becomeLooking()
+		}
+	}
+}
+
+// Propose assigns the next zxid to a txn from the leader's prep stage and
+// broadcasts it. Only the established leader accepts proposals.
+func (p *Peer) Propose(data []byte) (int64, error) {
+	if p.status.Role != RoleLeading || !p.status.Serving {
+		return 0, ErrNotLeader
+	}
+	return p.propose(data)
+}
+
+// Forward sends a client write to the leader (ZooKeeper's REQUEST). On the
+// leader itself it surfaces in Ready.Requests like a forwarded one.
+func (p *Peer) Forward(data []byte) error {
+	if !p.status.Serving {
+		return ErrNotServing
+	}
+	if p.status.Role == RoleLeading {
+		p.out.Requests = append(p.out.Requests, Request{From: p.id, Data: data})
+		return nil
+	}
+	p.send(p.status.Leader, &Packet{Type: PacketRequest, Data: data})
+	return nil
+}
+
+// Sync starts a linearizable sync: Ready.SyncDone carries id once every txn
+// committed before the call has been delivered here and the leader has
+// confirmed it still leads a quorum (with sync-no-quorum, ZooKeeper's weaker
+// rule: only the first part). Pending syncs are dropped on a role change.
+func (p *Peer) Sync(id uint64) error {
+	if !p.status.Serving {
+		return ErrNotServing
+	}
+	if p.status.Role == RoleLeading {
+		p.leaderSync(p.id, id)
+		return nil
+	}
+	p.send(p.status.Leader, &Packet{Type: PacketSync, Data: encodeInt64(int64(id))})
+	return nil
+}
+
+// QueueTouches queues session touches for the next PING reply to the leader.
+func (p *Peer) QueueTouches(data []byte) {
+	if p.ln != nil && len(data) > 0 {
+		p.ln.touches = append(p.ln.touches, data)
+	}
+}
+
+// Persisted reports that the host's log is durable up to zxid (fsync done).
+func (p *Peer) Persisted(zxid int64) {
+	if zxid > p.lastLogged {
+		zxid = p.lastLogged
+	}
+	if zxid <= p.persisted {
+		return
+	}
+	p.persisted = zxid
+	p.afterDurable()
+}
+
+// EpochPersisted reports that the acceptedEpoch and currentEpoch files are
+// durable with the given values.
+func (p *Peer) EpochPersisted(accepted, current uint32) {
+	p.acceptedDurable = max(p.acceptedDurable, min(accepted, p.acceptedEpoch))
+	p.currentDurable = max(p.currentDurable, min(current, p.currentEpoch))
+	p.afterDurable()
+}
+
+// SnapshotPersisted reports that the snapshot from Ready.InstallSnapshot is
+// durable (and the log it replaced is gone).
+func (p *Peer) SnapshotPersisted(zxid int64) {
+	if p.snapPending && zxid >= p.snapZxid {
+		p.snapPending = false
+		p.afterDurable()
+	}
+}
+
+func (p *Peer) afterDurable() {
+	switch p.status.Role {
+	case RoleLeading:
+		p.leaderDurable()
+	case RoleFollowing, RoleObserving:
+		p.learnerDurable()
+	}
+}
+
+// durableZxid is how far the peer may claim durability in ACKs.
+func (p *Peer) durableZxid() int64 {
+	if p.cfg.Bugs.Has(BugAckBeforeFsync) {
+		return p.lastLogged
+	}
+	if p.snapPending {
+		return -1
+	}
+	return p.persisted
+}
+
+// --- log window ---
+
+func (p *Peer) appendEntry(e Entry) {
+	p.log = append(p.log, e)
+	p.lastLogged = e.Zxid
+	p.out.Append = append(p.out.Append, e)
+}
+
+// entriesAfter returns the held entries with zxid > z.
+func (p *Peer) entriesAfter(z int64) []Entry {
+	i, _ := slices.BinarySearchFunc(p.log, z+1, func(e Entry, t int64) int { return cmp64(e.Zxid, t) })
+	return p.log[i:]
+}
+
+func (p *Peer) hasEntry(z int64) bool {
+	_, ok := slices.BinarySearchFunc(p.log, z, func(e Entry, t int64) int { return cmp64(e.Zxid, t) })
+	return ok
+}
+
+func cmp64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// truncateLog drops entries after z and tells the host to do the same.
+func (p *Peer) truncateLog(z int64) {
+	p.log = slices.Clone(p.log[:len(p.log)-len(p.entriesAfter(z))])
+	p.lastLogged = z
+	if n := len(p.log); n > 0 {
+		p.lastLogged = p.log[n-1].Zxid
+	}
+	p.persisted = min(p.persisted, p.lastLogged)
+	p.lastCommitted = min(p.lastCommitted, p.lastLogged)
+	p.out.Append = slices.DeleteFunc(p.out.Append, func(e Entry) bool { return e.Zxid > z })
+	t := z
+	if p.out.Truncate != nil {
+		t = min(t, *p.out.Truncate)
+	}
+	p.out.Truncate = &t
+}
+
+// installSnapshot replaces the log and state machine with s.
+func (p *Peer) installSnapshot(s Snapshot) {
+	p.log, p.logFromStart = nil, false
+	p.lastLogged, p.lastCommitted, p.persisted = s.Zxid, s.Zxid, s.Zxid
+	p.snapPending, p.snapZxid = true, s.Zxid
+	p.out.Append, p.out.Truncate, p.out.Commit = nil, nil, nil
+	p.out.InstallSnapshot = &s
+}
+
+// commitThrough delivers every held entry up to z in zxid order.
+func (p *Peer) commitThrough(z int64) {
+	if z <= p.lastCommitted {
+		return
+	}
+	for _, e := range p.entriesAfter(p.lastCommitted) {
+		if e.Zxid > z {
+			break
+		}
+		p.out.Commit = append(p.out.Commit, e)
+		p.lastCommitted = e.Zxid
+	}
+	p.trimLog()
+}
+
+// trimLog keeps at most CommittedLogEntries committed entries.
+func (p *Peer) trimLog() {
+	committed := len(p.log) - len(p.entriesAfter(p.lastCommitted))
+	if extra := committed - p.cfg.CommittedLogEntries; extra > 0 {
+		p.log, p.logFromStart = slices.Clone(p.log[extra:]), false
+	}
+}
+
+// --- effects ---
+
+func (p *Peer) send(to uint64, m Message) {
+	p.out.Messages = append(p.out.Messages, Envelope{To: to, Msg: m})
+}
+
+func (p *Peer) setStatus(s RoleState) {
+	if s != p.status {
+		p.status = s
+		p.statusDirty = true
+	}
+}

@@ -1,0 +1,69 @@
+package zab
+
+// Ready holds the effects a Peer produced since the last Advance. The host
+// carries them out in this order, then calls Advance:
+//
+//  1. RoleChange: informational (stop serving clients at once when Serving
+//     turned false; start only when it turned true).
+//  2. InstallSnapshot: load it into the state machine, discard the whole log,
+//     write the snapshot; call SnapshotPersisted once it is durable.
+//  3. Truncate: cut the log after *Truncate. If the state machine reflects a
+//     later zxid, reload it (only a bug switch makes this happen).
+//  4. Append: write the entries to the log in order. They need not be durable
+//     yet: call Persisted(z) when everything up to z is fsynced. Persisted
+//     must never run ahead of the log's durable prefix, nor (after a SNAP)
+//     ahead of SnapshotPersisted.
+//  5. WriteAcceptedEpoch / WriteCurrentEpoch: write the epoch files; call
+//     EpochPersisted once durable.
+//  6. Commit: apply the txns to the state machine in order, after their
+//     Append was written (it may not be durable: a follower applies a txn
+//     the quorum made durable even if its own fsync is pending).
+//  7. Messages: send, in order, each on its FIFO link. Messages may go out
+//     before any write above is durable: the Peer withholds every message
+//     that claims durability (ACK, ACKEPOCH, the NEWLEADER ACK, LEADERINFO)
+//     until Persisted/EpochPersisted/SnapshotPersisted said so — unless a bug
+//     switch says otherwise, which is the point of those switches.
+//  8. Requests, Touches: hand to the leader's prep stage / session tracker.
+//  9. SyncDone: answer those syncs (after applying this Ready's Commit).
+type Ready struct {
+	RoleChange         *RoleState
+	InstallSnapshot    *Snapshot
+	Truncate           *int64
+	Append             []Entry
+	WriteAcceptedEpoch *uint32
+	WriteCurrentEpoch  *uint32
+	Commit             []Entry
+	Messages           []Envelope
+	Requests           []Request
+	Touches            []Touch
+	SyncDone           []uint64
+}
+
+// IsEmpty reports whether rd holds no effect.
+func (rd *Ready) IsEmpty() bool {
+	return rd.RoleChange == nil && rd.InstallSnapshot == nil && rd.Truncate == nil &&
+		len(rd.Append) == 0 && rd.WriteAcceptedEpoch == nil && rd.WriteCurrentEpoch == nil &&
+		len(rd.Commit) == 0 && len(rd.Messages) == 0 && len(rd.Requests) == 0 &&
+		len(rd.Touches) == 0 && len(rd.SyncDone) == 0
+}
+
+// HasReady reports whether Ready would return anything.
+func (p *Peer) HasReady() bool {
+	return p.statusDirty || !p.out.IsEmpty()
+}
+
+// Ready returns the pending effects. Call Advance after carrying them out.
+func (p *Peer) Ready() Ready {
+	rd := p.out
+	if p.statusDirty {
+		rd.RoleChange = ptr(p.status)
+	}
+	return rd
+}
+
+// Advance tells the peer that rd (the value Ready returned) has been handed
+// to the host; the peer forgets those effects.
+func (p *Peer) Advance(rd Ready) {
+	p.out = Ready{}
+	p.statusDirty = false
+}
