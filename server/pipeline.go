@@ -35,7 +35,8 @@ func (s *Server) request(c *conn, hdr wire.RequestHeader, body wire.Request) {
 	c.queue = append(c.queue, r)
 	if isWrite(hdr.Type) {
 		r.write = true
-		s.propose(s.prepWrite(c.session, hdr.Xid, hdr.Type, body, c.authIDs), r, nil)
+		s.pending[writeKey{c.session, hdr.Xid}] = r
+		s.propose(s.prepWrite(c.session, hdr.Xid, hdr.Type, body, c.authIDs))
 	}
 	s.advance(c)
 }
@@ -89,14 +90,13 @@ func (s *Server) reply(r *request, err wire.Err, resp wire.Response) {
 	r.done = true
 }
 
-// propose logs a prepped txn; it is applied once durable. Exactly one of req
-// (a client write) and connFor (a session creation) may be set.
-func (s *Server) propose(t txn.Txn, req *request, connFor *conn) {
+// propose logs a prepped txn; it is applied once durable.
+func (s *Server) propose(t txn.Txn) {
 	if err := s.store.Append(t.Header.Zxid, t.Marshal()); err != nil {
 		s.fail(err)
 		return
 	}
-	s.inflight = append(s.inflight, &inflightTxn{txn: t, req: req, connFor: connFor})
+	s.inflight = append(s.inflight, &inflightTxn{txn: t})
 	s.kickSync()
 }
 
@@ -141,29 +141,32 @@ func (s *Server) commitDurable() {
 		if s.failed != nil {
 			return
 		}
-		s.apply(s.inflight[n])
+		s.apply(s.inflight[n].txn)
 	}
 	s.inflight = s.inflight[n:]
 }
 
-// apply is FinalRequestProcessor: apply to the tree, fire watches, reply.
-func (s *Server) apply(it *inflightTxn) {
-	t := it.txn
+// apply is FinalRequestProcessor: apply a committed txn to the tree, fire
+// watches, and answer the local request (if any) it came from.
+func (s *Server) apply(t txn.Txn) {
 	res := s.tree.ApplyTxn(t)
 	s.changes.applied(t.Header.Zxid)
 	s.env.Emit(Committed{Node: s.env.Name(), Zxid: t.Header.Zxid, Type: t.Header.Type.String(), Digest: txnDigest(t)})
 	s.deliverEvents(res.Events)
+	key := writeKey{t.Header.ClientID, t.Header.Cxid}
+	req := s.pending[key]
+	if req != nil {
+		delete(s.pending, key)
+	}
 	switch r := t.Record.(type) {
 	case *txn.CreateSession:
-		s.sessionCreated(it.connFor, t.Header.ClientID, r.TimeoutMS)
+		s.sessionCreated(t.Header.ClientID, r.TimeoutMS)
 	case *txn.CloseSession:
-		s.sessionClosed(t.Header.ClientID, it.req)
+		s.sessionClosed(t.Header.ClientID, req)
 	}
-	if it.req != nil && it.req.conn != nil {
-		s.finishWrite(it.req, t, res)
-		if !it.req.conn.closing {
-			s.advance(it.req.conn)
-		}
+	if req != nil && !req.conn.closing {
+		s.finishWrite(req, t, res)
+		s.advance(req.conn)
 	}
 	s.maybeSnapshot()
 }
@@ -275,15 +278,18 @@ func (s *Server) sessionTimeouts() map[int64]int32 {
 // when it is applied.
 func (s *Server) createSession(c *conn) {
 	id := s.sessions.Create(c.timeoutMS, s.nowMS())
+	s.pendingSessions[id] = c
 	s.lastZxid++
 	t := txn.Txn{
 		Header: txn.Header{ClientID: id, Zxid: s.lastZxid, TimeMS: s.nowMS(), Type: wire.OpCreateSession},
 		Record: &txn.CreateSession{TimeoutMS: c.timeoutMS},
 	}
-	s.propose(t, nil, c)
+	s.propose(t)
 }
 
-func (s *Server) sessionCreated(c *conn, id int64, timeoutMS int32) {
+func (s *Server) sessionCreated(id int64, timeoutMS int32) {
+	c := s.pendingSessions[id]
+	delete(s.pendingSessions, id)
 	if c == nil || c.closing {
 		return // the client left; the session expires unless it reconnects
 	}
@@ -291,10 +297,9 @@ func (s *Server) sessionCreated(c *conn, id int64, timeoutMS int32) {
 	s.sendConnectResponse(c, id, timeoutMS)
 }
 
-// submitCloseSession preps and logs a closeSession (expiry when req is nil).
-func (s *Server) submitCloseSession(id int64, req *request) {
-	t := s.prepWrite(id, 0, wire.OpCloseSession, &wire.CloseSessionRequest{}, nil)
-	s.propose(t, req, nil)
+// submitCloseSession preps and logs the closeSession of an expired session.
+func (s *Server) submitCloseSession(id int64) {
+	s.propose(s.prepWrite(id, 0, wire.OpCloseSession, &wire.CloseSessionRequest{}, nil))
 }
 
 func (s *Server) sessionClosed(id int64, req *request) {

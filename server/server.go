@@ -26,6 +26,11 @@ type Server struct {
 	sessionConn map[int64]*conn
 	nextWatcher tree.Watcher
 
+	// Requests waiting for their txn to be applied, and connections
+	// waiting for their createSession.
+	pending         map[writeKey]*request
+	pendingSessions map[int64]*conn
+
 	lastZxid int64 // highest zxid assigned by prep
 	changes  changeLog
 
@@ -38,11 +43,16 @@ type Server struct {
 	stats serverStats
 }
 
-// inflightTxn is a prepped txn on its way through log → apply → reply.
+// inflightTxn is a prepped txn on its way through log → apply (standalone).
 type inflightTxn struct {
-	txn     txn.Txn
-	req     *request // the client write, nil for server-originated txns (expiry)
-	connFor *conn    // for createSession: the connection waiting for it
+	txn txn.Txn
+}
+
+// writeKey finds the local request a committed txn answers, as ZooKeeper's
+// CommitProcessor matches commits to pending requests by session and cxid.
+type writeKey struct {
+	session int64
+	cxid    int32
 }
 
 type serverStats struct {
@@ -86,6 +96,8 @@ func (s *Server) Start(env proc.Env) {
 	s.env = env
 	s.conns = map[proc.ConnID]*conn{}
 	s.sessionConn = map[int64]*conn{}
+	s.pending = map[writeKey]*request{}
+	s.pendingSessions = map[int64]*conn{}
 	if err := s.recover(); err != nil {
 		s.fail(fmt.Errorf("recovery: %w", err))
 		return
@@ -207,7 +219,7 @@ func (s *Server) Handle(ev proc.Event) {
 func (s *Server) tick() {
 	for _, id := range s.sessions.Expired(s.nowMS()) {
 		s.env.Emit(SessionExpired{Node: s.env.Name(), Session: id})
-		s.submitCloseSession(id, nil)
+		s.submitCloseSession(id)
 	}
 	s.armTick()
 }
@@ -220,7 +232,7 @@ func (s *Server) checkContainers() {
 	for _, path := range s.tree.CleanupCandidates(s.nowMS(), s.cfg.ContainerMaxNeverUsedMS) {
 		p := s.newPrep(0, 0, wire.OpDeleteContainer, nil)
 		rec, err := s.prepDeleteContainer(p, path)
-		s.propose(p.finish(rec, err), nil, nil)
+		s.propose(p.finish(rec, err))
 	}
 }
 
