@@ -1,0 +1,77 @@
+package checker
+
+import (
+	"sort"
+
+	"github.com/zabsim/zabsim/history"
+)
+
+// BankOptions configures the bank checker.
+type BankOptions struct {
+	// Total is the constant sum of all balances. Zero means: take it from
+	// the first ok read (reported in Stats["total"]).
+	Total int64
+	// Accounts is how many accounts every read must show (0: not checked).
+	Accounts int
+	_        struct{}
+}
+
+// CheckBank judges multi-based bank transfers: every ok read shows all
+// accounts, no negative balance, and balances summing to the constant total —
+// a read that sees one side of a transfer but not the other (a non-atomic
+// multi) breaks the sum.
+func CheckBank(ops []history.Op, opts BankOptions) Result {
+	r := newReport("bank")
+	total, haveTotal := opts.Total, opts.Total != 0
+	for _, p := range completedInOrder(history.Pairs(ops)) {
+		if p.Type() != history.OK {
+			continue
+		}
+		switch p.Invoke.F {
+		case history.FTransfer:
+			r.res.Counts["transfers:ok"]++
+			continue
+		case history.FRead:
+		default:
+			continue
+		}
+		var v history.BankRead
+		if err := p.Complete.Decode(&v); err != nil {
+			malformed(r, p, err)
+			continue
+		}
+		r.res.Counts["reads:ok"]++
+		sum := checkBalances(r, p, v, opts)
+		if !haveTotal {
+			total, haveTotal = sum, true
+			continue
+		}
+		if sum != total {
+			r.flagOps("wrong-total", []int{p.Complete.Index}, "read %v sums to %d, not %d: a transfer was seen in part", v.Balances, sum, total)
+		}
+	}
+	if r.res.Counts["reads:ok"] == 0 {
+		r.doubt("no ok read to check")
+	}
+	r.res.Stats["total"] = float64(total)
+	return r.done()
+}
+
+func checkBalances(r *report, p history.Pair, v history.BankRead, opts BankOptions) int64 {
+	accounts := make([]string, 0, len(v.Balances))
+	for a := range v.Balances {
+		accounts = append(accounts, a)
+	}
+	sort.Strings(accounts)
+	var sum int64
+	for _, a := range accounts {
+		sum += v.Balances[a]
+		if v.Balances[a] < 0 {
+			r.flagOps("negative-balance", []int{p.Complete.Index}, "account %q has balance %d", a, v.Balances[a])
+		}
+	}
+	if opts.Accounts > 0 && len(accounts) != opts.Accounts {
+		r.flagOps("missing-account", []int{p.Complete.Index}, "read shows %d accounts, want %d", len(accounts), opts.Accounts)
+	}
+	return sum
+}

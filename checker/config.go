@@ -1,0 +1,145 @@
+package checker
+
+import (
+	"sort"
+
+	"github.com/zabsim/zabsim/history"
+)
+
+// ConfigOptions configures the topic-config checker.
+type ConfigOptions struct {
+	// Initial is each key's value before the first write (default 0).
+	Initial map[string]int64
+	_       struct{}
+}
+
+// CheckConfig judges a watched-config history:
+//
+//   - every observed value was written (or is the initial value);
+//   - per watcher and key, observations never go backwards in write order
+//     (write order is zxid order; an observation's position is its mzxid,
+//     else its write's zxid). Skipping values is fine: watches are one-shot;
+//   - convergence: every watcher's last observation of a key is the final
+//     value — the last ok write's, or a later-committed info write's — and
+//     all watchers agree.
+func CheckConfig(ops []history.Op, opts ConfigOptions) Result {
+	r := newReport("config")
+	writes, lastOK := configWrites(r, ops)
+	last := map[string]map[string]observation{} // key → watcher → last observation
+	pos := map[string]map[string]observation{}  // key → watcher → furthest position
+	for _, p := range completedInOrder(history.Pairs(ops)) {
+		if p.Invoke.F != history.FObserve || p.Type() != history.OK {
+			continue
+		}
+		var v history.ConfigValue
+		if err := p.Complete.Decode(&v); err != nil {
+			malformed(r, p, err)
+			continue
+		}
+		r.res.Counts["observations"]++
+		o := observation{value: v.Value, zxid: observedZxid(r, p, v, writes, opts), index: p.Complete.Index}
+		if last[v.Key] == nil {
+			last[v.Key], pos[v.Key] = map[string]observation{}, map[string]observation{}
+		}
+		if prev, ok := pos[v.Key][v.Watcher]; ok && o.zxid >= 0 && o.zxid < prev.zxid {
+			r.flagOps("went-backwards", []int{prev.index, o.index},
+				"watcher %q saw %q = %d (zxid 0x%x) after %d (zxid 0x%x)", v.Watcher, v.Key, o.value, o.zxid, prev.value, prev.zxid)
+		} else if o.zxid >= 0 {
+			pos[v.Key][v.Watcher] = o
+		}
+		last[v.Key][v.Watcher] = o
+	}
+	checkConfigConverged(r, last, writes, lastOK)
+	return r.done()
+}
+
+type observation struct {
+	value int64
+	zxid  int64 // position in write order; -1 unknown
+	index int
+}
+
+type configWrite struct {
+	zxid  int64 // 0 for info writes
+	ok    bool
+	index int
+}
+
+// configWrites indexes writes by key and value, and returns each key's last
+// ok write (by zxid).
+func configWrites(r *report, ops []history.Op) (map[string]map[int64]configWrite, map[string]configWrite) {
+	writes := map[string]map[int64]configWrite{}
+	lastOK := map[string]configWrite{}
+	for _, p := range history.Pairs(ops) {
+		if p.Invoke.F != history.FWrite || p.Type() == history.Fail {
+			continue
+		}
+		var v history.ConfigValue
+		if err := p.Invoke.Decode(&v); err != nil {
+			malformed(r, p, err)
+			continue
+		}
+		w := configWrite{zxid: p.Complete.Zxid, ok: p.Type() == history.OK, index: p.Invoke.Index}
+		if writes[v.Key] == nil {
+			writes[v.Key] = map[int64]configWrite{}
+		}
+		writes[v.Key][v.Value] = w
+		if w.ok && w.zxid >= lastOK[v.Key].zxid {
+			lastOK[v.Key] = w
+		}
+	}
+	return writes, lastOK
+}
+
+// observedZxid places an observation in write order, flagging values nobody
+// wrote; -1 means the position is unknown (an info write without mzxid).
+func observedZxid(r *report, p history.Pair, v history.ConfigValue, writes map[string]map[int64]configWrite, opts ConfigOptions) int64 {
+	w, written := writes[v.Key][v.Value]
+	switch {
+	case !written && v.Value == opts.Initial[v.Key]:
+		return 0
+	case !written:
+		r.flagOps("phantom-value", []int{p.Complete.Index}, "watcher %q observed %q = %d, which nobody wrote", v.Watcher, v.Key, v.Value)
+		return -1
+	case v.Mzxid > 0 && w.ok && w.zxid > 0 && w.zxid != v.Mzxid:
+		r.flagOps("phantom-value", []int{p.Complete.Index, w.index}, "watcher %q observed %q = %d at mzxid 0x%x, but it was written at 0x%x", v.Watcher, v.Key, v.Value, v.Mzxid, w.zxid)
+	}
+	if v.Mzxid > 0 {
+		return v.Mzxid
+	}
+	if w.ok && w.zxid > 0 {
+		return w.zxid
+	}
+	return -1
+}
+
+func checkConfigConverged(r *report, last map[string]map[string]observation, writes map[string]map[int64]configWrite, lastOK map[string]configWrite) {
+	keys := make([]string, 0, len(last))
+	for k := range last {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		watchers := make([]string, 0, len(last[k]))
+		for w := range last[k] {
+			watchers = append(watchers, w)
+		}
+		sort.Strings(watchers)
+		final, haveOK := lastOK[k]
+		var agreed *observation
+		for _, w := range watchers {
+			o := last[k][w]
+			wr, written := writes[k][o.value]
+			isFinalOK := haveOK && written && wr.ok && wr.zxid == final.zxid
+			laterInfo := written && !wr.ok && (o.zxid < 0 || o.zxid > final.zxid)
+			if haveOK && !isFinalOK && !laterInfo {
+				r.flagOps("not-converged", []int{o.index, final.index}, "watcher %q ends on %q = %d, not the last write (op %d)", w, k, o.value, final.index)
+				continue
+			}
+			if agreed != nil && agreed.value != o.value {
+				r.flagOps("not-converged", []int{agreed.index, o.index}, "watchers end on different values of %q: %d and %d", k, agreed.value, o.value)
+			}
+			agreed = &o
+		}
+	}
+}

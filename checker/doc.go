@@ -1,0 +1,18 @@
+// Package checker judges zabsim histories: linearizability of register
+// histories (a zxid-guided O(n log n) fast path, with Porcupine as the
+// fallback and for visualization), ZooKeeper's ordering guarantees for plain
+// reads (per-session zxid monotonicity and FIFO, reads equal to committed
+// state, watch events before the data), one checker per case-study workload
+// (election, registry, config, lock, sequential, bank, durability), a Stats
+// summary, and Compose, which merges verdicts.
+//
+// Every checker is a function from a history to a Result whose Valid is true,
+// false or unknown. Info operations are indeterminate: a checker never counts
+// one as having happened or as not having happened unless the history proves
+// which. A Porcupine timeout is Unknown, never a pass.
+//
+// checker never runs inside a simulation. It imports model, history and
+// porcupine; it must never import sim, live, server, client, workloads,
+// scenarios or reports. It does not read the clock or start goroutines
+// itself (Porcupine does, for its timeout and partitions).
+package checker

@@ -1,0 +1,188 @@
+package checker
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/zabsim/zabsim/history"
+)
+
+// CheckElection judges an HDFS NameNode-style election history:
+//
+//   - at most one leader per term: two candidates may never both win the
+//     same term;
+//   - fencing: once the resource accepted a write with token t, it must
+//     never accept a write with an older token (a deposed leader's write).
+//     Accepted writes are ordered by zxid when they carry one; without
+//     zxids, only real-time order (one completed before the other was
+//     invoked) is used;
+//   - liveness: a leader lost (it resigned, or the nemesis hit its node) must
+//     be followed by a new leader.
+//
+// Stats: failover_* is the time from leader loss to the next leader's
+// election (the campaign's ok).
+func CheckElection(ops []history.Op) Result {
+	r := newReport("election")
+	var leaders []leaderTerm
+	var writes []fencedWrite
+	winner := map[int64]leaderTerm{}
+	for _, p := range history.Pairs(ops) {
+		if p.Type() != history.OK {
+			continue
+		}
+		var v history.ElectionValue
+		switch p.Invoke.F {
+		case history.FCampaign:
+			if err := p.Complete.Decode(&v); err != nil {
+				malformed(r, p, err)
+				continue
+			}
+			l := leaderTerm{candidate: v.Candidate, term: v.Term, at: p.Complete.Time, index: p.Complete.Index}
+			if w, ok := winner[v.Term]; ok && w.candidate != v.Candidate {
+				r.flagOps("double-leader", []int{w.index, l.index}, "term %d won by both %q and %q", v.Term, w.candidate, v.Candidate)
+			} else if !ok {
+				winner[v.Term] = l
+			}
+			leaders = append(leaders, l)
+		case history.FFencedWrite:
+			if err := p.Decode(&v); err != nil {
+				malformed(r, p, err)
+				continue
+			}
+			writes = append(writes, fencedWrite{token: v.Token, candidate: v.Candidate, zxid: p.Complete.Zxid,
+				invoke: p.Invoke.Time, complete: p.Complete.Time, index: p.Complete.Index})
+		}
+	}
+	r.res.Counts["elections"] = len(leaders)
+	r.res.Counts["fenced-writes:ok"] = len(writes)
+	checkFencing(r, writes)
+	failovers(r, lossEvents(ops), leaders)
+	return r.done()
+}
+
+type leaderTerm struct {
+	candidate string
+	term      int64
+	at        int64
+	index     int
+}
+
+type fencedWrite struct {
+	token            int64
+	candidate        string
+	zxid             int64
+	invoke, complete int64
+	index            int
+}
+
+func checkFencing(r *report, writes []fencedWrite) {
+	var withZxid []fencedWrite
+	for _, w := range writes {
+		if w.zxid > 0 {
+			withZxid = append(withZxid, w)
+		}
+	}
+	sort.Slice(withZxid, func(i, j int) bool { return withZxid[i].zxid < withZxid[j].zxid })
+	var top *fencedWrite
+	for i := range withZxid {
+		w := &withZxid[i]
+		if top != nil && w.token < top.token {
+			r.flagOps("deposed-leader-write", []int{top.index, w.index},
+				"resource accepted %q's write with token %d (zxid 0x%x) after accepting token %d (zxid 0x%x)",
+				w.candidate, w.token, w.zxid, top.token, top.zxid)
+			continue
+		}
+		top = w
+	}
+	// Real-time order needs no zxids: sort by completion, and keep the
+	// largest token among writes completed before each invocation.
+	byDone := append([]fencedWrite(nil), writes...)
+	sort.Slice(byDone, func(i, j int) bool { return byDone[i].complete < byDone[j].complete })
+	byInvoke := append([]fencedWrite(nil), writes...)
+	sort.Slice(byInvoke, func(i, j int) bool { return byInvoke[i].invoke < byInvoke[j].invoke })
+	j := 0
+	var best *fencedWrite
+	for i := range byInvoke {
+		w := &byInvoke[i]
+		for ; j < len(byDone) && byDone[j].complete < w.invoke; j++ {
+			if best == nil || byDone[j].token > best.token {
+				best = &byDone[j]
+			}
+		}
+		if best != nil && w.token < best.token && (w.zxid == 0 || best.zxid == 0) {
+			r.flagOps("deposed-leader-write", []int{best.index, w.index},
+				"resource accepted %q's write with token %d invoked after the write with token %d had completed",
+				w.candidate, w.token, best.token)
+		}
+	}
+}
+
+// lossEvents keeps the records that can end a leadership: nemesis faults and
+// resign invocations.
+func lossEvents(ops []history.Op) []history.Op {
+	return history.Filter(ops, func(op history.Op) bool {
+		return (op.IsNemesis() && isFault(op.F)) || (op.F == history.FResign && op.Type == history.Invoke)
+	})
+}
+
+// failovers measures leader loss → next leader and flags a loss never
+// followed by a new leader.
+func failovers(r *report, ops []history.Op, leaders []leaderTerm) {
+	sort.SliceStable(leaders, func(i, j int) bool { return leaders[i].at < leaders[j].at })
+	var durations []int64
+	for i, l := range leaders {
+		lost, at, ok := leaderLoss(ops, l)
+		if !ok {
+			continue
+		}
+		next := -1
+		for j := i + 1; j < len(leaders); j++ {
+			if leaders[j].term > l.term && leaders[j].at >= lost {
+				next = j
+				break
+			}
+		}
+		if next < 0 {
+			r.flagOps("no-failover", []int{l.index, at}, "leader %q (term %d) was lost and no later leader was elected", l.candidate, l.term)
+			continue
+		}
+		durations = append(durations, leaders[next].at-lost)
+	}
+	r.res.Counts["failovers"] = len(durations)
+	durationStats(r.res.Stats, "failover", durations)
+}
+
+// leaderLoss finds the first event after l's election that ends its
+// leadership: its resign, or a nemesis fault naming the candidate's node.
+func leaderLoss(ops []history.Op, l leaderTerm) (t int64, index int, ok bool) {
+	for _, op := range ops {
+		if op.Index <= l.index {
+			continue
+		}
+		if op.IsNemesis() && nemesisHits(op, l.candidate) {
+			return op.Time, op.Index, true
+		}
+		if op.F == history.FResign {
+			var v history.ElectionValue
+			if op.Decode(&v) == nil && v.Candidate == l.candidate && v.Term == l.term {
+				return op.Time, op.Index, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// isFault reports whether a nemesis f starts a fault (rather than healing).
+func isFault(f string) bool {
+	for _, heal := range []string{"heal", "stop", "restart", "resume"} {
+		if len(f) >= len(heal) && f[:len(heal)] == heal {
+			return false
+		}
+	}
+	return true
+}
+
+func nemesisHits(op history.Op, name string) bool {
+	var v history.NemesisValue
+	return op.Decode(&v) == nil && slices.Contains(v.Nodes, name)
+}

@@ -1,0 +1,140 @@
+package checker
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+	"github.com/zabsim/zabsim/history"
+	"github.com/zabsim/zabsim/model"
+)
+
+// DefaultPorcupineTimeout bounds each Porcupine search when LinearOptions
+// leaves Timeout zero.
+const DefaultPorcupineTimeout = 30 * time.Second
+
+// LinearOptions configures the register linearizability checker.
+type LinearOptions struct {
+	// Timeout bounds each Porcupine search: one per key the fast path could
+	// not decide (run one after another, so the worst case is keys ×
+	// Timeout), and one for the visualization. Zero means
+	// DefaultPorcupineTimeout; a timeout makes the verdict Unknown.
+	Timeout time.Duration
+	// PlainReads also judges f "read" (ZooKeeper does not promise it is
+	// linearizable; the zxid-order checker covers it). Default: sync-reads only.
+	PlainReads bool
+	// NoFastPath sends every key straight to Porcupine.
+	NoFastPath bool
+	// Visualization, when non-nil, receives Porcupine's HTML visualization of
+	// the whole history, whatever the verdict.
+	Visualization io.Writer
+	_             struct{}
+}
+
+// Linearizable returns the register linearizability checker.
+func Linearizable(opts LinearOptions) Checker {
+	return func(ops []history.Op) Result { return CheckLinearizable(ops, opts) }
+}
+
+// CheckLinearizable judges the register ops (write, cas, sync-read, and read
+// if asked) of a history for linearizability, per key.
+func CheckLinearizable(ops []history.Op, opts LinearOptions) Result {
+	r := newReport("linearizable")
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultPorcupineTimeout
+	}
+	pops, _, err := model.RegisterOperations(ops, model.RegisterOptions{PlainReads: opts.PlainReads})
+	if err != nil {
+		r.doubt("cannot read the register history: %v", err)
+		return r.done()
+	}
+	r.res.Counts["ops"] = len(pops)
+	for _, part := range model.PartitionByKey(pops) {
+		checkKey(r, part, opts)
+	}
+	if opts.Visualization != nil {
+		visualize(r, pops, opts)
+	}
+	return r.done()
+}
+
+func checkKey(r *report, part []porcupine.Operation, opts LinearOptions) {
+	key := part[0].Input.(model.RegisterInput).Key
+	r.res.Counts["keys"]++
+	if !opts.NoFastPath {
+		// The fast path proves linearizability or finds certain
+		// violations; when it can do neither, Porcupine decides.
+		why, bad := fastPathKey(part)
+		for _, a := range bad {
+			r.flagOps(a.Kind, a.Ops, "%s", a.Explanation)
+		}
+		if why == "" || len(bad) > 0 {
+			r.res.Counts["keys:fast-path"]++
+			return
+		}
+	}
+	r.res.Counts["keys:porcupine"]++
+	res, info := porcupine.CheckOperationsVerbose(model.RegisterModel(), part, opts.Timeout)
+	switch res {
+	case porcupine.Ok:
+	case porcupine.Unknown:
+		r.doubt("Porcupine timed out after %v on key %q (%d ops)", opts.Timeout, key, len(part))
+	default:
+		stuck := unlinearized(part, info)
+		r.flagOps("nonlinearizable", stuck, "key %q: no linearization of its %d ops exists; %s",
+			key, len(part), describeStuck(part, stuck))
+	}
+}
+
+// unlinearized returns the Index of the ops (at most 10, earliest call
+// first) missing from Porcupine's longest partial linearization: the ops no
+// legal order could place.
+func unlinearized(part []porcupine.Operation, info porcupine.LinearizationInfo) []int {
+	longest := 0
+	var best []int
+	for _, partition := range info.PartialLinearizations() {
+		for _, lin := range partition {
+			if len(lin) > longest {
+				longest, best = len(lin), lin
+			}
+		}
+	}
+	in := make(map[int]bool, len(best))
+	for _, id := range best {
+		in[id] = true
+	}
+	order := make([]int, 0, len(part))
+	for i := range part {
+		if !in[i] {
+			order = append(order, i)
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return part[order[a]].Call < part[order[b]].Call })
+	var out []int
+	for _, i := range order[:min(len(order), 10)] {
+		out = append(out, part[i].Metadata.(model.OpMeta).Index)
+	}
+	return out
+}
+
+func describeStuck(part []porcupine.Operation, stuck []int) string {
+	if len(stuck) == 0 {
+		return "Porcupine found no partial linearization"
+	}
+	for _, o := range part {
+		if o.Metadata.(model.OpMeta).Index == stuck[0] {
+			return fmt.Sprintf("first op that cannot be placed: %d %s", stuck[0], model.DescribeRegisterOp(o.Input, o.Output))
+		}
+	}
+	return ""
+}
+
+func visualize(r *report, pops []porcupine.Operation, opts LinearOptions) {
+	m := model.RegisterModel()
+	_, info := porcupine.CheckOperationsVerbose(m, pops, opts.Timeout)
+	if err := porcupine.Visualize(m, info, opts.Visualization); err != nil {
+		r.doubt("cannot write Porcupine visualization: %v", err)
+	}
+}

@@ -1,0 +1,192 @@
+package checker
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/zabsim/zabsim/history"
+)
+
+// RegistryOptions configures the broker-registry checker.
+type RegistryOptions struct {
+	// DetectionBound is how long after a broker's session ended (leave or
+	// expire ok) a view may still list it. Zero means 0: any later view.
+	DetectionBound time.Duration
+	_              struct{}
+}
+
+// CheckRegistry judges a Kafka-style broker registry history:
+//
+//   - no ghost member: a view invoked more than DetectionBound after a
+//     broker left or expired must not list it (unless it re-joined);
+//   - convergence: in the healed phase (after the last nemesis record) each
+//     watcher's last view equals the live brokers (joined, never left or
+//     expired; a broker whose last join or leave is info may be either).
+//
+// Stats: detection_* is the time from a broker's leave/expire to the first
+// view invoked after it that no longer lists it.
+func CheckRegistry(ops []history.Op, opts RegistryOptions) Result {
+	r := newReport("registry")
+	events, views := registryEvents(r, ops)
+	r.res.Counts["views"] = len(views)
+	r.res.Counts["membership-changes"] = len(events)
+	checkGhosts(r, events, views, int64(opts.DetectionBound))
+	checkConvergence(r, events, views, healTime(ops))
+	return r.done()
+}
+
+type memberEvent struct {
+	broker string
+	f      string
+	typ    history.Type
+	invoke int64
+	done   int64
+	index  int
+}
+
+type registryView struct {
+	watcher          string
+	members          []string
+	invoke, complete int64
+	index            int
+}
+
+func registryEvents(r *report, ops []history.Op) ([]memberEvent, []registryView) {
+	var events []memberEvent
+	var views []registryView
+	for _, p := range history.Pairs(ops) {
+		switch p.Invoke.F {
+		case history.FJoin, history.FLeave, history.FExpire:
+			if p.Type() == history.Fail {
+				continue
+			}
+			var v history.RegistryMember
+			if err := p.Invoke.Decode(&v); err != nil {
+				malformed(r, p, err)
+				continue
+			}
+			events = append(events, memberEvent{broker: v.Broker, f: p.Invoke.F, typ: p.Type(),
+				invoke: p.Invoke.Time, done: p.Complete.Time, index: p.Invoke.Index})
+		case history.FView:
+			if p.Type() != history.OK {
+				continue
+			}
+			var v history.RegistryView
+			if err := p.Complete.Decode(&v); err != nil {
+				malformed(r, p, err)
+				continue
+			}
+			views = append(views, registryView{watcher: v.Watcher, members: v.Members,
+				invoke: p.Invoke.Time, complete: p.Complete.Time, index: p.Complete.Index})
+		}
+	}
+	sort.SliceStable(events, func(i, j int) bool { return events[i].invoke < events[j].invoke })
+	return events, views
+}
+
+// checkGhosts flags views listing a broker whose session ended more than
+// bound before the view was invoked, with no join invoked since.
+func checkGhosts(r *report, events []memberEvent, views []registryView, boundNS int64) {
+	var detections []int64
+	for _, e := range events {
+		if (e.f != history.FLeave && e.f != history.FExpire) || e.typ != history.OK {
+			continue
+		}
+		rejoin := rejoinTime(events, e)
+		detected := false
+		for _, v := range views {
+			if v.invoke <= e.done || v.invoke >= rejoin {
+				continue
+			}
+			listed := slices.Contains(v.members, e.broker)
+			if listed && v.invoke > e.done+boundNS {
+				r.flagOps("ghost-member", []int{e.index, v.index},
+					"%s's view (op %d) lists %q %v after its %s (op %d), beyond the %v detection bound",
+					v.watcher, v.index, e.broker, time.Duration(v.invoke-e.done), e.f, e.index, time.Duration(boundNS))
+			}
+			if !listed && !detected {
+				detected = true
+				detections = append(detections, v.complete-e.done)
+			}
+		}
+	}
+	durationStats(r.res.Stats, "detection", detections)
+}
+
+func rejoinTime(events []memberEvent, end memberEvent) int64 {
+	for _, e := range events {
+		if e.broker == end.broker && e.f == history.FJoin && e.invoke > end.done {
+			return e.invoke
+		}
+	}
+	return 1<<63 - 1
+}
+
+// liveSets returns the brokers certainly live and those possibly live at the
+// end of the history.
+func liveSets(events []memberEvent) (certain, maybe map[string]bool) {
+	last := map[string]memberEvent{}
+	for _, e := range events {
+		last[e.broker] = e
+	}
+	certain, maybe = map[string]bool{}, map[string]bool{}
+	for b, e := range last {
+		switch {
+		case e.typ != history.OK:
+			maybe[b] = true
+		case e.f == history.FJoin:
+			certain[b] = true
+		}
+	}
+	return certain, maybe
+}
+
+func checkConvergence(r *report, events []memberEvent, views []registryView, heal int64) {
+	certain, maybe := liveSets(events)
+	lastView := map[string]registryView{}
+	for _, v := range views {
+		if cur, ok := lastView[v.watcher]; !ok || v.index > cur.index {
+			lastView[v.watcher] = v
+		}
+	}
+	watchers := make([]string, 0, len(lastView))
+	for w := range lastView {
+		watchers = append(watchers, w)
+	}
+	sort.Strings(watchers)
+	for _, w := range watchers {
+		v := lastView[w]
+		if v.invoke < heal {
+			r.doubt("watcher %q has no view in the healed phase", w)
+			continue
+		}
+		if bad := viewMismatch(v.members, certain, maybe); bad != "" {
+			r.flagOps("not-converged", []int{v.index}, "watcher %q's final view %v: %s", w, v.members, bad)
+		}
+	}
+}
+
+func viewMismatch(members []string, certain, maybe map[string]bool) string {
+	listed := map[string]bool{}
+	var problems []string
+	for _, m := range members {
+		listed[m] = true
+		if !certain[m] && !maybe[m] {
+			problems = append(problems, fmt.Sprintf("%q is not live", m))
+		}
+	}
+	missing := make([]string, 0)
+	for b := range certain {
+		if !listed[b] {
+			missing = append(missing, b)
+		}
+	}
+	sort.Strings(missing)
+	for _, b := range missing {
+		problems = append(problems, fmt.Sprintf("live %q is missing", b))
+	}
+	return strings.Join(problems, "; ")
+}

@@ -1,0 +1,61 @@
+package checker
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/zabsim/zabsim/history"
+)
+
+// CheckSequential judges sequential-node creates: every ok create's name is
+// the prefix plus a 10-digit counter, names are unique, and within one
+// session the counters increase in completion order.
+func CheckSequential(ops []history.Op) Result {
+	r := newReport("sequential")
+	owner := map[string]int{}
+	type last struct {
+		seq   int64
+		index int
+	}
+	perSession := map[string]last{}
+	for _, p := range completedInOrder(history.Pairs(ops)) {
+		if p.Invoke.F != history.FCreate || p.Type() != history.OK {
+			continue
+		}
+		var v history.SequentialValue
+		if err := p.Complete.Decode(&v); err != nil {
+			malformed(r, p, err)
+			continue
+		}
+		r.res.Counts["creates"]++
+		seq, err := sequenceNumber(v)
+		if err != nil {
+			r.flagOps("bad-name", []int{p.Complete.Index}, "%v", err)
+			continue
+		}
+		if first, dup := owner[v.Name]; dup {
+			r.flagOps("duplicate-name", []int{first, p.Complete.Index}, "%q created twice (ops %d and %d)", v.Name, first, p.Complete.Index)
+		}
+		owner[v.Name] = p.Complete.Index
+		s := sessionName(p) + " " + v.Prefix
+		if prev, ok := perSession[s]; ok && seq <= prev.seq {
+			r.flagOps("non-monotonic", []int{prev.index, p.Complete.Index},
+				"%s: %q after sequence %d", s, v.Name, prev.seq)
+		}
+		perSession[s] = last{seq: seq, index: p.Complete.Index}
+	}
+	return r.done()
+}
+
+func sequenceNumber(v history.SequentialValue) (int64, error) {
+	suffix, ok := strings.CutPrefix(v.Name, v.Prefix)
+	if !ok || len(suffix) != 10 {
+		return 0, fmt.Errorf("name %q is not prefix %q plus 10 digits", v.Name, v.Prefix)
+	}
+	n, err := strconv.ParseInt(suffix, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("name %q has a non-numeric suffix", v.Name)
+	}
+	return n, nil
+}

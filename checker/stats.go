@@ -1,0 +1,162 @@
+package checker
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/zabsim/zabsim/history"
+)
+
+// StatsOptions configures the Stats checker.
+type StatsOptions struct {
+	// Window is the availability window (default 1s).
+	Window time.Duration
+	_      struct{}
+}
+
+// FStats summarises one f.
+type FStats struct {
+	OK, Fail, Info int
+	// Latency quantiles of ok and fail completions, ns (info ops have no
+	// latency: they never answered).
+	P50NS, P95NS, P99NS, MaxNS int64
+}
+
+// Window is one availability bucket: ops invoked in [StartNS, StartNS+Window).
+// Windows in which nothing was invoked are left out.
+type Window struct {
+	StartNS int64
+	OK      int
+	Total   int
+}
+
+// Availability is the share of ok ops in the window (1 when empty).
+func (w Window) Availability() float64 {
+	if w.Total == 0 {
+		return 1
+	}
+	return float64(w.OK) / float64(w.Total)
+}
+
+// Summary is the Stats checker's data, for reports and plots.
+type Summary struct {
+	PerF    map[string]FStats
+	Windows []Window
+}
+
+// Summarize computes per-f counts and latency quantiles, and availability per
+// window of invocation time.
+func Summarize(ops []history.Op, opts StatsOptions) Summary {
+	window := int64(opts.Window)
+	if window <= 0 {
+		window = int64(time.Second)
+	}
+	latencies := map[string][]int64{}
+	per := map[string]FStats{}
+	windows := map[int64]*Window{}
+	for _, p := range history.Pairs(ops) {
+		f := p.Invoke.F
+		s := per[f]
+		switch p.Type() {
+		case history.OK:
+			s.OK++
+		case history.Fail:
+			s.Fail++
+		default:
+			s.Info++
+		}
+		if p.Type() != history.Info {
+			latencies[f] = append(latencies[f], p.Complete.Time-p.Invoke.Time)
+		}
+		per[f] = s
+		countWindow(windows, p, window)
+	}
+	for f, ls := range latencies {
+		sort.Slice(ls, func(i, j int) bool { return ls[i] < ls[j] })
+		s := per[f]
+		s.P50NS, s.P95NS, s.P99NS, s.MaxNS = quantile(ls, 0.5), quantile(ls, 0.95), quantile(ls, 0.99), ls[len(ls)-1]
+		per[f] = s
+	}
+	return Summary{PerF: per, Windows: sortedWindows(windows)}
+}
+
+// countWindow keeps only windows that saw an invocation, so memory is bounded
+// by the number of ops whatever the time range.
+func countWindow(windows map[int64]*Window, p history.Pair, window int64) {
+	start := p.Invoke.Time - p.Invoke.Time%window
+	w := windows[start]
+	if w == nil {
+		w = &Window{StartNS: start}
+		windows[start] = w
+	}
+	w.Total++
+	if p.Type() == history.OK {
+		w.OK++
+	}
+}
+
+func sortedWindows(m map[int64]*Window) []Window {
+	out := make([]Window, 0, len(m))
+	for _, w := range m {
+		out = append(out, *w)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].StartNS < out[j].StartNS })
+	return out
+}
+
+// CheckStats reports the Summary as a Result (counts "f:type", stats
+// "f:latency_p50_ns" etc., "availability_min") and fails when the service
+// was unavailable where it must not be: client ops were invoked in the healed
+// phase (after the last nemesis record) and none succeeded, or no op at all
+// succeeded.
+func CheckStats(ops []history.Op, opts StatsOptions) Result {
+	r := newReport("stats")
+	sum := Summarize(ops, opts)
+	fs := make([]string, 0, len(sum.PerF))
+	totalOK := 0
+	for f := range sum.PerF {
+		fs = append(fs, f)
+	}
+	sort.Strings(fs)
+	for _, f := range fs {
+		s := sum.PerF[f]
+		totalOK += s.OK
+		r.res.Counts[f+":ok"], r.res.Counts[f+":fail"], r.res.Counts[f+":info"] = s.OK, s.Fail, s.Info
+		r.res.Stats[f+":latency_p50_ns"] = float64(s.P50NS)
+		r.res.Stats[f+":latency_p95_ns"] = float64(s.P95NS)
+		r.res.Stats[f+":latency_p99_ns"] = float64(s.P99NS)
+		r.res.Stats[f+":latency_max_ns"] = float64(s.MaxNS)
+	}
+	minAvail := 1.0
+	for _, w := range sum.Windows {
+		minAvail = min(minAvail, w.Availability())
+	}
+	r.res.Stats["availability_min"] = minAvail
+	r.res.Counts["windows"] = len(sum.Windows)
+	if len(fs) > 0 && totalOK == 0 {
+		r.flag("unavailable", "none of the client ops succeeded")
+	}
+	checkHealedAvailability(r, ops)
+	return r.done()
+}
+
+func checkHealedAvailability(r *report, ops []history.Op) {
+	heal := healTime(ops)
+	if heal < 0 {
+		return
+	}
+	invoked, ok := 0, 0
+	for _, p := range history.Pairs(ops) {
+		if p.Invoke.Time > heal {
+			invoked++
+			if p.Type() == history.OK {
+				ok++
+			}
+		}
+	}
+	r.res.Counts["healed:invoked"], r.res.Counts["healed:ok"] = invoked, ok
+	if invoked > 0 && ok == 0 {
+		r.flag("unavailable-after-heal", "%d ops invoked after the last fault (t=%s), none succeeded", invoked, fmt.Sprint(time.Duration(heal)))
+	}
+}

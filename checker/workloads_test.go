@@ -1,0 +1,363 @@
+package checker
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/zabsim/zabsim/history"
+)
+
+type ev = history.ElectionValue
+
+func electionBase() *hb {
+	return (&hb{}).
+		inv(0, 0, "campaign", ev{Candidate: "c1"}).
+		ok(10, 0, "campaign", ev{Candidate: "c1", Term: 1}).
+		inv(11, 0, "fenced-write", ev{Candidate: "c1", Token: 1, Value: 5}).
+		ok(12, 0, "fenced-write", ev{Candidate: "c1", Token: 1, Value: 5}, zx(100)).
+		inv(13, 1, "campaign", ev{Candidate: "c2"}).
+		nemesis(20, "kill", "c1").
+		ok(50, 1, "campaign", ev{Candidate: "c2", Term: 2}).
+		inv(51, 1, "fenced-write", ev{Candidate: "c2", Token: 2, Value: 6}).
+		ok(52, 1, "fenced-write", ev{Candidate: "c2", Token: 2, Value: 6}, zx(101)).
+		// the deposed leader's late write is rejected: fine
+		inv(53, 0, "fenced-write", ev{Candidate: "c1", Token: 1, Value: 7}).
+		fail(54, 0, "fenced-write", nil, errName("FENCED")).
+		// an info write from the old leader tells nothing
+		inv(55, 0, "fenced-write", ev{Candidate: "c1", Token: 1, Value: 8}).
+		info(56, 0, "fenced-write", nil)
+}
+
+func TestElectionGood(t *testing.T) {
+	r := CheckElection(electionBase().history(t))
+	wantValid(t, r)
+	if r.Stats["failover_max_ns"] != 30 || r.Counts["failovers"] != 1 {
+		t.Fatalf("failover from kill at 20 to election at 50 should be 30ns: %v %v", r.Stats, r.Counts)
+	}
+}
+
+func TestElectionDoubleLeader(t *testing.T) {
+	h := electionBase().
+		inv(60, 2, "campaign", ev{Candidate: "c3"}).
+		ok(61, 2, "campaign", ev{Candidate: "c3", Term: 2}).
+		history(t)
+	wantAnomaly(t, CheckElection(h), "double-leader")
+}
+
+func TestElectionDeposedLeaderWriteAccepted(t *testing.T) {
+	byZxid := electionBase().
+		inv(60, 0, "fenced-write", ev{Candidate: "c1", Token: 1, Value: 9}).
+		ok(61, 0, "fenced-write", ev{Candidate: "c1", Token: 1, Value: 9}, zx(102)).
+		history(t)
+	wantAnomaly(t, CheckElection(byZxid), "deposed-leader-write")
+	byTime := electionBase().
+		inv(60, 0, "fenced-write", ev{Candidate: "c1", Token: 1, Value: 9}).
+		ok(61, 0, "fenced-write", ev{Candidate: "c1", Token: 1, Value: 9}).
+		history(t)
+	wantAnomaly(t, CheckElection(byTime), "deposed-leader-write")
+}
+
+func TestElectionNoFailover(t *testing.T) {
+	h := (&hb{}).
+		inv(0, 0, "campaign", ev{Candidate: "c1"}).
+		ok(10, 0, "campaign", ev{Candidate: "c1", Term: 1}).
+		inv(20, 0, "resign", ev{Candidate: "c1", Term: 1}).
+		ok(21, 0, "resign", ev{Candidate: "c1", Term: 1}).
+		history(t)
+	wantAnomaly(t, CheckElection(h), "no-failover")
+}
+
+type rm = history.RegistryMember
+
+func view(w string, members ...string) history.RegistryView {
+	if members == nil {
+		members = []string{}
+	}
+	return history.RegistryView{Watcher: w, Members: members}
+}
+
+func registryBase() *hb {
+	return (&hb{}).
+		inv(0, 0, "join", rm{Broker: "b1"}).ok(1, 0, "join", rm{Broker: "b1"}).
+		inv(0, 1, "join", rm{Broker: "b2"}).ok(2, 1, "join", rm{Broker: "b2"}).
+		inv(3, 9, "view", view("w1")).ok(4, 9, "view", view("w1", "b1", "b2")).
+		nemesis(5, "partition", "s1").
+		inv(6, 1, "expire", rm{Broker: "b2"}).ok(100, 1, "expire", rm{Broker: "b2"}).
+		// a view shortly after expiry may still list b2 (within the bound)
+		inv(110, 9, "view", view("w1")).ok(111, 9, "view", view("w1", "b1", "b2")).
+		nemesis(200, "heal").
+		// b3 joined, but its join is indeterminate: either view is fine
+		inv(201, 2, "join", rm{Broker: "b3"}).info(202, 2, "join", nil).
+		inv(300, 9, "view", view("w1")).ok(301, 9, "view", view("w1", "b1")).
+		inv(300, 8, "view", view("w2")).ok(302, 8, "view", view("w2", "b1", "b3"))
+}
+
+func TestRegistryGood(t *testing.T) {
+	r := CheckRegistry(registryBase().history(t), RegistryOptions{DetectionBound: 50})
+	wantValid(t, r)
+	if r.Stats["detection_max_ns"] != 201 {
+		t.Fatalf("detection of b2's expiry (at 100, first view without it done at 301): %v", r.Stats)
+	}
+}
+
+func TestRegistryGhostMember(t *testing.T) {
+	h := registryBase().
+		inv(400, 9, "view", view("w1")).ok(401, 9, "view", view("w1", "b1", "b2")).
+		history(t)
+	r := CheckRegistry(h, RegistryOptions{DetectionBound: 50})
+	wantAnomaly(t, r, "ghost-member")
+	wantAnomaly(t, r, "not-converged")
+}
+
+func TestRegistryNotConverged(t *testing.T) {
+	h := registryBase().
+		inv(400, 8, "view", view("w2")).ok(401, 8, "view", view("w2")).
+		history(t)
+	wantAnomaly(t, CheckRegistry(h, RegistryOptions{DetectionBound: 50}), "not-converged")
+}
+
+func TestRegistryNoHealedViewIsUnknown(t *testing.T) {
+	h := (&hb{}).
+		inv(0, 0, "join", rm{Broker: "b1"}).ok(1, 0, "join", rm{Broker: "b1"}).
+		inv(3, 9, "view", view("w1")).ok(4, 9, "view", view("w1", "b1")).
+		nemesis(5, "heal").
+		history(t)
+	wantUnknown(t, CheckRegistry(h, RegistryOptions{}))
+}
+
+type cv = history.ConfigValue
+
+func configBase() *hb {
+	return (&hb{}).
+		inv(0, 0, "write", cv{Key: "t", Value: 1}).ok(1, 0, "write", cv{Key: "t", Value: 1}, zx(10)).
+		inv(2, 1, "observe", cv{Key: "t", Watcher: "w1"}).ok(3, 1, "observe", cv{Key: "t", Value: 1, Watcher: "w1", Mzxid: 10}).
+		inv(4, 0, "write", cv{Key: "t", Value: 2}).ok(5, 0, "write", cv{Key: "t", Value: 2}, zx(11)).
+		inv(6, 0, "write", cv{Key: "t", Value: 3}).ok(7, 0, "write", cv{Key: "t", Value: 3}, zx(12)).
+		// w1 skipped 2 (one-shot watches): fine
+		inv(8, 1, "observe", cv{Key: "t", Watcher: "w1"}).ok(9, 1, "observe", cv{Key: "t", Value: 3, Watcher: "w1", Mzxid: 12}).
+		inv(8, 2, "observe", cv{Key: "t", Watcher: "w2"}).ok(9, 2, "observe", cv{Key: "t", Value: 0, Watcher: "w2"}).
+		inv(10, 2, "observe", cv{Key: "t", Watcher: "w2"}).ok(11, 2, "observe", cv{Key: "t", Value: 3, Watcher: "w2"})
+}
+
+func TestConfigGood(t *testing.T) {
+	wantValid(t, CheckConfig(configBase().history(t), ConfigOptions{}))
+	// an info write committed last: watchers converge on it
+	h := configBase().
+		inv(20, 0, "write", cv{Key: "t", Value: 4}).info(21, 0, "write", nil).
+		inv(22, 1, "observe", cv{Key: "t", Watcher: "w1"}).ok(23, 1, "observe", cv{Key: "t", Value: 4, Watcher: "w1", Mzxid: 13}).
+		inv(22, 2, "observe", cv{Key: "t", Watcher: "w2"}).ok(23, 2, "observe", cv{Key: "t", Value: 4, Watcher: "w2", Mzxid: 13}).
+		history(t)
+	wantValid(t, CheckConfig(h, ConfigOptions{}))
+}
+
+func TestConfigWatcherGoesBackwards(t *testing.T) {
+	h := configBase().
+		inv(12, 1, "observe", cv{Key: "t", Watcher: "w1"}).ok(13, 1, "observe", cv{Key: "t", Value: 2, Watcher: "w1", Mzxid: 11}).
+		inv(14, 1, "observe", cv{Key: "t", Watcher: "w1"}).ok(15, 1, "observe", cv{Key: "t", Value: 3, Watcher: "w1", Mzxid: 12}).
+		history(t)
+	wantAnomaly(t, CheckConfig(h, ConfigOptions{}), "went-backwards")
+}
+
+func TestConfigNotConverged(t *testing.T) {
+	h := configBase().
+		inv(12, 2, "observe", cv{Key: "t", Watcher: "w2"}).ok(13, 2, "observe", cv{Key: "t", Value: 2, Watcher: "w2"}).
+		history(t)
+	r := CheckConfig(h, ConfigOptions{})
+	wantAnomaly(t, r, "not-converged")
+	wantAnomaly(t, r, "went-backwards")
+	phantom := configBase().
+		inv(12, 2, "observe", cv{Key: "t", Watcher: "w2"}).ok(13, 2, "observe", cv{Key: "t", Value: 99, Watcher: "w2"}).
+		history(t)
+	wantAnomaly(t, CheckConfig(phantom, ConfigOptions{}), "phantom-value")
+}
+
+type lv = history.LockValue
+
+func lockBase() *hb {
+	return (&hb{}).
+		inv(0, 0, "acquire", lv{Client: "c1"}).ok(1, 0, "acquire", lv{Client: "c1", Token: 1}).
+		inv(2, 1, "acquire", lv{Client: "c2"}).
+		inv(5, 0, "release", lv{Client: "c1", Token: 1}).ok(6, 0, "release", lv{Client: "c1", Token: 1}).
+		ok(7, 1, "acquire", lv{Client: "c2", Token: 2}).
+		nemesis(8, "partition", "s1").
+		// c2 learns it may have lost the lock before c1 gets it again
+		inv(9, 1, "lost", lv{Client: "c2", Token: 2}).ok(9, 1, "lost", lv{Client: "c2", Token: 2}).
+		inv(10, 0, "acquire", lv{Client: "c1"}).info(11, 0, "acquire", nil).
+		nemesis(12, "heal").
+		inv(13, 0, "acquire", lv{Client: "c1"}).ok(14, 0, "acquire", lv{Client: "c1", Token: 4})
+}
+
+func TestLockGood(t *testing.T) { wantValid(t, CheckLock(lockBase().history(t))) }
+
+func TestLockOverlappingHolds(t *testing.T) {
+	h := (&hb{}).
+		inv(0, 0, "acquire", lv{Client: "c1"}).ok(1, 0, "acquire", lv{Client: "c1", Token: 1}).
+		inv(2, 1, "acquire", lv{Client: "c2"}).ok(3, 1, "acquire", lv{Client: "c2", Token: 2}).
+		inv(4, 0, "release", lv{Client: "c1", Token: 1}).ok(5, 0, "release", lv{Client: "c1", Token: 1}).
+		history(t)
+	wantAnomaly(t, CheckLock(h), "overlapping-holds")
+	dup := lockBase().
+		inv(20, 1, "acquire", lv{Client: "c2"}).ok(21, 1, "acquire", lv{Client: "c2", Token: 4}).
+		history(t)
+	wantAnomaly(t, CheckLock(dup), "duplicate-token")
+}
+
+func TestLockNoProgress(t *testing.T) {
+	h := (&hb{}).
+		inv(0, 0, "acquire", lv{Client: "c1"}).ok(1, 0, "acquire", lv{Client: "c1", Token: 1}).
+		inv(2, 0, "release", lv{Client: "c1", Token: 1}).ok(3, 0, "release", lv{Client: "c1", Token: 1}).
+		nemesis(4, "heal").
+		inv(5, 1, "acquire", lv{Client: "c2"}).info(9, 1, "acquire", nil, errName("timeout")).
+		history(t)
+	wantAnomaly(t, CheckLock(h), "no-progress")
+}
+
+type sv = history.SequentialValue
+
+func TestSequential(t *testing.T) {
+	good := (&hb{}).
+		inv(0, 0, "create", sv{Prefix: "/s/n-"}, sess(1)).ok(1, 0, "create", sv{Prefix: "/s/n-", Name: "/s/n-0000000000"}, sess(1)).
+		inv(0, 1, "create", sv{Prefix: "/s/n-"}, sess(2)).ok(2, 1, "create", sv{Prefix: "/s/n-", Name: "/s/n-0000000001"}, sess(2)).
+		inv(3, 0, "create", sv{Prefix: "/s/n-"}, sess(1)).info(4, 0, "create", nil, sess(1)).
+		inv(5, 0, "create", sv{Prefix: "/s/n-"}, sess(1)).ok(6, 0, "create", sv{Prefix: "/s/n-", Name: "/s/n-0000000003"}, sess(1))
+	wantValid(t, CheckSequential(good.history(t)))
+
+	dup := (&hb{ops: append([]history.Op(nil), good.ops...)}).
+		inv(7, 1, "create", sv{Prefix: "/s/n-"}, sess(2)).ok(8, 1, "create", sv{Prefix: "/s/n-", Name: "/s/n-0000000003"}, sess(2)).
+		history(t)
+	wantAnomaly(t, CheckSequential(dup), "duplicate-name")
+
+	backwards := (&hb{ops: append([]history.Op(nil), good.ops...)}).
+		inv(7, 0, "create", sv{Prefix: "/s/n-"}, sess(1)).ok(8, 0, "create", sv{Prefix: "/s/n-", Name: "/s/n-0000000002"}, sess(1)).
+		history(t)
+	wantAnomaly(t, CheckSequential(backwards), "non-monotonic")
+
+	badName := (&hb{}).inv(0, 0, "create", sv{Prefix: "/s/n-"}).ok(1, 0, "create", sv{Prefix: "/s/n-", Name: "/s/n-12"}).history(t)
+	wantAnomaly(t, CheckSequential(badName), "bad-name")
+}
+
+func bankRead(b map[string]int64) history.BankRead { return history.BankRead{Balances: b} }
+
+func TestBank(t *testing.T) {
+	tr := history.BankTransfer{From: "a", To: "b", Amount: 3}
+	good := (&hb{}).
+		inv(0, 0, "read", "{}").ok(1, 0, "read", bankRead(map[string]int64{"a": 10, "b": 0})).
+		inv(2, 1, "transfer", tr).ok(3, 1, "transfer", tr).
+		inv(4, 1, "transfer", tr).info(5, 1, "transfer", nil).
+		inv(4, 2, "transfer", history.BankTransfer{From: "b", To: "a", Amount: 50}).fail(5, 2, "transfer", nil, errName("BADVERSION")).
+		inv(6, 0, "read", "{}").ok(7, 0, "read", bankRead(map[string]int64{"a": 4, "b": 6}))
+	r := CheckBank(good.history(t), BankOptions{Total: 10, Accounts: 2})
+	wantValid(t, r)
+	wantValid(t, CheckBank(good.ops, BankOptions{})) // total inferred from the first read
+
+	partial := (&hb{ops: append([]history.Op(nil), good.ops...)}).
+		inv(8, 0, "read", "{}").ok(9, 0, "read", bankRead(map[string]int64{"a": 1, "b": 6})).
+		history(t)
+	wantAnomaly(t, CheckBank(partial, BankOptions{Total: 10}), "wrong-total")
+
+	negative := (&hb{}).inv(0, 0, "read", "{}").ok(1, 0, "read", bankRead(map[string]int64{"a": -1, "b": 11})).history(t)
+	wantAnomaly(t, CheckBank(negative, BankOptions{Total: 10}), "negative-balance")
+
+	wantUnknown(t, CheckBank((&hb{}).inv(0, 0, "read", "{}").info(1, 0, "read", nil).history(t), BankOptions{Total: 10}))
+}
+
+type dv = history.DurabilityValue
+
+func durabilityBase() *hb {
+	return (&hb{}).
+		inv(0, 0, "write", dv{Key: "k1", Value: 1}).ok(1, 0, "write", dv{Key: "k1", Value: 1}, zx(5)).
+		inv(2, 0, "write", dv{Key: "k1", Value: 2}).ok(3, 0, "write", dv{Key: "k1", Value: 2}, zx(6)).
+		inv(4, 0, "write", dv{Key: "k2", Value: 1}).info(5, 0, "write", nil).
+		inv(4, 1, "write", dv{Key: "k1", Value: 3}).info(5, 1, "write", nil).
+		nemesis(10, "kill", "s1", "s2", "s3").
+		nemesis(20, "restart", "s1", "s2", "s3")
+}
+
+func TestDurability(t *testing.T) {
+	good := durabilityBase().
+		inv(30, 0, "final-read", dv{Key: "k1"}).ok(31, 0, "final-read", dv{Key: "k1", Value: 2, Found: true}, node("s1")).
+		inv(30, 1, "final-read", dv{Key: "k1"}).ok(31, 1, "final-read", dv{Key: "k1", Value: 3, Found: true}, node("s2")).
+		inv(32, 0, "final-read", dv{Key: "k2"}).ok(33, 0, "final-read", dv{Key: "k2"}, node("s1"))
+	wantValid(t, CheckDurability(good.history(t)))
+
+	older := durabilityBase().
+		inv(30, 0, "final-read", dv{Key: "k1"}).ok(31, 0, "final-read", dv{Key: "k1", Value: 1, Found: true}, node("s3")).
+		history(t)
+	wantAnomaly(t, CheckDurability(older), "lost-write")
+
+	missing := durabilityBase().
+		inv(30, 0, "final-read", dv{Key: "k1"}).ok(31, 0, "final-read", dv{Key: "k1"}, node("s3")).
+		history(t)
+	wantAnomaly(t, CheckDurability(missing), "lost-write")
+
+	wantUnknown(t, CheckDurability(durabilityBase().history(t)))
+}
+
+func TestStats(t *testing.T) {
+	h := (&hb{}).
+		inv(0, 0, "read", "{}").ok(10, 0, "read", "{}").
+		inv(10, 0, "read", "{}").ok(40, 0, "read", "{}").
+		inv(40, 0, "write", "{}").fail(41, 0, "write", nil).
+		inv(int64(time.Second), 1, "write", "{}").info(int64(time.Second)+5, 1, "write", nil).
+		history(t)
+	r := CheckStats(h, StatsOptions{Window: time.Second})
+	wantValid(t, r)
+	if r.Counts["read:ok"] != 2 || r.Counts["write:fail"] != 1 || r.Counts["write:info"] != 1 {
+		t.Fatalf("counts %v", r.Counts)
+	}
+	if r.Stats["read:latency_max_ns"] != 30 || r.Stats["read:latency_p50_ns"] != 10 || r.Stats["availability_min"] != 0 {
+		t.Fatalf("stats %v", r.Stats)
+	}
+	sum := Summarize(h, StatsOptions{Window: time.Second})
+	if len(sum.Windows) != 2 || sum.Windows[0].OK != 2 || sum.Windows[0].Total != 3 {
+		t.Fatalf("windows %+v", sum.Windows)
+	}
+	dead := (&hb{}).
+		inv(0, 0, "read", "{}").ok(1, 0, "read", "{}").
+		nemesis(2, "heal").
+		inv(3, 0, "read", "{}").info(4, 0, "read", nil).
+		history(t)
+	wantAnomaly(t, CheckStats(dead, StatsOptions{}), "unavailable-after-heal")
+}
+
+func TestComposeAndJSON(t *testing.T) {
+	valid := func([]history.Op) Result { return Result{Name: "a", Valid: Valid} }
+	unknown := func([]history.Op) Result { return Result{Name: "b", Valid: Unknown} }
+	invalid := func([]history.Op) Result { return Result{Name: "c", Valid: Invalid} }
+	cases := []struct {
+		checkers []Checker
+		want     Validity
+	}{
+		{[]Checker{valid, valid}, Valid},
+		{[]Checker{valid, unknown}, Unknown},
+		{[]Checker{unknown, invalid, valid}, Invalid},
+		{nil, Valid},
+	}
+	for i, c := range cases {
+		r := Compose("all", nil, c.checkers...)
+		if r.Valid != c.want || len(r.Children) != len(c.checkers) {
+			t.Fatalf("case %d: %s with %d children, want %s", i, r.Valid, len(r.Children), c.want)
+		}
+	}
+	b, err := json.Marshal(Compose("all", nil, valid, unknown))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"name":"all","valid":"unknown","children":[{"name":"a","valid":true},{"name":"b","valid":"unknown"}]}`
+	if string(b) != want {
+		t.Fatalf("json %s\nwant %s", b, want)
+	}
+	var v Validity
+	if err := json.Unmarshal([]byte(`false`), &v); err != nil || v != Invalid {
+		t.Fatalf("unmarshal false: %v %v", v, err)
+	}
+	if err := json.Unmarshal([]byte(`"maybe"`), &v); err == nil {
+		t.Fatal("accepted a bogus validity")
+	}
+}
+
+func TestMalformedValuesAreFlagged(t *testing.T) {
+	h := (&hb{}).inv(0, 0, "campaign", `{"candidate":"c1"}`).ok(1, 0, "campaign", `{"candidate":7}`).history(t)
+	wantAnomaly(t, CheckElection(h), "malformed")
+}
