@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/zabsim/zabsim/server/wire"
+	"github.com/zabsim/zabsim/server/zab"
 )
 
 // Config is a server's runtime configuration. Zero fields take ZooKeeper's
@@ -43,6 +44,14 @@ type Config struct {
 	ContainerMaxNeverUsedMS int64
 	// Bugs are the enabled bug switches.
 	Bugs Bugs
+	// Peers lists the ensemble (server.N lines), this server included;
+	// empty means standalone.
+	Peers []PeerConfig
+	// PeerTickMS is Zab's tick (default TickTimeMS/2): election, initLimit
+	// and syncLimit count in it.
+	PeerTickMS int64
+	// ZabBugs are replication-level bug switches (server/zab).
+	ZabBugs zab.Bugs
 	// Version is reported by srvr/stat/mntr.
 	Version string
 }
@@ -96,6 +105,23 @@ func (c Config) Normalize() (Config, error) {
 	}
 	if c.Bugs == nil {
 		c.Bugs = Bugs{}
+	}
+	if c.PeerTickMS == 0 {
+		c.PeerTickMS = max(c.TickTimeMS/2, 1)
+	}
+	if len(c.Peers) > 0 {
+		found := false
+		seen := map[int64]bool{}
+		for _, p := range c.Peers {
+			if p.ID <= 0 || seen[p.ID] || p.Addr == "" {
+				return c, fmt.Errorf("server: bad or duplicate peer %d (%q)", p.ID, p.Addr)
+			}
+			seen[p.ID] = true
+			found = found || p.ID == c.ID
+		}
+		if !found {
+			return c, fmt.Errorf("server: id %d is not among the peers", c.ID)
+		}
 	}
 	return c, nil
 }

@@ -59,6 +59,11 @@ func hostOf(addr string) string {
 }
 
 func (s *Server) accept(a proc.Accepted) {
+	if s.ens != nil && !s.ens.role.Serving {
+		// Not serving (electing or syncing): the client tries another server.
+		s.env.Close(a.Conn)
+		return
+	}
 	host := hostOf(a.Remote)
 	if s.cfg.MaxClientCnxns > 0 && s.connsFrom(host) >= s.cfg.MaxClientCnxns {
 		s.env.Logf("too many connections from %s (max %d)", host, s.cfg.MaxClientCnxns)
@@ -130,7 +135,7 @@ func (s *Server) frame(c *conn, frame []byte) {
 		s.closeConn(c)
 		return
 	}
-	s.request(c, hdr, body)
+	s.request(c, hdr, body, frame)
 }
 
 // connect handles the ConnectRequest that opens every connection

@@ -65,7 +65,12 @@ func (s *Server) fourLetterOutput(cmd string) string {
 	return cmd + " is not supported by zabsim.\n"
 }
 
-func (s *Server) mode() string { return "standalone" }
+func (s *Server) mode() string {
+	if s.ens == nil {
+		return "standalone"
+	}
+	return roleName(s.ens.role.Role)
+}
 
 func (s *Server) latencyLine() string {
 	st := s.stats

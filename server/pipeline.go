@@ -21,24 +21,60 @@ func isWrite(op wire.OpCode) bool {
 }
 
 // request takes one decoded client request (ZooKeeperServer.submitRequest).
-func (s *Server) request(c *conn, hdr wire.RequestHeader, body wire.Request) {
+func (s *Server) request(c *conn, hdr wire.RequestHeader, body wire.Request, frame []byte) {
 	if hdr.Type == wire.OpAuth {
 		s.auth(c, hdr.Xid, body.(*wire.AuthRequest))
 		return
 	}
-	if !s.sessions.Touch(c.session, c.timeoutMS, s.nowMS()) {
+	if !s.touch(c) {
 		// ZooKeeper drops requests of a closing or unknown session without
 		// a reply; the close that is under way ends the connection.
 		return
 	}
 	r := &request{conn: c, xid: hdr.Xid, op: hdr.Type, body: body, start: s.env.Now()}
 	c.queue = append(c.queue, r)
-	if isWrite(hdr.Type) {
+	switch {
+	case isWrite(hdr.Type):
 		r.write = true
 		s.pending[writeKey{c.session, hdr.Xid}] = r
-		s.propose(s.prepWrite(c.session, hdr.Xid, hdr.Type, body, c.authIDs))
+		if s.ens != nil {
+			s.forwardOrFail(c, r, s.forwardWrite(c, hdr.Xid, frame))
+		} else {
+			s.propose(s.prepWrite(c.session, hdr.Xid, hdr.Type, body, c.authIDs))
+		}
+	case hdr.Type == wire.OpSync && s.ens != nil:
+		// A linearizable sync: later reads wait until the leader confirmed
+		// its quorum and everything committed before it is applied here.
+		r.write = true
+		s.ens.nextSync++
+		s.ens.syncs[s.ens.nextSync] = r
+		s.forwardOrFail(c, r, s.ens.peer.Sync(s.ens.nextSync))
 	}
 	s.advance(c)
+	if s.ens != nil {
+		s.drain()
+	}
+}
+
+// touch renews the session (and, on a learner, queues the touch for the
+// leader).
+func (s *Server) touch(c *conn) bool {
+	if !s.sessions.Touch(c.session, c.timeoutMS, s.nowMS()) {
+		return false
+	}
+	if s.ens != nil && !s.leads() {
+		s.ens.local.Touch(c.session, c.timeoutMS)
+	}
+	return true
+}
+
+// forwardOrFail closes the connection when Zab cannot take the request (the
+// server just stopped serving): the client sees a connection loss.
+func (s *Server) forwardOrFail(c *conn, r *request, err error) {
+	if err != nil {
+		s.env.Logf("conn %d: cannot forward %v: %v", c.id, r.op, err)
+		s.closeConn(c)
+	}
 }
 
 // advance executes the session's reads that no earlier write blocks, then
@@ -90,8 +126,13 @@ func (s *Server) reply(r *request, err wire.Err, resp wire.Response) {
 	r.done = true
 }
 
-// propose logs a prepped txn; it is applied once durable.
+// propose logs a prepped txn; it is applied once durable (standalone) or
+// once Zab commits it (ensemble leader).
 func (s *Server) propose(t txn.Txn) {
+	if s.ens != nil {
+		s.proposeZab(t)
+		return
+	}
 	if err := s.store.Append(t.Header.Zxid, t.Marshal()); err != nil {
 		s.fail(err)
 		return
@@ -121,6 +162,13 @@ func (s *Server) syncDone(e proc.SyncDone) {
 		return
 	}
 	if !comp.Known {
+		return
+	}
+	if s.ens != nil {
+		if comp.SnapshotDone && comp.SnapshotZxid != s.ens.snapshotAt {
+			s.snapshotting = false
+		}
+		s.ensembleSyncDone(comp)
 		return
 	}
 	if comp.SnapshotDone {
@@ -158,6 +206,7 @@ func (s *Server) apply(t txn.Txn) {
 	if req != nil {
 		delete(s.pending, key)
 	}
+	s.ensembleSessionApplied(t)
 	switch r := t.Record.(type) {
 	case *txn.CreateSession:
 		s.sessionCreated(t.Header.ClientID, r.TimeoutMS)
@@ -279,6 +328,14 @@ func (s *Server) sessionTimeouts() map[int64]int32 {
 func (s *Server) createSession(c *conn) {
 	id := s.sessions.Create(c.timeoutMS, s.nowMS())
 	s.pendingSessions[id] = c
+	if s.ens != nil {
+		enc := wire.NewEncoder([]byte{fwdCreateSession})
+		enc.Int64(id)
+		enc.Int32(c.timeoutMS)
+		s.forwardOrFail(c, nil, s.ens.peer.Forward(enc.Bytes()))
+		s.drain()
+		return
+	}
 	s.lastZxid++
 	t := txn.Txn{
 		Header: txn.Header{ClientID: id, Zxid: s.lastZxid, TimeMS: s.nowMS(), Type: wire.OpCreateSession},

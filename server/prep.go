@@ -159,6 +159,11 @@ func (s *Server) prepWrite(session int64, xid int32, op wire.OpCode, body wire.R
 
 // newPrep assigns the next zxid (every write gets one, failed or not).
 func (s *Server) newPrep(session int64, xid int32, op wire.OpCode, authIDs []wire.ID) *prepCtx {
+	if s.ens != nil {
+		if z, ok := s.ens.peer.NextZxid(); ok {
+			s.lastZxid = z - 1
+		}
+	}
 	s.lastZxid++
 	return &prepCtx{
 		hdr:     txn.Header{ClientID: session, Cxid: xid, Zxid: s.lastZxid, TimeMS: s.nowMS(), Type: op},

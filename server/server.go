@@ -10,6 +10,7 @@ import (
 	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/txn"
 	"github.com/zabsim/zabsim/server/wire"
+	"github.com/zabsim/zabsim/server/zab"
 )
 
 // Server is a standalone ZooKeeper-compatible server as a proc.Process.
@@ -41,6 +42,9 @@ type Server struct {
 	snapshotting bool
 
 	stats serverStats
+
+	ens           *ensemble        // nil for a standalone server
+	ensGlobalSeed map[int64]int32 // sessions in the recovered snapshot
 }
 
 // inflightTxn is a prepped txn on its way through log → apply (standalone).
@@ -98,7 +102,8 @@ func (s *Server) Start(env proc.Env) {
 	s.sessionConn = map[int64]*conn{}
 	s.pending = map[writeKey]*request{}
 	s.pendingSessions = map[int64]*conn{}
-	if err := s.recover(); err != nil {
+	rec, err := s.recover()
+	if err != nil {
 		s.fail(fmt.Errorf("recovery: %w", err))
 		return
 	}
@@ -106,8 +111,15 @@ func (s *Server) Start(env proc.Env) {
 		s.fail(fmt.Errorf("listen %s: %w", s.cfg.ClientAddr, err))
 		return
 	}
-	env.Emit(Serving{Node: env.Name(), Zxid: s.lastZxid})
 	s.armTick()
+	if len(s.cfg.Peers) > 0 {
+		if err := s.startEnsemble(rec); err != nil {
+			s.fail(err)
+		}
+		env.After(msToDuration(s.cfg.ContainerCheckIntervalMS), containerTag{})
+		return
+	}
+	env.Emit(Serving{Node: env.Name(), Zxid: s.lastZxid})
 	env.After(msToDuration(s.cfg.ContainerCheckIntervalMS), containerTag{})
 }
 
@@ -128,11 +140,14 @@ func (s *Server) armTick() {
 	s.env.After(msToDuration(s.cfg.TickTimeMS/2), tickTag{})
 }
 
-// recover loads the latest snapshot and replays the log over it.
-func (s *Server) recover() error {
+// recover loads the latest snapshot and, standalone, replays the log over
+// it. In an ensemble the log past the snapshot is handed to Zab instead: the
+// tree holds only txns known to be committed, and the new leader decides the
+// rest.
+func (s *Server) recover() (*storage.Recovery, error) {
 	store, rec, err := storage.Open(s.env.Disk(), storage.Options{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.store = store
 	t := tree.New()
@@ -140,20 +155,29 @@ func (s *Server) recover() error {
 	if rec.HasSnapshot {
 		t, timeouts, err = tree.Deserialize(rec.Snapshot)
 		if err != nil {
-			return fmt.Errorf("snapshot %#x: %w", rec.SnapshotZxid, err)
+			return nil, fmt.Errorf("snapshot %#x: %w", rec.SnapshotZxid, err)
 		}
+	}
+	if len(s.cfg.Peers) > 0 {
+		s.tree = t
+		s.lastZxid = t.LastZxid()
+		if err := s.restoreSessions(timeouts); err != nil {
+			return nil, err
+		}
+		s.ensGlobalSeed = timeouts
+		return rec, nil
 	}
 	for _, r := range rec.Records {
 		tx, err := txn.Unmarshal(r.Payload)
 		if err != nil {
-			return fmt.Errorf("log record %#x: %w", r.Zxid, err)
+			return nil, fmt.Errorf("log record %#x: %w", r.Zxid, err)
 		}
 		t.ApplyTxn(tx)
 		trackReplayedSession(timeouts, tx)
 	}
 	s.tree = t
 	s.lastZxid = rec.LastZxid
-	return s.restoreSessions(timeouts)
+	return rec, s.restoreSessions(timeouts)
 }
 
 func trackReplayedSession(timeouts map[int64]int32, tx txn.Txn) {
@@ -191,6 +215,9 @@ func (s *Server) Handle(ev proc.Event) {
 		}
 		return
 	}
+	if s.ens != nil && s.handlePeerEvent(ev) {
+		return
+	}
 	switch e := ev.(type) {
 	case proc.Accepted:
 		s.accept(e)
@@ -206,6 +233,10 @@ func (s *Server) Handle(ev proc.Event) {
 		switch e.Tag.(type) {
 		case tickTag:
 			s.tick()
+		case peerTickTag:
+			if s.ens != nil {
+				s.peerTick()
+			}
 		case containerTag:
 			s.checkContainers()
 			s.env.After(msToDuration(s.cfg.ContainerCheckIntervalMS), containerTag{})
@@ -215,8 +246,18 @@ func (s *Server) Handle(ev proc.Event) {
 	}
 }
 
+// leads reports whether this server decides expiry and containers: a
+// standalone server, or an ensemble's serving leader.
+func (s *Server) leads() bool {
+	return s.ens == nil || (s.ens.role.Serving && s.ens.role.Role == zab.RoleLeading)
+}
+
 // tick expires sessions whose deadline passed.
 func (s *Server) tick() {
+	if !s.leads() {
+		s.armTick()
+		return
+	}
 	for _, id := range s.sessions.Expired(s.nowMS()) {
 		s.env.Emit(SessionExpired{Node: s.env.Name(), Session: id})
 		s.submitCloseSession(id)
@@ -229,6 +270,9 @@ func (s *Server) tick() {
 // expired TTL node; prep re-checks each, so a node that gained a child in the
 // meantime fails harmlessly with NOTEMPTY.
 func (s *Server) checkContainers() {
+	if !s.leads() {
+		return
+	}
 	for _, path := range s.tree.CleanupCandidates(s.nowMS(), s.cfg.ContainerMaxNeverUsedMS) {
 		p := s.newPrep(0, 0, wire.OpDeleteContainer, nil)
 		rec, err := s.prepDeleteContainer(p, path)

@@ -1,0 +1,546 @@
+package server
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+
+	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/server/session"
+	"github.com/zabsim/zabsim/server/storage"
+	"github.com/zabsim/zabsim/server/tree"
+	"github.com/zabsim/zabsim/server/txn"
+	"github.com/zabsim/zabsim/server/wire"
+	"github.com/zabsim/zabsim/server/zab"
+)
+
+// PeerConfig is one member of an ensemble (a server.N line).
+type PeerConfig struct {
+	ID       int64
+	Addr     string // quorum address ("s1:2888"); Zab and election traffic share it
+	Observer bool
+}
+
+// maxPeerFrame bounds a quorum frame (a SNAP carries the whole tree).
+const maxPeerFrame = 256 << 20
+
+// ensemble is the replicated mode's state: the Zab peer and its links.
+type ensemble struct {
+	peer   *zab.Peer
+	role   zab.RoleState
+	myAddr string
+	addrs  map[uint64]string
+	links  map[uint64]*peerLink // established links by peer id
+	byConn map[proc.ConnID]*peerLink
+	local  *session.LocalTracker
+	global map[int64]int32 // sessions known from committed txns
+	syncs  map[uint64]*request
+	nextSync   uint64
+	snapshotAt int64 // an installed snapshot being made durable (0: none)
+}
+
+// peerLink is one connection to another server. The dialing side (the
+// higher id, as in QuorumCnxManager) first sends its id.
+type peerLink struct {
+	id     uint64
+	conn   proc.ConnID
+	framer *wire.Framer
+	known  bool // the peer's id is known (inbound links learn it from the first frame)
+}
+
+// peerTickTag tags the Zab tick timer.
+type peerTickTag struct{}
+
+// RoleChanged reports a server's Zab role.
+type RoleChanged struct {
+	Node    string
+	Role    string
+	Leader  uint64
+	Epoch   uint32
+	Serving bool
+}
+
+func (s *Server) replicated() bool { return s.ens != nil }
+
+// startEnsemble recovers, builds the Zab peer and starts talking to peers.
+func (s *Server) startEnsemble(rec *storage.Recovery) error {
+	e := &ensemble{addrs: map[uint64]string{}, links: map[uint64]*peerLink{}, byConn: map[proc.ConnID]*peerLink{},
+		local: session.NewLocalTracker(), global: map[int64]int32{}, syncs: map[uint64]*request{}}
+	for id, to := range s.ensGlobalSeed {
+		e.global[id] = to
+		e.local.AddGlobal(id, to)
+	}
+	var voters, observers []uint64
+	for _, p := range s.cfg.Peers {
+		e.addrs[uint64(p.ID)] = p.Addr
+		if p.ID == s.cfg.ID {
+			e.myAddr = p.Addr
+		}
+		if p.Observer {
+			observers = append(observers, uint64(p.ID))
+		} else {
+			voters = append(voters, uint64(p.ID))
+		}
+	}
+	log := make([]zab.Entry, 0, len(rec.Records))
+	for _, r := range rec.Records {
+		log = append(log, zab.Entry{Zxid: r.Zxid, Data: r.Payload})
+	}
+	peer, err := zab.NewPeer(zab.Config{ID: uint64(s.cfg.ID), Voters: voters, Observers: observers,
+		Bugs: s.cfg.ZabBugs, Snapshots: snapshotSource{s},
+		Initial: zab.InitialState{AcceptedEpoch: uint32(rec.AcceptedEpoch), CurrentEpoch: uint32(rec.CurrentEpoch),
+			LastCommittedZxid: s.tree.LastZxid(), Log: log}})
+	if err != nil {
+		return err
+	}
+	e.peer = peer
+	s.ens = e
+	if err := s.env.Listen(e.myAddr); err != nil {
+		return fmt.Errorf("listen %s: %w", e.myAddr, err)
+	}
+	s.dialPeers()
+	s.env.After(msToDuration(s.cfg.PeerTickMS), peerTickTag{})
+	s.drain()
+	return nil
+}
+
+// snapshotSource gives the leader the tree to send in a SNAP.
+type snapshotSource struct{ s *Server }
+
+func (src snapshotSource) Snapshot() (zab.Snapshot, error) {
+	s := src.s
+	return zab.Snapshot{Zxid: s.tree.LastZxid(), Data: s.tree.Serialize(s.ens.global)}, nil
+}
+
+// dialPeers connects to every lower-id peer not linked yet.
+func (s *Server) dialPeers() {
+	for _, id := range sortedPeerIDs(s.ens.addrs) {
+		if id >= uint64(s.cfg.ID) || s.ens.links[id] != nil || s.ens.dialing(id) {
+			continue
+		}
+		c := s.env.Dial(s.ens.addrs[id])
+		l := &peerLink{id: id, conn: c, framer: &wire.Framer{MaxBuffer: maxPeerFrame}}
+		s.ens.byConn[c] = l
+	}
+}
+
+func (e *ensemble) dialing(id uint64) bool {
+	for _, l := range e.byConn {
+		if l.id == id {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedPeerIDs(m map[uint64]string) []uint64 {
+	ids := make([]uint64, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}
+
+// handlePeerEvent takes connection events that belong to peer links; it
+// reports false for client connections.
+func (s *Server) handlePeerEvent(ev proc.Event) bool {
+	e := s.ens
+	switch x := ev.(type) {
+	case proc.Accepted:
+		if x.Local != e.myAddr {
+			return false
+		}
+		e.byConn[x.Conn] = &peerLink{conn: x.Conn, framer: &wire.Framer{MaxBuffer: maxPeerFrame}}
+	case proc.Connected:
+		l := e.byConn[x.Conn]
+		if l == nil {
+			return false
+		}
+		l.known = true
+		s.env.Send(x.Conn, frameBytes(binary.BigEndian.AppendUint64(nil, uint64(s.cfg.ID))))
+		s.linkUp(l)
+	case proc.Received:
+		l := e.byConn[x.Conn]
+		if l == nil {
+			return false
+		}
+		s.peerBytes(l, x.Bytes)
+	case proc.Closed:
+		l := e.byConn[x.Conn]
+		if l == nil {
+			return false
+		}
+		s.linkDown(l)
+	default:
+		return false
+	}
+	s.drain()
+	return true
+}
+
+func frameBytes(body []byte) []byte {
+	out := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(body)), uint32(len(body)))
+	return append(out, body...)
+}
+
+func (s *Server) linkUp(l *peerLink) {
+	if old := s.ens.links[l.id]; old != nil && old != l {
+		// A newer connection replaces an older one (the peer restarted).
+		s.env.Close(old.conn)
+		delete(s.ens.byConn, old.conn)
+		s.ens.peer.PeerDisconnected(l.id)
+	}
+	s.ens.links[l.id] = l
+}
+
+func (s *Server) linkDown(l *peerLink) {
+	delete(s.ens.byConn, l.conn)
+	if l.known && s.ens.links[l.id] == l {
+		delete(s.ens.links, l.id)
+		s.ens.peer.PeerDisconnected(l.id)
+	}
+}
+
+func (s *Server) peerBytes(l *peerLink, b []byte) {
+	l.framer.Push(b)
+	for {
+		frame, ok, err := l.framer.Next()
+		if err != nil {
+			s.env.Logf("peer link %d: %v", l.id, err)
+			s.env.Close(l.conn)
+			s.linkDown(l)
+			return
+		}
+		if !ok {
+			return
+		}
+		if !l.known {
+			if len(frame) != 8 {
+				s.env.Close(l.conn)
+				delete(s.ens.byConn, l.conn)
+				return
+			}
+			l.id, l.known = binary.BigEndian.Uint64(frame), true
+			if _, member := s.ens.addrs[l.id]; !member || l.id == uint64(s.cfg.ID) {
+				s.env.Logf("dropping peer link from unknown server %d", l.id)
+				s.env.Close(l.conn)
+				delete(s.ens.byConn, l.conn)
+				return
+			}
+			s.linkUp(l)
+			continue
+		}
+		m, err := zab.UnmarshalMessage(frame, maxPeerFrame)
+		if err != nil {
+			s.env.Logf("peer %d sent a bad message: %v", l.id, err)
+			s.env.Close(l.conn)
+			s.linkDown(l)
+			return
+		}
+		s.ens.peer.Step(l.id, m)
+		s.drain()
+	}
+}
+
+// peerTick advances Zab's clock, redials, forwards touches, expires
+// sessions on the leader.
+func (s *Server) peerTick() {
+	e := s.ens
+	e.peer.Tick()
+	s.dialPeers()
+	if e.role.Serving && e.role.Role != zab.RoleLeading {
+		if ts := e.local.Snapshot(); len(ts) > 0 {
+			e.peer.QueueTouches(encodeTouches(ts))
+		}
+	}
+	s.drain()
+	s.env.After(msToDuration(s.cfg.PeerTickMS), peerTickTag{})
+}
+
+// drain carries out the peer's Readys in the documented order.
+func (s *Server) drain() {
+	e := s.ens
+	for i := 0; e.peer.HasReady() && s.failed == nil; i++ {
+		if i > 10000 {
+			s.fail(fmt.Errorf("zab peer kept producing effects"))
+			return
+		}
+		rd := e.peer.Ready()
+		for _, o := range zab.Observe(uint64(s.cfg.ID), &rd) {
+			s.env.Emit(o)
+		}
+		s.applyReady(&rd)
+		e.peer.Advance(rd)
+	}
+}
+
+func (s *Server) applyReady(rd *zab.Ready) {
+	e := s.ens
+	if rc := rd.RoleChange; rc != nil {
+		s.roleChanged(*rc)
+	}
+	if snap := rd.InstallSnapshot; snap != nil {
+		s.installSnapshot(*snap)
+	}
+	if t := rd.Truncate; t != nil {
+		s.truncate(*t)
+	}
+	for _, en := range rd.Append {
+		if err := s.store.Append(en.Zxid, en.Data); err != nil {
+			s.fail(err)
+			return
+		}
+	}
+	if len(rd.Append) > 0 {
+		s.kickSync()
+	}
+	if ep := rd.WriteAcceptedEpoch; ep != nil {
+		s.storeErr(s.store.SetAcceptedEpoch(int64(*ep)))
+	}
+	if ep := rd.WriteCurrentEpoch; ep != nil {
+		s.storeErr(s.store.SetCurrentEpoch(int64(*ep)))
+	}
+	for _, en := range rd.Commit {
+		t, err := txn.Unmarshal(en.Data)
+		if err != nil {
+			s.fail(fmt.Errorf("committed txn %s: %w", zab.ZxidString(en.Zxid), err))
+			return
+		}
+		s.apply(t)
+	}
+	for _, env := range rd.Messages {
+		s.sendPeer(env)
+	}
+	for _, r := range rd.Requests {
+		s.leaderRequest(r)
+	}
+	for _, t := range rd.Touches {
+		s.leaderTouches(t.Data)
+	}
+	for _, id := range rd.SyncDone {
+		if r := e.syncs[id]; r != nil {
+			delete(e.syncs, id)
+			s.reply(r, wire.ErrOK, &wire.SyncResponse{Path: r.body.(*wire.SyncRequest).Path})
+			if !r.conn.closing {
+				s.advance(r.conn)
+			}
+		}
+	}
+}
+
+func (s *Server) storeErr(err error) {
+	if err != nil {
+		s.fail(err)
+	}
+}
+
+func (s *Server) sendPeer(env zab.Envelope) {
+	l := s.ens.links[env.To]
+	if l == nil {
+		return // no link: Zab's own timeouts and resends cover it
+	}
+	b, err := zab.MarshalMessage(env.Msg)
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	s.env.Send(l.conn, frameBytes(b))
+}
+
+// roleChanged starts or stops serving clients.
+func (s *Server) roleChanged(rc zab.RoleState) {
+	e := s.ens
+	was := e.role
+	e.role = rc
+	s.env.Emit(RoleChanged{Node: s.env.Name(), Role: roleName(rc.Role), Leader: rc.Leader, Epoch: rc.Epoch, Serving: rc.Serving})
+	if was.Serving && (!rc.Serving || was.Role != rc.Role || was.Epoch != rc.Epoch) {
+		// ZooKeeper shuts its ZooKeeperServer down on losing its role:
+		// clients reconnect elsewhere.
+		for _, id := range sortedConnIDs(s.conns) {
+			s.closeConn(s.conns[id])
+		}
+		s.pending = map[writeKey]*request{}
+		s.pendingSessions = map[int64]*conn{}
+		e.syncs = map[uint64]*request{}
+		s.changes = changeLog{}
+	}
+	if rc.Serving && rc.Role == zab.RoleLeading && !(was.Serving && was.Role == zab.RoleLeading && was.Epoch == rc.Epoch) {
+		s.resetLeaderSessions()
+	}
+	if rc.Serving && !was.Serving {
+		s.env.Emit(Serving{Node: s.env.Name(), Zxid: s.tree.LastZxid()})
+	}
+}
+
+func roleName(r zab.Role) string {
+	switch r {
+	case zab.RoleLeading:
+		return "leader"
+	case zab.RoleFollowing:
+		return "follower"
+	case zab.RoleObserving:
+		return "observer"
+	}
+	return "looking"
+}
+
+// resetLeaderSessions gives a new leader a tracker holding every global
+// session with a fresh expiry, as a new leader's SessionTrackerImpl does.
+func (s *Server) resetLeaderSessions() {
+	if err := s.restoreSessions(s.ens.global); err != nil {
+		s.fail(err)
+	}
+}
+
+func (s *Server) installSnapshot(snap zab.Snapshot) {
+	t, timeouts, err := tree.Deserialize(snap.Data)
+	if err != nil {
+		s.fail(fmt.Errorf("snapshot from leader: %w", err))
+		return
+	}
+	s.tree, s.ens.global = t, timeouts
+	for _, c := range s.conns {
+		s.tree.RemoveWatcher(c.watcher) // watches belonged to the old tree
+	}
+	s.storeErr(s.store.TruncateAfter(-1))
+	s.storeErr(s.store.WriteSnapshot(snap.Zxid, snap.Data))
+	s.ens.snapshotAt = snap.Zxid
+}
+
+// truncate is TRUNC: the log loses its tail. The tree holds only committed
+// txns, so it is never ahead of a correct TRUNC.
+func (s *Server) truncate(z int64) {
+	s.storeErr(s.store.TruncateAfter(z))
+	if s.tree.LastZxid() > z {
+		s.fail(fmt.Errorf("TRUNC to %s below the applied zxid %s", zab.ZxidString(z), zab.ZxidString(s.tree.LastZxid())))
+	}
+}
+
+// ensembleSyncDone reports durability to the peer.
+func (s *Server) ensembleSyncDone(comp storage.Completion) {
+	e := s.ens
+	if comp.SnapshotDone && comp.SnapshotZxid == e.snapshotAt && e.snapshotAt != 0 {
+		e.peer.SnapshotPersisted(e.snapshotAt)
+		e.snapshotAt = 0
+	}
+	if comp.AcceptedEpochDone || comp.CurrentEpochDone {
+		_, acc := s.store.AcceptedEpoch()
+		_, cur := s.store.CurrentEpoch()
+		e.peer.EpochPersisted(uint32(acc), uint32(cur))
+	}
+	if e.snapshotAt == 0 {
+		e.peer.Persisted(s.store.DurableZxid())
+	}
+	s.kickSync()
+	s.drain()
+}
+
+// Forwarded requests travel to the leader as REQUEST payloads: a kind byte,
+// then the fields of that kind.
+const (
+	fwdRequest       byte = 1 // session, xid, auth ids, the client's frame
+	fwdCreateSession byte = 2 // session, timeout
+)
+
+// forwardWrite sends a client write to the leader (itself included).
+func (s *Server) forwardWrite(c *conn, xid int32, frame []byte) error {
+	enc := wire.NewEncoder([]byte{fwdRequest})
+	enc.Int64(c.session)
+	enc.Int32(xid)
+	enc.VectorLen(len(c.authIDs), false)
+	for _, id := range c.authIDs {
+		enc.String(id.Scheme)
+		enc.String(id.ID)
+	}
+	enc.Buffer(frame)
+	return s.ens.peer.Forward(enc.Bytes())
+}
+
+// leaderRequest preps and proposes a forwarded write.
+func (s *Server) leaderRequest(r zab.Request) {
+	if len(r.Data) == 0 {
+		return
+	}
+	d := wire.NewDecoder(r.Data[1:])
+	switch r.Data[0] {
+	case fwdRequest:
+		session, xid := d.Int64(), d.Int32()
+		n, _ := d.VectorLen(8)
+		ids := make([]wire.ID, 0, n)
+		for i := 0; i < n && d.Err() == nil; i++ {
+			ids = append(ids, wire.ID{Scheme: d.String(), ID: d.String()})
+		}
+		frame := d.Buffer()
+		if d.Err() != nil {
+			s.env.Logf("bad forwarded request from %d: %v", r.From, d.Err())
+			return
+		}
+		hdr, body, err := wire.DecodeRequest(frame, wire.DecodeOptions{MaxBuffer: s.cfg.MaxBufferBytes})
+		if err != nil || !isWrite(hdr.Type) {
+			s.env.Logf("bad forwarded request from %d: %v", r.From, err)
+			return
+		}
+		s.propose(s.prepWrite(session, xid, hdr.Type, body, ids))
+	case fwdCreateSession:
+		id, timeout := d.Int64(), d.Int32()
+		if d.Err() != nil {
+			return
+		}
+		s.sessions.Add(id, timeout, s.nowMS())
+		p := s.newPrep(id, 0, wire.OpCreateSession, nil)
+		s.propose(p.finish(&txn.CreateSession{TimeoutMS: timeout}, nil))
+	}
+}
+
+// proposeZab hands a prepped txn to Zab (leader only).
+func (s *Server) proposeZab(t txn.Txn) {
+	z, err := s.ens.peer.Propose(t.Marshal())
+	if err != nil {
+		s.env.Logf("propose %s: %v", zab.ZxidString(t.Header.Zxid), err)
+		return
+	}
+	if z != t.Header.Zxid {
+		s.fail(fmt.Errorf("zab assigned %s to a txn prepped as %s", zab.ZxidString(z), zab.ZxidString(t.Header.Zxid)))
+	}
+}
+
+func encodeTouches(ts []session.Touch) []byte {
+	enc := wire.NewEncoder(nil)
+	enc.VectorLen(len(ts), false)
+	for _, t := range ts {
+		enc.Int64(t.ID)
+		enc.Int32(t.TimeoutMS)
+	}
+	return enc.Bytes()
+}
+
+func (s *Server) leaderTouches(data []byte) {
+	if s.ens.role.Role != zab.RoleLeading {
+		return
+	}
+	d := wire.NewDecoder(data)
+	n, _ := d.VectorLen(12)
+	for i := 0; i < n && d.Err() == nil; i++ {
+		id, to := d.Int64(), d.Int32()
+		if d.Err() == nil {
+			s.sessions.Touch(id, to, s.nowMS())
+		}
+	}
+}
+
+// ensembleSessionApplied keeps every server's view of global sessions.
+func (s *Server) ensembleSessionApplied(t txn.Txn) {
+	if s.ens == nil {
+		return
+	}
+	switch r := t.Record.(type) {
+	case *txn.CreateSession:
+		s.ens.global[t.Header.ClientID] = r.TimeoutMS
+		s.ens.local.AddGlobal(t.Header.ClientID, r.TimeoutMS)
+		s.sessions.Add(t.Header.ClientID, r.TimeoutMS, s.nowMS())
+	case *txn.CloseSession:
+		delete(s.ens.global, t.Header.ClientID)
+		s.ens.local.RemoveGlobal(t.Header.ClientID)
+	}
+}
