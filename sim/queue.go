@@ -1,0 +1,118 @@
+package sim
+
+// evKind is what an event does when it runs.
+type evKind uint8
+
+const (
+	evNone     evKind = iota
+	evFunc            // a harness function (World.Schedule / After)
+	evSyn             // a connection request reaches the listener
+	evSynAck          // the dialer learns its connection is up
+	evData            // a chunk of a connection's byte stream arrives
+	evFin             // the peer closed the connection cleanly
+	evReset           // the connection broke; this end notices
+	evRefused         // the dial was refused
+	evDatagram        // a datagram arrives
+	evTimer           // a timer fires
+	evSyncDone        // an fsync completes
+)
+
+// event is one queued action, stored by value in the heap. Which fields mean
+// what depends on kind; id is a connection end, timer, sync, datagram or
+// function id. It holds no pointers (a payload lives in the queue's slab,
+// named by slot), so moving events in the heap needs no GC write barriers.
+type event struct {
+	atNS int64
+	seq  uint64
+	id   uint64
+	gen  uint64 // timer generation; incarnation for sync events
+	slot uint32 // payload slot + 1; 0 = no payload
+	node int32
+	kind evKind
+}
+
+// eventQueue is a binary min-heap of events ordered by (atNS, seq). It is
+// hand-written so that pushes and pops move values, never interfaces, and
+// sift with a hole instead of swaps. Payloads sit in a slab with a free list.
+type eventQueue struct {
+	h    []event
+	slab [][]byte
+	free []uint32
+}
+
+// store parks a payload and returns its slot + 1; slot 0 means "no
+// payload". Every sent chunk gets a slot, even an empty one, so the receiver
+// sees exactly the slice that was sent.
+func (q *eventQueue) store(b []byte) uint32 {
+	if n := len(q.free); n > 0 {
+		s := q.free[n-1]
+		q.free = q.free[:n-1]
+		q.slab[s] = b
+		return s + 1
+	}
+	q.slab = append(q.slab, b)
+	return uint32(len(q.slab))
+}
+
+// take returns and releases the payload of slot (slot + 1, as stored).
+func (q *eventQueue) take(slot uint32) []byte {
+	if slot == 0 {
+		return nil
+	}
+	b := q.slab[slot-1]
+	q.slab[slot-1] = nil
+	q.free = append(q.free, slot-1)
+	return b
+}
+
+func (q *eventQueue) len() int { return len(q.h) }
+
+func less(a, b *event) bool {
+	if a.atNS != b.atNS {
+		return a.atNS < b.atNS
+	}
+	return a.seq < b.seq
+}
+
+func (q *eventQueue) push(e event) {
+	q.h = append(q.h, e)
+	i := len(q.h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !less(&e, &q.h[p]) {
+			break
+		}
+		q.h[i] = q.h[p]
+		i = p
+	}
+	q.h[i] = e
+}
+
+func (q *eventQueue) peek() *event { return &q.h[0] }
+
+func (q *eventQueue) pop() event {
+	top := q.h[0]
+	n := len(q.h) - 1
+	last := q.h[n]
+	q.h = q.h[:n]
+	if n == 0 {
+		return top
+	}
+	i := 0
+	for {
+		m := 2*i + 1
+		if m >= n {
+			break
+		}
+		if r := m + 1; r < n && less(&q.h[r], &q.h[m]) {
+			m = r
+		}
+		if !less(&q.h[m], &last) {
+			break
+		}
+		q.h[i] = q.h[m]
+		i = m
+	}
+	q.h[i] = last
+	return top
+}
