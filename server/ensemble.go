@@ -95,6 +95,9 @@ func (s *Server) startEnsemble(rec *storage.Recovery) error {
 	}
 	e.peer = peer
 	s.ens = e
+	// A restart is, to the invariant checker, a truncation to what recovery
+	// put in the tree: the log tail is re-delivered by Zab.
+	s.env.Emit(zab.Truncated{Node: uint64(s.cfg.ID), ToZxid: s.tree.LastZxid()})
 	if err := s.env.Listen(e.myAddr); err != nil {
 		return fmt.Errorf("listen %s: %w", e.myAddr, err)
 	}
@@ -267,11 +270,14 @@ func (s *Server) drain() {
 			return
 		}
 		rd := e.peer.Ready()
+		// Advance before carrying the Ready out: handling it (Requests →
+		// Propose, Commit → replies) produces new effects that belong to
+		// the next Ready.
+		e.peer.Advance(rd)
 		for _, o := range zab.Observe(uint64(s.cfg.ID), &rd) {
 			s.env.Emit(o)
 		}
 		s.applyReady(&rd)
-		e.peer.Advance(rd)
 	}
 }
 

@@ -1,0 +1,171 @@
+package server_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zabsim/zabsim/client"
+	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/wire"
+	"github.com/zabsim/zabsim/server/zab"
+	"github.com/zabsim/zabsim/sim"
+)
+
+// ensembleWorld is n servers s1..sn forming an ensemble, plus clients.
+type ensembleWorld struct {
+	*world
+	roles map[string]server.RoleChanged
+	inv   *zab.Invariants
+	addrs []string
+}
+
+func newEnsemble(t tb, seed uint64, n int) *ensembleWorld {
+	t.Helper()
+	ew := &ensembleWorld{roles: map[string]server.RoleChanged{}, inv: zab.NewInvariants()}
+	opts := sim.DefaultOptions()
+	if os.Getenv("ZDEBUG") != "" {
+		opts.Log = os.Stderr
+	}
+	opts.Observers = []sim.Observer{sim.ObserverFunc(func(r *sim.Record) {
+		if r.Kind != sim.RecordNote {
+			return
+		}
+		if rc, ok := r.Note.(server.RoleChanged); ok {
+			ew.roles[r.Node] = rc
+		}
+		ew.inv.Observe(r.Note)
+	})}
+	w, err := sim.NewWorld(seed, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var peers []server.PeerConfig
+	for i := 1; i <= n; i++ {
+		peers = append(peers, server.PeerConfig{ID: int64(i), Addr: fmt.Sprintf("s%d:2888", i)})
+		ew.addrs = append(ew.addrs, fmt.Sprintf("s%d:2181", i))
+	}
+	disk := sim.DiskOptions{SyncLatency: sim.UniformLatency(time.Millisecond, 4*time.Millisecond)}
+	for i := 1; i <= n; i++ {
+		name := fmt.Sprintf("s%d", i)
+		f, err := server.Factory(server.Config{ID: int64(i), ClientAddr: name + ":2181", TickTimeMS: 200, SnapCount: 50, Peers: peers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.AddNode(name, f, sim.NodeOptions{Disk: disk}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Start(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ew.world = &world{t: t, w: w}
+	return ew
+}
+
+func (ew *ensembleWorld) leader() string {
+	for _, name := range ew.w.NodeNames() {
+		if rc, ok := ew.roles[name]; ok && rc.Role == "leader" && rc.Serving && ew.w.Running(name) {
+			return name
+		}
+	}
+	return ""
+}
+
+func (ew *ensembleWorld) addEnsembleClient(name string, steps ...step) {
+	ew.t.Helper()
+	p := func() proc.Process {
+		return &scriptProc{cfg: client.Config{Servers: ew.addrs, Shuffle: true, SessionTimeout: 3 * time.Second}, steps: steps, log: &ew.log, events: &ew.evs}
+	}
+	if err := ew.w.AddNode(name, p, sim.NodeOptions{}); err != nil {
+		ew.t.Fatal(err)
+	}
+	if err := ew.w.Start(name); err != nil {
+		ew.t.Fatal(err)
+	}
+}
+
+func TestEnsembleElectsAndReplicates(t *testing.T) {
+	ew := newEnsemble(t, 11, 3)
+	ew.run(3 * time.Second)
+	leader := ew.leader()
+	if leader == "" {
+		t.Fatalf("no serving leader after 3s: roles %v", ew.roles)
+	}
+	var steps []step
+	for i := 0; i < 20; i++ {
+		steps = append(steps, create(fmt.Sprintf("/e%02d", i), "v", wire.FlagPersistent))
+	}
+	steps = append(steps, opStep("sync", func(c *client.Client, cb func(client.Result)) { c.Sync("/", cb) }), children("/", false))
+	ew.addEnsembleClient("c1", steps...)
+	ew.run(5 * time.Second)
+	got := strings.Join(ew.log, "\n")
+	if n := strings.Count(got, "-> OK path=/e"); n != 20 {
+		t.Fatalf("%d of 20 creates acknowledged:\n%s", n, got)
+	}
+	if !strings.Contains(got, "e19") {
+		t.Fatalf("sync+children does not see the writes:\n%s", got)
+	}
+	if !ew.inv.OK() {
+		t.Fatalf("zab invariants: %v", ew.inv.Violations())
+	}
+}
+
+func TestEnsembleSurvivesLeaderCrash(t *testing.T) {
+	ew := newEnsemble(t, 12, 3)
+	ew.run(3 * time.Second)
+	var steps []step
+	for i := 0; i < 200; i++ {
+		steps = append(steps, create(fmt.Sprintf("/k%03d", i), "v", wire.FlagPersistent))
+	}
+	ew.addEnsembleClient("c1", steps...)
+	ew.run(1 * time.Second)
+	old := ew.leader()
+	if old == "" {
+		t.Fatal("no leader")
+	}
+	if err := ew.w.Crash(old, sim.CrashLoseUnsynced); err != nil {
+		t.Fatal(err)
+	}
+	ew.run(8 * time.Second)
+	if l := ew.leader(); l == "" || l == old {
+		t.Fatalf("no new leader after crashing %s: %v", old, ew.roles)
+	}
+	if err := ew.w.Restart(old); err != nil {
+		t.Fatal(err)
+	}
+	ew.run(10 * time.Second)
+	acked := map[string]bool{}
+	for _, l := range ew.log {
+		if f := strings.Fields(l); len(f) > 3 && f[2] == "->" && f[3] == "OK" {
+			acked[f[1]] = true
+		}
+	}
+	if len(acked) < 150 {
+		t.Fatalf("only %d of 200 creates acknowledged across the failover:\n%s", len(acked), strings.Join(ew.log, "\n"))
+	}
+	// Every acknowledged write is readable after the failover.
+	var checks []step
+	for i := 0; i < 200; i++ {
+		if p := fmt.Sprintf("/k%03d", i); acked[p] {
+			checks = append(checks, exists(p, false))
+		}
+	}
+	ew.log = nil
+	ew.addEnsembleClient("c2", checks...)
+	ew.run(10 * time.Second)
+	if len(ew.log) != len(checks) {
+		t.Fatalf("%d of %d reads completed", len(ew.log), len(checks))
+	}
+	for _, l := range ew.log {
+		if !strings.Contains(l, "-> OK") {
+			t.Fatalf("acknowledged write lost: %s", l)
+		}
+	}
+	if !ew.inv.OK() {
+		t.Fatalf("zab invariants: %v", ew.inv.Violations())
+	}
+}
