@@ -5,7 +5,7 @@ PKGS      := ./...
 SIM_PKGS  := ./proc/... ./sim/... ./server/... ./client/... ./history/... ./model/... ./workloads/... ./nemesis/... ./checker/...
 BIN       := bin/zabsim
 
-.PHONY: all build run test test-short test-race lint bench soak fuzz deps-live test-live test-browser clean
+.PHONY: all build run test test-race lint bench soak fuzz deps-live test-live test-browser clean
 
 all: build
 
@@ -35,6 +35,14 @@ soak:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRequest -fuzztime 60s ./server/wire
+
+## deps-live: Debian's zookeeper (Apache ZooKeeper 3.8) and faketime for the live tier.
+deps-live:
+	./scripts/deps-live.sh
+
+## test-live: tests against real processes on 127.0.0.1, including real Apache ZooKeeper.
+test-live: deps-live build
+	ZABSIM_REQUIRE_ZK=1 $(GO) test -count=1 -run 'Live|ZooKeeper|Differential' ./live/... ./cmd/...
 
 clean:
 	rm -rf bin out

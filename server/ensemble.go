@@ -26,15 +26,15 @@ const maxPeerFrame = 256 << 20
 
 // ensemble is the replicated mode's state: the Zab peer and its links.
 type ensemble struct {
-	peer   *zab.Peer
-	role   zab.RoleState
-	myAddr string
-	addrs  map[uint64]string
-	links  map[uint64]*peerLink // established links by peer id
-	byConn map[proc.ConnID]*peerLink
-	local  *session.LocalTracker
-	global map[int64]int32 // sessions known from committed txns
-	syncs  map[uint64]*request
+	peer       *zab.Peer
+	role       zab.RoleState
+	myAddr     string
+	addrs      map[uint64]string
+	links      map[uint64]*peerLink // established links by peer id
+	byConn     map[proc.ConnID]*peerLink
+	local      *session.LocalTracker
+	global     map[int64]int32 // sessions known from committed txns
+	syncs      map[uint64]*request
 	nextSync   uint64
 	snapshotAt int64 // an installed snapshot being made durable (0: none)
 }

@@ -43,7 +43,7 @@ type Server struct {
 
 	stats serverStats
 
-	ens           *ensemble        // nil for a standalone server
+	ens           *ensemble       // nil for a standalone server
 	ensGlobalSeed map[int64]int32 // sessions in the recovered snapshot
 }
 
