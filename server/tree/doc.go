@@ -18,6 +18,11 @@
 // ZooKeeper's trigger order with watchers ascending within one trigger.
 // Time enters only as the txn header's TimeMS and as arguments.
 //
+// Not modelled: quota accounting (DataTree updates zookeeper_stats nodes
+// under /zookeeper/quota; zabsim creates /zookeeper/quota but never updates
+// stats under it) and ZooKeeper's own digest algorithm (Digest is zabsim's
+// FNV-1a sum, comparable between zabsim replicas only).
+//
 // The tree knows nothing of session liveness, connections or time sources.
 // It imports only the standard library, server/wire and server/txn; it must
 // never import other server packages, the simulator, net, os, sync or
