@@ -1,0 +1,163 @@
+package reports
+
+import (
+	"fmt"
+	"html/template"
+	"path/filepath"
+	"strings"
+
+	"github.com/zabsim/zabsim/checker"
+	"github.com/zabsim/zabsim/history"
+)
+
+// Files a run directory may hold besides the plots; the run page links
+// those that exist and names the others as not produced.
+var runFiles = []struct{ Name, What string }{
+	{"history.jsonl", "the history, one JSON record per line"},
+	{"nemesis.txt", "the fault schedule"},
+	{"timeline.html", "Porcupine's linearizability visualization"},
+	{"summary.json", "this summary as JSON"},
+}
+
+type fileLink struct {
+	Name, Href, What string
+	Present          bool
+}
+
+type plotImg struct {
+	Name, PNG, SVG string
+}
+
+type faultRow struct {
+	Kind, Label, Start, End string
+}
+
+type runPageData struct {
+	S        RunSummary
+	Checkers []checkerRow
+	Files    []fileLink
+	Plots    []plotImg
+	Faults   []faultRow
+}
+
+// RunPage is what a run's index.html shows.
+type RunPage struct {
+	Summary RunSummary
+	// Plots are image file names relative to the run directory, as
+	// WritePlots returns them; each PNG is embedded and its SVG linked.
+	Plots []string
+	// Faults are listed in a table (Faults(ops) computes them).
+	Faults []Fault
+	_      struct{}
+}
+
+// WriteRunPage writes dir/index.html for one run: verdicts per checker with
+// their anomalies, op counts, trace hash, times, the repro command, the
+// faults, links to those of the run's files that exist, and the plots.
+func WriteRunPage(dir string, page RunPage) error {
+	s := page.Summary
+	data := runPageData{S: s, Checkers: checkerRows(s.Checkers), Plots: plotImages(dir, page.Plots)}
+	for _, f := range page.Faults {
+		row := faultRow{Kind: f.Kind, Label: f.Label, Start: formatSeconds(nsToS(f.StartNS)), End: formatSeconds(nsToS(f.EndNS))}
+		switch {
+		case f.Instant:
+			row.End = "(one-shot)"
+		case f.Open:
+			row.End += " (never healed)"
+		}
+		data.Faults = append(data.Faults, row)
+	}
+	for _, f := range runFiles {
+		data.Files = append(data.Files, fileLink{Name: f.Name, Href: relHref(f.Name), What: f.What, Present: exists(dir, f.Name)})
+	}
+	return renderPage(filepath.Join(dir, "index.html"), runPageTmpl, data)
+}
+
+// plotImages pairs each existing PNG with its SVG sibling, in input order.
+func plotImages(dir string, plots []string) []plotImg {
+	var out []plotImg
+	for _, p := range plots {
+		stem, ok := strings.CutSuffix(p, ".png")
+		if !ok || !exists(dir, p) {
+			continue
+		}
+		img := plotImg{Name: filepath.Base(stem), PNG: relHref(p)}
+		if exists(dir, stem+".svg") {
+			img.SVG = relHref(stem + ".svg")
+		}
+		out = append(out, img)
+	}
+	return out
+}
+
+// WriteRunReport renders a run directory's report: every plot (PNG and
+// SVG) and index.html. It does not write summary.json or history.jsonl,
+// which the run itself owns; index.html links them when they exist.
+func WriteRunReport(dir string, s RunSummary, ops []history.Op, spans []RoleSpan) error {
+	plots, err := WritePlots(dir, ops, spans, PlotOptions{Scenario: s.Scenario, Seed: s.Seed})
+	if err != nil {
+		return err
+	}
+	return WriteRunPage(dir, RunPage{Summary: s, Plots: plots, Faults: Faults(ops)})
+}
+
+func verdictClass(v checker.Validity) string { return verdictName(v) }
+
+var runPageTmpl = template.Must(template.New("run").Funcs(pageFuncs).Funcs(template.FuncMap{"class": verdictClass}).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{.S.Scenario}} seed {{.S.Seed}}: {{verdict .S.Valid}}</title>
+<style>{{css}}</style>
+</head>
+<body>
+<h1>{{.S.Scenario}} <small>seed {{.S.Seed}}</small> <span class="badge {{class .S.Valid}}" id="verdict">{{verdict .S.Valid}}</span></h1>
+<dl>
+<dt>scenario</dt><dd>{{.S.Scenario}}</dd>
+<dt>seed</dt><dd>{{.S.Seed}}</dd>
+<dt>bug switches</dt><dd>{{if .S.Bugs}}{{range $i, $b := .S.Bugs}}{{if $i}}, {{end}}<code>{{$b}}</code>{{end}}{{else}}none{{end}}</dd>
+<dt>trace hash</dt><dd><code>{{.S.TraceHash}}</code></dd>
+<dt>simulated time</dt><dd>{{seconds .S.SimSeconds}} s</dd>
+<dt>wall time</dt><dd>{{seconds .S.WallSeconds}} s</dd>
+<dt>ops</dt><dd>{{.S.Ops.Invoked}} invoked: {{.S.Ops.OK}} ok, {{.S.Ops.Fail}} fail, {{.S.Ops.Info}} info; {{.S.Ops.Nemesis}} nemesis records</dd>
+</dl>
+<h2>Reproduce</h2>
+<pre><code id="repro">{{.S.Repro}}</code></pre>
+<h2>Checkers</h2>
+{{if .Checkers}}<table>
+<tr><th>checker</th><th>verdict</th><th>anomalies</th><th>counts</th></tr>
+{{range .Checkers}}<tr><td>{{.Name}}</td><td class="{{class .Valid}}">{{verdict .Valid}}</td><td>{{if .Anomalies}}<ul>{{range .Anomalies}}<li><b>{{.Kind}}</b>: {{.Explanation}}{{if .Ops}} <span class="missing">(ops {{.Ops}})</span>{{end}}</li>{{end}}{{if .More}}<li>… and {{.More}} more in summary.json</li>{{end}}</ul>{{else}}none{{end}}</td><td><small>{{.Counts}}</small></td></tr>
+{{end}}</table>{{else}}<p class="missing">No checker results recorded.</p>{{end}}
+<h2>Faults</h2>
+{{if .Faults}}<table>
+<tr><th>start (s)</th><th>end (s)</th><th>kind</th><th>fault</th></tr>
+{{range .Faults}}<tr><td class="num">{{.Start}}</td><td class="num">{{.End}}</td><td>{{.Kind}}</td><td><code>{{.Label}}</code></td></tr>
+{{end}}</table>{{else}}<p class="missing">No faults were injected.</p>{{end}}
+<h2>Files</h2>
+<ul>
+{{range .Files}}{{if .Present}}<li><a href="{{.Href}}">{{.Name}}</a>: {{.What}}</li>{{else}}<li class="missing">{{.Name}}: not produced for this run</li>{{end}}
+{{end}}</ul>
+<h2>Plots</h2>
+{{range .Plots}}<figure><a href="{{if .SVG}}{{.SVG}}{{else}}{{.PNG}}{{end}}"><img src="{{.PNG}}" alt="{{.Name}} plot"></a><figcaption>{{.Name}}{{if .SVG}} (<a href="{{.SVG}}">SVG</a>){{end}}</figcaption></figure>
+{{else}}<p class="missing">No plots.</p>
+{{end}}</body>
+</html>
+`))
+
+// describe is a one-line verdict summary for suite pages and JUnit: which
+// checkers failed and their first anomaly.
+func describe(s RunSummary) string {
+	var parts []string
+	for _, fc := range flattenCheckers(s.Checkers) {
+		if fc.Result.Valid == checker.Valid {
+			continue
+		}
+		part := fc.Name + " " + verdictName(fc.Result.Valid)
+		if len(fc.Result.Anomalies) > 0 {
+			a := fc.Result.Anomalies[0]
+			part += fmt.Sprintf(": %s: %s", a.Kind, a.Explanation)
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, "; ")
+}
