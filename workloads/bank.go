@@ -1,0 +1,164 @@
+package workloads
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/zabsim/zabsim/client"
+	"github.com/zabsim/zabsim/history"
+	"github.com/zabsim/zabsim/server/wire"
+)
+
+// bank moves money between accounts /bank/a<i>. A transfer reads both
+// balances (one multiRead), then applies both new balances in one multi of
+// versioned setData ops, so a concurrent change to either account fails the
+// whole multi with BADVERSION. Reads are one multiRead of every account: a
+// read that sees half a transfer breaks the constant total.
+type bank struct{ accounts int }
+
+// BankInitialBalance is every account's balance when the history starts.
+const BankInitialBalance = 100
+
+// bankMaxAmount bounds one transfer.
+const bankMaxAmount = 5
+
+func newBank(_ int, cfg WorkerConfig) driver { return &bank{accounts: max(cfg.Keys, 2)} }
+
+func bankAccount(i int) string    { return "a" + strconv.Itoa(i) }
+func bankPath(acct string) string { return "/bank/" + acct }
+
+func (k *bank) setup() []znode {
+	nodes := []znode{{path: "/bank"}}
+	for i := range k.accounts {
+		nodes = append(nodes, znode{path: bankPath(bankAccount(i)), data: []byte(strconv.Itoa(BankInitialBalance))})
+	}
+	return nodes
+}
+
+func (k *bank) event(*base, client.Event) {}
+
+func (k *bank) step(b *base) {
+	if b.env.Rand().IntN(100) < 30 {
+		k.read(b, func(bool) { b.idle() })
+		return
+	}
+	from := b.env.Rand().IntN(k.accounts)
+	to := (from + 1 + b.env.Rand().IntN(k.accounts-1)) % k.accounts
+	k.transfer(b, history.BankTransfer{From: bankAccount(from), To: bankAccount(to), Amount: 1 + b.env.Rand().Int64N(bankMaxAmount)})
+}
+
+func (k *bank) final(b *base, done func()) { k.finalRead(b, 0, done) }
+
+func (k *bank) finalRead(b *base, attempt int, done func()) {
+	k.read(b, func(ok bool) {
+		if !ok && attempt+1 < maxFinalAttempts {
+			b.after(retryDelay, func() { k.finalRead(b, attempt+1, done) })
+			return
+		}
+		done()
+	})
+}
+
+// read records f "read" of all accounts; then learns whether it was ok.
+func (k *bank) read(b *base, then func(ok bool)) {
+	b.invoke(history.FRead, history.BankRead{})
+	paths := make([]string, k.accounts)
+	for i := range paths {
+		paths[i] = bankPath(bankAccount(i))
+	}
+	readBalances(b, paths, func(res client.Result, balances []int64, bad string) {
+		if bad != "" {
+			b.complete(history.Fail, nil, &res, bad)
+			then(false)
+			return
+		}
+		if balances == nil {
+			b.complete(readOutcome(res), nil, &res, "")
+			then(false)
+			return
+		}
+		m := make(map[string]int64, k.accounts)
+		for i, v := range balances {
+			m[bankAccount(i)] = v
+		}
+		b.complete(history.OK, history.BankRead{Balances: m}, &res, "")
+		then(true)
+	})
+}
+
+// transfer records one transfer: read both balances, then a versioned
+// multi. Nothing is written before the multi, so any failure before it is
+// a certain fail.
+func (k *bank) transfer(b *base, t history.BankTransfer) {
+	b.invoke(history.FTransfer, t)
+	from, to := bankPath(t.From), bankPath(t.To)
+	readBalances(b, []string{from, to}, func(res client.Result, bal []int64, bad string) {
+		switch {
+		case bad != "":
+			b.complete(history.Fail, nil, &res, bad)
+		case bal == nil:
+			b.complete(history.Fail, nil, &res, "")
+		case bal[0] < t.Amount:
+			b.complete(history.Fail, nil, &res, "INSUFFICIENT")
+		default:
+			k.apply(b, t, bal, versionsOf(res))
+			return
+		}
+		b.idle()
+	})
+}
+
+func (k *bank) apply(b *base, t history.BankTransfer, bal []int64, versions []int32) {
+	ops := []wire.Request{
+		&wire.SetDataRequest{Path: bankPath(t.From), Data: []byte(strconv.FormatInt(bal[0]-t.Amount, 10)), Version: versions[0]},
+		&wire.SetDataRequest{Path: bankPath(t.To), Data: []byte(strconv.FormatInt(bal[1]+t.Amount, 10)), Version: versions[1]},
+	}
+	b.c.Multi(ops, func(res client.Result) {
+		b.complete(writeOutcome(res), nil, &res, "")
+		b.idle()
+	})
+}
+
+func versionsOf(res client.Result) []int32 {
+	out := make([]int32, len(res.Multi))
+	for i, m := range res.Multi {
+		if m.Stat != nil {
+			out[i] = m.Stat.Version
+		}
+	}
+	return out
+}
+
+// readBalances reads paths in one multiRead. It reports balances (nil if
+// the read failed; res says why) or bad, a description of a reply that
+// makes no sense (missing results, unparsable data).
+func readBalances(b *base, paths []string, then func(res client.Result, balances []int64, bad string)) {
+	ops := make([]wire.Request, len(paths))
+	for i, p := range paths {
+		ops[i] = &wire.GetDataRequest{Path: p}
+	}
+	b.c.MultiRead(ops, func(res client.Result) {
+		if res.Err != wire.ErrOK {
+			then(res, nil, "")
+			return
+		}
+		if len(res.Multi) != len(paths) {
+			then(res, nil, fmt.Sprintf("BADREPLY %d results for %d reads", len(res.Multi), len(paths)))
+			return
+		}
+		out := make([]int64, len(paths))
+		for i, m := range res.Multi {
+			if m.Err != wire.ErrOK || m.Stat == nil {
+				then(res, nil, fmt.Sprintf("BADREPLY %s: %s", paths[i], m.Err.Name()))
+				return
+			}
+			v, err := strconv.ParseInt(string(m.Data), 10, 64)
+			if err != nil {
+				then(res, nil, fmt.Sprintf("BADDATA %s %q", paths[i], m.Data))
+				return
+			}
+			out[i] = v
+		}
+		then(res, out, "")
+	})
+}

@@ -1,0 +1,31 @@
+// Package workloads owns zabsim's case-study workloads: one generator and
+// one piece of client-side logic per way ZooKeeper is really used (register,
+// HDFS-style election with fencing, Kafka broker registry and topic configs,
+// Storm-style locks, sequential nodes, multi bank transfers, durability).
+//
+// A workload is a set of worker processes. Each worker is a proc.Process
+// hosting one deterministic client.Client; it draws operations from its
+// Env's seeded random stream on its own timers, keeps at most one operation
+// outstanding (Jepsen's single-threaded process model), and records every
+// operation as history.Op values handed to Env.Emit with Index and Time left
+// zero: the host (a simulator observer, or the live recorder) stamps them.
+//
+// Completion types decide checker soundness, so each workload classifies its
+// results with care: ok = the op certainly took effect, fail = it certainly
+// did not (a ZooKeeper error that means "not applied", such as BADVERSION or
+// NONODE, or a request that was never sent), info = anything else
+// (connection loss, timeout, session expiry with the request in flight).
+// After an info completion the worker retires its process number, as Jepsen
+// does: its next op uses process + Workers.
+//
+// The host controls a worker through the Worker interface, always on the
+// worker's own event loop (a sim World.Schedule'd function, or live
+// Node.Do): Finish stops new operations, Final runs the workload's
+// final-phase reads, and Done reports that the final phase is over.
+//
+// Like every deterministic package, workloads never reads the wall clock,
+// sleeps, starts goroutines, locks, or touches net, os or global randomness,
+// and sorts map keys before anything observable. It imports proc, client,
+// history, server/wire and the standard library only; it must never import
+// sim, server (beyond server/wire), checker, scenarios, reports or live.
+package workloads

@@ -1,0 +1,172 @@
+package workloads
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/zabsim/zabsim/proc"
+)
+
+// Defaults applied to zero WorkerConfig fields.
+const (
+	DefaultSessionTimeout = 3 * time.Second
+	DefaultThinkMin       = 10 * time.Millisecond
+	DefaultThinkMax       = 100 * time.Millisecond
+	// retryDelay spaces retries of setup steps and final-phase reads.
+	retryDelay = 50 * time.Millisecond
+	// maxFinalAttempts bounds the attempts of one final-phase read, so a
+	// worker facing a dead cluster still reports Done.
+	maxFinalAttempts = 40
+)
+
+// WorkerConfig configures one worker. Use keyed literals.
+type WorkerConfig struct {
+	// Servers are the "host:port" client addresses of the ensemble.
+	Servers []string
+	// SessionTimeout is the session timeout the client requests (the
+	// server clamps it). Default DefaultSessionTimeout.
+	SessionTimeout time.Duration
+	// OpTimeout bounds one request; a request without a reply by then ends
+	// info ("timeout"). 0 means SessionTimeout.
+	OpTimeout time.Duration
+	// ThinkMin and ThinkMax bound the uniform think time between a
+	// worker's operations. Defaults DefaultThinkMin, DefaultThinkMax.
+	ThinkMin, ThinkMax time.Duration
+	// Workers is the total number of workers of the run: the stride of
+	// process numbers retired after an info completion, and the basis of
+	// role splits (brokers vs controllers, writers vs watchers). 0 means
+	// the workload's default.
+	Workers int
+	// ProcessBase is the process number of worker 0; worker i starts as
+	// ProcessBase + i.
+	ProcessBase int
+	// Keys is the number of keys (registers, topics, accounts); 0 means
+	// the workload's default.
+	Keys int
+	// Name names the worker in history values (candidate, broker, watcher,
+	// client). "" means the hosting node's name, so nemesis records naming
+	// the node also name the worker.
+	Name string
+	_    struct{}
+}
+
+// ErrBadConfig wraps every WorkerConfig validation error.
+var ErrBadConfig = errors.New("workloads: bad worker config")
+
+// withDefaults validates cfg and fills zero fields.
+func (cfg WorkerConfig) withDefaults(defaultWorkers, defaultKeys int) (WorkerConfig, error) {
+	if len(cfg.Servers) == 0 {
+		return cfg, fmt.Errorf("%w: no servers", ErrBadConfig)
+	}
+	if cfg.SessionTimeout < 0 || cfg.OpTimeout < 0 || cfg.ThinkMin < 0 || cfg.ThinkMax < 0 ||
+		cfg.Workers < 0 || cfg.Keys < 0 || cfg.ProcessBase < 0 {
+		return cfg, fmt.Errorf("%w: negative durations or counts", ErrBadConfig)
+	}
+	cfg.Servers = append([]string(nil), cfg.Servers...)
+	if cfg.SessionTimeout == 0 {
+		cfg.SessionTimeout = DefaultSessionTimeout
+	}
+	if cfg.OpTimeout == 0 {
+		cfg.OpTimeout = cfg.SessionTimeout
+	}
+	if cfg.ThinkMin == 0 && cfg.ThinkMax == 0 {
+		cfg.ThinkMin, cfg.ThinkMax = DefaultThinkMin, DefaultThinkMax
+	}
+	if cfg.ThinkMax < cfg.ThinkMin {
+		return cfg, fmt.Errorf("%w: ThinkMax %v < ThinkMin %v", ErrBadConfig, cfg.ThinkMax, cfg.ThinkMin)
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = defaultWorkers
+	}
+	if cfg.Keys == 0 {
+		cfg.Keys = defaultKeys
+	}
+	return cfg, nil
+}
+
+// Worker is one workload process plus the controls its host calls on the
+// worker's own event loop.
+type Worker interface {
+	proc.Process
+	// Finish stops generating new operations. The outstanding operation,
+	// and the episode it belongs to (a lock hold, a broker restart), still
+	// complete.
+	Finish()
+	// Final finishes the run for this worker (it implies Finish): once the
+	// outstanding operation completes, the worker performs the workload's
+	// final-phase operations (final reads, convergence views) and records
+	// them. Call it in the healed phase.
+	Final()
+	// Done reports that Final was called and its operations completed.
+	Done() bool
+}
+
+// Workload is one case study.
+type Workload interface {
+	// Name is the workload's registry name.
+	Name() string
+	// Workers is the default number of workers.
+	Workers() int
+	// NewWorker builds worker index (0-based) of the run. Hosts call it
+	// once per process incarnation (proc.Factory); a restarted worker
+	// starts a fresh session and keeps its process-number lineage only if
+	// the host passes a new ProcessBase.
+	NewWorker(index int, cfg WorkerConfig) (Worker, error)
+}
+
+// spec is the one Workload implementation: a name, defaults, and the
+// driver that gives a worker its behaviour.
+type spec struct {
+	name           string
+	defaultWorkers int
+	defaultKeys    int
+	newDriver      func(index int, cfg WorkerConfig) driver
+}
+
+func (s spec) Name() string { return s.name }
+func (s spec) Workers() int { return s.defaultWorkers }
+
+func (s spec) NewWorker(index int, cfg WorkerConfig) (Worker, error) {
+	cfg, err := cfg.withDefaults(s.defaultWorkers, s.defaultKeys)
+	if err != nil {
+		return nil, fmt.Errorf("%s worker %d: %w", s.name, index, err)
+	}
+	if index < 0 || index >= cfg.Workers {
+		return nil, fmt.Errorf("%w: %s worker index %d outside [0, %d)", ErrBadConfig, s.name, index, cfg.Workers)
+	}
+	return newBase(index, cfg, s.newDriver(index, cfg)), nil
+}
+
+var all = []spec{
+	{name: "bank", defaultWorkers: 4, defaultKeys: 4, newDriver: newBank},
+	{name: "config", defaultWorkers: 4, defaultKeys: 2, newDriver: newConfig},
+	{name: "durability", defaultWorkers: 3, defaultKeys: 0, newDriver: newDurability},
+	{name: "election", defaultWorkers: 3, defaultKeys: 0, newDriver: newElection},
+	{name: "lock", defaultWorkers: 3, defaultKeys: 0, newDriver: newLock},
+	{name: "register", defaultWorkers: 4, defaultKeys: 3, newDriver: newRegister},
+	{name: "registry", defaultWorkers: 4, defaultKeys: 0, newDriver: newRegistry},
+	{name: "sequential", defaultWorkers: 3, defaultKeys: 0, newDriver: newSequential},
+}
+
+// Names returns the workload names, sorted.
+func Names() []string {
+	names := make([]string, len(all))
+	for i, s := range all {
+		names[i] = s.name
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ByName returns the named workload.
+func ByName(name string) (Workload, error) {
+	for _, s := range all {
+		if s.name == name {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("workloads: unknown workload %q (known: %s)", name, strings.Join(Names(), ", "))
+}
