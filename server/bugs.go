@@ -36,6 +36,33 @@ var serverBugs = []BugInfo{
 		Symptom: "ephemeral node outlives its session"},
 }
 
+// zabBugInfo documents the replication-level switches of server/zab.
+var zabBugInfo = []BugInfo{
+	{Name: "zk-3911", JIRA: "ZOOKEEPER-3911",
+		Trigger: "followers ACK NEWLEADER before the txns of a DIFF are durable, then a quorum crashes",
+		Symptom: "committed txns lost"},
+	{Name: "zk-3104", JIRA: "ZOOKEEPER-3104",
+		Trigger: "a SNAP-synced follower ACKs NEWLEADER before the snapshot is persisted, then crashes",
+		Symptom: "committed writes lost"},
+	{Name: "zk-1154", JIRA: "ZOOKEEPER-1154",
+		Trigger: "election while the node with the highest zxid is down; the leader does not TRUNC a learner holding txns it lacks",
+		Symptom: "replicas diverge (inconsistency, data loss)"},
+	{Name: "ack-before-fsync", JIRA: "(fsync discipline)",
+		Trigger: "followers ACK proposals before they are fsynced; a quorum crash loses unsynced bytes",
+		Symptom: "acknowledged writes lost"},
+	{Name: "sync-no-quorum", JIRA: "Jepsen 2019 note on ZooKeeper sync",
+		Trigger: "a leader cut off from its quorum answers sync without confirming it still leads",
+		Symptom: "stale sync+read (not linearizable)"},
+}
+
+// AllBugs lists every bug switch, server- and replication-level, sorted by
+// name.
+func AllBugs() []BugInfo {
+	out := append(KnownBugs(), zabBugInfo...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
 // KnownBugs lists the server-level bug switches, sorted by name.
 func KnownBugs() []BugInfo {
 	out := append([]BugInfo(nil), serverBugs...)

@@ -412,12 +412,16 @@ func (s *Server) installSnapshot(snap zab.Snapshot) {
 	s.storeErr(s.store.TruncateAfter(-1))
 	s.storeErr(s.store.WriteSnapshot(snap.Zxid, snap.Data))
 	s.ens.snapshotAt = snap.Zxid
+	s.syncTarget = 0 // the running fsync covered a log that is gone
+	s.storeErr(s.store.Sync())
 }
 
 // truncate is TRUNC: the log loses its tail. The tree holds only committed
 // txns, so it is never ahead of a correct TRUNC.
 func (s *Server) truncate(z int64) {
 	s.storeErr(s.store.TruncateAfter(z))
+	s.syncTarget = 0
+	s.storeErr(s.store.Sync()) // make the cut durable (Completion.TruncateDone)
 	if s.tree.LastZxid() > z {
 		s.fail(fmt.Errorf("TRUNC to %s below the applied zxid %s", zab.ZxidString(z), zab.ZxidString(s.tree.LastZxid())))
 	}

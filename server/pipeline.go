@@ -144,6 +144,9 @@ func (s *Server) propose(t txn.Txn) {
 // kickSync starts a group-commit fsync unless one is already running; txns
 // appended meanwhile ride on the next one.
 func (s *Server) kickSync() {
+	if s.syncTarget > s.store.LastZxid() {
+		s.syncTarget = 0 // the log was cut below it (TRUNC, snapshot install)
+	}
 	if s.syncTarget > s.store.DurableZxid() || s.store.DurableZxid() >= s.store.LastZxid() {
 		return
 	}

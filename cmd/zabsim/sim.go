@@ -1,0 +1,337 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/workloads"
+	"golang.org/x/term"
+)
+
+func newListCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List scenarios, suites, workloads, checkers and bug switches",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			w := cmd.OutOrStdout()
+			fmt.Fprintln(w, "Scenarios:")
+			for _, s := range scenarios.All() {
+				fmt.Fprintf(w, "  %-26s %d servers, workload %-10s %s\n", s.Name, s.Servers, s.Workload, s.Description)
+			}
+			fmt.Fprintf(w, "Suites: %s\n", strings.Join(scenarios.SuiteNames(), ", "))
+			fmt.Fprintf(w, "Workloads: %s\n", strings.Join(workloads.Names(), ", "))
+			fmt.Fprintf(w, "Checkers: %s\n", strings.Join(scenarios.CheckerNames(), ", "))
+			fmt.Fprintln(w, "Bug switches:")
+			for _, b := range server.AllBugs() {
+				fmt.Fprintf(w, "  %-16s %s: %s → %s\n", b.Name, b.JIRA, b.Trigger, b.Symptom)
+			}
+			return nil
+		},
+	}
+}
+
+// loadScenario resolves --scenario or --scenario-file.
+func loadScenario(name, file string) (scenarios.Scenario, error) {
+	switch {
+	case name != "" && file != "":
+		return scenarios.Scenario{}, usagef("give --scenario or --scenario-file, not both")
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return scenarios.Scenario{}, usageError{err}
+		}
+		s, err := scenarios.ParseFile(file, b)
+		if err != nil {
+			return s, usageError{err}
+		}
+		return s, nil
+	case name != "":
+		s, err := scenarios.ByName(name)
+		if err != nil {
+			return s, usageError{err}
+		}
+		return s, nil
+	}
+	return scenarios.Scenario{}, usagef("--scenario or --scenario-file is required (see `zabsim list`)")
+}
+
+func newRunCmd() *cobra.Command {
+	var name, file, out string
+	var seed uint64
+	var bugs []string
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run one scenario with one seed and check it",
+		Example: `  zabsim run --scenario register-partition --seed 7
+  zabsim run --scenario-file my.yaml --seed 3 --bug zk-1208 --out out/mine`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := loadScenario(name, file)
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				out = filepath.Join("out", "runs", scenarios.RunDirName(s.Name, seed))
+			}
+			var viz bytes.Buffer
+			o, err := scenarios.Execute(s, seed, scenarios.Options{Bugs: bugs}, &viz)
+			if err != nil {
+				return usageError{err}
+			}
+			if err := scenarios.WriteRun(out, o, viz.Bytes()); err != nil {
+				return err
+			}
+			if err := writeRunReport(out); err != nil {
+				return err
+			}
+			printOutcome(cmd, out, o)
+			if !o.Valid() {
+				return violationError{fmt.Sprintf("%s seed %d: %s", s.Name, seed, o.Check.Valid)}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "scenario", "", "built-in scenario name")
+	cmd.Flags().StringVar(&file, "scenario-file", "", "scenario file (.json, .yaml)")
+	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed that builds the whole run")
+	cmd.Flags().StringArrayVar(&bugs, "bug", nil, "turn a bug switch on (repeatable)")
+	cmd.Flags().StringVar(&out, "out", "", "run directory (default out/runs/SCENARIO/seed-N)")
+	return cmd
+}
+
+func printOutcome(cmd *cobra.Command, dir string, o *scenarios.Outcome) {
+	w := cmd.OutOrStdout()
+	s := o.Summary
+	fmt.Fprintf(w, "%s seed %d: valid=%s trace=%s ops: %d invoked, %d ok, %d fail, %d info; %d faults; sim=%.1fs wall=%.2fs\n",
+		s.Scenario, s.Seed, s.Valid, s.TraceHash, s.Ops.Invoked, s.Ops.OK, s.Ops.Fail, s.Ops.Info, s.Ops.Nemesis, s.SimSeconds, s.WallSeconds)
+	for _, c := range s.Checkers {
+		fmt.Fprintf(w, "  %-14s %s", c.Name, c.Valid)
+		if len(c.Anomalies) > 0 {
+			fmt.Fprintf(w, " (%d anomalies; first: %s)", len(c.Anomalies), c.Anomalies[0].Explanation)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "run directory: %s\nreproduce: zabsim repro %s   (or: %s)\n", dir, dir, s.Command)
+}
+
+func newSuiteCmd() *cobra.Command {
+	var suite, seeds, shard, junit, out string
+	var parallel int
+	var bugs []string
+	cmd := &cobra.Command{
+		Use:   "suite",
+		Short: "Run a scenario suite over a seed range, in parallel across worlds",
+		Example: `  zabsim suite --suite default --seeds 1-100
+  zabsim suite --suite default --seeds 1-1000 --shard 3/8 --out out/shard-3   # one CI matrix job
+  zabsim merge --out out/all out/shard-*                                       # then merge`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			scs, err := scenarios.Suite(suite)
+			if err != nil {
+				return usageError{err}
+			}
+			seedList, err := scenarios.ParseSeeds(seeds)
+			if err != nil {
+				return usageError{err}
+			}
+			i, n := 0, 1
+			if shard != "" {
+				if i, n, err = scenarios.ParseShard(shard); err != nil {
+					return usageError{err}
+				}
+			}
+			if parallel < 1 {
+				return usagef("--parallel must be at least 1")
+			}
+			opts := scenarios.SuiteOptions{Seeds: seedList, Parallel: parallel, Shard: i, Shards: n, Out: out, Bugs: bugs}
+			opts.Progress = progress(cmd, len(scs)*len(seedList)/n)
+			start := time.Now()
+			entries, err := scenarios.RunSuite(scs, opts)
+			if err != nil {
+				return err
+			}
+			if err := writeSuiteReport(out, entries, junit); err != nil {
+				return err
+			}
+			return suiteVerdict(cmd, out, entries, time.Since(start))
+		},
+	}
+	cmd.Flags().StringVar(&suite, "suite", "default", "suite name")
+	cmd.Flags().StringVar(&seeds, "seeds", "1-10", "seeds: 1-100, 7, or 1,5,9-12")
+	cmd.Flags().IntVar(&parallel, "parallel", defaultParallel(), "worlds to run at once")
+	cmd.Flags().StringVar(&shard, "shard", "", "run only shard i of n (i/n), for CI matrices and indexed jobs")
+	cmd.Flags().StringVar(&junit, "junit", "", "also write JUnit XML here")
+	cmd.Flags().StringVar(&out, "out", "out/suite", "suite directory")
+	cmd.Flags().StringArrayVar(&bugs, "bug", nil, "turn a bug switch on in every run (repeatable)")
+	return cmd
+}
+
+// progress returns a progress callback: a bar with ETA on a terminal,
+// plain lines otherwise.
+func progress(cmd *cobra.Command, total int) func(done, total, failures int, e scenarios.SuiteEntry) {
+	w := cmd.ErrOrStderr()
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true), progressbar.OptionSetDescription("runs"), progressbar.OptionClearOnFinish())
+		return func(done, _ int, failures int, e scenarios.SuiteEntry) {
+			bar.Describe(fmt.Sprintf("runs (%d failing)", failures))
+			_ = bar.Add(1)
+		}
+	}
+	return func(done, total, failures int, e scenarios.SuiteEntry) {
+		status := "ok"
+		if e.Error != "" {
+			status = "error: " + e.Error
+		} else if e.Failed() {
+			status = "FAIL " + e.Failing
+		}
+		fmt.Fprintf(w, "[%d/%d, %d failing] %s seed %d: %s\n", done, total, failures, e.Scenario, e.Seed, status)
+	}
+}
+
+func suiteVerdict(cmd *cobra.Command, out string, entries []scenarios.SuiteEntry, wall time.Duration) error {
+	w := cmd.OutOrStdout()
+	var failed []scenarios.SuiteEntry
+	sim := 0.0
+	for _, e := range entries {
+		sim += e.SimSeconds
+		if e.Failed() {
+			failed = append(failed, e)
+		}
+	}
+	sort.SliceStable(failed, func(i, j int) bool { return failed[i].Scenario < failed[j].Scenario })
+	fmt.Fprintf(w, "%d runs, %d failing, %.1f simulated s in %.1f wall s (%.0fx)\nreport: %s\n",
+		len(entries), len(failed), sim, wall.Seconds(), sim/max(wall.Seconds(), 1e-9), filepath.Join(out, "index.html"))
+	for _, e := range failed {
+		msg := e.Failing
+		if e.Error != "" {
+			msg = "error: " + e.Error
+		}
+		fmt.Fprintf(w, "  FAIL %s seed %d: %s\n       %s\n", e.Scenario, e.Seed, msg, e.Repro)
+	}
+	if len(failed) > 0 {
+		return violationError{fmt.Sprintf("%d of %d runs failed", len(failed), len(entries))}
+	}
+	return nil
+}
+
+func newReproCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "repro DIR",
+		Short:   "Re-run a run directory and require the same trace hash",
+		Example: "  zabsim repro out/runs/register-partition/seed-7",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := scenarios.Repro(args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			w := cmd.OutOrStdout()
+			if !r.Matches() {
+				fmt.Fprintf(w, "REPRODUCTION FAILED: trace hash %s, the run directory recorded %s\n", r.Got, r.Want)
+				return violationError{"trace hash differs: the run is not deterministic"}
+			}
+			fmt.Fprintf(w, "reproduced trace %s\n", r.Got)
+			printOutcome(cmd, args[0], r.Outcome)
+			if !r.Outcome.Valid() {
+				return violationError{"the reproduced run fails its checkers"}
+			}
+			return nil
+		},
+	}
+}
+
+func newShrinkCmd() *cobra.Command {
+	var out string
+	var maxRuns int
+	cmd := &cobra.Command{
+		Use:     "shrink DIR",
+		Short:   "Reduce a failing run (schedule, clients, duration) and write a minimal run directory",
+		Example: "  zabsim shrink out/runs/registry-crash/seed-4 --out out/min",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sum, s, err := scenarios.LoadRun(args[0])
+			if err != nil {
+				return usageError{err}
+			}
+			if out == "" {
+				out = filepath.Clean(args[0]) + "-shrunk"
+			}
+			res, err := scenarios.Shrink(s, sum.Seed, nil, scenarios.ShrinkOptions{MaxRuns: maxRuns,
+				Log: func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), f+"\n", a...) }})
+			if err != nil {
+				return usageError{err}
+			}
+			if err := scenarios.WriteRun(out, res.Outcome, nil); err != nil {
+				return err
+			}
+			if err := writeRunReport(out); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "shrunk in %d runs: nemesis steps %d → %d, still failing: %s\nminimal run: %s\nreproduce: zabsim repro %s\n",
+				res.Runs, res.StepsFrom, res.StepsTo, strings.Join(res.Failing, ","), out, out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "directory for the shrunk run (default DIR-shrunk)")
+	cmd.Flags().IntVar(&maxRuns, "max-runs", 200, "simulated runs at most")
+	return cmd
+}
+
+func newReportCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "report DIR",
+		Short: "(Re)write plots and index pages of a run or suite directory",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := args[0]
+			if entries, err := scenarios.ReadSuite(dir); err == nil {
+				return writeSuiteReport(dir, entries, "")
+			}
+			if _, _, err := scenarios.LoadRun(dir); err != nil {
+				return usageError{err}
+			}
+			if err := writeRunReport(dir); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), filepath.Join(dir, "index.html"))
+			return nil
+		},
+	}
+}
+
+func newMergeCmd() *cobra.Command {
+	var out, junit string
+	cmd := &cobra.Command{
+		Use:     "merge --out DIR SHARD_DIRS...",
+		Short:   "Merge suite shard directories into one report",
+		Example: "  zabsim merge --out out/all out/shard-0 out/shard-1",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usagef("--out is required")
+			}
+			entries, err := scenarios.Merge(out, args)
+			if err != nil {
+				return usageError{err}
+			}
+			if err := writeSuiteReport(out, entries, junit); err != nil {
+				return err
+			}
+			return suiteVerdict(cmd, out, entries, 0)
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "merged suite directory")
+	cmd.Flags().StringVar(&junit, "junit", "", "also write JUnit XML here")
+	return cmd
+}

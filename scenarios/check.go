@@ -1,0 +1,115 @@
+package scenarios
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/zabsim/zabsim/checker"
+	"github.com/zabsim/zabsim/history"
+)
+
+// checkerFactory builds a named checker for a scenario; viz receives
+// Porcupine's visualization where the checker has one.
+type checkerFactory func(s Scenario, viz io.Writer) checker.Checker
+
+var checkerCatalog = map[string]checkerFactory{
+	"linearizable": func(s Scenario, viz io.Writer) checker.Checker {
+		return checker.Linearizable(checker.LinearOptions{Timeout: 10 * time.Second, Visualization: viz})
+	},
+	"zxid-order": func(Scenario, io.Writer) checker.Checker { return checker.ZxidOrder() },
+	"election":   func(Scenario, io.Writer) checker.Checker { return checker.Election() },
+	"registry": func(s Scenario, _ io.Writer) checker.Checker {
+		// A dead broker may linger for its session timeout plus the
+		// expiry bucket and the watch round trip.
+		return checker.Registry(checker.RegistryOptions{DetectionBound: 2*s.SessionTimeout.D() + 2*time.Second})
+	},
+	"config":     func(Scenario, io.Writer) checker.Checker { return checker.Config(checker.ConfigOptions{}) },
+	"lock":       func(Scenario, io.Writer) checker.Checker { return checker.Lock() },
+	"sequential": func(Scenario, io.Writer) checker.Checker { return checker.Sequential() },
+	"bank":       func(Scenario, io.Writer) checker.Checker { return checker.Bank(checker.BankOptions{}) },
+	"durability": func(Scenario, io.Writer) checker.Checker { return checker.Durability() },
+	"stats":      func(Scenario, io.Writer) checker.Checker { return checker.Stats(checker.StatsOptions{}) },
+}
+
+// defaultCheckers are each workload's checkers.
+var defaultCheckers = map[string][]string{
+	"register":   {"linearizable", "zxid-order", "stats"},
+	"election":   {"election", "zxid-order", "stats"},
+	"registry":   {"registry", "zxid-order", "stats"},
+	"config":     {"config", "zxid-order", "stats"},
+	"lock":       {"lock", "stats"},
+	"sequential": {"sequential", "zxid-order", "stats"},
+	"bank":       {"bank", "stats"},
+	"durability": {"durability", "stats"},
+}
+
+// CheckerNames lists the known checkers, sorted.
+func CheckerNames() []string {
+	out := make([]string, 0, len(checkerCatalog))
+	for k := range checkerCatalog {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Checkers returns the checker names a scenario uses.
+func (s Scenario) CheckerList() ([]string, error) {
+	names := s.Checkers
+	if len(names) == 0 {
+		names = defaultCheckers[s.Workload]
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("workload %q has no default checkers; name them in the scenario", s.Workload)
+	}
+	for _, n := range names {
+		if _, ok := checkerCatalog[n]; !ok {
+			return nil, fmt.Errorf("unknown checker %q (known: %v)", n, CheckerNames())
+		}
+	}
+	return names, nil
+}
+
+// Check judges a run with the scenario's checkers plus the online Zab
+// invariants the run recorded. viz, if not nil, receives Porcupine's HTML
+// visualization.
+func Check(s Scenario, res *Result, viz io.Writer) (checker.Result, error) {
+	names, err := s.CheckerList()
+	if err != nil {
+		return checker.Result{}, err
+	}
+	cs := make([]checker.Checker, 0, len(names)+1)
+	for _, n := range names {
+		cs = append(cs, checkerCatalog[n](s, viz))
+	}
+	cs = append(cs, invariantChecker(res.Invariants), livenessChecker(res.Unfinished))
+	return checker.Compose(s.Name, res.History, cs...), nil
+}
+
+// invariantChecker reports the online Zab invariant violations as a checker.
+func invariantChecker(violations []string) checker.Checker {
+	return func([]history.Op) checker.Result {
+		r := checker.Result{Name: "zab-invariants", Valid: checker.Valid, Counts: map[string]int{"violations": len(violations)}}
+		for _, v := range violations {
+			r.Valid = checker.Invalid
+			r.Anomalies = append(r.Anomalies, checker.Anomaly{Kind: "zab-invariant", Explanation: v})
+		}
+		return r
+	}
+}
+
+// livenessChecker fails a run whose workers did not finish their final phase
+// after the faults healed.
+func livenessChecker(unfinished []string) checker.Checker {
+	return func([]history.Op) checker.Result {
+		r := checker.Result{Name: "liveness", Valid: checker.Valid, Counts: map[string]int{"unfinished": len(unfinished)}}
+		if len(unfinished) > 0 {
+			r.Valid = checker.Invalid
+			r.Anomalies = append(r.Anomalies, checker.Anomaly{Kind: "no-progress-after-heal",
+				Explanation: fmt.Sprintf("workers %v did not finish their final phase after the faults healed", unfinished)})
+		}
+		return r
+	}
+}

@@ -1,0 +1,119 @@
+package scenarios
+
+import (
+	"strings"
+
+	"github.com/zabsim/zabsim/history"
+	"github.com/zabsim/zabsim/nemesis"
+	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/zab"
+	"github.com/zabsim/zabsim/sim"
+)
+
+// RoleChange is one change of a server's role, for the role timeline.
+type RoleChange struct {
+	TimeNS int64  `json:"time_ns"`
+	Node   string `json:"node"`
+	Role   string `json:"role"` // "down", "starting", "standalone", "leader", "follower", "looking", "observer", "failed"
+	Epoch  int64  `json:"epoch,omitempty"`
+}
+
+// recorder collects the history and role changes of a run. It is a sim
+// observer, so it sees everything in execution order.
+type recorder struct {
+	ops     []history.Op
+	roles   []RoleChange
+	role    map[string]server.RoleChanged // latest per node
+	servers map[string]bool
+	commits int
+	inv     *zab.Invariants
+}
+
+func newRecorder(servers []string) *recorder {
+	r := &recorder{servers: map[string]bool{}, role: map[string]server.RoleChanged{}, inv: zab.NewInvariants()}
+	for _, s := range servers {
+		r.servers[s] = true
+	}
+	return r
+}
+
+func (r *recorder) Observe(rec *sim.Record) {
+	switch rec.Kind {
+	case sim.RecordNote:
+		r.note(rec)
+	case sim.RecordLifecycle:
+		if r.servers[rec.Node] {
+			r.lifecycle(rec)
+		}
+	}
+}
+
+func (r *recorder) note(rec *sim.Record) {
+	switch n := rec.Note.(type) {
+	case history.Op:
+		n.Index = len(r.ops)
+		n.Time = int64(rec.At)
+		r.ops = append(r.ops, n)
+	case server.RoleChanged:
+		r.role[rec.Node] = n
+		role := n.Role
+		if !n.Serving && role != "looking" {
+			role += " (syncing)"
+		}
+		r.addRole(rec, role, int64(n.Epoch))
+	case server.Serving:
+		if _, replicated := r.role[rec.Node]; !replicated {
+			r.addRole(rec, "standalone", 0)
+		}
+	case server.Failed:
+		r.addRole(rec, "failed", 0)
+	case server.Committed:
+		r.commits++
+	default:
+		r.inv.Observe(rec.Note) // zab observations
+	}
+}
+
+func (r *recorder) lifecycle(rec *sim.Record) {
+	switch rec.Lifecycle {
+	case sim.Crashed:
+		delete(r.role, rec.Node)
+		r.addRole(rec, "down", 0)
+	case sim.Started, sim.Restarted:
+		r.addRole(rec, "starting", 0)
+	case sim.Paused:
+		r.addRole(rec, "paused", 0)
+	case sim.Resumed:
+		if rc, ok := r.role[rec.Node]; ok {
+			r.addRole(rec, rc.Role, int64(rc.Epoch))
+		}
+	}
+}
+
+func (r *recorder) addRole(rec *sim.Record, role string, epoch int64) {
+	r.roles = append(r.roles, RoleChange{TimeNS: int64(rec.At), Node: rec.Node, Role: role, Epoch: epoch})
+}
+
+// nemesisOp turns an applied nemesis step into a history record. Its f is the
+// action's verb ("start partition", "stop partition", "kill", "restart",
+// "clock skew", "clock reset", "disk corrupt", "net degrade", "heal", …); the
+// detail carries the whole action text.
+func nemesisOp(ev nemesis.Event) history.Op {
+	words := strings.Fields(ev.Action)
+	f := ev.Kind.String()
+	if len(words) > 0 {
+		f = words[0]
+		switch f {
+		case "start", "stop", "clock", "disk", "net":
+			if len(words) > 1 {
+				f += " " + words[1]
+			}
+		}
+	}
+	detail := ev.Action
+	if ev.Note != "" {
+		detail += " (" + ev.Note + ")"
+	}
+	v, _ := history.EncodeValue(history.NemesisValue{Nodes: ev.Targets, Detail: detail})
+	return history.Op{Process: history.NemesisProcess, Type: history.Info, F: f, Value: v, Time: int64(ev.Time)}
+}

@@ -1,0 +1,96 @@
+package scenarios
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/zabsim/zabsim/history"
+	"github.com/zabsim/zabsim/reports"
+)
+
+// WriteRunReport renders a run directory's plots and index.html from the
+// files the run wrote (summary.json, history.jsonl, roles.json).
+func WriteRunReport(dir string) error {
+	sum, _, err := LoadRun(dir)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(filepath.Join(dir, HistoryFile))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	ops, err := history.Read(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", dir, err)
+	}
+	var roles []RoleChange
+	if b, err := os.ReadFile(filepath.Join(dir, RolesFile)); err == nil {
+		if err := json.Unmarshal(b, &roles); err != nil {
+			return fmt.Errorf("%s: corrupt %s: %w", dir, RolesFile, err)
+		}
+	}
+	rs := sum.RunSummary
+	rs.Repro = "zabsim repro " + dir
+	return reports.WriteRunReport(dir, rs, ops, roleSpans(roles, history.EndTime(ops)))
+}
+
+// roleSpans turns role changes into per-node spans ending at the next change
+// (or at endNS).
+func roleSpans(changes []RoleChange, endNS int64) []reports.RoleSpan {
+	byNode := map[string][]RoleChange{}
+	for _, c := range changes {
+		byNode[c.Node] = append(byNode[c.Node], c)
+	}
+	nodes := make([]string, 0, len(byNode))
+	for n := range byNode {
+		nodes = append(nodes, n)
+	}
+	sort.Strings(nodes)
+	var out []reports.RoleSpan
+	for _, n := range nodes {
+		cs := byNode[n]
+		for i, c := range cs {
+			end := endNS
+			if i+1 < len(cs) {
+				end = cs[i+1].TimeNS
+			}
+			if end < c.TimeNS {
+				end = c.TimeNS
+			}
+			epoch := c.Epoch
+			if epoch == 0 {
+				epoch = -1
+			}
+			out = append(out, reports.RoleSpan{Node: n, StartNS: c.TimeNS, EndNS: end, Role: c.Role, Epoch: epoch})
+		}
+	}
+	return out
+}
+
+// WriteSuiteReport renders a suite directory's index.html and, if junit is
+// set, JUnit XML. Runs that errored get a summary carrying the error.
+func WriteSuiteReport(dir string, entries []SuiteEntry, junit string) error {
+	runs := make([]reports.SuiteRun, 0, len(entries))
+	for _, e := range entries {
+		rs := reports.RunSummary{Scenario: e.Scenario, Seed: e.Seed, TraceHash: e.TraceHash, Repro: e.Repro,
+			SimSeconds: e.SimSeconds, WallSeconds: e.WallSeconds}
+		if sum, _, err := LoadRun(filepath.Join(dir, e.Dir)); err == nil {
+			rs = sum.RunSummary
+			rs.Repro = e.Repro
+		} else if e.Error != "" {
+			rs.Checkers = nil
+		}
+		runs = append(runs, reports.SuiteRun{Dir: e.Dir, Summary: rs})
+	}
+	if err := reports.WriteSuitePage(dir, "zabsim suite", runs); err != nil {
+		return err
+	}
+	if junit != "" {
+		return reports.WriteJUnit(junit, "zabsim", runs)
+	}
+	return nil
+}

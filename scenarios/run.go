@@ -1,0 +1,347 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/zabsim/zabsim/history"
+	"github.com/zabsim/zabsim/nemesis"
+	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/zab"
+	"github.com/zabsim/zabsim/sim"
+	"github.com/zabsim/zabsim/workloads"
+)
+
+// Options tune one run.
+type Options struct {
+	// Bugs adds bug switches to the scenario's own.
+	Bugs []string
+	// FinalTimeout bounds the final-read phase after Duration.
+	FinalTimeout time.Duration
+	// Log, if set, receives every process's Logf lines (with sim time).
+	Log io.Writer
+}
+
+// Result is everything a run directory holds.
+type Result struct {
+	Scenario  Scenario
+	Seed      uint64
+	Bugs      []string
+	TraceHash string
+	History   []history.Op
+	Schedule  nemesis.Schedule
+	Roles     []RoleChange
+	SimNS     int64
+	Events    uint64
+	Commits   int
+	// Invariants are the online Zab invariant violations (one zxid chain,
+	// primary order, no committed txn lost, one leader per epoch).
+	Invariants []string
+	// Unfinished are workers that did not finish their final phase in the
+	// healed tail: a liveness failure.
+	Unfinished []string
+}
+
+// Run builds the world for scenario s and seed, runs it to the end and
+// returns the history. Checking is separate (see Check).
+func Run(s Scenario, seed uint64, opts Options) (*Result, error) {
+	s = s.Defaults()
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	bugs := dedupe(sortedStrings(append(append([]string(nil), s.Bugs...), opts.Bugs...)))
+	s.Bugs = bugs
+	r, err := build(s, seed, bugs, opts.Log)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.run(opts); err != nil {
+		return nil, fmt.Errorf("scenario %s seed %d: %w", s.Name, seed, err)
+	}
+	return &Result{
+		Scenario: s, Seed: seed, Bugs: bugs, TraceHash: r.w.TraceHash(), History: r.rec.ops,
+		Schedule: r.schedule, Roles: r.rec.roles, SimNS: int64(r.w.Now()), Events: r.w.Executed(), Commits: r.rec.commits,
+		Invariants: r.rec.inv.Violations(), Unfinished: r.unfinished(),
+	}, nil
+}
+
+// runner holds one world under construction.
+type runner struct {
+	s        Scenario
+	w        *sim.World
+	rec      *recorder
+	servers  []string
+	workers  []string
+	live     map[string]workloads.Worker // the current instance of each worker
+	schedule nemesis.Schedule
+	exec     *nemesis.Executor
+	host     *simHost
+	err      error
+}
+
+func build(s Scenario, seed uint64, bugs []string, log io.Writer) (*runner, error) {
+	r := &runner{s: s, live: map[string]workloads.Worker{}}
+	for i := 1; i <= s.Servers+s.Observers; i++ {
+		r.servers = append(r.servers, fmt.Sprintf("s%d", i))
+	}
+	r.rec = newRecorder(r.servers)
+	wopts := sim.DefaultOptions()
+	wopts.Observers = []sim.Observer{r.rec}
+	wopts.Log = log
+	w, err := sim.NewWorld(seed, wopts)
+	if err != nil {
+		return nil, err
+	}
+	r.w = w
+	if err := r.addServers(bugs); err != nil {
+		return nil, err
+	}
+	if err := r.addWorkers(); err != nil {
+		return nil, err
+	}
+	r.host = newSimHost(w, r.servers, r.leader, wopts.Link)
+	return r, r.planNemesis()
+}
+
+func (r *runner) clientAddrs() []string {
+	out := make([]string, len(r.servers))
+	for i, s := range r.servers {
+		out[i] = s + ":2181"
+	}
+	return out
+}
+
+func (r *runner) addServers(bugs []string) error {
+	known := make([]server.Bug, 0)
+	for _, b := range server.KnownBugs() {
+		known = append(known, b.Name)
+	}
+	set, err := server.ParseBugs(joinComma(serverBugNames(bugs)), known)
+	if err != nil {
+		return err
+	}
+	zbugs, err := zab.ParseBugs(joinComma(zabBugNames(bugs)))
+	if err != nil {
+		return err
+	}
+	var peers []server.PeerConfig
+	if len(r.servers) > 1 {
+		for i, name := range r.servers {
+			peers = append(peers, server.PeerConfig{ID: int64(i + 1), Addr: name + ":2888", Observer: i >= r.s.Servers})
+		}
+	}
+	disk := sim.DiskOptions{SyncLatency: sim.UniformLatency(r.s.SyncLatency.D()/2, r.s.SyncLatency.D()*2)}
+	for i, name := range r.servers {
+		f, err := server.Factory(server.Config{ID: int64(i + 1), ClientAddr: name + ":2181", TickTimeMS: r.s.TickTimeMS,
+			SnapCount: r.s.SnapCount, Bugs: set, ZabBugs: zbugs, Peers: peers})
+		if err != nil {
+			return err
+		}
+		if err := r.w.AddNode(name, f, sim.NodeOptions{Disk: disk}); err != nil {
+			return err
+		}
+		if err := r.w.Start(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *runner) addWorkers() error {
+	wl, err := workloads.ByName(r.s.Workload)
+	if err != nil {
+		return err
+	}
+	n := r.s.Clients
+	if n == 0 {
+		n = wl.Workers()
+	}
+	cfg := workloads.WorkerConfig{Servers: r.clientAddrs(), SessionTimeout: r.s.SessionTimeout.D(), Workers: n}
+	for i := 0; i < n; i++ {
+		if _, err := wl.NewWorker(i, cfg); err != nil {
+			return fmt.Errorf("workload %s: %w", r.s.Workload, err)
+		}
+	}
+	for i := 0; i < n; i++ {
+		name := fmt.Sprintf("c%d", i+1)
+		i := i
+		f := func() proc.Process {
+			w, _ := wl.NewWorker(i, cfg) // validated above
+			r.live[name] = w
+			return w
+		}
+		if err := r.w.AddNode(name, f, sim.NodeOptions{}); err != nil {
+			return err
+		}
+		r.workers = append(r.workers, name)
+		if err := r.w.Start(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// leader is the node the nemesis calls "leader": a standalone server while
+// it runs, else the running server that last announced it leads and serves.
+func (r *runner) leader() (string, bool) {
+	if len(r.servers) == 1 {
+		return r.servers[0], r.w.Running(r.servers[0])
+	}
+	for _, s := range r.servers {
+		if rc, ok := r.rec.role[s]; ok && rc.Role == "leader" && rc.Serving && r.w.Running(s) {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+func (r *runner) planNemesis() error {
+	var sched nemesis.Schedule
+	var err error
+	switch {
+	case r.s.Schedule != "":
+		sched, err = nemesis.Parse(r.s.Schedule)
+	case len(r.s.Faults) > 0:
+		kinds, kerr := nemesis.ParseKinds(joinComma(r.s.Faults))
+		if kerr != nil {
+			return kerr
+		}
+		sched, err = nemesis.Plan(r.w.Rand("nemesis-plan"), nemesis.PlanOptions{
+			Kinds: kinds, Duration: r.s.Duration.D(), Nodes: r.servers, HealedTail: r.s.HealedTail.D(),
+			Gap:        nemesis.Interval{Min: r.s.FaultGap[0].D(), Max: r.s.FaultGap[1].D()},
+			Length:     nemesis.Interval{Min: r.s.FaultLength[0].D(), Max: r.s.FaultLength[1].D()},
+			MaxCompose: r.s.MaxCompose,
+		})
+	}
+	if err != nil {
+		return err
+	}
+	if err := sched.Validate(r.servers); err != nil {
+		return err
+	}
+	r.schedule = sched
+	r.exec, err = nemesis.NewExecutor(sched, r.w.Rand("nemesis"))
+	return err
+}
+
+// run drives the world: nemesis steps as they fall due, Finish at the end
+// of Duration, then the workers' final phase until they are done.
+func (r *runner) run(opts Options) error {
+	r.scheduleNemesis()
+	end := r.s.Duration.D()
+	if err := r.w.Schedule(end, func() {
+		for _, name := range r.workers {
+			if c := r.live[name]; c != nil && r.w.Running(name) {
+				c.Finish()
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	settle := 2 * r.s.SessionTimeout.D()
+	if err := r.w.Schedule(end+settle, func() {
+		for _, name := range r.workers {
+			if c := r.live[name]; c != nil && r.w.Running(name) {
+				c.Final()
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	if err := r.w.RunUntil(end + settle); err != nil {
+		return err
+	}
+	timeout := opts.FinalTimeout
+	if timeout == 0 {
+		timeout = 4 * r.s.SessionTimeout.D()
+	}
+	deadline := end + settle + timeout
+	for len(r.unfinished()) > 0 && r.err == nil && r.w.Now() < deadline {
+		if !r.w.Step() {
+			return ErrStalled
+		}
+	}
+	return r.err
+}
+
+// ErrStalled reports a world that ran out of events or hit its event limit.
+var ErrStalled = errors.New("scenarios: the world stopped (no events left or event limit reached)")
+
+// unfinished lists the running workers whose final phase is not done: in
+// the healed phase every worker must finish (liveness).
+func (r *runner) unfinished() []string {
+	var out []string
+	for _, name := range r.workers {
+		if c := r.live[name]; c != nil && r.w.Running(name) && !c.Done() {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// scheduleNemesis arms a world function at the next due step, which applies
+// it, records it and arms the one after.
+func (r *runner) scheduleNemesis() {
+	at, ok := r.exec.NextAt()
+	if !ok {
+		return
+	}
+	_ = r.w.Schedule(at, func() {
+		evs, err := r.exec.Step(r.host, r.w.Now())
+		if err != nil && r.err == nil {
+			r.err = fmt.Errorf("nemesis at %v: %w", r.w.Now(), err)
+		}
+		for _, ev := range evs {
+			op := nemesisOp(ev)
+			op.Index = len(r.rec.ops)
+			op.Time = int64(r.w.Now())
+			r.rec.ops = append(r.rec.ops, op)
+		}
+		r.scheduleNemesis()
+	})
+}
+
+func joinComma(ss []string) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += ","
+		}
+		out += s
+	}
+	return out
+}
+
+// Bug switches live in two places: server-level ones (server.KnownBugs) and
+// replication-level ones (zab.AllBugs). A name goes to whichever knows it.
+func serverBugNames(bugs []string) []string {
+	var out []string
+	for _, b := range bugs {
+		if !isZabBug(b) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func zabBugNames(bugs []string) []string {
+	var out []string
+	for _, b := range bugs {
+		if isZabBug(b) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func isZabBug(name string) bool {
+	for _, b := range zab.AllBugs() {
+		if b.String() == name {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,231 @@
+package scenarios
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/zabsim/zabsim/checker"
+	"github.com/zabsim/zabsim/history"
+	"github.com/zabsim/zabsim/reports"
+)
+
+// Summary is summary.json: the reports package's run summary (scenario,
+// seed, bugs, trace hash, verdicts, op counts, times, repro command) plus
+// what only a simulated run knows.
+type Summary struct {
+	reports.RunSummary
+	Events  uint64 `json:"events"`
+	Commits int    `json:"commits"`
+	// Command re-runs a built-in scenario by name; Repro re-runs the run
+	// directory.
+	Command string `json:"command"`
+}
+
+// Files of a run directory.
+const (
+	SummaryFile  = "summary.json"
+	ScenarioFile = "scenario.json"
+	HistoryFile  = "history.jsonl"
+	NemesisFile  = "nemesis.txt"
+	TimelineFile = "timeline.html"
+	RolesFile    = "roles.json"
+)
+
+// Outcome is a run and its verdict.
+type Outcome struct {
+	Result  *Result
+	Check   checker.Result
+	Summary Summary
+}
+
+// Valid reports the verdict: true only when every checker said valid.
+func (o *Outcome) Valid() bool { return o.Check.Valid == checker.Valid }
+
+// Execute runs and checks one scenario; viz receives Porcupine's HTML.
+func Execute(s Scenario, seed uint64, opts Options, vizOut *bytes.Buffer) (*Outcome, error) {
+	start := time.Now()
+	res, err := Run(s, seed, opts)
+	if err != nil {
+		return nil, err
+	}
+	var viz *bytes.Buffer
+	if vizOut != nil {
+		viz = vizOut
+	}
+	var chk checker.Result
+	if viz != nil {
+		chk, err = Check(res.Scenario, res, viz)
+	} else {
+		chk, err = Check(res.Scenario, res, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Outcome{Result: res, Check: chk, Summary: summarize(res, chk, time.Since(start))}, nil
+}
+
+func summarize(res *Result, chk checker.Result, wall time.Duration) Summary {
+	return Summary{
+		RunSummary: reports.RunSummary{
+			Scenario: res.Scenario.Name, Seed: res.Seed, Bugs: res.Bugs, TraceHash: res.TraceHash,
+			Valid: chk.Valid, Checkers: chk.Children, Ops: reports.CountOps(res.History),
+			SimSeconds: float64(res.SimNS) / 1e9, WallSeconds: wall.Seconds(), Repro: "zabsim repro DIR",
+		},
+		Events: res.Events, Commits: res.Commits, Command: runCommand(res),
+	}
+}
+
+// runCommand is the exact command that reproduces a built-in scenario run.
+func runCommand(res *Result) string {
+	cmd := fmt.Sprintf("zabsim run --scenario %s --seed %d", res.Scenario.Name, res.Seed)
+	for _, b := range res.Bugs {
+		cmd += " --bug " + b
+	}
+	return cmd
+}
+
+// WriteRun writes a run directory: every file is written to a temporary
+// name and renamed, and summary.json goes last, so a directory with a
+// summary is complete.
+func WriteRun(dir string, o *Outcome, viz []byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	o.Summary.Repro = "zabsim repro " + dir
+	var hist bytes.Buffer
+	if err := history.WriteAll(&hist, o.Result.History); err != nil {
+		return err
+	}
+	roles, _ := json.MarshalIndent(o.Result.Roles, "", "  ")
+	files := []struct {
+		name string
+		data []byte
+	}{
+		{ScenarioFile, o.Result.Scenario.JSON()},
+		{HistoryFile, hist.Bytes()},
+		{NemesisFile, []byte(o.Result.Schedule.String())},
+		{RolesFile, roles},
+	}
+	if viz != nil {
+		files = append(files, struct {
+			name string
+			data []byte
+		}{TimelineFile, viz})
+	}
+	for _, f := range files {
+		if err := WriteFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
+			return err
+		}
+	}
+	sum, err := json.MarshalIndent(o.Summary, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, SummaryFile), append(sum, '\n'))
+}
+
+// WriteFileAtomic writes data to a temporary file beside path and renames it.
+func WriteFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// ErrNotRunDir reports a directory that is not a complete run directory.
+var ErrNotRunDir = errors.New("not a run directory")
+
+// LoadRun reads a run directory's summary and scenario.
+func LoadRun(dir string) (Summary, Scenario, error) {
+	var sum Summary
+	b, err := os.ReadFile(filepath.Join(dir, SummaryFile))
+	if err != nil {
+		return sum, Scenario{}, fmt.Errorf("%s: %w: %v", dir, ErrNotRunDir, err)
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		return sum, Scenario{}, fmt.Errorf("%s: corrupt %s: %w", dir, SummaryFile, err)
+	}
+	sb, err := os.ReadFile(filepath.Join(dir, ScenarioFile))
+	if err != nil {
+		return sum, Scenario{}, fmt.Errorf("%s: %w: %v", dir, ErrNotRunDir, err)
+	}
+	s, err := ParseFile(ScenarioFile, sb)
+	if err != nil {
+		return sum, Scenario{}, fmt.Errorf("%s: %w", dir, err)
+	}
+	return sum, s, nil
+}
+
+// ReproResult is what Repro found.
+type ReproResult struct {
+	Want, Got string
+	Outcome   *Outcome
+}
+
+// Matches reports whether the trace hash reproduced.
+func (r ReproResult) Matches() bool { return r.Want == r.Got }
+
+// Repro re-runs a run directory's scenario and seed and compares trace
+// hashes.
+func Repro(dir string) (ReproResult, error) {
+	sum, s, err := LoadRun(dir)
+	if err != nil {
+		return ReproResult{}, err
+	}
+	// The scenario file already carries the run's bugs merged in.
+	o, err := Execute(s, sum.Seed, Options{Bugs: extraBugs(s.Bugs, sum.Bugs)}, nil)
+	if err != nil {
+		return ReproResult{}, err
+	}
+	return ReproResult{Want: sum.TraceHash, Got: o.Result.TraceHash, Outcome: o}, nil
+}
+
+func extraBugs(have, want []string) []string {
+	in := map[string]bool{}
+	for _, b := range have {
+		in[b] = true
+	}
+	var out []string
+	for _, b := range want {
+		if !in[b] {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// failingCheckers names the checkers that did not say valid.
+func failingCheckers(r checker.Result) []string {
+	var out []string
+	for _, c := range r.Children {
+		if c.Valid != checker.Valid {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// describeFailures is a one-line account of what failed.
+func describeFailures(r checker.Result) string {
+	f := failingCheckers(r)
+	if len(f) == 0 {
+		return "valid"
+	}
+	return strings.Join(f, ",") + " " + r.Valid.String()
+}

@@ -1,0 +1,165 @@
+package scenarios
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/zabsim/zabsim/nemesis"
+	"github.com/zabsim/zabsim/sim"
+)
+
+// simHost applies nemesis steps to a simulated world. Partitions cut links
+// between server nodes only: clients keep reaching every server, as Jepsen's
+// control node does, so a client of an isolated server sees what it serves.
+type simHost struct {
+	w        *sim.World
+	servers  []string
+	leader   func() (string, bool)
+	offsets  map[string]time.Duration
+	strobeID map[string]int
+	cuts     []nemesis.Link
+	baseLink sim.LinkOptions
+}
+
+func newSimHost(w *sim.World, servers []string, leader func() (string, bool), base sim.LinkOptions) *simHost {
+	return &simHost{w: w, servers: servers, leader: leader, offsets: map[string]time.Duration{}, strobeID: map[string]int{}, baseLink: base}
+}
+
+func (h *simHost) Nodes() []string        { return append([]string(nil), h.servers...) }
+func (h *simHost) Leader() (string, bool) { return h.leader() }
+
+func (h *simHost) Kill(node string, mode nemesis.CrashMode) error {
+	return h.w.Crash(node, simCrashMode(mode))
+}
+
+func simCrashMode(m nemesis.CrashMode) sim.CrashMode {
+	switch m {
+	case nemesis.CrashKeepPrefix:
+		return sim.CrashKeepPrefix
+	case nemesis.CrashTearLast:
+		return sim.CrashTearLastWrite
+	}
+	return sim.CrashLoseUnsynced
+}
+
+func (h *simHost) Restart(node string) error { return h.w.Restart(node) }
+func (h *simHost) Pause(node string) error   { return h.w.Pause(node) }
+func (h *simHost) Resume(node string) error  { return h.w.Resume(node) }
+
+// Partition replaces the cut set: heal the previous cuts, cut the new ones.
+func (h *simHost) Partition(cuts []nemesis.Link) error {
+	for _, c := range h.cuts {
+		if err := h.w.HealLink(c.From, c.To); err != nil {
+			return err
+		}
+	}
+	h.cuts = append([]nemesis.Link(nil), cuts...)
+	for _, c := range cuts {
+		if err := h.w.Cut(c.From, c.To); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ClockSkew moves the node's clock to offset from true time; the simulator
+// offers jumps, so skew is the jump from the current offset.
+func (h *simHost) ClockSkew(node string, offset time.Duration) error {
+	h.strobeID[node]++ // ends any strobe
+	return h.setOffset(node, offset)
+}
+
+func (h *simHost) setOffset(node string, offset time.Duration) error {
+	if err := h.w.JumpClock(node, offset-h.offsets[node]); err != nil {
+		return err
+	}
+	h.offsets[node] = offset
+	return nil
+}
+
+func (h *simHost) ClockJump(node string, delta time.Duration) error {
+	if err := h.w.JumpClock(node, delta); err != nil {
+		return err
+	}
+	h.offsets[node] += delta
+	return nil
+}
+
+// ClockStrobe flips between low and high every period until the next skew.
+func (h *simHost) ClockStrobe(node string, low, high, period time.Duration) error {
+	if period <= 0 {
+		return fmt.Errorf("strobe period %v must be positive", period)
+	}
+	h.strobeID[node]++
+	id := h.strobeID[node]
+	var flip func(high bool)
+	flip = func(toHigh bool) {
+		if h.strobeID[node] != id {
+			return
+		}
+		off := low
+		if toHigh {
+			off = high
+		}
+		_ = h.setOffset(node, off)
+		_ = h.w.After(period, func() { flip(!toHigh) })
+	}
+	flip(true)
+	return nil
+}
+
+func (h *simHost) DiskFault(node string, f nemesis.DiskFault) error {
+	d, err := h.w.Disk(node)
+	if err != nil {
+		return err
+	}
+	if f.FsyncErrors {
+		d.FailNextSyncs(1 << 30)
+	} else {
+		d.FailNextSyncs(0)
+	}
+	return d.SetExtraSyncLatency(f.SyncLatency)
+}
+
+// CorruptRecord flips bytes inside one of the node's txn log files.
+func (h *simHost) CorruptRecord(node string, pick uint64) error {
+	d, err := h.w.Disk(node)
+	if err != nil {
+		return err
+	}
+	names, err := d.List()
+	if err != nil {
+		return err
+	}
+	var logs []string
+	for _, n := range names {
+		if len(n) > 4 && n[:4] == "log." {
+			logs = append(logs, n)
+		}
+	}
+	sort.Strings(logs)
+	if len(logs) == 0 {
+		return nil // nothing durable yet: nothing to corrupt
+	}
+	name := logs[pick%uint64(len(logs))]
+	data, err := d.Durable(name)
+	if err != nil || len(data) <= 16 {
+		return err
+	}
+	off := 16 + int64(pick>>8)%int64(len(data)-16)
+	return d.Corrupt(name, off, 1)
+}
+
+func (h *simHost) Degrade(f nemesis.LinkFaults) error {
+	o := h.baseLink
+	if f.Latency > 0 || f.Jitter > 0 {
+		lo := o.Latency.Min + f.Latency
+		o.Latency = sim.UniformLatency(lo, lo+f.Jitter)
+	}
+	o.LossProb, o.DupProb, o.ReorderProb = f.LossProb, f.DupProb, f.ReorderProb
+	if f.ReorderProb > 0 {
+		o.ReorderDelay = sim.UniformLatency(time.Millisecond, 10*time.Millisecond)
+	}
+	return h.w.SetAllLinks(o)
+}

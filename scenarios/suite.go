@@ -1,0 +1,250 @@
+package scenarios
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// SuiteEntry is one run of a suite, as suite.json lists it.
+type SuiteEntry struct {
+	Scenario    string  `json:"scenario"`
+	Seed        uint64  `json:"seed"`
+	Dir         string  `json:"dir"` // relative to the suite directory
+	Valid       string  `json:"valid"`
+	Failing     string  `json:"failing,omitempty"`
+	Error       string  `json:"error,omitempty"`
+	TraceHash   string  `json:"trace_hash,omitempty"`
+	SimSeconds  float64 `json:"sim_seconds"`
+	WallSeconds float64 `json:"wall_seconds"`
+	Repro       string  `json:"repro"`
+}
+
+// Failed reports whether the entry is not a clean pass.
+func (e SuiteEntry) Failed() bool { return e.Valid != "true" }
+
+// SuiteFile lists a suite directory's runs.
+const SuiteFile = "suite.json"
+
+// SuiteOptions configure RunSuite.
+type SuiteOptions struct {
+	Seeds    []uint64
+	Parallel int // worlds run at once (default 1)
+	Shard    int // this shard's index, in [0, Shards)
+	Shards   int // number of shards (default 1)
+	Out      string
+	Bugs     []string
+	// Progress, if set, is called after every run (from one goroutine at a
+	// time).
+	Progress func(done, total, failures int, e SuiteEntry)
+}
+
+type job struct {
+	s    Scenario
+	seed uint64
+}
+
+// RunSuite runs every scenario with every seed (this shard's share), writing
+// one run directory each and suite.json; it returns the entries sorted by
+// scenario and seed.
+func RunSuite(scs []Scenario, opts SuiteOptions) ([]SuiteEntry, error) {
+	if opts.Shards == 0 {
+		opts.Shards = 1
+	}
+	if opts.Shard < 0 || opts.Shard >= opts.Shards {
+		return nil, fmt.Errorf("shard %d/%d out of range", opts.Shard, opts.Shards)
+	}
+	var jobs []job
+	n := 0
+	for _, s := range scs {
+		for _, seed := range opts.Seeds {
+			if n%opts.Shards == opts.Shard {
+				jobs = append(jobs, job{s, seed})
+			}
+			n++
+		}
+	}
+	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
+		return nil, err
+	}
+	entries := runJobs(jobs, opts)
+	sortEntries(entries)
+	return entries, WriteSuite(opts.Out, entries)
+}
+
+func runJobs(jobs []job, opts SuiteOptions) []SuiteEntry {
+	par := max(opts.Parallel, 1)
+	work := make(chan job)
+	results := make(chan SuiteEntry)
+	var wg sync.WaitGroup
+	for i := 0; i < par; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range work {
+				results <- runOne(j, opts)
+			}
+		}()
+	}
+	go func() {
+		for _, j := range jobs {
+			work <- j
+		}
+		close(work)
+		wg.Wait()
+		close(results)
+	}()
+	var out []SuiteEntry
+	failures := 0
+	for e := range results {
+		out = append(out, e)
+		if e.Failed() {
+			failures++
+		}
+		if opts.Progress != nil {
+			opts.Progress(len(out), len(jobs), failures, e)
+		}
+	}
+	return out
+}
+
+// RunDirName is a run's directory inside a suite.
+func RunDirName(scenario string, seed uint64) string {
+	return filepath.Join(scenario, "seed-"+strconv.FormatUint(seed, 10))
+}
+
+func runOne(j job, opts SuiteOptions) SuiteEntry {
+	rel := RunDirName(j.s.Name, j.seed)
+	e := SuiteEntry{Scenario: j.s.Name, Seed: j.seed, Dir: rel, Valid: "unknown"}
+	var viz bytes.Buffer
+	o, err := Execute(j.s, j.seed, Options{Bugs: opts.Bugs}, &viz)
+	if err != nil {
+		e.Error = err.Error()
+		return e
+	}
+	dir := filepath.Join(opts.Out, rel)
+	if err := WriteRun(dir, o, viz.Bytes()); err != nil {
+		e.Error = err.Error()
+		return e
+	}
+	e.Valid, e.TraceHash = o.Summary.Valid.String(), o.Summary.TraceHash
+	e.SimSeconds, e.WallSeconds = o.Summary.SimSeconds, o.Summary.WallSeconds
+	e.Repro = "zabsim repro " + dir
+	if !o.Valid() {
+		e.Failing = describeFailures(o.Check)
+	}
+	return e
+}
+
+func sortEntries(es []SuiteEntry) {
+	sort.Slice(es, func(i, j int) bool {
+		if es[i].Scenario != es[j].Scenario {
+			return es[i].Scenario < es[j].Scenario
+		}
+		return es[i].Seed < es[j].Seed
+	})
+}
+
+// WriteSuite writes suite.json.
+func WriteSuite(dir string, entries []SuiteEntry) error {
+	b, err := json.MarshalIndent(entries, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, SuiteFile), append(b, '\n'))
+}
+
+// ReadSuite reads a suite directory's suite.json.
+func ReadSuite(dir string) ([]SuiteEntry, error) {
+	b, err := os.ReadFile(filepath.Join(dir, SuiteFile))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a suite directory: %w", dir, err)
+	}
+	var es []SuiteEntry
+	if err := json.Unmarshal(b, &es); err != nil {
+		return nil, fmt.Errorf("%s: corrupt %s: %w", dir, SuiteFile, err)
+	}
+	return es, nil
+}
+
+// Merge combines shard directories into out: run directories are linked by
+// relative path (each entry's Dir is rewritten to point into its shard) and
+// one suite.json lists them all. Duplicate (scenario, seed) pairs are an
+// error.
+func Merge(out string, shardDirs []string) ([]SuiteEntry, error) {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	seen := map[string]string{}
+	var all []SuiteEntry
+	for _, d := range shardDirs {
+		es, err := ReadSuite(d)
+		if err != nil {
+			return nil, err
+		}
+		rel, err := filepath.Rel(out, d)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			key := fmt.Sprintf("%s/%d", e.Scenario, e.Seed)
+			if prev, dup := seen[key]; dup {
+				return nil, fmt.Errorf("%s seed %d appears in both %s and %s", e.Scenario, e.Seed, prev, d)
+			}
+			seen[key] = d
+			e.Dir = filepath.Join(rel, e.Dir)
+			all = append(all, e)
+		}
+	}
+	sortEntries(all)
+	return all, WriteSuite(out, all)
+}
+
+// ParseSeeds reads "1-100", "7", or "1,5,9-12".
+func ParseSeeds(s string) ([]uint64, error) {
+	var out []uint64
+	if strings.TrimSpace(s) == "" {
+		return nil, fmt.Errorf("empty seed range")
+	}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.ParseUint(lo, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bad seed %q in %q", lo, s)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.ParseUint(hi, 10, 64); err != nil {
+				return nil, fmt.Errorf("bad seed %q in %q", hi, s)
+			}
+		}
+		if b < a {
+			return nil, fmt.Errorf("seed range %q runs backwards", part)
+		}
+		if b-a >= 1_000_000 || len(out) > 1_000_000 {
+			return nil, fmt.Errorf("seed range %q is too large (at most 1,000,000 seeds)", s)
+		}
+		for x := a; x <= b; x++ {
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+// ParseShard reads "i/n" with 0 <= i < n.
+func ParseShard(s string) (int, int, error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("bad shard %q: want i/n with 0 <= i < n", s)
+	}
+	return i, n, nil
+}
