@@ -119,11 +119,11 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("corrupt summary: %v", err)
 	}
 	files := map[string]string{
-		"bad.yaml":    "name: x\nservers: 3\nworkload: register\nduration: 10s\nfaults: [partition, teleport]\n",
+		"bad.yaml":     "name: x\nservers: 3\nworkload: register\nduration: 10s\nfaults: [partition, teleport]\n",
 		"unknown.json": `{"name":"x","servers":3,"workload":"register","duration":"10s","colour":"red"}`,
-		"range.json":  `{"name":"x","servers":30,"workload":"register","duration":"10s"}`,
-		"both.yaml":   "name: x\nworkload: register\nfaults: [kill]\nschedule: \"1s kill one\\n2s restart all\\n\"\n",
-		"ext.toml":    "name = 'x'",
+		"range.json":   `{"name":"x","servers":30,"workload":"register","duration":"10s"}`,
+		"both.yaml":    "name: x\nworkload: register\nfaults: [kill]\nschedule: \"1s kill one\\n2s restart all\\n\"\n",
+		"ext.toml":     "name = 'x'",
 	}
 	for name, body := range files {
 		if _, err := ParseFile(name, []byte(body)); err == nil {
