@@ -313,7 +313,11 @@ func (d *Disk) Sync(name string) proc.SyncID {
 	case d.syncFault():
 		ps.err = pathErr("sync", name, proc.ErrIO)
 	default:
-		ps.f, ps.snapshot = f, bytes.Clone(nonNil(f.data))
+		// No copy: bytes below len(f.data) are never overwritten in place
+		// (Append writes past the end, Truncate caps the capacity so later
+		// appends reallocate, WriteFile clones), so this view stays what
+		// the file held at Sync time. Syncs cost O(1), not O(file size).
+		ps.f, ps.snapshot = f, frozen(f.data)
 	}
 	d.pending = append(d.pending, ps)
 	if d.onSync != nil {
@@ -346,11 +350,31 @@ func (d *Disk) complete(id proc.SyncID, out []proc.SyncDone) []proc.SyncDone {
 	return out
 }
 
+// frozen returns an immutable view of b (len == cap, so appends to it copy).
+func frozen(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b[:len(b):len(b)]
+}
+
+// sameStart reports whether a and b view the same backing array from the
+// same first byte: then the shorter is a prefix of the longer without
+// looking at the bytes.
+func sameStart(a, b []byte) bool {
+	return len(a) > 0 && len(b) > 0 && &a[0] == &b[0]
+}
+
 // markSynced records that snapshot (the contents at Sync time) is durable.
 func (f *file) markSynced(snapshot []byte) {
 	f.synced = snapshot
-	f.dirty = !bytes.Equal(f.data, snapshot)
-	f.appendOnly = bytes.HasPrefix(f.data, snapshot)
+	if sameStart(f.data, snapshot) && len(snapshot) <= len(f.data) {
+		f.dirty = len(snapshot) != len(f.data)
+		f.appendOnly = true
+	} else {
+		f.dirty = !bytes.Equal(f.data, snapshot)
+		f.appendOnly = bytes.HasPrefix(f.data, snapshot)
+	}
 	if !f.dirty {
 		f.lastStart = len(f.data)
 	}

@@ -4,37 +4,71 @@ import (
 	"testing"
 )
 
-// With a bug switch on, the randomized harness must find the defect: a
-// violation of the invariants (lost committed txn, diverging chains) or a
-// diverging state after healing, within maxSeeds seeds.
+// With a bug switch on, the randomized harness must find the defect — a
+// violated invariant (lost committed txn, diverging chains), a livelock, or
+// diverging state after healing — within maxSeeds seeds.
 func TestChaosFindsBugs(t *testing.T) {
 	cases := []struct {
 		bug      Bug
 		maxSeeds int
 		tune     func(*chaosOpts)
+		slow     bool // needs >100 seeds: skipped with -short (race runs)
 	}{
-		{BugAckBeforeFsync, 400, func(o *chaosOpts) {}},
-		{BugZK3911, 400, func(o *chaosOpts) { o.window = 1000 }},
-		{BugZK3104, 400, func(o *chaosOpts) { o.window = 2 }},
-		{BugZK1154, 400, func(o *chaosOpts) {}},
+		// A total crash while followers' ACKed txns are not yet durable.
+		{BugAckBeforeFsync, 100, func(o *chaosOpts) { o.persistPct, o.allCrashPM = 25, 5 }, false},
+		// A DIFF-synced follower's new epoch must outlive its history: slow
+		// disks, long DIFFs, and crashes of the leader with a follower.
+		{BugZK3911, 300, func(o *chaosOpts) {
+			o.window, o.allCrashPM, o.quorumCrashPM, o.crashPM = 1000, 5, 10, 5
+		}, true},
+		// A SNAP during establishment: frequent local snapshots and a tiny
+		// DIFF window put lagging learners on SNAP.
+		{BugZK3104, 400, func(o *chaosOpts) {
+			o.persistPct, o.window, o.snapshotPct = 25, 3, 10
+			o.allCrashPM, o.quorumCrashPM, o.crashPM = 5, 10, 5
+		}, true},
+		{BugZK1154, 100, func(o *chaosOpts) {}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.bug.String(), func(t *testing.T) {
+			if c.slow && testing.Short() {
+				t.Skip("searches >100 seeds; run without -short")
+			}
 			o := defaultChaos()
 			o.bugs = Bugs(0).With(c.bug)
-			// Slow disks, a slow network and crashes of leader+follower
-			// widen the windows these defects need.
-			o.persistPct, o.deliverPct, o.quorumCrashPct = 15, 30, 3
 			c.tune(&o)
 			for seed := uint64(1); seed <= uint64(c.maxSeeds); seed++ {
 				r := runChaos(seed, o)
 				if len(r.violations) > 0 || r.liveness != nil {
-					t.Logf("found at seed %d: %v %v", seed, first(r.violations), r.liveness)
+					t.Logf("found at seed %d: %s %v", seed, first(r.violations), r.liveness)
 					return
 				}
 			}
 			t.Fatalf("%s: no violation found in %d seeds", c.bug, c.maxSeeds)
 		})
+	}
+}
+
+// The same schedules with every switch off find nothing: the bug tests
+// above fail for the switch's reason, not the harness's.
+func TestChaosBugProfilesCleanWithoutBugs(t *testing.T) {
+	tunes := []func(*chaosOpts){
+		func(o *chaosOpts) { o.persistPct, o.allCrashPM = 25, 5 },
+		func(o *chaosOpts) { o.window, o.allCrashPM, o.quorumCrashPM, o.crashPM = 1000, 5, 10, 5 },
+		func(o *chaosOpts) {
+			o.persistPct, o.window, o.snapshotPct = 25, 3, 10
+			o.allCrashPM, o.quorumCrashPM, o.crashPM = 5, 10, 5
+		},
+	}
+	for i, tune := range tunes {
+		o := defaultChaos()
+		tune(&o)
+		for seed := uint64(1); seed <= uint64(seedCount(100, 1000)); seed++ {
+			r := runChaos(seed, o)
+			if len(r.violations) > 0 || r.liveness != nil {
+				t.Fatalf("profile %d seed %d: %v %v", i, seed, r.violations, r.liveness)
+			}
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -23,16 +24,18 @@ type chaosOpts struct {
 	voters, observers int
 	bugs              Bugs
 	chaosTicks        int
-	crashPct          int // per tick, percent chance to crash one node
-	quorumCrashPct    int // per tick, percent chance to crash a majority at once
-	allCrashPct       int // per tick, percent chance to crash every node
-	partitionPct      int
-	dropPct           int
-	persistPct        int // per node and tick, chance to fsync what is pending
-	deliverPct        int // per link and tick, chance to deliver some of its queue
-	proposePct        int
-	window            int
-	encode            bool
+	// Fault rates are per mille per tick.
+	crashPM       int // crash one node
+	quorumCrashPM int // crash a majority at once, leader first
+	allCrashPM    int // crash every node
+	partitionPM   int
+	dropPM        int // break one link
+	persistPct    int // per node and tick, chance to fsync what is pending
+	snapshotPct   int // per node and tick, chance to take a local snapshot
+	deliverPct    int // per link and tick, chance to deliver some of its queue
+	proposePct    int
+	window        int
+	encode        bool
 }
 
 type chaosResult struct {
@@ -40,6 +43,7 @@ type chaosResult struct {
 	liveness   error
 	healTicks  int
 	commits    int
+	packets    map[PacketType]int
 }
 
 type chaos struct {
@@ -53,8 +57,8 @@ type chaos struct {
 }
 
 func defaultChaos() chaosOpts {
-	return chaosOpts{voters: 3, chaosTicks: 300, crashPct: 3, quorumCrashPct: 1, allCrashPct: 1, partitionPct: 2,
-		dropPct: 2, persistPct: 40, deliverPct: 70, proposePct: 30, window: 8}
+	return chaosOpts{voters: 3, chaosTicks: 600, crashPM: 10, quorumCrashPM: 4, allCrashPM: 2, partitionPM: 8,
+		dropPM: 10, persistPct: 40, snapshotPct: 2, deliverPct: 70, proposePct: 30, window: 8}
 }
 
 func runChaos(seed uint64, o chaosOpts) chaosResult {
@@ -68,13 +72,15 @@ func runChaos(seed uint64, o chaosOpts) chaosResult {
 	c := &chaos{rng: rand.New(rand.NewPCG(seed, 0x7a6162)), o: o, restart: map[uint64]int{}}
 	c.w = newWorld(voters, observers, Config{Bugs: o.bugs, CommittedLogEntries: o.window})
 	c.w.encode = o.encode
-	lastWorld = c.w
 	for _, id := range c.w.ids {
 		if err := c.w.start(id); err != nil {
 			return chaosResult{liveness: err}
 		}
 	}
 	for c.now = 0; c.now < o.chaosTicks; c.now++ {
+		if traceChaos != nil {
+			traceChaos(c)
+		}
 		c.step()
 	}
 	res := chaosResult{}
@@ -84,10 +90,13 @@ func runChaos(seed uint64, o chaosOpts) chaosResult {
 	}
 	res.violations = c.w.inv.Violations()
 	res.commits = len(c.w.inv.committed)
+	res.packets = c.w.packets
 	return res
 }
 
 func (c *chaos) pct(p int) bool { return c.rng.IntN(100) < p }
+
+func (c *chaos) pm(p int) bool { return c.rng.IntN(1000) < p }
 
 func (c *chaos) upIDs() []uint64 {
 	var out []uint64
@@ -110,6 +119,9 @@ func (c *chaos) step() {
 	for _, id := range c.upIDs() {
 		if c.pct(c.o.persistPct) {
 			c.w.persist(id, []string{"", "log", "epoch", "snap"}[c.rng.IntN(4)])
+		}
+		if c.pct(c.o.snapshotPct) {
+			c.w.takeSnapshot(id)
 		}
 	}
 	if l := c.w.leader(); l != 0 && c.pct(c.o.proposePct) {
@@ -136,9 +148,9 @@ func (c *chaos) faults() {
 	}
 	up := c.upIDs()
 	switch {
-	case c.pct(c.o.crashPct) && len(up) > 0:
+	case c.pm(c.o.crashPM) && len(up) > 0:
 		c.crash(up[c.rng.IntN(len(up))])
-	case c.pct(c.o.quorumCrashPct):
+	case c.pm(c.o.quorumCrashPM):
 		// A majority, leader first: the crash that tests durability claims.
 		c.rng.Shuffle(len(up), func(i, j int) { up[i], up[j] = up[j], up[i] })
 		if l := c.w.leader(); l != 0 {
@@ -148,13 +160,13 @@ func (c *chaos) faults() {
 		for _, id := range up[:min(len(up), c.o.voters/2+1)] {
 			c.crash(id)
 		}
-	case c.pct(c.o.allCrashPct):
+	case c.pm(c.o.allCrashPM):
 		for _, id := range up {
 			c.crash(id)
 		}
-	case c.pct(c.o.partitionPct):
+	case c.pm(c.o.partitionPM):
 		c.partition()
-	case c.pct(c.o.dropPct) && len(up) > 1:
+	case c.pm(c.o.dropPM) && len(up) > 1:
 		a, b := up[c.rng.IntN(len(up))], up[c.rng.IntN(len(up))]
 		c.w.breakLink(a, b)
 	}
@@ -166,7 +178,7 @@ func (c *chaos) faults() {
 
 func (c *chaos) crash(id uint64) {
 	c.w.crash(id)
-	c.restart[id] = c.now + 1 + c.rng.IntN(40)
+	c.restart[id] = c.now + 1 + c.rng.IntN(20)
 }
 
 func (c *chaos) partition() {
@@ -179,7 +191,7 @@ func (c *chaos) partition() {
 		}
 	}
 	c.w.partition([][]uint64{a, b})
-	c.healAt = c.now + 5 + c.rng.IntN(60)
+	c.healAt = c.now + 5 + c.rng.IntN(40)
 }
 
 // heal restores every node and link, then drives the world promptly until a
@@ -258,7 +270,8 @@ func (c *chaos) sameState() error {
 	for _, id := range c.w.ids {
 		got := c.w.nodes[id].applied
 		if !slices.EqualFunc(got, want, func(a, b Entry) bool { return a.Zxid == b.Zxid && string(a.Data) == string(b.Data) }) {
-			return fmt.Errorf("node %d applied [%s], leader %d applied [%s]", id, zxids(got), c.w.leader(), zxids(want))
+			return fmt.Errorf("node %d applied %d txns ending [%s], leader %d applied %d ending [%s]",
+				id, len(got), zxids(got[max(0, len(got)-5):]), c.w.leader(), len(want), zxids(want[max(0, len(want)-5):]))
 		}
 	}
 	return nil
@@ -276,11 +289,16 @@ func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
 
 func soak() bool { return os.Getenv("ZABSIM_SOAK") == "1" }
 
-func seedCount(short, long int) int {
-	if soak() {
-		return long
+// seedCount is n seeds normally, n/4 with -short (the race detector makes
+// each run ~8x slower), and soak with ZABSIM_SOAK=1.
+func seedCount(n, soakN int) int {
+	switch {
+	case soak():
+		return soakN
+	case testing.Short():
+		return max(1, n/4)
 	}
-	return short
+	return n
 }
 
 func TestChaos(t *testing.T) {
@@ -291,20 +309,55 @@ func TestChaos(t *testing.T) {
 		{"3voters", defaultChaos},
 		{"5voters", func() chaosOpts { o := defaultChaos(); o.voters = 5; return o }},
 		{"3voters+observer+encoded", func() chaosOpts { o := defaultChaos(); o.observers = 1; o.encode = true; return o }},
+		{"swarm", nil}, // every option drawn from the seed
 	}
-	seeds := seedCount(150, 3000)
+	from, to := uint64(1), uint64(seedCount(150, 3000))
+	if v, err := strconv.ParseUint(os.Getenv("ZABSIM_SEED"), 10, 64); err == nil {
+		from, to = v, v
+	}
 	for _, s := range shapes {
 		t.Run(s.name, func(t *testing.T) {
-			worst, commits := 0, 0
-			for seed := uint64(1); seed <= uint64(seeds); seed++ {
-				r := runChaos(seed, s.o())
+			worst, commits, modes := 0, 0, map[PacketType]int{}
+			for seed := from; seed <= to; seed++ {
+				o := swarmOpts(seed)
+				if s.o != nil {
+					o = s.o()
+				}
+				r := runChaos(seed, o)
 				if len(r.violations) > 0 || r.liveness != nil {
-					t.Fatalf("seed %d (rerun: go test -run 'TestChaos/%s' with seed %d):\nviolations: %v\nliveness: %v",
-						seed, s.name, seed, r.violations, r.liveness)
+					t.Fatalf("seed %d; rerun: ZABSIM_SEED=%d go test -run 'TestChaos/%s' ./server/zab\nviolations: %v\nliveness: %v",
+						seed, seed, s.name, r.violations, r.liveness)
 				}
 				worst, commits = max(worst, r.healTicks), commits+r.commits
+				for _, t := range []PacketType{PacketDiff, PacketTrunc, PacketSnap} {
+					modes[t] += r.packets[t]
+				}
 			}
-			t.Logf("%d seeds: %d txns committed, worst heal-to-commit %d ticks (bound %d)", seeds, commits, worst, healBoundTicks)
+			t.Logf("%d seeds: %d txns committed, worst heal-to-commit %d ticks (bound %d); syncs: %d DIFF, %d TRUNC, %d SNAP",
+				to-from+1, commits, worst, healBoundTicks, modes[PacketDiff], modes[PacketTrunc], modes[PacketSnap])
+			if to-from+1 >= 100 && (modes[PacketDiff] == 0 || modes[PacketSnap] == 0 || modes[PacketTrunc] == 0) {
+				t.Errorf("the harness never exercised every sync mode: %v", modes)
+			}
 		})
 	}
+}
+
+var traceChaos func(*chaos)
+
+// swarmOpts draws a whole configuration from the seed (swarm testing): the
+// shape, disk and network speeds, fault mix and DIFF window.
+func swarmOpts(seed uint64) chaosOpts {
+	r := rand.New(rand.NewPCG(seed, 0x737761726d))
+	o := defaultChaos()
+	o.voters = []int{1, 3, 3, 5}[r.IntN(4)]
+	o.observers = r.IntN(2)
+	o.persistPct = 10 + r.IntN(81)
+	o.deliverPct = 30 + r.IntN(71)
+	o.proposePct = 5 + r.IntN(60)
+	o.crashPM, o.quorumCrashPM, o.allCrashPM = r.IntN(20), r.IntN(8), r.IntN(4)
+	o.partitionPM, o.dropPM = r.IntN(15), r.IntN(20)
+	o.window = 1 + r.IntN(50)
+	o.snapshotPct = r.IntN(10)
+	o.encode = r.IntN(2) == 0
+	return o
 }

@@ -93,8 +93,10 @@ type InitialState struct {
 	CurrentEpoch      uint32
 	LastCommittedZxid int64
 	// Log is the tail of the durable log in zxid order. It must hold every
-	// txn after LastCommittedZxid; earlier ones form the committed window a
-	// leader uses for DIFF (ZooKeeper keeps the last 500).
+	// txn after LastCommittedZxid; earlier ones are ignored: the committed
+	// window a leader DIFFs from starts at LastCommittedZxid, as ZooKeeper's
+	// committedLog starts after the snapshot it loaded, and grows with
+	// commits up to CommittedLogEntries.
 	Log []Entry
 }
 

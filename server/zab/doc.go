@@ -57,7 +57,7 @@
 //	                                           durable                                       with the new epoch and an old log,
 //	                                                                                         and its vote wins
 //	zk-3104           ZOOKEEPER-3104           follower ACKs NEWLEADER before the SNAP it    same, through the snapshot
-//	                                           received is durable
+//	                                           received (and the txns after it) is durable
 //	zk-1154           ZOOKEEPER-1154 (+1156)   election while the highest-zxid node is       that node keeps (and applies) txns
 //	                                           down; when it returns, the leader sends       the leader never had: the zxid
 //	                                           DIFF instead of TRUNC                          chains diverge
@@ -82,6 +82,20 @@
 //   - A leader that cannot sync a learner (it is ahead during discovery, or
 //     needs a SNAP the host cannot give) ignores it; the learner times out
 //     after initLimit and re-elects, where ZooKeeper would close the socket.
-//   - No REVALIDATE (session revalidation is the session package's job), no
-//     dynamic reconfiguration, no txn-log-based DIFF beyond the window.
+//   - A leader writes currentEpoch only once its own initial history is
+//     durable (the follower's rule, applied to the leader): otherwise a
+//     crash leaves a durable new epoch over a shorter log, whose vote then
+//     wins with a history missing committed txns. The randomized harness
+//     found this window.
+//   - A leader that meets a learner which promised a later epoch
+//     (acceptedEpoch > ours) steps down so the next epoch is higher;
+//     ZooKeeper's learner refuses and rejoins the same leader forever.
+//   - Learners repeat FOLLOWERINFO/OBSERVERINFO every tick until LEADERINFO
+//     arrives (ZooKeeper's connectToLeader retries the TCP connection).
+//   - An observer does not answer a voter's stale-round notification (a
+//     voter always answers a non-voter, so the two would ping-pong).
+//   - The DIFF window starts at the snapshot the peer started from, like
+//     ZooKeeper's committedLog; there is no txn-log-based DIFF beyond it.
+//   - No REVALIDATE (session revalidation is the session package's job) and
+//     no dynamic reconfiguration.
 package zab

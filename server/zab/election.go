@@ -62,6 +62,7 @@ func (p *Peer) becomeLooking() {
 	p.recordOwnVote()
 	p.el.backoff = uint64(p.cfg.FinalizeWaitTicks)
 	p.sendNotifications()
+	p.maybeFinalize() // a single voter is its own quorum
 }
 
 // initialVote is getInitId/getInitLastLoggedZxid/getPeerEpoch; an observer

@@ -45,6 +45,7 @@ type world struct {
 	encode    bool // send every message through Marshal/Unmarshal
 	trace     *strings.Builder
 	delivered int
+	packets   map[PacketType]int // delivered packets by type (coverage)
 	// livelock is set when messages kept flowing with no tick passing
 	// (a protocol-level busy loop); the world stops delivering.
 	livelock error
@@ -52,7 +53,7 @@ type world struct {
 
 func newWorld(voters, observers []uint64, template Config) *world {
 	w := &world{cfg: template, nodes: map[uint64]*tnode{}, queues: map[link][]Message{},
-		cut: map[link]bool{}, inv: NewInvariants(), trace: &strings.Builder{}}
+		cut: map[link]bool{}, inv: NewInvariants(), trace: &strings.Builder{}, packets: map[PacketType]int{}}
 	w.cfg.Voters, w.cfg.Observers = voters, observers
 	w.ids = sortedCopy(append(slices.Clone(voters), observers...))
 	for _, id := range w.ids {
@@ -68,13 +69,7 @@ func (w *world) logf(format string, args ...any) {
 // snapshotSource serves the node's applied state as a snapshot.
 type snapshotSource struct{ n *tnode }
 
-func (s snapshotSource) Snapshot() (Snapshot, error) {
-	z := int64(0)
-	if k := len(s.n.applied); k > 0 {
-		z = s.n.applied[k-1].Zxid
-	}
-	return Snapshot{Zxid: z, Data: encodeEntries(s.n.applied)}, nil
-}
+func (s snapshotSource) Snapshot() (Snapshot, error) { return snapshotOf(s.n.applied), nil }
 
 func encodeEntries(es []Entry) []byte {
 	e := wire.NewEncoder(nil)
@@ -234,6 +229,27 @@ func (w *world) applyTruncate(n *tnode, t int64) {
 	}
 	n.log, n.dLog = cut(n.log), cut(slices.Clone(n.dLog)) // truncation is a durable metadata op
 	n.applied = cut(n.applied)
+	if n.dSnap.Zxid > t { // only a bug switch truncates committed state
+		n.dSnap = snapshotOf(n.applied)
+	}
+}
+
+// takeSnapshot durably snapshots node id's applied state, as ZooKeeper does
+// every snapCount txns; the log is kept (ZooKeeper purges it separately).
+func (w *world) takeSnapshot(id uint64) {
+	n := w.nodes[id]
+	if n.peer != nil && !n.snapDirty {
+		n.dSnap = snapshotOf(n.applied)
+		n.snap = n.dSnap
+	}
+}
+
+func snapshotOf(applied []Entry) Snapshot {
+	z := int64(0)
+	if k := len(applied); k > 0 {
+		z = applied[k-1].Zxid
+	}
+	return Snapshot{Zxid: z, Data: encodeEntries(applied)}
 }
 
 func (w *world) applyRest(n *tnode, rd *Ready) {
@@ -306,6 +322,9 @@ func (w *world) deliver(a, b uint64, k int) int {
 		w.queues[l] = w.queues[l][1:]
 		w.logf("%d->%d %s", a, b, msgString(m))
 		w.delivered++
+		if p, ok := m.(*Packet); ok {
+			w.packets[p.Type]++
+		}
 		w.nodes[b].peer.Step(a, m)
 		w.drain(b)
 	}
@@ -374,7 +393,9 @@ func (w *world) persist(id uint64, what string) {
 		n.logDirty = true
 	}
 	if (what == "" || what == "log") && n.logDirty {
-		n.dLog, n.logDirty = slices.Clone(n.log), false
+		// n.dLog is a prefix of n.log here (truncation cuts both; a
+		// snapshot empties both above), so fsync appends the new tail.
+		n.dLog, n.logDirty = append(n.dLog, n.log[len(n.dLog):]...), false
 		z := n.snap.Zxid
 		if k := len(n.log); k > 0 {
 			z = n.log[k-1].Zxid

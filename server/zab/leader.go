@@ -119,6 +119,9 @@ func (p *Peer) onLearnerInfo(from uint64, m *Packet) {
 	if observer != p.isObserver(from) {
 		return // a voter claiming to observe, or the reverse: refuse
 	}
+	if old := p.ld.learners[from]; old != nil && old.stage == stageInfo {
+		return // a retry of the registration we are already handling
+	}
 	l := &learner{id: from, observer: observer, acceptedEpoch: EpochOf(m.Zxid)}
 	if p.ld.newEpoch != 0 && l.acceptedEpoch > p.ld.newEpoch {
 		// It promised a later epoch and will refuse ours forever (ZooKeeper
@@ -173,6 +176,7 @@ func (p *Peer) leaderDurable() {
 		p.maybeFinishEpoch()
 	}
 	if ld.epochAcked && !ld.established {
+		p.maybeWriteLeaderEpoch()
 		p.maybeEstablish()
 	}
 	if ld.established {
@@ -218,12 +222,23 @@ func (p *Peer) maybeFinishEpoch() {
 		return
 	}
 	ld.epochAcked = true
-	p.currentEpoch = ld.newEpoch
-	p.out.WriteCurrentEpoch = ptr(p.currentEpoch)
+	p.maybeWriteLeaderEpoch()
 	for _, l := range p.sortedLearners() {
 		if l.stage == stageAckedEpoch {
 			p.syncLearner(l)
 		}
+	}
+}
+
+// maybeWriteLeaderEpoch writes currentEpoch once discovery is over and our
+// own history is durable, in that order for the same reason a follower does
+// (ZOOKEEPER-3911): a durable new epoch over a shorter durable log would
+// win the next election with a history missing committed txns.
+func (p *Peer) maybeWriteLeaderEpoch() {
+	ld := p.ld
+	if ld.epochAcked && p.currentEpoch < ld.newEpoch && p.ownDurable() >= ld.historyEnd {
+		p.currentEpoch = ld.newEpoch
+		p.out.WriteCurrentEpoch = ptr(p.currentEpoch)
 	}
 }
 
@@ -275,13 +290,9 @@ func (p *Peer) sendHistory(l *learner, from int64) {
 // of DIFF, TRUNC or SNAP, its zxid, and after which zxid to send txns.
 func (p *Peer) chooseSync(peer int64) (op PacketType, opZxid, from int64, ok bool) {
 	maxC := p.syncPoint()
-	minC := maxC
-	switch {
-	case p.logFromStart:
-		minC = 0 // we hold every txn ever: any learner can take a DIFF
-	case len(p.log) > 0 && p.log[0].Zxid <= maxC:
-		minC = p.log[0].Zxid
-	}
+	// The committed window is (windowBase, maxC]: a learner at windowBase
+	// itself can take a DIFF too.
+	minC := min(p.windowBase, maxC)
 	newEpochZxid := CounterOf(peer) == 0
 	bug1154 := p.cfg.Bugs.Has(BugZK1154)
 	switch {
@@ -299,7 +310,7 @@ func (p *Peer) chooseSync(peer int64) (op PacketType, opZxid, from int64, ok boo
 }
 
 func (p *Peer) chooseInWindow(peer, maxC int64, newEpochZxid, bug1154 bool) (PacketType, int64, int64, bool) {
-	if p.hasEntry(peer) || newEpochZxid {
+	if peer == p.windowBase || p.hasEntry(peer) || newEpochZxid {
 		return PacketDiff, maxC, peer, true
 	}
 	// The learner has a txn we lack, inside our window.
@@ -307,7 +318,10 @@ func (p *Peer) chooseInWindow(peer, maxC int64, newEpochZxid, bug1154 bool) (Pac
 	if len(next) == 0 || EpochOf(next[0].Zxid) != EpochOf(peer) {
 		return PacketSnap, 0, 0, true // "Cannot send TRUNC to peer": fall back to SNAP
 	}
-	prev := p.log[len(p.log)-len(next)-1].Zxid
+	prev := p.windowBase
+	if i := len(p.log) - len(next) - 1; i >= 0 {
+		prev = p.log[i].Zxid
+	}
 	if bug1154 {
 		return PacketDiff, maxC, peer, true
 	}
@@ -325,7 +339,7 @@ func (p *Peer) leaderSnapshot() (Snapshot, bool) {
 		return Snapshot{}, false
 	}
 	// Every txn after the snapshot must be in the window.
-	covered := s.Zxid == p.lastCommitted || p.hasEntry(s.Zxid) || (p.logFromStart && s.Zxid == 0)
+	covered := s.Zxid == p.lastCommitted || s.Zxid == p.windowBase || p.hasEntry(s.Zxid)
 	if !covered {
 		return Snapshot{}, false
 	}

@@ -24,17 +24,25 @@ type learnerState struct {
 	ackedTo       int64  // highest zxid ACKed
 	touches       [][]byte
 	reacked       bool // LEADERINFO's epoch was already accepted
+	gotSnap       bool // this sync came as SNAP
 }
 
 func (p *Peer) becomeLearner(role Role, leader uint64) {
 	p.ld = nil
 	p.ln = &learnerState{lastHeard: p.tick, commitTarget: p.lastCommitted}
 	p.setStatus(RoleState{Role: role, Leader: leader})
+	p.sendLearnerInfo()
+}
+
+// sendLearnerInfo registers with the leader. The learner repeats it every
+// tick until LEADERINFO arrives, as ZooKeeper's connectToLeader retries: the
+// leader may not have finished its own election yet and ignores it then.
+func (p *Peer) sendLearnerInfo() {
 	t := PacketFollowerInfo
-	if role == RoleObserving {
+	if p.status.Role == RoleObserving {
 		t = PacketObserverInfo
 	}
-	p.send(leader, &Packet{Type: t, Zxid: MakeZxid(p.acceptedEpoch, 0), Data: encodeLearnerInfo(p.id)})
+	p.send(p.status.Leader, &Packet{Type: t, Zxid: MakeZxid(p.acceptedEpoch, 0), Data: encodeLearnerInfo(p.id)})
 }
 
 // tickLearner gives up on the leader after initLimit without finishing the
@@ -47,6 +55,10 @@ func (p *Peer) tickLearner() {
 	}
 	if ln.stage == lsActive && p.tick-ln.lastHeard > uint64(p.cfg.SyncLimitTicks) {
 		p.becomeLooking()
+		return
+	}
+	if ln.stage == lsInfoSent {
+		p.sendLearnerInfo()
 	}
 }
 
@@ -108,6 +120,7 @@ func (p *Peer) onSyncMode(m *Packet) {
 		p.truncateLog(m.Zxid)
 	case PacketSnap:
 		p.installSnapshot(Snapshot{Zxid: m.Zxid, Data: m.Data})
+		p.ln.gotSnap = true
 	}
 	p.ln.commitTarget = m.Zxid
 }
@@ -197,8 +210,11 @@ func (p *Peer) learnerDurable() {
 // a missing history is what ZOOKEEPER-3911/-3104 lose data through.
 func (p *Peer) maybeAckNewLeader() {
 	ln := p.ln
-	logOK := p.persisted >= ln.syncEnd || p.cfg.Bugs.Has(BugZK3911)
-	snapOK := !p.snapPending || p.cfg.Bugs.Has(BugZK3104)
+	// zk-3104: before the fix a SNAP-synced follower held the snapshot and
+	// the txns after it in memory only when it ACKed.
+	bug3104 := p.cfg.Bugs.Has(BugZK3104) && ln.gotSnap
+	logOK := p.persisted >= ln.syncEnd || p.cfg.Bugs.Has(BugZK3911) || bug3104
+	snapOK := !p.snapPending || bug3104
 	if !logOK || !snapOK {
 		return
 	}

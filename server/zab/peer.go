@@ -1,6 +1,7 @@
 package zab
 
 import (
+	"cmp"
 	"errors"
 	"slices"
 )
@@ -29,7 +30,7 @@ type Peer struct {
 	acceptedDurable, currentDurable uint32
 
 	log           []Entry // window: committed entries kept for DIFF + every uncommitted one
-	logFromStart  bool    // the window holds every txn since zxid 0
+	windowBase    int64   // the window holds every txn in (windowBase, lastLogged]
 	lastLogged    int64   // last zxid handed to the host for logging (or snapshot zxid)
 	persisted     int64   // the host's log is durable up to here
 	snapPending   bool    // a SNAP was installed and is not durable yet
@@ -70,9 +71,13 @@ func sortedCopy(ids []uint64) []uint64 {
 func (p *Peer) restore(s *InitialState) {
 	p.acceptedEpoch, p.acceptedDurable = s.AcceptedEpoch, s.AcceptedEpoch
 	p.currentEpoch, p.currentDurable = s.CurrentEpoch, s.CurrentEpoch
-	p.log = slices.Clone(s.Log)
+	// Like ZooKeeper's committedLog after loadDataBase, the window starts
+	// after the snapshot: older log txns may have holes (a follower applies
+	// and snapshots txns before its own fsync, so a crash can keep the
+	// snapshot and lose them from the log).
+	p.log = slices.Clone(s.Log[len(s.Log)-len(entriesAfter(s.Log, s.LastCommittedZxid)):])
 	p.lastCommitted = s.LastCommittedZxid
-	p.logFromStart = s.LastCommittedZxid == 0
+	p.windowBase = s.LastCommittedZxid
 	p.lastLogged = s.LastCommittedZxid
 	if n := len(p.log); n > 0 && p.log[n-1].Zxid > p.lastLogged {
 		p.lastLogged = p.log[n-1].Zxid
@@ -277,28 +282,23 @@ func (p *Peer) appendEntry(e Entry) {
 
 // entriesAfter returns the held entries with zxid > z.
 func (p *Peer) entriesAfter(z int64) []Entry {
-	i, _ := slices.BinarySearchFunc(p.log, z+1, func(e Entry, t int64) int { return cmp64(e.Zxid, t) })
-	return p.log[i:]
+	return entriesAfter(p.log, z)
+}
+
+func entriesAfter(log []Entry, z int64) []Entry {
+	i, _ := slices.BinarySearchFunc(log, z+1, func(e Entry, t int64) int { return cmp.Compare(e.Zxid, t) })
+	return log[i:]
 }
 
 func (p *Peer) hasEntry(z int64) bool {
-	_, ok := slices.BinarySearchFunc(p.log, z, func(e Entry, t int64) int { return cmp64(e.Zxid, t) })
+	_, ok := slices.BinarySearchFunc(p.log, z, func(e Entry, t int64) int { return cmp.Compare(e.Zxid, t) })
 	return ok
-}
-
-func cmp64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // truncateLog drops entries after z and tells the host to do the same.
 func (p *Peer) truncateLog(z int64) {
 	p.log = slices.Clone(p.log[:len(p.log)-len(p.entriesAfter(z))])
+	p.windowBase = min(p.windowBase, z)
 	p.lastLogged = z
 	if n := len(p.log); n > 0 {
 		p.lastLogged = p.log[n-1].Zxid
@@ -315,7 +315,7 @@ func (p *Peer) truncateLog(z int64) {
 
 // installSnapshot replaces the log and state machine with s.
 func (p *Peer) installSnapshot(s Snapshot) {
-	p.log, p.logFromStart = nil, false
+	p.log, p.windowBase = nil, s.Zxid
 	p.lastLogged, p.lastCommitted, p.persisted = s.Zxid, s.Zxid, s.Zxid
 	p.snapPending, p.snapZxid = true, s.Zxid
 	p.out.Append, p.out.Truncate, p.out.Commit = nil, nil, nil
@@ -341,7 +341,10 @@ func (p *Peer) commitThrough(z int64) {
 func (p *Peer) trimLog() {
 	committed := len(p.log) - len(p.entriesAfter(p.lastCommitted))
 	if extra := committed - p.cfg.CommittedLogEntries; extra > 0 {
-		p.log, p.logFromStart = slices.Clone(p.log[extra:]), false
+		// Reslicing is amortized O(1): append reallocates from here on
+		// and the dropped prefix is then freed.
+		p.windowBase = p.log[extra-1].Zxid
+		p.log = p.log[extra:]
 	}
 }
 

@@ -1,7 +1,7 @@
 package zab
 
 // Ready holds the effects a Peer produced since the last Advance. The host
-// carries them out in this order, then calls Advance:
+// carries them out in this order (and calls Advance, see there):
 //
 //  1. RoleChange: informational (stop serving clients at once when Serving
 //     turned false; start only when it turned true).
@@ -62,7 +62,11 @@ func (p *Peer) Ready() Ready {
 }
 
 // Advance tells the peer that rd (the value Ready returned) has been handed
-// to the host; the peer forgets those effects.
+// to the host; the peer forgets those effects. Calling Advance right after
+// Ready, before carrying rd out, is fine and lets the host call Propose and
+// friends while it handles rd (their effects go into the next Ready); what
+// must not happen is another method call between Ready and Advance, whose
+// effects Advance would drop.
 func (p *Peer) Advance(rd Ready) {
 	p.out = Ready{}
 	p.statusDirty = false
