@@ -180,7 +180,7 @@ func (s *Server) reopenSession(c *conn, id int64, passwd []byte) {
 		s.closeConn(old)
 	}
 	s.attach(c, id)
-	s.sessions.Touch(id, c.timeoutMS, s.nowMS())
+	s.sessions.Touch(id, c.timeoutMS, s.elapsedMS)
 	s.sendConnectResponse(c, id, c.timeoutMS)
 }
 

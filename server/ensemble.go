@@ -412,7 +412,7 @@ func (s *Server) installSnapshot(snap zab.Snapshot) {
 	s.storeErr(s.store.TruncateAfter(-1))
 	s.storeErr(s.store.WriteSnapshot(snap.Zxid, snap.Data))
 	s.ens.snapshotAt = snap.Zxid
-	s.syncTarget = 0 // the running fsync covered a log that is gone
+	s.resetSyncTarget() // the running fsync covered a log that is gone
 	s.storeErr(s.store.Sync())
 }
 
@@ -420,7 +420,7 @@ func (s *Server) installSnapshot(snap zab.Snapshot) {
 // txns, so it is never ahead of a correct TRUNC.
 func (s *Server) truncate(z int64) {
 	s.storeErr(s.store.TruncateAfter(z))
-	s.syncTarget = 0
+	s.resetSyncTarget()
 	s.storeErr(s.store.Sync()) // make the cut durable (Completion.TruncateDone)
 	if s.tree.LastZxid() > z {
 		s.fail(fmt.Errorf("TRUNC to %s below the applied zxid %s", zab.ZxidString(z), zab.ZxidString(s.tree.LastZxid())))
@@ -497,7 +497,7 @@ func (s *Server) leaderRequest(r zab.Request) {
 		if d.Err() != nil {
 			return
 		}
-		s.sessions.Add(id, timeout, s.nowMS())
+		s.sessions.Add(id, timeout, s.elapsedMS)
 		p := s.newPrep(id, 0, wire.OpCreateSession, nil)
 		s.propose(p.finish(&txn.CreateSession{TimeoutMS: timeout}, nil))
 	}
@@ -534,7 +534,7 @@ func (s *Server) leaderTouches(data []byte) {
 	for i := 0; i < n && d.Err() == nil; i++ {
 		id, to := d.Int64(), d.Int32()
 		if d.Err() == nil {
-			s.sessions.Touch(id, to, s.nowMS())
+			s.sessions.Touch(id, to, s.elapsedMS)
 		}
 	}
 }
@@ -548,7 +548,7 @@ func (s *Server) ensembleSessionApplied(t txn.Txn) {
 	case *txn.CreateSession:
 		s.ens.global[t.Header.ClientID] = r.TimeoutMS
 		s.ens.local.AddGlobal(t.Header.ClientID, r.TimeoutMS)
-		s.sessions.Add(t.Header.ClientID, r.TimeoutMS, s.nowMS())
+		s.sessions.Add(t.Header.ClientID, r.TimeoutMS, s.elapsedMS)
 	case *txn.CloseSession:
 		delete(s.ens.global, t.Header.ClientID)
 		s.ens.local.RemoveGlobal(t.Header.ClientID)

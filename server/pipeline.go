@@ -59,7 +59,7 @@ func (s *Server) request(c *conn, hdr wire.RequestHeader, body wire.Request, fra
 // touch renews the session (and, on a learner, queues the touch for the
 // leader).
 func (s *Server) touch(c *conn) bool {
-	if !s.sessions.Touch(c.session, c.timeoutMS, s.nowMS()) {
+	if !s.sessions.Touch(c.session, c.timeoutMS, s.elapsedMS) {
 		return false
 	}
 	if s.ens != nil && !s.leads() {
@@ -145,7 +145,7 @@ func (s *Server) propose(t txn.Txn) {
 // appended meanwhile ride on the next one.
 func (s *Server) kickSync() {
 	if s.syncTarget > s.store.LastZxid() {
-		s.syncTarget = 0 // the log was cut below it (TRUNC, snapshot install)
+		s.resetSyncTarget() // the log was cut below it (TRUNC, snapshot install)
 	}
 	if s.syncTarget > s.store.DurableZxid() || s.store.DurableZxid() >= s.store.LastZxid() {
 		return
@@ -155,6 +155,12 @@ func (s *Server) kickSync() {
 		s.fail(err)
 	}
 }
+
+// resetSyncTarget forgets the running fsync's target after the log was cut:
+// the durable zxid may now be below any earlier target (-1 after a snapshot
+// install empties the log), and a stale target would hold back every later
+// fsync.
+func (s *Server) resetSyncTarget() { s.syncTarget = s.store.DurableZxid() }
 
 func (s *Server) syncDone(e proc.SyncDone) {
 	comp, err := s.store.HandleSyncDone(e)
@@ -329,7 +335,7 @@ func (s *Server) sessionTimeouts() map[int64]int32 {
 // createSession starts a createSession txn; the ConnectResponse goes out
 // when it is applied.
 func (s *Server) createSession(c *conn) {
-	id := s.sessions.Create(c.timeoutMS, s.nowMS())
+	id := s.sessions.Create(c.timeoutMS, s.elapsedMS)
 	s.pendingSessions[id] = c
 	if s.ens != nil {
 		enc := wire.NewEncoder([]byte{fwdCreateSession})

@@ -43,6 +43,12 @@ type Server struct {
 
 	stats serverStats
 
+	// elapsedMS is monotonic time in milliseconds since the process
+	// started, counted in ticks (timers run on the monotonic clock). Session
+	// expiry uses it, as ZooKeeper's tracker uses elapsed time since
+	// ZOOKEEPER-1366: a wall-clock step must not expire every session.
+	elapsedMS int64
+
 	ens           *ensemble       // nil for a standalone server
 	ensGlobalSeed map[int64]int32 // sessions in the recovered snapshot
 }
@@ -133,11 +139,16 @@ func (s *Server) fail(err error) {
 	s.conns = map[proc.ConnID]*conn{}
 }
 
+// nowMS is the wall clock in milliseconds: txn times (ctime, mtime) and
+// TTL/container ages, which ZooKeeper also takes from the wall clock.
 func (s *Server) nowMS() int64 { return s.env.Now() / 1e6 }
+
+// tickMS is the period of the server's tick timer.
+func (s *Server) tickMS() int64 { return max(s.cfg.TickTimeMS/2, 1) }
 
 func (s *Server) armTick() {
 	// Half a tick keeps expiry within one tick of ZooKeeper's bucket edges.
-	s.env.After(msToDuration(s.cfg.TickTimeMS/2), tickTag{})
+	s.env.After(msToDuration(s.tickMS()), tickTag{})
 }
 
 // recover loads the latest snapshot and, standalone, replays the log over
@@ -191,6 +202,8 @@ func trackReplayedSession(timeouts map[int64]int32, tx txn.Txn) {
 
 func (s *Server) restoreSessions(timeouts map[int64]int32) error {
 	cfg := session.Config{TickTimeMS: s.cfg.TickTimeMS, MinSessionTimeoutMS: s.cfg.MinSessionTimeoutMS, MaxSessionTimeoutMS: s.cfg.MaxSessionTimeoutMS}
+	// Session ids mix in wall time (as ZooKeeper's do); expiry runs on
+	// elapsed time.
 	tr, err := session.NewTracker(cfg, s.cfg.ID, s.nowMS())
 	if err != nil {
 		return err
@@ -201,7 +214,7 @@ func (s *Server) restoreSessions(timeouts map[int64]int32) error {
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, id := range ids {
-		tr.Add(id, timeouts[id], s.nowMS())
+		tr.Add(id, timeouts[id], s.elapsedMS)
 	}
 	s.sessions = tr
 	return nil
@@ -252,13 +265,14 @@ func (s *Server) leads() bool {
 	return s.ens == nil || (s.ens.role.Serving && s.ens.role.Role == zab.RoleLeading)
 }
 
-// tick expires sessions whose deadline passed.
+// tick advances elapsed time and expires sessions whose deadline passed.
 func (s *Server) tick() {
+	s.elapsedMS += s.tickMS()
 	if !s.leads() {
 		s.armTick()
 		return
 	}
-	for _, id := range s.sessions.Expired(s.nowMS()) {
+	for _, id := range s.sessions.Expired(s.elapsedMS) {
 		s.env.Emit(SessionExpired{Node: s.env.Name(), Session: id})
 		s.submitCloseSession(id)
 	}

@@ -47,12 +47,15 @@
 //
 // # Clocks and timers
 //
-// Each node's clock reads EpochNS + offset at world time 0 and advances at
-// its rate (drift) per world nanosecond; JumpClock steps it forwards or
-// backwards. Env.Now returns it. A timer armed with After(d) is a deadline
-// on the local clock (now + d): drift stretches or shrinks it, a forward jump
-// fires the timers it passes at once (like timeouts measured on a wall
-// clock), a backward jump delays them.
+// Each node has a wall clock and a monotonic clock, as a real machine has
+// CLOCK_REALTIME and CLOCK_MONOTONIC. The wall clock reads EpochNS + offset
+// at world time 0 and advances at the node's rate (drift) per world
+// nanosecond; JumpClock steps it forwards or backwards; Env.Now returns it.
+// The monotonic clock drifts at the same rate but never jumps. A timer armed
+// with After(d) is a deadline d ahead on the monotonic clock: drift
+// stretches or shrinks it, a jump does not move it (timeouts in Go and in
+// ZooKeeper since 3.5 use monotonic time, so a clock step changes
+// timestamps and wall-clock comparisons, not when timeouts fire).
 //
 // # Lifecycle
 //

@@ -37,7 +37,13 @@ type node struct {
 	starts  uint64
 	proc    proc.Process
 	disk    *Disk
-	clock   clock
+	// clock is the node's wall clock (Env.Now): offset, drift and jumps.
+	// mono is its monotonic clock: it drifts with the wall clock but never
+	// jumps, and timers are deadlines on it, as on a real machine where
+	// timeouts use CLOCK_MONOTONIC and settimeofday moves only the wall
+	// clock (ZooKeeper itself measures elapsed time with nanoTime).
+	clock clock
+	mono  clock
 
 	listeners  map[string]bool
 	timers     map[proc.TimerID]timer
@@ -72,8 +78,10 @@ func (w *World) AddNode(name string, f proc.Factory, opts NodeOptions) error {
 	n := &node{
 		w: w, idx: int32(len(w.nodes)), name: name, factory: f, disk: disk,
 		clock: newClock(int64(opts.ClockOffset), rate),
+		mono:  newClock(0, rate),
 	}
 	n.clock.rebase(w.nowNS)
+	n.mono.rebase(w.nowNS)
 	disk.onSync = n.scheduleSync
 	w.nodes = append(w.nodes, n)
 	w.byName[name] = n
@@ -240,15 +248,17 @@ func (w *World) SetClockRate(name string, rate float64) error {
 	return w.act(func() error {
 		n.clock.rebase(w.nowNS)
 		n.clock.rate = rate
+		n.mono.rebase(w.nowNS)
+		n.mono.rate = rate
 		n.retime()
 		w.fault(n, "clock-rate "+n.name+" "+strconv.FormatFloat(rate, 'g', -1, 64))
 		return nil
 	})
 }
 
-// JumpClock steps a node's clock by delta (negative: backwards). Timers are
-// deadlines on the local clock: a forward jump fires those it passes at once
-// and brings the others closer; a backward jump delays them.
+// JumpClock steps a node's wall clock (Env.Now) by delta (negative:
+// backwards). Timers run on the node's monotonic clock and are not moved: a
+// jump changes what the process reads, not when its timeouts fire.
 func (w *World) JumpClock(name string, delta time.Duration) error {
 	n, err := w.lookup(name)
 	if err != nil {
@@ -260,7 +270,6 @@ func (w *World) JumpClock(name string, delta time.Duration) error {
 	return w.act(func() error {
 		n.clock.rebase(w.nowNS)
 		n.clock.baseLocalNS += int64(delta)
-		n.retime()
 		w.fault(n, "clock-jump "+n.name+" "+delta.String())
 		return nil
 	})
@@ -283,7 +292,7 @@ func (n *node) retime() {
 }
 
 func (n *node) pushTimer(id proc.TimerID, t timer) {
-	at := max(n.w.nowNS, n.clock.worldAt(t.deadlineNS))
+	at := max(n.w.nowNS, n.mono.worldAt(t.deadlineNS))
 	n.w.push(event{atNS: at, kind: evTimer, node: n.idx, id: uint64(id), gen: t.gen})
 }
 
@@ -378,7 +387,7 @@ func (e *env) After(d time.Duration, tag any) proc.TimerID {
 	n.nextTimer++
 	id := n.nextTimer
 	d = min(max(d, 0), 100*MaxLatency) // keep deadlines far from overflow
-	t := timer{deadlineNS: n.clock.local(e.w.nowNS) + int64(d), gen: e.w.newID(), tag: tag}
+	t := timer{deadlineNS: n.mono.local(e.w.nowNS) + int64(d), gen: e.w.newID(), tag: tag}
 	n.timers[id] = t
 	n.pushTimer(id, t)
 	return id
