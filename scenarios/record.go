@@ -27,6 +27,9 @@ type recorder struct {
 	servers map[string]bool
 	commits int
 	inv     *zab.Invariants
+	// onFailed is called when a server stops serving on its own (disk
+	// error, corrupt state): the runner's supervisor restarts it.
+	onFailed func(node, reason string)
 }
 
 func newRecorder(servers []string) *recorder {
@@ -67,6 +70,9 @@ func (r *recorder) note(rec *sim.Record) {
 		}
 	case server.Failed:
 		r.addRole(rec, "failed", 0)
+		if r.onFailed != nil {
+			r.onFailed(rec.Node, n.Err)
+		}
 	case server.Committed:
 		r.commits++
 	default:

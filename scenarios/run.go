@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/zabsim/zabsim/history"
@@ -103,6 +104,7 @@ func build(s Scenario, seed uint64, bugs []string, log io.Writer) (*runner, erro
 		return nil, err
 	}
 	r.host = newSimHost(w, r.servers, r.leader, wopts.Link)
+	r.rec.onFailed = r.supervise
 	return r, r.planNemesis()
 }
 
@@ -182,6 +184,51 @@ func (r *runner) addWorkers() error {
 		}
 	}
 	return nil
+}
+
+// supervisorDelay is how long the supervisor waits before restarting a
+// server that stopped on its own.
+const supervisorDelay = 2 * time.Second
+
+// supervise plays the process supervisor (systemd, Kubernetes) and the
+// operator a real deployment has: a server that stopped on its own, as
+// ZooKeeper exits on an fsync error, is restarted after supervisorDelay (the
+// process exits, so its unsynced writes stay in the page cache). A member of
+// an ensemble that refuses to start because its data is corrupt gets what
+// the ZooKeeper admin guide prescribes: its data directory is cleared so it
+// resynchronises from the leader. That intervention is recorded in the
+// history. A standalone server has no other copy: it stays down.
+func (r *runner) supervise(node, reason string) {
+	_ = r.w.After(supervisorDelay, func() {
+		if !r.w.Running(node) {
+			return // the nemesis killed it meanwhile; its restart is the nemesis's
+		}
+		if err := r.w.Crash(node, sim.CrashKeepAll); err != nil {
+			return
+		}
+		if strings.Contains(reason, "corrupt") {
+			if len(r.servers) == 1 {
+				return
+			}
+			r.wipe(node, reason)
+		}
+		_ = r.w.Restart(node)
+	})
+}
+
+// wipe removes every file of a node's disk and records the intervention.
+func (r *runner) wipe(node, reason string) {
+	d, err := r.w.Disk(node)
+	if err != nil {
+		return
+	}
+	names, _ := d.List()
+	for _, n := range names {
+		_ = d.Remove(n)
+	}
+	v, _ := history.EncodeValue(history.NemesisValue{Nodes: []string{node}, Detail: "operator cleared the data directory: " + reason})
+	r.rec.ops = append(r.rec.ops, history.Op{Index: len(r.rec.ops), Time: int64(r.w.Now()), Process: history.NemesisProcess,
+		Type: history.Info, F: "wipe", Value: v})
 }
 
 // leader is the node the nemesis calls "leader": a standalone server while

@@ -66,7 +66,7 @@ func loadScenario(name, file string) (scenarios.Scenario, error) {
 }
 
 func newRunCmd() *cobra.Command {
-	var name, file, out string
+	var name, file, out, logFile string
 	var seed uint64
 	var bugs []string
 	cmd := &cobra.Command{
@@ -83,8 +83,17 @@ func newRunCmd() *cobra.Command {
 			if out == "" {
 				out = filepath.Join("out", "runs", scenarios.RunDirName(s.Name, seed))
 			}
+			opts := scenarios.Options{Bugs: bugs}
+			if logFile != "" {
+				f, err := os.Create(logFile)
+				if err != nil {
+					return usageError{err}
+				}
+				defer f.Close()
+				opts.Log = f
+			}
 			var viz bytes.Buffer
-			o, err := scenarios.Execute(s, seed, scenarios.Options{Bugs: bugs}, &viz)
+			o, err := scenarios.Execute(s, seed, opts, &viz)
 			if err != nil {
 				return usageError{err}
 			}
@@ -106,6 +115,7 @@ func newRunCmd() *cobra.Command {
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed that builds the whole run")
 	cmd.Flags().StringArrayVar(&bugs, "bug", nil, "turn a bug switch on (repeatable)")
 	cmd.Flags().StringVar(&out, "out", "", "run directory (default out/runs/SCENARIO/seed-N)")
+	cmd.Flags().StringVar(&logFile, "log", "", "write every simulated process's log lines (with sim time) to this file")
 	return cmd
 }
 
