@@ -67,6 +67,12 @@ func Execute(s Scenario, seed uint64, opts Options, vizOut *bytes.Buffer) (*Outc
 	if err != nil {
 		return nil, err
 	}
+	if viz != nil && viz.Len() == 0 {
+		// No linearizability checker drew one: draw the plain timeline.
+		if err := historyTimeline(res.History, viz); err != nil {
+			return nil, err
+		}
+	}
 	return &Outcome{Result: res, Check: chk, Summary: summarize(res, chk, time.Since(start))}, nil
 }
 

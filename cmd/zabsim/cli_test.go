@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// zabsim runs the CLI in-process and returns its exit code and output.
+func zabsim(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err != nil {
+		out.WriteString("zabsim: " + err.Error() + "\n")
+	}
+	return exitCodeQuiet(err), out.String()
+}
+
+// exitCodeQuiet is exitCode without printing.
+func exitCodeQuiet(err error) int {
+	old := os.Stderr
+	devnull, _ := os.Open(os.DevNull)
+	os.Stderr = devnull
+	defer func() { os.Stderr = old; devnull.Close() }()
+	return exitCode(err)
+}
+
+func TestBadInputExitsTwo(t *testing.T) {
+	dir := t.TempDir()
+	badFile := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(badFile, []byte("name: x\nservers: 3\nworkload: register\nfaults: [teleport]\n"), 0o644)
+	notRun := filepath.Join(dir, "empty")
+	os.MkdirAll(notRun, 0o755)
+	cases := [][]string{
+		{"run", "--scenario", "no-such-scenario", "--out", filepath.Join(dir, "x")},
+		{"run", "--scenario-file", badFile, "--out", filepath.Join(dir, "y")},
+		{"run", "--scenario", "register-partition", "--seed", "notanumber"},
+		{"run", "--scenario", "register-partition", "--bug", "zk-0000", "--out", filepath.Join(dir, "z")},
+		{"run"},
+		{"suite", "--suite", "nope"},
+		{"suite", "--seeds", "9-1", "--out", filepath.Join(dir, "s")},
+		{"suite", "--shard", "3/2", "--out", filepath.Join(dir, "s2")},
+		{"repro", filepath.Join(dir, "missing")},
+		{"repro", notRun},
+		{"shrink", notRun},
+		{"report", notRun},
+		{"merge", "--out", filepath.Join(dir, "m"), notRun},
+		{"no-such-command"},
+		{"list", "--no-such-flag"},
+	}
+	for _, args := range cases {
+		code, out := zabsim(t, args...)
+		if code != 2 {
+			t.Errorf("zabsim %s: exit %d, want 2\n%s", strings.Join(args, " "), code, out)
+		}
+		if !strings.Contains(out, "zabsim:") {
+			t.Errorf("zabsim %s: no error message:\n%s", strings.Join(args, " "), out)
+		}
+	}
+	// Nothing was written half-way for bad input.
+	for _, name := range []string{"x", "y", "z"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Errorf("bad input left %s behind", name)
+		}
+	}
+}
+
+func TestRunValidThenRepro(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	code, out := zabsim(t, "run", "--scenario", "sequential-clock", "--seed", "4", "--out", dir)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	for _, f := range []string{"summary.json", "history.jsonl", "nemesis.txt", "index.html", "throughput.png", "timeline.html"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	code, out = zabsim(t, "repro", dir)
+	if code != 0 || !strings.Contains(out, "reproduced trace") {
+		t.Fatalf("repro exit %d:\n%s", code, out)
+	}
+}
+
+func TestViolationExitsOne(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a failing scenario")
+	}
+	dir := filepath.Join(t.TempDir(), "bug")
+	code, out := zabsim(t, "run", "--scenario", "durability-crash-all", "--seed", "2", "--bug", "ack-before-fsync", "--out", dir)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	if !strings.Contains(out, "durability") || !strings.Contains(out, "zabsim repro") {
+		t.Fatalf("output does not name the failing checker and the repro command:\n%s", out)
+	}
+}
+
+func TestListNamesEverything(t *testing.T) {
+	code, out := zabsim(t, "list")
+	if code != 0 {
+		t.Fatal(out)
+	}
+	for _, want := range []string{"register-partition", "mixed-chaos", "default", "durability", "linearizable", "zk-3911", "zk-1208"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list does not mention %s", want)
+		}
+	}
+}
