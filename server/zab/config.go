@@ -18,6 +18,7 @@ const (
 	BugZK1154                        // leader does not TRUNC a learner holding txns it lacks
 	BugAckBeforeFsync                // followers ACK proposals before they are durable
 	BugSyncNoQuorum                  // sync answered without confirming the quorum
+	BugZK2355                        // a follower whose stream broke mid-PROPOSAL rejoins claiming it
 	bugLimit
 )
 
@@ -27,6 +28,7 @@ var bugNames = [...]string{
 	BugZK1154:         "zk-1154",
 	BugAckBeforeFsync: "ack-before-fsync",
 	BugSyncNoQuorum:   "sync-no-quorum",
+	BugZK2355:         "zk-2355",
 }
 
 func (b Bug) String() string {

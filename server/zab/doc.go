@@ -65,6 +65,11 @@
 //	                  contract)                                                              quorum loses a committed txn
 //	sync-no-quorum    Jepsen 2019 note on      the leader answers sync once earlier txns     a partitioned stale leader answers
 //	                  ZooKeeper's sync         committed, without confirming its quorum      sync: stale sync+read
+//	zk-2355           ZOOKEEPER-2355           a follower's stream breaks while a PROPOSAL   the follower rejoins claiming that
+//	                                           is in flight                                  zxid; the DIFF skips it, so a
+//	                                                                                         committed txn (the JIRA: the
+//	                                                                                         closeSession of an ephemeral) never
+//	                                                                                         reaches that follower
 //
 // # Deviations from ZooKeeper 3.8, and why
 //

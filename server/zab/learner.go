@@ -27,6 +27,22 @@ type learnerState struct {
 	gotSnap       bool // this sync came as SNAP
 }
 
+// claimedZxid is the last zxid a learner reports in ACKEPOCH. Normally its
+// log end; with zk-2355, a follower whose connection to its leader broke
+// while a PROPOSAL was on the wire claims that proposal too, as ZooKeeper's
+// Learner did when it failed while reading the packet but had already moved
+// its last zxid: the leader's DIFF then starts after a txn the follower
+// never logged, and the follower misses it for good (ZOOKEEPER-2355: an
+// ephemeral whose closeSession was that txn is never deleted there).
+func (p *Peer) claimedZxid() int64 {
+	z := p.lastLogged
+	if p.cfg.Bugs.Has(BugZK2355) && p.brokenMidProposal > z {
+		z = p.brokenMidProposal
+	}
+	p.brokenMidProposal = 0
+	return z
+}
+
 func (p *Peer) becomeLearner(role Role, leader uint64) {
 	p.ld = nil
 	p.ln = &learnerState{lastHeard: p.tick, commitTarget: p.lastCommitted}
@@ -195,7 +211,7 @@ func (p *Peer) learnerDurable() {
 			if ln.reacked {
 				cur = -1
 			}
-			p.send(p.status.Leader, &Packet{Type: PacketAckEpoch, Zxid: p.lastLogged, Data: encodeInt32(cur)})
+			p.send(p.status.Leader, &Packet{Type: PacketAckEpoch, Zxid: p.claimedZxid(), Data: encodeInt32(cur)})
 			ln.stage = lsSyncing
 		}
 	case lsNewLeader:

@@ -29,13 +29,16 @@ type Peer struct {
 	acceptedEpoch, currentEpoch     uint32
 	acceptedDurable, currentDurable uint32
 
-	log           []Entry // window: committed entries kept for DIFF + every uncommitted one
-	windowBase    int64   // the window holds every txn in (windowBase, lastLogged]
-	lastLogged    int64   // last zxid handed to the host for logging (or snapshot zxid)
-	persisted     int64   // the host's log is durable up to here
-	snapPending   bool    // a SNAP was installed and is not durable yet
-	snapZxid      int64   // the zxid of that SNAP
-	lastCommitted int64   // last zxid delivered in Ready.Commit (or the initial state)
+	log        []Entry // window: committed entries kept for DIFF + every uncommitted one
+	windowBase int64   // the window holds every txn in (windowBase, lastLogged]
+	lastLogged int64   // last zxid handed to the host for logging (or snapshot zxid)
+	// brokenMidProposal is the zxid a follower would have read next when
+	// its leader's stream broke (only zk-2355 uses it).
+	brokenMidProposal int64
+	persisted         int64 // the host's log is durable up to here
+	snapPending       bool  // a SNAP was installed and is not durable yet
+	snapZxid          int64 // the zxid of that SNAP
+	lastCommitted     int64 // last zxid delivered in Ready.Commit (or the initial state)
 
 	status RoleState
 	roleAt uint64 // tick the current role began
@@ -172,6 +175,11 @@ func (p *Peer) PeerDisconnected(id uint64) {
 		p.dropLearner(id)
 	case RoleFollowing, RoleObserving:
 		if id == p.status.Leader {
+			if p.status.Role == RoleFollowing && p.ln != nil && p.ln.stage == lsActive {
+				// What zk-2355 mistakes for a received proposal: the next
+				// zxid of the leader's stream.
+				p.brokenMidProposal = MakeZxid(EpochOf(p.lastLogged), CounterOf(p.lastLogged)+1)
+			}
 			p.becomeLooking()
 		}
 	}
