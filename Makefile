@@ -44,5 +44,13 @@ deps-live:
 test-live: deps-live build
 	ZABSIM_REQUIRE_ZK=1 $(GO) test -count=1 -run 'Live|ZooKeeper|Differential' ./live/... ./cmd/...
 
+## test-browser: a real suite's report pages (suite index, a run page, Porcupine's timeline) load in
+## headless Chromium (Debian's chromium) with no console error, failed load or dead link.
+## Screenshots land in out/browser.
+test-browser: build
+	./scripts/deps-browser.sh
+	ZABSIM_BROWSER=1 ZABSIM_BIN=$(CURDIR)/$(BIN) ZABSIM_BROWSER_OUT=$(CURDIR)/out/browser \
+	  $(GO) test -count=1 -v -run 'Browser' ./reports
+
 clean:
 	rm -rf bin out

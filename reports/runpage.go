@@ -148,6 +148,9 @@ var runPageTmpl = template.Must(template.New("run").Funcs(pageFuncs).Funcs(templ
 // checkers failed and their first anomaly.
 func describe(s RunSummary) string {
 	var parts []string
+	if s.Error != "" {
+		parts = append(parts, "error: "+s.Error)
+	}
 	for _, fc := range flattenCheckers(s.Checkers) {
 		if fc.Result.Valid == checker.Valid {
 			continue

@@ -24,6 +24,9 @@ type RunSummary struct {
 	SimSeconds  float64          `json:"sim_seconds"`
 	WallSeconds float64          `json:"wall_seconds"`
 	Repro       string           `json:"repro"` // the exact command that re-runs this seed
+	// Error says why a run produced no verdict (it could not be built or
+	// run); the verdict is then unknown.
+	Error string `json:"error,omitempty"`
 }
 
 // OpCounts counts a history's records by kind.

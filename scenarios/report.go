@@ -77,12 +77,10 @@ func WriteSuiteReport(dir string, entries []SuiteEntry, junit string) error {
 	runs := make([]reports.SuiteRun, 0, len(entries))
 	for _, e := range entries {
 		rs := reports.RunSummary{Scenario: e.Scenario, Seed: e.Seed, TraceHash: e.TraceHash, Repro: e.Repro,
-			SimSeconds: e.SimSeconds, WallSeconds: e.WallSeconds}
+			SimSeconds: e.SimSeconds, WallSeconds: e.WallSeconds, Error: e.Error}
 		if sum, _, err := LoadRun(filepath.Join(dir, e.Dir)); err == nil {
 			rs = sum.RunSummary
 			rs.Repro = e.Repro
-		} else if e.Error != "" {
-			rs.Checkers = nil
 		}
 		runs = append(runs, reports.SuiteRun{Dir: e.Dir, Summary: rs})
 	}

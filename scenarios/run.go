@@ -203,6 +203,11 @@ func (r *runner) supervise(node, reason string) {
 		if !r.w.Running(node) {
 			return // the nemesis killed it meanwhile; its restart is the nemesis's
 		}
+		if r.host.paused[node] {
+			// A paused process cannot exit; look again once it resumes.
+			r.supervise(node, reason)
+			return
+		}
 		if err := r.w.Crash(node, sim.CrashKeepAll); err != nil {
 			return
 		}

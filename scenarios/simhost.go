@@ -20,10 +20,12 @@ type simHost struct {
 	strobeID map[string]int
 	cuts     []nemesis.Link
 	baseLink sim.LinkOptions
+	paused   map[string]bool
 }
 
 func newSimHost(w *sim.World, servers []string, leader func() (string, bool), base sim.LinkOptions) *simHost {
-	return &simHost{w: w, servers: servers, leader: leader, offsets: map[string]time.Duration{}, strobeID: map[string]int{}, baseLink: base}
+	return &simHost{w: w, servers: servers, leader: leader, offsets: map[string]time.Duration{}, strobeID: map[string]int{},
+		baseLink: base, paused: map[string]bool{}}
 }
 
 func (h *simHost) Nodes() []string        { return append([]string(nil), h.servers...) }
@@ -44,8 +46,16 @@ func simCrashMode(m nemesis.CrashMode) sim.CrashMode {
 }
 
 func (h *simHost) Restart(node string) error { return h.w.Restart(node) }
-func (h *simHost) Pause(node string) error   { return h.w.Pause(node) }
-func (h *simHost) Resume(node string) error  { return h.w.Resume(node) }
+
+func (h *simHost) Pause(node string) error {
+	h.paused[node] = true
+	return h.w.Pause(node)
+}
+
+func (h *simHost) Resume(node string) error {
+	delete(h.paused, node)
+	return h.w.Resume(node)
+}
 
 // Partition replaces the cut set: heal the previous cuts, cut the new ones.
 func (h *simHost) Partition(cuts []nemesis.Link) error {

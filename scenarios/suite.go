@@ -122,6 +122,7 @@ func RunDirName(scenario string, seed uint64) string {
 func runOne(j job, opts SuiteOptions) SuiteEntry {
 	rel := RunDirName(j.s.Name, j.seed)
 	e := SuiteEntry{Scenario: j.s.Name, Seed: j.seed, Dir: rel, Valid: "unknown"}
+	e.Repro = runCommand(&Result{Scenario: j.s, Seed: j.seed, Bugs: dedupe(sortedStrings(append(append([]string(nil), j.s.Bugs...), opts.Bugs...)))})
 	var viz bytes.Buffer
 	o, err := Execute(j.s, j.seed, Options{Bugs: opts.Bugs}, &viz)
 	if err != nil {
@@ -131,6 +132,10 @@ func runOne(j job, opts SuiteOptions) SuiteEntry {
 	dir := filepath.Join(opts.Out, rel)
 	if err := WriteRun(dir, o, viz.Bytes()); err != nil {
 		e.Error = err.Error()
+		return e
+	}
+	if err := WriteRunReport(dir); err != nil {
+		e.Error = "report: " + err.Error()
 		return e
 	}
 	e.Valid, e.TraceHash = o.Summary.Valid.String(), o.Summary.TraceHash
