@@ -231,7 +231,7 @@ func TestPersistentWatchesUseSetWatches2(t *testing.T) {
 	if aw := req.(*wire.AddWatchRequest); aw.Mode != wire.AddWatchPersistentRecursive {
 		t.Fatalf("addWatch %+v", aw)
 	}
-	s.reply(h.Xid, 3, wire.ErrOK, nil)
+	s.reply(h.Xid, 3, wire.ErrOK, &wire.ErrorResponse{Err: wire.ErrOK}) // ZooKeeper's addWatch reply body
 	s.deliver(wire.EncodeWatchEvent(wire.WatcherEvent{Type: wire.EventNodeCreated, State: wire.StateSyncConnected, Path: "/p/x"}))
 	s.deliver(wire.EncodeWatchEvent(wire.WatcherEvent{Type: wire.EventNodeDeleted, State: wire.StateSyncConnected, Path: "/p"}))
 	c.Handle(proc.Closed{Conn: s.conn})

@@ -13,6 +13,15 @@
 // queue. Go code outside the process (tests, drivers, supervisors) reaches
 // it through Node.Do, which runs a function on the loop goroutine.
 //
+// Beside the runtime, live holds the live tier's ZooKeeper tooling:
+// StartServer runs a zabsim server in a Node; StartApacheZooKeeper runs a
+// real Apache ZooKeeper 3.8 standalone server (Debian's package) in its own
+// process group; RawClient speaks raw jute (session resumption, every
+// opcode, exact event/reply interleaving); RunBench is a closed-loop
+// go-zookeeper/zk load generator whose results WriteBenchTable prints side
+// by side. The differential test against Apache ZooKeeper lives here too
+// (differential_test.go; deliberate differences in docs/deviations.md).
+//
 // live may import proc, the server packages, client, history, workloads,
 // nemesis and checker; it must never import sim or cmd. Unlike the
 // deterministic packages it may use time, goroutines, sync, net and os: it is

@@ -18,8 +18,6 @@ import (
 	"github.com/zabsim/zabsim/server/config"
 )
 
-const zkJar = "/usr/share/java/zookeeper.jar"
-
 // TestApacheZooKeeperStandalone checks scripts/zk-standalone.sh against the
 // real Apache ZooKeeper from Debian: start it, create and read a znode with
 // go-zookeeper/zk, stop it. It is the smoke test of the live tier's
@@ -27,12 +25,7 @@ const zkJar = "/usr/share/java/zookeeper.jar"
 // server/config must parse) and with a zoo.cfg written by server/config
 // (which ZooKeeper must accept).
 func TestApacheZooKeeperStandalone(t *testing.T) {
-	if _, err := exec.LookPath("java"); err != nil {
-		t.Skip("java not installed: run scripts/deps-live.sh (as root) to test against Apache ZooKeeper")
-	}
-	if _, err := os.Stat(zkJar); err != nil {
-		t.Skip(zkJar + " missing: run scripts/deps-live.sh (as root) to test against Apache ZooKeeper")
-	}
+	requireZooKeeper(t) // skips, or fails under ZABSIM_REQUIRE_ZK=1
 	t.Run("script-cfg", func(t *testing.T) {
 		dir, addr := t.TempDir(), freePort(t)
 		runZooKeeper(t, dir, addr, nil)

@@ -47,4 +47,9 @@ Run a server directly, without the Debian service:
   standalone: java -cp /etc/zookeeper/conf:$jar org.apache.zookeeper.server.ZooKeeperServerMain DIR/zoo.cfg
   ensemble:   java -cp /etc/zookeeper/conf:$jar org.apache.zookeeper.server.quorum.QuorumPeerMain DIR/zoo.cfg
   or: scripts/zk-standalone.sh DIR PORT
+
+zabsim against it:
+  make test-live                                  (live tests + the differential test vs ZooKeeper)
+  bin/zabsim bench -target both -clients 16 -duration 10s
+  bin/zabsim server -config DIR/zoo.cfg           (zabsim as a drop-in for the ZooKeeper server)
 INFO

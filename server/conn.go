@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/binary"
+	"errors"
 	"strings"
 	"time"
 
@@ -129,6 +130,13 @@ func (s *Server) frame(c *conn, frame []byte) {
 		return
 	}
 	hdr, body, err := wire.DecodeRequest(frame, wire.DecodeOptions{MaxBuffer: s.cfg.MaxBufferBytes})
+	if errors.Is(err, wire.ErrUnknownOp) {
+		// A well-framed request this server does not implement (reconfig,
+		// sasl, ...) gets an error reply in order, as ZooKeeper's
+		// UnimplementedRequestProcessor does; the connection stays up.
+		s.request(c, hdr, nil, frame)
+		return
+	}
 	if err != nil {
 		// ZooKeeper closes a connection whose packet it cannot parse.
 		s.env.Logf("conn %d session %#x: bad request: %v", c.id, c.session, err)

@@ -94,7 +94,13 @@ func (s *Server) getChildren(c *conn, path string, watch bool) ([]string, wire.S
 	if err := s.readable(c, path, wire.PermRead); err != wire.ErrOK {
 		return nil, wire.Stat{}, err
 	}
-	return s.tree.GetChildren(path, c.watcher, watch)
+	kids, stat, err := s.tree.GetChildren(path, c.watcher, watch)
+	if kids == nil && err == wire.ErrOK {
+		// An empty list, never a null one: ZooKeeper sends count 0, and
+		// go-zookeeper v1.0.4 misreads -1 as a huge allocation.
+		kids = []string{}
+	}
+	return kids, stat, err
 }
 
 // getACL needs READ or ADMIN; without ADMIN, digest ids are masked.
@@ -179,10 +185,23 @@ func (s *Server) multiRead(c *conn, ops []wire.Request) []wire.Response {
 	return out
 }
 
-// clientInfos is AuthUtil.getClientInfos.
+// clientInfos is AuthUtil.getClientInfos, in ZooKeeper 3.8.0's order: the
+// identities added by addauth first, then the connection's ip identity (as
+// the differential test against Apache ZooKeeper shows).
 func clientInfos(ids []wire.ID) []wire.ClientInfo {
-	out := make([]wire.ClientInfo, 0, len(ids))
+	ordered := make([]wire.ID, 0, len(ids))
 	for _, id := range ids {
+		if id.Scheme != "ip" {
+			ordered = append(ordered, id)
+		}
+	}
+	for _, id := range ids {
+		if id.Scheme == "ip" {
+			ordered = append(ordered, id)
+		}
+	}
+	out := make([]wire.ClientInfo, 0, len(ordered))
+	for _, id := range ordered {
 		user := id.ID
 		if id.Scheme == "digest" {
 			if i := strings.IndexByte(user, ':'); i >= 0 {

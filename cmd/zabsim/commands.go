@@ -12,5 +12,7 @@ func addCommands(root *cobra.Command) {
 		newShrinkCmd(),
 		newReportCmd(),
 		newMergeCmd(),
+		newServerCmd(),
+		newBenchCmd(),
 	)
 }

@@ -82,7 +82,7 @@ var responseGen = rapid.OneOf(
 	rapid.Custom(func(t *rapid.T) Response {
 		return &MultiReadResponse{Results: opsOrNil(rapid.SliceOfN(multiReadResultGen, 0, 5).Draw(t, "results"))}
 	}),
-	emptyResp(OpSetWatches), emptyResp(OpSetWatches2), emptyResp(OpAddWatch),
+	emptyResp(OpSetWatches), emptyResp(OpSetWatches2),
 	emptyResp(OpRemoveWatches), emptyResp(OpCheckWatches), emptyResp(OpAuth),
 	emptyResp(OpCloseSession),
 )

@@ -225,8 +225,12 @@ func newOtherResponse(op OpCode) Response {
 		return &ErrorResponse{}
 	case OpNotification:
 		return &WatcherEvent{}
+	case OpAddWatch:
+		// ZooKeeper answers addWatch with an ErrorResponse body (err 0),
+		// which the Java client reads.
+		return &ErrorResponse{}
 	case OpDelete, OpCheck, OpPing, OpCloseSession, OpAuth, OpSetWatches, OpSetWatches2,
-		OpAddWatch, OpRemoveWatches, OpCheckWatches:
+		OpRemoveWatches, OpCheckWatches:
 		return &EmptyResponse{Type: op}
 	}
 	return nil

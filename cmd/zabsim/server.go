@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/config"
+)
+
+// goFlagsCommand builds a cobra command whose flags are parsed by the
+// standard library's flag package, so both the ZooKeeper-tooling spelling
+// (-config zoo.cfg) and the GNU one (--config zoo.cfg) work. define
+// registers the flags; run gets the remaining arguments.
+func goFlagsCommand(use, short, long string, define func(fs *flag.FlagSet), run func(cmd *cobra.Command, args []string) error) *cobra.Command {
+	fs := flag.NewFlagSet(use, flag.ContinueOnError)
+	define(fs)
+	var usage strings.Builder
+	fs.SetOutput(&usage)
+	fs.PrintDefaults()
+	cmd := &cobra.Command{
+		Use:                use,
+		Short:              short,
+		Long:               long + "\n\nFlags (-name and --name both work):\n" + usage.String(),
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fs.SetOutput(io.Discard)
+			if err := fs.Parse(args); err != nil {
+				if errors.Is(err, flag.ErrHelp) {
+					return cmd.Help()
+				}
+				return usageError{err}
+			}
+			return run(cmd, fs.Args())
+		},
+	}
+	return cmd
+}
+
+// serverFlags are `zabsim server`'s flags.
+type serverFlags struct {
+	configPath string
+	name       string
+}
+
+func newServerCmd() *cobra.Command {
+	var f serverFlags
+	return goFlagsCommand("server",
+		"Run a zabsim server from a zoo.cfg (a drop-in for ZooKeeper's server command)",
+		`server reads a ZooKeeper zoo.cfg (and dataDir/myid, optional for a standalone
+server), runs the zabsim server on real TCP with its data in dataDir, logs to
+stderr, and stops cleanly on SIGINT or SIGTERM (exit 0). A bad config exits 2.
+
+dataLogDir is accepted but not used: zabsim keeps its transaction log and its
+snapshots together in dataDir. electionPort in server.N lines is accepted and
+ignored: zabsim carries election traffic on the quorum port.`,
+		func(fs *flag.FlagSet) {
+			fs.StringVar(&f.configPath, "config", "", "path to zoo.cfg (required)")
+			fs.StringVar(&f.name, "name", "", "node name in log lines (default zabsim or s<myid>)")
+		},
+		func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 && f.configPath == "" { // `zabsim server zoo.cfg`, as zkServer.sh takes it
+				f.configPath = args[0]
+			} else if len(args) > 0 {
+				return usagef("unexpected arguments %q", args)
+			}
+			return runServer(cmd.Context(), f, cmd.ErrOrStderr())
+		})
+}
+
+// loadedServer is a zoo.cfg turned into what runServer starts.
+type loadedServer struct {
+	cfg     server.Config
+	dataDir string
+	notes   []string // warnings for the log
+}
+
+// loadServerConfig reads zoo.cfg and myid; every problem is a usage error.
+func loadServerConfig(path string) (loadedServer, error) {
+	if path == "" {
+		return loadedServer{}, usagef("server: -config zoo.cfg is required")
+	}
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return loadedServer{}, usageError{err}
+	}
+	zc, warns, err := config.Parse(text)
+	if err != nil {
+		return loadedServer{}, usageError{fmt.Errorf("%s: %w", path, err)}
+	}
+	var ld loadedServer
+	for _, w := range warns {
+		ld.notes = append(ld.notes, w.String())
+	}
+	myid, err := readMyID(zc)
+	if err != nil {
+		return loadedServer{}, usageError{err}
+	}
+	if ld.cfg, err = server.FromZooCfg(zc, myid); err != nil {
+		return loadedServer{}, usageError{fmt.Errorf("%s: %w", path, err)}
+	}
+	ld.dataDir = zc.DataDir
+	if zc.DataLogDir != "" && filepath.Clean(zc.DataLogDir) != filepath.Clean(zc.DataDir) {
+		ld.notes = append(ld.notes, fmt.Sprintf("dataLogDir %s is accepted but not used: the log and snapshots go to dataDir %s", zc.DataLogDir, zc.DataDir))
+	}
+	return ld, nil
+}
+
+// readMyID reads dataDir/myid; it may be missing for a standalone config.
+func readMyID(zc config.Config) (int64, error) {
+	b, err := os.ReadFile(filepath.Join(zc.DataDir, "myid"))
+	if errors.Is(err, fs.ErrNotExist) && zc.Standalone() {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("myid: %w", err)
+	}
+	return config.ParseMyID(b)
+}
+
+func runServer(ctx context.Context, f serverFlags, log io.Writer) error {
+	ld, err := loadServerConfig(f.configPath)
+	if err != nil {
+		return err
+	}
+	for _, n := range ld.notes {
+		fmt.Fprintln(log, "zabsim server:", n)
+	}
+	name := f.name
+	if name == "" {
+		name = "zabsim"
+		if ld.cfg.ID != 0 {
+			name = fmt.Sprintf("s%d", ld.cfg.ID)
+		}
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	failed := make(chan string, 1)
+	observe := func(note any) { // runs on the node's loop: never block it
+		if f, ok := note.(server.Failed); ok {
+			select {
+			case failed <- f.Err:
+			default:
+			}
+		}
+	}
+	node, addr, err := live.StartServer(ld.cfg, live.Options{Name: name, DataDir: ld.dataDir, Log: log, Observe: observe})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "zabsim server: %s serving clients on %s (dataDir %s, tickTime %d ms)\n", name, addr, ld.dataDir, ld.cfg.TickTimeMS)
+	return waitServer(ctx, node, failed, log)
+}
+
+// waitServer blocks until ctx ends (a signal), the server reports that it
+// stopped serving, or its loop dies.
+func waitServer(ctx context.Context, node *live.Node, failed <-chan string, log io.Writer) error {
+	poll := time.NewTicker(200 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(log, "zabsim server: stopping")
+			return node.Stop()
+		case reason := <-failed:
+			_ = node.Stop()
+			return fmt.Errorf("server stopped serving: %s", reason)
+		case <-poll.C:
+			if !node.Running() {
+				err := node.Stop()
+				if err == nil {
+					err = errors.New("server stopped unexpectedly")
+				}
+				return err
+			}
+		}
+	}
+}

@@ -1,0 +1,339 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// BenchOp is one operation a benchmark phase runs.
+type BenchOp string
+
+// Benchmark operations.
+const (
+	BenchSetData BenchOp = "setData"
+	BenchGetData BenchOp = "getData"
+)
+
+// BenchOptions configure a closed-loop load: Clients sessions, each with one
+// request outstanding at a time, run each op in turn for Duration against
+// Znodes znodes under Root. Client i talks to Servers[i mod len(Servers)]
+// only (an ensemble's load is spread evenly, as in ZooKeeper's own
+// benchmarks) and uses znode i mod Znodes.
+type BenchOptions struct {
+	Servers   []string      // client addresses, at least one
+	Clients   int           // default 16
+	Duration  time.Duration // per op, default 10 s
+	Warmup    time.Duration // per op, not measured; default 1 s, negative for none
+	Znodes    int           // default 16
+	DataBytes int           // setData payload, default 64
+	Ops       []BenchOp     // default setData then getData
+	Root      string        // default /zabsim-bench
+	// SessionTimeout is the clients' requested session timeout (default 10 s).
+	SessionTimeout time.Duration
+
+	_ struct{}
+}
+
+func (o BenchOptions) withDefaults() BenchOptions {
+	if o.Clients <= 0 {
+		o.Clients = 16
+	}
+	if o.Duration <= 0 {
+		o.Duration = 10 * time.Second
+	}
+	if o.Warmup < 0 {
+		o.Warmup = 0
+	} else if o.Warmup == 0 {
+		o.Warmup = time.Second
+	}
+	if o.Znodes <= 0 {
+		o.Znodes = 16
+	}
+	if o.DataBytes <= 0 {
+		o.DataBytes = 64
+	}
+	if len(o.Ops) == 0 {
+		o.Ops = []BenchOp{BenchSetData, BenchGetData}
+	}
+	if o.Root == "" {
+		o.Root = "/zabsim-bench"
+	}
+	if o.SessionTimeout <= 0 {
+		o.SessionTimeout = 10 * time.Second
+	}
+	return o
+}
+
+// BenchResult is one op phase's outcome.
+type BenchResult struct {
+	Op       BenchOp
+	Ops      int64         // successful operations started in the measured window
+	Errors   int64         // failed operations started in the window (any error)
+	Elapsed  time.Duration // measured window
+	P50, P99 time.Duration // latency quantiles of successful operations
+	Max      time.Duration
+}
+
+// Throughput is successful operations per second.
+func (r BenchResult) Throughput() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Ops) / r.Elapsed.Seconds()
+}
+
+// ParseBenchOps parses a comma-separated op list ("setData,getData"; "set"
+// and "get" are accepted too).
+func ParseBenchOps(list string) ([]BenchOp, error) {
+	var ops []BenchOp
+	for _, f := range strings.Split(list, ",") {
+		switch strings.TrimSpace(f) {
+		case "set", "setData":
+			ops = append(ops, BenchSetData)
+		case "get", "getData":
+			ops = append(ops, BenchGetData)
+		case "":
+		default:
+			return nil, fmt.Errorf("unknown bench op %q (known: setData, getData)", f)
+		}
+	}
+	if len(ops) == 0 {
+		return nil, errors.New("no bench ops given")
+	}
+	return ops, nil
+}
+
+// RunBench connects the clients, creates the znodes, runs every op phase
+// and closes the sessions. It stops early, with what it measured so far,
+// when ctx is cancelled.
+func RunBench(ctx context.Context, opts BenchOptions) ([]BenchResult, error) {
+	opts = opts.withDefaults()
+	if len(opts.Servers) == 0 {
+		return nil, errors.New("live: bench needs at least one server address")
+	}
+	conns, err := benchConnect(opts)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	if err := benchSetup(conns[0], opts); err != nil {
+		return nil, err
+	}
+	var results []BenchResult
+	for _, op := range opts.Ops {
+		if ctx.Err() != nil {
+			break
+		}
+		results = append(results, benchPhase(ctx, conns, op, opts))
+	}
+	return results, ctx.Err()
+}
+
+func benchConnect(opts BenchOptions) ([]*zk.Conn, error) {
+	conns := make([]*zk.Conn, 0, opts.Clients)
+	fail := func(err error) ([]*zk.Conn, error) {
+		for _, c := range conns {
+			c.Close()
+		}
+		return nil, err
+	}
+	for i := range opts.Clients {
+		addr := opts.Servers[i%len(opts.Servers)]
+		c, events, err := zk.Connect([]string{addr}, opts.SessionTimeout,
+			zk.WithLogInfo(false), zk.WithLogger(zkQuietLogger{}), zk.WithDialer(net.DialTimeout))
+		if err != nil {
+			return fail(err)
+		}
+		conns = append(conns, c)
+		if err := waitZKSession(events, 10*time.Second); err != nil {
+			return fail(fmt.Errorf("live: bench client %d on %s: %w", i, addr, err))
+		}
+	}
+	return conns, nil
+}
+
+type zkQuietLogger struct{}
+
+func (zkQuietLogger) Printf(string, ...any) {}
+
+func waitZKSession(events <-chan zk.Event, timeout time.Duration) error {
+	deadline := time.After(timeout)
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return errors.New("connection closed")
+			}
+			if ev.State == zk.StateHasSession {
+				go drainZKEvents(events) // go-zookeeper blocks if nobody reads its session events
+				return nil
+			}
+		case <-deadline:
+			return fmt.Errorf("no session within %v", timeout)
+		}
+	}
+}
+
+func drainZKEvents(events <-chan zk.Event) {
+	for range events {
+	}
+}
+
+func benchZnode(opts BenchOptions, i int) string {
+	return fmt.Sprintf("%s/n%04d", opts.Root, i%opts.Znodes)
+}
+
+func benchSetup(c *zk.Conn, opts BenchOptions) error {
+	data := make([]byte, opts.DataBytes)
+	for i := -1; i < opts.Znodes; i++ {
+		path := opts.Root
+		if i >= 0 {
+			path = benchZnode(opts, i)
+		}
+		if _, err := c.Create(path, data, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			return fmt.Errorf("live: bench setup %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// benchPhase runs one op on every client: a warm-up, then the measured
+// window. Latencies are kept per client and merged after the window.
+func benchPhase(ctx context.Context, conns []*zk.Conn, op BenchOp, opts BenchOptions) BenchResult {
+	start := time.Now()
+	measureFrom := start.Add(opts.Warmup)
+	end := measureFrom.Add(opts.Duration)
+	lat := make([][]time.Duration, len(conns))
+	errs := make([]int64, len(conns))
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Go(func() {
+			lat[i], errs[i] = benchClient(ctx, c, op, benchZnode(opts, i), opts.DataBytes, measureFrom, end)
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(measureFrom)
+	if time.Now().After(end) {
+		elapsed = opts.Duration
+	}
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	res := BenchResult{Op: op, Ops: int64(len(all)), Elapsed: elapsed}
+	for _, e := range errs {
+		res.Errors += e
+	}
+	if len(all) > 0 {
+		res.P50, res.P99, res.Max = latencyQuantile(all, 0.50), latencyQuantile(all, 0.99), all[len(all)-1]
+	}
+	return res
+}
+
+func benchClient(ctx context.Context, c *zk.Conn, op BenchOp, path string, dataBytes int, from, end time.Time) ([]time.Duration, int64) {
+	data := make([]byte, dataBytes)
+	lat := make([]time.Duration, 0, 1<<14)
+	var errs int64
+	for ctx.Err() == nil {
+		t0 := time.Now()
+		if !t0.Before(end) {
+			break
+		}
+		var err error
+		switch op {
+		case BenchSetData:
+			_, err = c.Set(path, data, -1)
+		default:
+			_, _, err = c.Get(path)
+		}
+		if t0.Before(from) {
+			continue
+		}
+		if err != nil {
+			errs++
+			continue
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	return lat, errs
+}
+
+// quantile of sorted latencies (nearest rank).
+func latencyQuantile(sorted []time.Duration, q float64) time.Duration {
+	i := int(q*float64(len(sorted))+0.5) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// BenchTarget names one server's results for WriteBenchTable.
+type BenchTarget struct {
+	Name    string
+	Results []BenchResult
+}
+
+// WriteBenchTable prints the targets side by side per op; with two targets
+// it adds the first-to-second ratios (throughput ratio > 1 means the first
+// is faster; latency ratio < 1 means the first is quicker).
+func WriteBenchTable(w io.Writer, targets []BenchTarget) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "op\ttarget\tops/s\tp50\tp99\tmax\terrors\t")
+	for _, op := range benchOpsOf(targets) {
+		for _, tg := range targets {
+			if r, ok := resultFor(tg, op); ok {
+				fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%d\t\n", op, tg.Name, r.Throughput(), fmtLatency(r.P50), fmtLatency(r.P99), fmtLatency(r.Max), r.Errors)
+			}
+		}
+		if len(targets) == 2 {
+			a, okA := resultFor(targets[0], op)
+			b, okB := resultFor(targets[1], op)
+			if okA && okB {
+				fmt.Fprintf(tw, "%s\t%s/%s\t%sx\t%sx\t%sx\t\t\t\n", op, targets[0].Name, targets[1].Name,
+					benchRatio(a.Throughput(), b.Throughput()), benchRatio(float64(a.P50), float64(b.P50)), benchRatio(float64(a.P99), float64(b.P99)))
+			}
+		}
+	}
+	return tw.Flush()
+}
+
+func benchOpsOf(targets []BenchTarget) []BenchOp {
+	var ops []BenchOp
+	for _, tg := range targets {
+		for _, r := range tg.Results {
+			if !slices.Contains(ops, r.Op) {
+				ops = append(ops, r.Op)
+			}
+		}
+	}
+	return ops
+}
+
+func resultFor(tg BenchTarget, op BenchOp) (BenchResult, bool) {
+	for _, r := range tg.Results {
+		if r.Op == op {
+			return r, true
+		}
+	}
+	return BenchResult{}, false
+}
+
+func benchRatio(a, b float64) string {
+	if b == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", a/b)
+}
+
+func fmtLatency(d time.Duration) string {
+	return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+}

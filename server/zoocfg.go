@@ -1,0 +1,172 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/zabsim/zabsim/server/config"
+	"github.com/zabsim/zabsim/server/zab"
+)
+
+// FromZooCfg maps a parsed zoo.cfg to a server Config, so `zabsim server
+// -config zoo.cfg` runs with the settings Apache ZooKeeper would take from the
+// same file. myid is the server id (the dataDir/myid file); 0 is allowed for
+// a standalone config.
+//
+// The mapping follows ZooKeeper 3.8's own reading of the file:
+//   - the client address is server.N's client part when it has one, else
+//     clientPortAddress:clientPort, and a missing clientPortAddress means all
+//     interfaces (0.0.0.0), never loopback only;
+//   - maxClientCnxns=0 means unlimited (server.Config spells that negatively);
+//   - zabsim.bugs names server-level switches (KnownBugs) and Zab switches
+//     (zab.AllBugs); zabsim.syncQuorum=false turns on sync-no-quorum (a
+//     Config built in Go should start from config.Default, whose
+//     SyncQuorum is true);
+//   - with more than one server.N line the server joins an ensemble on the
+//     lines' quorum addresses. zabsim carries election traffic on the quorum
+//     port too, so electionPort is accepted and ignored.
+//
+// Storage settings (dataDir, dataLogDir, autopurge) are the host's business:
+// the caller opens the disk.
+func FromZooCfg(c config.Config, myid int64) (Config, error) {
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	addr, err := clientAddrFromZooCfg(c, myid)
+	if err != nil {
+		return Config{}, err
+	}
+	srvBugs, zabBugs, err := bugsFromZooCfg(c)
+	if err != nil {
+		return Config{}, err
+	}
+	peers, err := peersFromZooCfg(c, myid)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg := Config{
+		ID:                   myid,
+		ClientAddr:           addr,
+		TickTimeMS:           int64(c.TickTimeMS),
+		MinSessionTimeoutMS:  c.MinSessionTimeout().Milliseconds(),
+		MaxSessionTimeoutMS:  c.MaxSessionTimeout().Milliseconds(),
+		MaxClientCnxns:       maxClientCnxnsFromZooCfg(c.MaxClientCnxns),
+		MaxBufferBytes:       c.JuteMaxBufferBytes,
+		SnapCount:            c.SnapCount,
+		SuperDigest:          c.SuperDigest,
+		FourLetterWords:      c.FourLetterWords,
+		ExtendedTypesEnabled: c.ExtendedTypesEnabled,
+		Bugs:                 srvBugs,
+		ZabBugs:              zabBugs,
+		Peers:                peers,
+	}
+	return cfg.Normalize()
+}
+
+// maxClientCnxnsFromZooCfg turns zoo.cfg's "0 = unlimited" into
+// server.Config's "negative = unlimited" (0 there means the default 60).
+func maxClientCnxnsFromZooCfg(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+func clientAddrFromZooCfg(c config.Config, myid int64) (string, error) {
+	var self config.Server
+	if len(c.Servers) > 0 && myid != 0 {
+		s, err := c.Self(myid)
+		if err != nil && !c.Standalone() {
+			return "", err
+		}
+		self = s
+	}
+	host, port := c.ClientPortAddress, c.ClientPort
+	if self.ClientPort != 0 {
+		host, port = self.ClientHost, self.ClientPort
+	}
+	if port == 0 {
+		return "", errors.New("zoo.cfg: no client port for this server")
+	}
+	if host == "" {
+		host = "0.0.0.0" // ZooKeeper binds every interface unless told otherwise
+	}
+	return joinHostPort(host, strconv.Itoa(port)), nil
+}
+
+// joinHostPort is net.JoinHostPort without importing net into the
+// deterministic server package: IPv6 literals get brackets.
+func joinHostPort(host, port string) string {
+	if strings.IndexByte(host, ':') >= 0 {
+		return "[" + host + "]:" + port
+	}
+	return host + ":" + port
+}
+
+// bugsFromZooCfg splits zabsim.bugs between the server's switches and
+// Zab's, rejecting names neither knows.
+func bugsFromZooCfg(c config.Config) (Bugs, zab.Bugs, error) {
+	known := make([]Bug, 0, len(serverBugs))
+	for _, b := range KnownBugs() {
+		known = append(known, b.Name)
+	}
+	var srvNames, zabNames []string
+	for _, name := range c.Bugs {
+		if isZabBug(name) {
+			zabNames = append(zabNames, name)
+		} else {
+			srvNames = append(srvNames, name)
+		}
+	}
+	if !c.SyncQuorum {
+		zabNames = append(zabNames, zab.BugSyncNoQuorum.String())
+	}
+	srv, err := ParseBugs(strings.Join(srvNames, ","), known)
+	if err != nil {
+		return nil, 0, fmt.Errorf("zoo.cfg: zabsim.bugs: %w (zab switches: %s)", err, zabBugList())
+	}
+	zb, err := zab.ParseBugs(strings.Join(zabNames, ","))
+	if err != nil {
+		return nil, 0, fmt.Errorf("zoo.cfg: zabsim.bugs: %w", err)
+	}
+	return srv, zb, nil
+}
+
+func isZabBug(name string) bool {
+	for _, b := range zab.AllBugs() {
+		if b.String() == name {
+			return true
+		}
+	}
+	return false
+}
+
+func zabBugList() string {
+	var names []string
+	for _, b := range zab.AllBugs() {
+		names = append(names, b.String())
+	}
+	return strings.Join(names, ", ")
+}
+
+// peersFromZooCfg returns the ensemble, or nil for a standalone config (at
+// most one server.N line: ZooKeeper 3.8 with standaloneEnabled runs such a
+// config standalone).
+func peersFromZooCfg(c config.Config, myid int64) ([]PeerConfig, error) {
+	if c.Standalone() {
+		return nil, nil
+	}
+	if myid == 0 {
+		return nil, errors.New("zoo.cfg names an ensemble (server.N lines) but no myid was given")
+	}
+	if _, err := c.Self(myid); err != nil {
+		return nil, err
+	}
+	peers := make([]PeerConfig, 0, len(c.Servers))
+	for _, s := range c.Servers {
+		peers = append(peers, PeerConfig{ID: s.ID, Addr: s.QuorumAddr(), Observer: s.Type == config.Observer})
+	}
+	return peers, nil
+}
