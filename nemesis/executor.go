@@ -65,13 +65,17 @@ type Event struct {
 // deterministic: the same schedule, seed and host answers give the same calls
 // and events.
 type Executor struct {
-	steps     []Step
-	next      int
-	rng       *rand.Rand
-	killed    map[string]bool
-	paused    map[string]bool
-	clocked   map[string]bool
-	disks     map[string]DiskFault
+	steps   []Step
+	next    int
+	rng     *rand.Rand
+	killed  map[string]bool
+	paused  map[string]bool
+	clocked map[string]bool
+	disks   map[string]DiskFault
+	// corrupted are the nodes whose disks a symbolic target corrupted:
+	// at most a minority, so the ensemble keeps a quorum of intact copies
+	// (what ZooKeeper claims to survive). Named targets are not limited.
+	corrupted map[string]bool
 	crashMode CrashMode
 	cuts      [][]Link // one cut set per open partition
 }
@@ -367,7 +371,16 @@ func (x *Executor) disk(h Host, nodes []string, a Action, ev *Event) error {
 	case DiskReset:
 		return x.diskReset(h, ev)
 	case DiskCorrupt:
-		t, act = a.Target, func(n string) error { return h.CorruptRecord(n, x.rng.Uint64()) }
+		t, act = a.Target, func(n string) error {
+			if x.corrupted == nil {
+				x.corrupted = map[string]bool{}
+			}
+			x.corrupted[n] = true
+			return h.CorruptRecord(n, x.rng.Uint64())
+		}
+		if t.Kind != TargetNodes {
+			return x.applyTo(h, t, nodes, x.corruptible(nodes, ev), act, ev)
+		}
 	case DiskFsyncErrors:
 		t, act = a.Target, func(n string) error {
 			f := x.disks[n]
@@ -381,7 +394,12 @@ func (x *Executor) disk(h Host, nodes []string, a Action, ev *Event) error {
 			return x.setDisk(h, n, f)
 		}
 	}
-	targets, err := x.resolve(h, t, nodes, nodes, ev)
+	return x.applyTo(h, t, nodes, nodes, act, ev)
+}
+
+// applyTo resolves t among candidates and acts on each target.
+func (x *Executor) applyTo(h Host, t Target, nodes, candidates []string, act func(string) error, ev *Event) error {
+	targets, err := x.resolve(h, t, nodes, candidates, ev)
 	if err != nil {
 		return err
 	}
@@ -392,6 +410,24 @@ func (x *Executor) disk(h Host, nodes []string, a Action, ev *Event) error {
 	}
 	ev.Targets = targets
 	return nil
+}
+
+// corruptible is every node while fewer than a minority were corrupted,
+// then only those already corrupted.
+func (x *Executor) corruptible(nodes []string, ev *Event) []string {
+	if len(x.corrupted) < (len(nodes)-1)/2 {
+		return nodes
+	}
+	var out []string
+	for _, n := range nodes {
+		if x.corrupted[n] {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		ev.Note = "no node may be corrupted without risking a quorum's data"
+	}
+	return out
 }
 
 func (x *Executor) setDisk(h Host, n string, f DiskFault) error {

@@ -1,6 +1,7 @@
 package nemesis
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -255,5 +256,52 @@ func BenchmarkExecutorHour(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	}
+}
+
+// Symbolic corruption targets never damage more than a minority of nodes'
+// disks in one run; named targets are honoured as given.
+func TestCorruptionStaysWithinMinority(t *testing.T) {
+	for _, n := range []int{1, 3, 5} {
+		var nodes []string
+		for i := 1; i <= n; i++ {
+			nodes = append(nodes, fmt.Sprintf("s%d", i))
+		}
+		var text strings.Builder
+		for i := 1; i <= 20; i++ {
+			fmt.Fprintf(&text, "%ds disk corrupt one\n", i)
+		}
+		sched, err := Parse(text.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for seed := uint64(1); seed <= 20; seed++ {
+			h := newFakeHost(nodes...)
+			x, err := NewExecutor(sched, rand.New(rand.NewPCG(seed, 0)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for !x.Done() {
+				at, _ := x.NextAt()
+				if _, err := x.Step(h, at); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(h.corrupted) > (n-1)/2 {
+				t.Fatalf("%d nodes, seed %d: corrupted %v, more than a minority", n, seed, h.corrupted)
+			}
+		}
+	}
+	named, err := Parse("1s disk corrupt s1,s2\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newFakeHost("s1", "s2", "s3")
+	x, _ := NewExecutor(named, rand.New(rand.NewPCG(1, 0)))
+	if _, err := x.Step(h, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.corrupted) != 2 {
+		t.Fatalf("named targets not honoured: %v", h.corrupted)
 	}
 }

@@ -77,6 +77,7 @@ type runner struct {
 	servers  []string
 	workers  []string
 	live     map[string]workloads.Worker // the current instance of each worker
+	wiped    map[string]bool             // servers the supervisor cleared
 	schedule nemesis.Schedule
 	exec     *nemesis.Executor
 	host     *simHost
@@ -212,7 +213,10 @@ func (r *runner) supervise(node, reason string) {
 			return
 		}
 		if strings.Contains(reason, "corrupt") {
-			if len(r.servers) == 1 {
+			// Clearing a majority would let an empty quorum overwrite the
+			// surviving copy: an operator would restore from backup
+			// instead. Leave such a node down.
+			if !r.wiped[node] && len(r.wiped) >= (r.s.Servers-1)/2 {
 				return
 			}
 			r.wipe(node, reason)
@@ -231,6 +235,10 @@ func (r *runner) wipe(node, reason string) {
 	for _, n := range names {
 		_ = d.Remove(n)
 	}
+	if r.wiped == nil {
+		r.wiped = map[string]bool{}
+	}
+	r.wiped[node] = true
 	v, _ := history.EncodeValue(history.NemesisValue{Nodes: []string{node}, Detail: "operator cleared the data directory: " + reason})
 	r.rec.ops = append(r.rec.ops, history.Op{Index: len(r.rec.ops), Time: int64(r.w.Now()), Process: history.NemesisProcess,
 		Type: history.Info, F: "wipe", Value: v})

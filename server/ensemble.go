@@ -26,17 +26,20 @@ const maxPeerFrame = 256 << 20
 
 // ensemble is the replicated mode's state: the Zab peer and its links.
 type ensemble struct {
-	peer       *zab.Peer
-	role       zab.RoleState
-	myAddr     string
-	addrs      map[uint64]string
-	links      map[uint64]*peerLink // established links by peer id
-	byConn     map[proc.ConnID]*peerLink
-	local      *session.LocalTracker
-	global     map[int64]int32 // sessions known from committed txns
-	syncs      map[uint64]*request
-	nextSync   uint64
-	snapshotAt int64 // an installed snapshot being made durable (0: none)
+	peer     *zab.Peer
+	role     zab.RoleState
+	myAddr   string
+	addrs    map[uint64]string
+	links    map[uint64]*peerLink // established links by peer id
+	byConn   map[proc.ConnID]*peerLink
+	local    *session.LocalTracker
+	global   map[int64]int32 // sessions known from committed txns
+	syncs    map[uint64]*request
+	nextSync uint64
+	// snapshotPending: a snapshot from the leader (as of snapshotAt, which
+	// may be 0: an empty tree) is being made durable.
+	snapshotPending bool
+	snapshotAt      int64
 }
 
 // peerLink is one connection to another server. The dialing side (the
@@ -411,7 +414,7 @@ func (s *Server) installSnapshot(snap zab.Snapshot) {
 	}
 	s.storeErr(s.store.TruncateAfter(-1))
 	s.storeErr(s.store.WriteSnapshot(snap.Zxid, snap.Data))
-	s.ens.snapshotAt = snap.Zxid
+	s.ens.snapshotAt, s.ens.snapshotPending = snap.Zxid, true
 	s.resetSyncTarget() // the running fsync covered a log that is gone
 	s.storeErr(s.store.Sync())
 }
@@ -430,16 +433,16 @@ func (s *Server) truncate(z int64) {
 // ensembleSyncDone reports durability to the peer.
 func (s *Server) ensembleSyncDone(comp storage.Completion) {
 	e := s.ens
-	if comp.SnapshotDone && comp.SnapshotZxid == e.snapshotAt && e.snapshotAt != 0 {
+	if comp.SnapshotDone && e.snapshotPending && comp.SnapshotZxid == e.snapshotAt {
 		e.peer.SnapshotPersisted(e.snapshotAt)
-		e.snapshotAt = 0
+		e.snapshotPending = false
 	}
 	if comp.AcceptedEpochDone || comp.CurrentEpochDone {
 		_, acc := s.store.AcceptedEpoch()
 		_, cur := s.store.CurrentEpoch()
 		e.peer.EpochPersisted(uint32(acc), uint32(cur))
 	}
-	if e.snapshotAt == 0 {
+	if !e.snapshotPending {
 		e.peer.Persisted(s.store.DurableZxid())
 	}
 	s.kickSync()

@@ -174,7 +174,7 @@ func (s *Server) syncDone(e proc.SyncDone) {
 		return
 	}
 	if s.ens != nil {
-		if comp.SnapshotDone && comp.SnapshotZxid != s.ens.snapshotAt {
+		if comp.SnapshotDone && !(s.ens.snapshotPending && comp.SnapshotZxid == s.ens.snapshotAt) {
 			s.snapshotting = false
 		}
 		s.ensembleSyncDone(comp)
