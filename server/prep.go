@@ -379,18 +379,34 @@ func (s *Server) recordDelete(parent *change, path string, zxid int64) {
 	s.changes.add(&change{zxid: zxid, path: path, exists: false})
 }
 
-func (s *Server) prepSetData(p *prepCtx, r *wire.SetDataRequest) (txn.Record, error) {
+// checkedNode is the prologue setData, setACL and check share, in
+// PrepRequestProcessor's order (which decides the error when several
+// apply): session, path, the ACL fixup (setACL only), the node, its ACL.
+func (s *Server) checkedNode(p *prepCtx, path string, perm int32, fixup func() error) (*change, error) {
 	if err := s.checkSession(p.session); err != nil {
 		return nil, err
 	}
-	if err := validatePath(r.Path); err != nil {
+	if err := validatePath(path); err != nil {
 		return nil, err
 	}
-	node, err := s.record(r.Path)
+	if fixup != nil {
+		if err := fixup(); err != nil {
+			return nil, err
+		}
+	}
+	node, err := s.record(path)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkACL(node.acl, wire.PermWrite, p.authIDs); err != nil {
+	if err := s.checkACL(node.acl, perm, p.authIDs); err != nil {
+		return nil, err
+	}
+	return node, nil
+}
+
+func (s *Server) prepSetData(p *prepCtx, r *wire.SetDataRequest) (txn.Record, error) {
+	node, err := s.checkedNode(p, r.Path, wire.PermWrite, nil)
+	if err != nil {
 		return nil, err
 	}
 	v, err := checkAndIncVersion(node.stat.Version, r.Version)
@@ -406,21 +422,15 @@ func (s *Server) prepSetData(p *prepCtx, r *wire.SetDataRequest) (txn.Record, er
 }
 
 func (s *Server) prepSetACL(p *prepCtx, r *wire.SetACLRequest) (txn.Record, error) {
-	if err := s.checkSession(p.session); err != nil {
-		return nil, err
-	}
-	if err := validatePath(r.Path); err != nil {
-		return nil, err
-	}
-	fixed, code := tree.FixupACL(r.ACL, p.authIDs)
-	if code != wire.ErrOK {
-		return nil, code
-	}
-	node, err := s.record(r.Path)
+	var fixed []wire.ACL
+	node, err := s.checkedNode(p, r.Path, wire.PermAdmin, func() error {
+		var code wire.Err
+		if fixed, code = tree.FixupACL(r.ACL, p.authIDs); code != wire.ErrOK {
+			return code
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := s.checkACL(node.acl, wire.PermAdmin, p.authIDs); err != nil {
 		return nil, err
 	}
 	v, err := checkAndIncVersion(node.stat.Aversion, r.Version)
@@ -434,17 +444,8 @@ func (s *Server) prepSetACL(p *prepCtx, r *wire.SetACLRequest) (txn.Record, erro
 }
 
 func (s *Server) prepCheck(p *prepCtx, r *wire.CheckVersionRequest) (txn.Record, error) {
-	if err := s.checkSession(p.session); err != nil {
-		return nil, err
-	}
-	if err := validatePath(r.Path); err != nil {
-		return nil, err
-	}
-	node, err := s.record(r.Path)
+	node, err := s.checkedNode(p, r.Path, wire.PermRead, nil)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.checkACL(node.acl, wire.PermRead, p.authIDs); err != nil {
 		return nil, err
 	}
 	v, err := checkAndIncVersion(node.stat.Version, r.Version)
