@@ -13,7 +13,13 @@ import (
 
 // WriteRunReport renders a run directory's plots and index.html from the
 // files the run wrote (summary.json, history.jsonl, roles.json).
-func WriteRunReport(dir string) error {
+func WriteRunReport(dir string) error { return writeRunReport(dir, true) }
+
+// WriteRunPage renders a run directory's index.html without plots (cheap:
+// for the passing runs of large sweeps).
+func WriteRunPage(dir string) error { return writeRunReport(dir, false) }
+
+func writeRunReport(dir string, plots bool) error {
 	sum, _, err := LoadRun(dir)
 	if err != nil {
 		return err
@@ -35,6 +41,9 @@ func WriteRunReport(dir string) error {
 	}
 	rs := sum.RunSummary
 	rs.Repro = "zabsim repro " + dir
+	if !plots {
+		return reports.WriteRunPage(dir, reports.RunPage{Summary: rs, Faults: reports.Faults(ops)})
+	}
 	return reports.WriteRunReport(dir, rs, ops, roleSpans(roles, history.EndTime(ops)))
 }
 

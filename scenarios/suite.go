@@ -40,6 +40,9 @@ type SuiteOptions struct {
 	Shards   int // number of shards (default 1)
 	Out      string
 	Bugs     []string
+	// PlotFailuresOnly renders plots only for runs that did not pass;
+	// passing runs get an index page without plots (large sweeps).
+	PlotFailuresOnly bool
 	// Progress, if set, is called after every run (from one goroutine at a
 	// time).
 	Progress func(done, total, failures int, e SuiteEntry)
@@ -134,7 +137,11 @@ func runOne(j job, opts SuiteOptions) SuiteEntry {
 		e.Error = err.Error()
 		return e
 	}
-	if err := WriteRunReport(dir); err != nil {
+	write := WriteRunReport
+	if opts.PlotFailuresOnly && o.Valid() {
+		write = WriteRunPage
+	}
+	if err := write(dir); err != nil {
 		e.Error = "report: " + err.Error()
 		return e
 	}

@@ -135,7 +135,7 @@ func printOutcome(cmd *cobra.Command, dir string, o *scenarios.Outcome) {
 }
 
 func newSuiteCmd() *cobra.Command {
-	var suite, seeds, shard, junit, out string
+	var suite, seeds, shard, junit, out, plots string
 	var parallel int
 	var bugs []string
 	cmd := &cobra.Command{
@@ -163,7 +163,11 @@ func newSuiteCmd() *cobra.Command {
 			if parallel < 1 {
 				return usagef("--parallel must be at least 1")
 			}
-			opts := scenarios.SuiteOptions{Seeds: seedList, Parallel: parallel, Shard: i, Shards: n, Out: out, Bugs: bugs}
+			if plots != "all" && plots != "failures" {
+				return usagef("--reports must be all or failures, not %q", plots)
+			}
+			opts := scenarios.SuiteOptions{Seeds: seedList, Parallel: parallel, Shard: i, Shards: n, Out: out, Bugs: bugs,
+				PlotFailuresOnly: plots == "failures"}
 			opts.Progress = progress(cmd, len(scs)*len(seedList)/n)
 			start := time.Now()
 			entries, err := scenarios.RunSuite(scs, opts)
@@ -183,6 +187,7 @@ func newSuiteCmd() *cobra.Command {
 	cmd.Flags().StringVar(&junit, "junit", "", "also write JUnit XML here")
 	cmd.Flags().StringVar(&out, "out", "out/suite", "suite directory")
 	cmd.Flags().StringArrayVar(&bugs, "bug", nil, "turn a bug switch on in every run (repeatable)")
+	cmd.Flags().StringVar(&plots, "reports", "all", "plots for all runs, or only for failures (passing runs get a page without plots): all|failures")
 	return cmd
 }
 
