@@ -5,7 +5,7 @@ PKGS      := ./...
 SIM_PKGS  := ./proc/... ./sim/... ./server/... ./client/... ./history/... ./model/... ./workloads/... ./nemesis/... ./checker/...
 BIN       := bin/zabsim
 
-.PHONY: all build run test test-race lint bench soak fuzz deps-live test-live test-browser clean
+.PHONY: all build run test test-race lint bench soak fuzz deps-live test-live test-browser bugs clean
 
 all: build
 
@@ -30,8 +30,11 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./sim/... ./server/... ./checker/...
 
-soak:
-	ZABSIM_SOAK=1 $(GO) test -count=1 -timeout 2h $(PKGS)
+## soak: long sweeps — every package's soak tests (5000-seed randomized ensemble sweep, Zab's
+## 12,000-seed harness, 200 seeds per workload) and the default suite over 500 seeds with no bug switch.
+soak: build
+	ZABSIM_SOAK=1 $(GO) test -count=1 -timeout 3h $(PKGS)
+	./$(BIN) suite --suite default --seeds 1-500 --reports failures --out out/soak
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRequest -fuzztime 60s ./server/wire
@@ -54,3 +57,7 @@ test-browser: build
 
 clean:
 	rm -rf bin out
+
+## bugs: the bug catalogue — hunt every bug switch from 5 seed offsets, sweep its scenarios with every switch off; out/bugs/bugs.{json,md}.
+bugs: build
+	./$(BIN) hunt --bug all --report out/bugs --offsets 5 --clean-seeds 50 --parallel 2

@@ -77,6 +77,9 @@ func ByName(name string) (Scenario, error) {
 			return s, nil
 		}
 	}
+	if s, err := bugScenario(name); err == nil {
+		return s, nil
+	}
 	return Scenario{}, fmt.Errorf("unknown scenario %q (known: %s)", name, strings.Join(Names(), ", "))
 }
 

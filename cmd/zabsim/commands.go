@@ -14,5 +14,6 @@ func addCommands(root *cobra.Command) {
 		newMergeCmd(),
 		newServerCmd(),
 		newBenchCmd(),
+		newHuntCmd(),
 	)
 }
