@@ -135,9 +135,12 @@ func failovers(r *report, ops []history.Op, leaders []leaderTerm) {
 		if !ok {
 			continue
 		}
+		// Any later-term leader is the failover, even one elected before
+		// the old leader recorded its loss: a leader whose session expired
+		// silently learns of it only after the new one has been elected.
 		next := -1
 		for j := i + 1; j < len(leaders); j++ {
-			if leaders[j].term > l.term && leaders[j].at >= lost {
+			if leaders[j].term > l.term {
 				next = j
 				break
 			}
@@ -146,7 +149,7 @@ func failovers(r *report, ops []history.Op, leaders []leaderTerm) {
 			r.flagOps("no-failover", []int{l.index, at}, "leader %q (term %d) was lost and no later leader was elected", l.candidate, l.term)
 			continue
 		}
-		durations = append(durations, leaders[next].at-lost)
+		durations = append(durations, max(leaders[next].at-lost, 0))
 	}
 	r.res.Counts["failovers"] = len(durations)
 	durationStats(r.res.Stats, "failover", durations)

@@ -68,6 +68,25 @@ func TestElectionNoFailover(t *testing.T) {
 	wantAnomaly(t, CheckElection(h), "no-failover")
 }
 
+// A leader whose session expired silently records its resign only after the
+// next leader was elected: that is a failover (of zero length), not a
+// missing one.
+func TestElectionFailoverBeforeOldLeaderNotices(t *testing.T) {
+	h := (&hb{}).
+		inv(0, 0, "campaign", ev{Candidate: "c1"}).
+		ok(10, 0, "campaign", ev{Candidate: "c1", Term: 1}).
+		inv(11, 1, "campaign", ev{Candidate: "c2"}).
+		ok(30, 1, "campaign", ev{Candidate: "c2", Term: 2}).
+		inv(40, 0, "resign", ev{Candidate: "c1", Term: 1}).
+		ok(41, 0, "resign", ev{Candidate: "c1", Term: 1}).
+		history(t)
+	r := CheckElection(h)
+	wantValid(t, r)
+	if r.Counts["failovers"] != 1 || r.Stats["failover_max_ns"] != 0 {
+		t.Fatalf("want one failover of 0 ns: %v %v", r.Counts, r.Stats)
+	}
+}
+
 type rm = history.RegistryMember
 
 func view(w string, members ...string) history.RegistryView {
