@@ -76,6 +76,16 @@ var bugScenarios = map[string][]string{
 }
 
 func init() {
+	// The catalogue is assembled from per-layer lists (zabBugCatalog in
+	// bugscenarios_zab.go, serverBugCatalog in bugscenarios_server.go) so the
+	// replication-level and server-level switches can grow independently.
+	bugCatalog = append(append(bugCatalog, zabBugCatalog...), serverBugCatalog...)
+	for b, names := range zabBugScenarios {
+		bugScenarios[b] = names
+	}
+	for b, names := range serverBugScenarios {
+		bugScenarios[b] = names
+	}
 	for i := range bugCatalog {
 		bugCatalog[i] = bugCatalog[i].Defaults()
 		if err := bugCatalog[i].Validate(); err != nil {
