@@ -357,7 +357,7 @@ func (c *Client) onPingTimer() {
 
 func (c *Client) onBytes(b []byte) {
 	c.lastRecvNS = c.env.Now()
-	c.framer.Push(b)
+	c.framer.PushOwned(b) // a Received chunk is ours: frame it without a copy
 	gen := c.connGen
 	for gen == c.connGen {
 		frame, ok, err := c.framer.Next()
@@ -471,6 +471,18 @@ func (c *Client) onWatchEvent(hdr wire.ReplyHeader, ev *wire.WatcherEvent) {
 	}
 }
 
+// popPending drops the head of the pending queue. An emptied queue restarts
+// at the front of its array, so a client with one op in flight reuses one
+// slot instead of allocating a new array per op.
+func (c *Client) popPending() {
+	c.pending[0] = nil
+	if len(c.pending) == 1 {
+		c.pending = c.pending[:0]
+		return
+	}
+	c.pending = c.pending[1:]
+}
+
 func (c *Client) onOpReply(xid int32, frame []byte) {
 	if len(c.pending) == 0 || c.pending[0].xid != xid {
 		want := "nothing"
@@ -486,7 +498,7 @@ func (c *Client) onOpReply(xid int32, frame []byte) {
 		c.lose(false, err)
 		return
 	}
-	c.pending = c.pending[1:]
+	c.popPending()
 	c.lastZxid = max(c.lastZxid, hdr.Zxid)
 	res := Result{Op: o.req.Op(), Err: hdr.Err, Zxid: hdr.Zxid, Server: c.server}
 	if resp != nil {

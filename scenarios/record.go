@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/zabsim/zabsim/history"
@@ -56,6 +57,7 @@ func (r *recorder) note(rec *sim.Record) {
 	case history.Op:
 		n.Index = len(r.ops)
 		n.Time = int64(rec.At)
+		r.ops = growDoubling(r.ops)
 		r.ops = append(r.ops, n)
 	case server.RoleChanged:
 		r.role[rec.Node] = n
@@ -78,6 +80,17 @@ func (r *recorder) note(rec *sim.Record) {
 	default:
 		r.inv.Observe(rec.Note) // zab observations
 	}
+}
+
+// growDoubling makes room for one more element by doubling a full slice.
+// append grows large slices by only ~1.25×, which for a history of tens of
+// thousands of records (with pointers, so every copy pays GC barriers)
+// copied the history about five times over.
+func growDoubling[E any](s []E) []E {
+	if len(s) < cap(s) {
+		return s
+	}
+	return slices.Grow(s, max(len(s), 256))
 }
 
 func (r *recorder) lifecycle(rec *sim.Record) {

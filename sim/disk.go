@@ -219,6 +219,12 @@ func (d *Disk) Append(name string, b []byte) error {
 		f = d.create(name)
 	}
 	f.lastStart, f.lastRewrite = len(f.data), false
+	if len(f.data)+len(b) > cap(f.data) {
+		// Double: append grows large slices by ~1.25×, which copied a
+		// growing txn log several times over. The old array stays as it
+		// was, so views handed to pending syncs are unaffected.
+		f.data = slices.Grow(f.data, max(len(b), len(f.data)))
+	}
 	f.data = append(f.data, b...)
 	f.dirty = f.dirty || len(b) > 0
 	d.used += int64(len(b))

@@ -45,11 +45,20 @@ const ReplyHeaderSize = 16
 // frame encodes one length-prefixed packet: a 4-byte big-endian body length
 // followed by what body appends.
 func frame(body func(e *Encoder)) []byte {
-	e := NewEncoder(make([]byte, 4, 64))
-	body(e)
-	b := e.Bytes()
+	// The encoder escapes (records encode through an interface), so it and
+	// the small-frame storage share one allocation.
+	fb := &frameBuf{}
+	fb.e.buf = fb.small[:4]
+	body(&fb.e)
+	b := fb.e.Bytes()
 	binary.BigEndian.PutUint32(b[:4], uint32(len(b)-4))
 	return b
+}
+
+// frameBuf is an Encoder together with room for a typical frame.
+type frameBuf struct {
+	e     Encoder
+	small [64]byte
 }
 
 func newDecoder(b []byte, opts DecodeOptions) *Decoder {

@@ -38,6 +38,19 @@ func (f *Framer) Push(chunk []byte) {
 	f.buf = append(f.buf, chunk...)
 }
 
+// PushOwned is Push for a chunk the caller hands over for good (a process
+// owns the bytes a host delivers). When nothing is buffered the Framer
+// adopts chunk instead of copying it, so the frames it yields are views of
+// chunk; chunk must not be modified afterwards. Its capacity is capped, so
+// later pushes never write into the caller's array.
+func (f *Framer) PushOwned(chunk []byte) {
+	if f.err == nil && len(f.buf) == 0 && len(chunk) > 0 {
+		f.buf, f.off = chunk[:len(chunk):len(chunk)], 0
+		return
+	}
+	f.Push(chunk)
+}
+
 // Next returns the next complete frame body, ok=false when more bytes are
 // needed, or an error for a bad length prefix. A returned frame stays valid
 // and unchanged after later calls.

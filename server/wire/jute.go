@@ -201,6 +201,22 @@ func (d *Decoder) Buffer() []byte {
 	return out
 }
 
+// BufferView reads a length-prefixed buffer like Buffer, but returns a view
+// of the decoder's input instead of a copy; its capacity is capped at its
+// length, so appending to it copies. Use it only when the input is never
+// modified afterwards (a frame cut from a stream is not).
+func (d *Decoder) BufferView() []byte {
+	n, isNil := d.length()
+	if isNil || d.err != nil {
+		return nil
+	}
+	p := d.take(n)
+	if p == nil {
+		return nil
+	}
+	return p[:n:n]
+}
+
 // String reads a length-prefixed string; length -1 yields "".
 func (d *Decoder) String() string {
 	n, isNil := d.length()
