@@ -51,6 +51,18 @@ type ClockStrobe struct {
 	Period    time.Duration
 }
 
+// ClockRate makes the nodes' clocks run at Rate times true speed (0.1: ten
+// times slow) from now on, timers included: a slow node's timeouts (its
+// syncLimit, its session expiry) fire late in true time. ClockReset
+// returns the rate to 1.
+type ClockRate struct {
+	Target Target
+	Rate   float64
+}
+
+// MaxClockRate bounds ClockRate.Rate (the simulator's limit).
+const MaxClockRate = 1000
+
 // ClockReset returns every clock this schedule touched to true time.
 type ClockReset struct{}
 
@@ -91,6 +103,7 @@ func (Resume) Kind() Kind          { return KindPause }
 func (ClockSkew) Kind() Kind       { return KindClock }
 func (ClockJump) Kind() Kind       { return KindClock }
 func (ClockStrobe) Kind() Kind     { return KindClock }
+func (ClockRate) Kind() Kind       { return KindClock }
 func (ClockReset) Kind() Kind      { return KindClock }
 func (DiskCrashMode) Kind() Kind   { return KindDisk }
 func (DiskCorrupt) Kind() Kind     { return KindDisk }
@@ -110,6 +123,7 @@ func (Resume) Phase() Phase          { return PhaseStop }
 func (ClockSkew) Phase() Phase       { return PhaseStart }
 func (ClockJump) Phase() Phase       { return PhaseStart }
 func (ClockStrobe) Phase() Phase     { return PhaseStart }
+func (ClockRate) Phase() Phase       { return PhaseStart }
 func (ClockReset) Phase() Phase      { return PhaseStop }
 func (DiskCrashMode) Phase() Phase   { return PhaseStart }
 func (DiskCorrupt) Phase() Phase     { return PhaseInstant }
@@ -148,6 +162,7 @@ func (Heal) String() string              { return "heal" }
 func (a ClockStrobe) String() string {
 	return fmt.Sprintf("clock strobe %v %v %v %v", a.Target, a.Low, a.High, a.Period)
 }
+func (a ClockRate) String() string { return fmt.Sprintf("clock rate %v %s", a.Target, fmtProb(a.Rate)) }
 
 func (a StartPartition) check() error {
 	switch a.Shape {
@@ -214,6 +229,15 @@ func (a ClockStrobe) check() error {
 		return err
 	}
 	return checkPeriod(a.Period)
+}
+func (a ClockRate) check() error {
+	if err := a.Target.check(); err != nil {
+		return err
+	}
+	if !(a.Rate > 0) || a.Rate > MaxClockRate { // NaN fails the first test
+		return fmt.Errorf("clock rate %v outside (0, %d]", a.Rate, MaxClockRate)
+	}
+	return nil
 }
 func (a DiskSlow) check() error {
 	if err := a.Target.check(); err != nil {

@@ -18,6 +18,8 @@
 //	pause TARGET                resume all|NODES
 //	clock skew TARGET OFFSET    clock jump TARGET DELTA
 //	clock strobe TARGET LOW HIGH PERIOD
+//	clock rate TARGET RATE      (clocks and timers at RATE times true speed,
+//	                             0 < RATE <= 1000; 0.02 is fifty times slow)
 //	clock reset
 //	disk crash-mode lose-unsynced|keep-prefix|tear-last
 //	disk corrupt TARGET         disk fsync-errors TARGET

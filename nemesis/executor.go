@@ -1,12 +1,24 @@
 package nemesis
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 )
+
+// ErrUnsupported is wrapped by a Host's error when it cannot apply a kind of
+// fault at all (a live cluster cannot make a real kernel lose its page cache
+// or corrupt a chosen log record). The executor does not end the run for it:
+// it records the step with an "unsupported: ..." note, so the history says
+// the fault did not happen, and goes on.
+var ErrUnsupported = errors.New("fault not supported by this host")
+
+// unsupportedNote is the event note for a step the host could not apply.
+func unsupportedNote(err error) string { return "unsupported: " + err.Error() }
 
 // Host is the world a schedule acts on. The simulator and the live tier
 // implement it; the Executor is its only caller. Every method acts at once
@@ -33,6 +45,9 @@ type Host interface {
 	ClockJump(node string, delta time.Duration) error
 	// ClockStrobe flips a node's clock offset between low and high every period.
 	ClockStrobe(node string, low, high, period time.Duration) error
+	// ClockRate makes a node's clock, and the timers on it, run at rate
+	// times true speed from now on (1 is normal).
+	ClockRate(node string, rate float64) error
 	// DiskFault replaces a node's disk fault state; the zero value is healthy.
 	DiskFault(node string, f DiskFault) error
 	// CorruptRecord damages one durable record on node's disk; pick, drawn
@@ -71,6 +86,7 @@ type Executor struct {
 	killed  map[string]bool
 	paused  map[string]bool
 	clocked map[string]bool
+	rated   map[string]bool // nodes whose clock rate a ClockRate changed
 	disks   map[string]DiskFault
 	// corrupted are the nodes whose disks a symbolic target corrupted:
 	// at most a minority, so the ensemble keeps a quorum of intact copies
@@ -91,7 +107,7 @@ func NewExecutor(s Schedule, rng *rand.Rand) (*Executor, error) {
 	}
 	return &Executor{
 		steps: slices.Clone(s.Steps), rng: rng,
-		killed: map[string]bool{}, paused: map[string]bool{}, clocked: map[string]bool{},
+		killed: map[string]bool{}, paused: map[string]bool{}, clocked: map[string]bool{}, rated: map[string]bool{},
 		disks: map[string]DiskFault{},
 	}, nil
 }
@@ -141,7 +157,10 @@ func (x *Executor) Apply(h Host, now time.Duration, st Step) (Event, error) {
 	ev := Event{Time: now, Kind: st.Action.Kind(), Action: st.Action.String(),
 		Start: st.Action.Phase() != PhaseStop}
 	if err := x.apply(h, st.Action, &ev); err != nil {
-		return ev, fmt.Errorf("nemesis: %v at %v: %w", st.Action, now, err)
+		if !errors.Is(err, ErrUnsupported) {
+			return ev, fmt.Errorf("nemesis: %v at %v: %w", st.Action, now, err)
+		}
+		ev.Note = unsupportedNote(err)
 	}
 	ev.Targets = sortedSet(ev.Targets)
 	return ev, nil
@@ -157,7 +176,7 @@ func (x *Executor) apply(h Host, a Action, ev *Event) error {
 		return h.Partition(nil)
 	case Kill, Restart, Pause, Resume:
 		return x.process(h, nodes, a, ev)
-	case ClockSkew, ClockJump, ClockStrobe, ClockReset:
+	case ClockSkew, ClockJump, ClockStrobe, ClockRate, ClockReset:
 		return x.clock(h, nodes, a, ev)
 	case DiskCrashMode, DiskCorrupt, DiskFsyncErrors, DiskSlow, DiskReset:
 		return x.disk(h, nodes, a, ev)
@@ -334,6 +353,14 @@ func (x *Executor) clock(h Host, nodes []string, a Action, ev *Event) error {
 		t, act = a.Target, func(n string) error { return h.ClockJump(n, a.Delta) }
 	case ClockStrobe:
 		t, act = a.Target, func(n string) error { return h.ClockStrobe(n, a.Low, a.High, a.Period) }
+	case ClockRate:
+		t, act = a.Target, func(n string) error {
+			err := h.ClockRate(n, a.Rate)
+			if err == nil {
+				x.rated[n] = true
+			}
+			return err
+		}
 	}
 	targets, err := x.resolve(h, t, nodes, nodes, ev)
 	if err != nil {
@@ -350,6 +377,14 @@ func (x *Executor) clock(h Host, nodes []string, a Action, ev *Event) error {
 }
 
 func (x *Executor) clockReset(h Host, ev *Event) error {
+	// Only nodes a ClockRate touched get their rate back: a schedule
+	// without one makes exactly the calls it always made.
+	for _, n := range sortedKeys(x.rated) {
+		if err := h.ClockRate(n, 1); err != nil {
+			return err
+		}
+		delete(x.rated, n)
+	}
 	for _, n := range sortedKeys(x.clocked) {
 		if err := h.ClockSkew(n, 0); err != nil {
 			return err
@@ -372,11 +407,14 @@ func (x *Executor) disk(h Host, nodes []string, a Action, ev *Event) error {
 		return x.diskReset(h, ev)
 	case DiskCorrupt:
 		t, act = a.Target, func(n string) error {
+			if err := h.CorruptRecord(n, x.rng.Uint64()); err != nil {
+				return err
+			}
 			if x.corrupted == nil {
 				x.corrupted = map[string]bool{}
 			}
 			x.corrupted[n] = true
-			return h.CorruptRecord(n, x.rng.Uint64())
+			return nil
 		}
 		if t.Kind != TargetNodes {
 			return x.applyTo(h, t, nodes, x.corruptible(nodes, ev), act, ev)
@@ -430,9 +468,14 @@ func (x *Executor) corruptible(nodes []string, ev *Event) []string {
 	return out
 }
 
+// setDisk records f only once the host applied it, so a host that cannot
+// fault disks is never asked to heal one.
 func (x *Executor) setDisk(h Host, n string, f DiskFault) error {
+	if err := h.DiskFault(n, f); err != nil {
+		return err
+	}
 	x.disks[n] = f
-	return h.DiskFault(n, f)
+	return nil
 }
 
 func (x *Executor) diskReset(h Host, ev *Event) error {
@@ -462,13 +505,20 @@ func (x *Executor) heal(h Host, ev *Event) error {
 		func() error { return h.Degrade(LinkFaults{}) },
 	}
 	var targets []string
+	var unsupported []string
 	for _, f := range steps {
 		ev.Targets = nil
 		if err := f(); err != nil {
-			return err
+			if !errors.Is(err, ErrUnsupported) {
+				return err
+			}
+			// Heal the rest anyway: one fault a host cannot undo must
+			// not leave the others in place.
+			unsupported = append(unsupported, unsupportedNote(err))
 		}
 		targets = append(targets, ev.Targets...)
 	}
-	ev.Targets, ev.Note = targets, "" // healing nothing is not worth a note
+	// Healing nothing is not worth a note; failing to heal something is.
+	ev.Targets, ev.Note = targets, strings.Join(unsupported, "; ")
 	return nil
 }

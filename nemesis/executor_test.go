@@ -121,6 +121,53 @@ func TestPauseSkipsDeadNodesAndHealResumes(t *testing.T) {
 	}
 }
 
+// A clock rate is undone by clock reset (and by heal), and a schedule
+// without one never touches rates.
+func TestClockRateResetAndHeal(t *testing.T) {
+	h := newFakeHost(nodeNames(3)...)
+	h.leader = "s2"
+	x, err := NewExecutor(mustParse(t, "1s clock rate leader 0.1\n2s clock reset\n3s clock rate s1,s3 4\n4s heal"), rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Step(h, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if h.rates["s2"] != 0.1 || len(h.rates) != 1 {
+		t.Fatalf("rates after clock rate leader: %v", h.rates)
+	}
+	if _, err := x.Step(h, 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.healthy(); err != nil {
+		t.Fatalf("after clock reset: %v", err)
+	}
+	if _, err := x.Step(h, 3*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if h.rates["s1"] != 4 || h.rates["s3"] != 4 {
+		t.Fatalf("rates %v", h.rates)
+	}
+	if _, err := x.Step(h, 4*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.healthy(); err != nil {
+		t.Fatalf("after heal: %v", err)
+	}
+
+	h2 := newFakeHost(nodeNames(3)...)
+	x2, err := NewExecutor(mustParse(t, "1s clock skew s1 1s\n2s clock reset"), rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x2.Step(h2, 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if len(h2.rates) != 0 {
+		t.Fatalf("a schedule without clock rate set rates %v", h2.rates)
+	}
+}
+
 func TestClockDiskAndNetFaultsAndHeal(t *testing.T) {
 	h := newFakeHost(nodeNames(3)...)
 	h.leader = "s1"

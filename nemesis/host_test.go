@@ -20,6 +20,7 @@ type fakeHost struct {
 	cuts      []Link
 	offsets   map[string]time.Duration
 	strobing  map[string]bool
+	rates     map[string]float64
 	disks     map[string]DiskFault
 	corrupted map[string]int
 	links     LinkFaults
@@ -28,7 +29,7 @@ type fakeHost struct {
 func newFakeHost(nodes ...string) *fakeHost {
 	return &fakeHost{
 		nodes: nodes, killed: map[string]CrashMode{}, paused: map[string]bool{},
-		offsets: map[string]time.Duration{}, strobing: map[string]bool{},
+		offsets: map[string]time.Duration{}, strobing: map[string]bool{}, rates: map[string]float64{},
 		disks: map[string]DiskFault{}, corrupted: map[string]int{},
 	}
 }
@@ -117,6 +118,12 @@ func (h *fakeHost) ClockStrobe(n string, lo, hi, period time.Duration) error {
 	return h.known(n)
 }
 
+func (h *fakeHost) ClockRate(n string, rate float64) error {
+	h.logf("rate %s %v", n, rate)
+	h.rates[n] = rate
+	return h.known(n)
+}
+
 func (h *fakeHost) DiskFault(n string, f DiskFault) error {
 	h.logf("disk %s %+v", n, f)
 	h.disks[n] = f
@@ -150,6 +157,11 @@ func (h *fakeHost) healthy() error {
 	for _, n := range slices.Sorted(maps.Keys(h.offsets)) {
 		if h.offsets[n] != 0 || h.strobing[n] {
 			bad = append(bad, fmt.Sprintf("clock %s off by %v", n, h.offsets[n]))
+		}
+	}
+	for _, n := range slices.Sorted(maps.Keys(h.rates)) {
+		if h.rates[n] != 1 {
+			bad = append(bad, fmt.Sprintf("clock %s at rate %v", n, h.rates[n]))
 		}
 	}
 	for _, n := range slices.Sorted(maps.Keys(h.disks)) {

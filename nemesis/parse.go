@@ -140,7 +140,7 @@ func parseTargetDurations(f []string, n int) (Target, []time.Duration, error) {
 
 func parseClock(f []string) (Action, error) {
 	if len(f) < 2 {
-		return nil, fmt.Errorf("clock: want skew, jump, strobe or reset")
+		return nil, fmt.Errorf("clock: want skew, jump, strobe, rate or reset")
 	}
 	switch f[1] {
 	case "reset":
@@ -154,8 +154,26 @@ func parseClock(f []string) (Action, error) {
 	case "strobe":
 		t, d, err := parseTargetDurations(f[2:], 3)
 		return ClockStrobe{Target: t, Low: durAt(d, 0), High: durAt(d, 1), Period: durAt(d, 2)}, err
+	case "rate":
+		return parseClockRate(f[2:])
 	}
 	return nil, fmt.Errorf("clock: unknown fault %q", f[1])
+}
+
+// parseClockRate parses "TARGET RATE".
+func parseClockRate(f []string) (Action, error) {
+	if len(f) != 2 {
+		return nil, fmt.Errorf("clock rate: want a target and a rate, got %q", strings.Join(f, " "))
+	}
+	t, err := ParseTarget(f[0])
+	if err != nil {
+		return nil, err
+	}
+	r, err := strconv.ParseFloat(f[1], 64)
+	if err != nil {
+		return nil, fmt.Errorf("clock rate: %w", err)
+	}
+	return ClockRate{Target: t, Rate: r}, nil
 }
 
 // durAt tolerates the nil slice of a failed parse.

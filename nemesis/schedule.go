@@ -132,6 +132,8 @@ func namedNodes(a Action) []string {
 		return a.Target.Nodes
 	case ClockStrobe:
 		return a.Target.Nodes
+	case ClockRate:
+		return a.Target.Nodes
 	case DiskCorrupt:
 		return a.Target.Nodes
 	case DiskFsyncErrors:

@@ -27,6 +27,7 @@ var exampleActions = []string{
 	"clock skew s1 -250ms",
 	"clock jump all 1m30s",
 	"clock strobe leader -1s 2s 100ms",
+	"clock rate s1 0.25", "clock rate leader 10", "clock rate minority 1.0001",
 	"clock reset",
 	"disk crash-mode lose-unsynced", "disk crash-mode keep-prefix", "disk crash-mode tear-last",
 	"disk corrupt one",
@@ -116,6 +117,12 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 		{"1s start partition bridge s1", 1, "takes no arguments"},
 		{"1s clock strobe s1 1s 2s 0s", 1, "period"},
 		{"1s clock skew s1", 1, "want a target and 1 durations"},
+		{"1s clock rate s1", 1, "want a target and a rate"},
+		{"1s clock rate s1 0", 1, "outside (0, 1000]"},
+		{"1s clock rate s1 -2", 1, "outside (0, 1000]"},
+		{"1s clock rate s1 NaN", 1, "outside (0, 1000]"},
+		{"1s clock rate s1 1e9", 1, "outside (0, 1000]"},
+		{"1s clock rate s1 fast", 1, "invalid syntax"},
 		{"1s disk slow s1 -1ms", 1, "negative disk latency"},
 		{"1s disk crash-mode shred", 1, "unknown crash mode"},
 		{"1s net degrade loss=1.5", 1, "outside [0, 1]"},
@@ -209,6 +216,9 @@ var genAction = rapid.Custom(func(t *rapid.T) Action {
 		func() Action { return ClockJump{Target: tg(), Delta: d(-int64(time.Hour))} },
 		func() Action {
 			return ClockStrobe{Target: tg(), Low: d(-int64(time.Hour)), High: d(-int64(time.Hour)), Period: d(1)}
+		},
+		func() Action {
+			return ClockRate{Target: tg(), Rate: rapid.Float64Range(1e-6, MaxClockRate).Draw(t, "rate")}
 		},
 		func() Action { return ClockReset{} },
 		func() Action { return DiskCrashMode{Mode: CrashMode(rapid.IntRange(0, 2).Draw(t, "mode"))} },
