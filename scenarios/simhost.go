@@ -119,6 +119,12 @@ func (h *simHost) ClockStrobe(node string, low, high, period time.Duration) erro
 	return nil
 }
 
+// ClockRate makes the node's clocks and timers run at rate times true
+// speed (sim.World.SetClockRate).
+func (h *simHost) ClockRate(node string, rate float64) error {
+	return h.w.SetClockRate(node, rate)
+}
+
 func (h *simHost) DiskFault(node string, f nemesis.DiskFault) error {
 	d, err := h.w.Disk(node)
 	if err != nil {

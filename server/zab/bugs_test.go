@@ -28,6 +28,18 @@ func TestChaosFindsBugs(t *testing.T) {
 			o.allCrashPM, o.quorumCrashPM, o.crashPM = 5, 10, 5
 		}, true},
 		{BugZK1154, 100, func(o *chaosOpts) {}, false},
+		// Restarts with uncommitted tails and returns into a new epoch.
+		{BugZK2845, 100, func(o *chaosOpts) {}, false},
+		{BugZK1549, 100, func(o *chaosOpts) {}, false},
+		// The zk-3911 profile: the epoch file outruns the DIFF's txns.
+		{BugZK4646, 300, func(o *chaosOpts) {
+			o.window, o.allCrashPM, o.quorumCrashPM, o.crashPM = 1000, 5, 10, 5
+		}, true},
+		// The zk-3104 profile: SNAPs during establishment, crashes.
+		{BugZK3642, 400, func(o *chaosOpts) {
+			o.persistPct, o.window, o.snapshotPct = 25, 3, 10
+			o.allCrashPM, o.quorumCrashPM, o.crashPM = 5, 10, 5
+		}, true},
 	}
 	for _, c := range cases {
 		t.Run(c.bug.String(), func(t *testing.T) {

@@ -19,6 +19,10 @@ const (
 	BugAckBeforeFsync                // followers ACK proposals before they are durable
 	BugSyncNoQuorum                  // sync answered without confirming the quorum
 	BugZK2355                        // a follower whose stream broke mid-PROPOSAL rejoins claiming it
+	BugZK4646                        // follower makes currentEpoch durable before the synced txns
+	BugZK2845                        // log replayed into the state at load; TRUNC keeps the state
+	BugZK1549                        // as zk-2845, and the replayed state is snapshotted at load
+	BugZK3642                        // a SNAP is held in memory only until NEWLEADER
 	bugLimit
 )
 
@@ -29,6 +33,10 @@ var bugNames = [...]string{
 	BugAckBeforeFsync: "ack-before-fsync",
 	BugSyncNoQuorum:   "sync-no-quorum",
 	BugZK2355:         "zk-2355",
+	BugZK4646:         "zk-4646",
+	BugZK2845:         "zk-2845",
+	BugZK1549:         "zk-1549",
+	BugZK3642:         "zk-3642",
 }
 
 func (b Bug) String() string {

@@ -70,6 +70,29 @@
 //	                                                                                         committed txn (the JIRA: the
 //	                                                                                         closeSession of an ephemeral) never
 //	                                                                                         reaches that follower
+//	zk-4646           ZOOKEEPER-4646           follower writes currentEpoch at NEWLEADER     a quorum crash in between: the
+//	                                           while the DIFF/SNAP txns are still being      follower returns with the new epoch
+//	                                           logged (its ACK still waits for them)         over an old log, its vote wins and
+//	                                                                                         committed txns are truncated
+//	zk-2845           ZOOKEEPER-2845           the whole log, uncommitted tail included,     the node serves txns no quorum
+//	                                           is replayed into the state at load (Ready.    committed until it restarts; the
+//	                                           Replay); a TRUNC then cuts the log but the    zxid chains diverge
+//	                                           state is kept (Ready.Settled), not reloaded
+//	zk-1549           ZOOKEEPER-1549           as zk-2845, and the server snapshots the      as zk-2845, and the phantom txns
+//	                                           replayed state at load (a dirty snapshot)     survive restarts
+//	zk-3642           ZOOKEEPER-3642           a learner holds a SNAP in memory until        the snapshot is never written: after
+//	                                           NEWLEADER (Ready.SnapshotInMemory), which     a restart the learner lacks every
+//	                                           the leader sends a tick after the SNAP; the   txn up to it (a hole in its history)
+//	                                           leader crashes in between, the next one
+//	                                           DIFFs from the snapshot's zxid
+//
+// zk-1154 covers both of ZooKeeper's cases: a learner past the sync point
+// (TRUNC in the fix) and, the JIRA's own example, a learner inside the
+// committed window holding a txn the leader lacks (SNAP in the fix).
+//
+// Only zk-3642 changes the leader's timing (NEWLEADER a tick after a SNAP):
+// zabsim sends a whole sync in one batch, which closes the window that
+// ZooKeeper's LearnerHandler leaves open while it streams the snapshot.
 //
 // # Deviations from ZooKeeper 3.8, and why
 //

@@ -117,6 +117,13 @@ func (w *world) start(id uint64) error {
 	n.peer = p
 	w.observe(id, Truncated{Node: id, ToZxid: n.dSnap.Zxid})
 	w.drain(id)
+	if cfg.Bugs.Has(BugZK1549) && lastZxid(n.applied) > n.dSnap.Zxid {
+		// ZooKeeper's loadData snapshots what it loaded: with the log
+		// replayed, a dirty snapshot holding uncommitted txns.
+		n.snap = snapshotOf(n.applied)
+		n.dSnap = n.snap
+		w.logf("%d: snapshot %s at load", id, ZxidString(n.snap.Zxid))
+	}
 	return nil
 }
 
@@ -198,13 +205,16 @@ func (w *world) apply(n *tnode, rd *Ready) {
 	if s := rd.RoleChange; s != nil {
 		w.logf("%d: %s", n.id, s)
 	}
-	if s := rd.InstallSnapshot; s != nil {
+	if s := rd.InstallSnapshot; s != nil && rd.SnapshotInMemory {
+		w.logf("%d: load snapshot %s in memory only", n.id, ZxidString(s.Zxid))
+		n.applied, _ = decodeEntries(s.Data)
+	} else if s != nil {
 		w.logf("%d: install snapshot %s", n.id, ZxidString(s.Zxid))
 		n.snap, n.snapDirty, n.log = *s, true, nil
 		n.applied, _ = decodeEntries(s.Data)
 	}
 	if t := rd.Truncate; t != nil {
-		w.applyTruncate(n, *t)
+		w.applyTruncate(n, *t, rd.RetainsState())
 	}
 	if len(rd.Append) > 0 {
 		w.logf("%d: append %s", n.id, zxids(rd.Append))
@@ -222,15 +232,20 @@ func (w *world) apply(n *tnode, rd *Ready) {
 	w.applyRest(n, rd)
 }
 
-func (w *world) applyTruncate(n *tnode, t int64) {
-	w.logf("%d: truncate to %s", n.id, ZxidString(t))
+func (w *world) applyTruncate(n *tnode, t int64, retain bool) {
 	cut := func(es []Entry) []Entry {
 		return slices.DeleteFunc(es, func(e Entry) bool { return e.Zxid > t })
 	}
 	n.log, n.dLog = cut(n.log), cut(slices.Clone(n.dLog)) // truncation is a durable metadata op
+	if retain {
+		w.logf("%d: truncate log to %s, state kept at %s", n.id, ZxidString(t), ZxidString(lastZxid(n.applied)))
+		return
+	}
+	w.logf("%d: truncate to %s", n.id, ZxidString(t))
 	n.applied = cut(n.applied)
 	if n.dSnap.Zxid > t { // only a bug switch truncates committed state
 		n.dSnap = snapshotOf(n.applied)
+		n.snap = n.dSnap
 	}
 }
 
@@ -244,6 +259,30 @@ func (w *world) takeSnapshot(id uint64) {
 	}
 }
 
+// stateDiverges reports whether node n's state machine holds other txns
+// than its snapshot and log say it committed. Only bug switches make that
+// happen; with zk-2845/zk-1549 the snapshot itself may be dirty, so then
+// the log alone is the reference.
+func (w *world) stateDiverges(n *tnode) bool {
+	want, _ := decodeEntries(n.snap.Data)
+	if w.cfg.Bugs.Has(BugZK2845) || w.cfg.Bugs.Has(BugZK1549) {
+		want = nil
+	}
+	for _, e := range n.log {
+		if e.Zxid > lastZxid(want) && e.Zxid <= n.peer.lastCommitted {
+			want = append(want, e)
+		}
+	}
+	return !slices.EqualFunc(n.applied, want, func(a, b Entry) bool { return a.Zxid == b.Zxid })
+}
+
+func lastZxid(es []Entry) int64 {
+	if k := len(es); k > 0 {
+		return es[k-1].Zxid
+	}
+	return 0
+}
+
 func snapshotOf(applied []Entry) Snapshot {
 	z := int64(0)
 	if k := len(applied); k > 0 {
@@ -253,6 +292,10 @@ func snapshotOf(applied []Entry) Snapshot {
 }
 
 func (w *world) applyRest(n *tnode, rd *Ready) {
+	if len(rd.Replay) > 0 {
+		w.logf("%d: replay %s at load", n.id, zxids(rd.Replay))
+		n.applied = append(n.applied, rd.Replay...)
+	}
 	if len(rd.Commit) > 0 {
 		w.logf("%d: commit %s", n.id, zxids(rd.Commit))
 		n.applied = append(n.applied, rd.Commit...)
@@ -441,8 +484,14 @@ func (w *world) stateString() string {
 			continue
 		}
 		p := n.peer
-		fmt.Fprintf(&b, "%d: %s epochs %d/%d logged %s committed %s log [%s]\n", id, p.Status(),
+		fmt.Fprintf(&b, "%d: %s epochs %d/%d logged %s committed %s log [%s]", id, p.Status(),
 			p.acceptedEpoch, p.currentEpoch, ZxidString(p.lastLogged), ZxidString(p.lastCommitted), zxids(n.log))
+		if w.stateDiverges(n) {
+			// Only bug switches make the state machine differ from the
+			// committed history.
+			fmt.Fprintf(&b, " state [%s]", zxids(n.applied))
+		}
+		b.WriteString("\n")
 	}
 	if !w.inv.OK() {
 		fmt.Fprintf(&b, "violations:\n  %s\n", strings.Join(w.inv.Violations(), "\n  "))

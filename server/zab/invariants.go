@@ -60,8 +60,11 @@ func Observe(node uint64, rd *Ready) []any {
 	if rd.InstallSnapshot != nil {
 		out = append(out, SnapshotInstalled{Node: node, Zxid: rd.InstallSnapshot.Zxid})
 	}
-	if rd.Truncate != nil {
+	if rd.Truncate != nil && !rd.RetainsState() {
 		out = append(out, Truncated{Node: node, ToZxid: *rd.Truncate})
+	}
+	for _, e := range rd.Settled { // zk-2845/zk-1549: replayed at load, now the node's state
+		out = append(out, Committed{Node: node, Zxid: e.Zxid, Digest: Digest(e.Data)})
 	}
 	for _, e := range rd.Append {
 		out = append(out, Logged{Node: node, Zxid: e.Zxid, Digest: Digest(e.Data)})

@@ -95,3 +95,41 @@ func BenchmarkInvariantsCommit(b *testing.B) {
 		}
 	}
 }
+
+// zk-2845/zk-1549 effects: a Replay is not a decision (no observation); a
+// TRUNC that keeps replayed txns is no truncation, and the kept txns count
+// as applied, so another node building past them is caught.
+func TestObserveReplayAndSettled(t *testing.T) {
+	e1, e2, e3 := Entry{Zxid: MakeZxid(1, 1), Data: []byte("a")}, Entry{Zxid: MakeZxid(1, 2), Data: []byte("b")}, Entry{Zxid: MakeZxid(1, 3), Data: []byte("c")}
+	if obs := Observe(1, &Ready{Replay: []Entry{e1, e2, e3}}); len(obs) != 0 {
+		t.Fatalf("replay observed as %v", obs)
+	}
+	cut := e1.Zxid
+	kept := &Ready{Truncate: &cut, Settled: []Entry{e1, e2, e3}}
+	if !kept.RetainsState() {
+		t.Fatal("a TRUNC below settled txns must retain the state")
+	}
+	obs := Observe(1, kept)
+	for _, o := range obs {
+		if _, ok := o.(Truncated); ok {
+			t.Fatalf("retained state observed as a truncation: %v", obs)
+		}
+	}
+	if len(obs) != 3 {
+		t.Fatalf("observations %v, want the three settled txns", obs)
+	}
+	confirmed := &Ready{Settled: []Entry{e1}}
+	if confirmed.RetainsState() || confirmed.IsEmpty() {
+		t.Fatal("settled txns without a TRUNC retain nothing but are an effect")
+	}
+
+	inv := NewInvariants()
+	for _, o := range obs {
+		inv.Observe(o)
+	}
+	inv.Observe(Committed{Node: 2, Zxid: e1.Zxid, Digest: Digest(e1.Data)})
+	inv.Observe(Committed{Node: 2, Zxid: MakeZxid(2, 1), Digest: Digest([]byte("x"))})
+	if inv.OK() {
+		t.Fatal("node 2 skipped txns node 1 kept; the checker must say so")
+	}
+}

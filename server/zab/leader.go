@@ -32,6 +32,10 @@ type learner struct {
 	deadline      uint64 // tickOfNextAckDeadline
 	round         int64  // highest PING round echoed
 	acked         int64  // highest proposal zxid ACKed
+	// newLeaderDue: zk-3642 only. NEWLEADER goes out on the next tick
+	// after a SNAP, as ZooKeeper's LearnerHandler queues it behind the
+	// snapshot stream; a leader crash in between is the defect's window.
+	newLeaderDue bool
 }
 
 type pendingSync struct {
@@ -265,10 +269,28 @@ func (p *Peer) syncLearner(l *learner) {
 	}
 	p.send(l.id, &Packet{Type: op, Zxid: opZxid, Data: snap.Data})
 	p.sendHistory(l, from)
-	p.send(l.id, &Packet{Type: PacketNewLeader, Zxid: MakeZxid(p.ld.newEpoch, 0)})
+	if op == PacketSnap && p.cfg.Bugs.Has(BugZK3642) {
+		l.newLeaderDue = true
+	} else {
+		p.sendNewLeader(l)
+	}
 	l.stage = stageSyncing
 	l.deadline = p.tick + uint64(p.cfg.InitLimitTicks+p.cfg.SyncLimitTicks)
 	l.acked = from
+}
+
+func (p *Peer) sendNewLeader(l *learner) {
+	p.send(l.id, &Packet{Type: PacketNewLeader, Zxid: MakeZxid(p.ld.newEpoch, 0)})
+	l.newLeaderDue = false
+}
+
+// sendDueNewLeaders sends the NEWLEADERs zk-3642 held back a tick.
+func (p *Peer) sendDueNewLeaders() {
+	for _, l := range p.sortedLearners() {
+		if l.newLeaderDue {
+			p.sendNewLeader(l)
+		}
+	}
 }
 
 // sendHistory sends every held txn after from: committed ones as
@@ -314,6 +336,12 @@ func (p *Peer) chooseInWindow(peer, maxC int64, newEpochZxid, bug1154 bool) (Pac
 		return PacketDiff, maxC, peer, true
 	}
 	// The learner has a txn we lack, inside our window.
+	if bug1154 {
+		// ZOOKEEPER-1154's own example: the learner's 74 lies between
+		// minCommittedLog 71 and maxCommittedLog 81, so the leader DIFFs
+		// (from 81, the next txn it has) where it must TRUNC or SNAP.
+		return PacketDiff, maxC, peer, true
+	}
 	next := p.entriesAfter(peer)
 	if len(next) == 0 || EpochOf(next[0].Zxid) != EpochOf(peer) {
 		return PacketSnap, 0, 0, true // "Cannot send TRUNC to peer": fall back to SNAP
@@ -321,9 +349,6 @@ func (p *Peer) chooseInWindow(peer, maxC int64, newEpochZxid, bug1154 bool) (Pac
 	prev := p.windowBase
 	if i := len(p.log) - len(next) - 1; i >= 0 {
 		prev = p.log[i].Zxid
-	}
-	if bug1154 {
-		return PacketDiff, maxC, peer, true
 	}
 	return PacketTrunc, prev, prev, true
 }
@@ -378,6 +403,7 @@ func (p *Peer) maybeEstablish() {
 	ld.nextZxid = MakeZxid(ld.newEpoch, 1)
 	p.setStatus(RoleState{Role: RoleLeading, Leader: p.id, Epoch: ld.newEpoch, Serving: true})
 	p.el.vote.PeerEpoch = ld.newEpoch // updateElectionVote (ZOOKEEPER-1732)
+	p.settleReplayed()
 	p.commitThrough(ld.historyEnd)
 	for _, l := range p.sortedLearners() {
 		if l.stage == stageAckedNewLeader {
@@ -450,6 +476,7 @@ func (p *Peer) broadcastCommit(e Entry) {
 // learners and steps down without a synced quorum (Leader.lead's loop).
 func (p *Peer) tickLeader() {
 	ld := p.ld
+	p.sendDueNewLeaders()
 	if !ld.established {
 		if p.tick-p.roleAt > uint64(p.cfg.InitLimitTicks) {
 			p.becomeLooking()

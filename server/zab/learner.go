@@ -23,8 +23,9 @@ type learnerState struct {
 	syncEnd       int64  // our log end when NEWLEADER arrived
 	ackedTo       int64  // highest zxid ACKed
 	touches       [][]byte
-	reacked       bool // LEADERINFO's epoch was already accepted
-	gotSnap       bool // this sync came as SNAP
+	reacked       bool      // LEADERINFO's epoch was already accepted
+	gotSnap       bool      // this sync came as SNAP
+	memSnap       *Snapshot // zk-3642: the SNAP, held in memory until NEWLEADER
 }
 
 // claimedZxid is the last zxid a learner reports in ACKEPOCH. Normally its
@@ -135,7 +136,13 @@ func (p *Peer) onSyncMode(m *Packet) {
 	case PacketTrunc:
 		p.truncateLog(m.Zxid)
 	case PacketSnap:
-		p.installSnapshot(Snapshot{Zxid: m.Zxid, Data: m.Data})
+		snap := Snapshot{Zxid: m.Zxid, Data: m.Data}
+		if p.cfg.Bugs.Has(BugZK3642) {
+			p.loadSnapshotInMemory(snap)
+			p.ln.memSnap = &snap
+		} else {
+			p.installSnapshot(snap)
+		}
 		p.ln.gotSnap = true
 	}
 	p.ln.commitTarget = m.Zxid
@@ -177,6 +184,12 @@ func (p *Peer) onNewLeader(m *Packet) {
 	p.ln.stage = lsNewLeader
 	p.ln.newLeaderZxid = m.Zxid
 	p.ln.syncEnd = p.lastLogged
+	if s := p.ln.memSnap; s != nil {
+		// zk-3642: only now does the snapshot go to disk. A sync that ended
+		// before NEWLEADER (the leader crashed) left it in memory for good.
+		p.persistMemorySnapshot(*s)
+		p.ln.memSnap = nil
+	}
 	p.learnerDurable()
 }
 
@@ -187,6 +200,7 @@ func (p *Peer) onUpToDate() {
 	p.ln.stage = lsActive
 	p.setStatus(RoleState{Role: p.status.Role, Leader: p.status.Leader, Epoch: p.ln.newEpoch, Serving: true})
 	p.el.vote.PeerEpoch = p.ln.newEpoch // updateElectionVote (ZOOKEEPER-1732)
+	p.settleReplayed()
 	p.commitThrough(p.ln.commitTarget)
 	p.sendAcks()
 }
@@ -231,13 +245,17 @@ func (p *Peer) maybeAckNewLeader() {
 	bug3104 := p.cfg.Bugs.Has(BugZK3104) && ln.gotSnap
 	logOK := p.persisted >= ln.syncEnd || p.cfg.Bugs.Has(BugZK3911) || bug3104
 	snapOK := !p.snapPending || bug3104
+	if p.cfg.Bugs.Has(BugZK4646) {
+		// zk-4646: the epoch file is written at NEWLEADER while the synced
+		// txns are still being logged (asynchronously in ZooKeeper). The
+		// ACK below still waits for them; a crash in between leaves a
+		// durable new epoch over an old log, and that vote wins.
+		p.writeLearnerEpoch()
+	}
 	if !logOK || !snapOK {
 		return
 	}
-	if p.currentEpoch < ln.newEpoch {
-		p.currentEpoch = ln.newEpoch
-		p.out.WriteCurrentEpoch = ptr(p.currentEpoch)
-	}
+	p.writeLearnerEpoch()
 	if p.currentDurable < ln.newEpoch {
 		return
 	}
@@ -245,6 +263,14 @@ func (p *Peer) maybeAckNewLeader() {
 	ln.stage = lsAwaitUpToDate
 	ln.ackedTo = ln.syncEnd
 	p.sendAcks()
+}
+
+// writeLearnerEpoch asks for currentEpoch = the new leader's epoch.
+func (p *Peer) writeLearnerEpoch() {
+	if e := p.ln.newEpoch; p.currentEpoch < e {
+		p.currentEpoch = e
+		p.out.WriteCurrentEpoch = ptr(e)
+	}
 }
 
 // sendAcks ACKs, in order, every txn logged after the sync that is durable.

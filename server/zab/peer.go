@@ -32,6 +32,9 @@ type Peer struct {
 	log        []Entry // window: committed entries kept for DIFF + every uncommitted one
 	windowBase int64   // the window holds every txn in (windowBase, lastLogged]
 	lastLogged int64   // last zxid handed to the host for logging (or snapshot zxid)
+	// replayed are the uncommitted log txns zk-2845/zk-1549 applied at
+	// load and no leader has confirmed or cut yet.
+	replayed []Entry
 	// brokenMidProposal is the zxid a follower would have read next when
 	// its leader's stream broke (only zk-2355 uses it).
 	brokenMidProposal int64
@@ -97,7 +100,27 @@ func (p *Peer) restore(s *InitialState) {
 			p.out.WriteAcceptedEpoch = ptr(e)
 		}
 	}
+	p.replayLog()
 	p.trimLog()
+}
+
+// replayLog is zk-2845 and zk-1549: the state machine takes the whole log
+// at load, as ZooKeeper's loadDataBase replays it, uncommitted tail
+// included. (zabsim keeps the tail out until a leader's history covers it.)
+func (p *Peer) replayLog() {
+	if !p.cfg.Bugs.Has(BugZK2845) && !p.cfg.Bugs.Has(BugZK1549) {
+		return
+	}
+	p.replayed = slices.Clone(p.entriesAfter(p.lastCommitted))
+	p.out.Replay = append(p.out.Replay, p.replayed...)
+	p.lastCommitted = p.lastLogged
+}
+
+// settleReplayed tells the invariant checker that the replayed txns still
+// in the log are covered by the established leader's history.
+func (p *Peer) settleReplayed() {
+	p.out.Settled = append(p.out.Settled, p.replayed...)
+	p.replayed = nil
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -305,6 +328,7 @@ func (p *Peer) hasEntry(z int64) bool {
 
 // truncateLog drops entries after z and tells the host to do the same.
 func (p *Peer) truncateLog(z int64) {
+	p.retainApplied(z)
 	p.log = slices.Clone(p.log[:len(p.log)-len(p.entriesAfter(z))])
 	p.windowBase = min(p.windowBase, z)
 	p.lastLogged = z
@@ -321,6 +345,21 @@ func (p *Peer) truncateLog(z int64) {
 	p.out.Truncate = &t
 }
 
+// retainApplied is the other half of zk-2845/zk-1549: a TRUNC to z cuts
+// txns the state machine already applied (replayLog), and it keeps them:
+// ZOOKEEPER-2845's fix makes ZKDatabase.truncateLog reload the database;
+// with zk-1549 the reload finds the dirty snapshot taken at load.
+func (p *Peer) retainApplied(z int64) {
+	if !p.cfg.Bugs.Has(BugZK2845) && !p.cfg.Bugs.Has(BugZK1549) {
+		return
+	}
+	if len(entriesAfter(p.replayed, z)) > 0 {
+		// The state machine keeps every replayed txn, below the cut and
+		// beyond it: report them all, in zxid order, as the node's state.
+		p.settleReplayed()
+	}
+}
+
 // installSnapshot replaces the log and state machine with s.
 func (p *Peer) installSnapshot(s Snapshot) {
 	p.log, p.windowBase = nil, s.Zxid
@@ -328,6 +367,33 @@ func (p *Peer) installSnapshot(s Snapshot) {
 	p.snapPending, p.snapZxid = true, s.Zxid
 	p.out.Append, p.out.Truncate, p.out.Commit = nil, nil, nil
 	p.out.InstallSnapshot = &s
+	p.out.SnapshotInMemory, p.out.Settled, p.out.Replay, p.replayed = false, nil, nil, nil
+}
+
+// loadSnapshotInMemory is zk-3642: Learner.syncWithLeader before the fix
+// deserialized a SNAP into memory, set lastProcessedZxid to its zxid and
+// wrote it to disk only at NEWLEADER. The peer believes it holds the
+// snapshot (it will claim its zxid in the next ACKEPOCH), but nothing of it
+// is durable until persistMemorySnapshot runs.
+func (p *Peer) loadSnapshotInMemory(s Snapshot) {
+	p.log, p.windowBase = nil, s.Zxid
+	p.lastLogged, p.lastCommitted, p.persisted = s.Zxid, s.Zxid, s.Zxid
+	p.snapPending = false
+	p.out.Append, p.out.Truncate, p.out.Commit = nil, nil, nil
+	p.out.InstallSnapshot = &s
+	p.out.SnapshotInMemory, p.out.Settled, p.out.Replay, p.replayed = true, nil, nil, nil
+}
+
+// persistMemorySnapshot is the pre-fix takeSnapshot at NEWLEADER: write the
+// snapshot held in memory, then the txns received after it again (the host
+// discards the log it replaces).
+func (p *Peer) persistMemorySnapshot(s Snapshot) {
+	p.snapPending, p.snapZxid = true, s.Zxid
+	p.persisted = s.Zxid
+	p.out.Truncate, p.out.Commit = nil, nil
+	p.out.InstallSnapshot = &s
+	p.out.SnapshotInMemory = false
+	p.out.Append = slices.Clone(p.log)
 }
 
 // commitThrough delivers every held entry up to z in zxid order.

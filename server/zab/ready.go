@@ -37,6 +37,23 @@ type Ready struct {
 	Requests           []Request
 	Touches            []Touch
 	SyncDone           []uint64
+
+	// SnapshotInMemory is set only by zk-3642: load InstallSnapshot into
+	// the state machine but leave the disk as it is (no snapshot written,
+	// no log discarded, no SnapshotPersisted). Later Appends go to the old log.
+	SnapshotInMemory bool
+	// Replay is set only by zk-2845 and zk-1549, at load: apply these
+	// logged but uncommitted txns to the state machine, as ZooKeeper's
+	// loadDataBase replays the whole log (before Commit; they are not
+	// decisions, so the invariant checker does not count them).
+	Replay []Entry
+	// Settled is set only by zk-2845 and zk-1549: replayed txns that are
+	// now the node's state for good, either because a leader's history
+	// covered them (sync finished) or because Truncate cut them from the
+	// log and the state machine keeps them anyway (the defect: no reload).
+	// The host has nothing to apply; the invariant checker counts them as
+	// applied from here on.
+	Settled []Entry
 }
 
 // IsEmpty reports whether rd holds no effect.
@@ -44,7 +61,21 @@ func (rd *Ready) IsEmpty() bool {
 	return rd.RoleChange == nil && rd.InstallSnapshot == nil && rd.Truncate == nil &&
 		len(rd.Append) == 0 && rd.WriteAcceptedEpoch == nil && rd.WriteCurrentEpoch == nil &&
 		len(rd.Commit) == 0 && len(rd.Messages) == 0 && len(rd.Requests) == 0 &&
-		len(rd.Touches) == 0 && len(rd.SyncDone) == 0
+		len(rd.Touches) == 0 && len(rd.SyncDone) == 0 && len(rd.Replay) == 0 && len(rd.Settled) == 0
+}
+
+// RetainsState reports whether Truncate must leave the state machine as
+// it is (zk-2845/zk-1549: it keeps replayed txns from beyond the cut).
+func (rd *Ready) RetainsState() bool {
+	if rd.Truncate == nil {
+		return false
+	}
+	for _, e := range rd.Settled {
+		if e.Zxid > *rd.Truncate {
+			return true
+		}
+	}
+	return false
 }
 
 // HasReady reports whether Ready would return anything.
