@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -22,6 +23,9 @@ type RegistryOptions struct {
 //
 //   - no ghost member: a view invoked more than DetectionBound after a
 //     broker left or expired must not list it (unless it re-joined);
+//   - no stuck member: a join or expire still open at the end, more than
+//     DetectionBound after the faults healed, means a registration
+//     outlived its session;
 //   - convergence: in the healed phase (after the last nemesis record) each
 //     watcher's last view equals the live brokers (joined, never left or
 //     expired; a broker whose last join or leave is info may be either).
@@ -35,7 +39,37 @@ func CheckRegistry(ops []history.Op, opts RegistryOptions) Result {
 	r.res.Counts["membership-changes"] = len(events)
 	checkGhosts(r, events, views, int64(opts.DetectionBound))
 	checkConvergence(r, events, views, healTime(ops))
+	checkStuck(r, events, healTime(ops), lastTime(ops), int64(opts.DetectionBound))
 	return r.done()
+}
+
+// checkStuck flags a broker whose join or expire is still open at the end
+// of the history although the faults healed more than bound before it. A
+// broker's join waits only for an ephemeral of its own earlier session to
+// vanish, and its expire completes when that ephemeral is gone, so either
+// staying open that long means a session that ended (or should have) still
+// owns the broker's registration: a ghost member that outlived its session
+// (ZOOKEEPER-1208, -1367).
+func checkStuck(r *report, events []memberEvent, healNS, endNS, boundNS int64) {
+	for _, e := range events {
+		if e.done != math.MaxInt64 || (e.f != history.FJoin && e.f != history.FExpire) {
+			continue
+		}
+		if since := max(e.invoke, healNS); endNS-since > boundNS {
+			r.flagOps("stuck-member", []int{e.index},
+				"%q's %s (op %d) was still open %v after the faults healed, beyond the %v detection bound: a registration outlived its session",
+				e.broker, e.f, e.index, time.Duration(endNS-since), time.Duration(boundNS))
+		}
+	}
+}
+
+// lastTime is the time of the last record.
+func lastTime(ops []history.Op) int64 {
+	t := int64(0)
+	for _, op := range ops {
+		t = max(t, op.Time)
+	}
+	return t
 }
 
 type memberEvent struct {

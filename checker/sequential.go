@@ -9,8 +9,11 @@ import (
 )
 
 // CheckSequential judges sequential-node creates: every ok create's name is
-// the prefix plus a 10-digit counter, names are unique, and within one
-// session the counters increase in completion order.
+// the prefix plus a 10-digit counter, names are unique, within one session
+// the counters increase in completion order, and no create fails with
+// NODEEXISTS (the server picks the name, so a collision means its counter
+// went backwards: ZOOKEEPER-1046), and none completes with SESSIONMOVED
+// (ZOOKEEPER-710).
 func CheckSequential(ops []history.Op) Result {
 	r := newReport("sequential")
 	owner := map[string]int{}
@@ -20,7 +23,21 @@ func CheckSequential(ops []history.Op) Result {
 	}
 	perSession := map[string]last{}
 	for _, p := range completedInOrder(history.Pairs(ops)) {
-		if p.Invoke.F != history.FCreate || p.Type() != history.OK {
+		if p.Invoke.F != history.FCreate {
+			continue
+		}
+		if p.Type() == history.Fail && p.Complete.Error == "NODEEXISTS" {
+			r.flagOps("name-collision", []int{p.Complete.Index}, "a sequential create failed with NODEEXISTS (op %d): the server reused a name", p.Complete.Index)
+			continue
+		}
+		if p.Complete.Error == "SESSIONMOVED" {
+			// A server tears down the connection of a request that failed
+			// with SESSIONMOVED (ZOOKEEPER-710), so a client, which reads
+			// only its current connection, never sees the code.
+			r.flagOps("session-moved", []int{p.Complete.Index}, "a create completed with SESSIONMOVED (op %d) on the client's own connection", p.Complete.Index)
+			continue
+		}
+		if p.Type() != history.OK {
 			continue
 		}
 		var v history.SequentialValue

@@ -129,6 +129,20 @@ func TestRegistryGhostMember(t *testing.T) {
 	wantAnomaly(t, r, "not-converged")
 }
 
+// A broker's re-join (or expire) still open long after the heal means an
+// ephemeral of an ended session still holds its name (ZOOKEEPER-1208,
+// -1367); one invoked within the bound of the end may just be slow.
+func TestRegistryStuckMember(t *testing.T) {
+	base := registryBase().
+		inv(400, 9, "view", view("w1")).ok(401, 9, "view", view("w1", "b1", "b3"))
+	recent := (&hb{ops: append([]history.Op(nil), base.ops...)}).
+		inv(390, 0, "join", rm{Broker: "b1"}).history(t)
+	wantValid(t, CheckRegistry(recent, RegistryOptions{DetectionBound: 50}))
+	stuck := (&hb{ops: append([]history.Op(nil), base.ops...)}).
+		inv(210, 0, "join", rm{Broker: "b1"}).history(t)
+	wantAnomaly(t, CheckRegistry(stuck, RegistryOptions{DetectionBound: 50}), "stuck-member")
+}
+
 func TestRegistryNotConverged(t *testing.T) {
 	h := registryBase().
 		inv(400, 8, "view", view("w2")).ok(401, 8, "view", view("w2")).
@@ -254,6 +268,18 @@ func TestSequential(t *testing.T) {
 
 	badName := (&hb{}).inv(0, 0, "create", sv{Prefix: "/s/n-"}).ok(1, 0, "create", sv{Prefix: "/s/n-", Name: "/s/n-12"}).history(t)
 	wantAnomaly(t, CheckSequential(badName), "bad-name")
+
+	// A sequential create never collides on a correct server (ZOOKEEPER-1046).
+	collision := (&hb{ops: append([]history.Op(nil), good.ops...)}).
+		inv(7, 1, "create", sv{Prefix: "/s/n-"}, sess(2)).fail(8, 1, "create", nil, errName("NODEEXISTS"), sess(2)).
+		history(t)
+	wantAnomaly(t, CheckSequential(collision), "name-collision")
+
+	// A client never sees SESSIONMOVED on its own connection (ZOOKEEPER-710).
+	moved := (&hb{ops: append([]history.Op(nil), good.ops...)}).
+		inv(7, 1, "create", sv{Prefix: "/s/n-"}, sess(2)).fail(8, 1, "create", nil, errName("SESSIONMOVED"), sess(2)).
+		history(t)
+	wantAnomaly(t, CheckSequential(moved), "session-moved")
 }
 
 func bankRead(b map[string]int64) history.BankRead { return history.BankRead{Balances: b} }

@@ -14,12 +14,35 @@ type Bug string
 // Server-level bug switches. Replication-level switches live in server/zab.
 const (
 	// BugZK1208: ZOOKEEPER-1208. Trigger: a session's closeSession (client
-	// close or expiry) is prepped while an ephemeral create of the same session
-	// is still in flight or arrives right after. ZooKeeper fixed it by marking
-	// the session "closing" in prep so later requests fail with
-	// SESSIONEXPIRED. With the switch the mark is skipped, so the create still
+	// close or the leader's expiry) is prepped while an ephemeral create of
+	// the same session is still on its way (forwarded by a follower) and is
+	// prepped before the close is applied. ZooKeeper fixed it by marking the
+	// session "closing" in prep and at expiry, so later requests fail with
+	// SESSIONEXPIRED. With the switch neither path marks it, so the create
 	// commits after the close: an ephemeral outlives its session.
 	BugZK1208 Bug = "zk-1208"
+	// BugZK1367: ZOOKEEPER-1367. Trigger: a whole-cluster restart. The
+	// sessions a server restores from its snapshot and log are loaded but
+	// never armed in the leader's expiry table, so a session whose client
+	// died before the restart never expires. Symptom: its ephemerals stay
+	// forever (a ghost broker, an orphaned lock node).
+	BugZK1367 Bug = "zk-1367"
+	// BugZK1046: ZOOKEEPER-1046. Trigger: a restart from a fuzzy snapshot
+	// (one that already holds nodes created by txns after its label, with
+	// their parent serialized before them); replaying those creates finds
+	// the nodes there, and the pre-fix replay does not move the parent's
+	// cversion. Symptom: the parent's cversion is stale, so the next
+	// sequential create picks an existing name and fails with NODEEXISTS
+	// (forever, since a failed create does not move cversion) or reuses a
+	// deleted node's name.
+	BugZK1046 Bug = "zk-1046"
+	// BugZK1366: ZOOKEEPER-1366. Trigger: the leader's wall clock is stepped
+	// forwards (NTP, a VM resumed, an operator). Session deadlines run on the
+	// wall clock instead of elapsed monotonic time, so every session whose
+	// deadline the step jumps over expires at once, its client alive and
+	// connected. Symptom: mass session expiry; a lock holder's node is
+	// deleted while it still acts as holder, so two clients hold the lock.
+	BugZK1366 Bug = "zk-1366"
 )
 
 // BugInfo documents one switch.
@@ -32,8 +55,17 @@ type BugInfo struct {
 
 var serverBugs = []BugInfo{
 	{Name: BugZK1208, JIRA: "ZOOKEEPER-1208",
-		Trigger: "closeSession prepped while an ephemeral create of the same session is in flight",
+		Trigger: "closeSession (expiry or client close) prepped without marking the session closing while an ephemeral create of it is in flight",
 		Symptom: "ephemeral node outlives its session"},
+	{Name: BugZK1367, JIRA: "ZOOKEEPER-1367",
+		Trigger: "whole-cluster restart: sessions restored from the snapshot and log are not re-armed for expiry",
+		Symptom: "a dead client's session never expires; its ephemerals stay forever"},
+	{Name: BugZK1046, JIRA: "ZOOKEEPER-1046",
+		Trigger: "restart from a fuzzy snapshot: replayed creates find their nodes and do not advance the parent's cversion",
+		Symptom: "sequential creates fail with NODEEXISTS (or reuse a deleted node's name)"},
+	{Name: BugZK1366, JIRA: "ZOOKEEPER-1366",
+		Trigger: "a forward wall-clock step on the leader: session deadlines run on the wall clock, not elapsed time",
+		Symptom: "every live session expires at once; lock holders overlap"},
 }
 
 // zabBugInfo documents the replication-level switches of server/zab.
@@ -56,6 +88,18 @@ var zabBugInfo = []BugInfo{
 	{Name: "sync-no-quorum", JIRA: "Jepsen 2019 note on ZooKeeper sync",
 		Trigger: "a leader cut off from its quorum answers sync without confirming it still leads",
 		Symptom: "stale sync+read (not linearizable)"},
+	{Name: "zk-4646", JIRA: "ZOOKEEPER-4646",
+		Trigger: "a follower makes currentEpoch durable at NEWLEADER while the txns of its DIFF/SNAP are still being logged, then a quorum crashes",
+		Symptom: "the follower returns with the new epoch over an old log, its vote wins: committed txns lost"},
+	{Name: "zk-2845", JIRA: "ZOOKEEPER-2845",
+		Trigger: "a restarted server replays its whole log (uncommitted tail included) into memory, then a new leader TRUNCs it and the in-memory database is retained",
+		Symptom: "that server serves txns no quorum committed until its next restart (replicas diverge)"},
+	{Name: "zk-1549", JIRA: "ZOOKEEPER-1549",
+		Trigger: "a restarted server snapshots the database it loaded, uncommitted log tail included, before a new leader TRUNCs that tail",
+		Symptom: "the uncommitted txns survive in the dirty snapshot, across restarts (replicas diverge for good)"},
+	{Name: "zk-3642", JIRA: "ZOOKEEPER-3642",
+		Trigger: "a learner holds a SNAP in memory until NEWLEADER; the leader crashes in between and the next leader DIFFs from the snapshot's zxid",
+		Symptom: "the snapshot is never written: after a restart the learner silently lacks every txn up to it"},
 }
 
 // AllBugs lists every bug switch, server- and replication-level, sorted by

@@ -107,7 +107,7 @@ func (s *Server) receive(c *conn, b []byte) {
 		}
 		b, c.prefix = c.prefix, nil
 	}
-	c.framer.Push(b)
+	c.framer.PushOwned(b) // a Received chunk is ours: frame it without a copy
 	for !c.closing {
 		frame, ok, err := c.framer.Next()
 		if err != nil {
@@ -188,14 +188,23 @@ func (s *Server) reopenSession(c *conn, id int64, passwd []byte) {
 		s.closeConn(old)
 	}
 	s.attach(c, id)
-	s.sessions.Touch(id, c.timeoutMS, s.elapsedMS)
+	s.sessions.Touch(id, c.timeoutMS, s.sessionClockMS())
+	if s.ens != nil {
+		s.forwardRevalidate(c, id)
+		s.drain()
+	}
 	s.sendConnectResponse(c, id, c.timeoutMS)
 }
 
+// attach binds a session to a connection. Standalone, the connection owns
+// the session; in an ensemble ownership is the leader's record of the
+// forwarding server (createSession and REVALIDATE set it).
 func (s *Server) attach(c *conn, id int64) {
 	c.session = id
 	s.sessionConn[id] = c
-	_ = s.sessions.SetOwner(id, session.Owner{Server: s.cfg.ID, Conn: uint64(c.id)})
+	if s.ens == nil {
+		_ = s.sessions.SetOwner(id, session.Owner{Server: s.cfg.ID, Conn: uint64(c.id)})
+	}
 }
 
 func (s *Server) sendConnectResponse(c *conn, id int64, timeoutMS int32) {

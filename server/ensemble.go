@@ -107,7 +107,19 @@ func (s *Server) startEnsemble(rec *storage.Recovery) error {
 	s.dialPeers()
 	s.env.After(msToDuration(s.cfg.PeerTickMS), peerTickTag{})
 	s.drain()
+	s.dirtySnapshotAtLoad(rec)
 	return nil
+}
+
+// dirtySnapshotAtLoad is zk-1549: ZooKeeper's loadData snapshots the
+// database it loaded, which (log replayed) holds uncommitted txns; a later
+// TRUNC cannot take them out of that snapshot.
+func (s *Server) dirtySnapshotAtLoad(rec *storage.Recovery) {
+	if !s.cfg.ZabBugs.Has(zab.BugZK1549) || s.failed != nil || s.tree.LastZxid() <= rec.SnapshotZxid {
+		return
+	}
+	s.snapshotting = true
+	s.storeErr(s.store.WriteSnapshot(s.tree.LastZxid(), s.tree.Serialize(s.ens.global)))
 }
 
 // snapshotSource gives the leader the tree to send in a SNAP.
@@ -209,7 +221,7 @@ func (s *Server) linkDown(l *peerLink) {
 }
 
 func (s *Server) peerBytes(l *peerLink, b []byte) {
-	l.framer.Push(b)
+	l.framer.PushOwned(b) // a Received chunk is ours: frame it without a copy
 	for {
 		frame, ok, err := l.framer.Next()
 		if err != nil {
@@ -289,11 +301,13 @@ func (s *Server) applyReady(rd *zab.Ready) {
 	if rc := rd.RoleChange; rc != nil {
 		s.roleChanged(*rc)
 	}
-	if snap := rd.InstallSnapshot; snap != nil {
+	if snap := rd.InstallSnapshot; snap != nil && rd.SnapshotInMemory {
+		s.loadSnapshot(*snap) // zk-3642: the disk is left as it was
+	} else if snap != nil {
 		s.installSnapshot(*snap)
 	}
 	if t := rd.Truncate; t != nil {
-		s.truncate(*t)
+		s.truncate(*t, rd.RetainsState())
 	}
 	for _, en := range rd.Append {
 		if err := s.store.Append(en.Zxid, en.Data); err != nil {
@@ -310,13 +324,17 @@ func (s *Server) applyReady(rd *zab.Ready) {
 	if ep := rd.WriteCurrentEpoch; ep != nil {
 		s.storeErr(s.store.SetCurrentEpoch(int64(*ep)))
 	}
-	for _, en := range rd.Commit {
-		t, err := txn.Unmarshal(en.Data)
-		if err != nil {
-			s.fail(fmt.Errorf("committed txn %s: %w", zab.ZxidString(en.Zxid), err))
-			return
+	// Replay (zk-2845/zk-1549 only), then Commit; walked in place, as an
+	// append of the two would copy every Ready's commits.
+	for _, entries := range [2][]zab.Entry{rd.Replay, rd.Commit} {
+		for _, en := range entries {
+			t, err := txn.Unmarshal(en.Data)
+			if err != nil {
+				s.fail(fmt.Errorf("committed txn %s: %w", zab.ZxidString(en.Zxid), err))
+				return
+			}
+			s.applyEncoded(t, en.Data)
 		}
-		s.apply(t)
 	}
 	for _, env := range rd.Messages {
 		s.sendPeer(env)
@@ -349,12 +367,15 @@ func (s *Server) sendPeer(env zab.Envelope) {
 	if l == nil {
 		return // no link: Zab's own timeouts and resends cover it
 	}
-	b, err := zab.MarshalMessage(env.Msg)
+	// Encode straight into the frame: one allocation per message.
+	size := zab.MessageSize(env.Msg)
+	b, err := zab.AppendMessage(make([]byte, 4, 4+size), env.Msg)
 	if err != nil {
 		s.fail(err)
 		return
 	}
-	s.env.Send(l.conn, frameBytes(b))
+	binary.BigEndian.PutUint32(b, uint32(len(b)-4))
+	s.env.Send(l.conn, b)
 }
 
 // roleChanged starts or stops serving clients.
@@ -403,14 +424,8 @@ func (s *Server) resetLeaderSessions() {
 }
 
 func (s *Server) installSnapshot(snap zab.Snapshot) {
-	t, timeouts, err := tree.Deserialize(snap.Data)
-	if err != nil {
-		s.fail(fmt.Errorf("snapshot from leader: %w", err))
+	if !s.loadSnapshot(snap) {
 		return
-	}
-	s.tree, s.ens.global = t, timeouts
-	for _, c := range s.conns {
-		s.tree.RemoveWatcher(c.watcher) // watches belonged to the old tree
 	}
 	s.storeErr(s.store.TruncateAfter(-1))
 	s.storeErr(s.store.WriteSnapshot(snap.Zxid, snap.Data))
@@ -419,13 +434,30 @@ func (s *Server) installSnapshot(snap zab.Snapshot) {
 	s.storeErr(s.store.Sync())
 }
 
+// loadSnapshot replaces the tree with a snapshot from the leader; it
+// reports false (the server failed) if the bytes do not decode.
+func (s *Server) loadSnapshot(snap zab.Snapshot) bool {
+	t, timeouts, err := tree.Deserialize(snap.Data)
+	if err != nil {
+		s.fail(fmt.Errorf("snapshot from leader: %w", err))
+		return false
+	}
+	t.SetStaleReplay(s.cfg.Bugs.Has(BugZK1046))
+	s.tree, s.ens.global = t, timeouts
+	for _, c := range s.conns {
+		s.tree.RemoveWatcher(c.watcher) // watches belonged to the old tree
+	}
+	return true
+}
+
 // truncate is TRUNC: the log loses its tail. The tree holds only committed
-// txns, so it is never ahead of a correct TRUNC.
-func (s *Server) truncate(z int64) {
+// txns, so it is never ahead of a correct TRUNC; only zk-2845/zk-1549
+// (retain) keep a tree that went past the cut, which is their defect.
+func (s *Server) truncate(z int64, retain bool) {
 	s.storeErr(s.store.TruncateAfter(z))
 	s.resetSyncTarget()
 	s.storeErr(s.store.Sync()) // make the cut durable (Completion.TruncateDone)
-	if s.tree.LastZxid() > z {
+	if s.tree.LastZxid() > z && !retain {
 		s.fail(fmt.Errorf("TRUNC to %s below the applied zxid %s", zab.ZxidString(z), zab.ZxidString(s.tree.LastZxid())))
 	}
 }
@@ -454,11 +486,16 @@ func (s *Server) ensembleSyncDone(comp storage.Completion) {
 const (
 	fwdRequest       byte = 1 // session, xid, auth ids, the client's frame
 	fwdCreateSession byte = 2 // session, timeout
+	fwdRevalidate    byte = 3 // session, timeout: the client reconnected here
 )
 
 // forwardWrite sends a client write to the leader (itself included).
 func (s *Server) forwardWrite(c *conn, xid int32, frame []byte) error {
-	enc := wire.NewEncoder([]byte{fwdRequest})
+	size := 1 + 8 + 4 + 4 + 4 + len(frame)
+	for _, id := range c.authIDs {
+		size += 4 + len(id.Scheme) + 4 + len(id.ID)
+	}
+	enc := wire.NewEncoder(append(make([]byte, 0, size), fwdRequest)) // one allocation
 	enc.Int64(c.session)
 	enc.Int32(xid)
 	enc.VectorLen(len(c.authIDs), false)
@@ -478,13 +515,13 @@ func (s *Server) leaderRequest(r zab.Request) {
 	d := wire.NewDecoder(r.Data[1:])
 	switch r.Data[0] {
 	case fwdRequest:
-		session, xid := d.Int64(), d.Int32()
+		id, xid := d.Int64(), d.Int32()
 		n, _ := d.VectorLen(8)
 		ids := make([]wire.ID, 0, n)
 		for i := 0; i < n && d.Err() == nil; i++ {
 			ids = append(ids, wire.ID{Scheme: d.String(), ID: d.String()})
 		}
-		frame := d.Buffer()
+		frame := d.BufferView() // r.Data is an immutable REQUEST payload
 		if d.Err() != nil {
 			s.env.Logf("bad forwarded request from %d: %v", r.From, d.Err())
 			return
@@ -494,15 +531,47 @@ func (s *Server) leaderRequest(r zab.Request) {
 			s.env.Logf("bad forwarded request from %d: %v", r.From, err)
 			return
 		}
-		s.propose(s.prepWrite(session, xid, hdr.Type, body, ids))
+		owner := session.Owner{Server: int64(r.From)}
+		s.propose(s.prepWrite(id, xid, hdr.Type, body, ids, &owner))
 	case fwdCreateSession:
 		id, timeout := d.Int64(), d.Int32()
 		if d.Err() != nil {
 			return
 		}
-		s.sessions.Add(id, timeout, s.elapsedMS)
+		s.sessions.Add(id, timeout, s.sessionClockMS())
+		_ = s.sessions.SetOwner(id, session.Owner{Server: int64(r.From)})
 		p := s.newPrep(id, 0, wire.OpCreateSession, nil)
 		s.propose(p.finish(&txn.CreateSession{TimeoutMS: timeout}, nil))
+	case fwdRevalidate:
+		id, timeout := d.Int64(), d.Int32()
+		if d.Err() == nil {
+			s.revalidated(id, timeout, int64(r.From))
+		}
+	}
+}
+
+// forwardRevalidate tells the leader a client resumed its session here
+// (ZooKeeper's REVALIDATE). The leader records this server as the session's
+// owner, so a request of the session still in flight from the server the
+// client left fails with SESSIONMOVED. Unlike ZooKeeper, the connect response
+// does not wait for the leader's answer: the request and every later one of
+// this connection travel the same FIFO link, so the leader sees the new owner
+// first.
+func (s *Server) forwardRevalidate(c *conn, id int64) {
+	enc := wire.NewEncoder([]byte{fwdRevalidate})
+	enc.Int64(id)
+	enc.Int32(c.timeoutMS)
+	if err := s.ens.peer.Forward(enc.Bytes()); err != nil {
+		s.env.Logf("conn %d: cannot revalidate session %#x: %v", c.id, id, err)
+	}
+}
+
+// revalidated is the leader's side of REVALIDATE: touch the session and make
+// the forwarding server its owner. A session that is closing or gone stays so
+// (the client learns it on its next request).
+func (s *Server) revalidated(id int64, timeoutMS int32, from int64) {
+	if s.sessions.Touch(id, timeoutMS, s.sessionClockMS()) {
+		_ = s.sessions.SetOwner(id, session.Owner{Server: from})
 	}
 }
 
@@ -537,7 +606,7 @@ func (s *Server) leaderTouches(data []byte) {
 	for i := 0; i < n && d.Err() == nil; i++ {
 		id, to := d.Int64(), d.Int32()
 		if d.Err() == nil {
-			s.sessions.Touch(id, to, s.elapsedMS)
+			s.sessions.Touch(id, to, s.sessionClockMS())
 		}
 	}
 }
@@ -551,7 +620,7 @@ func (s *Server) ensembleSessionApplied(t txn.Txn) {
 	case *txn.CreateSession:
 		s.ens.global[t.Header.ClientID] = r.TimeoutMS
 		s.ens.local.AddGlobal(t.Header.ClientID, r.TimeoutMS)
-		s.sessions.Add(t.Header.ClientID, r.TimeoutMS, s.elapsedMS)
+		s.trackRestored(s.sessions, t.Header.ClientID, r.TimeoutMS)
 	case *txn.CloseSession:
 		delete(s.ens.global, t.Header.ClientID)
 		s.ens.local.RemoveGlobal(t.Header.ClientID)

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -25,11 +26,20 @@ type ensembleWorld struct {
 
 func newEnsemble(t tb, seed uint64, n int) *ensembleWorld {
 	t.Helper()
+	var log io.Writer
+	if os.Getenv("ZDEBUG") != "" {
+		log = os.Stderr
+	}
+	return newEnsembleWith(t, seed, n, nil, log)
+}
+
+// newEnsembleWith is newEnsemble with bug switches on every server and the
+// processes' log lines written to log (nil: dropped).
+func newEnsembleWith(t tb, seed uint64, n int, bugs server.Bugs, log io.Writer) *ensembleWorld {
+	t.Helper()
 	ew := &ensembleWorld{roles: map[string]server.RoleChanged{}, inv: zab.NewInvariants()}
 	opts := sim.DefaultOptions()
-	if os.Getenv("ZDEBUG") != "" {
-		opts.Log = os.Stderr
-	}
+	opts.Log = log
 	opts.Observers = []sim.Observer{sim.ObserverFunc(func(r *sim.Record) {
 		if r.Kind != sim.RecordNote {
 			return
@@ -51,7 +61,7 @@ func newEnsemble(t tb, seed uint64, n int) *ensembleWorld {
 	disk := sim.DiskOptions{SyncLatency: sim.UniformLatency(time.Millisecond, 4*time.Millisecond)}
 	for i := 1; i <= n; i++ {
 		name := fmt.Sprintf("s%d", i)
-		f, err := server.Factory(server.Config{ID: int64(i), ClientAddr: name + ":2181", TickTimeMS: 200, SnapCount: 50, Peers: peers})
+		f, err := server.Factory(server.Config{ID: int64(i), ClientAddr: name + ":2181", TickTimeMS: 200, SnapCount: 50, Peers: peers, Bugs: bugs})
 		if err != nil {
 			t.Fatal(err)
 		}

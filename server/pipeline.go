@@ -1,7 +1,6 @@
 package server
 
 import (
-	"hash/fnv"
 	"sort"
 
 	"github.com/zabsim/zabsim/proc"
@@ -40,7 +39,7 @@ func (s *Server) request(c *conn, hdr wire.RequestHeader, body wire.Request, fra
 		if s.ens != nil {
 			s.forwardOrFail(c, r, s.forwardWrite(c, hdr.Xid, frame))
 		} else {
-			s.propose(s.prepWrite(c.session, hdr.Xid, hdr.Type, body, c.authIDs))
+			s.propose(s.prepWrite(c.session, hdr.Xid, hdr.Type, body, c.authIDs, nil))
 		}
 	case hdr.Type == wire.OpSync && s.ens != nil:
 		// A linearizable sync: later reads wait until the leader confirmed
@@ -59,7 +58,7 @@ func (s *Server) request(c *conn, hdr wire.RequestHeader, body wire.Request, fra
 // touch renews the session (and, on a learner, queues the touch for the
 // leader).
 func (s *Server) touch(c *conn) bool {
-	if !s.sessions.Touch(c.session, c.timeoutMS, s.elapsedMS) {
+	if !s.sessions.Touch(c.session, c.timeoutMS, s.sessionClockMS()) {
 		return false
 	}
 	if s.ens != nil && !s.leads() {
@@ -77,6 +76,20 @@ func (s *Server) forwardOrFail(c *conn, r *request, err error) {
 	}
 }
 
+// popQueue removes the head of the connection's request queue. An emptied
+// queue restarts at the front of its array, so a session with one request
+// at a time reuses one slot instead of growing a new array per request.
+func (c *conn) popQueue() *request {
+	r := c.queue[0]
+	c.queue[0] = nil
+	if len(c.queue) == 1 {
+		c.queue = c.queue[:0]
+	} else {
+		c.queue = c.queue[1:]
+	}
+	return r
+}
+
 // advance executes the session's reads that no earlier write blocks, then
 // sends every finished reply at the head of the queue, in order.
 func (s *Server) advance(c *conn) {
@@ -90,8 +103,7 @@ func (s *Server) advance(c *conn) {
 		s.execRead(r)
 	}
 	for len(c.queue) > 0 && c.queue[0].done && !c.closing {
-		r := c.queue[0]
-		c.queue = c.queue[1:]
+		r := c.popQueue()
 		s.send(c, r.reply)
 		s.recordLatency(r)
 		if r.close {
@@ -205,10 +217,16 @@ func (s *Server) commitDurable() {
 
 // apply is FinalRequestProcessor: apply a committed txn to the tree, fire
 // watches, and answer the local request (if any) it came from.
-func (s *Server) apply(t txn.Txn) {
+func (s *Server) apply(t txn.Txn) { s.applyEncoded(t, t.Marshal()) }
+
+// applyEncoded is apply for a txn whose encoding is at hand (a committed Zab
+// entry): the txn encoding is canonical, so the Committed digest is taken
+// from those bytes instead of marshalling the txn again on every server.
+func (s *Server) applyEncoded(t txn.Txn, encoded []byte) {
 	res := s.tree.ApplyTxn(t)
+	s.noteRecent(t, res)
 	s.changes.applied(t.Header.Zxid)
-	s.env.Emit(Committed{Node: s.env.Name(), Zxid: t.Header.Zxid, Type: t.Header.Type.String(), Digest: txnDigest(t)})
+	s.env.Emit(Committed{Node: s.env.Name(), Zxid: t.Header.Zxid, Type: t.Header.Type.String(), Digest: txnDigest(encoded)})
 	s.deliverEvents(res.Events)
 	key := writeKey{t.Header.ClientID, t.Header.Cxid}
 	req := s.pending[key]
@@ -229,10 +247,16 @@ func (s *Server) apply(t txn.Txn) {
 	s.maybeSnapshot()
 }
 
-func txnDigest(t txn.Txn) uint64 {
-	h := fnv.New64a()
-	h.Write(t.Marshal())
-	return h.Sum64()
+// txnDigest is FNV-64a of a txn's canonical encoding (inlined: hash/fnv's
+// interface value costs an allocation per committed txn per server).
+func txnDigest(encoded []byte) uint64 {
+	const offset64, prime64 = 14695981039346656037, 1099511628211
+	h := uint64(offset64)
+	for _, c := range encoded {
+		h ^= uint64(c)
+		h *= prime64
+	}
+	return h
 }
 
 func (s *Server) deliverEvents(evs []tree.Event) {
@@ -248,12 +272,26 @@ func (s *Server) deliverEvents(evs []tree.Event) {
 		if c == nil {
 			continue
 		}
+		if ev.ACL != nil && tree.CheckACL(ev.ACL, wire.PermRead, c.authIDs) != wire.ErrOK {
+			continue // no READ on the node: ZooKeeper's CVE-2024-23944 fix drops the event
+		}
 		s.send(c, wire.EncodeWatchEvent(wire.WatcherEvent{Type: ev.Type, State: wire.StateSyncConnected, Path: ev.Path}))
 	}
 }
 
 // finishWrite builds the reply of an applied write.
 func (s *Server) finishWrite(r *request, t txn.Txn, res tree.Result) {
+	if sessionMoved(t) {
+		// SESSIONMOVED is a connection-level error (FinalRequestProcessor
+		// since ZOOKEEPER-710): tear the connection down rather than answer
+		// on it, so the client reconnects and revalidates, making the server
+		// it is really attached to the owner again. Answering instead lets a
+		// stale revalidation (from a slow server the client gave up on) make
+		// every later write of the session fail: the ZOOKEEPER-710 bug.
+		s.env.Logf("conn %d: session %#x moved (SESSIONMOVED %d): closing the connection", r.conn.id, r.conn.session, int32(wire.ErrSessionMoved))
+		s.closeConn(r.conn)
+		return
+	}
 	if e, ok := t.Record.(*txn.Error); ok {
 		s.reply(r, e.Err, nil)
 		return
@@ -267,6 +305,22 @@ func (s *Server) finishWrite(r *request, t txn.Txn, res tree.Result) {
 	default:
 		s.reply(r, res.Err, writeResponse(t.Header.Type, res))
 	}
+}
+
+// sessionMoved reports whether prep failed the txn, or one op of a multi,
+// with SESSIONMOVED.
+func sessionMoved(t txn.Txn) bool {
+	switch r := t.Record.(type) {
+	case *txn.Error:
+		return r.Err == wire.ErrSessionMoved
+	case *txn.Multi:
+		for _, op := range r.Ops {
+			if e, ok := op.Record.(*txn.Error); ok && e.Err == wire.ErrSessionMoved {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func writeResponse(op wire.OpCode, res tree.Result) wire.Response {
@@ -319,8 +373,48 @@ func (s *Server) maybeSnapshot() {
 	}
 	s.sinceSnap = 0
 	s.snapshotting = true
-	if err := s.store.WriteSnapshot(s.tree.LastZxid(), s.tree.Serialize(s.sessionTimeouts())); err != nil {
+	zxid, data, err := s.snapshotBytes()
+	if err == nil {
+		err = s.store.WriteSnapshot(zxid, data)
+	}
+	if err != nil {
 		s.fail(err)
+	}
+}
+
+// snapshotBytes serializes the tree for a snapshot. With zk-1046 the
+// snapshot is fuzzy, as ZooKeeper's are: labelled before the last
+// fuzzyWindow txns although it holds their effects (see
+// tree.SerializeFuzzy); ZooKeeper's replay copes with that since the
+// ZOOKEEPER-1046 fix.
+func (s *Server) snapshotBytes() (int64, []byte, error) {
+	sessions := s.sessionTimeouts()
+	if !s.cfg.Bugs.Has(BugZK1046) || len(s.recent) <= fuzzyWindow {
+		return s.tree.LastZxid(), s.tree.Serialize(sessions), nil
+	}
+	stale := map[string]int32{}
+	for _, r := range s.recent[1:] {
+		if r.parent != "" {
+			stale[r.parent]++
+		}
+	}
+	asOf := s.recent[0].zxid
+	data, err := s.tree.SerializeFuzzy(sessions, asOf, stale)
+	return asOf, data, err
+}
+
+// noteRecent keeps the last applied txns for zk-1046's fuzzy snapshots.
+func (s *Server) noteRecent(t txn.Txn, res tree.Result) {
+	if !s.cfg.Bugs.Has(BugZK1046) {
+		return
+	}
+	r := recentTxn{zxid: t.Header.Zxid}
+	if c, ok := t.Record.(*txn.Create); ok && t.Header.Type == wire.OpCreate && res.Err == wire.ErrOK {
+		r.parent = tree.ParentPath(c.Path)
+	}
+	s.recent = append(s.recent, r)
+	if len(s.recent) > fuzzyWindow+1 {
+		s.recent = s.recent[1:]
 	}
 }
 
@@ -337,7 +431,7 @@ func (s *Server) sessionTimeouts() map[int64]int32 {
 // createSession starts a createSession txn; the ConnectResponse goes out
 // when it is applied.
 func (s *Server) createSession(c *conn) {
-	id := s.sessions.Create(c.timeoutMS, s.elapsedMS)
+	id := s.sessions.Create(c.timeoutMS, s.sessionClockMS())
 	s.pendingSessions[id] = c
 	if s.ens != nil {
 		enc := wire.NewEncoder([]byte{fwdCreateSession})
@@ -367,7 +461,7 @@ func (s *Server) sessionCreated(id int64, timeoutMS int32) {
 
 // submitCloseSession preps and logs the closeSession of an expired session.
 func (s *Server) submitCloseSession(id int64) {
-	s.propose(s.prepWrite(id, 0, wire.OpCloseSession, &wire.CloseSessionRequest{}, nil))
+	s.propose(s.prepWrite(id, 0, wire.OpCloseSession, &wire.CloseSessionRequest{}, nil, nil))
 }
 
 func (s *Server) sessionClosed(id int64, req *request) {

@@ -3,6 +3,7 @@ package server
 import (
 	"strings"
 
+	"github.com/zabsim/zabsim/server/session"
 	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/txn"
 	"github.com/zabsim/zabsim/server/wire"
@@ -77,6 +78,10 @@ type prepCtx struct {
 	hdr     txn.Header
 	session int64
 	authIDs []wire.ID
+	// owner is the server that forwarded the request, on an ensemble's
+	// leader (request.getOwner() in ZooKeeper); nil when ownership is not
+	// checked (standalone, or the leader's own expiry).
+	owner *session.Owner
 }
 
 // record is getRecordForPath: the outstanding change for path, else the
@@ -105,11 +110,23 @@ func (s *Server) checkACL(acls []wire.ACL, perm int32, ids []wire.ID) error {
 	return nil
 }
 
-// checkSession is sessionTracker.checkSession.
-func (s *Server) checkSession(id int64) error {
-	sess, ok := s.sessions.Get(id)
+// checkSession is sessionTracker.checkSession(id, owner): a closing or
+// unknown session is expired; on an ensemble's leader a session owned by
+// another server (the client moved there, and that server revalidated it)
+// is SESSIONMOVED, and an unowned one becomes owned by the forwarder.
+func (s *Server) checkSession(p *prepCtx) error {
+	sess, ok := s.sessions.Get(p.session)
 	if !ok || sess.Closing {
 		return wire.ErrSessionExpired
+	}
+	if p.owner == nil {
+		return nil
+	}
+	if sess.Owned && sess.Owner != *p.owner {
+		return wire.ErrSessionMoved
+	}
+	if !sess.Owned {
+		return s.sessions.SetOwner(p.session, *p.owner)
 	}
 	return nil
 }
@@ -148,8 +165,10 @@ func isSpecialPath(path string) bool {
 // prepWrite turns a write request into a txn (pRequest). A request that
 // fails validation still gets a zxid and becomes an ErrorTxn, as in
 // ZooKeeper.
-func (s *Server) prepWrite(session int64, xid int32, op wire.OpCode, body wire.Request, authIDs []wire.ID) txn.Txn {
-	p := s.newPrep(session, xid, op, authIDs)
+// owner is the forwarding server on an ensemble's leader, else nil.
+func (s *Server) prepWrite(sessionID int64, xid int32, op wire.OpCode, body wire.Request, authIDs []wire.ID, owner *session.Owner) txn.Txn {
+	p := s.newPrep(sessionID, xid, op, authIDs)
+	p.owner = owner
 	if op == wire.OpMulti {
 		return s.prepMulti(p, body.(*wire.MultiRequest))
 	}
@@ -261,7 +280,7 @@ func (s *Server) prepCreate(p *prepCtx, op wire.OpCode, path string, data []byte
 	if err := validateTTL(mode, ttlMS); err != nil {
 		return nil, err
 	}
-	if err := s.checkSession(p.session); err != nil {
+	if err := s.checkSession(p); err != nil {
 		return nil, err
 	}
 	i := strings.LastIndexByte(path, '/')
@@ -320,7 +339,7 @@ func (s *Server) prepCreate(p *prepCtx, op wire.OpCode, path string, data []byte
 }
 
 func (s *Server) prepDelete(p *prepCtx, r *wire.DeleteRequest) (txn.Record, error) {
-	if err := s.checkSession(p.session); err != nil {
+	if err := s.checkSession(p); err != nil {
 		return nil, err
 	}
 	parentPath, err := parentAndValidate(r.Path)
@@ -383,7 +402,7 @@ func (s *Server) recordDelete(parent *change, path string, zxid int64) {
 // PrepRequestProcessor's order (which decides the error when several
 // apply): session, path, the ACL fixup (setACL only), the node, its ACL.
 func (s *Server) checkedNode(p *prepCtx, path string, perm int32, fixup func() error) (*change, error) {
-	if err := s.checkSession(p.session); err != nil {
+	if err := s.checkSession(p); err != nil {
 		return nil, err
 	}
 	if err := validatePath(path); err != nil {

@@ -51,7 +51,25 @@ type Server struct {
 
 	ens           *ensemble       // nil for a standalone server
 	ensGlobalSeed map[int64]int32 // sessions in the recovered snapshot
+
+	// restored holds the sessions this process recovered from its own
+	// snapshot and log at start; only the zk-1367 switch reads it.
+	restored map[int64]bool
+	// recent holds the last fuzzyWindow+1 applied txns; only the zk-1046
+	// switch keeps it, to write fuzzy snapshots.
+	recent []recentTxn
 }
+
+// recentTxn is one applied txn as a fuzzy snapshot needs it: its zxid and,
+// for a plain create, the parent whose cversion it moved.
+type recentTxn struct {
+	zxid   int64
+	parent string
+}
+
+// fuzzyWindow is how many txns a zk-1046 fuzzy snapshot holds beyond its
+// label: the txns ZooKeeper applies while it serializes the tree.
+const fuzzyWindow = 8
 
 // inflightTxn is a prepped txn on its way through log → apply (standalone).
 type inflightTxn struct {
@@ -169,9 +187,11 @@ func (s *Server) recover() (*storage.Recovery, error) {
 			return nil, fmt.Errorf("snapshot %#x: %w", rec.SnapshotZxid, err)
 		}
 	}
+	t.SetStaleReplay(s.cfg.Bugs.Has(BugZK1046))
 	if len(s.cfg.Peers) > 0 {
 		s.tree = t
 		s.lastZxid = t.LastZxid()
+		s.noteRestored(timeouts, rec.Records)
 		if err := s.restoreSessions(timeouts); err != nil {
 			return nil, err
 		}
@@ -188,7 +208,30 @@ func (s *Server) recover() (*storage.Recovery, error) {
 	}
 	s.tree = t
 	s.lastZxid = rec.LastZxid
+	s.noteRestored(timeouts, nil)
 	return rec, s.restoreSessions(timeouts)
+}
+
+// noteRestored records, for zk-1367, the sessions recovered at start: those
+// of the snapshot and those a log record (past the snapshot, re-delivered by
+// Zab in an ensemble) creates and no later record closes.
+func (s *Server) noteRestored(snapshot map[int64]int32, tail []storage.Record) {
+	if !s.cfg.Bugs.Has(BugZK1367) {
+		return
+	}
+	live := map[int64]int32{}
+	for id, to := range snapshot {
+		live[id] = to
+	}
+	for _, r := range tail {
+		if tx, err := txn.Unmarshal(r.Payload); err == nil {
+			trackReplayedSession(live, tx)
+		}
+	}
+	s.restored = map[int64]bool{}
+	for id := range live {
+		s.restored[id] = true
+	}
 }
 
 func trackReplayedSession(timeouts map[int64]int32, tx txn.Txn) {
@@ -214,10 +257,23 @@ func (s *Server) restoreSessions(timeouts map[int64]int32) error {
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, id := range ids {
-		tr.Add(id, timeouts[id], s.elapsedMS)
+		s.trackRestored(tr, id, timeouts[id])
 	}
 	s.sessions = tr
 	return nil
+}
+
+// trackRestored adds a known session to a tracker and arms its expiry. With
+// zk-1367 a session this process restored from its own disk is not armed
+// (ZOOKEEPER-1367: after a whole-cluster restart the leader never expires
+// them): if its client is gone, its ephemerals stay forever. A touch (the
+// client reconnecting) arms it.
+func (s *Server) trackRestored(tr *session.Tracker, id int64, timeoutMS int32) {
+	if s.restored[id] {
+		tr.AddUnarmed(id, timeoutMS)
+		return
+	}
+	tr.Add(id, timeoutMS, s.sessionClockMS())
 }
 
 // Handle dispatches one event.
@@ -272,11 +328,32 @@ func (s *Server) tick() {
 		s.armTick()
 		return
 	}
-	for _, id := range s.sessions.Expired(s.elapsedMS) {
+	for _, id := range s.expireSessions() {
 		s.env.Emit(SessionExpired{Node: s.env.Name(), Session: id})
 		s.submitCloseSession(id)
 	}
 	s.armTick()
+}
+
+// sessionClockMS is the clock session deadlines run on: elapsed monotonic
+// time, as ZooKeeper's tracker uses since ZOOKEEPER-1366. With zk-1366 it is
+// the wall clock, as before that fix, so a clock step on the leader moves
+// every deadline: forwards, it expires every session at once.
+func (s *Server) sessionClockMS() int64 {
+	if s.cfg.Bugs.Has(BugZK1366) {
+		return s.nowMS()
+	}
+	return s.elapsedMS
+}
+
+// expireSessions takes the sessions whose deadline passed. Expiry marks
+// them closing, so a request of theirs prepped before the closeSession is
+// applied fails; zk-1208 skips the mark.
+func (s *Server) expireSessions() []int64 {
+	if s.cfg.Bugs.Has(BugZK1208) {
+		return s.sessions.ExpiredOpen(s.sessionClockMS())
+	}
+	return s.sessions.Expired(s.sessionClockMS())
 }
 
 // checkContainers is ZooKeeper's ContainerManager: it submits a

@@ -253,3 +253,52 @@ func TestLocalTrackerSnapshot(t *testing.T) {
 		t.Fatal("TimeoutMS(3)")
 	}
 }
+
+// ExpiredOpen (the zk-1208 switch) drains the same sessions as Expired but
+// leaves them open: they still pass Check and a touch re-arms them.
+func TestExpiredOpenLeavesSessionsOpen(t *testing.T) {
+	tr := newTracker(t, 100)
+	a, b := tr.Create(200, 0), tr.Create(200, 0)
+	got := tr.ExpiredOpen(300)
+	if !slices.Equal(got, []int64{a, b}) {
+		t.Fatalf("ExpiredOpen = %v, want %v", got, []int64{a, b})
+	}
+	if s, _ := tr.Get(a); s.Closing || s.Bucketed {
+		t.Fatalf("after ExpiredOpen: %+v, want open and out of the buckets", s)
+	}
+	if err := tr.Check(a, Owner{Server: 1}); err != nil {
+		t.Fatalf("Check on an expired-open session = %v, want nil (the ZOOKEEPER-1208 window)", err)
+	}
+	if again := tr.ExpiredOpen(1000); len(again) != 0 {
+		t.Fatalf("drained sessions expired twice without a touch: %v", again)
+	}
+	if !tr.Touch(b, 200, 1000) {
+		t.Fatal("touch of an expired-open session refused")
+	}
+	if again := tr.Expired(1500); !slices.Equal(again, []int64{b}) {
+		t.Fatalf("re-armed session: Expired = %v, want [%d]", again, b)
+	}
+}
+
+// AddUnarmed (the zk-1367 switch) tracks a session that never expires until
+// it is touched.
+func TestAddUnarmedNeverExpiresUntilTouched(t *testing.T) {
+	tr := newTracker(t, 100)
+	const id = 42
+	if !tr.AddUnarmed(id, 200) || tr.AddUnarmed(id, 300) {
+		t.Fatal("AddUnarmed: want new, then known")
+	}
+	if got := tr.Expired(1 << 40); len(got) != 0 {
+		t.Fatalf("unarmed session expired: %v", got)
+	}
+	if _, ok := tr.NextExpiryMS(); ok {
+		t.Fatal("an unarmed session sits in a bucket")
+	}
+	if s, ok := tr.Get(id); !ok || s.TimeoutMS != 200 {
+		t.Fatalf("Get = %+v, %v", s, ok)
+	}
+	tr.Touch(id, 200, 1000)
+	if got := tr.Expired(1300); !slices.Equal(got, []int64{id}) {
+		t.Fatalf("touched session: Expired = %v, want [%d]", got, id)
+	}
+}

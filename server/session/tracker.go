@@ -162,6 +162,19 @@ func (t *Tracker) Add(id int64, timeoutMS int32, nowMS int64) bool {
 	return !ok
 }
 
+// AddUnarmed tracks a session without putting it in an expiry bucket: it
+// never expires until something touches it. ZooKeeper's leader did this to
+// sessions it restored at startup before the ZOOKEEPER-1367 fix (the zk-1367
+// bug switch): a session whose client is gone keeps its ephemerals forever.
+// It reports whether the session was new; a known session is left as is.
+func (t *Tracker) AddUnarmed(id int64, timeoutMS int32) bool {
+	if _, ok := t.sessions[id]; ok {
+		return false
+	}
+	t.sessions[id] = &entry{timeoutMS: timeoutMS}
+	return true
+}
+
 // Touch moves a live session to the bucket for nowMS + timeoutMS. It reports
 // false, changing nothing, for an unknown or closing session.
 func (t *Tracker) Touch(id int64, timeoutMS int32, nowMS int64) bool {
@@ -204,6 +217,24 @@ func (t *Tracker) unbucket(id int64, e *entry) {
 // clock, it drains every overdue bucket, so a clock that jumped (either way)
 // strands nobody.
 func (t *Tracker) Expired(nowMS int64) []int64 {
+	ids := t.drainExpired(nowMS)
+	for _, id := range ids {
+		t.sessions[id].closing = true
+	}
+	return ids
+}
+
+// ExpiredOpen is Expired without marking the sessions closing, as
+// ZooKeeper's session expiry behaved before the ZOOKEEPER-1208 fix (the
+// zk-1208 bug switch): the sessions leave their buckets but still pass
+// checkSession until their closeSession is applied, so a request of the
+// session prepped in that window commits after the close. A touch in that
+// window puts a session back in a bucket; it expires again later.
+func (t *Tracker) ExpiredOpen(nowMS int64) []int64 { return t.drainExpired(nowMS) }
+
+// drainExpired takes every session whose bucket ended at or before nowMS
+// out of the buckets and returns them sorted.
+func (t *Tracker) drainExpired(nowMS int64) []int64 {
 	var ends []int64
 	for end := range t.buckets {
 		if end <= nowMS {
@@ -219,9 +250,7 @@ func (t *Tracker) Expired(nowMS int64) []int64 {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		e := t.sessions[id]
-		e.bucketed = false
-		e.closing = true
+		t.sessions[id].bucketed = false
 	}
 	return ids
 }

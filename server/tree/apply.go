@@ -110,14 +110,18 @@ func (t *Tree) applyCreate(h txn.Header, r *txn.Create, events *[]Event) (*wire.
 	if k := KindOf(owner); k == OwnerContainer || k == OwnerTTL || k == OwnerInvalid {
 		return nil, wire.ErrBadArguments // a session id that reads as a container/TTL marker
 	}
-	st, err := t.create(r.Path, r.Data, r.ACL, owner, r.ParentCVersion, h, events)
+	parentCVersion := r.ParentCVersion
+	if t.staleReplay {
+		parentCVersion = -1 // before ZOOKEEPER-1046 a CreateTxn had no parentCVersion: the parent's cversion moved by one
+	}
+	st, err := t.create(r.Path, r.Data, r.ACL, owner, parentCVersion, h, events)
 	if h.Type != wire.OpCreate {
 		return st, err
 	}
 	// A replayed plain create that finds its node already there still moves
 	// the parent's cversion and pzxid forward (the NODEEXISTS branch of
 	// DataTree.processTxn). Plain create replies carry no stat.
-	if err == wire.ErrNodeExists && r.Path != "/" && ValidatePath(r.Path) == nil {
+	if err == wire.ErrNodeExists && !t.staleReplay && r.Path != "/" && ValidatePath(r.Path) == nil {
 		if parent, ok := t.nodes[ParentPath(r.Path)]; ok {
 			t.bumpParent(ParentPath(r.Path), parent, r.ParentCVersion, h.Zxid)
 		} else {
@@ -152,8 +156,8 @@ func (t *Tree) create(path string, data []byte, acl []wire.ACL, owner int64, par
 	}
 	t.insert(path, n)
 	st := n.clientStat()
-	t.dataWatch.trigger(path, wire.EventNodeCreated, h.Zxid, nil, events)
-	t.childWatch.trigger(parentPath, wire.EventNodeChildrenChanged, h.Zxid, nil, events)
+	t.dataWatch.trigger(path, wire.EventNodeCreated, h.Zxid, n.acl, nil, events)
+	t.childWatch.trigger(parentPath, wire.EventNodeChildrenChanged, h.Zxid, parent.acl, nil, events)
 	return &st, wire.ErrOK
 }
 
@@ -211,9 +215,9 @@ func (t *Tree) delete(path string, zxid int64, events *[]Event) wire.Err {
 		return wire.ErrNoNode
 	}
 	t.remove(path, n)
-	reached := t.dataWatch.trigger(path, wire.EventNodeDeleted, zxid, nil, events)
-	t.childWatch.trigger(path, wire.EventNodeDeleted, zxid, reached, events)
-	t.childWatch.trigger(parentPath, wire.EventNodeChildrenChanged, zxid, nil, events)
+	reached := t.dataWatch.trigger(path, wire.EventNodeDeleted, zxid, n.acl, nil, events)
+	t.childWatch.trigger(path, wire.EventNodeDeleted, zxid, n.acl, reached, events)
+	t.childWatch.trigger(parentPath, wire.EventNodeChildrenChanged, zxid, parent.acl, nil, events)
 	return wire.ErrOK
 }
 
@@ -250,7 +254,7 @@ func (t *Tree) setData(path string, data []byte, version int32, h txn.Header, ev
 		n.stat.Version = version
 	})
 	st := n.clientStat()
-	t.dataWatch.trigger(path, wire.EventNodeDataChanged, h.Zxid, nil, events)
+	t.dataWatch.trigger(path, wire.EventNodeDataChanged, h.Zxid, n.acl, nil, events)
 	return &st, wire.ErrOK
 }
 

@@ -97,6 +97,27 @@ func (t *Tree) Serialize(sessionTimeoutsMS map[int64]int32) []byte {
 	return e.Bytes()
 }
 
+// SerializeFuzzy returns the snapshot a fuzzy ZooKeeper snapshot would be:
+// labelled asOf (the last zxid applied when it started), holding every node
+// as of now, but with each parent in staleCreates serialized before the
+// children created since asOf, so its cversion is short by that many
+// creates. Replaying the log after asOf re-applies those creates over nodes
+// already present. Only the zk-1046 bug switch uses it; parents missing
+// from the tree are skipped.
+func (t *Tree) SerializeFuzzy(sessionTimeoutsMS map[int64]int32, asOf int64, staleCreates map[string]int32) ([]byte, error) {
+	c, _, err := Deserialize(t.Serialize(sessionTimeoutsMS))
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range sortedKeys(staleCreates) {
+		if n, ok := c.nodes[p]; ok {
+			c.change(p, n, func() { n.stat.Cversion -= staleCreates[p] })
+		}
+	}
+	c.lastZxid = asOf
+	return c.Serialize(sessionTimeoutsMS), nil
+}
+
 // Deserialize rebuilds a tree and the session timeouts from Serialize's
 // output. Truncated, oversized, reordered or inconsistent input (a node
 // before its parent, an invalid path or owner, a digest mismatch, trailing

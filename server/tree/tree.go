@@ -75,7 +75,19 @@ type Tree struct {
 	childWatch watchManager // child watches (WatchManager childWatches)
 	digest     uint64       // sum of node hashes, kept up to date on every change
 	lastZxid   int64
+
+	// staleReplay re-creates ZOOKEEPER-1046 (SetStaleReplay).
+	staleReplay bool
 }
+
+// SetStaleReplay turns on the zk-1046 bug switch's replay path: a create
+// moves its parent's cversion by one instead of to the txn's parentCVersion
+// (the field the fix added), and a replayed plain create that finds its node
+// already there (the node was in a fuzzy snapshot) leaves the parent's
+// cversion and pzxid alone, as FileTxnSnapLog did before ZOOKEEPER-1046. The parent keeps the stale cversion the fuzzy
+// snapshot recorded, and the next sequential name collides with an existing
+// node (NODEEXISTS) or reuses a deleted one's.
+func (t *Tree) SetStaleReplay(on bool) { t.staleReplay = on }
 
 // Special nodes every tree starts with (DataTree's constructor).
 const (

@@ -17,6 +17,12 @@ type Event struct {
 	Type    wire.EventType
 	Path    string
 	Zxid    int64
+	// ACL is the ACL of the node the event is about when it fired (the
+	// parent's for NodeChildrenChanged). The server notifies only a watcher
+	// whose session may READ it, as ZooKeeper does since the fix for
+	// CVE-2024-23944 (ZooKeeper 3.8.4, 3.9.2; Debian's 3.8.0-11+deb12u2):
+	// the watch is consumed either way. Nil for replayed events: no check.
+	ACL []wire.ACL
 }
 
 // NoZxid marks an event that no single txn triggered (WatchedEvent.NO_ZXID).
@@ -129,7 +135,7 @@ func (wm *watchManager) removeWatcher(w Watcher) {
 // never sees NodeChildrenChanged because the tree never arms one in the
 // child manager). Watchers in suppress are consumed but not notified. It
 // returns the watchers reached, sorted, and appends their events to out.
-func (wm *watchManager) trigger(path string, typ wire.EventType, zxid int64, suppress []Watcher, out *[]Event) []Watcher {
+func (wm *watchManager) trigger(path string, typ wire.EventType, zxid int64, acl []wire.ACL, suppress []Watcher, out *[]Event) []Watcher {
 	var reached, consumed []Watcher
 	for w, m := range wm.byPath[path] {
 		reached = append(reached, w)
@@ -154,7 +160,7 @@ func (wm *watchManager) trigger(path string, typ wire.EventType, zxid int64, sup
 	reached = slices.Compact(reached)
 	for _, w := range reached {
 		if _, skip := slices.BinarySearch(suppress, w); !skip {
-			*out = append(*out, Event{Watcher: w, Type: typ, Path: path, Zxid: zxid})
+			*out = append(*out, Event{Watcher: w, Type: typ, Path: path, Zxid: zxid, ACL: acl})
 		}
 	}
 	return reached

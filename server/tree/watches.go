@@ -158,3 +158,16 @@ func (t *Tree) RemoveWatcher(w Watcher) {
 // WatchCount returns the number of (watcher, path) pairs armed in the data
 // and child watch managers together (DataTree.getWatchCount).
 func (t *Tree) WatchCount() int { return t.dataWatch.count() + t.childWatch.count() }
+
+// WatchSummary counts armed watches as ZooKeeper's watch_summary (wchs)
+// does: watchers, watched paths and (watcher, path) pairs.
+type WatchSummary struct {
+	Watchers, Paths, Watches int
+}
+
+// DataWatchSummary is DataTree.getWatchesSummary, which summarises the
+// data watch manager only (getData and exists watches, persistent ones
+// included); child watches are not counted.
+func (t *Tree) DataWatchSummary() WatchSummary {
+	return WatchSummary{Watchers: len(t.dataWatch.byWatcher), Paths: len(t.dataWatch.byPath), Watches: t.dataWatch.count()}
+}

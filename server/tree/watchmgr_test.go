@@ -57,7 +57,7 @@ func TestWatchManagerIndexes(t *testing.T) {
 			case 2:
 				var out []Event
 				before := wm.modes(p, w)
-				wm.trigger(p, wire.EventNodeDataChanged, 1, nil, &out)
+				wm.trigger(p, wire.EventNodeDataChanged, 1, nil, nil, &out)
 				if after := wm.modes(p, w); after != before&^modeStandard {
 					t.Fatalf("trigger left modes %b, want %b", after, before&^modeStandard)
 				}

@@ -1,0 +1,155 @@
+package server_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zabsim/zabsim/client"
+	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/server/session"
+	"github.com/zabsim/zabsim/server/wire"
+	"github.com/zabsim/zabsim/sim"
+)
+
+// resumeProc resumes an existing session on one server over a raw
+// connection (id + password, as a client that moved would) and then sends
+// one setData, recording the connect answer and the reply's error code.
+type resumeProc struct {
+	addr    string
+	session int64
+	path    string
+
+	env       proc.Env
+	framer    wire.Framer
+	connected bool
+	got       []string
+}
+
+func (p *resumeProc) Start(env proc.Env) {
+	p.env = env
+	p.env.Dial(p.addr)
+}
+
+func (p *resumeProc) Handle(ev proc.Event) {
+	switch e := ev.(type) {
+	case proc.Connected:
+		p.env.Send(e.Conn, wire.EncodeConnectRequest(wire.ConnectRequest{
+			TimeoutMS: 3000, SessionID: p.session, Passwd: session.Password(p.session)}))
+	case proc.Received:
+		p.framer.Push(e.Bytes)
+		for {
+			frame, ok, err := p.framer.Next()
+			if err != nil || !ok {
+				return
+			}
+			p.frame(e.Conn, frame)
+		}
+	}
+}
+
+func (p *resumeProc) frame(c proc.ConnID, frame []byte) {
+	if !p.connected {
+		resp, err := wire.DecodeConnectResponse(frame, wire.DecodeOptions{})
+		if err != nil {
+			p.got = append(p.got, "bad connect response: "+err.Error())
+			return
+		}
+		p.connected = true
+		p.got = append(p.got, fmt.Sprintf("resumed=%v", resp.SessionID == p.session))
+		p.env.Send(c, wire.EncodeRequest(1, &wire.SetDataRequest{Path: p.path, Data: []byte("new"), Version: -1}))
+		return
+	}
+	hdr, _, err := wire.DecodeReply(frame, wire.OpSetData, wire.DecodeOptions{})
+	if err != nil {
+		p.got = append(p.got, "bad reply: "+err.Error())
+		return
+	}
+	p.got = append(p.got, "setData "+hdr.Err.Name())
+}
+
+// moveSession runs a 3-node ensemble in which client c1, pinned to one
+// follower, writes, then its session is resumed through the other follower
+// (which revalidates it with the leader), then c1 writes again through the
+// first. It returns the second write's result, the script log and the
+// processes' log lines.
+func moveSession(t *testing.T) (moved client.Result, script, logs string) {
+	var logBuf strings.Builder
+	ew := newEnsembleWith(t, 21, 3, nil, &logBuf)
+	ew.run(3 * time.Second)
+	leader := ew.leader()
+	if leader == "" {
+		t.Fatalf("no serving leader: %v", ew.roles)
+	}
+	var followers []string
+	for _, n := range []string{"s1", "s2", "s3"} {
+		if n != leader {
+			followers = append(followers, n)
+		}
+	}
+	oldSrv, newSrv := followers[0], followers[1]
+
+	var sid int64
+	wait := func(x *stepCtx, done func(string)) {
+		sid = x.c.SessionID()
+		x.timers[x.env.After(2*time.Second, sleepTag{})] = func() { done("waited") }
+	}
+	setMoved := func(x *stepCtx, done func(string)) {
+		x.c.SetData("/moved", []byte("old"), -1, func(r client.Result) {
+			moved = r
+			done(fmtResult("setData via old server", r))
+		})
+	}
+	p := func() proc.Process {
+		return &scriptProc{cfg: client.Config{Servers: []string{oldSrv + ":2181"}, SessionTimeout: 3 * time.Second},
+			steps: []step{create("/moved", "v", wire.FlagPersistent), set("/moved", "before", -1), wait, setMoved},
+			log:   &ew.log, events: &ew.evs}
+	}
+	if err := ew.w.AddNode("c1", p, sim.NodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ew.w.Start("c1"); err != nil {
+		t.Fatal(err)
+	}
+	ew.run(time.Second) // c1 created its session through oldSrv and wrote twice
+	if sid == 0 {
+		t.Fatalf("c1 has no session yet:\n%s", strings.Join(ew.log, "\n"))
+	}
+	rp := &resumeProc{addr: newSrv + ":2181", session: sid, path: "/moved"}
+	if err := ew.w.AddNode("mover", func() proc.Process { return rp }, sim.NodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ew.w.Start("mover"); err != nil {
+		t.Fatal(err)
+	}
+	ew.run(4 * time.Second)
+	if !ew.inv.OK() {
+		t.Fatalf("zab invariants: %v", ew.inv.Violations())
+	}
+	script = strings.Join(ew.log, "\n")
+	if !strings.Contains(script, "set /moved v-1 -> OK version=1") {
+		t.Fatalf("the write before the move failed:\n%s", script)
+	}
+	if want := []string{"resumed=true", "setData OK"}; strings.Join(rp.got, ",") != strings.Join(want, ",") {
+		t.Fatalf("resume through %s: got %v, want %v", newSrv, rp.got, want)
+	}
+	return moved, script, logBuf.String()
+}
+
+// TestSessionMovedAcrossServers: a client's session moves from one follower
+// to another; the new server revalidates it with the leader, which records
+// the new owner, so a request still arriving through the old server fails in
+// prep with SESSIONMOVED (-118), as PrepRequestProcessor's
+// checkSession(owner) answers, while the new connection's requests succeed.
+// The old server then tears the connection down (FinalRequestProcessor since
+// ZOOKEEPER-710), so the client sees a connection loss, never the code.
+func TestSessionMovedAcrossServers(t *testing.T) {
+	moved, script, logs := moveSession(t)
+	if moved.Err != wire.ErrConnectionLoss {
+		t.Fatalf("setData through the old server after the move: %s, want CONNECTIONLOSS (the connection torn down)\n%s", moved.Err.Name(), script)
+	}
+	if !strings.Contains(logs, "moved (SESSIONMOVED -118): closing the connection") {
+		t.Fatalf("the old server did not fail the request with SESSIONMOVED (-118):\n%s", logs)
+	}
+}
