@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/zabsim/zabsim/proc"
 	"github.com/zabsim/zabsim/server"
 )
 
@@ -17,6 +18,12 @@ func StartServer(cfg server.Config, opts Options) (*Node, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	return startServer(cfg, opts, f)
+}
+
+// startServer is StartServer with the factory given (StartServerHandle's
+// remembers the instance it built).
+func startServer(cfg server.Config, opts Options, f proc.Factory) (*Node, string, error) {
 	if opts.Name == "" {
 		opts.Name = "zabsim"
 	}

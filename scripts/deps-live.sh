@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # deps-live.sh — install what zabsim's live tier needs on a fresh Debian
 # machine (run as root): Apache ZooKeeper 3.8 from Debian (package zookeeper)
-# and faketime (clock nemeses). Idempotent: installed packages are skipped and
+# faketime (clock nemeses) and libjetty9-java (ZooKeeper's AdminServer, for the
+# admin-endpoint comparison tests). Idempotent: installed packages are skipped and
 # `apt-get update` runs at most once, only when something is missing.
 set -euo pipefail
 
-pkgs=(zookeeper faketime)
+pkgs=(zookeeper faketime libjetty9-java)
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 

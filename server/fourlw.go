@@ -53,7 +53,8 @@ func (s *Server) fourLetterOutput(cmd string) string {
 	case "envi":
 		return "Environment:\nzookeeper.version=" + s.cfg.Version + "\nhost.name=" + s.env.Name() + "\n"
 	case "wchs":
-		return fmt.Sprintf("%d connections watching %d paths\nTotal watches:%d\n", len(s.conns), s.tree.WatchCount(), s.tree.WatchCount())
+		sum := s.tree.DataWatchSummary() // ZooKeeper summarises data watches only
+		return fmt.Sprintf("%d connections watching %d paths\nTotal watches:%d\n", sum.Watchers, sum.Paths, sum.Watches)
 	case "dump":
 		return s.dump()
 	case "isro":
@@ -86,7 +87,7 @@ func (s *Server) srvr() string {
 	fmt.Fprintf(&b, "Zookeeper version: %s, built on 01/01/2026 00:00 GMT\n", s.cfg.Version)
 	b.WriteString(s.latencyLine())
 	fmt.Fprintf(&b, "Received: %d\nSent: %d\nConnections: %d\nOutstanding: %d\nZxid: 0x%x\nMode: %s\nNode count: %d\n",
-		s.stats.packetsReceived, s.stats.packetsSent, len(s.conns), len(s.inflight), s.tree.LastZxid(), s.mode(), s.tree.NodeCount())
+		s.stats.packetsReceived, s.stats.packetsSent, len(s.conns), len(s.inflight), s.tree.LastZxid(), s.mode(), s.reportedNodeCount())
 	return b.String()
 }
 
@@ -134,7 +135,7 @@ func (s *Server) mntr() string {
 		{"zk_packets_sent", fmt.Sprintf("%d", s.stats.packetsSent)},
 		{"zk_num_alive_connections", fmt.Sprintf("%d", len(s.conns))},
 		{"zk_outstanding_requests", fmt.Sprintf("%d", len(s.inflight))},
-		{"zk_znode_count", fmt.Sprintf("%d", s.tree.NodeCount())},
+		{"zk_znode_count", fmt.Sprintf("%d", s.reportedNodeCount())},
 		{"zk_watch_count", fmt.Sprintf("%d", s.tree.WatchCount())},
 		{"zk_ephemerals_count", fmt.Sprintf("%d", s.ephemeralCount())},
 		{"zk_global_sessions", fmt.Sprintf("%d", s.sessions.Len())},

@@ -64,6 +64,13 @@ func newServerCmd() *cobra.Command {
 server), runs the zabsim server on real TCP with its data in dataDir, logs to
 stderr, and stops cleanly on SIGINT or SIGTERM (exit 0). A bad config exits 2.
 
+As ZooKeeper does, it serves the AdminServer's JSON commands on
+admin.serverAddress:admin.serverPort (default 0.0.0.0:8080; /commands/stat,
+/commands/mntr, ...; admin.enableServer=false turns it off; a port in use is
+logged and the server runs without it), and Prometheus metrics on
+metricsProvider.httpHost:httpPort/metrics (default 0.0.0.0:7000) when
+metricsProvider.className is ZooKeeper's PrometheusMetricsProvider.
+
 dataLogDir is accepted but not used: zabsim keeps its transaction log and its
 snapshots together in dataDir. electionPort in server.N lines is accepted and
 ignored: zabsim carries election traffic on the quorum port.`,
@@ -85,7 +92,8 @@ ignored: zabsim carries election traffic on the quorum port.`,
 type loadedServer struct {
 	cfg     server.Config
 	dataDir string
-	notes   []string // warnings for the log
+	admin   live.AdminOptions // AdminServer and Prometheus endpoints
+	notes   []string          // warnings for the log
 }
 
 // loadServerConfig reads zoo.cfg and myid; every problem is a usage error.
@@ -113,6 +121,9 @@ func loadServerConfig(path string) (loadedServer, error) {
 		return loadedServer{}, usageError{fmt.Errorf("%s: %w", path, err)}
 	}
 	ld.dataDir = zc.DataDir
+	if ld.admin, err = live.AdminOptionsFromZooCfg(zc); err != nil {
+		return loadedServer{}, usageError{fmt.Errorf("%s: %w", path, err)}
+	}
 	if zc.DataLogDir != "" && filepath.Clean(zc.DataLogDir) != filepath.Clean(zc.DataDir) {
 		ld.notes = append(ld.notes, fmt.Sprintf("dataLogDir %s is accepted but not used: the log and snapshots go to dataDir %s", zc.DataLogDir, zc.DataDir))
 	}
@@ -160,12 +171,50 @@ func runServer(ctx context.Context, f serverFlags, log io.Writer) error {
 			}
 		}
 	}
-	node, addr, err := live.StartServer(ld.cfg, live.Options{Name: name, DataDir: ld.dataDir, Log: log, Observe: observe})
+	h, addr, err := live.StartServerHandle(ld.cfg, live.Options{Name: name, DataDir: ld.dataDir, Log: log, Observe: observe})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(log, "zabsim server: %s serving clients on %s (dataDir %s, tickTime %d ms)\n", name, addr, ld.dataDir, ld.cfg.TickTimeMS)
-	return waitServer(ctx, node, failed, log)
+	stopAdmin, err := startAdminEndpoints(h, ld.admin, log)
+	if err != nil {
+		_ = h.Node().Stop()
+		return err
+	}
+	defer stopAdmin()
+	return waitServer(ctx, h.Node(), failed, log)
+}
+
+// startAdminEndpoints starts the AdminServer and the Prometheus endpoint.
+// As in ZooKeeper, an AdminServer that cannot bind is logged and the
+// server keeps serving clients; a metrics endpoint that cannot bind stops
+// the start (ZooKeeper fails to start its metrics provider the same way).
+func startAdminEndpoints(h *live.ServerHandle, opts live.AdminOptions, log io.Writer) (stop func(), err error) {
+	var started []*live.AdminServer
+	stop = func() {
+		for _, a := range started {
+			_ = a.Close()
+		}
+	}
+	if opts.AdminAddr != "" {
+		a, err := live.StartAdmin(h, live.AdminOptions{AdminAddr: opts.AdminAddr, CommandURL: opts.CommandURL})
+		if err != nil {
+			fmt.Fprintf(log, "zabsim server: problem starting AdminServer on %s: %v; serving clients without it\n", opts.AdminAddr, err)
+		} else {
+			started = append(started, a)
+			fmt.Fprintf(log, "zabsim server: AdminServer on http://%s%s\n", a.AdminAddr, opts.CommandURL)
+		}
+	}
+	if opts.MetricsAddr != "" {
+		m, err := live.StartAdmin(h, live.AdminOptions{MetricsAddr: opts.MetricsAddr})
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		started = append(started, m)
+		fmt.Fprintf(log, "zabsim server: Prometheus metrics on http://%s/metrics\n", m.MetricsAddr)
+	}
+	return stop, nil
 }
 
 // waitServer blocks until ctx ends (a signal), the server reports that it

@@ -225,7 +225,7 @@ standaloneEnabled=false
 clientPort=2182
 autopurge.snapRetainCount=1
 4lw.commands.whitelist=srvr,xyzw
-metricsProvider.httpPort=7000
+metricsProvider.exportJvmInfo=true
 `)
 	want := []string{
 		"line 3: fancyFeature: unknown key",
@@ -233,7 +233,7 @@ metricsProvider.httpPort=7000
 		"line 5: clientPort: repeated (also on line 2); the last value wins",
 		"line 6: autopurge.snapRetainCount: 1 is below the minimum 3",
 		`line 7: 4lw.commands.whitelist: "xyzw" is not a four-letter word`,
-		"line 8: metricsProvider.httpPort: a ZooKeeper setting",
+		"line 8: metricsProvider.exportJvmInfo: a ZooKeeper setting",
 	}
 	if len(warns) != len(want) {
 		t.Fatalf("warnings %v, want %d", warns, len(want))
@@ -246,7 +246,20 @@ metricsProvider.httpPort=7000
 	if c.ClientPort != 2182 || c.SnapRetainCount != 3 {
 		t.Fatalf("clientPort %d snapRetainCount %d", c.ClientPort, c.SnapRetainCount)
 	}
-	if len(c.Extra) != 3 || c.Extra[0].Key != "fancyFeature" || c.Extra[2].Value != "7000" {
+	if len(c.Extra) != 3 || c.Extra[0].Key != "fancyFeature" || c.Extra[2].Value != "true" {
+		t.Fatalf("extra %+v", c.Extra)
+	}
+}
+
+// The AdminServer and Prometheus keys `zabsim server` serves are kept in
+// Extra without a warning.
+func TestLiveKeysKeptSilently(t *testing.T) {
+	c, warns := mustParse(t, "dataDir=/d\nclientPort=2181\nadmin.serverAddress=127.0.0.1\nadmin.commandURL=/cmd\n"+
+		"metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider\nmetricsProvider.httpPort=7001\n")
+	if len(warns) != 0 {
+		t.Fatalf("warnings %v", warns)
+	}
+	if len(c.Extra) != 4 || c.Extra[3].Key != "metricsProvider.httpPort" || c.Extra[3].Value != "7001" {
 		t.Fatalf("extra %+v", c.Extra)
 	}
 }

@@ -94,8 +94,16 @@ var zooKeeperOnly = map[string]bool{
 	"quorumListenOnAllIPs": true, "peerType": true, "syncEnabled": true, "dynamicConfigFile": true,
 	"standaloneEnabled": true, "reconfigEnabled": true, "sslQuorum": true, "portUnification": true,
 	"preAllocSize": true, "globalOutstandingLimit": true, "forceSync": true,
-	"skipACL": true, "connectToLearnerMasterLimit": true, "metricsProvider.className": true,
-	"multiAddress.enabled": true, "fsync.warningthresholdms": true, "admin.serverAddress": true,
+	"skipACL": true, "connectToLearnerMasterLimit": true,
+	"multiAddress.enabled": true, "fsync.warningthresholdms": true,
+}
+
+// LiveKeys are ZooKeeper settings the server core does not interpret but
+// `zabsim server` does (live/admin.go: the AdminServer and the Prometheus
+// endpoint): they stay in Extra, without a warning.
+var LiveKeys = map[string]bool{
+	"admin.serverAddress": true, "admin.commandURL": true,
+	"metricsProvider.className": true, "metricsProvider.httpHost": true, "metricsProvider.httpPort": true,
 }
 
 func unsupported(what string) setting {
@@ -132,6 +140,7 @@ func canonicalKey(key string) string {
 func (p *parser) unknown(prop Property) {
 	p.cfg.Extra = append(p.cfg.Extra, prop)
 	switch {
+	case LiveKeys[prop.Key]:
 	case zooKeeperOnly[prop.Key], strings.HasPrefix(prop.Key, "metricsProvider."),
 		strings.HasPrefix(prop.Key, "group."), strings.HasPrefix(prop.Key, "weight."):
 		p.warn(prop, "a ZooKeeper setting zabsim does not implement; ignored (kept for Apache ZooKeeper)")
