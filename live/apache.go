@@ -141,15 +141,18 @@ func writeApacheFiles(opts ApacheOptions, addr string) (string, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return "", err
 	}
-	log4j := "log4j.rootLogger=INFO, CONSOLE\nlog4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\n" +
-		"log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\n" +
-		"log4j.appender.CONSOLE.layout.ConversionPattern=%d{ISO8601} - %-5p [%t:%C{1}@%L] - %m%n\n"
-	if err := os.WriteFile(filepath.Join(opts.Dir, "log4j.properties"), []byte(log4j), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(opts.Dir, "log4j.properties"), []byte(apacheLog4j), 0o644); err != nil {
 		return "", err
 	}
 	cfgPath := filepath.Join(opts.Dir, "zoo.cfg")
 	return cfgPath, os.WriteFile(cfgPath, []byte(cfg.String()), 0o644)
 }
+
+// apacheLog4j sends ZooKeeper's log to stdout, which the supervisor
+// captures.
+const apacheLog4j = "log4j.rootLogger=INFO, CONSOLE\nlog4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\n" +
+	"log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\n" +
+	"log4j.appender.CONSOLE.layout.ConversionPattern=%d{ISO8601} - %-5p [%t:%C{1}@%L] - %m%n\n"
 
 // apacheClassPath is the jar (whose manifest pulls in its dependencies) plus
 // a log4j binding when the distribution has one, as zk-standalone.sh builds it.

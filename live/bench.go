@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -20,15 +22,22 @@ type BenchOp string
 
 // Benchmark operations.
 const (
-	BenchSetData BenchOp = "setData"
-	BenchGetData BenchOp = "getData"
+	BenchCreate  BenchOp = "create"  // a new persistent znode per request
+	BenchSetData BenchOp = "setData" // overwrite the client's znode
+	BenchGetData BenchOp = "getData" // read the client's znode
+	BenchMixed   BenchOp = "mixed"   // 90% getData, 10% setData, drawn per request
 )
+
+// mixedWriteShare is the share of setData in BenchMixed, the read-heavy
+// ratio ZooKeeper's own benchmarks and most deployments report.
+const mixedWriteShare = 0.10
 
 // BenchOptions configure a closed-loop load: Clients sessions, each with one
 // request outstanding at a time, run each op in turn for Duration against
 // Znodes znodes under Root. Client i talks to Servers[i mod len(Servers)]
 // only (an ensemble's load is spread evenly, as in ZooKeeper's own
-// benchmarks) and uses znode i mod Znodes.
+// benchmarks) and uses znode i mod Znodes; creates go to new znodes under
+// Root, named after the client count, the client and a counter.
 type BenchOptions struct {
 	Servers   []string      // client addresses, at least one
 	Clients   int           // default 16
@@ -76,12 +85,14 @@ func (o BenchOptions) withDefaults() BenchOptions {
 
 // BenchResult is one op phase's outcome.
 type BenchResult struct {
-	Op       BenchOp
-	Ops      int64         // successful operations started in the measured window
-	Errors   int64         // failed operations started in the window (any error)
-	Elapsed  time.Duration // measured window
-	P50, P99 time.Duration // latency quantiles of successful operations
-	Max      time.Duration
+	Op      BenchOp
+	Clients int
+	Ops     int64         // successful operations started in the measured window
+	Errors  int64         // failed operations started in the window (any error)
+	Elapsed time.Duration // measured window
+	// Latency quantiles of successful operations (nearest rank).
+	P50, P99, P999 time.Duration
+	Max            time.Duration
 }
 
 // Throughput is successful operations per second.
@@ -102,9 +113,13 @@ func ParseBenchOps(list string) ([]BenchOp, error) {
 			ops = append(ops, BenchSetData)
 		case "get", "getData":
 			ops = append(ops, BenchGetData)
+		case "create":
+			ops = append(ops, BenchCreate)
+		case "mixed":
+			ops = append(ops, BenchMixed)
 		case "":
 		default:
-			return nil, fmt.Errorf("unknown bench op %q (known: setData, getData)", f)
+			return nil, fmt.Errorf("unknown bench op %q (known: create, setData, getData, mixed)", f)
 		}
 	}
 	if len(ops) == 0 {
@@ -139,6 +154,9 @@ func RunBench(ctx context.Context, opts BenchOptions) ([]BenchResult, error) {
 			break
 		}
 		results = append(results, benchPhase(ctx, conns, op, opts))
+		if len(results) < len(opts.Ops) && ctx.Err() == nil {
+			time.Sleep(benchSettle) // let the previous phase's tail (fsyncs, GC) drain
+		}
 	}
 	return results, ctx.Err()
 }
@@ -165,6 +183,9 @@ func benchConnect(opts BenchOptions) ([]*zk.Conn, error) {
 	}
 	return conns, nil
 }
+
+// benchSettle is the pause between op phases.
+const benchSettle = 500 * time.Millisecond
 
 type zkQuietLogger struct{}
 
@@ -221,9 +242,10 @@ func benchPhase(ctx context.Context, conns []*zk.Conn, op BenchOp, opts BenchOpt
 	errs := make([]int64, len(conns))
 	var wg sync.WaitGroup
 	for i, c := range conns {
-		wg.Go(func() {
-			lat[i], errs[i] = benchClient(ctx, c, op, benchZnode(opts, i), opts.DataBytes, measureFrom, end)
-		})
+		w := benchWorker{conn: c, op: op, path: benchZnode(opts, i), data: make([]byte, opts.DataBytes),
+			createPrefix: fmt.Sprintf("%s/c%d-%d-", opts.Root, len(conns), i),
+			rng:          rand.New(rand.NewPCG(uint64(i), uint64(len(conns))))}
+		wg.Go(func() { lat[i], errs[i] = w.run(ctx, measureFrom, end) })
 	}
 	wg.Wait()
 	elapsed := time.Since(measureFrom)
@@ -232,18 +254,49 @@ func benchPhase(ctx context.Context, conns []*zk.Conn, op BenchOp, opts BenchOpt
 	}
 	all := slices.Concat(lat...)
 	slices.Sort(all)
-	res := BenchResult{Op: op, Ops: int64(len(all)), Elapsed: elapsed}
+	res := BenchResult{Op: op, Clients: len(conns), Ops: int64(len(all)), Elapsed: elapsed}
 	for _, e := range errs {
 		res.Errors += e
 	}
 	if len(all) > 0 {
-		res.P50, res.P99, res.Max = latencyQuantile(all, 0.50), latencyQuantile(all, 0.99), all[len(all)-1]
+		res.P50, res.P99, res.P999 = latencyQuantile(all, 0.50), latencyQuantile(all, 0.99), latencyQuantile(all, 0.999)
+		res.Max = all[len(all)-1]
 	}
 	return res
 }
 
-func benchClient(ctx context.Context, c *zk.Conn, op BenchOp, path string, dataBytes int, from, end time.Time) ([]time.Duration, int64) {
-	data := make([]byte, dataBytes)
+// benchWorker is one client's closed loop.
+type benchWorker struct {
+	conn         *zk.Conn
+	op           BenchOp
+	path         string // the client's znode (setData, getData, mixed)
+	createPrefix string // creates go to createPrefix + counter
+	data         []byte
+	rng          *rand.Rand // mixed's read/write draw; the client's own
+	created      int
+}
+
+func (w *benchWorker) do() error {
+	var err error
+	switch w.op {
+	case BenchCreate:
+		w.created++
+		_, err = w.conn.Create(w.createPrefix+strconv.Itoa(w.created), w.data, 0, zk.WorldACL(zk.PermAll))
+	case BenchSetData:
+		_, err = w.conn.Set(w.path, w.data, -1)
+	case BenchMixed:
+		if w.rng.Float64() < mixedWriteShare {
+			_, err = w.conn.Set(w.path, w.data, -1)
+		} else {
+			_, _, err = w.conn.Get(w.path)
+		}
+	default:
+		_, _, err = w.conn.Get(w.path)
+	}
+	return err
+}
+
+func (w *benchWorker) run(ctx context.Context, from, end time.Time) ([]time.Duration, int64) {
 	lat := make([]time.Duration, 0, 1<<14)
 	var errs int64
 	for ctx.Err() == nil {
@@ -251,13 +304,7 @@ func benchClient(ctx context.Context, c *zk.Conn, op BenchOp, path string, dataB
 		if !t0.Before(end) {
 			break
 		}
-		var err error
-		switch op {
-		case BenchSetData:
-			_, err = c.Set(path, data, -1)
-		default:
-			_, _, err = c.Get(path)
-		}
+		err := w.do()
 		if t0.Before(from) {
 			continue
 		}
@@ -279,6 +326,7 @@ func latencyQuantile(sorted []time.Duration, q float64) time.Duration {
 // BenchTarget names one server's results for WriteBenchTable.
 type BenchTarget struct {
 	Name    string
+	Nodes   int // servers in the target's ensemble (0 = unknown)
 	Results []BenchResult
 }
 

@@ -3,6 +3,7 @@ package live
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"time"
 
 	"github.com/zabsim/zabsim/proc"
@@ -11,8 +12,9 @@ import (
 // env is the proc.Env of one incarnation. Every method runs on the loop
 // goroutine (the process only calls it from Start and Handle).
 type env struct {
-	inc *incarnation
-	rng *rand.Rand
+	inc   *incarnation
+	rng   *rand.Rand
+	clock *offsetClock // nil unless ZABSIM_CLOCK_OFFSET_FILE is set
 }
 
 var _ proc.Env = (*env)(nil)
@@ -22,11 +24,12 @@ func newEnv(inc *incarnation) *env {
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano()) // live runs are not reproducible anyway
 	}
-	return &env{inc: inc, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	return &env{inc: inc, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		clock: newOffsetClock(os.Getenv(ClockOffsetEnv))}
 }
 
 func (e *env) Name() string                                { return e.inc.opts.Name }
-func (e *env) Now() int64                                  { return time.Now().UnixNano() }
+func (e *env) Now() int64                                  { return e.clock.now().UnixNano() }
 func (e *env) Listen(addr string) error                    { return e.inc.listen(addr) }
 func (e *env) Dial(addr string) proc.ConnID                { return e.inc.dial(addr) }
 func (e *env) Send(c proc.ConnID, b []byte)                { e.inc.send(c, b) }

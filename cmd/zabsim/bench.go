@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,64 +27,117 @@ import (
 type benchFlags struct {
 	target     string
 	addr       string
-	clients    int
+	nodes      int
+	clients    string
 	duration   time.Duration
 	warmup     time.Duration
 	znodes     int
 	dataBytes  int
 	ops        string
 	dir        string
+	out        string
+	zabsimBin  string
 	cpuProfile string
 	zkLog      bool
+	sim        simBenchFlags // -sim: the simulator's speed instead (benchsim.go)
 }
 
 func newBenchCmd() *cobra.Command {
 	var f benchFlags
 	return goFlagsCommand("bench",
-		"Benchmark standalone zabsim against standalone Apache ZooKeeper with the same go-zookeeper load",
-		`bench starts the target servers on 127.0.0.1 (zabsim in this process, Apache
-ZooKeeper 3.8 as a JVM), drives each in turn with the same closed-loop
-go-zookeeper/zk load (N clients, setData then getData on a few znodes, each
-for a fixed duration) and prints throughput and latency side by side with the
-zabsim/zookeeper ratios. Both servers fsync every write batch to dataDirs
-under -dir (ZooKeeper's forceSync=yes is its default).
+		"Benchmark zabsim against Apache ZooKeeper (3-node ensembles or standalone) with the same go-zookeeper load",
+		`bench starts each target on 127.0.0.1 in turn, drives it with the same
+closed-loop go-zookeeper/zk load (N clients spread evenly over the nodes,
+each with one request outstanding; create, setData, getData, and mixed =
+90% getData / 10% setData; each op for a fixed duration per client count)
+and prints throughput and p50/p99/p999 latency side by side with the
+zabsim/zookeeper ratios.
+
+With -nodes 3 (the default) the targets are 3-node ensembles of
+`+"`zabsim server`"+` processes and of Apache ZooKeeper 3.8 JVMs, supervised as in
+`+"`zabsim live`"+` (tickTime 2000ms; peers connect directly, without the fault
+proxies). With -nodes 1 they are standalone servers (zabsim in this
+process). Every server fsyncs every write batch (ZooKeeper's forceSync=yes
+is its default). With --out DIR the table is also written as DIR/bench.md
+and DIR/bench.json, and the throughput plot as DIR/bench.png.
+
+With -sim it measures the simulator instead: a steady-load world (5 servers,
+10 register clients, no faults, no checking) per seed, printing simulated
+seconds per wall second, events per second and heap allocations per event.
 
 Example:
-  zabsim bench -target both -clients 16 -duration 10s`,
+  zabsim bench -target both -nodes 3 -clients 1,16,64 -ops create,setData,getData,mixed -duration 10s --out out/bench
+  zabsim bench -sim -sim-runs 5`,
 		func(fs *flag.FlagSet) {
 			fs.StringVar(&f.target, "target", "both", "zabsim, zookeeper, both, or addr (a running server given by -addr)")
 			fs.StringVar(&f.addr, "addr", "", "host:port of a running server (with -target addr)")
-			fs.IntVar(&f.clients, "clients", 16, "concurrent client sessions")
-			fs.DurationVar(&f.duration, "duration", 10*time.Second, "measured time per op and target")
-			fs.DurationVar(&f.warmup, "warmup", time.Second, "unmeasured warm-up per op and target")
+			fs.IntVar(&f.nodes, "nodes", 3, "servers per target: 1 (standalone) or an ensemble of 3..7")
+			fs.StringVar(&f.clients, "clients", "1,16,64", "comma-separated client counts, each run in turn")
+			fs.DurationVar(&f.duration, "duration", 10*time.Second, "measured time per op, client count and target")
+			fs.DurationVar(&f.warmup, "warmup", time.Second, "unmeasured warm-up per op, client count and target")
 			fs.IntVar(&f.znodes, "znodes", 16, "znodes the clients spread over")
-			fs.IntVar(&f.dataBytes, "data-bytes", 64, "setData payload size")
-			fs.StringVar(&f.ops, "ops", "setData,getData", "ops to run, in order")
-			fs.StringVar(&f.dir, "dir", "", "parent of the servers' data dirs (default a new temp dir, removed after)")
-			fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (zabsim server and clients) to the file")
-			fs.BoolVar(&f.zkLog, "zk-log", false, "pass Apache ZooKeeper's log through to stderr")
+			fs.IntVar(&f.dataBytes, "data-bytes", 64, "setData and create payload size")
+			fs.StringVar(&f.ops, "ops", "create,setData,getData,mixed", "ops to run, in order (create, setData, getData, mixed)")
+			fs.StringVar(&f.dir, "dir", "", "parent of the servers' data dirs and logs (default a new temp dir, removed after)")
+			fs.StringVar(&f.out, "out", "", "directory for bench.md, bench.json and bench.png")
+			fs.StringVar(&f.zabsimBin, "zabsim-bin", "", "zabsim binary for ensemble nodes (default this executable)")
+			fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (clients, and a standalone zabsim) to the file")
+			fs.BoolVar(&f.zkLog, "zk-log", false, "pass a standalone Apache ZooKeeper's log through to stderr")
+			f.sim.define(fs)
 		},
 		func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usagef("unexpected arguments %q", args)
 			}
+			if f.sim.on {
+				return runSimBench(f.sim, cmd.OutOrStdout())
+			}
 			return runBench(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		})
 }
 
-func (f benchFlags) options() (live.BenchOptions, error) {
+func (f benchFlags) options() (live.BenchOptions, []int, error) {
 	ops, err := live.ParseBenchOps(f.ops)
 	if err != nil {
-		return live.BenchOptions{}, usageError{err}
+		return live.BenchOptions{}, nil, usageError{err}
 	}
-	if f.clients < 1 || f.duration <= 0 || f.znodes < 1 || f.dataBytes < 1 {
-		return live.BenchOptions{}, usagef("-clients, -duration, -znodes and -data-bytes must be positive")
+	clients, err := parseClientCounts(f.clients)
+	if err != nil {
+		return live.BenchOptions{}, nil, err
+	}
+	if f.duration <= 0 || f.znodes < 1 || f.dataBytes < 1 {
+		return live.BenchOptions{}, nil, usagef("-duration, -znodes and -data-bytes must be positive")
+	}
+	if f.nodes != 1 && (f.nodes < 3 || f.nodes > 7) {
+		return live.BenchOptions{}, nil, usagef("-nodes %d: want 1 (standalone) or 3..7", f.nodes)
 	}
 	warmup := f.warmup
 	if warmup == 0 {
 		warmup = -1 // BenchOptions: negative means none
 	}
-	return live.BenchOptions{Clients: f.clients, Duration: f.duration, Warmup: warmup, Znodes: f.znodes, DataBytes: f.dataBytes, Ops: ops}, nil
+	return live.BenchOptions{Duration: f.duration, Warmup: warmup, Znodes: f.znodes, DataBytes: f.dataBytes, Ops: ops}, clients, nil
+}
+
+// parseClientCounts parses "1,16,64": positive, distinct, in the given order.
+func parseClientCounts(list string) ([]int, error) {
+	var out []int
+	for _, field := range strings.Split(list, ",") {
+		field = strings.TrimSpace(field)
+		if field == "" {
+			continue
+		}
+		n, err := strconv.Atoi(field)
+		if err != nil || n < 1 {
+			return nil, usagef("-clients %q: client counts must be positive integers", list)
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return nil, usagef("-clients %q: no client count given", list)
+	}
+	return out, nil
 }
 
 func (f benchFlags) targetNames() ([]string, error) {
@@ -100,7 +156,7 @@ func (f benchFlags) targetNames() ([]string, error) {
 }
 
 func runBench(ctx context.Context, f benchFlags, out, log io.Writer) error {
-	opts, err := f.options()
+	opts, clients, err := f.options()
 	if err != nil {
 		return err
 	}
@@ -113,6 +169,11 @@ func runBench(ctx context.Context, f benchFlags, out, log io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if f.out != "" {
+		if err := os.MkdirAll(f.out, 0o755); err != nil {
+			return err
+		}
+	}
 	dir, cleanup, err := benchDir(f.dir)
 	if err != nil {
 		return err
@@ -126,51 +187,122 @@ func runBench(ctx context.Context, f benchFlags, out, log io.Writer) error {
 
 	var targets []live.BenchTarget
 	for _, name := range names {
-		fmt.Fprintf(log, "bench: %s: %d clients, %v per op (+%v warm-up), ops %s\n", name, opts.Clients, opts.Duration, max(opts.Warmup, 0), f.ops)
-		res, err := benchOne(ctx, name, filepath.Join(dir, name), opts, f, log)
+		fmt.Fprintf(log, "bench: %s (%d node(s)): clients %v, %v per op (+%v warm-up), ops %s\n",
+			name, f.nodes, clients, opts.Duration, max(opts.Warmup, 0), f.ops)
+		res, err := benchOne(ctx, name, filepath.Join(dir, name), opts, clients, f, log)
 		if err != nil {
 			return fmt.Errorf("bench %s: %w", name, err)
 		}
-		targets = append(targets, live.BenchTarget{Name: name, Results: res})
+		targets = append(targets, live.BenchTarget{Name: name, Nodes: f.nodes, Results: res})
 	}
-	fmt.Fprintf(out, "%d clients, %v per op, %d znodes, %d-byte values; %d CPUs shared by the server under test and the clients\n",
-		opts.Clients, opts.Duration, opts.Znodes, opts.DataBytes, runtime.NumCPU())
-	return live.WriteBenchTable(out, targets)
+	summary := fmt.Sprintf("%d node(s) per target, %v per op, %d znodes, %d-byte values; %d CPUs shared by the servers under test and the clients",
+		f.nodes, opts.Duration, opts.Znodes, opts.DataBytes, runtime.NumCPU())
+	fmt.Fprintln(out, summary)
+	if err := live.WriteBenchMarkdown(out, targets); err != nil {
+		return err
+	}
+	return writeBenchFiles(f, opts, summary, targets)
 }
 
-// benchOne starts the named server (unless it is an external address), runs
-// the load against it and stops it.
-func benchOne(ctx context.Context, name, dir string, opts live.BenchOptions, f benchFlags, log io.Writer) ([]live.BenchResult, error) {
-	switch name {
-	case "zabsim":
+// writeBenchFiles writes bench.md, bench.json and bench.png into --out.
+func writeBenchFiles(f benchFlags, opts live.BenchOptions, summary string, targets []live.BenchTarget) error {
+	if f.out == "" {
+		return nil
+	}
+	var md strings.Builder
+	fmt.Fprintf(&md, "# zabsim bench\n\n%s.\n\n", summary)
+	if err := live.WriteBenchMarkdown(&md, targets); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(f.out, "bench.md"), []byte(md.String()), 0o644); err != nil {
+		return err
+	}
+	meta := map[string]any{"nodes": f.nodes, "duration_s": opts.Duration.Seconds(), "warmup_s": max(opts.Warmup, 0).Seconds(),
+		"znodes": opts.Znodes, "data_bytes": opts.DataBytes, "cpus": runtime.NumCPU()}
+	var js strings.Builder
+	if err := live.WriteBenchJSON(&js, targets, meta); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(f.out, "bench.json"), []byte(js.String()), 0o644); err != nil {
+		return err
+	}
+	title := fmt.Sprintf("throughput, %d node(s) per target, %v per point", f.nodes, opts.Duration)
+	return live.PlotBench(filepath.Join(f.out, "bench.png"), targets, title)
+}
+
+// benchOne starts the named target (unless it is an external address),
+// runs the load once per client count and stops it.
+func benchOne(ctx context.Context, name, dir string, opts live.BenchOptions, clients []int, f benchFlags, log io.Writer) ([]live.BenchResult, error) {
+	servers, stop, err := startBenchTarget(ctx, name, dir, f, log)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	opts.Servers = servers
+	var all []live.BenchResult
+	for _, n := range clients {
+		opts.Clients = n
+		res, err := live.RunBench(ctx, opts)
+		all = append(all, res...)
+		if err != nil {
+			return all, err
+		}
+	}
+	return all, nil
+}
+
+// startBenchTarget starts a target and returns its client addresses and
+// how to stop it.
+func startBenchTarget(ctx context.Context, name, dir string, f benchFlags, log io.Writer) ([]string, func(), error) {
+	if name != "zabsim" && name != "zookeeper" {
+		return []string{name}, func() {}, nil
+	}
+	if f.nodes == 1 {
+		return startStandaloneTarget(name, dir, f, log)
+	}
+	bin := f.zabsimBin
+	if bin == "" && name == "zabsim" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, nil, err
+		}
+		bin = exe
+	}
+	c, err := live.StartCluster(ctx, live.ClusterOptions{Target: live.Target(name), Nodes: f.nodes, Dir: dir,
+		ZabsimBin: bin, TickTime: 2 * time.Second, NoClockFaults: true, DirectLinks: true,
+		JavaOpts: []string{"-Xmx1g", "-XX:+UseParallelGC"},
+		Logf:     func(format string, args ...any) { fmt.Fprintf(log, "bench: "+format+"\n", args...) }})
+	if err != nil {
+		return nil, nil, err
+	}
+	return c.ClientAddrs(), func() { _ = c.Stop() }, nil
+}
+
+// startStandaloneTarget is -nodes 1: zabsim in this process, or one JVM.
+func startStandaloneTarget(name, dir string, f benchFlags, log io.Writer) ([]string, func(), error) {
+	if name == "zabsim" {
 		cfg := server.Config{ClientAddr: "127.0.0.1:0", TickTimeMS: 2000, MaxClientCnxns: -1}
 		node, addr, err := live.StartServer(cfg, live.Options{Name: "zabsim", DataDir: dir})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		defer node.Stop()
-		opts.Servers = []string{addr}
-	case "zookeeper":
-		cfg := config.Default()
-		cfg.TickTimeMS, cfg.MaxClientCnxns, cfg.AdminEnableServer = 2000, 0, false
-		var zkLog io.Writer
-		if f.zkLog {
-			zkLog = log
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, err
-		}
-		z, err := live.StartApacheZooKeeper(live.ApacheOptions{Dir: dir, Config: &cfg, Log: zkLog,
-			JavaOpts: []string{"-Xmx1g", "-XX:+UseParallelGC"}})
-		if err != nil {
-			return nil, err
-		}
-		defer z.Stop()
-		opts.Servers = []string{z.Addr()}
-	default:
-		opts.Servers = []string{name}
+		return []string{addr}, func() { _ = node.Stop() }, nil
 	}
-	return live.RunBench(ctx, opts)
+	cfg := config.Default()
+	cfg.TickTimeMS, cfg.MaxClientCnxns, cfg.AdminEnableServer = 2000, 0, false
+	var zkLog io.Writer
+	if f.zkLog {
+		zkLog = log
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, err
+	}
+	z, err := live.StartApacheZooKeeper(live.ApacheOptions{Dir: dir, Config: &cfg, Log: zkLog,
+		JavaOpts: []string{"-Xmx1g", "-XX:+UseParallelGC"}})
+	if err != nil {
+		return nil, nil, err
+	}
+	return []string{z.Addr()}, z.Stop, nil
 }
 
 func benchDir(dir string) (string, func(), error) {

@@ -1,0 +1,94 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func benchPair() []BenchTarget {
+	return []BenchTarget{
+		{Name: "zabsim", Nodes: 3, Results: []BenchResult{
+			{Op: BenchCreate, Clients: 16, Ops: 3000, Elapsed: time.Second, P50: time.Millisecond, P99: 4 * time.Millisecond, P999: 9 * time.Millisecond},
+			{Op: BenchCreate, Clients: 1, Ops: 500, Elapsed: time.Second, P50: time.Millisecond, P99: 2 * time.Millisecond, P999: 3 * time.Millisecond},
+		}},
+		{Name: "zookeeper", Nodes: 3, Results: []BenchResult{
+			{Op: BenchCreate, Clients: 16, Ops: 1500, Elapsed: time.Second, P50: 2 * time.Millisecond, P99: 8 * time.Millisecond, P999: 20 * time.Millisecond, Errors: 7},
+		}},
+	}
+}
+
+// The Markdown table: one row per (op, clients) sorted by client count,
+// both targets' columns, the ratios, and "-" where a target has no result.
+func TestWriteBenchMarkdown(t *testing.T) {
+	var b strings.Builder
+	if err := WriteBenchMarkdown(&b, benchPair()); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("want header, separator and 2 rows:\n%s", b.String())
+	}
+	want1 := "| create | 1 | 500 | 1.00ms | 2.00ms | 3.00ms | 0 | - | - | - | - | - | - | - |"
+	want16 := "| create | 16 | 3000 | 1.00ms | 4.00ms | 9.00ms | 0 | 1500 | 2.00ms | 8.00ms | 20.00ms | 7 | 2.00x | 0.50x |"
+	if lines[2] != want1 || lines[3] != want16 {
+		t.Fatalf("rows:\n%s\n%s\nwant:\n%s\n%s", lines[2], lines[3], want1, want16)
+	}
+	if !strings.Contains(lines[0], "zabsim/zookeeper ops/s") {
+		t.Fatalf("header %q lacks the ratio", lines[0])
+	}
+}
+
+func TestWriteBenchJSONAndPlot(t *testing.T) {
+	var b strings.Builder
+	if err := WriteBenchJSON(&b, benchPair(), map[string]any{"cpus": 2}); err != nil {
+		t.Fatal(err)
+	}
+	var got benchJSON
+	if err := json.Unmarshal([]byte(b.String()), &got); err != nil {
+		t.Fatal(err)
+	}
+	r := got.Targets[1].Results[0]
+	if len(got.Targets) != 2 || got.Targets[0].Nodes != 3 || r.OpsPerSec != 1500 || r.P999ms != 20 || r.Errors != 7 || got.Meta["cpus"] != float64(2) {
+		t.Fatalf("bench.json = %+v", got)
+	}
+	png := filepath.Join(t.TempDir(), "bench.png")
+	if err := PlotBench(png, benchPair(), "t"); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(png); err != nil || len(data) < 1000 || string(data[1:4]) != "PNG" {
+		t.Fatalf("bench.png: %d bytes, %v", len(data), err)
+	}
+	if err := PlotBench(png, nil, "t"); err == nil {
+		t.Fatal("plotting nothing succeeded")
+	}
+}
+
+// create and mixed against an in-process server: creates make new znodes,
+// mixed reads and writes, nothing fails.
+func TestLiveBenchCreateAndMixed(t *testing.T) {
+	addr := startLiveServer(t, nil)
+	res, err := RunBench(context.Background(), BenchOptions{
+		Servers: []string{addr}, Clients: 3, Duration: 300 * time.Millisecond, Warmup: -1, Znodes: 2,
+		Ops: []BenchOp{BenchCreate, BenchMixed},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 || res[0].Op != BenchCreate || res[1].Op != BenchMixed {
+		t.Fatalf("results %+v", res)
+	}
+	for _, r := range res {
+		if r.Clients != 3 || r.Ops == 0 || r.Errors != 0 || r.P50 > r.P99 || r.P99 > r.P999 || r.P999 > r.Max {
+			t.Errorf("%s: %+v", r.Op, r)
+		}
+	}
+	ops, err := ParseBenchOps("create,mixed")
+	if err != nil || len(ops) != 2 || ops[0] != BenchCreate || ops[1] != BenchMixed {
+		t.Fatalf("ParseBenchOps = %v, %v", ops, err)
+	}
+}
