@@ -40,7 +40,9 @@ func writeRunReport(dir string, plots bool) error {
 		}
 	}
 	rs := sum.RunSummary
-	rs.Repro = "zabsim repro " + dir
+	if sum.Live == nil {
+		rs.Repro = "zabsim repro " + dir
+	}
 	if !plots {
 		return reports.WriteRunPage(dir, reports.RunPage{Summary: rs, Faults: reports.Faults(ops)})
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -259,32 +260,39 @@ func (r *runner) leader() (string, bool) {
 }
 
 func (r *runner) planNemesis() error {
-	var sched nemesis.Schedule
-	var err error
-	switch {
-	case r.s.Schedule != "":
-		sched, err = nemesis.Parse(r.s.Schedule)
-	case len(r.s.Faults) > 0:
-		kinds, kerr := nemesis.ParseKinds(joinComma(r.s.Faults))
-		if kerr != nil {
-			return kerr
-		}
-		sched, err = nemesis.Plan(r.w.Rand("nemesis-plan"), nemesis.PlanOptions{
-			Kinds: kinds, Duration: r.s.Duration.D(), Nodes: r.servers, HealedTail: r.s.HealedTail.D(),
-			Gap:        nemesis.Interval{Min: r.s.FaultGap[0].D(), Max: r.s.FaultGap[1].D()},
-			Length:     nemesis.Interval{Min: r.s.FaultLength[0].D(), Max: r.s.FaultLength[1].D()},
-			MaxCompose: r.s.MaxCompose,
-		})
-	}
+	sched, err := planSchedule(r.s, r.servers, r.w.Rand("nemesis-plan"))
 	if err != nil {
-		return err
-	}
-	if err := sched.Validate(r.servers); err != nil {
 		return err
 	}
 	r.schedule = sched
 	r.exec, err = nemesis.NewExecutor(sched, r.w.Rand("nemesis"))
 	return err
+}
+
+// planSchedule is the scenario's nemesis schedule over servers: its
+// explicit schedule, or one planned from rng for its fault kinds.
+func planSchedule(s Scenario, servers []string, rng *rand.Rand) (nemesis.Schedule, error) {
+	var sched nemesis.Schedule
+	var err error
+	switch {
+	case s.Schedule != "":
+		sched, err = nemesis.Parse(s.Schedule)
+	case len(s.Faults) > 0:
+		kinds, kerr := nemesis.ParseKinds(joinComma(s.Faults))
+		if kerr != nil {
+			return sched, kerr
+		}
+		sched, err = nemesis.Plan(rng, nemesis.PlanOptions{
+			Kinds: kinds, Duration: s.Duration.D(), Nodes: servers, HealedTail: s.HealedTail.D(),
+			Gap:        nemesis.Interval{Min: s.FaultGap[0].D(), Max: s.FaultGap[1].D()},
+			Length:     nemesis.Interval{Min: s.FaultLength[0].D(), Max: s.FaultLength[1].D()},
+			MaxCompose: s.MaxCompose,
+		})
+	}
+	if err != nil {
+		return sched, err
+	}
+	return sched, sched.Validate(servers)
 }
 
 // run drives the world: nemesis steps as they fall due, Finish at the end

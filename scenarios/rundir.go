@@ -25,6 +25,9 @@ type Summary struct {
 	// Command re-runs a built-in scenario by name; Repro re-runs the run
 	// directory.
 	Command string `json:"command"`
+	// Live is set for runs against real processes (zabsim live), which a
+	// seed cannot reproduce; Repro then says so instead of naming a command.
+	Live *LiveInfo `json:"live,omitempty"`
 }
 
 // Files of a run directory.
@@ -103,7 +106,9 @@ func WriteRun(dir string, o *Outcome, viz []byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	o.Summary.Repro = "zabsim repro " + dir
+	if o.Summary.Live == nil {
+		o.Summary.Repro = "zabsim repro " + dir
+	}
 	var hist bytes.Buffer
 	if err := history.WriteAll(&hist, o.Result.History); err != nil {
 		return err
@@ -199,6 +204,9 @@ func Repro(dir string) (ReproResult, error) {
 	sum, s, err := LoadRun(dir)
 	if err != nil {
 		return ReproResult{}, err
+	}
+	if sum.Live != nil {
+		return ReproResult{}, fmt.Errorf("%s: %w", dir, ErrLiveRun)
 	}
 	// The scenario file already carries the run's bugs merged in.
 	o, err := Execute(s, sum.Seed, Options{Bugs: extraBugs(s.Bugs, sum.Bugs)}, nil)

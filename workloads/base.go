@@ -61,13 +61,13 @@ type base struct {
 	name  string
 	drv   driver
 	env   proc.Env
-	c     *client.Client // nil only while a crash is simulated (registry)
+	c     Client // nil only while a crash is simulated (registry)
 
-	retired []*client.Client // closed or expired clients, still finishing ops
-	pinned  []*client.Client // one-server clients of the final phase
+	retired []Client // closed or expired clients, still finishing ops
+	pinned  []Client // one-server clients of the final phase
 	// opClient, when set, is the client the current ops use instead of c
 	// (records then carry its session).
-	opClient *client.Client
+	opClient Client
 
 	process         int         // current process number; retired (+Workers) after info
 	incarnationSync proc.SyncID // the Sync that makes the incarnation count durable
@@ -216,8 +216,8 @@ func (b *base) unique() int64 {
 // --- client lifecycle ---
 
 func (b *base) newClient() {
-	var cl *client.Client
-	cl, err := client.New(client.Config{
+	var cl Client
+	cl, err := b.cfg.newClient(client.Config{
 		Servers:        b.cfg.Servers,
 		Shuffle:        true,
 		SessionTimeout: b.cfg.SessionTimeout,
@@ -232,7 +232,7 @@ func (b *base) newClient() {
 	cl.Start(b.env)
 }
 
-func (b *base) onEvent(cl *client.Client, ev client.Event) {
+func (b *base) onEvent(cl Client, ev client.Event) {
 	if cl != b.c {
 		return
 	}
@@ -276,12 +276,17 @@ func (b *base) closeClient() {
 // abandonClient silences the current client without closing its session,
 // as a crashed process would: its connection stays open but unanswered
 // and its pings stop, so the server expires the session.
-func (b *base) abandonClient() { b.c = nil }
+func (b *base) abandonClient() {
+	if a, ok := b.c.(Abandoner); ok {
+		a.Abandon()
+	}
+	b.c = nil
+}
 
 // pinnedClient starts a client bound to one server (no failover), so
 // final reads can be taken from every server of an ensemble.
-func (b *base) pinnedClient(server string) *client.Client {
-	cl, err := client.New(client.Config{Servers: []string{server}, SessionTimeout: b.cfg.SessionTimeout, OpTimeout: b.cfg.OpTimeout})
+func (b *base) pinnedClient(server string) Client {
+	cl, err := b.cfg.newClient(client.Config{Servers: []string{server}, SessionTimeout: b.cfg.SessionTimeout, OpTimeout: b.cfg.OpTimeout})
 	if err != nil { // a non-empty list cannot fail; never panic on config
 		b.env.Logf("workloads: %s: pinned client: %v", b.name, err)
 		return nil
@@ -292,7 +297,7 @@ func (b *base) pinnedClient(server string) *client.Client {
 }
 
 // ops returns the client operations go to.
-func (b *base) ops() *client.Client {
+func (b *base) ops() Client {
 	if b.opClient != nil {
 		return b.opClient
 	}

@@ -4,11 +4,14 @@
 // Storm-style locks, sequential nodes, multi bank transfers, durability).
 //
 // A workload is a set of worker processes. Each worker is a proc.Process
-// hosting one deterministic client.Client; it draws operations from its
-// Env's seeded random stream on its own timers, keeps at most one operation
-// outstanding (Jepsen's single-threaded process model), and records every
-// operation as history.Op values handed to Env.Emit with Index and Time left
-// zero: the host (a simulator observer, or the live recorder) stamps them.
+// hosting a ZooKeeper session behind the small Client interface: zabsim's
+// deterministic client.Client in simulation (the default), or the live
+// tier's go-zookeeper/zk adapter given as WorkerConfig.NewClient. It draws
+// operations from its Env's seeded random stream on its own timers, keeps at
+// most one operation outstanding (Jepsen's single-threaded process model),
+// and records every operation as history.Op values handed to Env.Emit with
+// Index and Time left zero: the host (a simulator observer, or the live
+// recorder) stamps them.
 //
 // Completion types decide checker soundness, so each workload classifies its
 // results with care: ok = the op certainly took effect, fail = it certainly

@@ -109,7 +109,7 @@ func (d *durability) finalServer(b *base, i int, done func()) {
 	d.sync(b, cl, func() { d.finalRead(b, cl, 0, next) })
 }
 
-func (d *durability) sync(b *base, cl *client.Client, then func()) {
+func (d *durability) sync(b *base, cl Client, then func()) {
 	cl.Sync("/dur", func(res client.Result) {
 		if res.Err != wire.ErrOK && d.fail() {
 			b.after(retryDelay, func() { d.sync(b, cl, then) })
@@ -126,7 +126,7 @@ func (d *durability) fail() bool {
 	return d.failures < maxFinalAttempts
 }
 
-func (d *durability) finalRead(b *base, cl *client.Client, i int, done func()) {
+func (d *durability) finalRead(b *base, cl Client, i int, done func()) {
 	if i == len(d.keys) || d.failures >= maxFinalAttempts {
 		done()
 		return

@@ -40,6 +40,8 @@ type runPlan struct {
 	isolate    []string
 	isolateAt  time.Duration
 	isolateFor time.Duration
+	// newClient, if set, is every worker's WorkerConfig.NewClient.
+	newClient workloads.NewClientFunc
 }
 
 func defaultPlan(seed uint64) runPlan {
@@ -63,7 +65,7 @@ func newRun(t *testing.T, wl workloads.Workload, p runPlan) *run {
 	}
 	r.workers = make([]workloads.Worker, n)
 	for i := range n {
-		cfg := workloads.WorkerConfig{Servers: addrs, Workers: n, Keys: p.keys}
+		cfg := workloads.WorkerConfig{Servers: addrs, Workers: n, Keys: p.keys, NewClient: p.newClient}
 		factory := func() proc.Process {
 			wk, err := wl.NewWorker(i, cfg)
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zabsim/zabsim/client"
 	"github.com/zabsim/zabsim/proc"
 )
 
@@ -50,8 +51,15 @@ type WorkerConfig struct {
 	// client). "" means the hosting node's name, so nemesis records naming
 	// the node also name the worker.
 	Name string
-	_    struct{}
+	// NewClient builds the worker's ZooKeeper clients. Nil means zabsim's
+	// deterministic client.Client, which a simulated world requires; the
+	// live tier passes a go-zookeeper/zk adapter here.
+	NewClient NewClientFunc
+	_         struct{}
 }
+
+// newClient builds a client with the configured factory.
+func (cfg WorkerConfig) newClient(c client.Config) (Client, error) { return cfg.NewClient(c) }
 
 // ErrBadConfig wraps every WorkerConfig validation error.
 var ErrBadConfig = errors.New("workloads: bad worker config")
@@ -83,6 +91,9 @@ func (cfg WorkerConfig) withDefaults(defaultWorkers, defaultKeys int) (WorkerCon
 	}
 	if cfg.Keys == 0 {
 		cfg.Keys = defaultKeys
+	}
+	if cfg.NewClient == nil {
+		cfg.NewClient = newDeterministicClient
 	}
 	return cfg, nil
 }

@@ -15,5 +15,7 @@ func addCommands(root *cobra.Command) {
 		newServerCmd(),
 		newBenchCmd(),
 		newHuntCmd(),
+		newLiveCmd(),
+		newCrosscheckCmd(),
 	)
 }

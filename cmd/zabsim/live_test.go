@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestLiveBadInputExitsTwo: `zabsim live` refuses bad input before it
+// starts a process or writes anything.
+func TestLiveBadInputExitsTwo(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "run")
+	cases := [][]string{
+		{"live", "--target", "etcd", "--scenario", "register-partition", "--out", out},
+		{"live", "--scenario", "no-such-scenario", "--out", out},
+		{"live", "--scenario", "observers-partition", "--out", out},
+		{"live", "--scenario", "register-partition", "--nodes", "9", "--out", out},
+		{"live", "--scenario", "register-partition", "--time", "-5s", "--out", out},
+		{"live", "--scenario", "register-partition", "--bug", "zk-0000", "--out", out},
+		{"live", "--target", "zookeeper", "--scenario", "register-partition", "--bug", "zk-1208", "--out", out},
+	}
+	for _, args := range cases {
+		code, text := zabsim(t, args...)
+		if code != 2 || !strings.Contains(text, "zabsim:") {
+			t.Errorf("zabsim %s: exit %d, want 2 with a message\n%s", strings.Join(args, " "), code, text)
+		}
+	}
+	if code, text := zabsim(t, "live"); code != 2 || !strings.Contains(text, "--scenario") {
+		t.Errorf("zabsim live without a scenario: exit %d\n%s", code, text)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("bad input left a run directory behind")
+	}
+}
+
+// TestLiveInterruptStopsEverything sends SIGINT to `zabsim live` in the
+// middle of a run: it must exit 1 (no verdict) and leave no server process.
+func TestLiveInterruptStopsEverything(t *testing.T) {
+	if testing.Short() || os.Getenv("ZABSIM_LIVE") != "1" {
+		t.Skip("starts three zabsim server processes: set ZABSIM_LIVE=1 (make test-live does)")
+	}
+	bin := buildBinary(t)
+	out := filepath.Join(t.TempDir(), "run")
+	cmd := exec.Command(bin, "live", "--target", "zabsim", "--scenario", "register-partition", "--time", "30s", "--out", out)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	pids := map[int]bool{}
+	lines := bufio.NewScanner(stderr)
+	started := regexp.MustCompile(`started \(pid (\d+)\)`)
+	for len(pids) < 3 && lines.Scan() {
+		if m := started.FindStringSubmatch(lines.Text()); m != nil {
+			pid, _ := strconv.Atoi(m[1])
+			pids[pid] = true
+		}
+	}
+	if len(pids) < 3 {
+		t.Fatalf("saw %d server pids before stderr ended", len(pids))
+	}
+	go func() { _, _ = io.Copy(io.Discard, stderr) }()
+	time.Sleep(4 * time.Second) // workers running, a fault maybe in place
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("zabsim live did not exit within 30 s of SIGINT")
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Errorf("exit after SIGINT: %v, want exit status 1", err)
+	}
+	for pid := range pids {
+		if syscall.Kill(pid, 0) == nil {
+			t.Errorf("server process %d outlived zabsim live", pid)
+		}
+	}
+}

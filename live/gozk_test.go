@@ -1,0 +1,207 @@
+package live
+
+import (
+	"testing"
+	"time"
+
+	"github.com/zabsim/zabsim/client"
+	"github.com/zabsim/zabsim/server/wire"
+	"github.com/zabsim/zabsim/workloads"
+)
+
+// gozkHarness hosts one go-zookeeper adapter session in a Node, as a live
+// worker does, against a standalone zabsim server.
+type gozkHarness struct {
+	t      *testing.T
+	node   *Node
+	proc   *scriptProc
+	gz     *GoZK
+	cl     workloads.Client
+	events []client.Event // loop-owned
+	addr   string
+}
+
+func newGoZKHarness(t *testing.T, sessionTimeout time.Duration) *gozkHarness {
+	t.Helper()
+	h := &gozkHarness{t: t, addr: startLiveServer(t, nil)}
+	h.proc = &scriptProc{}
+	h.node = startScript(t, Options{Name: "c1"}, h.proc)
+	h.gz = NewGoZK(GoZKOptions{Node: h.node, Names: map[string]string{h.addr: "s1"}, Logf: t.Logf})
+	t.Cleanup(h.gz.Close) // runs before the node stops (cleanups are LIFO)
+	h.cl = h.newClient(sessionTimeout)
+	h.waitEvent(client.EventConnected)
+	return h
+}
+
+func (h *gozkHarness) newClient(sessionTimeout time.Duration) workloads.Client {
+	h.t.Helper()
+	cl, err := h.gz.NewClient(client.Config{Servers: []string{h.addr}, SessionTimeout: sessionTimeout,
+		OnEvent: func(ev client.Event) { h.events = append(h.events, ev) }})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.node.Do(func() { cl.Start(h.proc.env) }); err != nil {
+		h.t.Fatal(err)
+	}
+	return cl
+}
+
+// do runs one call on the loop and waits for its result.
+func (h *gozkHarness) do(call func(cb func(client.Result))) client.Result {
+	h.t.Helper()
+	var res *client.Result
+	if err := h.node.Do(func() { call(func(r client.Result) { res = &r }) }); err != nil {
+		h.t.Fatal(err)
+	}
+	waitFor(h.t, h.node, "a result", func() bool { return res != nil })
+	return *res
+}
+
+func (h *gozkHarness) waitEvent(kind client.EventKind) client.Event {
+	h.t.Helper()
+	var ev client.Event
+	waitFor(h.t, h.node, "event "+kind.String(), func() bool {
+		for _, e := range h.events {
+			if e.Kind == kind {
+				ev = e
+				return true
+			}
+		}
+		return false
+	})
+	return ev
+}
+
+func requireErr(t *testing.T, what string, res client.Result, want wire.Err) {
+	t.Helper()
+	if res.Err != want {
+		t.Fatalf("%s: %s, want %s", what, res.Err.Name(), want.Name())
+	}
+}
+
+// TestGoZKAdapterResults checks what the history depends on: reply zxids
+// and the answering server recovered from the stream, exact error codes,
+// NONODE from exists, multi results with the failing op's code, and the
+// multiRead emulation's consistent snapshot.
+func TestGoZKAdapterResults(t *testing.T) {
+	h := newGoZKHarness(t, 4*time.Second)
+	cl := h.cl
+	res := h.do(func(cb func(client.Result)) {
+		cl.Create("/a", []byte("1"), wire.OpenACLUnsafe, wire.FlagPersistent, cb)
+	})
+	requireErr(t, "create /a", res, wire.ErrOK)
+	if res.Path != "/a" || res.Zxid == 0 || res.Server != "s1" {
+		t.Fatalf("create result %+v: want path /a, a zxid and server s1", res)
+	}
+	createZxid := res.Zxid
+
+	res = h.do(func(cb func(client.Result)) { cl.GetData("/a", false, cb) })
+	requireErr(t, "getData", res, wire.ErrOK)
+	if string(res.Data) != "1" || res.Stat == nil || res.Stat.Mzxid != createZxid || res.Zxid < createZxid {
+		t.Fatalf("getData %+v: want data 1, mzxid 0x%x, reply zxid >= it", res, createZxid)
+	}
+
+	requireErr(t, "create again", h.do(func(cb func(client.Result)) {
+		cl.Create("/a", nil, wire.OpenACLUnsafe, wire.FlagPersistent, cb)
+	}), wire.ErrNodeExists)
+	requireErr(t, "exists missing", h.do(func(cb func(client.Result)) { cl.Exists("/nope", false, cb) }), wire.ErrNoNode)
+	requireErr(t, "cas stale", h.do(func(cb func(client.Result)) { cl.SetData("/a", []byte("2"), 7, cb) }), wire.ErrBadVersion)
+
+	res = h.do(func(cb func(client.Result)) {
+		cl.Multi([]wire.Request{&wire.CheckVersionRequest{Path: "/gone", Version: -1},
+			&wire.SetDataRequest{Path: "/a", Data: []byte("3"), Version: -1}}, cb)
+	})
+	requireErr(t, "fenced multi", res, wire.ErrNoNode)
+	if len(res.Multi) != 2 || res.Multi[0].Err != wire.ErrNoNode || res.Multi[1].Err != wire.ErrRuntimeInconsistency {
+		t.Fatalf("fenced multi per-op results %+v: want NONODE then RUNTIMEINCONSISTENCY", res.Multi)
+	}
+
+	res = h.do(func(cb func(client.Result)) {
+		cl.Multi([]wire.Request{&wire.CreateRequest{Path: "/b", Data: []byte("5"), ACL: wire.OpenACLUnsafe},
+			&wire.SetDataRequest{Path: "/a", Data: []byte("4"), Version: 0}}, cb)
+	})
+	requireErr(t, "multi", res, wire.ErrOK)
+	if res.Multi[0].Path != "/b" || res.Multi[1].Stat == nil || res.Multi[1].Stat.Version != 1 {
+		t.Fatalf("multi results %+v", res.Multi)
+	}
+	multiZxid := res.Zxid
+
+	res = h.do(func(cb func(client.Result)) {
+		cl.MultiRead([]wire.Request{&wire.GetDataRequest{Path: "/a"}, &wire.GetDataRequest{Path: "/b"}}, cb)
+	})
+	requireErr(t, "multiRead", res, wire.ErrOK)
+	if len(res.Multi) != 2 || string(res.Multi[0].Data) != "4" || string(res.Multi[1].Data) != "5" || res.Zxid <= multiZxid {
+		t.Fatalf("multiRead %+v: want 4, 5 validated after zxid 0x%x", res, multiZxid)
+	}
+	res = h.do(func(cb func(client.Result)) {
+		cl.MultiRead([]wire.Request{&wire.GetDataRequest{Path: "/a"}, &wire.GetDataRequest{Path: "/missing"}}, cb)
+	})
+	requireErr(t, "multiRead of a missing node", res, wire.ErrNoNode)
+
+	res = h.do(func(cb func(client.Result)) { cl.Sync("/a", cb) })
+	requireErr(t, "sync", res, wire.ErrOK)
+	if res.Zxid < multiZxid {
+		t.Fatalf("sync reply zxid 0x%x older than 0x%x", res.Zxid, multiZxid)
+	}
+}
+
+// TestGoZKAdapterWatchAndClose checks watch events reach the worker's loop
+// as client events, and that Close ends the session (its ephemeral goes)
+// and later calls fail at once.
+func TestGoZKAdapterWatchAndClose(t *testing.T) {
+	h := newGoZKHarness(t, 4*time.Second)
+	owner := h.newClient(4 * time.Second)
+	requireErr(t, "ephemeral", h.do(func(cb func(client.Result)) {
+		owner.Create("/e", nil, wire.OpenACLUnsafe, wire.FlagEphemeral, cb)
+	}), wire.ErrOK)
+	res := h.do(func(cb func(client.Result)) { h.cl.Exists("/e", true, cb) })
+	requireErr(t, "exists with watch", res, wire.ErrOK)
+	if res.Stat == nil || res.Stat.EphemeralOwner == 0 {
+		t.Fatalf("exists stat %+v: want an ephemeral owner", res.Stat)
+	}
+	requireErr(t, "close", h.do(func(cb func(client.Result)) { owner.Close(cb) }), wire.ErrOK)
+	ev := h.waitEvent(client.EventWatch)
+	if ev.Type != wire.EventNodeDeleted || ev.Path != "/e" {
+		t.Fatalf("watch event %+v: want NodeDeleted /e", ev)
+	}
+	requireErr(t, "call after close", h.do(func(cb func(client.Result)) { owner.Sync("/", cb) }), wire.ErrSessionExpired)
+}
+
+// TestGoZKAdapterAbandon checks a simulated client crash: the abandoned
+// session is never closed, so the server expires it and its ephemeral goes.
+func TestGoZKAdapterAbandon(t *testing.T) {
+	h := newGoZKHarness(t, 4*time.Second)
+	crasher := h.newClient(time.Second) // the server clamps it to 2 ticks at least
+	requireErr(t, "ephemeral", h.do(func(cb func(client.Result)) {
+		crasher.Create("/crash", nil, wire.OpenACLUnsafe, wire.FlagEphemeral, cb)
+	}), wire.ErrOK)
+	requireErr(t, "watch", h.do(func(cb func(client.Result)) { h.cl.Exists("/crash", true, cb) }), wire.ErrOK)
+	start := time.Now()
+	if err := h.node.Do(func() { crasher.(workloads.Abandoner).Abandon() }); err != nil {
+		t.Fatal(err)
+	}
+	ev := h.waitEvent(client.EventWatch)
+	if ev.Type != wire.EventNodeDeleted || ev.Path != "/crash" {
+		t.Fatalf("watch event %+v: want NodeDeleted /crash", ev)
+	}
+	if took := time.Since(start); took < 500*time.Millisecond {
+		t.Fatalf("ephemeral gone after %v: the session was closed, not expired", took)
+	}
+}
+
+// TestTapFrames: frames split across reads are reassembled, and a length
+// no server would send stops the tap instead of misreading the stream.
+func TestTapFrames(t *testing.T) {
+	frame := func(body ...byte) []byte { return append([]byte{0, 0, 0, byte(len(body))}, body...) }
+	stream := append(frame(1, 2, 3), frame(4, 5)...)
+	var got [][]byte
+	collect := func(b []byte) { got = append(got, append([]byte(nil), b...)) }
+	rest, lost := eachFrame(append([]byte(nil), stream[:5]...), collect)
+	rest, lost2 := eachFrame(append(rest, stream[5:]...), collect)
+	if lost || lost2 || len(rest) != 0 || len(got) != 2 || string(got[0]) != "\x01\x02\x03" || string(got[1]) != "\x04\x05" {
+		t.Fatalf("frames %v, rest %v, lost %v/%v", got, rest, lost, lost2)
+	}
+	if _, lost := eachFrame([]byte{0x7f, 0xff, 0xff, 0xff, 1}, collect); !lost {
+		t.Fatal("a 2 GiB frame length did not stop the tap")
+	}
+}

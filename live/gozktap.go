@@ -1,0 +1,206 @@
+package live
+
+import (
+	"encoding/binary"
+	"errors"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/zabsim/zabsim/server/wire"
+)
+
+// go-zookeeper/zk returns neither the reply header's zxid nor the raw error
+// code of a reply, but the history needs both: checkers order reads by the
+// zxid they were served at (zxid-order, the linearizability fast path) and
+// completion types depend on exact error codes. A zxidTap recovers them by
+// reading the frames go-zookeeper itself writes and reads: every connection
+// go-zookeeper dials goes through the tap's dialer, which wraps it.
+//
+// Correlation is by request: the adapter issues one go-zookeeper call at a
+// time per session and announces its opcode first (begin), the tap notes the
+// xid of the first request with that opcode written after begin, and the
+// reply carrying that xid is the call's. Requests go-zookeeper makes on its
+// own (pings, setWatches after a reconnect) have other opcodes.
+type zxidTap struct {
+	mu    sync.Mutex
+	dead  bool // Abandon: no more dials, every wrapped connection cut
+	conns map[*tapConn]bool
+
+	expect wire.OpCode // opcode of the call in progress; 0 when none
+	armed  bool
+	xid    int32 // the call's request xid, once written
+	sent   bool
+	reply  tapReply
+}
+
+// tapReply is what the tap saw of one reply.
+type tapReply struct {
+	ok     bool
+	zxid   int64
+	err    wire.Err
+	server string // the address the reply came from
+}
+
+func newZxidTap() *zxidTap { return &zxidTap{conns: map[*tapConn]bool{}} }
+
+// errAbandoned refuses dials and I/O once a session was abandoned.
+var errAbandoned = errors.New("live: session abandoned (simulated client crash)")
+
+// dial is go-zookeeper's Dialer.
+func (t *zxidTap) dial(network, addr string, timeout time.Duration) (net.Conn, error) {
+	t.mu.Lock()
+	dead := t.dead
+	t.mu.Unlock()
+	if dead {
+		return nil, errAbandoned
+	}
+	c, err := net.DialTimeout(network, addr, timeout)
+	if err != nil {
+		return nil, err
+	}
+	tc := &tapConn{Conn: c, tap: t, addr: addr}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.dead {
+		_ = c.Close()
+		return nil, errAbandoned
+	}
+	t.conns[tc] = true
+	return tc, nil
+}
+
+// kill cuts every connection and refuses new ones: the session falls
+// silent, as a crashed client's would.
+func (t *zxidTap) kill() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.dead = true
+	for c := range t.conns {
+		_ = c.Conn.Close()
+	}
+	clear(t.conns)
+}
+
+// begin announces the next call's opcode.
+func (t *zxidTap) begin(op wire.OpCode) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.expect, t.armed, t.sent, t.xid, t.reply = op, true, false, 0, tapReply{}
+}
+
+// end returns the reply the tap matched to the call begun last, if any.
+func (t *zxidTap) end() tapReply {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.armed = false
+	return t.reply
+}
+
+func (t *zxidTap) wrote(xid int32, op wire.OpCode) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.armed && !t.sent && op == t.expect {
+		t.xid, t.sent = xid, true
+	}
+}
+
+func (t *zxidTap) read(addr string, xid int32, zxid int64, code wire.Err) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.armed && t.sent && xid == t.xid {
+		t.reply = tapReply{ok: true, zxid: zxid, err: code, server: addr}
+	}
+}
+
+func (t *zxidTap) forget(c *tapConn) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.conns, c)
+}
+
+// tapConn parses the length-prefixed frames passing through a connection.
+// The first frame each way is the handshake (ConnectRequest/Response), which
+// has no header worth reading.
+type tapConn struct {
+	net.Conn
+	tap  *zxidTap
+	addr string
+
+	wmu     sync.Mutex
+	wbuf    []byte
+	wframes int
+	wlost   bool   // the write stream stopped parsing (see eachFrame)
+	rbuf    []byte // only the reading goroutine touches the read side
+	rframes int
+	rlost   bool
+}
+
+func (c *tapConn) Write(b []byte) (int, error) {
+	if c.isDead() {
+		return 0, errAbandoned
+	}
+	c.wmu.Lock()
+	if !c.wlost {
+		c.wbuf, c.wlost = eachFrame(append(c.wbuf, b...), func(f []byte) {
+			c.wframes++
+			if c.wframes > 1 && len(f) >= 8 {
+				c.tap.wrote(int32(binary.BigEndian.Uint32(f[0:4])), wire.OpCode(int32(binary.BigEndian.Uint32(f[4:8]))))
+			}
+		})
+	}
+	c.wmu.Unlock()
+	return c.Conn.Write(b)
+}
+
+func (c *tapConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if n > 0 && !c.rlost {
+		c.rbuf, c.rlost = eachFrame(append(c.rbuf, b[:n]...), func(f []byte) {
+			c.rframes++
+			if c.rframes > 1 && len(f) >= 16 {
+				c.tap.read(c.addr, int32(binary.BigEndian.Uint32(f[0:4])), int64(binary.BigEndian.Uint64(f[4:12])),
+					wire.Err(int32(binary.BigEndian.Uint32(f[12:16]))))
+			}
+		})
+	}
+	return n, err
+}
+
+func (c *tapConn) Close() error {
+	c.tap.forget(c)
+	return c.Conn.Close()
+}
+
+func (c *tapConn) isDead() bool {
+	c.tap.mu.Lock()
+	defer c.tap.mu.Unlock()
+	return c.tap.dead
+}
+
+// maxTapFrame bounds a frame the tap buffers; go-zookeeper and the servers
+// refuse larger ones anyway (jute.maxbuffer), so a bigger length means the
+// tap lost track of the stream.
+const maxTapFrame = 16 << 20
+
+// eachFrame calls f with the body of every complete frame at the front of
+// buf and returns what is left. lost reports a length the tap cannot trust:
+// it then stops reading that stream (its calls get no zxid) rather than
+// read garbage as headers.
+func eachFrame(buf []byte, f func(body []byte)) (rest []byte, lost bool) {
+	for len(buf) >= 4 {
+		n := int(binary.BigEndian.Uint32(buf[:4]))
+		if n > maxTapFrame {
+			return nil, true
+		}
+		if len(buf) < 4+n {
+			break
+		}
+		f(buf[4 : 4+n])
+		buf = buf[4+n:]
+	}
+	if len(buf) == 0 {
+		return nil, false // let the backing array go
+	}
+	return buf, false
+}

@@ -1,0 +1,221 @@
+package liverun
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/nemesis"
+	"github.com/zabsim/zabsim/reports"
+	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/server"
+)
+
+// Options configure Run.
+type Options struct {
+	Target live.Target
+	// Nodes is the ensemble size; 0 means the scenario's servers.
+	Nodes int
+	// Duration replaces the scenario's duration; the healed tail and an
+	// explicit schedule's step times scale with it, a planned schedule is
+	// planned for it. 0 keeps the scenario's.
+	Duration time.Duration
+	// Seed plans the nemesis schedule (the simulator's plan for the same
+	// scenario, seed and duration) and seeds the workers' choices. The run
+	// itself follows the wall clock and is not reproducible.
+	Seed uint64
+	// Dir is the run directory; the cluster's data, configs and server
+	// logs go to Dir/cluster, the workers' logs to Dir/workers.log.
+	Dir string
+	// ZabsimBin is the zabsim binary (live.TargetZabsim).
+	ZabsimBin string
+	// Bugs are zabsim bug switches added to the scenario's (live.TargetZabsim).
+	Bugs []string
+	// StartTimeout bounds the cluster's start (default: the cluster's).
+	StartTimeout time.Duration
+	// Logf receives progress lines; nil discards.
+	Logf func(format string, args ...any)
+	// OnCluster, if set, is called once the cluster serves, before any
+	// worker starts (tests watch its process groups).
+	OnCluster func(*live.Cluster)
+	// Command is how to run this again, for the summary and report;
+	// empty means a zabsim live command line built from the options.
+	Command string
+
+	_ struct{}
+}
+
+// ErrBadInput marks errors in the scenario or options (exit 2), as
+// opposed to a run that could not be carried out.
+var ErrBadInput = errors.New("live: bad input")
+
+// Note is the summary's and report's statement that a live run is not
+// reproducible.
+const Note = "live run against real processes on the wall clock: the seed fixes the nemesis schedule and " +
+	"the workers' choices, not the interleaving, so the history cannot be reproduced by seed (no trace hash)"
+
+// Run runs scenario s against a real cluster: it starts the cluster,
+// runs the scenario's workers in this process over go-zookeeper/zk, applies
+// the nemesis schedule at wall-clock times, finishes with the healed final
+// phase, stops every process and checks the history with the scenario's
+// checkers. It writes the run directory (summary.json, history.jsonl,
+// nemesis.txt, plots, timeline.html, index.html) and returns the outcome.
+// Every process it started is stopped when it returns, also on error and
+// when ctx is cancelled (cancellation returns ctx's error and no verdict).
+func Run(ctx context.Context, s scenarios.Scenario, opts Options) (*scenarios.Outcome, error) {
+	s, err := liveScenario(s, opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	if opts.Dir == "" {
+		return nil, fmt.Errorf("%w: Options.Dir is required", ErrBadInput)
+	}
+	servers := serverNames(s.Servers)
+	sched, rng, err := scenarios.PlanSchedule(s, opts.Seed, servers)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	exec, err := nemesis.NewExecutor(sched, rng)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	d, err := newDriver(s, opts, sched)
+	if err != nil {
+		return nil, err
+	}
+	wallStart := time.Now()
+	runErr := func() error {
+		defer d.stop() // every process and session, whatever happened
+		return d.run(ctx, exec)
+	}()
+	if runErr != nil {
+		return nil, runErr
+	}
+	return d.judge(time.Since(wallStart))
+}
+
+// liveScenario applies the options to the scenario and checks what the
+// live tier supports.
+func liveScenario(s scenarios.Scenario, opts Options) (scenarios.Scenario, error) {
+	s = s.Defaults()
+	if _, err := live.ParseTarget(string(opts.Target)); err != nil {
+		return s, fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	if s.Observers > 0 {
+		return s, fmt.Errorf("%w: scenario %s has observers, which the live cluster does not run", ErrBadInput, s.Name)
+	}
+	if opts.Nodes != 0 {
+		s.Servers = opts.Nodes
+	}
+	if opts.Duration < 0 {
+		return s, fmt.Errorf("%w: negative duration", ErrBadInput)
+	}
+	if opts.Duration != 0 && opts.Duration != s.Duration.D() {
+		var err error
+		if s, err = scaleScenario(s, opts.Duration); err != nil {
+			return s, fmt.Errorf("%w: %v", ErrBadInput, err)
+		}
+	}
+	s.Bugs = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(s.Bugs), opts.Bugs...))))
+	if opts.Target == live.TargetZooKeeper && len(s.Bugs) > 0 {
+		return s, fmt.Errorf("%w: bug switches %v exist only in zabsim servers", ErrBadInput, s.Bugs)
+	}
+	for _, b := range s.Bugs {
+		if !slices.ContainsFunc(server.AllBugs(), func(k server.BugInfo) bool { return string(k.Name) == b }) {
+			return s, fmt.Errorf("%w: unknown bug switch %q (see zabsim list)", ErrBadInput, b)
+		}
+	}
+	if err := s.Validate(); err != nil {
+		return s, fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	return s, nil
+}
+
+// scaleScenario stretches s to duration d: the healed tail and an explicit
+// schedule's step times scale by the same factor; planned faults keep
+// their gap and length bounds (a fault window means the same at any run
+// length) and are planned over the new duration.
+func scaleScenario(s scenarios.Scenario, d time.Duration) (scenarios.Scenario, error) {
+	f := float64(d) / float64(s.Duration.D())
+	s.HealedTail = scenarios.Duration(float64(s.HealedTail.D()) * f)
+	s.Duration = scenarios.Duration(d)
+	if s.Schedule == "" {
+		return s, nil
+	}
+	sched, err := nemesis.Parse(s.Schedule)
+	if err != nil {
+		return s, err
+	}
+	for i := range sched.Steps {
+		sched.Steps[i].At = time.Duration(float64(sched.Steps[i].At) * f).Round(time.Millisecond)
+	}
+	s.Schedule = sched.String()
+	return s, nil
+}
+
+func serverNames(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("s%d", i+1)
+	}
+	return out
+}
+
+// judge checks the history and writes the run directory.
+func (d *driver) judge(wall time.Duration) (*scenarios.Outcome, error) {
+	ops, roles := d.rec.finish()
+	var viz bytes.Buffer
+	chk, err := scenarios.CheckLive(d.s, ops, d.unfinished, &viz)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	if viz.Len() == 0 {
+		if err := scenarios.HistoryTimeline(ops, &viz); err != nil {
+			return nil, err
+		}
+	}
+	span := float64(d.end) / 1e9
+	res := &scenarios.Result{Scenario: d.s, Seed: d.opts.Seed, Bugs: d.s.Bugs, History: ops, Schedule: d.sched,
+		Roles: roles, SimNS: int64(d.end), Unfinished: d.unfinished}
+	cmd := d.command()
+	o := &scenarios.Outcome{Result: res, Check: chk, Summary: scenarios.Summary{
+		RunSummary: reports.RunSummary{Scenario: d.s.Name, Seed: d.opts.Seed, Bugs: d.s.Bugs,
+			TraceHash: "none (live run)", Valid: chk.Valid, Checkers: chk.Children, Ops: reports.CountOps(ops),
+			SimSeconds: span, WallSeconds: wall.Seconds(),
+			Repro: "not reproducible by seed (" + Note + "); to run it again: " + cmd},
+		Command: cmd,
+		Live:    &scenarios.LiveInfo{Target: string(d.opts.Target), Nodes: d.s.Servers, Note: Note},
+	}}
+	if err := scenarios.WriteRun(d.opts.Dir, o, viz.Bytes()); err != nil {
+		return nil, err
+	}
+	if err := scenarios.WriteRunReport(d.opts.Dir); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// command is the zabsim live command line for this run.
+func (d *driver) command() string {
+	if d.opts.Command != "" {
+		return d.opts.Command
+	}
+	parts := []string{"zabsim live", "--target", string(d.opts.Target), "--nodes", fmt.Sprint(d.s.Servers),
+		"--scenario", d.s.Name, "--time", d.s.Duration.D().String(), "--seed", fmt.Sprint(d.opts.Seed)}
+	for _, b := range d.opts.Bugs {
+		parts = append(parts, "--bug", b)
+	}
+	return strings.Join(parts, " ")
+}
+
+// clusterDir is where the cluster's files go inside a run directory.
+func clusterDir(runDir string) string { return filepath.Join(runDir, "cluster") }

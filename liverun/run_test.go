@@ -1,0 +1,73 @@
+package liverun
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/scenarios"
+)
+
+// TestLivePlansTheSimulatorsSchedule: for a scenario and seed, a live run
+// applies the schedule a simulated run of the same duration applies.
+func TestLivePlansTheSimulatorsSchedule(t *testing.T) {
+	for _, name := range []string{"register-partition", "lock-pause", "mixed-chaos"} {
+		s, err := scenarios.ByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Duration = scenarios.Duration(12 * time.Second)
+		s.HealedTail = scenarios.Duration(4 * time.Second)
+		sim, err := scenarios.Run(s, 5, scenarios.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls, err := liveScenario(s, Options{Target: live.TargetZabsim})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sched, _, err := scenarios.PlanSchedule(ls, 5, serverNames(ls.Servers))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := sched.String(), sim.Schedule.String(); got != want || got == "" {
+			t.Errorf("%s: live schedule\n%s\nsimulated schedule\n%s", name, got, want)
+		}
+	}
+}
+
+// TestLiveScenarioOptions: --time scales an explicit schedule and the
+// healed tail; bad combinations are bad input.
+func TestLiveScenarioOptions(t *testing.T) {
+	s, err := scenarios.ByName("durability-crash-all") // explicit schedule over 30 s, heal at 20 s
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := liveScenario(s, Options{Target: live.TargetZabsim, Duration: 15 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched, _, err := scenarios.PlanSchedule(ls, 1, serverNames(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end := sched.End(); end != 10*time.Second || ls.HealedTail.D() != 5*time.Second {
+		t.Errorf("scaled to 15s: schedule ends at %v (want 10s), healed tail %v (want 5s)\n%s", end, ls.HealedTail.D(), sched)
+	}
+	bad := []Options{
+		{Target: "etcd"},
+		{Target: live.TargetZooKeeper, Bugs: []string{"zk-1208"}},
+		{Target: live.TargetZabsim, Bugs: []string{"no-such-bug"}},
+		{Target: live.TargetZabsim, Duration: -time.Second},
+	}
+	for _, o := range bad {
+		if _, err := liveScenario(s, o); !errors.Is(err, ErrBadInput) {
+			t.Errorf("%+v: %v, want ErrBadInput", o, err)
+		}
+	}
+	obs, _ := scenarios.ByName("observers-partition")
+	if _, err := liveScenario(obs, Options{Target: live.TargetZabsim}); !errors.Is(err, ErrBadInput) {
+		t.Errorf("observers: %v, want ErrBadInput", err)
+	}
+}
