@@ -5,7 +5,7 @@ PKGS      := ./...
 SIM_PKGS  := ./proc/... ./sim/... ./server/... ./client/... ./history/... ./model/... ./workloads/... ./nemesis/... ./checker/...
 BIN       := bin/zabsim
 
-.PHONY: all build run test test-race lint bench soak fuzz deps-live test-live test-browser bugs clean
+.PHONY: all build run test test-race lint bench soak fuzz deps-live test-live test-browser bugs crosscheck clean
 
 all: build
 
@@ -27,8 +27,10 @@ lint:
 	$(GO) vet $(PKGS)
 	@if [ -x ../shared/tools/archcheck ]; then ../shared/tools/archcheck; fi
 
-bench:
+## bench: micro-benchmarks, then simulated seconds per wall second for a 5-node ensemble with 10 clients.
+bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./sim/... ./server/... ./checker/...
+	./$(BIN) bench -sim
 
 ## soak: long sweeps — every package's soak tests (5000-seed randomized ensemble sweep, Zab's
 ## 12,000-seed harness, 200 seeds per workload) and the default suite over 500 seeds with no bug switch.
@@ -43,9 +45,17 @@ fuzz:
 deps-live:
 	./scripts/deps-live.sh
 
-## test-live: tests against real processes on 127.0.0.1, including real Apache ZooKeeper.
+## test-live: tests against real processes on 127.0.0.1, including real Apache ZooKeeper: for both
+## targets (3-node zabsim and 3-node ZooKeeper ensembles) a 30 s register workload under partitions and
+## kills and a lock workload under pauses, judged by the simulator's checkers; the cluster supervisor's
+## faults; the differential test and cross-check; AdminServer and metrics. CI runs it after `make test`.
 test-live: deps-live build
-	ZABSIM_REQUIRE_ZK=1 $(GO) test -count=1 -run 'Live|ZooKeeper|Differential' ./live/... ./cmd/...
+	ZABSIM_LIVE=1 ZABSIM_REQUIRE_ZK=1 ZABSIM_BIN=$(CURDIR)/$(BIN) \
+	  $(GO) test -count=1 -timeout 30m -run 'Live|ZooKeeper|Differential|Cluster|CrossCheck|Admin' ./live/... ./liverun/... ./cmd/...
+
+## crosscheck: 10,000 seeded ops sent to zabsim and to Apache ZooKeeper 3.8, every reply diffed.
+crosscheck: deps-live build
+	./$(BIN) crosscheck --ops 10000 --seed 7
 
 ## test-browser: a real suite's report pages (suite index, a run page, Porcupine's timeline) load in
 ## headless Chromium (Debian's chromium) with no console error, failed load or dead link.

@@ -77,8 +77,9 @@ var forbiddenDeps = map[string][]string{
 	"nemesis":   {"sim", "live", "server", "client", "checker", "scenarios", "reports", "cmd"},
 	"workloads": {"sim", "live", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "checker", "scenarios", "reports", "cmd"},
 	"reports":   {"sim", "live", "server", "client", "scenarios", "cmd"},
-	"scenarios": {"live", "cmd"},
-	"live":      {"sim", "cmd"},
+	"scenarios": {"live", "liverun", "cmd"},
+	"live":      {"sim", "cmd", "liverun"},
+	"liverun":   {"cmd"},
 }
 
 // deterministic trees must not import these standard packages directly.
