@@ -53,6 +53,12 @@ var zabRepros = []zabRepro{
 		// Shrunk from bug-zk-1154 (9 → 2 steps): the old leader returns
 		// into the new epoch holding txns it logged alone.
 		Schedule: "3s start partition isolate-leader\n3.875s stop partition"}},
+	{bug: "zk-2355", seed: 1, want: "zab-invariants", scenario: Scenario{
+		Name: "repro-zk-2355", Servers: 3, Workload: "register", Clients: 1,
+		Duration: dur(3750 * time.Millisecond), HealedTail: dur(1250 * time.Millisecond),
+		// Shrunk from bug-zk-2355 (7 → 2 steps): s1's link breaks with a
+		// PROPOSAL in flight; it rejoins claiming it and the DIFF skips it.
+		Schedule: "2.219s start partition isolate-node s1\n2.5s heal"}},
 	{bug: "sync-no-quorum", seed: 3, want: "linearizable", scenario: Scenario{
 		Name: "repro-sync-no-quorum", Servers: 3, Workload: "register", Clients: 3,
 		Duration: secs(36), HealedTail: secs(8), SessionTimeout: secs(20),

@@ -110,6 +110,8 @@ var zabBugCatalog = []Scenario{
 	{Name: "bug-zk-1549-bank", Description: "the bug-zk-1549 schedule under bank transfers: a phantom transfer mixed with committed ones breaks the constant total",
 		Servers: 3, Workload: "bank", Duration: secs(50), HealedTail: secs(10),
 		Schedule: returnBeforeCommit(3)},
+	{Name: "bug-zk-2355", Description: "CAS register under random partitions: a follower whose link to the leader breaks with a PROPOSAL in flight rejoins claiming it, and the DIFF skips that committed txn",
+		Servers: 3, Workload: "register", Faults: []string{"partition"}},
 	{Name: "bug-zk-3642", Description: "s1 falls behind the snapshots s2 and s3 restart from, rejoins and is sent a SNAP; the leader is killed before NEWLEADER, and s1 later restarts from a disk that never got the snapshot",
 		Servers: 3, Workload: "durability", Duration: secs(70), HealedTail: secs(8), SnapCount: 200,
 		Schedule: snapThenLeaderCrash()},
@@ -122,4 +124,5 @@ var zabBugScenarios = map[string][]string{
 	"zk-2845": {"bug-zk-2845"},
 	"zk-1549": {"bug-zk-1549", "bug-zk-1549-bank"},
 	"zk-3642": {"bug-zk-3642"},
+	"zk-2355": {"bug-zk-2355"},
 }
