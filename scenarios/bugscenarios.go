@@ -80,12 +80,18 @@ func init() {
 	for b, names := range serverBugScenarios {
 		bugScenarios[b] = names
 	}
+	names := make([]string, 0, len(bugCatalog))
 	for i := range bugCatalog {
 		bugCatalog[i] = bugCatalog[i].Defaults()
 		if err := bugCatalog[i].Validate(); err != nil {
 			panic(fmt.Sprintf("built-in bug scenario %s: %v", bugCatalog[i].Name, err))
 		}
+		names = append(names, bugCatalog[i].Name)
 	}
+	// The suite "bugs" is the false-positive sweep: with every switch off
+	// each hunting scenario must pass (`zabsim suite --suite bugs`).
+	sort.Strings(names)
+	suites["bugs"] = names
 }
 
 // BugScenarios returns the scenarios that hunt a bug switch.
