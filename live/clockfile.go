@@ -3,7 +3,6 @@ package live
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -69,24 +68,4 @@ func readClockOffset(path string) (time.Duration, error) {
 		return 0, fmt.Errorf("live: clock offset file %s: %w", path, err)
 	}
 	return d, nil
-}
-
-// writeFileAtomic replaces path with data through a rename, so a reader
-// (the live runtime, libfaketime) sees the old or the new content, never a
-// torn one.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/nemesis"
+	"github.com/zabsim/zabsim/reports"
 )
 
 // The nemesis.Host methods. Each takes the cluster's lock, so faults apply
@@ -250,7 +251,7 @@ func (nd *clusterNode) writeClock(target Target, offset time.Duration) error {
 	if target == TargetZooKeeper {
 		text = fmt.Sprintf("%+.6f", offset.Seconds())
 	}
-	if err := writeFileAtomic(nd.clockPath, []byte(text+"\n")); err != nil {
+	if err := reports.WriteFileAtomic(nd.clockPath, []byte(text+"\n")); err != nil {
 		return fmt.Errorf("live: clock of %s: %w", nd.name, err)
 	}
 	nd.offset = offset
@@ -286,7 +287,7 @@ func startStrobe(nd *clusterNode, target Target, low, high, period time.Duration
 				if target == TargetZooKeeper {
 					text = fmt.Sprintf("%+.6f", off.Seconds())
 				}
-				_ = writeFileAtomic(path, []byte(text+"\n"))
+				_ = reports.WriteFileAtomic(path, []byte(text+"\n"))
 				toHigh = !toHigh
 			}
 		}

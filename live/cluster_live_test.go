@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -19,35 +18,15 @@ import (
 	"github.com/zabsim/zabsim/nemesis"
 )
 
-var (
-	zabsimBinOnce sync.Once
-	zabsimBinPath string
-	zabsimBinErr  error
-)
-
 // testZabsimBin is $ZABSIM_BIN or a zabsim binary built once per test
-// process into a temporary directory.
+// process.
 func testZabsimBin(t *testing.T) string {
 	t.Helper()
-	if bin := os.Getenv("ZABSIM_BIN"); bin != "" {
-		return bin
+	bin, err := ZabsimBinary("../cmd/zabsim")
+	if err != nil {
+		t.Fatal(err)
 	}
-	zabsimBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "zabsim-live-bin-")
-		if err != nil {
-			zabsimBinErr = err
-			return
-		}
-		zabsimBinPath = filepath.Join(dir, "zabsim")
-		out, err := exec.Command("go", "build", "-o", zabsimBinPath, "../cmd/zabsim").CombinedOutput()
-		if err != nil {
-			zabsimBinErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if zabsimBinErr != nil {
-		t.Fatal(zabsimBinErr)
-	}
-	return zabsimBinPath
+	return bin
 }
 
 // startTestCluster starts a cluster whose Stop the test checks, and which

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/zabsim/zabsim/reports"
 )
 
 // echoServer echoes every connection until the test ends.
@@ -182,7 +184,7 @@ func TestOffsetClock(t *testing.T) {
 	if d := time.Since(c.now()).Abs(); d > time.Second {
 		t.Fatalf("missing file: clock off by %v", d)
 	}
-	if err := writeFileAtomic(path, []byte("1h\n")); err != nil {
+	if err := reports.WriteFileAtomic(path, []byte("1h\n")); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(clockRereadEvery)
@@ -196,7 +198,7 @@ func TestOffsetClock(t *testing.T) {
 	if ahead := time.Until(c.now()); ahead < 59*time.Minute {
 		t.Fatalf("a bad file dropped the last offset: %v ahead", ahead)
 	}
-	if err := writeFileAtomic(path, []byte("-2s")); err != nil {
+	if err := reports.WriteFileAtomic(path, []byte("-2s")); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(clockRereadEvery)

@@ -1,48 +1,25 @@
 package liverun
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/zabsim/zabsim/live"
-)
-
-var (
-	zabsimBinOnce sync.Once
-	zabsimBinPath string
-	zabsimBinErr  error
 )
 
 // testZabsimBin is $ZABSIM_BIN or a zabsim binary built once per test
 // process.
 func testZabsimBin(t *testing.T) string {
 	t.Helper()
-	if bin := os.Getenv("ZABSIM_BIN"); bin != "" {
-		return bin
+	bin, err := live.ZabsimBinary("../cmd/zabsim")
+	if err != nil {
+		t.Fatal(err)
 	}
-	zabsimBinOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "zabsim-liverun-bin-")
-		if err != nil {
-			zabsimBinErr = err
-			return
-		}
-		zabsimBinPath = filepath.Join(dir, "zabsim")
-		out, err := exec.Command("go", "build", "-o", zabsimBinPath, "../cmd/zabsim").CombinedOutput()
-		if err != nil {
-			zabsimBinErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if zabsimBinErr != nil {
-		t.Fatal(zabsimBinErr)
-	}
-	return zabsimBinPath
+	return bin
 }
 
 // requireZooKeeper skips without Apache ZooKeeper, unless

@@ -6,11 +6,11 @@ import (
 	"path/filepath"
 )
 
-// writeFileAtomic replaces path with data so that a reader sees either the
+// WriteFileAtomic replaces path with data so that a reader sees either the
 // old file or the whole new one: the bytes go to a temporary file in the same
 // directory (a rename across file systems would not be atomic), are synced,
 // and the temporary file is renamed over path.
-func writeFileAtomic(path string, data []byte) (err error) {
+func WriteFileAtomic(path string, data []byte) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

@@ -92,7 +92,7 @@ func (f *Figure) Save(path string, widthPX, heightPX int) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, b)
+	return WriteFileAtomic(path, b)
 }
 
 // Render draws the figure as png or svg bytes.

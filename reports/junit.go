@@ -163,5 +163,5 @@ func WriteJUnit(path, name string, runs []SuiteRun) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(path, b)
+	return WriteFileAtomic(path, b)
 }

@@ -43,7 +43,7 @@ func renderPage(path string, t *template.Template, data any) error {
 	if err := t.Execute(&buf, data); err != nil {
 		return fmt.Errorf("reports: render %s: %w", path, err)
 	}
-	return writeFileAtomic(path, buf.Bytes())
+	return WriteFileAtomic(path, buf.Bytes())
 }
 
 // exists reports whether dir/name is an existing file or directory.

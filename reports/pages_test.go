@@ -50,7 +50,7 @@ func writeRunDir(t *testing.T, dir string, s RunSummary, ops []history.Op) {
 	if err := history.WriteAll(&buf, ops); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "history.jsonl"), buf.Bytes()); err != nil {
+	if err := WriteFileAtomic(filepath.Join(dir, "history.jsonl"), buf.Bytes()); err != nil {
 		t.Fatal(err)
 	}
 	if err := WriteSummary(filepath.Join(dir, "summary.json"), s); err != nil {
@@ -141,7 +141,7 @@ func TestRunPage(t *testing.T) {
 		t.Errorf("run page has a script or an external reference")
 	}
 	// Once timeline.html exists the page links it.
-	if err := writeFileAtomic(filepath.Join(dir, "timeline.html"), []byte("<html></html>")); err != nil {
+	if err := WriteFileAtomic(filepath.Join(dir, "timeline.html"), []byte("<html></html>")); err != nil {
 		t.Fatal(err)
 	}
 	if err := WriteRunPage(dir, RunPage{Summary: s}); err != nil {

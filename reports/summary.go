@@ -66,7 +66,7 @@ func WriteSummary(path string, s RunSummary) error {
 	if err != nil {
 		return fmt.Errorf("reports: encode summary: %w", err)
 	}
-	return writeFileAtomic(path, append(b, '\n'))
+	return WriteFileAtomic(path, append(b, '\n'))
 }
 
 // ReadSummary reads a summary.json. Unknown keys are rejected so a summary

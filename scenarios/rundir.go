@@ -141,29 +141,9 @@ func WriteRun(dir string, o *Outcome, viz []byte) error {
 	return WriteFileAtomic(filepath.Join(dir, SummaryFile), append(sum, '\n'))
 }
 
-// WriteFileAtomic writes data to a temporary file beside path and renames it.
-func WriteFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	// CreateTemp makes the file 0600; reports are for web servers and
-	// colleagues too.
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
+// WriteFileAtomic writes data to a temporary file beside path, syncs it and
+// renames it over path (mode 0644).
+var WriteFileAtomic = reports.WriteFileAtomic
 
 // ErrNotRunDir reports a directory that is not a complete run directory.
 var ErrNotRunDir = errors.New("not a run directory")

@@ -25,14 +25,12 @@ type ensembleNode struct {
 	log    *serverLogBuffer
 }
 
+// buildBinary is $ZABSIM_BIN or this command built once per test process.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	if bin := os.Getenv("ZABSIM_BIN"); bin != "" {
-		return bin
-	}
-	bin := filepath.Join(t.TempDir(), "zabsim")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, err := live.ZabsimBinary(".")
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
