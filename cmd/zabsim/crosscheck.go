@@ -28,24 +28,30 @@ that could not complete (for example Apache ZooKeeper not installed).`,
 		Example: "  zabsim crosscheck --ops 10000 --seed 7",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Ops <= 0 {
-				return usagef("--ops must be positive, got %d", opts.Ops)
-			}
-			if progress {
-				opts.Progress = cmd.ErrOrStderr()
-			}
-			ok, err := live.RunCrossCheck(cmd.Context(), opts, cmd.OutOrStdout())
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return violationError{"zabsim and Apache ZooKeeper differ (see the report above)"}
-			}
-			return nil
+			return runCrossCheck(cmd, opts, progress)
 		},
 	}
 	cmd.Flags().IntVar(&opts.Ops, "ops", 10000, "length of the op sequence")
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", 1, "seed the op sequence is drawn from")
 	cmd.Flags().BoolVar(&progress, "progress", false, "print a progress line to stderr every 1,000 ops")
 	return cmd
+}
+
+// runCrossCheck runs the cross-check for `zabsim crosscheck` and
+// `zabsim live --crosscheck`.
+func runCrossCheck(cmd *cobra.Command, opts live.CrossCheckOptions, progress bool) error {
+	if opts.Ops <= 0 {
+		return usagef("--ops must be positive, got %d", opts.Ops)
+	}
+	if progress {
+		opts.Progress = cmd.ErrOrStderr()
+	}
+	ok, err := live.RunCrossCheck(cmd.Context(), opts, cmd.OutOrStdout())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return violationError{"zabsim and Apache ZooKeeper differ (see the report above)"}
+	}
+	return nil
 }

@@ -25,6 +25,8 @@ type liveFlags struct {
 	seed                        uint64
 	bugs                        []string
 	quiet                       bool
+	crosscheck                  bool // instead of a scenario: the cross-check
+	crossOps                    int
 }
 
 func newLiveCmd() *cobra.Command {
@@ -41,12 +43,25 @@ same files as a simulated run. A live history follows the wall clock: the seed
 fixes the schedule and the workers' choices, not the interleaving, so it cannot
 be reproduced by seed. Every process is stopped on exit, also on Ctrl-C.
 
+With --crosscheck, live instead sends one seeded op sequence (--ops, --seed)
+to a standalone zabsim server and a standalone Apache ZooKeeper and diffs every
+reply (the same as zabsim crosscheck).
+
 Exit codes: 0 valid, 1 a checker found a violation (or could not decide, or
 the run was interrupted), 2 bad usage or input (or the cluster could not run).`,
 		Example: `  zabsim live --target zabsim --nodes 3 --scenario register-partition --time 60s
-  zabsim live --target zookeeper --scenario lock-pause --time 30s --seed 7 --out out/live/lock`,
+  zabsim live --target zookeeper --scenario lock-pause --time 30s --seed 7 --out out/live/lock
+  zabsim live --crosscheck --ops 10000 --seed 7`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runLive(cmd, f) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.crosscheck {
+				if f.scenario != "" || f.file != "" {
+					return usagef("--crosscheck takes no scenario")
+				}
+				return runCrossCheck(cmd, live.CrossCheckOptions{Ops: f.crossOps, Seed: f.seed}, !f.quiet)
+			}
+			return runLive(cmd, f)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.target, "target", "zabsim", "servers to test: zabsim or zookeeper")
@@ -58,6 +73,8 @@ the run was interrupted), 2 bad usage or input (or the cluster could not run).`,
 	fl.StringArrayVar(&f.bugs, "bug", nil, "turn a zabsim bug switch on in every server (repeatable; zabsim target only)")
 	fl.StringVar(&f.out, "out", "", "run directory (default out/live/TARGET/SCENARIO/seed-N)")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress lines on stderr")
+	fl.BoolVar(&f.crosscheck, "crosscheck", false, "cross-check zabsim against Apache ZooKeeper instead of running a scenario")
+	fl.IntVar(&f.crossOps, "ops", 10000, "with --crosscheck: length of the op sequence")
 	return cmd
 }
 

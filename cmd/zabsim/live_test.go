@@ -28,6 +28,8 @@ func TestLiveBadInputExitsTwo(t *testing.T) {
 		{"live", "--scenario", "register-partition", "--time", "-5s", "--out", out},
 		{"live", "--scenario", "register-partition", "--bug", "zk-0000", "--out", out},
 		{"live", "--target", "zookeeper", "--scenario", "register-partition", "--bug", "zk-1208", "--out", out},
+		{"live", "--crosscheck", "--scenario", "register-partition", "--out", out},
+		{"live", "--crosscheck", "--ops", "0"},
 	}
 	for _, args := range cases {
 		code, text := zabsim(t, args...)
