@@ -203,6 +203,9 @@ func TestHuntSweep(t *testing.T) {
 		bugs = strings.Split(only, ",")
 	}
 	clean := 50
+	if os.Getenv("ZABSIM_SOAK") != "" {
+		clean = 1000 // issue 8: 1,000 switch-off seeds of every hunting scenario
+	}
 	if v, err := strconv.Atoi(os.Getenv("ZABSIM_HUNT_CLEAN")); err == nil {
 		clean = v
 	}
@@ -227,6 +230,9 @@ func TestHuntSweep(t *testing.T) {
 			found = append(found, r.SeedsToDetect)
 		}
 		t.Logf("%s median seeds-to-detect %d", bug, median(found))
+		if m := median(found); m > 20 {
+			t.Errorf("%s: median seeds-to-detect %d over %d offsets, want <= 20", bug, m, len(found))
+		}
 		if clean == 0 {
 			continue
 		}
