@@ -33,10 +33,11 @@ bench: build
 	./$(BIN) bench -sim
 
 ## soak: long sweeps — every package's soak tests (5000-seed randomized ensemble sweep, Zab's
-## 12,000-seed harness, 200 seeds per workload) and the default suite over 500 seeds with no bug switch.
+## 12,000-seed harness, 200 seeds per workload, every bug switch hunted from 5 offsets with 1,000
+## switch-off seeds per hunting scenario) and the default suite over 1,000 seeds with no bug switch.
 soak: build
-	ZABSIM_SOAK=1 $(GO) test -count=1 -timeout 3h $(PKGS)
-	./$(BIN) suite --suite default --seeds 1-500 --reports failures --out out/soak
+	ZABSIM_SOAK=1 $(GO) test -count=1 -timeout 5h $(PKGS)
+	./$(BIN) suite --suite default --seeds 1-1000 --reports failures --out out/soak
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRequest -fuzztime 60s ./server/wire
