@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/zabsim/zabsim/history"
@@ -21,10 +22,17 @@ type ConfigOptions struct {
 //     else its write's zxid). Skipping values is fine: watches are one-shot;
 //   - convergence: every watcher's last observation of a key is the final
 //     value — the last ok write's, or a later-committed info write's — and
-//     all watchers agree.
+//     all watchers agree;
+//   - lost-event: ZooKeeper delivers a watch event before any reply that
+//     reflects the change, across reconnections too (SetWatches replays a
+//     change the client missed). So once a watcher read key k at mzxid m in
+//     session S (arming a watch), and some write to k committed at z > m,
+//     no reply of S carrying a zxid >= z may reach the watcher before an
+//     event for k (see checkLostEvents).
 func CheckConfig(ops []history.Op, opts ConfigOptions) Result {
 	r := newReport("config")
 	writes, lastOK := configWrites(r, ops)
+	checkLostEvents(r, ops)
 	last := map[string]map[string]observation{} // key → watcher → last observation
 	pos := map[string]map[string]observation{}  // key → watcher → furthest position
 	for _, p := range completedInOrder(history.Pairs(ops)) {
@@ -142,4 +150,112 @@ func checkConfigConverged(r *report, last map[string]map[string]observation, wri
 			agreed = &o
 		}
 	}
+}
+
+// configWatch is a watcher's one-shot data watch on a key: armed by the ok
+// observe at record index at, which read mzxid; heard once an event for
+// the key arrived after it.
+type configWatch struct {
+	at    int
+	mzxid int64
+	heard bool
+}
+
+// watcherSession is what one watcher's current session has armed.
+type watcherSession struct {
+	session int64
+	armed   map[string]*configWatch
+}
+
+// checkLostEvents walks the watchers' records in history order. Only
+// records that carry a session take part: a watch belongs to its session,
+// and a new session (after an expiry) starts with none. A watcher re-reads
+// a key only after an event, so a change whose event never came is seen
+// here as a later reply (of any key) whose zxid covers the change. Writes
+// after the watcher's last reply, and events after it, constrain nothing.
+func checkLostEvents(r *report, ops []history.Op) {
+	committed := configCommitted(ops)
+	watchers := map[string]*watcherSession{}
+	for _, op := range ops {
+		if op.IsNemesis() || op.Session == 0 || op.Type == history.Invoke {
+			continue
+		}
+		switch op.F {
+		case history.FNotify:
+			var e history.ConfigEvent
+			if op.Decode(&e) != nil {
+				continue
+			}
+			r.res.Counts["events"]++
+			if w := watchers[e.Watcher]; w != nil && w.session == op.Session && w.armed[e.Key] != nil {
+				w.armed[e.Key].heard = true
+			}
+		case history.FObserve:
+			var v history.ConfigValue
+			if op.Decode(&v) != nil || v.Watcher == "" {
+				continue
+			}
+			w := watchers[v.Watcher]
+			if w == nil || w.session != op.Session {
+				w = &watcherSession{session: op.Session, armed: map[string]*configWatch{}}
+				watchers[v.Watcher] = w
+			}
+			checkReplyAfterChange(r, v.Watcher, w, op, committed)
+			if op.Type == history.OK && v.Mzxid > 0 {
+				w.armed[v.Key] = &configWatch{at: op.Index, mzxid: v.Mzxid}
+			}
+		}
+	}
+}
+
+// checkReplyAfterChange flags every armed, unheard watch of w whose key
+// changed at a zxid the reply op already covers.
+func checkReplyAfterChange(r *report, watcher string, w *watcherSession, op history.Op, committed map[string][]int64) {
+	if op.Zxid <= 0 {
+		return
+	}
+	keys := make([]string, 0, len(w.armed))
+	for k := range w.armed {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		a := w.armed[k]
+		if a.heard {
+			continue
+		}
+		zs := committed[k]
+		i := sort.Search(len(zs), func(i int) bool { return zs[i] > a.mzxid })
+		if i == len(zs) || zs[i] > op.Zxid {
+			continue
+		}
+		r.flagOps("lost-event", []int{a.at, op.Index},
+			"watcher %q (session 0x%x) read %q at mzxid 0x%x with a watch; it changed at 0x%x, yet a reply at zxid 0x%x (op %d) came before any event for it",
+			watcher, w.session, k, a.mzxid, zs[i], op.Zxid, op.Index)
+		a.heard = true // one report per armed watch
+	}
+}
+
+// configCommitted lists, per key and sorted, the zxids of writes known to
+// have committed: ok writes with a reply zxid, and every observed mzxid
+// (an info write that took effect shows up there).
+func configCommitted(ops []history.Op) map[string][]int64 {
+	out := map[string][]int64{}
+	for _, p := range history.Pairs(ops) {
+		if p.Type() != history.OK {
+			continue
+		}
+		var v history.ConfigValue
+		switch {
+		case p.Invoke.F == history.FWrite && p.Complete.Zxid > 0 && p.Invoke.Decode(&v) == nil:
+			out[v.Key] = append(out[v.Key], p.Complete.Zxid)
+		case p.Invoke.F == history.FObserve && p.Complete.Decode(&v) == nil && v.Mzxid > 0:
+			out[v.Key] = append(out[v.Key], v.Mzxid)
+		}
+	}
+	for k, zs := range out {
+		slices.Sort(zs)
+		out[k] = slices.Compact(zs)
+	}
+	return out
 }

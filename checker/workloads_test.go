@@ -205,6 +205,93 @@ func TestConfigNotConverged(t *testing.T) {
 	wantAnomaly(t, CheckConfig(phantom, ConfigOptions{}), "phantom-value")
 }
 
+type cev = history.ConfigEvent
+
+// configWatchBase: w1 (process 1, events on process 91) reads t and u in
+// session 7, arming watches; the writer (process 0) then changes t at 0x11.
+func configWatchBase() *hb {
+	s := sess(7)
+	return (&hb{}).
+		inv(0, 0, "write", cv{Key: "t", Value: 1}).ok(1, 0, "write", cv{Key: "t", Value: 1}, zx(0x10)).
+		inv(2, 1, "observe", cv{Key: "t", Watcher: "w1"}, s).ok(3, 1, "observe", cv{Key: "t", Value: 1, Watcher: "w1", Mzxid: 0x10}, s, zx(0x10)).
+		inv(4, 1, "observe", cv{Key: "u", Watcher: "w1"}, s).ok(5, 1, "observe", cv{Key: "u", Value: 0, Watcher: "w1", Mzxid: 0x5}, s, zx(0x10)).
+		inv(6, 0, "write", cv{Key: "t", Value: 2}).ok(7, 0, "write", cv{Key: "t", Value: 2}, zx(0x11))
+}
+
+func (h *hb) notify(t int64, key string, session int64) *hb {
+	e := cev{Key: key, Watcher: "w1", Event: "NodeDataChanged"}
+	return h.inv(t, 91, "notify", e, sess(session)).ok(t, 91, "notify", e, sess(session))
+}
+
+func TestConfigEventBeforeNewerReply(t *testing.T) {
+	s := sess(7)
+	// the event, then the re-read
+	h := configWatchBase().notify(8, "t", 7).
+		inv(9, 1, "observe", cv{Key: "t", Watcher: "w1"}, s).ok(10, 1, "observe", cv{Key: "t", Value: 2, Watcher: "w1", Mzxid: 0x11}, s, zx(0x11)).
+		history(t)
+	wantValid(t, CheckConfig(h, ConfigOptions{}))
+	// a reply older than the change needs no event yet (a lagging server)
+	h = configWatchBase().
+		inv(9, 1, "observe", cv{Key: "u", Watcher: "w1"}, s).ok(10, 1, "observe", cv{Key: "u", Value: 0, Watcher: "w1", Mzxid: 0x5}, s, zx(0x10)).
+		history(t)
+	noLostEvent(t, CheckConfig(h, ConfigOptions{})) // (w1 has not converged yet)
+	// a new session (the old one expired) holds no watches: no event owed
+	h = configWatchBase().
+		inv(9, 1, "observe", cv{Key: "t", Watcher: "w1"}, sess(8)).ok(10, 1, "observe", cv{Key: "t", Value: 2, Watcher: "w1", Mzxid: 0x11}, sess(8), zx(0x11)).
+		history(t)
+	wantValid(t, CheckConfig(h, ConfigOptions{}))
+	// the change came after the watcher's last reply: nothing to judge
+	noLostEvent(t, CheckConfig(configWatchBase().history(t), ConfigOptions{}))
+	// an event of another session does not count, but one event covers
+	// several changes (watches are one-shot)
+	h = configWatchBase().notify(8, "t", 7).
+		inv(9, 0, "write", cv{Key: "t", Value: 3}).ok(9, 0, "write", cv{Key: "t", Value: 3}, zx(0x12)).
+		inv(10, 1, "observe", cv{Key: "t", Watcher: "w1"}, s).ok(11, 1, "observe", cv{Key: "t", Value: 3, Watcher: "w1", Mzxid: 0x12}, s, zx(0x12)).
+		history(t)
+	wantValid(t, CheckConfig(h, ConfigOptions{}))
+}
+
+func noLostEvent(t *testing.T, r Result) {
+	t.Helper()
+	for _, a := range r.Anomalies {
+		if a.Kind == "lost-event" {
+			t.Fatalf("unexpected lost-event: %s", a.Explanation)
+		}
+	}
+}
+
+func TestConfigLostEvent(t *testing.T) {
+	s := sess(7)
+	// the watcher re-reads t (in its final phase, say) and sees the change
+	// without ever hearing of it
+	h := configWatchBase().
+		inv(9, 1, "observe", cv{Key: "t", Watcher: "w1"}, s).ok(10, 1, "observe", cv{Key: "t", Value: 2, Watcher: "w1", Mzxid: 0x11}, s, zx(0x11)).
+		history(t)
+	a := wantAnomaly(t, CheckConfig(h, ConfigOptions{}), "lost-event")
+	if len(a.Ops) != 2 || a.Ops[0] != 3 || a.Ops[1] != 9 {
+		t.Fatalf("lost-event should name t's watched read (3) and the covering reply (9): %v", a.Ops)
+	}
+	// a reply about another key already covers t's change: the event
+	// SetWatches should have replayed on reconnection never came
+	h = configWatchBase().
+		inv(9, 1, "observe", cv{Key: "u", Watcher: "w1"}, s).ok(10, 1, "observe", cv{Key: "u", Value: 0, Watcher: "w1", Mzxid: 0x5}, s, zx(0x13)).
+		history(t)
+	wantAnomaly(t, CheckConfig(h, ConfigOptions{}), "lost-event")
+	// an event from another session does not count
+	h = configWatchBase().notify(8, "t", 9).
+		inv(9, 1, "observe", cv{Key: "u", Watcher: "w1"}, s).ok(10, 1, "observe", cv{Key: "u", Value: 0, Watcher: "w1", Mzxid: 0x5}, s, zx(0x13)).
+		history(t)
+	wantAnomaly(t, CheckConfig(h, ConfigOptions{}), "lost-event")
+	// an info write that took effect (observed by w2) counts as committed
+	h = configWatchBase().
+		inv(8, 0, "write", cv{Key: "u", Value: 4}).info(9, 0, "write", nil).
+		inv(10, 2, "observe", cv{Key: "u", Watcher: "w2"}, sess(3)).ok(11, 2, "observe", cv{Key: "u", Value: 4, Watcher: "w2", Mzxid: 0x12}, sess(3), zx(0x12)).
+		notify(12, "t", 7).
+		inv(13, 1, "observe", cv{Key: "t", Watcher: "w1"}, s).ok(14, 1, "observe", cv{Key: "t", Value: 2, Watcher: "w1", Mzxid: 0x11}, s, zx(0x12)).
+		history(t)
+	wantAnomaly(t, CheckConfig(h, ConfigOptions{}), "lost-event")
+}
+
 type lv = history.LockValue
 
 func lockBase() *hb {

@@ -48,6 +48,12 @@ var serverBugRepros = []struct {
 	{bug: "zk-1366", seed: 2, catches: "lock", s: Scenario{Name: "repro-zk-1366",
 		Servers: 3, Workload: "lock", Clients: 8, Duration: secs(30), HealedTail: secs(8),
 		Schedule: clockSteps(2000, 5000, 250, "2200ms")}},
+	// Shrunk by `zabsim hunt --bug setwatches-stale-zxid` (21 runs) from
+	// bug-setwatches-stale-zxid: one kill of s1, whose watchers resume on
+	// s2/s3 having missed a change of topic-0.
+	{bug: "setwatches-stale-zxid", seed: 1, catches: "config", s: Scenario{Name: "repro-setwatches-stale-zxid",
+		Servers: 3, Workload: "config", Clients: 6, Duration: Duration(3500 * time.Millisecond), HealedTail: Duration(1166666666),
+		Schedule: "2s kill s1\n2333333334ns heal"}},
 }
 
 // clockSteps steps the leader's wall clock by delta every everyMS from
@@ -91,7 +97,7 @@ func TestServerBugReprosFailOnlyWithTheirSwitch(t *testing.T) {
 // TestServerBugScenariosAreCatalogued checks each server-level switch has
 // hunting scenarios in the catalogue and out of the default suite.
 func TestServerBugScenariosAreCatalogued(t *testing.T) {
-	for _, b := range []string{"zk-1046", "zk-1208", "zk-1366", "zk-1367"} {
+	for _, b := range []string{"setwatches-stale-zxid", "zk-1046", "zk-1208", "zk-1366", "zk-1367"} {
 		scs, err := BugScenarios(b)
 		if err != nil || len(scs) == 0 {
 			t.Fatalf("%s: no hunting scenario (%v)", b, err)

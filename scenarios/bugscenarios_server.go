@@ -46,6 +46,22 @@ func leaderClockSteps() string {
 	return b.String()
 }
 
+// rollingKills is the setwatches-stale-zxid schedule: every 2.5 s one
+// server (s1, s2, s3 in turn) is killed and restarted 1 s later. Each kill
+// moves the sessions it served to the others while writers keep changing
+// the watched configs, so sessions resume with SetWatches after changes
+// they missed (a killed leader also closes every connection while the
+// others elect). Sessions survive: a client reconnects well within its
+// timeout.
+func rollingKills() string {
+	var b strings.Builder
+	for i, at := 0, 2000; at < 20000; i, at = i+1, at+2500 {
+		fmt.Fprintf(&b, "%dms kill s%d\n%dms restart s%d\n", at, i%3+1, at+1000, i%3+1)
+	}
+	b.WriteString("21s heal")
+	return b.String()
+}
+
 // serverBugCatalog holds the hunting scenarios of server-level bug switches
 // (sessions, watches, sequential names, ...); bugscenarios.go merges it into
 // the catalogue.
@@ -65,13 +81,17 @@ var serverBugCatalog = []Scenario{
 	{Name: "bug-zk-1366", Description: "the leader's wall clock is stepped forwards again and again under a lock workload",
 		Servers: 3, Workload: "lock", Clients: 8, Duration: secs(30), HealedTail: secs(8),
 		Schedule: leaderClockSteps()},
+	{Name: "bug-setwatches-stale-zxid", Description: "Kafka topic-config watchers resume their sessions on other servers while servers are killed in turn and writers keep changing the configs",
+		Servers: 3, Workload: "config", Clients: 6, Duration: secs(28), HealedTail: secs(6),
+		Schedule: rollingKills()},
 }
 
 // serverBugScenarios maps server-level bug switches to the scenarios that
 // hunt them, tried in order for every seed.
 var serverBugScenarios = map[string][]string{
-	"zk-1208": {"bug-zk-1208", "bug-zk-1208-registry"},
-	"zk-1367": {"bug-zk-1367"},
-	"zk-1046": {"bug-zk-1046"},
-	"zk-1366": {"bug-zk-1366"},
+	"zk-1208":               {"bug-zk-1208", "bug-zk-1208-registry"},
+	"zk-1367":               {"bug-zk-1367"},
+	"zk-1046":               {"bug-zk-1046"},
+	"zk-1366":               {"bug-zk-1366"},
+	"setwatches-stale-zxid": {"bug-setwatches-stale-zxid"},
 }

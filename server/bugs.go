@@ -43,6 +43,15 @@ const (
 	// connected. Symptom: mass session expiry; a lock holder's node is
 	// deleted while it still acts as holder, so two clients hold the lock.
 	BugZK1366 Bug = "zk-1366"
+	// BugSetWatchesStaleZxid: ZOOKEEPER-3145's mechanism on data watches.
+	// Trigger: a client resumes its session (on any server) after a watched
+	// node changed while it was away. SetWatches must fire a data watch
+	// whose node's mzxid is past the client's relativeZxid; with the switch
+	// it compares the node's czxid, a zxid older than the change (as
+	// ZOOKEEPER-3145 compared a stale pzxid for child watches), and re-arms
+	// the watch instead. Symptom: the change's event never arrives; the
+	// watcher keeps a stale config until the node's next change.
+	BugSetWatchesStaleZxid Bug = "setwatches-stale-zxid"
 )
 
 // BugInfo documents one switch.
@@ -66,6 +75,9 @@ var serverBugs = []BugInfo{
 	{Name: BugZK1366, JIRA: "ZOOKEEPER-1366",
 		Trigger: "a forward wall-clock step on the leader: session deadlines run on the wall clock, not elapsed time",
 		Symptom: "every live session expires at once; lock holders overlap"},
+	{Name: BugSetWatchesStaleZxid, JIRA: "ZOOKEEPER-3145 (on data watches)",
+		Trigger: "a session resumes after a watched node changed: SetWatches judges data watches by the node's czxid, not its mzxid",
+		Symptom: "the missed change's event is never replayed (lost watch event); the watcher stays stale"},
 }
 
 // zabBugInfo documents the replication-level switches of server/zab.

@@ -155,7 +155,11 @@ func (s *Server) getEphemerals(session int64, prefix string) []string {
 }
 
 func (s *Server) setWatches(c *conn, rel int64, ws tree.WatchSet) {
-	for _, ev := range s.tree.SetWatches(rel, ws, c.watcher) {
+	replay := s.tree.SetWatches
+	if s.cfg.Bugs.Has(BugSetWatchesStaleZxid) {
+		replay = s.tree.SetWatchesStaleZxid
+	}
+	for _, ev := range replay(rel, ws, c.watcher) {
 		s.send(c, wire.EncodeWatchEvent(wire.WatcherEvent{Type: ev.Type, State: wire.StateSyncConnected, Path: ev.Path}))
 	}
 }

@@ -11,13 +11,18 @@ import (
 
 // config is Kafka's topic-config pattern. Writers (the first half of the
 // workers, at least one) set /config/topic-<i> to fresh unique values;
-// watchers (the rest) getData with a watch, and re-read a key after every
-// event on it and every reconnection, recording each observation (f
-// "observe"). The final phase observes every key once more.
+// watchers (the rest) getData with a watch, record every watch event (f
+// "notify") and re-read a key after every event on it, recording each
+// observation (f "observe"). Like a Kafka broker, a watcher re-reads every
+// key only when it starts a new session: on a resumed one it trusts the
+// watches the client re-armed with SetWatches, so an event the server fails
+// to replay stays missing, and the config checker's lost-event rule sees
+// it. The final phase observes every key once more.
 type config struct {
-	keys   int
-	writer bool
-	dirty  []bool // watcher: keys to (re)observe
+	keys    int
+	writer  bool
+	dirty   []bool // watcher: keys to (re)observe
+	session int64  // watcher: the session the keys were last read in
 }
 
 func newConfig(index int, cfg WorkerConfig) driver {
@@ -47,23 +52,65 @@ func (c *config) event(b *base, ev client.Event) {
 		return
 	}
 	switch ev.Kind {
-	case client.EventConnected, client.EventExpired:
-		// A new or resumed connection may have missed changes: re-read all.
-		for i := range c.dirty {
-			c.dirty[i] = true
+	case client.EventConnected:
+		if ev.SessionID == 0 || ev.SessionID != c.session {
+			// A new session (or one we cannot tell) holds no watches:
+			// read everything again.
+			c.session = ev.SessionID
+			c.markAll()
 		}
+	case client.EventExpired:
+		c.markAll()
 	case client.EventWatch:
-		for i := range c.keys {
-			if configPath(configKey(i)) == ev.Path {
-				c.dirty[i] = true
-				if b.Done() {
-					// A change after the final observation (a write
-					// that was still in flight): observe it too.
-					c.observe(b, i, func(bool) {})
-				}
-			}
+		c.watchEvent(b, ev)
+	}
+}
+
+func (c *config) markAll() {
+	for i := range c.dirty {
+		c.dirty[i] = true
+	}
+}
+
+// watchEvent records a watch event on a config key and marks the key for
+// a re-read.
+func (c *config) watchEvent(b *base, ev client.Event) {
+	for i := range c.keys {
+		if configPath(configKey(i)) != ev.Path {
+			continue
+		}
+		c.recordEvent(b, ev, configKey(i))
+		c.dirty[i] = true
+		if b.Done() {
+			// A change after the final observation (a write that was
+			// still in flight): observe it too.
+			c.observe(b, i, func(bool) {})
 		}
 	}
+}
+
+// recordEvent emits a notify record pair on the worker's event process:
+// an observe of the same worker may be open, and a record on its process
+// would complete it.
+func (c *config) recordEvent(b *base, ev client.Event, key string) {
+	raw := b.encode(history.ConfigEvent{Key: key, Watcher: b.name, Event: ev.Type.String()})
+	op := history.Op{Process: c.eventProcess(b), F: history.FNotify, Value: raw, Session: ev.SessionID, Node: ev.Server}
+	if ev.Zxid > 0 {
+		op.Zxid = ev.Zxid
+	}
+	op.Type = history.Invoke
+	b.env.Emit(op)
+	op.Type = history.OK
+	b.env.Emit(op)
+}
+
+// eventProcess is the last process number of the worker's incarnation
+// range, which its retirements (one per info op) never reach.
+func (c *config) eventProcess(b *base) int {
+	span := b.cfg.Workers * incarnationStride
+	first := b.cfg.ProcessBase + b.index
+	incarnation := (b.process - first) / span
+	return first + incarnation*span + b.cfg.Workers*(incarnationStride-1)
 }
 
 func (c *config) step(b *base) {

@@ -19,7 +19,9 @@
 // NONODE, or a request that was never sent), info = anything else
 // (connection loss, timeout, session expiry with the request in flight).
 // After an info completion the worker retires its process number, as Jepsen
-// does: its next op uses process + Workers.
+// does: its next op uses process + Workers. A config watcher's watch-event
+// records ("notify") arrive while its observe may be open, so they use a
+// process of their own, the last of the incarnation's range.
 //
 // The host controls a worker through the Worker interface, always on the
 // worker's own event loop (a sim World.Schedule'd function, or live

@@ -29,7 +29,7 @@ var cases = []wlCase{
 		check: func(ops []history.Op) checker.Result {
 			return checker.CheckBank(ops, checker.BankOptions{Total: 4 * workloads.BankInitialBalance, Accounts: 4})
 		}},
-	{name: "config", wantOK: []string{history.FWrite, history.FObserve},
+	{name: "config", wantOK: []string{history.FWrite, history.FObserve, history.FNotify},
 		check: func(ops []history.Op) checker.Result { return checker.CheckConfig(ops, checker.ConfigOptions{}) }},
 	{name: "durability", wantOK: []string{history.FWrite, history.FFinalRead}, check: checker.CheckDurability},
 	{name: "election", wantOK: []string{history.FCampaign, history.FFencedWrite, history.FResign}, check: checker.CheckElection},
@@ -262,7 +262,16 @@ func judge(t *testing.T, c wlCase, ops []history.Op) {
 func checkProcesses(t *testing.T, ops []history.Op, workers int) {
 	t.Helper()
 	lastInfo := map[int]bool{} // process → its last completion was info
+	notify := map[int]bool{}   // the config watchers' event processes
 	for _, op := range ops {
+		if op.F == history.FNotify {
+			// Watch events have a process of their own, which no op shares.
+			notify[op.Process] = true
+			continue
+		}
+		if notify[op.Process] {
+			t.Fatalf("op %d: %s on process %d, which records watch events", op.Index, op.F, op.Process)
+		}
 		if op.IsNemesis() || op.Type != history.Invoke {
 			if op.Type == history.Info && !op.IsNemesis() {
 				lastInfo[op.Process] = true

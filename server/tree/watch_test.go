@@ -272,6 +272,26 @@ func TestSetWatchesReplay(t *testing.T) {
 	expect(t, "recursive re-armed", s.create("/r"), "1:Created:/r@11")
 }
 
+// The setwatches-stale-zxid defect: a node changed after relativeZxid but
+// created before it is re-armed, not fired; its next change fires it.
+// Deleted and created nodes replay as before.
+func TestSetWatchesStaleZxidLosesTheChange(t *testing.T) {
+	s := newScript(t)
+	s.create("/changed") // 1
+	s.create("/gone")    // 2
+	const rel = 2
+	s.set("/changed") // 3
+	s.del("/gone")    // 4
+	s.create("/new")  // 5: created after rel, so its czxid still fires
+	s.set("/new")     // 6
+	events := s.tr.SetWatchesStaleZxid(rel, WatchSet{Data: []string{"/changed", "/gone", "/new"}}, 1)
+	expect(t, "stale replay", ev(events), "1:Deleted:/gone@-1 1:DataChanged:/new@-1")
+	if got := s.tr.CheckWatches("/changed", wire.WatcherData, 1); got != wire.ErrOK {
+		t.Fatalf("/changed should be re-armed under the defect: %v", got)
+	}
+	expect(t, "next change fires the re-armed watch", s.set("/changed"), "1:DataChanged:/changed@7")
+}
+
 // Events of one txn come in ZooKeeper's trigger order, watchers ascending
 // within each trigger, independent of the order watches were armed.
 func TestEventOrderDeterministic(t *testing.T) {

@@ -52,6 +52,21 @@ type WatchSet struct {
 //
 // Replayed events carry Zxid NoZxid.
 func (t *Tree) SetWatches(relativeZxid int64, ws WatchSet, w Watcher) []Event {
+	return t.setWatches(relativeZxid, ws, w, func(s *Persisted) int64 { return s.Mzxid })
+}
+
+// SetWatchesStaleZxid is SetWatches with the setwatches-stale-zxid bug
+// switch's defect: a data watch's node is judged by its czxid instead of
+// its mzxid, a zxid older than the node's last change (ZOOKEEPER-3145's
+// mechanism, which judged child watches by a stale pzxid). A node changed
+// while the client was away is re-armed instead of fired: the change's
+// event is lost, and the watch fires only at the node's next change.
+func (t *Tree) SetWatchesStaleZxid(relativeZxid int64, ws WatchSet, w Watcher) []Event {
+	return t.setWatches(relativeZxid, ws, w, func(s *Persisted) int64 { return s.Czxid })
+}
+
+// setWatches is SetWatches judging data watches by dataZxid.
+func (t *Tree) setWatches(relativeZxid int64, ws WatchSet, w Watcher, dataZxid func(*Persisted) int64) []Event {
 	var events []Event
 	fire := func(typ wire.EventType, path string) {
 		events = append(events, Event{Watcher: w, Type: typ, Path: path, Zxid: NoZxid})
@@ -60,7 +75,7 @@ func (t *Tree) SetWatches(relativeZxid int64, ws WatchSet, w Watcher) []Event {
 		switch n, ok := t.nodes[p]; {
 		case !ok:
 			fire(wire.EventNodeDeleted, p)
-		case n.stat.Mzxid > relativeZxid:
+		case dataZxid(&n.stat) > relativeZxid:
 			fire(wire.EventNodeDataChanged, p)
 		default:
 			t.dataWatch.add(p, w, modeStandard)
