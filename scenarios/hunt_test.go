@@ -19,7 +19,7 @@ var knownDetections = []struct {
 	seed          uint64
 }{
 	{"ack-before-fsync", "bug-ack-before-fsync", 1},
-	{"zk-3911", "bug-zk-3911", 1},
+	{"zk-3911", "bug-zk-3911", 9},
 	{"zk-3104", "bug-zk-3104", 1},
 }
 

@@ -191,6 +191,11 @@ func (s *Server) reopenSession(c *conn, id int64, passwd []byte) {
 	s.sessions.Touch(id, c.timeoutMS, s.sessionClockMS())
 	if s.ens != nil {
 		s.forwardRevalidate(c, id)
+		if !s.leads() {
+			s.awaitRevalidation(c)
+			s.drain()
+			return
+		}
 		s.drain()
 	}
 	s.sendConnectResponse(c, id, c.timeoutMS)

@@ -36,6 +36,9 @@ type ensemble struct {
 	global   map[int64]int32 // sessions known from committed txns
 	syncs    map[uint64]*request
 	nextSync uint64
+	// revalidating holds connections whose resumed session waits for the
+	// leader's confirmation (a sync barrier after the REVALIDATE), by sync id.
+	revalidating map[uint64]*conn
 	// snapshotPending: a snapshot from the leader (as of snapshotAt, which
 	// may be 0: an empty tree) is being made durable.
 	snapshotPending bool
@@ -68,7 +71,8 @@ func (s *Server) replicated() bool { return s.ens != nil }
 // startEnsemble recovers, builds the Zab peer and starts talking to peers.
 func (s *Server) startEnsemble(rec *storage.Recovery) error {
 	e := &ensemble{addrs: map[uint64]string{}, links: map[uint64]*peerLink{}, byConn: map[proc.ConnID]*peerLink{},
-		local: session.NewLocalTracker(), global: map[int64]int32{}, syncs: map[uint64]*request{}}
+		local: session.NewLocalTracker(), global: map[int64]int32{}, syncs: map[uint64]*request{},
+		revalidating: map[uint64]*conn{}}
 	for id, to := range s.ensGlobalSeed {
 		e.global[id] = to
 		e.local.AddGlobal(id, to)
@@ -346,6 +350,11 @@ func (s *Server) applyReady(rd *zab.Ready) {
 		s.leaderTouches(t.Data)
 	}
 	for _, id := range rd.SyncDone {
+		if c := e.revalidating[id]; c != nil {
+			delete(e.revalidating, id)
+			s.finishRevalidation(c)
+			continue
+		}
 		if r := e.syncs[id]; r != nil {
 			delete(e.syncs, id)
 			s.reply(r, wire.ErrOK, &wire.SyncResponse{Path: r.body.(*wire.SyncRequest).Path})
@@ -393,6 +402,7 @@ func (s *Server) roleChanged(rc zab.RoleState) {
 		s.pending = map[writeKey]*request{}
 		s.pendingSessions = map[int64]*conn{}
 		e.syncs = map[uint64]*request{}
+		e.revalidating = map[uint64]*conn{}
 		s.changes = changeLog{}
 	}
 	if rc.Serving && rc.Role == zab.RoleLeading && !(was.Serving && was.Role == zab.RoleLeading && was.Epoch == rc.Epoch) {
@@ -551,12 +561,9 @@ func (s *Server) leaderRequest(r zab.Request) {
 }
 
 // forwardRevalidate tells the leader a client resumed its session here
-// (ZooKeeper's REVALIDATE). The leader records this server as the session's
-// owner, so a request of the session still in flight from the server the
-// client left fails with SESSIONMOVED. Unlike ZooKeeper, the connect response
-// does not wait for the leader's answer: the request and every later one of
-// this connection travel the same FIFO link, so the leader sees the new owner
-// first.
+// (ZooKeeper's REVALIDATE). The leader touches the session and records this
+// server as its owner, so a request of the session still in flight from the
+// server the client left fails with SESSIONMOVED.
 func (s *Server) forwardRevalidate(c *conn, id int64) {
 	enc := wire.NewEncoder([]byte{fwdRevalidate})
 	enc.Int64(id)
@@ -564,6 +571,40 @@ func (s *Server) forwardRevalidate(c *conn, id int64) {
 	if err := s.ens.peer.Forward(enc.Bytes()); err != nil {
 		s.env.Logf("conn %d: cannot revalidate session %#x: %v", c.id, id, err)
 	}
+}
+
+// awaitRevalidation holds a learner's connect response until the leader has
+// answered for the session, as ZooKeeper's Learner.validateSession does: a
+// sync barrier follows the REVALIDATE on the same FIFO link, and once it
+// completes every txn the leader committed or proposed before it — an
+// expiry's closeSession included — is applied here. Answering at once would
+// let a client whose session the leader already expired resume it on a
+// lagging follower and read stale state (a lock recipe then grants a lock to
+// a dead session; the live lock test under pauses found it).
+func (s *Server) awaitRevalidation(c *conn) {
+	e := s.ens
+	e.nextSync++
+	e.revalidating[e.nextSync] = c
+	if err := e.peer.Sync(e.nextSync); err != nil {
+		delete(e.revalidating, e.nextSync)
+		s.env.Logf("conn %d: cannot revalidate session %#x: %v", c.id, c.session, err)
+		s.closeConn(c)
+	}
+}
+
+// finishRevalidation answers a resumed session's connect once the leader's
+// view of it is applied here: expired (timeout 0, then close) if the session
+// is gone or closing, else connected.
+func (s *Server) finishRevalidation(c *conn) {
+	if c.closing {
+		return
+	}
+	if sess, ok := s.sessions.Get(c.session); !ok || sess.Closing {
+		s.sendConnectResponse(c, 0, 0)
+		s.closeConnAfterFlush(c)
+		return
+	}
+	s.sendConnectResponse(c, c.session, c.timeoutMS)
 }
 
 // revalidated is the leader's side of REVALIDATE: touch the session and make
