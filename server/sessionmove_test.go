@@ -37,6 +37,8 @@ func (p *resumeProc) Handle(ev proc.Event) {
 	case proc.Connected:
 		p.env.Send(e.Conn, wire.EncodeConnectRequest(wire.ConnectRequest{
 			TimeoutMS: 3000, SessionID: p.session, Passwd: session.Password(p.session)}))
+	case proc.Closed:
+		p.got = append(p.got, "closed")
 	case proc.Received:
 		p.framer.Push(e.Bytes)
 		for {
@@ -151,5 +153,89 @@ func TestSessionMovedAcrossServers(t *testing.T) {
 	}
 	if !strings.Contains(logs, "moved (SESSIONMOVED -118): closing the connection") {
 		t.Fatalf("the old server did not fail the request with SESSIONMOVED (-118):\n%s", logs)
+	}
+}
+
+// TestResumeExpiredSessionOnLaggingFollower: a client's session expires at
+// the leader while one follower lags (its link from the leader is slow, so
+// it has not applied the closeSession yet). A resume of that session
+// through the lagging follower must be answered "expired", as ZooKeeper's
+// Learner.validateSession waits for the leader: answering from the
+// follower's own stale view would let a dead session read stale state (a
+// lock recipe then grants a lock to a dead session).
+func TestResumeExpiredSessionOnLaggingFollower(t *testing.T) {
+	answered := 0
+	defer func() {
+		if answered == 0 && !t.Failed() {
+			t.Error("no resume was answered expired: the test no longer reaches the lagging follower's window")
+		}
+	}()
+	for _, resumeAfter := range []time.Duration{2600 * time.Millisecond, 2800 * time.Millisecond, 3000 * time.Millisecond} {
+		t.Run(resumeAfter.String(), func(t *testing.T) {
+			var logBuf strings.Builder
+			ew := newEnsembleWith(t, 21, 3, nil, &logBuf)
+			defer func() {
+				if t.Failed() {
+					t.Log(logBuf.String())
+				}
+			}()
+			ew.run(3 * time.Second)
+			leader := ew.leader()
+			if leader == "" {
+				t.Fatalf("no serving leader: %v", ew.roles)
+			}
+			var followers []string
+			for _, n := range []string{"s1", "s2", "s3"} {
+				if n != leader {
+					followers = append(followers, n)
+				}
+			}
+			home, lagging := followers[0], followers[1]
+			var sid int64
+			idle := func(x *stepCtx, done func(string)) {
+				sid = x.c.SessionID()
+				x.timers[x.env.After(time.Hour, sleepTag{})] = func() { done("idle") }
+			}
+			p := func() proc.Process {
+				return &scriptProc{cfg: client.Config{Servers: []string{home + ":2181"}, SessionTimeout: 2 * time.Second},
+					steps: []step{create("/eph", "v", wire.FlagEphemeral), idle}, log: &ew.log, events: &ew.evs}
+			}
+			if err := ew.w.AddNode("c1", p, sim.NodeOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := ew.w.Start("c1"); err != nil {
+				t.Fatal(err)
+			}
+			ew.run(time.Second)
+			if sid == 0 {
+				t.Fatalf("c1 has no session:\n%s", strings.Join(ew.log, "\n"))
+			}
+			// The client dies; the leader expires its session ~2 s later, and
+			// the lagging follower learns it 800 ms after the others.
+			if err := ew.w.Crash("c1", sim.CrashLoseUnsynced); err != nil {
+				t.Fatal(err)
+			}
+			if err := ew.w.Spike(leader, lagging, 800*time.Millisecond, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			ew.run(resumeAfter)
+			rp := &resumeProc{addr: lagging + ":2181", session: sid, path: "/eph"}
+			if err := ew.w.AddNode("mover", func() proc.Process { return rp }, sim.NodeOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := ew.w.Start("mover"); err != nil {
+				t.Fatal(err)
+			}
+			ew.run(5 * time.Second)
+			// "closed" (the follower gave up the connection: the client tries
+			// elsewhere) is fine too; a resumed session is not.
+			if len(rp.got) == 0 || (rp.got[0] != "resumed=false" && rp.got[0] != "closed") {
+				t.Fatalf("resuming the expired session %#x through the lagging %s: got %v, want resumed=false (or closed) first", sid, lagging, rp.got)
+			}
+			answered += strings.Count(strings.Join(rp.got, ","), "resumed=false")
+			if !ew.inv.OK() {
+				t.Fatalf("zab invariants: %v", ew.inv.Violations())
+			}
+		})
 	}
 }
