@@ -205,7 +205,7 @@ func TestBugFoundShrunkAndReproduced(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a small suite and a shrink")
 	}
-	s, err := ByName("durability-crash-all")
+	s, err := ByName("bug-ack-before-fsync")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,7 +94,7 @@ func TestViolationExitsOne(t *testing.T) {
 		t.Skip("runs a failing scenario")
 	}
 	dir := filepath.Join(t.TempDir(), "bug")
-	code, out := zabsim(t, "run", "--scenario", "durability-crash-all", "--seed", "2", "--bug", "ack-before-fsync", "--out", dir)
+	code, out := zabsim(t, "run", "--scenario", "bug-ack-before-fsync", "--seed", "1", "--bug", "ack-before-fsync", "--out", dir)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s", code, out)
 	}
