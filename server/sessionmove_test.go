@@ -71,16 +71,12 @@ func (p *resumeProc) frame(c proc.ConnID, frame []byte) {
 	p.got = append(p.got, "setData "+hdr.Err.Name())
 }
 
-// moveSession runs a 3-node ensemble in which client c1, pinned to one
-// follower, writes, then its session is resumed through the other follower
-// (which revalidates it with the leader), then c1 writes again through the
-// first. It returns the second write's result, the script log and the
-// processes' log lines.
-func moveSession(t *testing.T) (moved client.Result, script, logs string) {
-	var logBuf strings.Builder
-	ew := newEnsembleWith(t, 21, 3, nil, &logBuf)
+// electedTrio lets a 3-node ensemble elect and returns its leader and its
+// two followers.
+func electedTrio(t *testing.T, ew *ensembleWorld) (leader, f1, f2 string) {
+	t.Helper()
 	ew.run(3 * time.Second)
-	leader := ew.leader()
+	leader = ew.leader()
 	if leader == "" {
 		t.Fatalf("no serving leader: %v", ew.roles)
 	}
@@ -90,7 +86,18 @@ func moveSession(t *testing.T) (moved client.Result, script, logs string) {
 			followers = append(followers, n)
 		}
 	}
-	oldSrv, newSrv := followers[0], followers[1]
+	return leader, followers[0], followers[1]
+}
+
+// moveSession runs a 3-node ensemble in which client c1, pinned to one
+// follower, writes, then its session is resumed through the other follower
+// (which revalidates it with the leader), then c1 writes again through the
+// first. It returns the second write's result, the script log and the
+// processes' log lines.
+func moveSession(t *testing.T) (moved client.Result, script, logs string) {
+	var logBuf strings.Builder
+	ew := newEnsembleWith(t, 21, 3, nil, &logBuf)
+	_, oldSrv, newSrv := electedTrio(t, ew)
 
 	var sid int64
 	wait := func(x *stepCtx, done func(string)) {
@@ -179,18 +186,7 @@ func TestResumeExpiredSessionOnLaggingFollower(t *testing.T) {
 					t.Log(logBuf.String())
 				}
 			}()
-			ew.run(3 * time.Second)
-			leader := ew.leader()
-			if leader == "" {
-				t.Fatalf("no serving leader: %v", ew.roles)
-			}
-			var followers []string
-			for _, n := range []string{"s1", "s2", "s3"} {
-				if n != leader {
-					followers = append(followers, n)
-				}
-			}
-			home, lagging := followers[0], followers[1]
+			leader, home, lagging := electedTrio(t, ew)
 			var sid int64
 			idle := func(x *stepCtx, done func(string)) {
 				sid = x.c.SessionID()
