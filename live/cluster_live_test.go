@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -127,29 +126,9 @@ func others(nodes []string, not ...string) []string {
 // pgids: what must be empty after Stop.
 func processGroupMembers(t *testing.T, pgids []int) []int {
 	t.Helper()
-	entries, err := os.ReadDir("/proc")
+	out, err := ProcessGroupMembers(pgids)
 	if err != nil {
 		t.Skipf("no /proc: %v", err)
-	}
-	var out []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue // exited meanwhile
-		}
-		// pid (comm) state ppid pgrp ...; comm may hold spaces, so cut at the last ')'.
-		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-		if len(fields) < 3 {
-			continue
-		}
-		pgrp, _ := strconv.Atoi(fields[2])
-		if slices.Contains(pgids, pgrp) || slices.Contains(pgids, pid) {
-			out = append(out, pid)
-		}
 	}
 	return out
 }

@@ -2,10 +2,6 @@ package liverun
 
 import (
 	"os"
-	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/zabsim/zabsim/live"
@@ -41,29 +37,9 @@ func requireNoProcesses(t *testing.T, pgids []int) {
 	if len(pgids) == 0 {
 		t.Fatal("no process groups recorded: the check would prove nothing")
 	}
-	entries, err := os.ReadDir("/proc")
+	left, err := live.ProcessGroupMembers(pgids)
 	if err != nil {
 		t.Skipf("no /proc: %v", err)
-	}
-	var left []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue // exited meanwhile
-		}
-		// pid (comm) state ppid pgrp ...; comm may hold spaces.
-		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-		if len(fields) < 3 {
-			continue
-		}
-		pgrp, _ := strconv.Atoi(fields[2])
-		if slices.Contains(pgids, pgrp) || slices.Contains(pgids, pid) {
-			left = append(left, pid)
-		}
 	}
 	if len(left) > 0 {
 		t.Fatalf("processes %v of groups %v outlived the run", left, pgids)
