@@ -21,7 +21,7 @@ import (
 // endpoint on free loopback ports.
 func startAdminServer(t *testing.T, cfg server.Config) (*ServerHandle, *AdminServer, string) {
 	t.Helper()
-	var logBuf lockedBuffer
+	var logBuf LockedBuffer
 	h, addr, err := StartServerHandle(cfg, Options{Name: "zabsim", DataDir: t.TempDir(), Log: &logBuf})
 	if err != nil {
 		t.Fatal(err)

@@ -215,7 +215,7 @@ func startZooKeeperWithAdminAddr(t *testing.T) (string, string) {
 	cfg.AdminEnableServer = true
 	cfg.AdminServerPort, _ = strconv.Atoi(port)
 	cfg.Extra = append(cfg.Extra, config.Property{Key: "admin.serverAddress", Value: "127.0.0.1"})
-	var log lockedBuffer
+	var log LockedBuffer
 	// Debian's zookeeper package leaves Jetty off its class path ("Unable
 	// to load jetty, not starting JettyAdminServer"). The server's
 	// directory is on its class path: unpack Debian's Jetty 9 jars there.

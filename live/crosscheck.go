@@ -317,7 +317,7 @@ func RunCrossCheck(ctx context.Context, opts CrossCheckOptions, w io.Writer) (ok
 		return false, err
 	}
 	defer stopZabsim()
-	var zkLog lockedWriter
+	var zkLog LockedBuffer
 	z, err := startCrossZooKeeper(filepath.Join(dir, "zookeeper"), &zkLog)
 	if err != nil {
 		return false, fmt.Errorf("%w\n%s", err, tail(zkLog.String(), 4000))

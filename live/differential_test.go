@@ -112,7 +112,7 @@ func TestDifferentialZooKeeper(t *testing.T) {
 
 func startDiffZooKeeper(t *testing.T) string {
 	t.Helper()
-	var log lockedBuffer
+	var log LockedBuffer
 	z, err := startCrossZooKeeper(t.TempDir(), &log)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())

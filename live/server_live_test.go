@@ -39,7 +39,7 @@ func startLiveServer(t *testing.T, mutate func(*server.Config)) string {
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	var logBuf lockedBuffer
+	var logBuf LockedBuffer
 	n, addr, err := StartServer(cfg, Options{Name: "zabsim", DataDir: t.TempDir(), Log: &logBuf})
 	if err != nil {
 		t.Fatal(err)
@@ -53,24 +53,6 @@ func startLiveServer(t *testing.T, mutate func(*server.Config)) string {
 		}
 	})
 	return addr
-}
-
-// lockedBuffer is a log sink safe for the loop goroutine and the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // connectZK opens a go-zookeeper session and waits until it is established.

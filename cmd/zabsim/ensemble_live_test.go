@@ -22,7 +22,7 @@ type ensembleNode struct {
 	cfg    string
 	client string
 	cmd    *exec.Cmd
-	log    *serverLogBuffer
+	log    *live.LockedBuffer
 }
 
 // buildBinary is $ZABSIM_BIN or this command built once per test process.
@@ -54,7 +54,7 @@ func writeEnsemble(t *testing.T, n int) []*ensembleNode {
 	for i := range nodes {
 		q, e, c := freePort(t), freePort(t), freePort(t)
 		fmt.Fprintf(&servers, "server.%d=127.0.0.1:%s:%s\n", i+1, q, e)
-		nodes[i] = &ensembleNode{id: i + 1, client: "127.0.0.1:" + c, log: &serverLogBuffer{}}
+		nodes[i] = &ensembleNode{id: i + 1, client: "127.0.0.1:" + c, log: &live.LockedBuffer{}}
 	}
 	for i, nd := range nodes {
 		dir := filepath.Join(root, fmt.Sprintf("n%d", i+1))

@@ -20,24 +20,6 @@ import (
 	"github.com/zabsim/zabsim/live"
 )
 
-// serverLogBuffer collects a command's stderr while it runs.
-type serverLogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *serverLogBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *serverLogBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // writeZooCfg writes a standalone zoo.cfg on a free loopback port and
 // returns its path and the client address.
 func writeZooCfg(t *testing.T, extra string) (string, string) {
@@ -100,12 +82,12 @@ func TestServerCommandBadConfig(t *testing.T) {
 
 // runServerCmd runs `zabsim server` in-process until the returned stop is
 // called; stop returns the command's error.
-func runServerCmd(t *testing.T, args ...string) (stop func() error, log *serverLogBuffer) {
+func runServerCmd(t *testing.T, args ...string) (stop func() error, log *live.LockedBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := newServerCmd()
 	cmd.SetArgs(args)
-	log = &serverLogBuffer{}
+	log = &live.LockedBuffer{}
 	cmd.SetErr(log)
 	done := make(chan error, 1)
 	go func() { done <- cmd.ExecuteContext(ctx) }()
@@ -209,7 +191,7 @@ func TestLiveServerBinary(t *testing.T) {
 		t.Skipf("the binary has no server command yet (newServerCmd is registered in commands.go by the lead): %v\n%s", err, out)
 	}
 	cfg, addr := writeZooCfg(t, "4lw.commands.whitelist=*\n")
-	var stderr serverLogBuffer
+	var stderr live.LockedBuffer
 	cmd := exec.Command(bin, "server", "-config", cfg)
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
