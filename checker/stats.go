@@ -43,10 +43,13 @@ func (w Window) Availability() float64 {
 type Summary struct {
 	PerF    map[string]FStats
 	Windows []Window
+	// Notifications counts watch events clients recorded (f "notify").
+	Notifications int
 }
 
 // Summarize computes per-f counts and latency quantiles, and availability per
-// window of invocation time.
+// window of invocation time, over client requests (watch notifications are
+// counted apart: they have no latency and no availability meaning).
 func Summarize(ops []history.Op, opts StatsOptions) Summary {
 	window := int64(opts.Window)
 	if window <= 0 {
@@ -55,7 +58,7 @@ func Summarize(ops []history.Op, opts StatsOptions) Summary {
 	latencies := map[string][]int64{}
 	per := map[string]FStats{}
 	windows := map[int64]*Window{}
-	for _, p := range history.Pairs(ops) {
+	for _, p := range history.RequestPairs(ops) {
 		f := p.Invoke.F
 		s := per[f]
 		switch p.Type() {
@@ -78,7 +81,13 @@ func Summarize(ops []history.Op, opts StatsOptions) Summary {
 		s.P50NS, s.P95NS, s.P99NS, s.MaxNS = quantile(ls, 0.5), quantile(ls, 0.95), quantile(ls, 0.99), ls[len(ls)-1]
 		per[f] = s
 	}
-	return Summary{PerF: per, Windows: sortedWindows(windows)}
+	notifications := 0
+	for _, op := range ops {
+		if op.IsNotification() && op.IsCompletion() {
+			notifications++
+		}
+	}
+	return Summary{PerF: per, Windows: sortedWindows(windows), Notifications: notifications}
 }
 
 // countWindow keeps only windows that saw an invocation, so memory is bounded
@@ -105,8 +114,8 @@ func sortedWindows(m map[int64]*Window) []Window {
 	return out
 }
 
-// CheckStats reports the Summary as a Result (counts "f:type", stats
-// "f:latency_p50_ns" etc., "availability_min") and fails when the service
+// CheckStats reports the Summary as a Result (counts "f:type" and
+// "notifications", stats "f:latency_p50_ns" etc., "availability_min") and fails when the service
 // was unavailable where it must not be: client ops were invoked in the healed
 // phase (after the last nemesis record) and none succeeded, or no op at all
 // succeeded.
@@ -134,6 +143,9 @@ func CheckStats(ops []history.Op, opts StatsOptions) Result {
 	}
 	r.res.Stats["availability_min"] = minAvail
 	r.res.Counts["windows"] = len(sum.Windows)
+	if sum.Notifications > 0 {
+		r.res.Counts["notifications"] = sum.Notifications
+	}
 	if len(fs) > 0 && totalOK == 0 {
 		r.flag("unavailable", "none of the client ops succeeded")
 	}
@@ -147,7 +159,7 @@ func checkHealedAvailability(r *report, ops []history.Op) {
 		return
 	}
 	invoked, ok := 0, 0
-	for _, p := range history.Pairs(ops) {
+	for _, p := range history.RequestPairs(ops) {
 		if p.Invoke.Time > heal {
 			invoked++
 			if p.Type() == history.OK {

@@ -451,6 +451,23 @@ func TestStats(t *testing.T) {
 		inv(3, 0, "read", "{}").info(4, 0, "read", nil).
 		history(t)
 	wantAnomaly(t, CheckStats(dead, StatsOptions{}), "unavailable-after-heal")
+
+	// A watch event is not a request: no latency, no availability credit.
+	notify := `{"key":"k","watcher":"w1","event":"NodeDataChanged"}`
+	withEvents := (&hb{}).
+		inv(0, 0, "read", "{}").ok(1, 0, "read", "{}").
+		nemesis(2, "heal").
+		inv(3, 0, "read", "{}").info(9, 0, "read", nil).
+		inv(5, 7, history.FNotify, notify).ok(5, 7, history.FNotify, notify).
+		history(t)
+	r = CheckStats(withEvents, StatsOptions{})
+	wantAnomaly(t, r, "unavailable-after-heal")
+	if _, ok := r.Counts[history.FNotify+":ok"]; ok || r.Counts["notifications"] != 1 || r.Counts["healed:invoked"] != 1 {
+		t.Fatalf("notifications counted as requests: %v", r.Counts)
+	}
+	if sum := Summarize(withEvents, StatsOptions{}); len(sum.Windows) != 1 || sum.Windows[0].Total != 2 || sum.Windows[0].OK != 1 {
+		t.Fatalf("windows %+v", sum.Windows)
+	}
 }
 
 func TestComposeAndJSON(t *testing.T) {

@@ -86,7 +86,9 @@ type RoleSpan struct {
 
 // run is what every plot of one run derives from its history.
 type run struct {
-	opts     PlotOptions
+	opts PlotOptions
+	// pairs are the client requests: watch notifications have no latency
+	// and would count as instant successes in throughput and availability.
 	pairs    []history.Pair
 	faults   []Fault
 	endNS    int64
@@ -98,7 +100,7 @@ func newRun(ops []history.Op, spans []RoleSpan, opts PlotOptions) run {
 	for _, s := range spans {
 		end = max(end, s.EndNS)
 	}
-	return run{opts: opts, pairs: history.Pairs(ops), faults: Faults(ops), endNS: end,
+	return run{opts: opts, pairs: history.RequestPairs(ops), faults: Faults(ops), endNS: end,
 		windowNS: windowNS(opts.Window, end)}
 }
 

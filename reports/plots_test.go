@@ -242,8 +242,10 @@ func TestCompletionsCountByCompletionTime(t *testing.T) {
 	b.add(200*ms, 1, history.Invoke, "write", nil)
 	b.add(300*ms, 1, history.Fail, "write", nil) // window 0
 	b.add(400*ms, 2, history.Invoke, "write", nil)
-	b.add(2500*ms, 2, history.Info, "write", nil)  // window 2
-	b.add(2600*ms, 1, history.Invoke, "read", nil) // never completes: not counted
+	b.add(2500*ms, 2, history.Info, "write", nil)          // window 2
+	b.add(2600*ms, 1, history.Invoke, "read", nil)         // never completes: not counted
+	b.add(700*ms, 3, history.Invoke, history.FNotify, nil) // a watch event: not a request
+	b.add(700*ms, 3, history.OK, history.FNotify, nil)
 	ops := b.ops
 	slices.SortStableFunc(ops, func(x, y history.Op) int { return int(x.Time - y.Time) })
 	for i := range ops {
@@ -253,6 +255,9 @@ func TestCompletionsCountByCompletionTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := newRun(ops, nil, PlotOptions{})
+	if fs := fNames(r.pairs); slices.Contains(fs, history.FNotify) {
+		t.Fatalf("notifications plotted as requests: %v", fs)
+	}
 	got := r.completions()
 	want := map[history.Type][]int{history.OK: {0, 1, 0}, history.Fail: {1, 0, 0}, history.Info: {0, 0, 1}}
 	for typ, w := range want {
