@@ -81,7 +81,7 @@ Example:
 			fs.StringVar(&f.dir, "dir", "", "parent of the servers' data dirs and logs (default a new temp dir, removed after)")
 			fs.StringVar(&f.out, "out", "", "directory for bench.md, bench.json and bench.png")
 			fs.StringVar(&f.zabsimBin, "zabsim-bin", "", "zabsim binary for ensemble nodes (default this executable)")
-			fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process (clients, and a standalone zabsim) to the file")
+			fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process to the file (with -sim: the simulator; otherwise the clients, and a standalone zabsim)")
 			fs.BoolVar(&f.zkLog, "zk-log", false, "pass a standalone Apache ZooKeeper's log through to stderr")
 			f.sim.define(fs)
 		},
@@ -90,6 +90,11 @@ Example:
 				return usagef("unexpected arguments %q", args)
 			}
 			if f.sim.on {
+				stopProfile, err := startProfile(f.cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stopProfile()
 				return runSimBench(f.sim, cmd.OutOrStdout())
 			}
 			return runBench(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
