@@ -106,7 +106,7 @@ func (d *driver) startWorkers() error {
 			Log: runLogWriter{mu: logMu, w: d.logFile}, Observe: d.rec.observe, Seed: workerSeed(d.opts.Seed, name)})
 		gz := live.NewGoZK(live.GoZKOptions{Node: node, Names: names, Logf: func(f string, a ...any) { logf(name+" "+f, a...) }})
 		cfg := workloads.WorkerConfig{Servers: d.cluster.ClientAddrs(), SessionTimeout: d.s.SessionTimeout.D(),
-			Workers: n, NewClient: gz.NewClient}
+			Workers: n, NewClient: gz.NewClient, ThinkMin: d.s.Think[0].D(), ThinkMax: d.s.Think[1].D()}
 		w, err := wl.NewWorker(i, cfg)
 		if err != nil {
 			return fmt.Errorf("%w: workload %s: %v", ErrBadInput, d.s.Workload, err)

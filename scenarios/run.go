@@ -163,7 +163,8 @@ func (r *runner) addWorkers() error {
 	if n == 0 {
 		n = wl.Workers()
 	}
-	cfg := workloads.WorkerConfig{Servers: r.clientAddrs(), SessionTimeout: r.s.SessionTimeout.D(), Workers: n}
+	cfg := workloads.WorkerConfig{Servers: r.clientAddrs(), SessionTimeout: r.s.SessionTimeout.D(), Workers: n,
+		ThinkMin: r.s.Think[0].D(), ThinkMax: r.s.Think[1].D()}
 	for i := 0; i < n; i++ {
 		if _, err := wl.NewWorker(i, cfg); err != nil {
 			return fmt.Errorf("workload %s: %w", r.s.Workload, err)

@@ -57,6 +57,10 @@ type Scenario struct {
 	Workload string `json:"workload"`
 	// Clients is the number of workload workers (0: the workload's default).
 	Clients int `json:"clients,omitempty"`
+	// Think bounds the uniform pause between a worker's operations, which
+	// sets the offered load (Jepsen's rate); zero means the workloads'
+	// default, 10 ms to 100 ms.
+	Think [2]Duration `json:"think,omitzero"`
 
 	// Duration is the whole run; HealedTail is the final fault-free phase
 	// in which liveness is required.
@@ -154,9 +158,9 @@ func (s Scenario) Validate() error {
 			bad("schedule: %v", err)
 		}
 	}
-	for i, iv := range [][2]Duration{s.FaultGap, s.FaultLength} {
+	for i, iv := range [][2]Duration{s.FaultGap, s.FaultLength, s.Think} {
 		if iv[0] < 0 || iv[1] < iv[0] {
-			bad("%s must be [min, max] with 0 <= min <= max, got %v", []string{"fault_gap", "fault_length"}[i], iv)
+			bad("%s must be [min, max] with 0 <= min <= max, got %v", []string{"fault_gap", "fault_length", "think"}[i], iv)
 		}
 	}
 	if s.TickTimeMS < 1 || s.TickTimeMS > 60000 {

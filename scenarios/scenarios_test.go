@@ -124,18 +124,19 @@ func TestBadInput(t *testing.T) {
 		"range.json":   `{"name":"x","servers":30,"workload":"register","duration":"10s"}`,
 		"both.yaml":    "name: x\nworkload: register\nfaults: [kill]\nschedule: \"1s kill one\\n2s restart all\\n\"\n",
 		"ext.toml":     "name = 'x'",
+		"think.json":   `{"name":"x","workload":"register","duration":"10s","think":["2s","1s"]}`,
 	}
 	for name, body := range files {
 		if _, err := ParseFile(name, []byte(body)); err == nil {
 			t.Errorf("%s accepted", name)
 		}
 	}
-	good := "name: mine\nservers: 3\nworkload: register\nduration: 12s\nfaults: [partition, kill]\n"
+	good := "name: mine\nservers: 3\nworkload: register\nduration: 12s\nfaults: [partition, kill]\nthink: [1s, 2s]\n"
 	s, err := ParseFile("good.yaml", []byte(good))
 	if err != nil {
 		t.Fatalf("valid YAML scenario rejected: %v", err)
 	}
-	if s.Duration.D().Seconds() != 12 || len(s.Faults) != 2 {
+	if s.Duration.D().Seconds() != 12 || len(s.Faults) != 2 || s.Think[1].D().Seconds() != 2 {
 		t.Errorf("parsed %+v", s)
 	}
 	if _, err := Run(Scenario{Name: "x", Servers: 3, Workload: "nope", Duration: secs(5)}, 1, Options{}); err == nil {

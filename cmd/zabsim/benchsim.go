@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/workloads"
 )
 
 // simBenchFlags are `zabsim bench --sim`'s flags: the simulator's own speed
@@ -18,6 +19,8 @@ type simBenchFlags struct {
 	servers  int
 	clients  int
 	duration time.Duration
+	thinkMin time.Duration
+	thinkMax time.Duration
 	runs     int
 	seed     uint64
 }
@@ -25,7 +28,9 @@ type simBenchFlags struct {
 func (f *simBenchFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.on, "sim", false, "measure the simulator instead: simulated seconds per wall second at steady load (no faults, no checking)")
 	fs.IntVar(&f.servers, "sim-servers", 5, "with -sim: ensemble size")
-	fs.IntVar(&f.clients, "sim-clients", 10, "with -sim: register workload clients (default think time 10-100ms)")
+	fs.IntVar(&f.clients, "sim-clients", 10, "with -sim: register workload clients")
+	fs.DurationVar(&f.thinkMin, "sim-think-min", workloads.DefaultThinkMin, "with -sim: shortest pause between a client's operations (the offered load)")
+	fs.DurationVar(&f.thinkMax, "sim-think-max", workloads.DefaultThinkMax, "with -sim: longest pause between a client's operations")
 	fs.DurationVar(&f.duration, "sim-duration", 60*time.Second, "with -sim: simulated time per run")
 	fs.IntVar(&f.runs, "sim-runs", 5, "with -sim: measured runs (seeds sim-seed, sim-seed+1, ...), after one unmeasured warm-up run")
 	fs.Uint64Var(&f.seed, "sim-seed", 1, "with -sim: first seed")
@@ -48,7 +53,8 @@ func (f simBenchFlags) scenario() (scenarios.Scenario, error) {
 		return scenarios.Scenario{}, usagef("-sim-servers, -sim-clients, -sim-duration and -sim-runs must be positive")
 	}
 	s := scenarios.Scenario{Name: "bench-sim", Servers: f.servers, Workload: "register", Clients: f.clients,
-		Duration: scenarios.Duration(f.duration)}.Defaults()
+		Duration: scenarios.Duration(f.duration),
+		Think:    [2]scenarios.Duration{scenarios.Duration(f.thinkMin), scenarios.Duration(f.thinkMax)}}.Defaults()
 	if err := s.Validate(); err != nil {
 		return scenarios.Scenario{}, usageError{err}
 	}
@@ -66,8 +72,8 @@ func runSimBench(f simBenchFlags, out io.Writer) error {
 	if _, err := measureSimRun(s, f.seed); err != nil { // warm-up: code paths, heap size
 		return err
 	}
-	fmt.Fprintf(out, "steady load: %d servers, %d register clients, %v simulated per run, GOMAXPROCS %d\n",
-		f.servers, f.clients, f.duration, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(out, "steady load: %d servers, %d register clients (think %v-%v), %v simulated per run, GOMAXPROCS %d\n",
+		f.servers, f.clients, f.thinkMin, f.thinkMax, f.duration, runtime.GOMAXPROCS(0))
 	fmt.Fprintf(out, "%6s %10s %10s %8s %12s %12s %13s\n", "seed", "wall", "events", "records", "sim-s/wall-s", "events/s", "allocs/event")
 	runs := make([]simBenchRun, 0, f.runs)
 	for i := range f.runs {
@@ -80,8 +86,9 @@ func runSimBench(f simBenchFlags, out io.Writer) error {
 			r.speed(), float64(r.events)/r.wall.Seconds(), float64(r.allocs)/float64(r.events))
 	}
 	m := medianRun(runs)
-	fmt.Fprintf(out, "median: %.1f sim-s/wall-s (%.0f events/s, %.2f allocs/event)\n",
-		m.speed(), float64(m.events)/m.wall.Seconds(), float64(m.allocs)/float64(m.events))
+	simS := float64(m.simNS) / 1e9
+	fmt.Fprintf(out, "median: %.1f sim-s/wall-s (%.0f events/s, %.2f allocs/event); load %.0f client ops and %.0f events per simulated s\n",
+		m.speed(), float64(m.events)/m.wall.Seconds(), float64(m.allocs)/float64(m.events), float64(m.ops)/2/simS, float64(m.events)/simS)
 	return nil
 }
 

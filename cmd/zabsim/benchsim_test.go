@@ -27,7 +27,7 @@ func TestBenchSimPrintsFigures(t *testing.T) {
 			}
 		}
 	}
-	if !regexp.MustCompile(`(?m)^median: [\d.]+ sim-s/wall-s \(\d+ events/s, [\d.]+ allocs/event\)$`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^median: [\d.]+ sim-s/wall-s \(\d+ events/s, [\d.]+ allocs/event\); load \d+ client ops and \d+ events per simulated s$`).MatchString(out) {
 		t.Errorf("no median line:\n%s", out)
 	}
 }
@@ -37,10 +37,11 @@ func TestBenchSimBadFlags(t *testing.T) {
 		{"-sim", "-sim-runs", "0"},
 		{"-sim", "-sim-servers", "0"},
 		{"-sim", "-sim-duration", "-1s"},
+		{"-sim", "-sim-think-min", "2s", "-sim-think-max", "1s"},
 	} {
 		_, err := runBenchCmd(t, args...)
 		var u usageError
-		if err == nil || !errors.As(err, &u) || !strings.Contains(err.Error(), "must be positive") {
+		if err == nil || !errors.As(err, &u) || !(strings.Contains(err.Error(), "must be positive") || strings.Contains(err.Error(), "think must be")) {
 			t.Errorf("bench %v: err %v, want a usage error", args, err)
 		}
 	}
