@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/zabsim/zabsim/proc"
@@ -30,7 +31,8 @@ func (s *Server) request(c *conn, hdr wire.RequestHeader, body wire.Request, fra
 		// a reply; the close that is under way ends the connection.
 		return
 	}
-	r := &request{conn: c, xid: hdr.Xid, op: hdr.Type, body: body, start: s.env.Now()}
+	r := s.newRequest()
+	*r = request{conn: c, xid: hdr.Xid, op: hdr.Type, body: body, start: s.env.Now()}
 	c.queue = append(c.queue, r)
 	switch {
 	case isWrite(hdr.Type):
@@ -109,6 +111,33 @@ func (s *Server) advance(c *conn) {
 		if r.close {
 			s.closeConn(c)
 		}
+		s.freeRequest(r)
+	}
+}
+
+// maxFreeRequests bounds the server's pool of request structs.
+const maxFreeRequests = 64
+
+// newRequest returns a request struct for the caller to fill in, one from
+// the pool when there is one.
+func (s *Server) newRequest() *request {
+	if n := len(s.freeRequests); n > 0 {
+		r := s.freeRequests[n-1]
+		s.freeRequests[n-1] = nil
+		s.freeRequests = s.freeRequests[:n-1]
+		return r
+	}
+	return new(request)
+}
+
+// freeRequest returns a request whose reply advance has just sent to the
+// pool. Nothing refers to it any more: a request is done only once its
+// reply is built, and a write or sync is taken out of s.pending or the
+// ensemble's syncs before that; advance popped it off its queue.
+func (s *Server) freeRequest(r *request) {
+	*r = request{}
+	if len(s.freeRequests) < maxFreeRequests {
+		s.freeRequests = append(s.freeRequests, r)
 	}
 }
 
@@ -123,20 +152,43 @@ func (s *Server) recordLatency(r *request) {
 	st.latencyCount++
 }
 
-// reply finishes r with a reply carrying the last processed zxid.
+// reply finishes r with a reply carrying the last processed zxid; resp is
+// sent only when err is ErrOK.
 func (s *Server) reply(r *request, err wire.Err, resp wire.Response) {
+	e := s.beginReply(r, err)
+	if err == wire.ErrOK && resp != nil {
+		resp.Encode(e)
+	}
+	s.endReply(r)
+}
+
+// beginReply starts r's reply (the header, with the last processed zxid)
+// in the server's scratch encoder and returns the encoder for the body,
+// which the caller appends only when err is ErrOK, then calls endReply.
+// The hot replies (getData, setData) encode their response value through
+// it directly: boxing it for reply costs an allocation.
+func (s *Server) beginReply(r *request, err wire.Err) *wire.Encoder {
 	xid := r.xid
 	if r.op == wire.OpPing {
 		xid = wire.XidPing
 	}
-	if err != wire.ErrOK {
-		resp = nil
-	}
 	zxid := s.tree.LastZxid()
 	r.conn.lastZxid = zxid
-	r.reply = wire.EncodeReply(xid, zxid, err, resp)
-	r.done = true
+	wire.BeginReply(&s.replyEnc, xid, zxid, err)
+	return &s.replyEnc
 }
+
+// endReply finishes r with a copy of the reply in the scratch encoder.
+func (s *Server) endReply(r *request) {
+	r.reply = slices.Clone(wire.EndFrame(&s.replyEnc))
+	r.done = true
+	if cap(s.replyEnc.Bytes()) > maxReplyScratch {
+		s.replyEnc = wire.Encoder{} // do not keep a huge reply's buffer
+	}
+}
+
+// maxReplyScratch bounds the reply buffer kept between replies.
+const maxReplyScratch = 64 << 10
 
 // propose logs a prepped txn; it is applied once durable (standalone) or
 // once Zab commits it (ensemble leader).
@@ -149,7 +201,7 @@ func (s *Server) propose(t txn.Txn) {
 		s.fail(err)
 		return
 	}
-	s.inflight = append(s.inflight, &inflightTxn{txn: t})
+	s.inflight = append(s.inflight, t)
 	s.kickSync()
 }
 
@@ -206,13 +258,17 @@ func (s *Server) syncDone(e proc.SyncDone) {
 func (s *Server) commitDurable() {
 	durable := s.store.DurableZxid()
 	n := 0
-	for ; n < len(s.inflight) && s.inflight[n].txn.Header.Zxid <= durable; n++ {
+	for ; n < len(s.inflight) && s.inflight[n].Header.Zxid <= durable; n++ {
 		if s.failed != nil {
 			return
 		}
-		s.apply(s.inflight[n].txn)
+		s.apply(s.inflight[n])
 	}
-	s.inflight = s.inflight[n:]
+	// Shift the rest to the front rather than reslicing, so propose keeps
+	// reusing one array.
+	rest := copy(s.inflight, s.inflight[n:])
+	clear(s.inflight[rest:])
+	s.inflight = s.inflight[:rest]
 }
 
 // apply is FinalRequestProcessor: apply a committed txn to the tree, fire
@@ -302,6 +358,14 @@ func (s *Server) finishWrite(r *request, t txn.Txn, res tree.Result) {
 	case wire.OpCloseSession:
 		r.close = true
 		s.reply(r, res.Err, nil)
+	case wire.OpSetData:
+		// The common write: its response is encoded as a value, unboxed.
+		e := s.beginReply(r, res.Err)
+		if res.Err == wire.ErrOK {
+			resp := wire.SetDataResponse{Stat: statOf(res)}
+			resp.Encode(e)
+		}
+		s.endReply(r)
 	default:
 		s.reply(r, res.Err, writeResponse(t.Header.Type, res))
 	}
@@ -338,10 +402,10 @@ func writeResponse(op wire.OpCode, res tree.Result) wire.Response {
 }
 
 func statOf(res tree.Result) wire.Stat {
-	if res.Stat == nil {
+	if !res.HasStat {
 		return wire.Stat{}
 	}
-	return *res.Stat
+	return res.Stat
 }
 
 func multiResults(subs []tree.Result) []wire.Response {

@@ -45,7 +45,12 @@ func (l *changeLog) applied(zxid int64) {
 			delete(l.byPath, c.path)
 		}
 	}
-	l.list = l.list[i:]
+	// Shift the outstanding records to the front (usually none or a few)
+	// rather than reslicing past the applied ones, so that add keeps
+	// reusing one array instead of reallocating once its tail is used up.
+	n := copy(l.list, l.list[i:])
+	clear(l.list[n:]) // let the applied records go
+	l.list = l.list[:n]
 }
 
 // rollback removes the records a failed multi added (all carry zxid) and
@@ -67,10 +72,10 @@ func (l *changeLog) rollback(zxid int64, saved map[string]*change) {
 	}
 }
 
-func (c *change) dup(zxid int64) *change {
-	d := *c
-	d.zxid = zxid
-	return &d
+// dup returns a new record for the same path, as of zxid.
+func (c change) dup(zxid int64) *change {
+	c.zxid = zxid
+	return &c
 }
 
 // prepCtx is one write being prepped.
@@ -85,22 +90,24 @@ type prepCtx struct {
 }
 
 // record is getRecordForPath: the outstanding change for path, else the
-// tree's node. A missing node is wire.ErrNoNode.
-func (s *Server) record(path string) (*change, error) {
+// tree's node. A missing node is wire.ErrNoNode. It returns a copy (prep
+// only reads it, or dups it into a new record), so looking a node up
+// allocates nothing.
+func (s *Server) record(path string) (change, error) {
 	if path == "" {
 		path = "/" // DataTree registers the root under "" as well
 	}
 	if c, ok := s.changes.byPath[path]; ok {
 		if !c.exists {
-			return nil, wire.ErrNoNode
+			return change{}, wire.ErrNoNode
 		}
-		return c, nil
+		return *c, nil
 	}
 	n, ok := s.tree.Node(path)
 	if !ok {
-		return nil, wire.ErrNoNode
+		return change{}, wire.ErrNoNode
 	}
-	return &change{zxid: -1, path: path, exists: true, stat: n.Stat, childCount: n.NumChildren, acl: n.ACL}, nil
+	return change{zxid: -1, path: path, exists: true, stat: n.Stat, childCount: n.NumChildren, acl: n.ACL}, nil
 }
 
 func (s *Server) checkACL(acls []wire.ACL, perm int32, ids []wire.ID) error {
@@ -170,21 +177,22 @@ func (s *Server) prepWrite(sessionID int64, xid int32, op wire.OpCode, body wire
 	p := s.newPrep(sessionID, xid, op, authIDs)
 	p.owner = owner
 	if op == wire.OpMulti {
-		return s.prepMulti(p, body.(*wire.MultiRequest))
+		return s.prepMulti(&p, body.(*wire.MultiRequest))
 	}
-	rec, err := s.prepOp(p, op, body)
+	rec, err := s.prepOp(&p, op, body)
 	return p.finish(rec, err)
 }
 
-// newPrep assigns the next zxid (every write gets one, failed or not).
-func (s *Server) newPrep(session int64, xid int32, op wire.OpCode, authIDs []wire.ID) *prepCtx {
+// newPrep assigns the next zxid (every write gets one, failed or not). The
+// context is a value: it lives only while the write is prepped.
+func (s *Server) newPrep(session int64, xid int32, op wire.OpCode, authIDs []wire.ID) prepCtx {
 	if s.ens != nil {
 		if z, ok := s.ens.peer.NextZxid(); ok {
 			s.lastZxid = z - 1
 		}
 	}
 	s.lastZxid++
-	return &prepCtx{
+	return prepCtx{
 		hdr:     txn.Header{ClientID: session, Cxid: xid, Zxid: s.lastZxid, TimeMS: s.nowMS(), Type: op},
 		session: session, authIDs: authIDs,
 	}
@@ -390,7 +398,7 @@ func (s *Server) prepDeleteContainer(p *prepCtx, path string) (txn.Record, error
 	return &txn.Delete{Path: path}, nil
 }
 
-func (s *Server) recordDelete(parent *change, path string, zxid int64) {
+func (s *Server) recordDelete(parent change, path string, zxid int64) {
 	pc := parent.dup(zxid)
 	pc.childCount--
 	pc.stat.Pzxid = zxid
@@ -401,24 +409,24 @@ func (s *Server) recordDelete(parent *change, path string, zxid int64) {
 // checkedNode is the prologue setData, setACL and check share, in
 // PrepRequestProcessor's order (which decides the error when several
 // apply): session, path, the ACL fixup (setACL only), the node, its ACL.
-func (s *Server) checkedNode(p *prepCtx, path string, perm int32, fixup func() error) (*change, error) {
+func (s *Server) checkedNode(p *prepCtx, path string, perm int32, fixup func() error) (change, error) {
 	if err := s.checkSession(p); err != nil {
-		return nil, err
+		return change{}, err
 	}
 	if err := validatePath(path); err != nil {
-		return nil, err
+		return change{}, err
 	}
 	if fixup != nil {
 		if err := fixup(); err != nil {
-			return nil, err
+			return change{}, err
 		}
 	}
 	node, err := s.record(path)
 	if err != nil {
-		return nil, err
+		return change{}, err
 	}
 	if err := s.checkACL(node.acl, perm, p.authIDs); err != nil {
-		return nil, err
+		return change{}, err
 	}
 	return node, nil
 }

@@ -19,8 +19,15 @@ func (s *Server) execRead(r *request) {
 	case *wire.ExistsRequest:
 		s.exists(r, q)
 	case *wire.GetDataRequest:
-		data, stat, err := s.getData(c, q.Path, q.Watch)
-		s.reply(r, err, &wire.GetDataResponse{Data: data, Stat: stat})
+		// The common read: the node's data is encoded straight from the
+		// tree (no copy) and the response as a value (no boxing).
+		data, stat, err := s.getDataView(c, q.Path, q.Watch)
+		e := s.beginReply(r, err)
+		if err == wire.ErrOK {
+			resp := wire.GetDataResponse{Data: data, Stat: stat}
+			resp.Encode(e)
+		}
+		s.endReply(r)
 	case *wire.GetChildrenRequest:
 		kids, _, err := s.getChildren(c, q.Path, q.Watch)
 		s.reply(r, err, &wire.GetChildrenResponse{Children: kids})
@@ -88,6 +95,13 @@ func (s *Server) getData(c *conn, path string, watch bool) ([]byte, wire.Stat, w
 		return nil, wire.Stat{}, err
 	}
 	return s.tree.GetData(path, c.watcher, watch)
+}
+
+// getDataView is getData (readable, then the tree's GetData) in one tree
+// lookup, returning the tree's own data slice: for a reply encoded at once,
+// never modified (see tree.GetDataView).
+func (s *Server) getDataView(c *conn, path string, watch bool) ([]byte, wire.Stat, wire.Err) {
+	return s.tree.GetDataView(path, c.authIDs, c.watcher, watch)
 }
 
 func (s *Server) getChildren(c *conn, path string, watch bool) ([]string, wire.Stat, wire.Err) {

@@ -36,12 +36,21 @@ type Server struct {
 	changes  changeLog
 
 	// Writes waiting for durability, in zxid order.
-	inflight     []*inflightTxn
-	syncTarget   int64 // the log zxid the running group-commit fsync covers
+	inflight     []txn.Txn // prepped txns on their way through log → apply (standalone)
+	syncTarget   int64     // the log zxid the running group-commit fsync covers
 	sinceSnap    int
 	snapshotting bool
 
 	stats serverStats
+
+	// replyEnc is scratch space for encoding replies (beginReply,
+	// endReply). Every reply is copied out of it before it is kept or sent
+	// (the host takes ownership of what Send is given), so the scratch can
+	// be reused at once; the copy is the reply's one allocation.
+	replyEnc wire.Encoder
+	// freeRequests pools the request structs of answered requests (see
+	// freeRequest), which otherwise cost an allocation per request.
+	freeRequests []*request
 
 	// elapsedMS is monotonic time in milliseconds since the process
 	// started, counted in ticks (timers run on the monotonic clock). Session
@@ -70,11 +79,6 @@ type recentTxn struct {
 // fuzzyWindow is how many txns a zk-1046 fuzzy snapshot holds beyond its
 // label: the txns ZooKeeper applies while it serializes the tree.
 const fuzzyWindow = 8
-
-// inflightTxn is a prepped txn on its way through log → apply (standalone).
-type inflightTxn struct {
-	txn txn.Txn
-}
 
 // writeKey finds the local request a committed txn answers, as ZooKeeper's
 // CommitProcessor matches commits to pending requests by session and cxid.
@@ -366,7 +370,7 @@ func (s *Server) checkContainers() {
 	}
 	for _, path := range s.tree.CleanupCandidates(s.nowMS(), s.cfg.ContainerMaxNeverUsedMS) {
 		p := s.newPrep(0, 0, wire.OpDeleteContainer, nil)
-		rec, err := s.prepDeleteContainer(p, path)
+		rec, err := s.prepDeleteContainer(&p, path)
 		s.propose(p.finish(rec, err))
 	}
 }

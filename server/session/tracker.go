@@ -104,6 +104,34 @@ type Tracker struct {
 	sessions map[int64]*entry
 	buckets  map[int64]map[int64]struct{} // bucket end (ms) → session ids
 	nextID   int64
+	// spare holds emptied bucket sets for reuse: sessions move to a new
+	// bucket every tick they are touched in, so without it each tick
+	// allocates a new set.
+	spare []map[int64]struct{}
+}
+
+// maxSpareBuckets bounds the emptied bucket sets kept for reuse.
+const maxSpareBuckets = 4
+
+// newBucket returns an empty bucket set, a spare one if there is one.
+func (t *Tracker) newBucket() map[int64]struct{} {
+	if n := len(t.spare); n > 0 {
+		b := t.spare[n-1]
+		t.spare[n-1] = nil
+		t.spare = t.spare[:n-1]
+		return b
+	}
+	return make(map[int64]struct{})
+}
+
+// dropBucket removes the bucket ending at end and keeps its set, emptied,
+// for reuse.
+func (t *Tracker) dropBucket(end int64, b map[int64]struct{}) {
+	delete(t.buckets, end)
+	if len(t.spare) < maxSpareBuckets {
+		clear(b)
+		t.spare = append(t.spare, b)
+	}
 }
 
 // NewTracker returns an empty tracker whose first generated id is
@@ -189,7 +217,7 @@ func (t *Tracker) Touch(id int64, timeoutMS int32, nowMS int64) bool {
 	t.unbucket(id, e)
 	b := t.buckets[expiryMS]
 	if b == nil {
-		b = make(map[int64]struct{})
+		b = t.newBucket()
 		t.buckets[expiryMS] = b
 	}
 	b[id] = struct{}{}
@@ -204,7 +232,7 @@ func (t *Tracker) unbucket(id int64, e *entry) {
 	if b := t.buckets[e.expiryMS]; b != nil {
 		delete(b, id)
 		if len(b) == 0 {
-			delete(t.buckets, e.expiryMS)
+			t.dropBucket(e.expiryMS, b)
 		}
 	}
 	e.bucketed = false
@@ -243,10 +271,11 @@ func (t *Tracker) drainExpired(nowMS int64) []int64 {
 	}
 	var ids []int64
 	for _, end := range ends {
-		for id := range t.buckets[end] {
+		b := t.buckets[end]
+		for id := range b {
 			ids = append(ids, id)
 		}
-		delete(t.buckets, end)
+		t.dropBucket(end, b)
 	}
 	slices.Sort(ids)
 	for _, id := range ids {

@@ -63,7 +63,16 @@ type txnLog struct {
 	waiting     []Record  // appends held until barriers clear
 	syncWanted  bool      // Sync was called while appends were held
 	cutsPending int       // TRUNC cuts not yet durable
+
+	// scratch holds the record being written: every disk copies what
+	// Append is given (sim.Disk and live's files, like an io.Writer, keep
+	// no reference to it), so one buffer serves every append.
+	scratch []byte
 }
+
+// maxScratch bounds the record buffer kept between appends, so one huge
+// txn does not pin its size for the life of the log.
+const maxScratch = 64 << 10
 
 func (l *txnLog) current() *logFile { return &l.files[len(l.files)-1] }
 
@@ -134,7 +143,12 @@ func (l *txnLog) write(zxid int64, payload []byte) error {
 		l.open = true
 	}
 	c := l.current()
-	if err := l.disk.Append(c.name, appendRecord(nil, zxid, payload)); err != nil {
+	l.scratch = appendRecord(l.scratch[:0], zxid, payload)
+	err := l.disk.Append(c.name, l.scratch)
+	if cap(l.scratch) > maxScratch {
+		l.scratch = nil
+	}
+	if err != nil {
 		return err
 	}
 	c.sizeBytes += recordBytes(len(payload))
@@ -184,10 +198,14 @@ func (l *txnLog) syncDone(id proc.SyncID) (advanced, cutDone bool, err error) {
 		}
 	}
 	before := l.durableZxid
-	for len(l.inflight) > 0 && l.inflight[0].done {
-		l.durableZxid = max(l.durableZxid, l.inflight[0].coversZxid)
-		l.inflight = l.inflight[1:]
+	n := 0
+	for ; n < len(l.inflight) && l.inflight[n].done; n++ {
+		l.durableZxid = max(l.durableZxid, l.inflight[n].coversZxid)
 	}
+	// Shift the rest to the front (rarely more than one) rather than
+	// reslicing past the done ones, so the array is reused by the next
+	// issueSync instead of reallocated once its tail is used up.
+	l.inflight = append(l.inflight[:0], l.inflight[n:]...)
 	if l.barriers == 0 {
 		if err := l.releaseWaiting(); err != nil {
 			return false, cutDone, err

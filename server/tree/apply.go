@@ -15,9 +15,12 @@ type Result struct {
 	Type     wire.OpCode // the (sub)txn type; a rolled-back multi op is OpError
 	Err      wire.Err
 	Path     string
-	// Stat is set for the ops whose reply carries one: create2, createTTL,
-	// createContainer, setData and setACL.
-	Stat *wire.Stat
+	// Stat is the node's stat for the ops whose reply carries one
+	// (create2, createTTL, createContainer, setData and setACL) when they
+	// succeed; HasStat says whether it is set. (A value, not a pointer:
+	// every write's result would otherwise cost an allocation.)
+	Stat    wire.Stat
+	HasStat bool
 	// Multi holds one result per op of a multi, in order.
 	Multi []Result
 	// Events are the watch events the txn fired, in the order ZooKeeper
@@ -28,6 +31,12 @@ type Result struct {
 
 // ApplyTxn applies one committed transaction as DataTree.processTxn does and
 // returns its result and the watch events it fired.
+//
+// The tree takes ownership of the data slices in tx's records: a node keeps
+// the slice it is given rather than a copy (every replica applies every
+// write, and the txn was just decoded or prepped for this call), so the
+// caller must not modify them afterwards. The tree itself never modifies a
+// node's data in place.
 //
 // Failures are results, never panics: a txn that names a missing node fails
 // with NoNode, and so on, exactly where ZooKeeper's would. A multi whose ops
@@ -62,10 +71,11 @@ func (t *Tree) apply(h txn.Header, rec txn.Record, events *[]Event) Result {
 	switch r := rec.(type) {
 	case *txn.Create:
 		rc.Path = r.Path
-		rc.Stat, rc.Err = t.applyCreate(h, r, events)
+		rc.Stat, rc.HasStat, rc.Err = t.applyCreate(h, r, events)
 	case *txn.CreateContainer:
 		rc.Path = r.Path
 		rc.Stat, rc.Err = t.create(r.Path, r.Data, r.ACL, ContainerOwner, r.ParentCVersion, h, events)
+		rc.HasStat = rc.Err == wire.ErrOK
 	case *txn.CreateTTL:
 		rc.Path = r.Path
 		owner, err := TTLOwner(r.TTLMS)
@@ -74,15 +84,18 @@ func (t *Tree) apply(h txn.Header, rec txn.Record, events *[]Event) Result {
 			break
 		}
 		rc.Stat, rc.Err = t.create(r.Path, r.Data, r.ACL, owner, r.ParentCVersion, h, events)
+		rc.HasStat = rc.Err == wire.ErrOK
 	case *txn.Delete:
 		rc.Path = r.Path
 		rc.Err = t.delete(r.Path, h.Zxid, events)
 	case *txn.SetData:
 		rc.Path = r.Path
 		rc.Stat, rc.Err = t.setData(r.Path, r.Data, r.Version, h, events)
+		rc.HasStat = rc.Err == wire.ErrOK
 	case *txn.SetACL:
 		rc.Path = r.Path
 		rc.Stat, rc.Err = t.setACL(r.Path, r.ACL, r.Version)
+		rc.HasStat = rc.Err == wire.ErrOK
 	case *txn.CheckVersion:
 		rc.Path = r.Path
 	case *txn.CloseSession:
@@ -101,22 +114,23 @@ func (t *Tree) apply(h txn.Header, rec txn.Record, events *[]Event) Result {
 	return rc
 }
 
-// applyCreate applies a CreateTxn (create or create2).
-func (t *Tree) applyCreate(h txn.Header, r *txn.Create, events *[]Event) (*wire.Stat, wire.Err) {
+// applyCreate applies a CreateTxn (create or create2); the stat is set
+// (hasStat) only for a successful create2.
+func (t *Tree) applyCreate(h txn.Header, r *txn.Create, events *[]Event) (st wire.Stat, hasStat bool, err wire.Err) {
 	owner := int64(0)
 	if r.Ephemeral {
 		owner = h.ClientID
 	}
 	if k := KindOf(owner); k == OwnerContainer || k == OwnerTTL || k == OwnerInvalid {
-		return nil, wire.ErrBadArguments // a session id that reads as a container/TTL marker
+		return wire.Stat{}, false, wire.ErrBadArguments // a session id that reads as a container/TTL marker
 	}
 	parentCVersion := r.ParentCVersion
 	if t.staleReplay {
 		parentCVersion = -1 // before ZOOKEEPER-1046 a CreateTxn had no parentCVersion: the parent's cversion moved by one
 	}
-	st, err := t.create(r.Path, r.Data, r.ACL, owner, parentCVersion, h, events)
+	st, err = t.create(r.Path, r.Data, r.ACL, owner, parentCVersion, h, events)
 	if h.Type != wire.OpCreate {
-		return st, err
+		return st, err == wire.ErrOK, err
 	}
 	// A replayed plain create that finds its node already there still moves
 	// the parent's cversion and pzxid forward (the NODEEXISTS branch of
@@ -128,25 +142,26 @@ func (t *Tree) applyCreate(h txn.Header, r *txn.Create, events *[]Event) (*wire.
 			err = wire.ErrNoNode
 		}
 	}
-	return nil, err
+	return wire.Stat{}, false, err
 }
 
-// create is DataTree.createNode.
-func (t *Tree) create(path string, data []byte, acl []wire.ACL, owner int64, parentCVersion int32, h txn.Header, events *[]Event) (*wire.Stat, wire.Err) {
+// create is DataTree.createNode; the stat is the new node's (zero on
+// failure).
+func (t *Tree) create(path string, data []byte, acl []wire.ACL, owner int64, parentCVersion int32, h txn.Header, events *[]Event) (wire.Stat, wire.Err) {
 	if path == "/" || ValidatePath(path) != nil {
-		return nil, badPathErr(path)
+		return wire.Stat{}, badPathErr(path)
 	}
 	parentPath := ParentPath(path)
 	parent, ok := t.nodes[parentPath]
 	if !ok {
-		return nil, wire.ErrNoNode
+		return wire.Stat{}, wire.ErrNoNode
 	}
 	if _, exists := t.nodes[path]; exists {
-		return nil, wire.ErrNodeExists
+		return wire.Stat{}, wire.ErrNodeExists
 	}
 	t.bumpParent(parentPath, parent, parentCVersion, h.Zxid)
 	n := &node{
-		data: slices.Clone(data),
+		data: data, // owned: see ApplyTxn
 		acl:  acl,
 		stat: Persisted{
 			Czxid: h.Zxid, Mzxid: h.Zxid, Pzxid: h.Zxid,
@@ -158,7 +173,7 @@ func (t *Tree) create(path string, data []byte, acl []wire.ACL, owner int64, par
 	st := n.clientStat()
 	t.dataWatch.trigger(path, wire.EventNodeCreated, h.Zxid, n.acl, nil, events)
 	t.childWatch.trigger(parentPath, wire.EventNodeChildrenChanged, h.Zxid, parent.acl, nil, events)
-	return &st, wire.ErrOK
+	return st, wire.ErrOK
 }
 
 // bumpParent sets a parent's cversion to newCversion (-1: its cversion plus
@@ -242,35 +257,34 @@ func (t *Tree) remove(path string, n *node) {
 }
 
 // setData is DataTree.setData: version is the new version prep computed.
-func (t *Tree) setData(path string, data []byte, version int32, h txn.Header, events *[]Event) (*wire.Stat, wire.Err) {
+func (t *Tree) setData(path string, data []byte, version int32, h txn.Header, events *[]Event) (wire.Stat, wire.Err) {
 	n, ok := t.nodes[path]
 	if !ok {
-		return nil, wire.ErrNoNode
+		return wire.Stat{}, wire.ErrNoNode
 	}
 	t.change(path, n, func() {
-		n.data = slices.Clone(data)
+		n.data = data // owned: see ApplyTxn
 		n.stat.Mtime = h.TimeMS
 		n.stat.Mzxid = h.Zxid
 		n.stat.Version = version
 	})
 	st := n.clientStat()
 	t.dataWatch.trigger(path, wire.EventNodeDataChanged, h.Zxid, n.acl, nil, events)
-	return &st, wire.ErrOK
+	return st, wire.ErrOK
 }
 
 // setACL is DataTree.setACL: version is the new aversion prep computed.
 // Changing an ACL fires no watch.
-func (t *Tree) setACL(path string, acl []wire.ACL, version int32) (*wire.Stat, wire.Err) {
+func (t *Tree) setACL(path string, acl []wire.ACL, version int32) (wire.Stat, wire.Err) {
 	n, ok := t.nodes[path]
 	if !ok {
-		return nil, wire.ErrNoNode
+		return wire.Stat{}, wire.ErrNoNode
 	}
 	t.change(path, n, func() {
 		n.acl = slices.Clone(acl)
 		n.stat.Aversion = version
 	})
-	st := n.clientStat()
-	return &st, wire.ErrOK
+	return n.clientStat(), wire.ErrOK
 }
 
 // killSession is DataTree.killSession: delete the paths the closeSession

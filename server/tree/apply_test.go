@@ -101,7 +101,7 @@ func TestStatAfterEachOp(t *testing.T) {
 	}}
 	for _, s := range steps {
 		rc := mustApply(t, tr, s.h, s.rec)
-		if (rc.Stat == nil) != (s.wantStat == nil) || (rc.Stat != nil && *rc.Stat != *s.wantStat) {
+		if rc.HasStat != (s.wantStat != nil) || (rc.HasStat && rc.Stat != *s.wantStat) {
 			t.Errorf("%s: result stat %+v, want %+v", s.name, rc.Stat, s.wantStat)
 		}
 		for _, c := range s.checks {

@@ -30,7 +30,7 @@ func TestMultiSuccess(t *testing.T) {
 			t.Errorf("op %d: %+v", i, sub)
 		}
 	}
-	if rc.Multi[1].Stat == nil || rc.Multi[1].Stat.Czxid != 2 || rc.Multi[2].Stat != nil || rc.Multi[3].Stat.Version != 1 {
+	if !rc.Multi[1].HasStat || rc.Multi[1].Stat.Czxid != 2 || rc.Multi[2].HasStat || !rc.Multi[3].HasStat || rc.Multi[3].Stat.Version != 1 {
 		t.Errorf("sub stats: %+v %+v %+v", rc.Multi[1].Stat, rc.Multi[2].Stat, rc.Multi[3].Stat)
 	}
 	expect(t, "multi events", ev(rc.Events),

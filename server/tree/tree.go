@@ -2,7 +2,6 @@ package tree
 
 import (
 	"cmp"
-	"hash/fnv"
 	"maps"
 	"slices"
 	"strings"
@@ -160,16 +159,74 @@ func (t *Tree) change(path string, n *node, f func()) {
 }
 
 // nodeHash is a node's contribution to the tree digest: FNV-1a over its
-// path, data (nil and empty differ), ACL and persisted stat.
+// path, data (nil and empty differ), ACL and persisted stat, in their jute
+// encoding (a string, a buffer, an ACL vector, encodePersisted's fields).
+// It hashes the fields as it walks them instead of encoding them into a
+// buffer first: every write rehashes the nodes it changes, on every server.
 func nodeHash(path string, n *node) uint64 {
-	e := wire.NewEncoder(make([]byte, 0, 128+len(path)+len(n.data)))
-	e.String(path)
-	e.Buffer(n.data)
-	wire.EncodeACLs(e, n.acl)
-	encodePersisted(e, &n.stat)
-	h := fnv.New64a()
-	h.Write(e.Bytes())
-	return h.Sum64()
+	h := fnvHash(fnvOffset64)
+	h = h.str(path)
+	if n.data == nil {
+		h = h.u32(^uint32(0)) // a null buffer is length -1
+	} else {
+		h = h.u32(uint32(len(n.data))).bytes(n.data)
+	}
+	if n.acl == nil {
+		h = h.u32(^uint32(0))
+	} else {
+		h = h.u32(uint32(len(n.acl)))
+	}
+	for i := range n.acl {
+		a := &n.acl[i]
+		h = h.u32(uint32(a.Perms)).str(a.ID.Scheme).str(a.ID.ID)
+	}
+	st := &n.stat
+	h = h.u64(uint64(st.Czxid)).u64(uint64(st.Mzxid)).u64(uint64(st.Ctime)).u64(uint64(st.Mtime))
+	h = h.u32(uint32(st.Version)).u32(uint32(st.Cversion)).u32(uint32(st.Aversion))
+	h = h.u64(uint64(st.EphemeralOwner)).u64(uint64(st.Pzxid))
+	return uint64(h)
+}
+
+// fnvHash is a running FNV-1a (64-bit) hash, fed big-endian integers and
+// length-prefixed strings as a jute encoding of them would be.
+type fnvHash uint64
+
+const (
+	fnvOffset64 = 14695981039346656037
+	fnvPrime64  = 1099511628211
+)
+
+func (h fnvHash) bytes(b []byte) fnvHash {
+	for _, c := range b {
+		h ^= fnvHash(c)
+		h *= fnvPrime64
+	}
+	return h
+}
+
+func (h fnvHash) str(s string) fnvHash {
+	h = h.u32(uint32(len(s)))
+	for i := 0; i < len(s); i++ {
+		h ^= fnvHash(s[i])
+		h *= fnvPrime64
+	}
+	return h
+}
+
+func (h fnvHash) u32(v uint32) fnvHash {
+	for shift := 24; shift >= 0; shift -= 8 {
+		h ^= fnvHash(byte(v >> shift))
+		h *= fnvPrime64
+	}
+	return h
+}
+
+func (h fnvHash) u64(v uint64) fnvHash {
+	for shift := 56; shift >= 0; shift -= 8 {
+		h ^= fnvHash(byte(v >> shift))
+		h *= fnvPrime64
+	}
+	return h
 }
 
 // Digest returns a hash of the whole tree state (every node's path, data,
@@ -184,7 +241,10 @@ func (t *Tree) LastZxid() int64 { return t.lastZxid }
 // NodeCount returns the number of nodes, the root included.
 func (t *Tree) NodeCount() int { return len(t.nodes) }
 
-// Node returns what the prep stage needs to know about path.
+// Node returns what the prep stage needs to know about path. Its ACL is the
+// tree's own slice, shared rather than copied (prep and every read check
+// it): the tree never modifies a node's ACL in place (setACL installs a new
+// slice), and callers must not modify it either.
 func (t *Tree) Node(path string) (NodeInfo, bool) {
 	n, ok := t.nodes[path]
 	if !ok {
@@ -192,7 +252,7 @@ func (t *Tree) Node(path string) (NodeInfo, bool) {
 	}
 	return NodeInfo{
 		Stat:        n.stat,
-		ACL:         slices.Clone(n.acl),
+		ACL:         n.acl,
 		NumChildren: len(n.children),
 		DataLength:  len(n.data),
 	}, true
@@ -209,6 +269,27 @@ func (t *Tree) GetData(path string, w Watcher, watch bool) ([]byte, wire.Stat, w
 		t.dataWatch.add(path, w, modeStandard)
 	}
 	return slices.Clone(n.data), n.clientStat(), wire.ErrOK
+}
+
+// GetDataView is a server's getData in one lookup: it checks that ids may
+// read the node (CheckACL with PermRead; a missing node is NoNode) and only
+// then arms the watch and returns the data and stat. The data is the
+// tree's own slice, not a copy, for a caller that only reads it (a server
+// encoding a reply): the tree never modifies a node's data in place
+// (setData installs a new slice), so the view stays unchanged; the caller
+// must not modify it.
+func (t *Tree) GetDataView(path string, ids []wire.ID, w Watcher, watch bool) ([]byte, wire.Stat, wire.Err) {
+	n, ok := t.nodes[path]
+	if !ok {
+		return nil, wire.Stat{}, wire.ErrNoNode
+	}
+	if err := CheckACL(n.acl, wire.PermRead, ids); err != wire.ErrOK {
+		return nil, wire.Stat{}, err
+	}
+	if watch {
+		t.dataWatch.add(path, w, modeStandard)
+	}
+	return n.data, n.clientStat(), wire.ErrOK
 }
 
 // Exists returns the node's stat; with watch set it arms a one-shot watch

@@ -136,8 +136,12 @@ func (wm *watchManager) removeWatcher(w Watcher) {
 // child manager). Watchers in suppress are consumed but not notified. It
 // returns the watchers reached, sorted, and appends their events to out.
 func (wm *watchManager) trigger(path string, typ wire.EventType, zxid int64, acl []wire.ACL, suppress []Watcher, out *[]Event) []Watcher {
+	ws := wm.byPath[path]
+	if len(ws) == 0 && wm.recursive == 0 {
+		return nil // the common case: nobody watches (nothing to sort)
+	}
 	var reached, consumed []Watcher
-	for w, m := range wm.byPath[path] {
+	for w, m := range ws {
 		reached = append(reached, w)
 		if m&modeStandard != 0 {
 			consumed = append(consumed, w)

@@ -139,28 +139,90 @@ func (t Txn) Check() error {
 // A nil record encodes nothing after the header (Unmarshal rejects that for
 // every type, so Check a txn built by hand before logging it).
 func (t Txn) Marshal() []byte {
-	e := wire.NewEncoder(make([]byte, 0, HeaderSize+64))
+	// One allocation: the buffer is sized for the record, and the encoder
+	// stays on the stack because encodeRecord calls the records' Encode
+	// methods directly rather than through the interface.
+	e := wire.NewEncoder(make([]byte, 0, HeaderSize+sizeHint(t.Record)))
 	t.Header.Encode(e)
-	if t.Record != nil {
-		t.Record.Encode(e)
-	}
+	encodeRecord(e, t.Record)
 	return e.Bytes()
+}
+
+// sizeHint is roughly the encoded size of r: its variable-length fields
+// plus room for the fixed ones and a small ACL. It only sizes a buffer.
+func sizeHint(r Record) int {
+	const fixed = 64
+	switch r := r.(type) {
+	case *SetData:
+		return fixed + len(r.Path) + len(r.Data)
+	case *Create:
+		return fixed + len(r.Path) + len(r.Data)
+	case *CreateContainer:
+		return fixed + len(r.Path) + len(r.Data)
+	case *CreateTTL:
+		return fixed + len(r.Path) + len(r.Data)
+	case *Delete:
+		return fixed + len(r.Path)
+	case *CheckVersion:
+		return fixed + len(r.Path)
+	case *SetACL:
+		return fixed + len(r.Path)
+	}
+	return fixed
+}
+
+// encodeRecord appends r with direct calls for the record types of this
+// package; only a foreign Record implementation goes through the
+// interface, into an encoder of its own so that e does not escape.
+func encodeRecord(e *wire.Encoder, r Record) {
+	switch r := r.(type) {
+	case nil:
+	case *Create:
+		r.Encode(e)
+	case *CreateContainer:
+		r.Encode(e)
+	case *CreateTTL:
+		r.Encode(e)
+	case *Delete:
+		r.Encode(e)
+	case *SetData:
+		r.Encode(e)
+	case *CheckVersion:
+		r.Encode(e)
+	case *SetACL:
+		r.Encode(e)
+	case *CreateSession:
+		r.Encode(e)
+	case *CloseSession:
+		r.Encode(e)
+	case *Error:
+		r.Encode(e)
+	case *Multi:
+		r.Encode(e)
+	default:
+		sub := wire.NewEncoder(nil)
+		r.Encode(sub)
+		e.Raw(sub.Bytes())
+	}
 }
 
 // Unmarshal decodes a transaction produced by Marshal. It fails on unknown
 // types, truncated or oversized fields, and trailing bytes; it never panics.
 func Unmarshal(b []byte) (Txn, error) {
-	d := wire.NewDecoder(b)
+	// The decoder stays on the stack: decodeRecord decodes with direct
+	// calls. Every server decodes every committed txn, so this saves an
+	// allocation per txn per server.
+	var d wire.Decoder
+	d.Reset(b)
 	var t Txn
-	t.Header.Decode(d)
+	t.Header.Decode(&d)
 	if err := d.Err(); err != nil {
 		return Txn{}, fmt.Errorf("%w: header: %w", ErrMalformed, err)
 	}
-	rec, ok := RecordFor(t.Header.Type)
+	rec, ok := decodeRecord(t.Header.Type, &d)
 	if !ok {
 		return Txn{}, fmt.Errorf("%w: unknown type %v", ErrMalformed, t.Header.Type)
 	}
-	rec.Decode(d)
 	if err := d.Err(); err != nil {
 		return Txn{}, fmt.Errorf("%w: %v record: %w", ErrMalformed, t.Header.Type, err)
 	}
@@ -171,14 +233,66 @@ func Unmarshal(b []byte) (Txn, error) {
 	return t, nil
 }
 
+// decodeRecord is RecordFor followed by the record's Decode, with direct
+// calls (see Unmarshal); false if t is not a transaction type.
+func decodeRecord(t wire.OpCode, d *wire.Decoder) (Record, bool) {
+	switch t {
+	case wire.OpCreate, wire.OpCreate2:
+		r := &Create{}
+		r.Decode(d)
+		return r, true
+	case wire.OpCreateContainer:
+		r := &CreateContainer{}
+		r.Decode(d)
+		return r, true
+	case wire.OpCreateTTL:
+		r := &CreateTTL{}
+		r.Decode(d)
+		return r, true
+	case wire.OpDelete, wire.OpDeleteContainer:
+		r := &Delete{}
+		r.Decode(d)
+		return r, true
+	case wire.OpSetData, wire.OpReconfig:
+		r := &SetData{}
+		r.Decode(d)
+		return r, true
+	case wire.OpCheck:
+		r := &CheckVersion{}
+		r.Decode(d)
+		return r, true
+	case wire.OpSetACL:
+		r := &SetACL{}
+		r.Decode(d)
+		return r, true
+	case wire.OpCreateSession:
+		r := &CreateSession{}
+		r.Decode(d)
+		return r, true
+	case wire.OpCloseSession:
+		r := &CloseSession{}
+		r.Decode(d)
+		return r, true
+	case wire.OpError:
+		r := &Error{}
+		r.Decode(d)
+		return r, true
+	case wire.OpMulti:
+		r := &Multi{}
+		r.Decode(d)
+		return r, true
+	}
+	return nil, false
+}
+
 // decodeSub decodes one multi op's record from its buffer.
 func decodeSub(t wire.OpCode, data []byte) (Record, error) {
 	if !InMulti(t) {
 		return nil, fmt.Errorf("%w: type %v not allowed in multi", ErrMalformed, t)
 	}
-	rec, _ := RecordFor(t)
-	d := wire.NewDecoder(data)
-	rec.Decode(d)
+	var d wire.Decoder
+	d.Reset(data)
+	rec, _ := decodeRecord(t, &d)
 	if err := d.Err(); err != nil {
 		return nil, fmt.Errorf("%w: multi op %v: %w", ErrMalformed, t, err)
 	}

@@ -70,13 +70,28 @@ func newDecoder(b []byte, opts DecodeOptions) *Decoder {
 // finish turns a decoder's final state into an error: its sticky error, or
 // ErrTrailing when bytes are left over.
 func finish(d *Decoder, what string) error {
+	if d.Err() == nil && d.Remaining() == 0 {
+		return nil
+	}
+	return finishErr(d, what)
+}
+
+// finishOp is finish for a record named "<op> <kind>"; that text is built
+// only when there is an error (a concatenation up front cost an allocation
+// per frame).
+func finishOp(d *Decoder, op OpCode, kind string) error {
+	if d.Err() == nil && d.Remaining() == 0 {
+		return nil
+	}
+	return finishErr(d, op.String()+" "+kind)
+}
+
+func finishErr(d *Decoder, what string) error {
 	if err := d.Err(); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	if n := d.Remaining(); n > 0 {
-		return fmt.Errorf("%s: %w (%d bytes at offset %d)", what, ErrTrailing, n, d.Offset())
-	}
-	return nil
+	n := d.Remaining()
+	return fmt.Errorf("%s: %w (%d bytes at offset %d)", what, ErrTrailing, n, d.Offset())
 }
 
 // EncodeRequest returns the framed packet for a request with the given xid
@@ -93,7 +108,13 @@ func EncodeRequest(xid int32, req Request) []byte {
 // Framer) on the server side. For an opcode it does not know it returns the
 // header and an error wrapping ErrUnknownOp.
 func DecodeRequest(frame []byte, opts DecodeOptions) (RequestHeader, Request, error) {
-	d := newDecoder(frame, opts)
+	// The decoder stays on the stack: decodeRequestBody decodes the
+	// common requests with direct calls (see there).
+	d := Decoder{b: frame, Max: opts.MaxBuffer}
+	return decodeRequest(&d)
+}
+
+func decodeRequest(d *Decoder) (RequestHeader, Request, error) {
 	hdr := RequestHeader{Xid: d.Int32(), Type: OpCode(d.Int32())}
 	if err := d.Err(); err != nil {
 		return RequestHeader{}, nil, fmt.Errorf("request header: %w", err)
@@ -102,8 +123,8 @@ func DecodeRequest(frame []byte, opts DecodeOptions) (RequestHeader, Request, er
 	if req == nil {
 		return hdr, nil, fmt.Errorf("%w %v (xid %d)", ErrUnknownOp, hdr.Type, hdr.Xid)
 	}
-	req.Decode(d)
-	if err := finish(d, hdr.Type.String()+" request"); err != nil {
+	decodeRequestBody(req, d)
+	if err := finishOp(d, hdr.Type, "request"); err != nil {
 		return hdr, nil, err
 	}
 	return hdr, req, nil
@@ -122,6 +143,27 @@ func EncodeReply(xid int32, zxid int64, err Err, resp Response) []byte {
 	})
 }
 
+// BeginReply resets e and starts a reply packet in it: the frame's length
+// prefix (patched by EndFrame) and the ReplyHeader. The caller appends the
+// response body, if any, and calls EndFrame. The bytes equal EncodeReply's;
+// a server that encodes every reply into one scratch Encoder and copies
+// the result out makes one exact-size allocation per reply.
+func BeginReply(e *Encoder, xid int32, zxid int64, err Err) {
+	e.buf = append(e.buf[:0], 0, 0, 0, 0)
+	e.Int32(xid)
+	e.Int64(zxid)
+	e.Int32(int32(err))
+}
+
+// EndFrame patches the length prefix of the packet e holds (started by
+// BeginReply) and returns it. The bytes alias e's storage: copy them before
+// e is used again.
+func EndFrame(e *Encoder) []byte {
+	b := e.buf
+	binary.BigEndian.PutUint32(b[:4], uint32(len(b)-4))
+	return b
+}
+
 // EncodeWatchEvent returns the framed notification packet for a watch event
 // (xid -1, zxid -1 as ZooKeeper sends it).
 func EncodeWatchEvent(ev WatcherEvent) []byte {
@@ -134,7 +176,11 @@ func EncodeWatchEvent(ev WatcherEvent) []byte {
 // as an EmptyResponse for ping, whatever expect says. A reply with a non-OK
 // error and no body yields a nil Response.
 func DecodeReply(frame []byte, expect OpCode, opts DecodeOptions) (ReplyHeader, Response, error) {
-	d := newDecoder(frame, opts)
+	d := Decoder{b: frame, Max: opts.MaxBuffer} // on the stack, as in DecodeRequest
+	return decodeReply(&d, expect)
+}
+
+func decodeReply(d *Decoder, expect OpCode) (ReplyHeader, Response, error) {
 	hdr := ReplyHeader{Xid: d.Int32(), Zxid: d.Int64(), Err: Err(d.Int32())}
 	if err := d.Err(); err != nil {
 		return ReplyHeader{}, nil, fmt.Errorf("reply header: %w", err)
@@ -153,9 +199,79 @@ func DecodeReply(frame []byte, expect OpCode, opts DecodeOptions) (ReplyHeader, 
 	if resp == nil {
 		return hdr, nil, fmt.Errorf("%w %v (reply xid %d)", ErrUnknownOp, op, hdr.Xid)
 	}
-	resp.Decode(d)
-	if err := finish(d, op.String()+" reply"); err != nil {
+	decodeResponseBody(resp, d)
+	if err := finishOp(d, op, "reply"); err != nil {
 		return hdr, nil, err
 	}
 	return hdr, resp, nil
+}
+
+// decodeRequestBody decodes req from d. The common requests are decoded
+// with direct calls; the rest go through the interface on a heap copy of d.
+// Either way d itself does not escape, so a frame decoder on the caller's
+// stack costs no allocation (every request frame is decoded on the server
+// it reaches, and a write once more on the leader).
+func decodeRequestBody(req Request, d *Decoder) {
+	switch r := req.(type) {
+	case *GetDataRequest:
+		r.Decode(d)
+	case *SetDataRequest:
+		r.Decode(d)
+	case *ExistsRequest:
+		r.Decode(d)
+	case *SyncRequest:
+		r.Decode(d)
+	case *CreateRequest:
+		r.Decode(d)
+	case *Create2Request:
+		r.Decode(d)
+	case *DeleteRequest:
+		r.Decode(d)
+	case *GetChildrenRequest:
+		r.Decode(d)
+	case *GetChildren2Request:
+		r.Decode(d)
+	case *CheckVersionRequest:
+		r.Decode(d)
+	case *PingRequest, *CloseSessionRequest:
+		// no body
+	default:
+		hd := new(Decoder)
+		*hd = *d
+		req.Decode(hd)
+		*d = *hd
+	}
+}
+
+// decodeResponseBody is decodeRequestBody for replies (client side).
+func decodeResponseBody(resp Response, d *Decoder) {
+	switch r := resp.(type) {
+	case *GetDataResponse:
+		r.Decode(d)
+	case *SetDataResponse:
+		r.Decode(d)
+	case *ExistsResponse:
+		r.Decode(d)
+	case *SyncResponse:
+		r.Decode(d)
+	case *CreateResponse:
+		r.Decode(d)
+	case *Create2Response:
+		r.Decode(d)
+	case *GetChildrenResponse:
+		r.Decode(d)
+	case *GetChildren2Response:
+		r.Decode(d)
+	case *WatcherEvent:
+		r.Decode(d)
+	case *ErrorResponse:
+		r.Decode(d)
+	case *EmptyResponse:
+		// no body
+	default:
+		hd := new(Decoder)
+		*hd = *d
+		resp.Decode(hd)
+		*d = *hd
+	}
 }

@@ -92,6 +92,9 @@ type Decoder struct {
 	b   []byte
 	off int
 	err error
+	// need is the size of the read that failed when err is
+	// errShortPending: Err builds that error's message on demand.
+	need int
 	// Max bounds any single buffer or string length (0 means DefaultMaxBuffer).
 	Max int
 }
@@ -100,7 +103,24 @@ type Decoder struct {
 func NewDecoder(b []byte) *Decoder { return &Decoder{b: b} }
 
 // Err returns the first error met, or nil.
-func (d *Decoder) Err() error { return d.err }
+func (d *Decoder) Err() error {
+	if d.err == errShortPending {
+		return d.shortErr()
+	}
+	return d.err
+}
+
+// shortErr builds the error errShortPending stands for. The offset and the
+// bytes left are as they were at the failure: no read moves the decoder
+// after an error.
+func (d *Decoder) shortErr() error {
+	return fmt.Errorf("%w at offset %d (need %d bytes, have %d)", ErrShort, d.off, d.need, d.Remaining())
+}
+
+// errShortPending stands in d.err for a truncation error whose message Err
+// builds when asked: recording it needs no call, which keeps Int32 and
+// Int64 small enough to inline.
+var errShortPending = errors.New("jute: truncated record")
 
 // Offset returns how many bytes have been consumed.
 func (d *Decoder) Offset() int { return d.off }
@@ -118,35 +138,58 @@ func (d *Decoder) Fail(err error) {
 	}
 }
 
+// Reset makes d read b from its start and clears its error; Max is kept.
+// It lets a caller keep a Decoder value (on its stack, or one reused for
+// many frames) instead of allocating one with NewDecoder. Nothing a Decoder
+// returns aliases the Decoder itself, so a Reset never changes values
+// decoded earlier.
+func (d *Decoder) Reset(b []byte) { d.b, d.off, d.err = b, 0, nil }
+
 func (d *Decoder) take(n int) []byte {
-	if d.err != nil {
-		return nil
+	// The error is built out of line; the unsigned compare rejects a
+	// negative n too.
+	off := d.off
+	if d.err != nil || uint(len(d.b)-off) < uint(n) {
+		return d.short(n)
 	}
-	if n < 0 || d.Remaining() < n {
+	d.off = off + n
+	return d.b[off : off+n]
+}
+
+// short records a truncation error for a read of n bytes (unless an error
+// is already recorded) and returns nil.
+func (d *Decoder) short(n int) []byte {
+	if d.err == nil {
 		d.err = fmt.Errorf("%w at offset %d (need %d bytes, have %d)", ErrShort, d.off, n, d.Remaining())
-		return nil
 	}
-	p := d.b[d.off : d.off+n]
-	d.off += n
-	return p
+	return nil
 }
 
 // Int32 reads a big-endian int32.
 func (d *Decoder) Int32() int32 {
-	p := d.take(4)
-	if p == nil {
-		return 0
+	// Written out without calls so that it inlines: jute is mostly int32s.
+	off := d.off
+	if d.err == nil && len(d.b)-off >= 4 {
+		d.off = off + 4
+		return int32(binary.BigEndian.Uint32(d.b[off:]))
 	}
-	return int32(binary.BigEndian.Uint32(p))
+	if d.err == nil {
+		d.err, d.need = errShortPending, 4
+	}
+	return 0
 }
 
 // Int64 reads a big-endian int64.
 func (d *Decoder) Int64() int64 {
-	p := d.take(8)
-	if p == nil {
-		return 0
+	off := d.off
+	if d.err == nil && len(d.b)-off >= 8 {
+		d.off = off + 8
+		return int64(binary.BigEndian.Uint64(d.b[off:]))
 	}
-	return int64(binary.BigEndian.Uint64(p))
+	if d.err == nil {
+		d.err, d.need = errShortPending, 8
+	}
+	return 0
 }
 
 // Bool reads one byte; any non-zero value is true.

@@ -42,6 +42,17 @@ const (
 	OpError                OpCode = -1
 )
 
+// lowOpNames is opNames for the opcodes 0-22, indexed by opcode; it is
+// filled once at package initialization and only read afterwards.
+var lowOpNames = func() (names [OpMultiRead + 1]string) {
+	for op, name := range opNames {
+		if op >= 0 && int(op) < len(names) {
+			names[op] = name
+		}
+	}
+	return names
+}()
+
 var opNames = map[OpCode]string{
 	OpNotification: "notification", OpCreate: "create", OpDelete: "delete", OpExists: "exists",
 	OpGetData: "getData", OpSetData: "setData", OpGetACL: "getACL", OpSetACL: "setACL",
@@ -55,6 +66,13 @@ var opNames = map[OpCode]string{
 }
 
 func (o OpCode) String() string {
+	// The client ops index an array (every server names every committed
+	// txn's type); the rest go to the map.
+	if o >= 0 && int(o) < len(lowOpNames) {
+		if s := lowOpNames[o]; s != "" {
+			return s
+		}
+	}
 	if s, ok := opNames[o]; ok {
 		return s
 	}
