@@ -31,8 +31,7 @@ func (s *Server) request(c *conn, hdr wire.RequestHeader, body wire.Request, fra
 		// a reply; the close that is under way ends the connection.
 		return
 	}
-	r := s.newRequest()
-	*r = request{conn: c, xid: hdr.Xid, op: hdr.Type, body: body, start: s.env.Now()}
+	r := &request{conn: c, xid: hdr.Xid, op: hdr.Type, body: body, start: s.env.Now()}
 	c.queue = append(c.queue, r)
 	switch {
 	case isWrite(hdr.Type):
@@ -111,33 +110,6 @@ func (s *Server) advance(c *conn) {
 		if r.close {
 			s.closeConn(c)
 		}
-		s.freeRequest(r)
-	}
-}
-
-// maxFreeRequests bounds the server's pool of request structs.
-const maxFreeRequests = 64
-
-// newRequest returns a request struct for the caller to fill in, one from
-// the pool when there is one.
-func (s *Server) newRequest() *request {
-	if n := len(s.freeRequests); n > 0 {
-		r := s.freeRequests[n-1]
-		s.freeRequests[n-1] = nil
-		s.freeRequests = s.freeRequests[:n-1]
-		return r
-	}
-	return new(request)
-}
-
-// freeRequest returns a request whose reply advance has just sent to the
-// pool. Nothing refers to it any more: a request is done only once its
-// reply is built, and a write or sync is taken out of s.pending or the
-// ensemble's syncs before that; advance popped it off its queue.
-func (s *Server) freeRequest(r *request) {
-	*r = request{}
-	if len(s.freeRequests) < maxFreeRequests {
-		s.freeRequests = append(s.freeRequests, r)
 	}
 }
 

@@ -48,9 +48,6 @@ type Server struct {
 	// (the host takes ownership of what Send is given), so the scratch can
 	// be reused at once; the copy is the reply's one allocation.
 	replyEnc wire.Encoder
-	// freeRequests pools the request structs of answered requests (see
-	// freeRequest), which otherwise cost an allocation per request.
-	freeRequests []*request
 
 	// elapsedMS is monotonic time in milliseconds since the process
 	// started, counted in ticks (timers run on the monotonic clock). Session
