@@ -26,11 +26,14 @@ const maxPeerFrame = 256 << 20
 
 // ensemble is the replicated mode's state: the Zab peer and its links.
 type ensemble struct {
-	peer     *zab.Peer
-	role     zab.RoleState
-	myAddr   string
-	addrs    map[uint64]string
-	links    map[uint64]*peerLink // established links by peer id
+	peer    *zab.Peer
+	role    zab.RoleState
+	myAddr  string
+	addrs   map[uint64]string
+	peerIDs []uint64 // the keys of addrs, sorted (addrs is fixed at start)
+	// links are the established links: links[i] to peer peerIDs[i] (or
+	// nil). A slice, not a map: sendPeer looks a link up per message.
+	links    []*peerLink
 	byConn   map[proc.ConnID]*peerLink
 	local    *session.LocalTracker
 	global   map[int64]int32 // sessions known from committed txns
@@ -43,6 +46,10 @@ type ensemble struct {
 	// may be 0: an empty tree) is being made durable.
 	snapshotPending bool
 	snapshotAt      int64
+	// rx is the packet peerBytes decodes each quorum message into.
+	rx zab.Packet
+	// obs derives the invariant checker's observations from Readys.
+	obs zab.Observer
 }
 
 // peerLink is one connection to another server. The dialing side (the
@@ -70,7 +77,7 @@ func (s *Server) replicated() bool { return s.ens != nil }
 
 // startEnsemble recovers, builds the Zab peer and starts talking to peers.
 func (s *Server) startEnsemble(rec *storage.Recovery) error {
-	e := &ensemble{addrs: map[uint64]string{}, links: map[uint64]*peerLink{}, byConn: map[proc.ConnID]*peerLink{},
+	e := &ensemble{addrs: map[uint64]string{}, byConn: map[proc.ConnID]*peerLink{},
 		local: session.NewLocalTracker(), global: map[int64]int32{}, syncs: map[uint64]*request{},
 		revalidating: map[uint64]*conn{}}
 	for id, to := range s.ensGlobalSeed {
@@ -89,6 +96,8 @@ func (s *Server) startEnsemble(rec *storage.Recovery) error {
 			voters = append(voters, uint64(p.ID))
 		}
 	}
+	e.peerIDs = sortedPeerIDs(e.addrs)
+	e.links = make([]*peerLink, len(e.peerIDs))
 	log := make([]zab.Entry, 0, len(rec.Records))
 	for _, r := range rec.Records {
 		log = append(log, zab.Entry{Zxid: r.Zxid, Data: r.Payload})
@@ -136,14 +145,35 @@ func (src snapshotSource) Snapshot() (zab.Snapshot, error) {
 
 // dialPeers connects to every lower-id peer not linked yet.
 func (s *Server) dialPeers() {
-	for _, id := range sortedPeerIDs(s.ens.addrs) {
-		if id >= uint64(s.cfg.ID) || s.ens.links[id] != nil || s.ens.dialing(id) {
+	for _, id := range s.ens.peerIDs {
+		if id >= uint64(s.cfg.ID) || s.ens.link(id) != nil || s.ens.dialing(id) {
 			continue
 		}
 		c := s.env.Dial(s.ens.addrs[id])
 		l := &peerLink{id: id, conn: c, framer: &wire.Framer{MaxBuffer: maxPeerFrame}}
 		s.ens.byConn[c] = l
 	}
+}
+
+// link returns the established link to peer id, or nil.
+func (e *ensemble) link(id uint64) *peerLink {
+	for i, p := range e.peerIDs {
+		if p == id {
+			return e.links[i]
+		}
+	}
+	return nil
+}
+
+// setLink records l (nil: none) as the link to peer id, a member.
+func (e *ensemble) setLink(id uint64, l *peerLink) {
+	for i, p := range e.peerIDs {
+		if p == id {
+			e.links[i] = l
+			return
+		}
+	}
+	panic(fmt.Sprintf("link to %d, not a member", id)) // callers check membership
 }
 
 func (e *ensemble) dialing(id uint64) bool {
@@ -207,19 +237,19 @@ func frameBytes(body []byte) []byte {
 }
 
 func (s *Server) linkUp(l *peerLink) {
-	if old := s.ens.links[l.id]; old != nil && old != l {
+	if old := s.ens.link(l.id); old != nil && old != l {
 		// A newer connection replaces an older one (the peer restarted).
 		s.env.Close(old.conn)
 		delete(s.ens.byConn, old.conn)
 		s.ens.peer.PeerDisconnected(l.id)
 	}
-	s.ens.links[l.id] = l
+	s.ens.setLink(l.id, l)
 }
 
 func (s *Server) linkDown(l *peerLink) {
 	delete(s.ens.byConn, l.conn)
-	if l.known && s.ens.links[l.id] == l {
-		delete(s.ens.links, l.id)
+	if l.known && s.ens.link(l.id) == l {
+		s.ens.setLink(l.id, nil)
 		s.ens.peer.PeerDisconnected(l.id)
 	}
 }
@@ -253,7 +283,9 @@ func (s *Server) peerBytes(l *peerLink, b []byte) {
 			s.linkUp(l)
 			continue
 		}
-		m, err := zab.UnmarshalMessage(frame, maxPeerFrame)
+		// Step keeps no reference to the message (only to its Data, a
+		// view of frame), so every packet decodes into the same rx.
+		m, err := zab.UnmarshalMessageInto(&s.ens.rx, frame, maxPeerFrame)
 		if err != nil {
 			s.env.Logf("peer %d sent a bad message: %v", l.id, err)
 			s.env.Close(l.conn)
@@ -293,10 +325,12 @@ func (s *Server) drain() {
 		// Propose, Commit → replies) produces new effects that belong to
 		// the next Ready.
 		e.peer.Advance(rd)
-		for _, o := range zab.Observe(uint64(s.cfg.ID), &rd) {
-			s.env.Emit(o)
-		}
+		e.obs.Each(uint64(s.cfg.ID), &rd, s.env.Emit)
 		s.applyReady(&rd)
+		// Every effect is carried out (messages encoded, entries written
+		// and applied; a nested drain had its own Ready): the peer may
+		// reuse rd's slices.
+		e.peer.Release(&rd)
 	}
 }
 
@@ -372,7 +406,7 @@ func (s *Server) storeErr(err error) {
 }
 
 func (s *Server) sendPeer(env zab.Envelope) {
-	l := s.ens.links[env.To]
+	l := s.ens.link(env.To)
 	if l == nil {
 		return // no link: Zab's own timeouts and resends cover it
 	}
@@ -629,7 +663,7 @@ func (s *Server) proposeZab(t txn.Txn) {
 }
 
 func encodeTouches(ts []session.Touch) []byte {
-	enc := wire.NewEncoder(nil)
+	enc := wire.NewEncoder(make([]byte, 0, 4+12*len(ts))) // one allocation
 	enc.VectorLen(len(ts), false)
 	for _, t := range ts {
 		enc.Int64(t.ID)

@@ -89,7 +89,7 @@ func runChaos(seed uint64, o chaosOpts) chaosResult {
 		res.liveness = c.w.livelock
 	}
 	res.violations = c.w.inv.Violations()
-	res.commits = len(c.w.inv.committed)
+	res.commits = c.w.inv.committed
 	res.packets = c.w.packets
 	return res
 }

@@ -194,6 +194,9 @@ func (w *world) drain(id uint64) {
 		w.apply(n, &rd)
 		n.peer.Advance(rd)
 		w.send(id, rd.Messages)
+		// Hand the slices back, as the server does: the harness kept
+		// copies of everything it needs (entries, queued messages).
+		n.peer.Release(&rd)
 	}
 	w.livelock = fmt.Errorf("node %d kept producing effects after 1000 Readys", id)
 }

@@ -1,8 +1,8 @@
 package zab
 
 import (
+	"cmp"
 	"fmt"
-	"hash/fnv"
 	"maps"
 	"slices"
 )
@@ -43,36 +43,84 @@ type Established struct {
 	Epoch uint32
 }
 
-// Digest hashes a txn's bytes (FNV-1a 64) for the one-chain check.
+// FNV-1a 64 parameters (hash/fnv's).
+const (
+	fnvOffset64 = 14695981039346656037
+	fnvPrime64  = 1099511628211
+)
+
+// Digest hashes a txn's bytes (FNV-1a 64) for the one-chain check. It is
+// hash/fnv's New64a written out, which costs no allocation per txn.
 func Digest(data []byte) uint64 {
-	h := fnv.New64a()
-	h.Write(data)
-	return h.Sum64()
+	h := uint64(fnvOffset64)
+	for _, c := range data {
+		h ^= uint64(c)
+		h *= fnvPrime64
+	}
+	return h
 }
 
 // Observe returns the observations rd implies for node, in the order the
 // host carries rd out.
 func Observe(node uint64, rd *Ready) []any {
 	var out []any
+	var o Observer
+	o.Each(node, rd, func(x any) { out = append(out, x) })
+	return out
+}
+
+// Observer derives observations from Readys like Observe (one at a time,
+// with no slice to collect them), and remembers the digests of recently
+// logged txns: a txn's Committed observation then reuses the digest its
+// Logged one computed instead of hashing the same bytes again. The zero
+// value is ready to use; a host keeps one per peer.
+type Observer struct {
+	recent [64]digestSlot // by zxid modulo 64
+}
+
+// digestSlot is a remembered digest: of the n bytes at data (txn bytes are
+// never modified once logged, and the slot keeps them alive, so the same
+// address and length mean the same bytes).
+type digestSlot struct {
+	zxid int64
+	data *byte
+	n    int
+	d    uint64
+}
+
+// digest is Digest(e.Data), from memory when e's bytes were hashed before.
+func (o *Observer) digest(e Entry) uint64 {
+	if len(e.Data) == 0 {
+		return Digest(e.Data)
+	}
+	s := &o.recent[uint64(e.Zxid)%uint64(len(o.recent))]
+	if s.data == &e.Data[0] && s.n == len(e.Data) && s.zxid == e.Zxid {
+		return s.d
+	}
+	*s = digestSlot{zxid: e.Zxid, data: &e.Data[0], n: len(e.Data), d: Digest(e.Data)}
+	return s.d
+}
+
+// Each calls emit with each observation rd implies for node (see Observe).
+func (o *Observer) Each(node uint64, rd *Ready, emit func(any)) {
 	if s := rd.RoleChange; s != nil && s.Role == RoleLeading && s.Serving {
-		out = append(out, Established{Node: node, Epoch: s.Epoch})
+		emit(Established{Node: node, Epoch: s.Epoch})
 	}
 	if rd.InstallSnapshot != nil {
-		out = append(out, SnapshotInstalled{Node: node, Zxid: rd.InstallSnapshot.Zxid})
+		emit(SnapshotInstalled{Node: node, Zxid: rd.InstallSnapshot.Zxid})
 	}
 	if rd.Truncate != nil && !rd.RetainsState() {
-		out = append(out, Truncated{Node: node, ToZxid: *rd.Truncate})
+		emit(Truncated{Node: node, ToZxid: *rd.Truncate})
 	}
 	for _, e := range rd.Settled { // zk-2845/zk-1549: replayed at load, now the node's state
-		out = append(out, Committed{Node: node, Zxid: e.Zxid, Digest: Digest(e.Data)})
+		emit(Committed{Node: node, Zxid: e.Zxid, Digest: o.digest(e)})
 	}
 	for _, e := range rd.Append {
-		out = append(out, Logged{Node: node, Zxid: e.Zxid, Digest: Digest(e.Data)})
+		emit(Logged{Node: node, Zxid: e.Zxid, Digest: o.digest(e)})
 	}
 	for _, e := range rd.Commit {
-		out = append(out, Committed{Node: node, Zxid: e.Zxid, Digest: Digest(e.Data)})
+		emit(Committed{Node: node, Zxid: e.Zxid, Digest: o.digest(e)})
 	}
-	return out
 }
 
 // Invariants checks, online, the Zab properties a run must keep. Each
@@ -87,30 +135,39 @@ func Observe(node uint64, rd *Ready) []any {
 //     without having it (so no leader builds on a history missing it);
 //   - at most one established leader per epoch.
 type Invariants struct {
-	logged     map[int64]uint64 // zxid -> digest, first seen in any log
-	committed  map[int64]uint64 // zxid -> digest, committed anywhere
+	txns       map[int64]txnDigests // by zxid: what logs and commits said it is
+	committed  int                  // how many zxids were committed anywhere
 	maxCounter map[uint32]uint32
 	leaders    map[uint32]uint64
-	nodes      map[uint64]*nodeChain
+	nodes      []*nodeChain // in id order (a handful: searched, not hashed)
 	violations []string
 	// Limit bounds the violations kept (default 100).
 	Limit int
 }
 
+// txnDigests is what the checker knows of one zxid: the digest it was
+// first logged (or committed) with, and the digest it was first committed
+// with. One map entry holds both, so an observation costs one lookup.
+type txnDigests struct {
+	logged, committed       uint64
+	hasLogged, hasCommitted bool
+}
+
 // nodeChain is what one node has applied: a snapshot base, then one
 // contiguous counter range per epoch.
 type nodeChain struct {
+	id     uint64
 	base   int64 // state came from a snapshot as of base (or 0)
 	last   int64
-	ranges map[uint32][2]uint32 // epoch -> [first, last] counters applied after base
+	ranges map[uint32]*[2]uint32 // epoch -> [first, last] counters applied after base
 }
 
 // NewInvariants returns an empty checker.
 func NewInvariants() *Invariants {
 	return &Invariants{
-		logged: map[int64]uint64{}, committed: map[int64]uint64{},
+		txns:       map[int64]txnDigests{},
 		maxCounter: map[uint32]uint32{}, leaders: map[uint32]uint64{},
-		nodes: map[uint64]*nodeChain{}, Limit: 100,
+		Limit: 100,
 	}
 }
 
@@ -127,12 +184,11 @@ func (inv *Invariants) fail(format string, args ...any) {
 }
 
 func (inv *Invariants) node(id uint64) *nodeChain {
-	n := inv.nodes[id]
-	if n == nil {
-		n = &nodeChain{ranges: map[uint32][2]uint32{}}
-		inv.nodes[id] = n
+	i, ok := slices.BinarySearchFunc(inv.nodes, id, func(n *nodeChain, id uint64) int { return cmp.Compare(n.id, id) })
+	if !ok {
+		inv.nodes = slices.Insert(inv.nodes, i, &nodeChain{id: id, ranges: map[uint32]*[2]uint32{}})
 	}
-	return n
+	return inv.nodes[i]
 }
 
 // Observe feeds one observation; other values are ignored, so a host can
@@ -142,12 +198,15 @@ func (inv *Invariants) Observe(o any) {
 	case Committed:
 		inv.onCommitted(o)
 	case Logged:
-		inv.sameTxn("logged", inv.logged, o.Node, o.Zxid, o.Digest)
+		t := inv.txns[o.Zxid]
+		if inv.sameTxn("logged", &t.logged, &t.hasLogged, o.Node, o.Zxid, o.Digest) {
+			inv.txns[o.Zxid] = t
+		}
 	case Truncated:
 		inv.node(o.Node).truncate(o.ToZxid)
 	case SnapshotInstalled:
 		n := inv.node(o.Node)
-		n.base, n.last, n.ranges = o.Zxid, o.Zxid, map[uint32][2]uint32{}
+		n.base, n.last, n.ranges = o.Zxid, o.Zxid, map[uint32]*[2]uint32{}
 	case Established:
 		if prev, ok := inv.leaders[o.Epoch]; ok && prev != o.Node {
 			inv.fail("two established leaders in epoch %d: %d and %d", o.Epoch, prev, o.Node)
@@ -156,23 +215,38 @@ func (inv *Invariants) Observe(o any) {
 	}
 }
 
-func (inv *Invariants) sameTxn(what string, m map[int64]uint64, node uint64, zxid int64, d uint64) {
-	if prev, ok := m[zxid]; ok && prev != d {
-		inv.fail("node %d %s zxid %s with a different txn than another node (one zxid chain broken)", node, what, ZxidString(zxid))
-		return
+// sameTxn checks digest d of zxid against the first one recorded in
+// *prev (*has tells whether there is one); it records d if there was none
+// and reports whether it did.
+func (inv *Invariants) sameTxn(what string, prev *uint64, has *bool, node uint64, zxid int64, d uint64) bool {
+	if *has {
+		if *prev != d {
+			inv.fail("node %d %s zxid %s with a different txn than another node (one zxid chain broken)", node, what, ZxidString(zxid))
+		}
+		return false
 	}
-	m[zxid] = d
+	*prev, *has = d, true
+	return true
 }
 
 func (inv *Invariants) onCommitted(o Committed) {
-	inv.sameTxn("logged", inv.logged, o.Node, o.Zxid, o.Digest)
-	_, seen := inv.committed[o.Zxid]
-	inv.sameTxn("committed", inv.committed, o.Node, o.Zxid, o.Digest)
+	t := inv.txns[o.Zxid]
+	changed := inv.sameTxn("logged", &t.logged, &t.hasLogged, o.Node, o.Zxid, o.Digest)
+	seen := t.hasCommitted
+	if inv.sameTxn("committed", &t.committed, &t.hasCommitted, o.Node, o.Zxid, o.Digest) {
+		inv.committed++
+		changed = true
+	}
+	if changed {
+		inv.txns[o.Zxid] = t
+	}
 	n := inv.node(o.Node)
 	inv.checkOrder(o.Node, n, o.Zxid)
 	n.add(o.Zxid)
 	e, c := EpochOf(o.Zxid), CounterOf(o.Zxid)
-	inv.maxCounter[e] = max(inv.maxCounter[e], c)
+	if mc, ok := inv.maxCounter[e]; !ok || c > mc {
+		inv.maxCounter[e] = c
+	}
 	if !seen {
 		inv.checkNoneSkipped(o.Zxid)
 	}
@@ -210,22 +284,20 @@ func (inv *Invariants) checkOrder(id uint64, n *nodeChain, z int64) {
 // checkNoneSkipped: a zxid committed for the first time must not be missing
 // from a node that already went past it.
 func (inv *Invariants) checkNoneSkipped(z int64) {
-	for _, id := range slices.Sorted(maps.Keys(inv.nodes)) {
-		n := inv.nodes[id]
+	for _, n := range inv.nodes {
 		if n.last > z && !n.has(z) {
-			inv.fail("node %d is past committed %s (at %s) without it: chains diverge or a committed txn was lost", id, ZxidString(z), ZxidString(n.last))
+			inv.fail("node %d is past committed %s (at %s) without it: chains diverge or a committed txn was lost", n.id, ZxidString(z), ZxidString(n.last))
 		}
 	}
 }
 
 func (n *nodeChain) add(z int64) {
 	e, c := EpochOf(z), CounterOf(z)
-	r, ok := n.ranges[e]
-	if !ok {
-		r[0] = c
+	if r := n.ranges[e]; r != nil {
+		r[1] = c // in place: one lookup per commit
+	} else {
+		n.ranges[e] = &[2]uint32{c, c}
 	}
-	r[1] = c
-	n.ranges[e] = r
 	n.last = z
 }
 
@@ -233,9 +305,9 @@ func (n *nodeChain) has(z int64) bool {
 	if z <= n.base {
 		return true
 	}
-	r, ok := n.ranges[EpochOf(z)]
+	r := n.ranges[EpochOf(z)]
 	c := CounterOf(z)
-	return ok && c >= r[0] && c <= r[1]
+	return r != nil && c >= r[0] && c <= r[1]
 }
 
 func (n *nodeChain) truncate(to int64) {
@@ -244,7 +316,7 @@ func (n *nodeChain) truncate(to int64) {
 	}
 	n.last = max(to, 0)
 	if to <= n.base {
-		n.base, n.last, n.ranges = max(to, 0), max(to, 0), map[uint32][2]uint32{}
+		n.base, n.last, n.ranges = max(to, 0), max(to, 0), map[uint32]*[2]uint32{}
 		return
 	}
 	te, tc := EpochOf(to), CounterOf(to)
@@ -253,7 +325,7 @@ func (n *nodeChain) truncate(to int64) {
 		case e > te || (e == te && r[0] > tc):
 			delete(n.ranges, e)
 		case e == te:
-			n.ranges[e] = [2]uint32{r[0], min(r[1], tc)}
+			r[1] = min(r[1], tc)
 		}
 	}
 	// n.last must be the last zxid the node still has.

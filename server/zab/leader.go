@@ -1,7 +1,7 @@
 package zab
 
 import (
-	"maps"
+	"cmp"
 	"slices"
 )
 
@@ -46,7 +46,13 @@ type pendingSync struct {
 }
 
 type leaderState struct {
-	learners    map[uint64]*learner
+	learners map[uint64]*learner
+	// sorted caches the learners in id order (sortedLearners). It is nil
+	// when stale: every change to learners goes through setLearner or
+	// deleteLearner, which drop it. A rebuild allocates a new slice, so a
+	// caller still ranging over an older one (while it deletes learners)
+	// keeps the snapshot it started with, as before the cache.
+	sorted      []*learner
 	newEpoch    uint32 // 0 until a quorum connected
 	infoSent    bool   // LEADERINFO went out (acceptedEpoch durable)
 	epochAcked  bool   // a quorum sent ACKEPOCH (electionFinished)
@@ -64,14 +70,32 @@ func (p *Peer) becomeLeader() {
 	p.maybeProposeEpoch()
 }
 
-// sortedLearners returns the learners in id order (map order must not leak).
+// sortedLearners returns the learners in id order (map order must not
+// leak). The slice is cached until the set of learners changes; callers
+// must not modify it.
 func (p *Peer) sortedLearners() []*learner {
-	ids := slices.Sorted(maps.Keys(p.ld.learners))
-	out := make([]*learner, len(ids))
-	for i, id := range ids {
-		out[i] = p.ld.learners[id]
+	ld := p.ld
+	if ld.sorted == nil {
+		out := make([]*learner, 0, len(ld.learners))
+		for _, l := range ld.learners {
+			out = append(out, l)
+		}
+		slices.SortFunc(out, func(a, b *learner) int { return cmp.Compare(a.id, b.id) })
+		ld.sorted = out
 	}
-	return out
+	return ld.sorted
+}
+
+// setLearner registers (or replaces) the handler of learner l.id.
+func (p *Peer) setLearner(l *learner) {
+	p.ld.learners[l.id] = l
+	p.ld.sorted = nil
+}
+
+// deleteLearner drops the handler of learner id.
+func (p *Peer) deleteLearner(id uint64) {
+	delete(p.ld.learners, id)
+	p.ld.sorted = nil
 }
 
 // countVoters counts us plus the voting learners for which ok holds.
@@ -80,7 +104,7 @@ func (p *Peer) countVoters(self bool, ok func(*learner) bool) int {
 	if self {
 		n++
 	}
-	for _, l := range p.ld.learners {
+	for _, l := range p.sortedLearners() {
 		if !l.observer && ok(l) {
 			n++
 		}
@@ -135,7 +159,7 @@ func (p *Peer) onLearnerInfo(from uint64, m *Packet) {
 		return
 	}
 	l.deadline = p.tick + uint64(p.cfg.InitLimitTicks+p.cfg.SyncLimitTicks)
-	p.ld.learners[from] = l
+	p.setLearner(l)
 	if p.ld.newEpoch == 0 {
 		p.maybeProposeEpoch()
 	} else if p.ld.infoSent {
@@ -165,7 +189,7 @@ func (p *Peer) maybeProposeEpoch() {
 }
 
 func (p *Peer) sendLeaderInfo(l *learner) {
-	p.send(l.id, &Packet{Type: PacketLeaderInfo, Zxid: MakeZxid(p.ld.newEpoch, 0), Data: encodeInt32(learnerProtocolVersion)})
+	p.send(l.id, p.packet(PacketLeaderInfo, MakeZxid(p.ld.newEpoch, 0), encodeInt32(learnerProtocolVersion)))
 }
 
 // leaderDurable moves discovery and broadcast forward after a storage
@@ -203,7 +227,7 @@ func (p *Peer) onAckEpoch(l *learner, m *Packet) {
 		if ahead && !p.ld.epochAcked {
 			// waitForEpochAck: "Follower is ahead of the leader". ZooKeeper
 			// drops that handler; the learner times out and re-elects.
-			delete(p.ld.learners, l.id)
+			p.deleteLearner(l.id)
 			return
 		}
 	}
@@ -264,10 +288,10 @@ func (p *Peer) syncLearner(l *learner) {
 		opZxid, from = snap.Zxid, snap.Zxid
 	}
 	if !ok {
-		delete(p.ld.learners, l.id) // cannot sync it; it times out and retries
+		p.deleteLearner(l.id) // cannot sync it; it times out and retries
 		return
 	}
-	p.send(l.id, &Packet{Type: op, Zxid: opZxid, Data: snap.Data})
+	p.send(l.id, p.packet(op, opZxid, snap.Data))
 	p.sendHistory(l, from)
 	if op == PacketSnap && p.cfg.Bugs.Has(BugZK3642) {
 		l.newLeaderDue = true
@@ -280,7 +304,7 @@ func (p *Peer) syncLearner(l *learner) {
 }
 
 func (p *Peer) sendNewLeader(l *learner) {
-	p.send(l.id, &Packet{Type: PacketNewLeader, Zxid: MakeZxid(p.ld.newEpoch, 0)})
+	p.send(l.id, p.packet(PacketNewLeader, MakeZxid(p.ld.newEpoch, 0), nil))
 	l.newLeaderDue = false
 }
 
@@ -301,9 +325,9 @@ func (p *Peer) sendHistory(l *learner, from int64) {
 		if e.Zxid > sp && l.observer {
 			break // observers learn outstanding txns from INFORM
 		}
-		p.send(l.id, &Packet{Type: PacketProposal, Zxid: e.Zxid, Data: e.Data})
+		p.send(l.id, p.packet(PacketProposal, e.Zxid, e.Data))
 		if e.Zxid <= sp {
-			p.send(l.id, &Packet{Type: PacketCommit, Zxid: e.Zxid})
+			p.send(l.id, p.packet(PacketCommit, e.Zxid, nil))
 		}
 	}
 }
@@ -413,7 +437,7 @@ func (p *Peer) maybeEstablish() {
 }
 
 func (p *Peer) sendUpToDate(l *learner) {
-	p.send(l.id, &Packet{Type: PacketUpToDate})
+	p.send(l.id, p.packet(PacketUpToDate, 0, nil))
 	l.stage = stageActive
 	l.deadline = p.tick + uint64(p.cfg.SyncLimitTicks)
 }
@@ -439,7 +463,7 @@ func (p *Peer) propose(data []byte) (int64, error) {
 	p.appendEntry(Entry{Zxid: zxid, Data: data})
 	for _, l := range p.sortedLearners() {
 		if !l.observer && l.stage >= stageSyncing {
-			p.send(l.id, &Packet{Type: PacketProposal, Zxid: zxid, Data: data})
+			p.send(l.id, p.packet(PacketProposal, zxid, data))
 		}
 	}
 	p.tryCommit()
@@ -465,9 +489,9 @@ func (p *Peer) broadcastCommit(e Entry) {
 		switch {
 		case l.stage < stageSyncing:
 		case l.observer:
-			p.send(l.id, &Packet{Type: PacketInform, Zxid: e.Zxid, Data: e.Data})
+			p.send(l.id, p.packet(PacketInform, e.Zxid, e.Data))
 		default:
-			p.send(l.id, &Packet{Type: PacketCommit, Zxid: e.Zxid})
+			p.send(l.id, p.packet(PacketCommit, e.Zxid, nil))
 		}
 	}
 }
@@ -485,7 +509,7 @@ func (p *Peer) tickLeader() {
 	}
 	for _, l := range p.sortedLearners() {
 		if p.tick > l.deadline {
-			delete(ld.learners, l.id) // the handler's socket timed out
+			p.deleteLearner(l.id) // the handler's socket timed out
 		}
 	}
 	if !p.quorum(p.countVoters(true, func(l *learner) bool { return l.stage >= stageAckedNewLeader })) {
@@ -499,9 +523,13 @@ func (p *Peer) tickLeader() {
 
 func (p *Peer) ping() {
 	p.ld.round++
+	var round []byte // one payload for the round: messages are never mutated
 	for _, l := range p.sortedLearners() {
 		if l.stage >= stageSyncing {
-			p.send(l.id, &Packet{Type: PacketPing, Zxid: p.lastLogged, Data: encodeInt64(p.ld.round)})
+			if round == nil {
+				round = encodeInt64(p.ld.round)
+			}
+			p.send(l.id, p.packet(PacketPing, p.lastLogged, round))
 		}
 	}
 }
@@ -546,11 +574,11 @@ func (p *Peer) checkSyncs() {
 		if s.from == p.id {
 			p.out.SyncDone = append(p.out.SyncDone, s.id)
 		} else if l := ld.learners[s.from]; l != nil {
-			p.send(s.from, &Packet{Type: PacketSync, Data: encodeInt64(int64(s.id))})
+			p.send(s.from, p.packet(PacketSync, 0, encodeInt64(int64(s.id))))
 		}
 	}
 }
 
 func (p *Peer) dropLearner(id uint64) {
-	delete(p.ld.learners, id)
+	p.deleteLearner(id)
 }

@@ -59,7 +59,7 @@ func (p *Peer) sendLearnerInfo() {
 	if p.status.Role == RoleObserving {
 		t = PacketObserverInfo
 	}
-	p.send(p.status.Leader, &Packet{Type: t, Zxid: MakeZxid(p.acceptedEpoch, 0), Data: encodeLearnerInfo(p.id)})
+	p.send(p.status.Leader, p.packet(t, MakeZxid(p.acceptedEpoch, 0), encodeLearnerInfo(p.id)))
 }
 
 // tickLearner gives up on the leader after initLimit without finishing the
@@ -210,7 +210,7 @@ func (p *Peer) onPing(m *Packet) {
 	if err != nil {
 		return
 	}
-	p.send(p.status.Leader, &Packet{Type: PacketPing, Zxid: p.lastLogged, Data: encodePingReply(round, p.ln.touches)})
+	p.send(p.status.Leader, p.packet(PacketPing, p.lastLogged, encodePingReply(round, p.ln.touches)))
 	p.ln.touches = nil
 }
 
@@ -225,7 +225,7 @@ func (p *Peer) learnerDurable() {
 			if ln.reacked {
 				cur = -1
 			}
-			p.send(p.status.Leader, &Packet{Type: PacketAckEpoch, Zxid: p.claimedZxid(), Data: encodeInt32(cur)})
+			p.send(p.status.Leader, p.packet(PacketAckEpoch, p.claimedZxid(), encodeInt32(cur)))
 			ln.stage = lsSyncing
 		}
 	case lsNewLeader:
@@ -259,7 +259,7 @@ func (p *Peer) maybeAckNewLeader() {
 	if p.currentDurable < ln.newEpoch {
 		return
 	}
-	p.send(p.status.Leader, &Packet{Type: PacketAck, Zxid: ln.newLeaderZxid})
+	p.send(p.status.Leader, p.packet(PacketAck, ln.newLeaderZxid, nil))
 	ln.stage = lsAwaitUpToDate
 	ln.ackedTo = ln.syncEnd
 	p.sendAcks()
@@ -283,7 +283,7 @@ func (p *Peer) sendAcks() {
 		if e.Zxid > d {
 			break
 		}
-		p.send(p.status.Leader, &Packet{Type: PacketAck, Zxid: e.Zxid})
+		p.send(p.status.Leader, p.packet(PacketAck, e.Zxid, nil))
 		p.ln.ackedTo = e.Zxid
 	}
 }

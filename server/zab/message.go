@@ -1,6 +1,7 @@
 package zab
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -59,6 +60,18 @@ var packetNames = map[PacketType]string{
 	PacketNewLeader: "NEWLEADER", PacketFollowerInfo: "FOLLOWERINFO", PacketUpToDate: "UPTODATE",
 	PacketDiff: "DIFF", PacketTrunc: "TRUNC", PacketSnap: "SNAP", PacketObserverInfo: "OBSERVERINFO",
 	PacketLeaderInfo: "LEADERINFO", PacketAckEpoch: "ACKEPOCH",
+}
+
+// knownPacket reports whether t is a packet type of packetNames (a switch:
+// every received message asks).
+func knownPacket(t PacketType) bool {
+	switch t {
+	case PacketRequest, PacketProposal, PacketAck, PacketCommit, PacketPing, PacketRevalidate,
+		PacketSync, PacketInform, PacketNewLeader, PacketFollowerInfo, PacketUpToDate, PacketDiff,
+		PacketTrunc, PacketSnap, PacketObserverInfo, PacketLeaderInfo, PacketAckEpoch:
+		return true
+	}
+	return false
 }
 
 func (t PacketType) String() string {
@@ -165,23 +178,93 @@ func EncodePacket(e *wire.Encoder, p *Packet) {
 // wire.DefaultMaxBuffer; a SNAP may need more). Data aliases b (with its
 // capacity capped, so appending to it copies): b must not change afterwards.
 func DecodePacket(b []byte, max int) (*Packet, error) {
-	d := wire.NewDecoder(b)
+	p := new(Packet)
+	if err := DecodePacketInto(p, b, max); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// DecodePacketInto is DecodePacket into a Packet the caller provides (a
+// host that steps each message before decoding the next can reuse one).
+// On error *p is left unspecified.
+func DecodePacketInto(p *Packet, b []byte, max int) error {
+	if decodePacketFast(p, b, max) {
+		return nil
+	}
+	// Anything unusual (including every malformed packet) takes the
+	// general path, which words the errors.
+	return decodePacketGeneral(p, b, max)
+}
+
+// decodePacketGeneral is DecodePacketInto through a wire.Decoder.
+func decodePacketGeneral(p *Packet, b []byte, max int) error {
+	d := wire.NewDecoder(b) // does not escape: on the stack
 	d.Max = max
 	// Data is a view of b, not a copy: a quorum frame is never modified
 	// after it is cut from the stream, and copying every PROPOSAL's txn on
 	// every learner was a large share of a simulated ensemble's allocation.
-	p := &Packet{Type: PacketType(d.Int32()), Zxid: d.Int64(), Data: d.BufferView()}
+	*p = Packet{Type: PacketType(d.Int32()), Zxid: d.Int64(), Data: d.BufferView()}
 	n, _ := d.VectorLen(12)
 	if err := d.Err(); err != nil {
-		return nil, fmt.Errorf("%w: packet: %v", ErrBadMessage, err)
+		return fmt.Errorf("%w: packet: %v", ErrBadMessage, err)
 	}
-	if _, ok := packetNames[p.Type]; !ok {
-		return nil, fmt.Errorf("%w: packet type %d", ErrBadMessage, int32(p.Type))
+	if !knownPacket(p.Type) {
+		return fmt.Errorf("%w: packet type %d", ErrBadMessage, int32(p.Type))
 	}
 	if n != 0 || d.Remaining() != 0 {
-		return nil, fmt.Errorf("%w: packet has authinfo or %d trailing bytes", ErrBadMessage, d.Remaining())
+		return fmt.Errorf("%w: packet has authinfo or %d trailing bytes", ErrBadMessage, d.Remaining())
 	}
-	return p, nil
+	return nil
+}
+
+// decodePacketFast decodes a well-formed packet the way the wire.Decoder
+// path of DecodePacketInto does (type i32, zxid i64, data buffer, an empty
+// or nil authinfo vector, nothing after), without a decoder; it reports
+// false, leaving *p alone, for anything else.
+func decodePacketFast(p *Packet, b []byte, max int) bool {
+	const fixed = 4 + 8 + 4 + 4
+	if len(b) < fixed {
+		return false
+	}
+	if max <= 0 {
+		max = wire.DefaultMaxBuffer
+	}
+	t := PacketType(int32(binary.BigEndian.Uint32(b)))
+	zxid := int64(binary.BigEndian.Uint64(b[4:]))
+	n := int32(binary.BigEndian.Uint32(b[12:]))
+	rest := b[16:]
+	var data []byte
+	switch {
+	case n == -1: // nil buffer
+	case n >= 0 && int(n) <= max && int(n) <= len(rest)-4:
+		data, rest = rest[:n:n], rest[n:]
+	default:
+		return false
+	}
+	if len(rest) != 4 || !knownPacket(t) {
+		return false
+	}
+	if auth := int32(binary.BigEndian.Uint32(rest)); auth != 0 && auth != -1 {
+		return false
+	}
+	*p = Packet{Type: t, Zxid: zxid, Data: data}
+	return true
+}
+
+// appendPacketFrame appends p's MarshalMessage encoding (channel byte
+// included) with plain stores, as AppendMessage does through a wire.Encoder.
+func appendPacketFrame(dst []byte, p *Packet) []byte {
+	dst = append(dst, ChannelQuorum)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(p.Type))
+	dst = binary.BigEndian.AppendUint64(dst, uint64(p.Zxid))
+	if p.Data == nil {
+		dst = binary.BigEndian.AppendUint32(dst, 0xffffffff) // -1: a nil buffer
+	} else {
+		dst = binary.BigEndian.AppendUint32(dst, uint32(len(p.Data)))
+		dst = append(dst, p.Data...)
+	}
+	return binary.BigEndian.AppendUint32(dst, 0) // authinfo: empty vector
 }
 
 // MarshalMessage encodes m with a leading channel byte (ChannelElection or
@@ -214,22 +297,29 @@ func MessageSize(m Message) int {
 // that frames messages sizes dst with MessageSize and pays one allocation
 // per message.
 func AppendMessage(dst []byte, m Message) ([]byte, error) {
-	e := wire.NewEncoder(dst)
 	switch m := m.(type) {
 	case *Notification:
+		e := wire.NewEncoder(dst)
 		e.Raw([]byte{ChannelElection})
 		EncodeNotification(e, m)
+		return e.Bytes(), nil
 	case *Packet:
-		e.Raw([]byte{ChannelQuorum})
-		EncodePacket(e, m)
-	default:
-		return dst, fmt.Errorf("%w: unknown message type %T", ErrBadMessage, m)
+		return appendPacketFrame(dst, m), nil
 	}
-	return e.Bytes(), nil
+	return dst, fmt.Errorf("%w: unknown message type %T", ErrBadMessage, m)
 }
 
 // UnmarshalMessage decodes a body written by MarshalMessage.
 func UnmarshalMessage(b []byte, max int) (Message, error) {
+	return UnmarshalMessageInto(nil, b, max)
+}
+
+// UnmarshalMessageInto is UnmarshalMessage decoding a packet into pkt
+// (when not nil) instead of a new Packet, and returning pkt: a host that
+// steps each message before it decodes the next can reuse one Packet (Peer
+// keeps no reference to a message it was stepped with). Notifications are
+// always new.
+func UnmarshalMessageInto(pkt *Packet, b []byte, max int) (Message, error) {
 	if len(b) == 0 {
 		return nil, fmt.Errorf("%w: empty body", ErrBadMessage)
 	}
@@ -237,7 +327,13 @@ func UnmarshalMessage(b []byte, max int) (Message, error) {
 	case ChannelElection:
 		return DecodeNotification(b[1:])
 	case ChannelQuorum:
-		return DecodePacket(b[1:], max)
+		if pkt == nil {
+			return DecodePacket(b[1:], max)
+		}
+		if err := DecodePacketInto(pkt, b[1:], max); err != nil {
+			return nil, err
+		}
+		return pkt, nil
 	}
 	return nil, fmt.Errorf("%w: channel byte %d", ErrBadMessage, b[0])
 }
@@ -287,7 +383,11 @@ func encodeLearnerInfo(id uint64) []byte {
 // encodePingReply writes a learner's PING reply: the echoed round and the
 // session touches queued since the previous reply.
 func encodePingReply(round int64, touches [][]byte) []byte {
-	e := wire.NewEncoder(nil)
+	size := 8 + 4
+	for _, t := range touches {
+		size += 4 + len(t)
+	}
+	e := wire.NewEncoder(make([]byte, 0, size)) // one allocation
 	e.Int64(round)
 	e.VectorLen(len(touches), false)
 	for _, t := range touches {
@@ -300,8 +400,12 @@ func decodePingReply(b []byte) (round int64, touches [][]byte, err error) {
 	d := wire.NewDecoder(b)
 	round = d.Int64()
 	n, _ := d.VectorLen(4)
+	if n > 0 {
+		touches = make([][]byte, 0, n)
+	}
 	for i := 0; i < n && d.Err() == nil; i++ {
-		touches = append(touches, d.Buffer())
+		// Views, not copies: a received packet's Data is never modified.
+		touches = append(touches, d.BufferView())
 	}
 	if d.Err() != nil || d.Remaining() != 0 {
 		return 0, nil, fmt.Errorf("%w: ping reply", ErrBadMessage)

@@ -25,6 +25,8 @@ package zab
 //     switch says otherwise, which is the point of those switches.
 //  8. Requests, Touches: hand to the leader's prep stage / session tracker.
 //  9. SyncDone: answer those syncs (after applying this Ready's Commit).
+//
+// (Advance resets every field by name: a new field must be added there.)
 type Ready struct {
 	RoleChange         *RoleState
 	InstallSnapshot    *Snapshot
@@ -99,6 +101,65 @@ func (p *Peer) Ready() Ready {
 // must not happen is another method call between Ready and Advance, whose
 // effects Advance would drop.
 func (p *Peer) Advance(rd Ready) {
-	p.out = Ready{}
+	// The next Ready starts from the slices Release handed back, if any
+	// (empty; none are shared with a Ready the host still holds). Field by
+	// field: most are nil already, and rewriting the whole struct costs
+	// write barriers on every field.
+	o, sp := &p.out, &p.spare
+	o.Append, sp.Append = sp.Append, nil
+	o.Commit, sp.Commit = sp.Commit, nil
+	o.Messages, sp.Messages = sp.Messages, nil
+	o.Requests, sp.Requests = sp.Requests, nil
+	o.Touches, sp.Touches = sp.Touches, nil
+	o.SyncDone, sp.SyncDone = sp.SyncDone, nil
+	if o.RoleChange != nil || o.InstallSnapshot != nil || o.Truncate != nil ||
+		o.WriteAcceptedEpoch != nil || o.WriteCurrentEpoch != nil ||
+		o.SnapshotInMemory || o.Replay != nil || o.Settled != nil {
+		o.RoleChange, o.InstallSnapshot, o.Truncate = nil, nil, nil
+		o.WriteAcceptedEpoch, o.WriteCurrentEpoch = nil, nil
+		o.SnapshotInMemory, o.Replay, o.Settled = false, nil, nil
+	}
 	p.statusDirty = false
 }
+
+// Release hands the slices of rd (a Ready already passed to Advance) back
+// to the peer, which reuses their storage for later Readys instead of
+// growing new ones on every Advance. Call it only once the host is done
+// with rd: Release sets its Append, Commit, Messages, Requests, Touches and
+// SyncDone to nil, and copies of those slices are overwritten later (the
+// txn bytes and messages they point to are not, and stay valid). Calling
+// Release is optional.
+func (p *Peer) Release(rd *Ready) {
+	sp := &p.spare
+	recycle(&sp.Append, &rd.Append)
+	recycle(&sp.Commit, &rd.Commit)
+	recycle(&sp.Messages, &rd.Messages)
+	recycle(&sp.Requests, &rd.Requests)
+	recycle(&sp.Touches, &rd.Touches)
+	recycle(&sp.SyncDone, &rd.SyncDone)
+}
+
+// recycle keeps *s, emptied, as *spare if it is the larger of the two, and
+// takes it from the host's Ready (so a use after Release finds nothing
+// rather than later effects).
+func recycle[T any](spare, s *[]T) {
+	if *s == nil {
+		return
+	}
+	if cap(*s) > cap(*spare) {
+		if len(*s) > recycleClearAbove {
+			// A burst (a sync's history): drop its references (txn
+			// bytes, a snapshot) for the GC rather than keep them
+			// until later Readys overwrite them.
+			clear(*s)
+		}
+		*spare = (*s)[:0]
+	}
+	*s = nil
+}
+
+// recycleClearAbove is the length above which recycle clears a slice. A
+// few stale elements of a short one (the steady state: a message per
+// learner) are overwritten by the next Readys; clearing them costs write
+// barriers on every Release while the GC runs.
+const recycleClearAbove = 16
