@@ -34,6 +34,10 @@ const (
 
 // timerTag is the private tag of every timer the client arms, so Handle can
 // claim exactly its own timers even when several clients share a process.
+// Tags travel as pointers and are never changed once armed, so one tag can
+// serve many timers: an op's timeout tag lives in the op, and the deadline
+// and ping tags of a connection are made once per connection generation
+// (boxing a fresh tag value per timer was an allocation per op).
 type timerTag struct {
 	c    *Client
 	kind timerKind
@@ -43,6 +47,7 @@ type timerTag struct {
 
 // op is one submitted request.
 type op struct {
+	tag      timerTag // its timeout timer's tag (kind timerOpTimeout)
 	req      wire.Request
 	cb       func(Result)
 	xid      int32
@@ -82,6 +87,10 @@ type Client struct {
 	lastRecvNS    int64
 	deadlineTimer proc.TimerID
 	pingTimer     proc.TimerID
+	// deadlineTag and pingTag are the tags of connGen's deadline and ping
+	// timers (see connTag).
+	deadlineTag *timerTag
+	pingTag     *timerTag
 
 	// Session.
 	sessionID int64
@@ -162,30 +171,58 @@ func (c *Client) Handle(ev proc.Event) bool {
 		}
 		c.handshake()
 	case proc.Received:
-		if c.phase < connHandshaking || e.Conn != c.conn {
-			return false
-		}
-		c.onBytes(e.Bytes)
+		return c.HandleReceived(e)
 	case proc.Closed:
 		if c.phase == connNone || e.Conn != c.conn {
 			return false
 		}
 		c.lose(true, fmt.Errorf("closed by peer: %v", e.Err))
 	case proc.TimerFired:
-		tag, ok := e.Tag.(timerTag)
-		if !ok || tag.c != c {
-			return false
-		}
-		c.onTimer(tag)
+		return c.HandleTimer(e)
 	default:
 		return false
 	}
 	return true
 }
 
-func (c *Client) after(d time.Duration, tag timerTag) proc.TimerID {
-	tag.c = c
+// HandleReceived is Handle for a Received event, without boxing it (hosts
+// deliver the hottest events to processes unboxed; see
+// proc.ReceivedHandler).
+func (c *Client) HandleReceived(e proc.Received) bool {
+	if c.phase < connHandshaking || e.Conn != c.conn {
+		return false
+	}
+	c.onBytes(e.Bytes)
+	return true
+}
+
+// HandleTimer is Handle for a TimerFired event, without boxing it.
+func (c *Client) HandleTimer(e proc.TimerFired) bool {
+	tag, ok := e.Tag.(*timerTag)
+	if !ok || tag.c != c {
+		return false
+	}
+	c.onTimer(tag)
+	return true
+}
+
+// after arms a timer carrying tag, which must be this client's and must not
+// change afterwards.
+func (c *Client) after(d time.Duration, tag *timerTag) proc.TimerID {
 	return c.env.After(d, tag)
+}
+
+// connTag returns the tag of the current connection generation's deadline
+// (timerDeadline) or ping (timerPing) timer, made once per generation.
+func (c *Client) connTag(kind timerKind) *timerTag {
+	p := &c.deadlineTag
+	if kind == timerPing {
+		p = &c.pingTag
+	}
+	if *p == nil || (*p).gen != c.connGen {
+		*p = &timerTag{c: c, kind: kind, gen: c.connGen}
+	}
+	return *p
 }
 
 func (c *Client) emit(kind EventKind) {
@@ -205,7 +242,7 @@ func (c *Client) dial() {
 	c.phase = connDialing
 	c.conn = c.env.Dial(c.server)
 	c.lastRecvNS = c.env.Now()
-	c.deadlineTimer = c.after(c.connectTimeout(), timerTag{kind: timerDeadline, gen: c.connGen})
+	c.deadlineTimer = c.after(c.connectTimeout(), c.connTag(timerDeadline))
 }
 
 // connectTimeout bounds dial + handshake: the session timeout shared among
@@ -307,10 +344,10 @@ func (c *Client) failQueued(code wire.Err) {
 
 func (c *Client) scheduleRedial() {
 	delay := time.Duration(c.env.Rand().Int64N(int64(c.cfg.ReconnectDelay) + 1))
-	c.after(delay, timerTag{kind: timerReconnect, gen: c.connGen})
+	c.after(delay, &timerTag{c: c, kind: timerReconnect, gen: c.connGen})
 }
 
-func (c *Client) onTimer(tag timerTag) {
+func (c *Client) onTimer(tag *timerTag) {
 	switch tag.kind {
 	case timerDeadline:
 		if tag.gen == c.connGen {
@@ -340,7 +377,7 @@ func (c *Client) onDeadline() {
 		c.lose(false, fmt.Errorf("no bytes for %v (limit %v)", silent, limit))
 		return
 	}
-	c.deadlineTimer = c.after(limit-silent, timerTag{kind: timerDeadline, gen: c.connGen})
+	c.deadlineTimer = c.after(limit-silent, c.connTag(timerDeadline))
 }
 
 func (c *Client) onPingTimer() {
@@ -350,7 +387,7 @@ func (c *Client) onPingTimer() {
 		c.send(wire.EncodeRequest(wire.XidPing, &wire.PingRequest{}))
 		idle = 0
 	}
-	c.pingTimer = c.after(interval-idle, timerTag{kind: timerPing, gen: c.connGen})
+	c.pingTimer = c.after(interval-idle, c.connTag(timerPing))
 }
 
 // --- inbound ---
@@ -390,8 +427,8 @@ func (c *Client) onConnectResponse(frame []byte) {
 	c.timeout = time.Duration(resp.TimeoutMS) * time.Millisecond
 	c.phase, c.state = connReady, StateConnected
 	c.env.Cancel(c.deadlineTimer)
-	c.deadlineTimer = c.after(c.readTimeout(), timerTag{kind: timerDeadline, gen: c.connGen})
-	c.pingTimer = c.after(c.pingInterval(), timerTag{kind: timerPing, gen: c.connGen})
+	c.deadlineTimer = c.after(c.readTimeout(), c.connTag(timerDeadline))
+	c.pingTimer = c.after(c.pingInterval(), c.connTag(timerPing))
 	c.prime()
 	c.emit(EventConnected)
 }

@@ -478,7 +478,7 @@ func TestHandleIgnoresForeignEvents(t *testing.T) {
 		proc.Connected{Conn: s.conn},
 		proc.Accepted{Conn: 9},
 		proc.TimerFired{ID: 1, Tag: "workload"},
-		proc.TimerFired{ID: 2, Tag: timerTag{c: other, kind: timerPing}},
+		proc.TimerFired{ID: 2, Tag: &timerTag{c: other, kind: timerPing}},
 		proc.SyncDone{ID: 1},
 	}
 	for _, ev := range foreign {

@@ -20,7 +20,12 @@ type OpOptions struct {
 // flows (pings are automatic; see AddAuth and Close) and are refused here with
 // ErrBadArguments, as is a nil request.
 func (c *Client) Do(req wire.Request, opts OpOptions, cb func(Result)) {
-	o := &op{req: req, cb: cb}
+	c.do(&op{req: req, cb: cb}, opts)
+}
+
+// do is Do for an op whose req and cb are set.
+func (c *Client) do(o *op, opts OpOptions) {
+	req := o.req
 	if req == nil {
 		c.failSoon(o, wire.ErrBadArguments)
 		return
@@ -63,12 +68,13 @@ func (c *Client) failSoon(o *op, code wire.Err) {
 		c.refusedEarly = append(c.refusedEarly, o)
 		return
 	}
-	c.after(0, timerTag{kind: timerFailSoon, op: o})
+	c.after(0, &timerTag{c: c, kind: timerFailSoon, op: o})
 }
 
 func (c *Client) armTimeout(o *op, timeout time.Duration) {
 	if timeout > 0 {
-		o.timer = c.after(timeout, timerTag{kind: timerOpTimeout, op: o})
+		o.tag = timerTag{c: c, kind: timerOpTimeout, op: o}
+		o.timer = c.after(timeout, &o.tag)
 		o.hasTimer = true
 	}
 }
@@ -240,12 +246,12 @@ func (c *Client) Exists(path string, watch bool, cb func(Result)) {
 
 // GetData reads a node's data and Stat; watch arms a data watch.
 func (c *Client) GetData(path string, watch bool, cb func(Result)) {
-	c.Do(&wire.GetDataRequest{Path: path, Watch: watch}, OpOptions{}, cb)
+	c.do(newOpWith(wire.GetDataRequest{Path: path, Watch: watch}, cb), OpOptions{})
 }
 
 // SetData writes a node's data at version (-1 for any).
 func (c *Client) SetData(path string, data []byte, version int32, cb func(Result)) {
-	c.Do(&wire.SetDataRequest{Path: path, Data: data, Version: version}, OpOptions{}, cb)
+	c.do(newOpWith(wire.SetDataRequest{Path: path, Data: data, Version: version}, cb), OpOptions{})
 }
 
 // GetChildren lists a node's children; watch arms a child watch.
@@ -260,7 +266,25 @@ func (c *Client) GetChildren2(path string, watch bool, cb func(Result)) {
 
 // Sync asks the server to catch up with the leader before later reads.
 func (c *Client) Sync(path string, cb func(Result)) {
-	c.Do(&wire.SyncRequest{Path: path}, OpOptions{}, cb)
+	c.do(newOpWith(wire.SyncRequest{Path: path}, cb), OpOptions{})
+}
+
+// opWith is an op and its request in one allocation (the hottest named
+// operations use it: one allocation per op instead of two).
+type opWith[R any] struct {
+	op  op
+	req R
+}
+
+// newOpWith returns an op for req (a request struct whose pointer is a
+// wire.Request) and cb, allocated together with req.
+func newOpWith[R any, P interface {
+	*R
+	wire.Request
+}](req R, cb func(Result)) *op {
+	x := &opWith[R]{req: req}
+	x.op.req, x.op.cb = P(&x.req), cb
+	return &x.op
 }
 
 // Multi applies write ops (Create*, Delete, SetData, CheckVersion requests)

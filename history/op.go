@@ -60,6 +60,9 @@ func (o Op) Decode(v any) error {
 // EncodeValue encodes v as a compact JSON value for Op.Value. It returns an
 // error rather than panicking so workloads can surface bad values.
 func EncodeValue(v any) (json.RawMessage, error) {
+	if rv, ok := v.(RegisterValue); ok { // the hot one: no reflection
+		return rv.Encode(), nil
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err

@@ -71,6 +71,24 @@ type Env interface {
 	Emit(note any)
 }
 
+// Optional fast delivery. A Process may also implement any of
+// ReceivedHandler, TimerHandler and SyncDoneHandler. A host that knows them
+// may then deliver such an event by calling the method instead of Handle,
+// which saves boxing the event into an Event (a heap allocation per event;
+// connection chunks, timer firings and sync completions are most of a
+// simulated run's events). The method must do exactly what Handle does with
+// the same event: hosts are free to call Handle instead (the live runtime
+// always does, the simulator does while an observer records events).
+
+// ReceivedHandler takes Received events unboxed (see above).
+type ReceivedHandler interface{ HandleReceived(ev Received) }
+
+// TimerHandler takes TimerFired events unboxed (see above).
+type TimerHandler interface{ HandleTimer(ev TimerFired) }
+
+// SyncDoneHandler takes SyncDone events unboxed (see above).
+type SyncDoneHandler interface{ HandleSyncDone(ev SyncDone) }
+
 // Event is one input to a process. The concrete types below are the whole set.
 type Event interface{ isEvent() }
 

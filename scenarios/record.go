@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/zabsim/zabsim/history"
@@ -22,7 +21,7 @@ type RoleChange struct {
 // recorder collects the history and role changes of a run. It is a sim
 // observer, so it sees everything in execution order.
 type recorder struct {
-	ops     []history.Op
+	ops     opLog
 	roles   []RoleChange
 	role    map[string]server.RoleChanged // latest per node
 	servers map[string]bool
@@ -41,6 +40,13 @@ func newRecorder(servers []string) *recorder {
 	return r
 }
 
+// Observes implements sim.KindObserver: the recorder reads notes and
+// lifecycle changes only, so the world need not build a record of every
+// delivered event for it.
+func (r *recorder) Observes(k sim.RecordKind) bool {
+	return k == sim.RecordNote || k == sim.RecordLifecycle
+}
+
 func (r *recorder) Observe(rec *sim.Record) {
 	switch rec.Kind {
 	case sim.RecordNote:
@@ -55,10 +61,8 @@ func (r *recorder) Observe(rec *sim.Record) {
 func (r *recorder) note(rec *sim.Record) {
 	switch n := rec.Note.(type) {
 	case history.Op:
-		n.Index = len(r.ops)
 		n.Time = int64(rec.At)
-		r.ops = growDoubling(r.ops)
-		r.ops = append(r.ops, n)
+		r.ops.add(n)
 	case server.RoleChanged:
 		r.role[rec.Node] = n
 		role := n.Role
@@ -82,15 +86,41 @@ func (r *recorder) note(rec *sim.Record) {
 	}
 }
 
-// growDoubling makes room for one more element by doubling a full slice.
-// append grows large slices by only ~1.25×, which for a history of tens of
-// thousands of records (with pointers, so every copy pays GC barriers)
-// copied the history about five times over.
-func growDoubling[E any](s []E) []E {
-	if len(s) < cap(s) {
-		return s
+// opLog is the history under construction, in chunks of opChunk records:
+// appending never copies earlier records (a growing slice of 128-byte
+// records with pointers copies the history again at every growth, paying GC
+// write barriers), and all makes the contiguous history once, at the end.
+type opLog struct {
+	chunks [][]history.Op
+	n      int
+}
+
+// opChunk is 128 records (16 KiB): a small allocation, zeroed just before
+// it fills, so the records are written to memory still in cache (a large
+// chunk's tail was cold by the time it filled).
+const opChunk = 128
+
+// add appends op as the next record, setting its Index.
+func (l *opLog) add(op history.Op) {
+	op.Index = l.n
+	if k := len(l.chunks); k == 0 || len(l.chunks[k-1]) == opChunk {
+		l.chunks = append(l.chunks, make([]history.Op, 0, opChunk))
 	}
-	return slices.Grow(s, max(len(s), 256))
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, op)
+	l.n++
+}
+
+// all returns the history in order, as one slice.
+func (l *opLog) all() []history.Op {
+	if l.n == 0 {
+		return nil
+	}
+	out := make([]history.Op, 0, l.n)
+	for _, c := range l.chunks {
+		out = append(out, c...)
+	}
+	return out
 }
 
 func (r *recorder) lifecycle(rec *sim.Record) {

@@ -1,28 +1,34 @@
 package scenarios
 
-import "testing"
+import (
+	"testing"
 
-// growDoubling leaves a slice with room alone and doubles a full one, so a
-// history of n records is copied O(n) times in total, not O(5n).
-func TestGrowDoubling(t *testing.T) {
-	s := make([]int, 3, 4)
-	if g := growDoubling(s); cap(g) != 4 || &g[0] != &s[0] {
-		t.Fatalf("a slice with room was reallocated (cap %d)", cap(g))
+	"github.com/zabsim/zabsim/history"
+)
+
+// opLog keeps records in order across chunk boundaries, numbers them, and
+// never moves a stored record while appending.
+func TestOpLog(t *testing.T) {
+	var l opLog
+	if l.all() != nil {
+		t.Fatal("empty log returned records")
 	}
-	full := make([]int, 1000)
-	for i := range full {
-		full[i] = i
+	n := 3*opChunk + 17
+	l.add(history.Op{Time: 0})
+	first := &l.chunks[0][0]
+	for i := 1; i < n; i++ {
+		l.add(history.Op{Time: int64(i), Index: -5})
 	}
-	g := growDoubling(full)
-	if len(g) != 1000 || cap(g) < 2000 {
-		t.Fatalf("full slice of 1000 grew to len %d cap %d, want cap >= 2000", len(g), cap(g))
+	if &l.chunks[0][0] != first {
+		t.Fatal("appending moved the first record")
 	}
-	for i, v := range g {
-		if v != i {
-			t.Fatalf("element %d = %d after growing", i, v)
+	ops := l.all()
+	if len(ops) != n {
+		t.Fatalf("%d records, want %d", len(ops), n)
+	}
+	for i, op := range ops {
+		if op.Index != i || op.Time != int64(i) {
+			t.Fatalf("record %d = index %d time %d", i, op.Index, op.Time)
 		}
-	}
-	if g := growDoubling([]int(nil)); cap(g) < 256 {
-		t.Fatalf("nil slice grew to cap %d, want >= 256", cap(g))
 	}
 }

@@ -64,7 +64,7 @@ func Run(s Scenario, seed uint64, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("scenario %s seed %d: %w", s.Name, seed, err)
 	}
 	return &Result{
-		Scenario: s, Seed: seed, Bugs: bugs, TraceHash: r.w.TraceHash(), History: r.rec.ops,
+		Scenario: s, Seed: seed, Bugs: bugs, TraceHash: r.w.TraceHash(), History: r.rec.ops.all(),
 		Schedule: r.schedule, Roles: r.rec.roles, SimNS: int64(r.w.Now()), Events: r.w.Executed(), Commits: r.rec.commits,
 		Invariants: r.rec.inv.Violations(), Unfinished: r.unfinished(),
 	}, nil
@@ -242,8 +242,7 @@ func (r *runner) wipe(node, reason string) {
 	}
 	r.wiped[node] = true
 	v, _ := history.EncodeValue(history.NemesisValue{Nodes: []string{node}, Detail: "operator cleared the data directory: " + reason})
-	r.rec.ops = append(r.rec.ops, history.Op{Index: len(r.rec.ops), Time: int64(r.w.Now()), Process: history.NemesisProcess,
-		Type: history.Info, F: "wipe", Value: v})
+	r.rec.ops.add(history.Op{Time: int64(r.w.Now()), Process: history.NemesisProcess, Type: history.Info, F: "wipe", Value: v})
 }
 
 // leader is the node the nemesis calls "leader": a standalone server while
@@ -328,7 +327,7 @@ func (r *runner) run(opts Options) error {
 		timeout = 4 * r.s.SessionTimeout.D()
 	}
 	deadline := end + settle + timeout
-	for len(r.unfinished()) > 0 && r.err == nil && r.w.Now() < deadline {
+	for r.anyUnfinished() && r.err == nil && r.w.Now() < deadline {
 		if !r.w.Step() {
 			return ErrStalled
 		}
@@ -344,11 +343,27 @@ var ErrStalled = errors.New("scenarios: the world stopped (no events left or eve
 func (r *runner) unfinished() []string {
 	var out []string
 	for _, name := range r.workers {
-		if c := r.live[name]; c != nil && r.w.Running(name) && !c.Done() {
+		if r.isUnfinished(name) {
 			out = append(out, name)
 		}
 	}
 	return out
+}
+
+// anyUnfinished reports whether unfinished() is non-empty, without building
+// the list (run asks after every event of the final phase).
+func (r *runner) anyUnfinished() bool {
+	for _, name := range r.workers {
+		if r.isUnfinished(name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *runner) isUnfinished(name string) bool {
+	c := r.live[name]
+	return c != nil && r.w.Running(name) && !c.Done()
 }
 
 // scheduleNemesis arms a world function at the next due step, which applies
@@ -365,9 +380,8 @@ func (r *runner) scheduleNemesis() {
 		}
 		for _, ev := range evs {
 			op := nemesisOp(ev)
-			op.Index = len(r.rec.ops)
 			op.Time = int64(r.w.Now())
-			r.rec.ops = append(r.rec.ops, op)
+			r.rec.ops.add(op)
 		}
 		r.scheduleNemesis()
 	})

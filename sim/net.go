@@ -71,12 +71,20 @@ func endID(c uint64, side int) proc.ConnID { return proc.ConnID(c<<1 | uint64(si
 
 // end resolves a process's ConnID to its connection and side.
 func (w *World) end(n *node, id proc.ConnID) (*conn, int) {
-	c := w.conns[uint64(id)>>1]
+	c := w.conn(uint64(id) >> 1)
 	side := int(id & 1)
 	if c == nil || c.ends[side].node != n.idx || c.ends[side].inc != n.inc || !c.ends[side].open {
 		return nil, 0
 	}
 	return c, side
+}
+
+// conn returns the live connection with id, or nil.
+func (w *World) conn(id uint64) *conn {
+	if id < uint64(len(w.conns)) {
+		return w.conns[id]
+	}
+	return nil
 }
 
 // parseHost returns the node an address names.
@@ -94,7 +102,7 @@ func (w *World) dial(n *node, addr string) proc.ConnID {
 	w.nextConn++
 	c := &conn{id: id}
 	c.ends[0] = connEnd{node: n.idx, inc: n.inc, open: true, local: n.name + ":" + strconv.FormatUint(id, 10), remote: addr}
-	w.conns[id] = c
+	w.conns = append(w.conns, c) // at index id: ids are handed out in order
 	target, ok := w.parseHost(addr)
 	switch {
 	case !ok:
@@ -116,7 +124,7 @@ func (w *World) dial(n *node, addr string) proc.ConnID {
 
 // execSyn: a connection request reaches its target.
 func (w *World) execSyn(n *node, e *event) {
-	c := w.conns[e.id>>1]
+	c := w.conn(e.id >> 1)
 	if c == nil || c.broken {
 		return
 	}
@@ -167,13 +175,13 @@ func (w *World) closeConn(n *node, id proc.ConnID) {
 // forget drops a connection once neither end holds it.
 func (w *World) forget(c *conn) {
 	if !c.ends[0].open && !c.ends[1].open {
-		delete(w.conns, c.id)
+		w.conns[c.id] = nil
 	}
 }
 
 // execConn delivers connection events other than the request itself.
 func (w *World) execConn(n *node, e *event, data []byte) {
-	c := w.conns[e.id>>1]
+	c := w.conn(e.id >> 1)
 	side := int(e.id & 1)
 	if c == nil || n.state != stateRunning {
 		return
@@ -187,6 +195,11 @@ func (w *World) execConn(n *node, e *event, data []byte) {
 	case evSynAck:
 		w.deliver(n, e, nil, proc.Connected{Conn: id, Remote: end.remote})
 	case evData:
+		if h := n.recvH; h != nil && w.direct(n, e, data) {
+			h.HandleReceived(proc.Received{Conn: id, Bytes: data})
+			w.depth--
+			return
+		}
 		w.deliver(n, e, data, proc.Received{Conn: id, Bytes: data})
 	case evFin, evReset, evRefused:
 		end.open = false
@@ -213,9 +226,8 @@ func (w *World) pushReset(c *conn, side int) {
 
 // breakConns breaks every live connection matching pred, in id order.
 func (w *World) breakConns(pred func(*conn) bool) {
-	for _, id := range sortedKeys(w.conns) {
-		c := w.conns[id]
-		if c.broken || !pred(c) {
+	for _, c := range w.conns {
+		if c == nil || c.broken || !pred(c) {
 			continue
 		}
 		c.broken = true

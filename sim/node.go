@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +35,12 @@ type node struct {
 	inc     uint64 // incarnation: bumped by every crash
 	starts  uint64
 	proc    proc.Process
-	disk    *Disk
+	// The process's optional fast handlers (nil if it has none): see
+	// proc.ReceivedHandler and World.direct.
+	recvH  proc.ReceivedHandler
+	timerH proc.TimerHandler
+	syncH  proc.SyncDoneHandler
+	disk   *Disk
 	// clock is the node's wall clock (Env.Now): offset, drift and jumps.
 	// mono is its monotonic clock: it drifts with the wall clock but never
 	// jumps, and timers are deadlines on it, as on a real machine where
@@ -46,7 +50,7 @@ type node struct {
 	mono  clock
 
 	listeners  map[string]bool
-	timers     map[proc.TimerID]timer
+	timers     timerTable
 	nextTimer  proc.TimerID
 	held       []event // events that arrived while paused, in arrival order
 	lastSyncNS int64   // completion time of the latest sync: syncs finish in order
@@ -139,9 +143,12 @@ func (w *World) start(n *node) error {
 		l = Restarted
 	}
 	n.state, n.proc = stateRunning, p
+	n.recvH, _ = p.(proc.ReceivedHandler)
+	n.timerH, _ = p.(proc.TimerHandler)
+	n.syncH, _ = p.(proc.SyncDoneHandler)
 	n.disk.pending = n.disk.pending[:0] // a new incarnation never sees older syncs
 	n.listeners = map[string]bool{}
-	n.timers = map[proc.TimerID]timer{}
+	n.timers.reset(n.nextTimer + 1)
 	n.starts++
 	w.lifecycle(n, l, "")
 	e := &env{w: w, n: n, inc: n.inc,
@@ -171,11 +178,13 @@ func (w *World) crash(n *node, mode CrashMode) error {
 		return fmt.Errorf("sim: crash %q: not up", n.name)
 	}
 	n.state, n.proc = stateCrashed, nil
+	n.recvH, n.timerH, n.syncH = nil, nil, nil
 	n.inc++
 	for _, e := range n.held {
 		w.q.take(e.slot) // free the payloads a paused node was holding
 	}
-	n.timers, n.listeners, n.held = nil, nil, nil
+	n.timers.reset(n.nextTimer + 1)
+	n.listeners, n.held = nil, nil
 	if err := n.disk.Crash(mode); err != nil {
 		return err
 	}
@@ -278,16 +287,11 @@ func (w *World) JumpClock(name string, delta time.Duration) error {
 // retime re-queues every pending timer for its local deadline under the
 // current clock. Older queue entries become stale through the generation.
 func (n *node) retime() {
-	ids := make([]uint64, 0, len(n.timers))
-	for id := range n.timers {
-		ids = append(ids, uint64(id))
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		t := n.timers[proc.TimerID(id)]
+	for _, id := range n.timers.ids() {
+		t, _ := n.timers.get(id)
 		t.gen = n.w.newID()
-		n.timers[proc.TimerID(id)] = t
-		n.pushTimer(proc.TimerID(id), t)
+		n.timers.set(id, t)
+		n.pushTimer(id, t)
 	}
 }
 
@@ -297,12 +301,18 @@ func (n *node) pushTimer(id proc.TimerID, t timer) {
 }
 
 func (w *World) execTimer(n *node, e *event) {
-	t, ok := n.timers[proc.TimerID(e.id)]
+	t, ok := n.timers.get(proc.TimerID(e.id))
 	if n.state != stateRunning || !ok || t.gen != e.gen {
 		return
 	}
-	delete(n.timers, proc.TimerID(e.id))
-	w.deliver(n, e, nil, proc.TimerFired{ID: proc.TimerID(e.id), Tag: t.tag})
+	n.timers.remove(proc.TimerID(e.id))
+	tf := proc.TimerFired{ID: proc.TimerID(e.id), Tag: t.tag}
+	if h := n.timerH; h != nil && w.direct(n, e, nil) {
+		h.HandleTimer(tf)
+		w.depth--
+		return
+	}
+	w.deliver(n, e, nil, tf)
 }
 
 // scheduleSync is the disk's hook: completions keep call order.
@@ -318,6 +328,11 @@ func (w *World) execSyncDone(n *node, e *event) {
 	}
 	var buf [1]proc.SyncDone
 	for _, sd := range n.disk.complete(proc.SyncID(e.id), buf[:0]) {
+		if h := n.syncH; h != nil && w.direct(n, e, nil) {
+			h.HandleSyncDone(sd)
+			w.depth--
+			continue
+		}
 		w.deliver(n, e, nil, sd)
 	}
 }
@@ -388,14 +403,14 @@ func (e *env) After(d time.Duration, tag any) proc.TimerID {
 	id := n.nextTimer
 	d = min(max(d, 0), 100*MaxLatency) // keep deadlines far from overflow
 	t := timer{deadlineNS: n.mono.local(e.w.nowNS) + int64(d), gen: e.w.newID(), tag: tag}
-	n.timers[id] = t
+	n.timers.add(id, t)
 	n.pushTimer(id, t)
 	return id
 }
 
 func (e *env) Cancel(t proc.TimerID) {
 	if e.live() {
-		delete(e.n.timers, t)
+		e.n.timers.remove(t)
 	}
 }
 
@@ -411,12 +426,12 @@ func (e *env) Logf(format string, args ...any) {
 }
 
 func (e *env) Emit(note any) {
-	if !e.live() || !e.w.observing() {
+	if !e.live() || !e.w.observing(RecordNote) {
 		return
 	}
+	// Notes have their own record: a process emits while w.rec may still
+	// hold the record of the event it is handling.
 	w := e.w
-	saved := w.rec
-	w.rec = Record{At: w.Now(), Node: e.n.name, Kind: RecordNote, Note: note}
-	w.observe()
-	w.rec = saved
+	w.noteRec = Record{At: w.Now(), Node: e.n.name, Kind: RecordNote, Note: note}
+	w.observe(&w.noteRec)
 }

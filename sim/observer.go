@@ -20,6 +20,8 @@ const (
 	// RecordFault: the fault configuration changed (Detail describes it;
 	// Node is set when one node is concerned).
 	RecordFault
+
+	numRecordKinds // one past the last kind
 )
 
 // Lifecycle is a node state change.
@@ -56,6 +58,16 @@ type Record struct {
 // inside Record.Event too (the process owns them and may change them).
 type Observer interface {
 	Observe(r *Record)
+}
+
+// KindObserver is an Observer that wants only some kinds of records. The
+// world asks Observes for every kind once, when the observer is added, and
+// hands it only records of the kinds it wants. Building the RecordEvent of
+// every delivered event (and boxing the event for it) is a measurable cost
+// of a run, so an observer that ignores events should say so.
+type KindObserver interface {
+	Observer
+	Observes(k RecordKind) bool
 }
 
 // ObserverFunc adapts a function to Observer.

@@ -58,7 +58,8 @@ type Options struct {
 	MaxEvents uint64
 	// Log receives Env.Logf lines; nil discards them without formatting.
 	Log io.Writer
-	// Observers see every executed event, note, lifecycle and fault change.
+	// Observers see every executed event, note, lifecycle and fault change
+	// (a KindObserver only the kinds it asks for).
 	Observers []Observer
 	_         struct{}
 }

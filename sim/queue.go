@@ -90,11 +90,19 @@ func (q *eventQueue) push(e event) {
 
 func (q *eventQueue) peek() *event { return &q.h[0] }
 
+// pop removes and returns the earliest event. It moves the hole at the root
+// down to a leaf along the smaller children (one comparison per level),
+// then sifts the heap's last event up from there (Floyd's bottom-up
+// variant): the last event is a late one, so it rarely climbs far, and the
+// usual top-down sift's second comparison per level is saved. The pop order
+// is the same: (atNS, seq) is a total order.
 func (q *eventQueue) pop() event {
-	top := q.h[0]
-	n := len(q.h) - 1
-	last := q.h[n]
-	q.h = q.h[:n]
+	h := q.h
+	top := h[0]
+	n := len(h) - 1
+	last := h[n]
+	h = h[:n]
+	q.h = h
 	if n == 0 {
 		return top
 	}
@@ -104,15 +112,20 @@ func (q *eventQueue) pop() event {
 		if m >= n {
 			break
 		}
-		if r := m + 1; r < n && less(&q.h[r], &q.h[m]) {
+		if r := m + 1; r < n && less(&h[r], &h[m]) {
 			m = r
 		}
-		if !less(&q.h[m], &last) {
-			break
-		}
-		q.h[i] = q.h[m]
+		h[i] = h[m]
 		i = m
 	}
-	q.h[i] = last
+	for i > 0 {
+		p := (i - 1) / 2
+		if !less(&last, &h[p]) {
+			break
+		}
+		h[i] = h[p]
+		i = p
+	}
+	h[i] = last
 	return top
 }

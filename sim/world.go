@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/zabsim/zabsim/proc"
@@ -36,7 +35,10 @@ type World struct {
 	byName map[string]*node
 	links  []link // len(nodes)², index from*len(nodes)+to
 
-	conns    map[uint64]*conn
+	// conns holds every connection by id (ids count up from 1; index 0 is
+	// unused); a forgotten one is nil. A slice, not a map: it is looked up
+	// on every send and delivery.
+	conns    []*conn
 	nextConn uint64
 	dgrams   map[uint64]datagram
 	nextID   uint64 // datagram, function and timer-generation ids
@@ -48,7 +50,13 @@ type World struct {
 	deferred []func() error
 
 	log io.Writer
+	// obs lists, per record kind, the observers that want that kind, in
+	// the order they were added (see KindObserver).
+	obs [numRecordKinds][]Observer
 	rec Record // reused for observer calls
+	// noteRec is reused for Env.Emit notes, which arrive while rec holds
+	// the event being delivered.
+	noteRec Record
 }
 
 // NewWorld builds an empty world whose every random choice derives from seed.
@@ -64,7 +72,7 @@ func NewWorld(seed uint64, opts Options) (*World, error) {
 		netRng:    newStream(seed, "net"),
 		detectRng: newStream(seed, "net/detect"),
 		byName:    map[string]*node{},
-		conns:     map[uint64]*conn{},
+		conns:     []*conn{nil},
 		dgrams:    map[uint64]datagram{},
 		funcs:     map[uint64]func(){},
 		seq:       firstSeq,
@@ -75,8 +83,21 @@ func NewWorld(seed uint64, opts Options) (*World, error) {
 	if w.maxEv == 0 {
 		w.maxEv = DefaultMaxEvents
 	}
+	for _, o := range opts.Observers {
+		w.subscribe(o)
+	}
 	w.hash.u64(seed)
 	return w, nil
+}
+
+// subscribe adds o to the observer lists of the kinds it wants.
+func (w *World) subscribe(o Observer) {
+	ko, filtered := o.(KindObserver)
+	for k := RecordKind(1); k < numRecordKinds; k++ {
+		if !filtered || ko.Observes(k) {
+			w.obs[k] = append(w.obs[k], o)
+		}
+	}
 }
 
 // Seed is the world's seed.
@@ -103,6 +124,7 @@ func (w *World) AddObserver(o Observer) error {
 		return errors.New("sim: nil observer")
 	}
 	w.opts.Observers = append(w.opts.Observers, o)
+	w.subscribe(o)
 	return nil
 }
 
@@ -222,40 +244,42 @@ func (w *World) runDeferred() {
 	}
 }
 
-// observe hands the reused record to every observer.
-func (w *World) observe() {
+// observe hands the reused record r (w.rec or w.noteRec) to every observer
+// of its kind.
+func (w *World) observe(r *Record) {
 	w.depth++
-	for _, o := range w.opts.Observers {
-		o.Observe(&w.rec)
+	for _, o := range w.obs[r.Kind] {
+		o.Observe(r)
 	}
 	w.depth--
 }
 
-func (w *World) observing() bool { return len(w.opts.Observers) > 0 }
+// observing reports whether some observer wants records of kind k.
+func (w *World) observing(k RecordKind) bool { return len(w.obs[k]) > 0 }
 
 // fault records a fault change in the trace and tells observers.
 func (w *World) fault(n *node, detail string) {
 	w.hash.u64(uint64(w.nowNS))
 	w.hash.str(detail)
-	if !w.observing() {
+	if !w.observing(RecordFault) {
 		return
 	}
 	w.rec = Record{At: w.Now(), Kind: RecordFault, Detail: detail}
 	if n != nil {
 		w.rec.Node = n.name
 	}
-	w.observe()
+	w.observe(&w.rec)
 }
 
 func (w *World) lifecycle(n *node, l Lifecycle, detail string) {
 	w.hash.u64(uint64(w.nowNS))
 	w.hash.u64(uint64(n.idx))
 	w.hash.u64(uint64(l))
-	if !w.observing() {
+	if !w.observing(RecordLifecycle) {
 		return
 	}
 	w.rec = Record{At: w.Now(), Node: n.name, Kind: RecordLifecycle, Lifecycle: l, Detail: detail}
-	w.observe()
+	w.observe(&w.rec)
 }
 
 // exec runs one event.
@@ -303,14 +327,30 @@ func (w *World) deliver(n *node, e *event, data []byte, pe proc.Event) {
 	w.hashEvent(e, data)
 	w.executed++
 	w.depth++
-	if w.observing() {
+	if w.observing(RecordEvent) {
 		w.rec = Record{At: w.Now(), Seq: e.seq, Node: n.name, Kind: RecordEvent, Event: pe}
-		w.observe()
+		w.observe(&w.rec)
 	}
 	if n.state == stateRunning { // an observer's change is deferred, but be safe
 		n.proc.Handle(pe)
 	}
 	w.depth--
+}
+
+// direct starts delivering an event to a fast handler of n's process (see
+// proc.ReceivedHandler) instead of Handle, when it can: no observer
+// records events (a RecordEvent carries the boxed event) and the process
+// runs. Then it does what deliver does before the handler runs and returns
+// true; the caller calls the handler and then decrements w.depth. Else it
+// does nothing and the caller uses deliver.
+func (w *World) direct(n *node, e *event, data []byte) bool {
+	if w.observing(RecordEvent) || n.state != stateRunning {
+		return false
+	}
+	w.hashEvent(e, data)
+	w.executed++
+	w.depth++
+	return true
 }
 
 func (w *World) lookup(name string) (*node, error) {
@@ -328,13 +368,4 @@ func (w *World) NodeNames() []string {
 		names[i] = n.name
 	}
 	return names
-}
-
-func sortedKeys[V any](m map[uint64]V) []uint64 {
-	keys := make([]uint64, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -71,8 +71,13 @@ type base struct {
 
 	process         int         // current process number; retired (+Workers) after info
 	incarnationSync proc.SyncID // the Sync that makes the incarnation count durable
-	open            *openOp     // outstanding operation, if any
+	open            *openOp     // outstanding operation, if any (points at openBuf)
+	openBuf         openOp      // storage for open: one operation is open at a time
 	counter         int64       // per-worker counter behind unique values
+	// stepTag is the tag of every step timer, made once: the think-time
+	// timer is armed once per operation.
+	stepTag *timerTag
+	idleFn  func() // b.idle as a func value, made once (see idleFunc)
 
 	ready        bool // setup done
 	stepArmed    bool // a step timer is pending
@@ -157,19 +162,62 @@ func (b *base) Handle(ev proc.Event) {
 			return
 		}
 	}
-	if b.c != nil && b.c.Handle(ev) {
+	b.route(ev, nil, nil)
+}
+
+// route offers an event to the current, retired and pinned clients in
+// turn until one claims it. It is ev, or else *recv or *tf (unboxed, from
+// HandleReceived and HandleTimer): clients with fast handlers (see
+// fastClient) take those unboxed, others get them boxed.
+func (b *base) route(ev proc.Event, recv *proc.Received, tf *proc.TimerFired) {
+	if b.c != nil && offer(b.c, ev, recv, tf) {
 		return
 	}
 	for _, cl := range b.retired {
-		if cl.Handle(ev) {
+		if offer(cl, ev, recv, tf) {
 			return
 		}
 	}
 	for _, cl := range b.pinned {
-		if cl.Handle(ev) {
+		if offer(cl, ev, recv, tf) {
 			return
 		}
 	}
+}
+
+// fastClient is a Client that takes the hottest events unboxed (the
+// deterministic client does).
+type fastClient interface {
+	HandleReceived(ev proc.Received) bool
+	HandleTimer(ev proc.TimerFired) bool
+}
+
+// offer hands one event to cl (see route) and reports whether cl claimed it.
+func offer(cl Client, ev proc.Event, recv *proc.Received, tf *proc.TimerFired) bool {
+	fc, fast := cl.(fastClient)
+	switch {
+	case recv != nil && fast:
+		return fc.HandleReceived(*recv)
+	case recv != nil:
+		return cl.Handle(*recv)
+	case tf != nil && fast:
+		return fc.HandleTimer(*tf)
+	case tf != nil:
+		return cl.Handle(*tf)
+	}
+	return cl.Handle(ev)
+}
+
+// HandleReceived implements proc.ReceivedHandler: Handle without boxing.
+func (b *base) HandleReceived(ev proc.Received) { b.route(nil, &ev, nil) }
+
+// HandleTimer implements proc.TimerHandler: Handle without boxing.
+func (b *base) HandleTimer(ev proc.TimerFired) {
+	if tag, mine := ev.Tag.(*timerTag); mine && tag.b == b {
+		tag.fn()
+		return
+	}
+	b.route(nil, nil, &ev)
 }
 
 // Finish implements Worker.
@@ -349,7 +397,24 @@ func (b *base) idle() {
 		return
 	}
 	b.stepArmed = true
-	b.after(b.think(), b.fireStep)
+	b.env.After(b.think(), b.stepTimerTag())
+}
+
+// idleFunc returns b.idle as a func value; drivers pass it as an
+// operation's continuation, and a method value allocates every time.
+func (b *base) idleFunc() func() {
+	if b.idleFn == nil {
+		b.idleFn = b.idle
+	}
+	return b.idleFn
+}
+
+// stepTimerTag returns the (immutable, shared) tag of step timers.
+func (b *base) stepTimerTag() *timerTag {
+	if b.stepTag == nil {
+		b.stepTag = &timerTag{b: b, fn: b.fireStep}
+	}
+	return b.stepTag
 }
 
 func (b *base) fireStep() {
@@ -360,7 +425,7 @@ func (b *base) fireStep() {
 	}
 	if b.c == nil { // a simulated crash
 		b.stepArmed = true
-		b.after(retryDelay, b.fireStep)
+		b.env.After(retryDelay, b.stepTimerTag())
 		return
 	}
 	b.drv.step(b)
@@ -391,6 +456,9 @@ func (b *base) emit(t history.Type, f string, value json.RawMessage, res *client
 }
 
 func (b *base) encode(v any) json.RawMessage {
+	if rv, ok := v.(history.RegisterValue); ok {
+		return rv.Encode() // no reflection; see invokeRaw for the unboxed path
+	}
 	raw, err := history.EncodeValue(v)
 	if err != nil {
 		b.env.Logf("workloads: %s: cannot encode %T: %v", b.name, v, err)
@@ -402,13 +470,27 @@ func (b *base) encode(v any) json.RawMessage {
 // invoke records the invocation of f and makes it the open operation.
 func (b *base) invoke(f string, v any) {
 	if b.open != nil {
-		// A driver bug; keep the history well formed rather than panic.
-		b.env.Logf("workloads: %s: invoke %s while %s is open; completing it as info", b.name, f, b.open.f)
-		b.complete(history.Info, nil, nil, "abandoned")
+		b.abandonOpen(f)
 	}
-	raw := b.encode(v)
-	b.open = &openOp{f: f, value: raw}
+	b.invokeRaw(f, b.encode(v))
+}
+
+// invokeRaw is invoke with the value already encoded (drivers on the hot
+// path encode without boxing the value into an interface).
+func (b *base) invokeRaw(f string, raw json.RawMessage) {
+	if b.open != nil {
+		b.abandonOpen(f)
+	}
+	b.openBuf = openOp{f: f, value: raw}
+	b.open = &b.openBuf
 	b.emit(history.Invoke, f, raw, nil, "")
+}
+
+// abandonOpen completes the open operation as info before f is invoked.
+func (b *base) abandonOpen(f string) {
+	// A driver bug; keep the history well formed rather than panic.
+	b.env.Logf("workloads: %s: invoke %s while %s is open; completing it as info", b.name, f, b.open.f)
+	b.complete(history.Info, nil, nil, "abandoned")
 }
 
 // complete records the open operation's completion. v nil repeats the
@@ -422,6 +504,16 @@ func (b *base) complete(t history.Type, v any, res *client.Result, errName strin
 	raw := b.open.value
 	if v != nil {
 		raw = b.encode(v)
+	}
+	b.completeRaw(t, raw, res, errName)
+}
+
+// completeRaw is complete with the completion's value already encoded (nil
+// for none: unlike complete, it does not repeat the invocation's value).
+func (b *base) completeRaw(t history.Type, raw json.RawMessage, res *client.Result, errName string) {
+	if b.open == nil {
+		b.env.Logf("workloads: %s: completion %s with nothing open; dropped", b.name, t)
+		return
 	}
 	b.emit(t, b.open.f, raw, res, errName)
 	b.open = nil

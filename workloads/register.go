@@ -1,7 +1,9 @@
 package workloads
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/zabsim/zabsim/client"
@@ -13,14 +15,56 @@ import (
 // sync-reads, blind writes and compare-and-set by version. Written values
 // are unique across the run, so a checker can tell which write a read saw.
 type register struct {
-	keys int
-	seen []int32 // last version this worker saw per key: cas expects it
+	keys  int
+	names []string // registerKey(i), made once: every op names its key
+	paths []string // registerPath(names[i])
+	// readValues[i] is the encoded value of a read invocation of key i,
+	// {"key":"k<i>"}, made once and shared by those records (record values
+	// are never modified, and completions already share their invocation's).
+	readValues []json.RawMessage
+	seen       []int32 // last version this worker saw per key: cas expects it
 	// lastInfo reports that the last read ended info; final reads retry.
 	lastInfo bool
+
+	// The operation in flight: its key, the value a write writes, a
+	// write's expected version and a read's continuation. A worker has
+	// one operation in flight at a time (the base starts the next only
+	// after this one's callback completed it, and a read's continuation
+	// reads them before it starts another), so the callbacks below take
+	// them from here and an operation allocates no closure.
+	cur     int
+	curVal  int64
+	curExp  int32
+	curThen func()
+	// The callbacks, bound to the base once (see bind).
+	bound                   *base
+	onWrite, onSync, onRead func(client.Result)
+}
+
+// bind makes the operation callbacks for b once.
+func (r *register) bind(b *base) {
+	if r.bound == b {
+		return
+	}
+	r.bound = b
+	r.onWrite = func(res client.Result) { r.writeDone(b, res) }
+	r.onSync = func(res client.Result) { r.syncDone(b, res) }
+	r.onRead = func(res client.Result) {
+		i, then := r.cur, r.curThen
+		r.readDone(b, i, res)
+		then()
+	}
 }
 
 func newRegister(_ int, cfg WorkerConfig) driver {
-	return &register{keys: cfg.Keys, seen: make([]int32, cfg.Keys)}
+	r := &register{keys: cfg.Keys, seen: make([]int32, cfg.Keys)}
+	for i := range cfg.Keys {
+		r.names = append(r.names, registerKey(i))
+		r.paths = append(r.paths, registerPath(registerKey(i)))
+		// Clipped: an append to one shared value cannot write into another's.
+		r.readValues = append(r.readValues, slices.Clip(history.RegisterValue{Key: registerKey(i)}.Encode()))
+	}
+	return r
 }
 
 func registerKey(i int) string     { return "k" + strconv.Itoa(i) }
@@ -38,9 +82,9 @@ func (r *register) step(b *base) {
 	i := b.env.Rand().IntN(r.keys)
 	switch roll := b.env.Rand().IntN(100); {
 	case roll < 30:
-		r.read(b, i, false, b.idle)
+		r.read(b, i, false, b.idleFunc())
 	case roll < 50:
-		r.read(b, i, true, b.idle)
+		r.read(b, i, true, b.idleFunc())
 	case roll < 75:
 		r.write(b, i, -1)
 	default:
@@ -69,39 +113,38 @@ func (r *register) finalKey(b *base, i, attempt int, done func()) {
 
 // read records f "read" or "sync-read" of key i and calls then.
 func (r *register) read(b *base, i int, sync bool, then func()) {
-	key := registerKey(i)
 	f := history.FRead
 	if sync {
 		f = history.FSyncRead
 	}
-	b.invoke(f, history.RegisterValue{Key: key})
-	get := func() {
-		b.c.GetData(registerPath(key), false, func(res client.Result) {
-			r.readDone(b, i, res)
-			then()
-		})
-	}
+	b.invokeRaw(f, r.readValues[i])
+	r.bind(b)
+	r.cur, r.curThen = i, then
 	if !sync {
-		get()
+		b.c.GetData(r.paths[i], false, r.onRead)
 		return
 	}
-	b.c.Sync(registerPath(key), func(res client.Result) {
-		if res.Err != wire.ErrOK {
-			r.lastInfo = readOutcome(res) == history.Info
-			b.complete(readOutcome(res), nil, &res, "")
-			then()
-			return
-		}
-		get()
-	})
+	b.c.Sync(r.paths[i], r.onSync)
+}
+
+// syncDone continues a sync-read of key r.cur once its sync is answered.
+func (r *register) syncDone(b *base, res client.Result) {
+	if res.Err != wire.ErrOK {
+		then := r.curThen
+		r.lastInfo = readOutcome(res) == history.Info
+		b.complete(readOutcome(res), nil, &res, "")
+		then()
+		return
+	}
+	b.c.GetData(r.paths[r.cur], false, r.onRead)
 }
 
 func (r *register) readDone(b *base, i int, res client.Result) {
-	key := registerKey(i)
+	key := r.names[i]
 	r.lastInfo = false
 	switch {
 	case res.Err == wire.ErrNoNode:
-		b.complete(history.OK, history.RegisterValue{Key: key, Version: history.Int32(-1)}, &res, "")
+		b.completeRaw(history.OK, history.RegisterValue{Key: key, Version: history.Int32(-1)}.Encode(), &res, "")
 	case res.Err != wire.ErrOK || res.Stat == nil:
 		r.lastInfo = readOutcome(res) == history.Info
 		b.complete(readOutcome(res), nil, &res, "")
@@ -113,35 +156,47 @@ func (r *register) readDone(b *base, i int, res client.Result) {
 			return
 		}
 		r.seen[i] = max(r.seen[i], res.Stat.Version)
-		b.complete(history.OK, history.RegisterValue{Key: key, Value: history.Int64(v), Version: history.Int32(res.Stat.Version)}, &res, "")
+		b.completeRaw(history.OK, history.RegisterValue{Key: key, Value: &v, Version: &res.Stat.Version}.Encode(), &res, "")
 	}
 }
 
 // write records a blind write (expect -1) or a cas (expect >= 0) of a
 // fresh unique value.
 func (r *register) write(b *base, i int, expect int32) {
-	key := registerKey(i)
 	val := b.unique()
-	in := history.RegisterValue{Key: key, Value: history.Int64(val)}
 	f := history.FWrite
 	if expect >= 0 {
-		f, in.Expect = history.FCas, history.Int32(expect)
+		f = history.FCas
 	}
-	b.invoke(f, in)
-	b.c.SetData(registerPath(key), []byte(strconv.FormatInt(val, 10)), expect, func(res client.Result) {
-		t := writeOutcome(res)
-		if t != history.OK || res.Stat == nil {
-			if t == history.OK { // ok without a Stat: the version is unknown
-				t = history.Info
-			}
-			b.complete(t, nil, &res, "")
-			b.idle()
-			return
+	b.invokeRaw(f, r.writeValue(i, val, expect, nil))
+	r.bind(b)
+	r.cur, r.curVal, r.curExp = i, val, expect
+	b.c.SetData(r.paths[i], strconv.AppendInt(make([]byte, 0, 20), val, 10), expect, r.onWrite)
+}
+
+// writeDone completes the write of r.curVal to key r.cur.
+func (r *register) writeDone(b *base, res client.Result) {
+	i, val, expect := r.cur, r.curVal, r.curExp
+	t := writeOutcome(res)
+	if t != history.OK || res.Stat == nil {
+		if t == history.OK { // ok without a Stat: the version is unknown
+			t = history.Info
 		}
-		r.seen[i] = max(r.seen[i], res.Stat.Version)
-		out := in
-		out.Version = history.Int32(res.Stat.Version)
-		b.complete(history.OK, out, &res, "")
+		b.complete(t, nil, &res, "")
 		b.idle()
-	})
+		return
+	}
+	r.seen[i] = max(r.seen[i], res.Stat.Version)
+	b.completeRaw(history.OK, r.writeValue(i, val, expect, &res.Stat.Version), &res, "")
+	b.idle()
+}
+
+// writeValue encodes the value of a write (expect < 0) or cas of val to
+// key i, with the version after it when known.
+func (r *register) writeValue(i int, val int64, expect int32, version *int32) []byte {
+	v := history.RegisterValue{Key: r.names[i], Value: &val, Version: version}
+	if expect >= 0 {
+		v.Expect = &expect
+	}
+	return v.Encode()
 }

@@ -1,0 +1,57 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/zabsim/zabsim/proc"
+)
+
+// timerTable behaves as a map from id to timer under random adds (in id
+// order), removes of pending and unknown ids, and resets.
+func TestTimerTable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var tt timerTable
+	ref := map[proc.TimerID]timer{}
+	next := proc.TimerID(1)
+	tt.reset(next)
+	for i := 0; i < 200000; i++ {
+		switch r := rng.IntN(100); {
+		case r < 45:
+			tm := timer{deadlineNS: int64(i), gen: uint64(i)}
+			tt.add(next, tm)
+			ref[next] = tm
+			next++
+		case r < 90:
+			// remove something: usually a young timer, sometimes an old one
+			id := next - 1 - proc.TimerID(rng.IntN(20))
+			if rng.IntN(10) == 0 {
+				id = proc.TimerID(rng.Int64N(int64(next) + 5))
+			}
+			tt.remove(id)
+			delete(ref, id)
+		case r < 99:
+			id := proc.TimerID(rng.Int64N(int64(next) + 5))
+			got, ok := tt.get(id)
+			want, wok := ref[id]
+			if ok != wok || got != want {
+				t.Fatalf("step %d: get(%d) = %v %v, want %v %v", i, id, got, ok, want, wok)
+			}
+		default:
+			tt.reset(next)
+			clear(ref)
+		}
+	}
+	var want []proc.TimerID
+	for id := range ref {
+		want = append(want, id)
+	}
+	slices.Sort(want)
+	if got := tt.ids(); !slices.Equal(got, want) {
+		t.Fatalf("ids %v, want %v", got, want)
+	}
+	if tt.live != len(ref) {
+		t.Fatalf("live %d, want %d", tt.live, len(ref))
+	}
+}
