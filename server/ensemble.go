@@ -50,6 +50,52 @@ type ensemble struct {
 	rx zab.Packet
 	// obs derives the invariant checker's observations from Readys.
 	obs zab.Observer
+	// frames is the unused tail of the slab sendPeer carves small peer
+	// frames from (see frameBuf).
+	frames []byte
+	// proposed holds, in zxid order, the txns this server proposed as
+	// leader and has not applied yet, each with the very bytes it handed
+	// to Zab: the commit of those bytes applies the prepped txn instead of
+	// decoding them again (see takeProposed).
+	proposed []proposedTxn
+	// checkProposed, when set (tests), is called with each txn
+	// takeProposed supplies and the bytes it stands for.
+	checkProposed func(t txn.Txn, data []byte)
+}
+
+// proposedTxn is a txn a leader proposed and the bytes it proposed.
+type proposedTxn struct {
+	t    txn.Txn
+	data []byte
+}
+
+// Peer frames are carved from slabs of frameSlab bytes; a frame larger
+// than frameOwnMax gets an allocation of its own.
+const (
+	frameSlab   = 4096
+	frameOwnMax = 512
+)
+
+// frameBuf returns an empty buffer of capacity n for one outgoing peer
+// frame. Env.Send takes ownership of the bytes, so a frame can never be
+// reused; but small frames need not be separate allocations: they are cut
+// from a shared slab, each a disjoint region capped at its own length (an
+// append by its receiver reallocates instead of spilling into a neighbour),
+// and the sender never touches a region again once it is handed out. This
+// turns one allocation per message into one per slab. A slab stays alive
+// while any of its frames does: a follower's log window keeps views of the
+// PROPOSALs it received, and the PROPOSALs of the same txn to every follower
+// share slabs, so the windows together retain about what they hold.
+func (e *ensemble) frameBuf(n int) []byte {
+	if n > frameOwnMax {
+		return make([]byte, 0, n)
+	}
+	if len(e.frames) < n {
+		e.frames = make([]byte, frameSlab)
+	}
+	b := e.frames[:0:n]
+	e.frames = e.frames[n:]
+	return b
 }
 
 // peerLink is one connection to another server. The dialing side (the
@@ -366,7 +412,7 @@ func (s *Server) applyReady(rd *zab.Ready) {
 	// append of the two would copy every Ready's commits.
 	for _, entries := range [2][]zab.Entry{rd.Replay, rd.Commit} {
 		for _, en := range entries {
-			t, err := txn.Unmarshal(en.Data)
+			t, err := s.committedTxn(en)
 			if err != nil {
 				s.fail(fmt.Errorf("committed txn %s: %w", zab.ZxidString(en.Zxid), err))
 				return
@@ -391,7 +437,11 @@ func (s *Server) applyReady(rd *zab.Ready) {
 		}
 		if r := e.syncs[id]; r != nil {
 			delete(e.syncs, id)
-			s.reply(r, wire.ErrOK, &wire.SyncResponse{Path: r.body.(*wire.SyncRequest).Path})
+			// reply with the response encoded in place: boxing a
+			// SyncResponse for reply costs an allocation per sync.
+			resp := wire.SyncResponse{Path: r.body.(*wire.SyncRequest).Path}
+			resp.Encode(s.beginReply(r, wire.ErrOK))
+			s.endReply(r)
 			if !r.conn.closing {
 				s.advance(r.conn)
 			}
@@ -410,9 +460,10 @@ func (s *Server) sendPeer(env zab.Envelope) {
 	if l == nil {
 		return // no link: Zab's own timeouts and resends cover it
 	}
-	// Encode straight into the frame: one allocation per message.
+	// Encode straight into the frame (MessageSize is exact: no append
+	// outgrows it).
 	size := zab.MessageSize(env.Msg)
-	b, err := zab.AppendMessage(make([]byte, 4, 4+size), env.Msg)
+	b, err := zab.AppendMessage(s.ens.frameBuf(4 + size)[:4], env.Msg)
 	if err != nil {
 		s.fail(err)
 		return
@@ -426,6 +477,10 @@ func (s *Server) roleChanged(rc zab.RoleState) {
 	e := s.ens
 	was := e.role
 	e.role = rc
+	// Commits after a role change are decoded (takeProposed would only
+	// match this leader's own proposals anyway): let the txns go.
+	clear(e.proposed)
+	e.proposed = e.proposed[:0]
 	s.env.Emit(RoleChanged{Node: s.env.Name(), Role: roleName(rc.Role), Leader: rc.Leader, Epoch: rc.Epoch, Serving: rc.Serving})
 	if was.Serving && (!rc.Serving || was.Role != rc.Role || was.Epoch != rc.Epoch) {
 		// ZooKeeper shuts its ZooKeeperServer down on losing its role:
@@ -539,7 +594,9 @@ func (s *Server) forwardWrite(c *conn, xid int32, frame []byte) error {
 	for _, id := range c.authIDs {
 		size += 4 + len(id.Scheme) + 4 + len(id.ID)
 	}
-	enc := wire.NewEncoder(append(make([]byte, 0, size), fwdRequest)) // one allocation
+	// Forward takes the bytes (the REQUEST packet keeps them): carve them
+	// like a peer frame (see frameBuf).
+	enc := wire.NewEncoder(append(s.ens.frameBuf(size), fwdRequest))
 	enc.Int64(c.session)
 	enc.Int32(xid)
 	enc.VectorLen(len(c.authIDs), false)
@@ -652,14 +709,59 @@ func (s *Server) revalidated(id int64, timeoutMS int32, from int64) {
 
 // proposeZab hands a prepped txn to Zab (leader only).
 func (s *Server) proposeZab(t txn.Txn) {
-	z, err := s.ens.peer.Propose(t.Marshal())
+	data := t.Marshal()
+	z, err := s.ens.peer.Propose(data)
 	if err != nil {
 		s.env.Logf("propose %s: %v", zab.ZxidString(t.Header.Zxid), err)
 		return
 	}
 	if z != t.Header.Zxid {
 		s.fail(fmt.Errorf("zab assigned %s to a txn prepped as %s", zab.ZxidString(z), zab.ZxidString(t.Header.Zxid)))
+		return
 	}
+	s.ens.proposed = append(s.ens.proposed, proposedTxn{t: t, data: data})
+}
+
+// committedTxn is the txn a committed (or replayed) entry holds.
+func (s *Server) committedTxn(en zab.Entry) (txn.Txn, error) {
+	if t, ok := s.ens.takeProposed(en); ok {
+		if f := s.ens.checkProposed; f != nil {
+			f(t, en.Data)
+		}
+		return t, nil
+	}
+	return txn.Unmarshal(en.Data)
+}
+
+// takeProposed returns the txn this leader prepped for en, if en's bytes
+// are the very ones proposeZab marshalled from it. The txn encoding is
+// canonical (txn.Unmarshal of t.Marshal() is t: TestLeaderAppliesPreppedTxn
+// checks every txn of a run), the bytes are never modified after the
+// proposal, and nothing modifies a prepped txn (the standalone pipeline
+// applies its prepped txns too), so applying t is applying the decoded
+// entry, without the decoding. Anything else (a commit from an earlier
+// leader, a follower's) is decoded as before.
+func (e *ensemble) takeProposed(en zab.Entry) (txn.Txn, bool) {
+	n := 0 // older proposals were applied (decoded) already, or never will be: drop them
+	for n < len(e.proposed) && e.proposed[n].t.Header.Zxid < en.Zxid {
+		n++
+	}
+	ok := false
+	var t txn.Txn
+	if n < len(e.proposed) {
+		p := e.proposed[n]
+		if p.t.Header.Zxid == en.Zxid && len(p.data) > 0 && len(p.data) == len(en.Data) && &p.data[0] == &en.Data[0] {
+			t, ok = p.t, true
+			n++
+		}
+	}
+	if n > 0 {
+		// Shift the rest to the front: the queue keeps reusing one array.
+		rest := copy(e.proposed, e.proposed[n:])
+		clear(e.proposed[rest:])
+		e.proposed = e.proposed[:rest]
+	}
+	return t, ok
 }
 
 func encodeTouches(ts []session.Touch) []byte {

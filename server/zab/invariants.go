@@ -1,7 +1,6 @@
 package zab
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -135,8 +134,8 @@ func (o *Observer) Each(node uint64, rd *Ready, emit func(any)) {
 //     without having it (so no leader builds on a history missing it);
 //   - at most one established leader per epoch.
 type Invariants struct {
-	txns       map[int64]txnDigests // by zxid: what logs and commits said it is
-	committed  int                  // how many zxids were committed anywhere
+	txns       txnTable // by zxid: what logs and commits said it is
+	committed  int      // how many zxids were committed anywhere
 	maxCounter map[uint32]uint32
 	leaders    map[uint32]uint64
 	nodes      []*nodeChain // in id order (a handful: searched, not hashed)
@@ -147,10 +146,78 @@ type Invariants struct {
 
 // txnDigests is what the checker knows of one zxid: the digest it was
 // first logged (or committed) with, and the digest it was first committed
-// with. One map entry holds both, so an observation costs one lookup.
+// with. One entry holds both, so an observation costs one lookup.
 type txnDigests struct {
 	logged, committed       uint64
 	hasLogged, hasCommitted bool
+}
+
+// txnTable holds the txnDigests of every zxid seen. Counters are dense in
+// an epoch (a leader numbers its proposals 1, 2, 3, ...), so each epoch's
+// entries are a slice indexed by counter, found through the epoch of the
+// previous lookup nearly always: a zxid costs no hashing and the table no
+// rehashing as a run grows. A counter far beyond its epoch's slice (only
+// hand-made streams) goes to a map until the slice grows to it. A zxid
+// never seen reads as the zero txnDigests, as a missing map entry did.
+type txnTable struct {
+	epochs map[uint32]*epochTxns
+	sparse map[int64]*txnDigests // zxids whose counter is past their epoch's slice
+	cur    *epochTxns            // the epoch of the last lookup (or nil)
+}
+
+type epochTxns struct {
+	epoch     uint32
+	byCounter []txnDigests
+}
+
+// sparseGap is how far past its epoch's slice a counter goes to the map
+// instead of growing the slice.
+const sparseGap = 1 << 12
+
+// at returns zxid z's entry, creating it (zero) if need be. The pointer is
+// good until the next call.
+func (tt *txnTable) at(z int64) *txnDigests {
+	e, c := EpochOf(z), int(CounterOf(z))
+	et := tt.cur
+	if et == nil || et.epoch != e {
+		if et = tt.epochs[e]; et == nil {
+			if tt.epochs == nil {
+				tt.epochs = map[uint32]*epochTxns{}
+			}
+			et = &epochTxns{epoch: e}
+			tt.epochs[e] = et
+		}
+		tt.cur = et
+	}
+	if c < len(et.byCounter) {
+		return &et.byCounter[c]
+	}
+	if c >= len(et.byCounter)+sparseGap {
+		d := tt.sparse[z]
+		if d == nil {
+			if tt.sparse == nil {
+				tt.sparse = map[int64]*txnDigests{}
+			}
+			d = new(txnDigests)
+			tt.sparse[z] = d
+		}
+		return d
+	}
+	old := len(et.byCounter)
+	et.byCounter = slices.Grow(et.byCounter, c+1-old)[:c+1]
+	clear(et.byCounter[old:])
+	if len(tt.sparse) > 0 {
+		// Counters the slice now covers move in from the map: each zxid
+		// has one entry, wherever it is.
+		for k := old; k <= c; k++ {
+			zk := MakeZxid(e, uint32(k))
+			if d := tt.sparse[zk]; d != nil {
+				et.byCounter[k] = *d
+				delete(tt.sparse, zk)
+			}
+		}
+	}
+	return &et.byCounter[c]
 }
 
 // nodeChain is what one node has applied: a snapshot base, then one
@@ -165,7 +232,6 @@ type nodeChain struct {
 // NewInvariants returns an empty checker.
 func NewInvariants() *Invariants {
 	return &Invariants{
-		txns:       map[int64]txnDigests{},
 		maxCounter: map[uint32]uint32{}, leaders: map[uint32]uint64{},
 		Limit: 100,
 	}
@@ -184,8 +250,13 @@ func (inv *Invariants) fail(format string, args ...any) {
 }
 
 func (inv *Invariants) node(id uint64) *nodeChain {
-	i, ok := slices.BinarySearchFunc(inv.nodes, id, func(n *nodeChain, id uint64) int { return cmp.Compare(n.id, id) })
-	if !ok {
+	// A handful of nodes, in id order: a scan is cheaper than a binary
+	// search through a comparison closure.
+	i := 0
+	for i < len(inv.nodes) && inv.nodes[i].id < id {
+		i++
+	}
+	if i == len(inv.nodes) || inv.nodes[i].id != id {
 		inv.nodes = slices.Insert(inv.nodes, i, &nodeChain{id: id, ranges: map[uint32]*[2]uint32{}})
 	}
 	return inv.nodes[i]
@@ -198,10 +269,8 @@ func (inv *Invariants) Observe(o any) {
 	case Committed:
 		inv.onCommitted(o)
 	case Logged:
-		t := inv.txns[o.Zxid]
-		if inv.sameTxn("logged", &t.logged, &t.hasLogged, o.Node, o.Zxid, o.Digest) {
-			inv.txns[o.Zxid] = t
-		}
+		t := inv.txns.at(o.Zxid)
+		inv.sameTxn("logged", &t.logged, &t.hasLogged, o.Node, o.Zxid, o.Digest)
 	case Truncated:
 		inv.node(o.Node).truncate(o.ToZxid)
 	case SnapshotInstalled:
@@ -230,15 +299,11 @@ func (inv *Invariants) sameTxn(what string, prev *uint64, has *bool, node uint64
 }
 
 func (inv *Invariants) onCommitted(o Committed) {
-	t := inv.txns[o.Zxid]
-	changed := inv.sameTxn("logged", &t.logged, &t.hasLogged, o.Node, o.Zxid, o.Digest)
+	t := inv.txns.at(o.Zxid)
+	inv.sameTxn("logged", &t.logged, &t.hasLogged, o.Node, o.Zxid, o.Digest)
 	seen := t.hasCommitted
 	if inv.sameTxn("committed", &t.committed, &t.hasCommitted, o.Node, o.Zxid, o.Digest) {
 		inv.committed++
-		changed = true
-	}
-	if changed {
-		inv.txns[o.Zxid] = t
 	}
 	n := inv.node(o.Node)
 	inv.checkOrder(o.Node, n, o.Zxid)

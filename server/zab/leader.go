@@ -527,7 +527,7 @@ func (p *Peer) ping() {
 	for _, l := range p.sortedLearners() {
 		if l.stage >= stageSyncing {
 			if round == nil {
-				round = encodeInt64(p.ld.round)
+				round = appendInt64(p.payload(8), p.ld.round)
 			}
 			p.send(l.id, p.packet(PacketPing, p.lastLogged, round))
 		}
@@ -570,11 +570,13 @@ func (p *Peer) checkSyncs() {
 		if s.round > 0 && !p.quorum(n) {
 			return
 		}
-		ld.syncs = ld.syncs[1:]
+		// Shift the rest to the front rather than reslicing, so the queue
+		// keeps reusing one array.
+		ld.syncs = ld.syncs[:copy(ld.syncs, ld.syncs[1:])]
 		if s.from == p.id {
 			p.out.SyncDone = append(p.out.SyncDone, s.id)
 		} else if l := ld.learners[s.from]; l != nil {
-			p.send(s.from, p.packet(PacketSync, 0, encodeInt64(int64(s.id))))
+			p.send(s.from, p.packet(PacketSync, 0, appendInt64(p.payload(8), int64(s.id))))
 		}
 	}
 }

@@ -340,8 +340,11 @@ func UnmarshalMessageInto(pkt *Packet, b []byte, max int) (Message, error) {
 
 // Payload helpers: small fixed layouts inside Packet.Data.
 
-func encodeInt64(v int64) []byte {
-	e := wire.NewEncoder(make([]byte, 0, 8))
+func encodeInt64(v int64) []byte { return appendInt64(make([]byte, 0, 8), v) }
+
+// appendInt64 is encodeInt64 into dst (see Peer.payload).
+func appendInt64(dst []byte, v int64) []byte {
+	e := wire.NewEncoder(dst)
 	e.Int64(v)
 	return e.Bytes()
 }
@@ -383,11 +386,21 @@ func encodeLearnerInfo(id uint64) []byte {
 // encodePingReply writes a learner's PING reply: the echoed round and the
 // session touches queued since the previous reply.
 func encodePingReply(round int64, touches [][]byte) []byte {
+	return appendPingReply(make([]byte, 0, pingReplySize(touches)), round, touches)
+}
+
+// pingReplySize is the encoded size of a PING reply carrying touches.
+func pingReplySize(touches [][]byte) int {
 	size := 8 + 4
 	for _, t := range touches {
 		size += 4 + len(t)
 	}
-	e := wire.NewEncoder(make([]byte, 0, size)) // one allocation
+	return size
+}
+
+// appendPingReply is encodePingReply into dst (see Peer.payload).
+func appendPingReply(dst []byte, round int64, touches [][]byte) []byte {
+	e := wire.NewEncoder(dst)
 	e.Int64(round)
 	e.VectorLen(len(touches), false)
 	for _, t := range touches {
