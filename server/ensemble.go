@@ -240,8 +240,9 @@ func sortedPeerIDs(m map[uint64]string) []uint64 {
 	return ids
 }
 
-// handlePeerEvent takes connection events that belong to peer links; it
-// reports false for client connections.
+// handlePeerEvent takes the accepts, connects and closes that belong to
+// peer links (their bytes arrive through HandleReceived); it reports false
+// for client connections.
 func (s *Server) handlePeerEvent(ev proc.Event) bool {
 	e := s.ens
 	switch x := ev.(type) {
@@ -258,12 +259,6 @@ func (s *Server) handlePeerEvent(ev proc.Event) bool {
 		l.known = true
 		s.env.Send(x.Conn, frameBytes(binary.BigEndian.AppendUint64(nil, uint64(s.cfg.ID))))
 		s.linkUp(l)
-	case proc.Received:
-		l := e.byConn[x.Conn]
-		if l == nil {
-			return false
-		}
-		s.peerBytes(l, x.Bytes)
 	case proc.Closed:
 		l := e.byConn[x.Conn]
 		if l == nil {

@@ -279,6 +279,17 @@ func (s *Server) trackRestored(tr *session.Tracker, id int64, timeoutMS int32) {
 
 // Handle dispatches one event.
 func (s *Server) Handle(ev proc.Event) {
+	switch e := ev.(type) { // the frequent events have unboxed entry points
+	case proc.Received:
+		s.HandleReceived(e)
+		return
+	case proc.TimerFired:
+		s.HandleTimer(e)
+		return
+	case proc.SyncDone:
+		s.HandleSyncDone(e)
+		return
+	}
 	if s.failed != nil {
 		if a, ok := ev.(proc.Accepted); ok {
 			s.env.Close(a.Conn)
@@ -291,29 +302,62 @@ func (s *Server) Handle(ev proc.Event) {
 	switch e := ev.(type) {
 	case proc.Accepted:
 		s.accept(e)
-	case proc.Received:
-		if c := s.conns[e.Conn]; c != nil {
-			s.receive(c, e.Bytes)
-		}
 	case proc.Closed:
 		if c := s.conns[e.Conn]; c != nil {
 			s.dropConn(c)
 		}
-	case proc.TimerFired:
-		switch e.Tag.(type) {
-		case tickTag:
-			s.tick()
-		case peerTickTag:
-			if s.ens != nil {
-				s.peerTick()
-			}
-		case containerTag:
-			s.checkContainers()
-			s.env.After(msToDuration(s.cfg.ContainerCheckIntervalMS), containerTag{})
-		}
-	case proc.SyncDone:
-		s.syncDone(e)
 	}
+}
+
+// The simulator delivers the frequent events through these unboxed.
+var (
+	_ proc.ReceivedHandler = (*Server)(nil)
+	_ proc.TimerHandler    = (*Server)(nil)
+	_ proc.SyncDoneHandler = (*Server)(nil)
+)
+
+// HandleReceived takes bytes from a peer link or a client connection
+// (proc.ReceivedHandler: Handle without boxing the event).
+func (s *Server) HandleReceived(e proc.Received) {
+	if s.failed != nil {
+		return
+	}
+	if s.ens != nil {
+		if l := s.ens.byConn[e.Conn]; l != nil {
+			s.peerBytes(l, e.Bytes)
+			s.drain()
+			return
+		}
+	}
+	if c := s.conns[e.Conn]; c != nil {
+		s.receive(c, e.Bytes)
+	}
+}
+
+// HandleTimer runs the server's periodic work (proc.TimerHandler).
+func (s *Server) HandleTimer(e proc.TimerFired) {
+	if s.failed != nil {
+		return
+	}
+	switch e.Tag.(type) {
+	case tickTag:
+		s.tick()
+	case peerTickTag:
+		if s.ens != nil {
+			s.peerTick()
+		}
+	case containerTag:
+		s.checkContainers()
+		s.env.After(msToDuration(s.cfg.ContainerCheckIntervalMS), containerTag{})
+	}
+}
+
+// HandleSyncDone finishes an fsync (proc.SyncDoneHandler).
+func (s *Server) HandleSyncDone(e proc.SyncDone) {
+	if s.failed != nil {
+		return
+	}
+	s.syncDone(e)
 }
 
 // leads reports whether this server decides expiry and containers: a
