@@ -159,7 +159,8 @@ type Disk interface {
 	List() ([]string, error)
 	// ReadFile returns the current contents of a file.
 	ReadFile(name string) ([]byte, error)
-	// Append appends b to a file, creating it if needed.
+	// Append appends b to a file, creating it if needed. The disk copies b
+	// (like io.Writer, it does not keep it): the caller may reuse b.
 	Append(name string, b []byte) error
 	// WriteFile replaces a file's contents, creating it if needed.
 	WriteFile(name string, b []byte) error
