@@ -129,12 +129,20 @@ func (s *Server) frame(c *conn, frame []byte) {
 		s.connect(c, frame)
 		return
 	}
-	hdr, body, err := wire.DecodeRequest(frame, wire.DecodeOptions{MaxBuffer: s.cfg.MaxBufferBytes})
+	op, _ := wire.RequestType(frame)
+	r, into := newRequest(op)
+	// Paths of existing nodes decode to the tree's own strings: most
+	// requests name a node that exists, and this saves a copy of each.
+	// Data is a view of the frame, not a copy: a Framer's frames are never
+	// modified (they are cut from chunks this process owns), so a write's
+	// data may stay one until the tree drops it.
+	opts := wire.DecodeOptions{MaxBuffer: s.cfg.MaxBufferBytes, Intern: s.tree, Views: true}
+	hdr, body, err := wire.DecodeRequestInto(frame, opts, into)
 	if errors.Is(err, wire.ErrUnknownOp) {
 		// A well-framed request this server does not implement (reconfig,
 		// sasl, ...) gets an error reply in order, as ZooKeeper's
 		// UnimplementedRequestProcessor does; the connection stays up.
-		s.request(c, hdr, nil, frame)
+		s.request(c, r, hdr, nil, frame)
 		return
 	}
 	if err != nil {
@@ -143,7 +151,42 @@ func (s *Server) frame(c *conn, frame []byte) {
 		s.closeConn(c)
 		return
 	}
-	s.request(c, hdr, body, frame)
+	s.request(c, r, hdr, body, frame)
+}
+
+// newRequest returns a new request record and, for the common request
+// types, a new empty body of type op allocated together with it (one
+// allocation instead of two; see wire.DecodeRequestInto). Each is fresh:
+// nothing is reused, so whoever keeps the request or its body keeps them
+// for as long as it likes.
+func newRequest(op wire.OpCode) (*request, wire.Request) {
+	switch op {
+	case wire.OpGetData:
+		x := &struct {
+			r request
+			b wire.GetDataRequest
+		}{}
+		return &x.r, &x.b
+	case wire.OpSetData:
+		x := &struct {
+			r request
+			b wire.SetDataRequest
+		}{}
+		return &x.r, &x.b
+	case wire.OpExists:
+		x := &struct {
+			r request
+			b wire.ExistsRequest
+		}{}
+		return &x.r, &x.b
+	case wire.OpSync:
+		x := &struct {
+			r request
+			b wire.SyncRequest
+		}{}
+		return &x.r, &x.b
+	}
+	return &request{}, nil
 }
 
 // connect handles the ConnectRequest that opens every connection

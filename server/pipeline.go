@@ -20,8 +20,9 @@ func isWrite(op wire.OpCode) bool {
 	return false
 }
 
-// request takes one decoded client request (ZooKeeperServer.submitRequest).
-func (s *Server) request(c *conn, hdr wire.RequestHeader, body wire.Request, frame []byte) {
+// request takes one decoded client request (ZooKeeperServer.submitRequest);
+// r is a new, zero record for it (see newRequest).
+func (s *Server) request(c *conn, r *request, hdr wire.RequestHeader, body wire.Request, frame []byte) {
 	if hdr.Type == wire.OpAuth {
 		s.auth(c, hdr.Xid, body.(*wire.AuthRequest))
 		return
@@ -31,7 +32,7 @@ func (s *Server) request(c *conn, hdr wire.RequestHeader, body wire.Request, fra
 		// a reply; the close that is under way ends the connection.
 		return
 	}
-	r := &request{conn: c, xid: hdr.Xid, op: hdr.Type, body: body, start: s.env.Now()}
+	*r = request{conn: c, xid: hdr.Xid, op: hdr.Type, body: body, start: s.env.Now()}
 	c.queue = append(c.queue, r)
 	switch {
 	case isWrite(hdr.Type):
@@ -254,7 +255,8 @@ func (s *Server) applyEncoded(t txn.Txn, encoded []byte) {
 	res := s.tree.ApplyTxn(t)
 	s.noteRecent(t, res)
 	s.changes.applied(t.Header.Zxid)
-	s.env.Emit(Committed{Node: s.env.Name(), Zxid: t.Header.Zxid, Type: t.Header.Type.String(), Digest: txnDigest(encoded)})
+	s.committed = CommitInfo{Node: s.env.Name(), Zxid: t.Header.Zxid, Type: t.Header.Type.String(), Digest: txnDigest(encoded)}
+	s.env.Emit(Committed{&s.committed})
 	s.deliverEvents(res.Events)
 	key := writeKey{t.Header.ClientID, t.Header.Cxid}
 	req := s.pending[key]

@@ -3,6 +3,7 @@ package tree
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/zabsim/zabsim/server/wire"
@@ -146,5 +147,20 @@ func TestValidatePath(t *testing.T) {
 	}
 	if err := ValidateCreatePath("/a/.", true); err != nil {
 		t.Errorf("sequential /a/. (becomes /a/.1) rejected: %v", err)
+	}
+}
+
+// An invalid component is reported by its index among the components, as
+// when they came from strings.Split.
+func TestValidatePathComponentIndex(t *testing.T) {
+	for p, want := range map[string]string{
+		"/./b":        "component 0",
+		"/a//b":       "component 1",
+		"/a/b/..":     "component 2",
+		"/a/b/c/\x01": "component 3",
+	} {
+		if err := ValidatePath(p); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ValidatePath(%q) = %v, want an error naming %s", p, err, want)
+		}
 	}
 }

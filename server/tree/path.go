@@ -34,12 +34,19 @@ func ValidatePath(path string) error {
 	if !utf8.ValidString(path) {
 		return fmt.Errorf("%w %q: not valid UTF-8", ErrInvalidPath, path)
 	}
-	for i, comp := range strings.Split(path[1:], "/") {
+	// The components of path[1:] in order, as strings.Split would give them,
+	// walked without building the slice (every request's path is checked).
+	rest := path[1:]
+	for i := 0; ; i++ {
+		comp, after, more := strings.Cut(rest, "/")
 		if err := validateComponent(comp); err != nil {
 			return fmt.Errorf("%w %q: component %d: %v", ErrInvalidPath, path, i, err)
 		}
+		if !more {
+			return nil
+		}
+		rest = after
 	}
-	return nil
 }
 
 // ValidateCreatePath validates the path of a create request: a sequential

@@ -35,6 +35,7 @@ type NodeInfo struct {
 }
 
 type node struct {
+	path     string // the key of the node in Tree.nodes (see Intern)
 	data     []byte
 	acl      []wire.ACL
 	stat     Persisted
@@ -123,12 +124,24 @@ func empty() *Tree {
 	}
 }
 
+// Intern returns the path of the node named by b, if the tree has one, as
+// the string the tree already holds: a server decodes the paths of client
+// requests through it (it is a wire.Interner), so a request on an existing
+// node costs no copy of its path. It does not keep b.
+func (t *Tree) Intern(b []byte) (string, bool) {
+	if n := t.nodes[string(b)]; n != nil {
+		return n.path, true
+	}
+	return "", false
+}
+
 // insert adds a node under its (existing) parent and indexes its owner.
 func (t *Tree) insert(path string, n *node) {
 	n.acl = slices.Clone(n.acl)
 	if n.children == nil {
 		n.children = make(map[string]struct{})
 	}
+	n.path = path
 	n.hash = nodeHash(path, n)
 	t.digest += n.hash
 	t.nodes[path] = n

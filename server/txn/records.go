@@ -32,7 +32,7 @@ func (r *Create) Encode(e *wire.Encoder) {
 // Decode reads the record.
 func (r *Create) Decode(d *wire.Decoder) {
 	r.Path = readString(d)
-	r.Data = d.Buffer()
+	r.Data = d.BufferView() // aliases the input: see Unmarshal
 	r.ACL = readACLs(d)
 	r.Ephemeral = readBool(d)
 	r.ParentCVersion = d.Int32()
@@ -57,7 +57,7 @@ func (r *CreateContainer) Encode(e *wire.Encoder) {
 // Decode reads the record.
 func (r *CreateContainer) Decode(d *wire.Decoder) {
 	r.Path = readString(d)
-	r.Data = d.Buffer()
+	r.Data = d.BufferView() // aliases the input: see Unmarshal
 	r.ACL = readACLs(d)
 	r.ParentCVersion = d.Int32()
 }
@@ -84,7 +84,7 @@ func (r *CreateTTL) Encode(e *wire.Encoder) {
 // Decode reads the record.
 func (r *CreateTTL) Decode(d *wire.Decoder) {
 	r.Path = readString(d)
-	r.Data = d.Buffer()
+	r.Data = d.BufferView() // aliases the input: see Unmarshal
 	r.ACL = readACLs(d)
 	r.ParentCVersion = d.Int32()
 	r.TTLMS = d.Int64()
@@ -118,7 +118,7 @@ func (r *SetData) Encode(e *wire.Encoder) {
 // Decode reads the record.
 func (r *SetData) Decode(d *wire.Decoder) {
 	r.Path = readString(d)
-	r.Data = d.Buffer()
+	r.Data = d.BufferView() // aliases the input: see Unmarshal
 	r.Version = d.Int32()
 }
 
@@ -238,11 +238,11 @@ func (r *Multi) Decode(d *wire.Decoder) {
 	r.Ops = make([]Op, 0, n)
 	for i := 0; i < n && d.Err() == nil; i++ {
 		typ := wire.OpCode(d.Int32())
-		data := d.Buffer()
+		data := d.BufferView() // the sub-record's data aliases it: see Unmarshal
 		if d.Err() != nil {
 			return
 		}
-		rec, err := decodeSub(typ, data)
+		rec, err := decodeSub(typ, data, d.Intern)
 		if err != nil {
 			d.Fail(err)
 			return

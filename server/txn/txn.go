@@ -208,12 +208,27 @@ func encodeRecord(e *wire.Encoder, r Record) {
 
 // Unmarshal decodes a transaction produced by Marshal. It fails on unknown
 // types, truncated or oversized fields, and trailing bytes; it never panics.
-func Unmarshal(b []byte) (Txn, error) {
+//
+// The records' Data slices are views of b (capacity capped at their length,
+// so appending to one copies), not copies: b must not be modified while the
+// txn or anything it was handed to (a tree node keeps its data slice) is in
+// use. Every caller decodes bytes that are never modified: a Zab entry (a
+// PROPOSAL's payload or the leader's own Marshal output) or a recovered log
+// record, and every server decodes every committed txn, so a copy of its
+// data per txn per server was pure overhead.
+func Unmarshal(b []byte) (Txn, error) { return UnmarshalInterned(b, nil) }
+
+// UnmarshalInterned is Unmarshal with the records' strings (paths) decoded
+// through in when it is not nil (see wire.Interner): a server passes its
+// tree, so the path of a txn on an existing node is the tree's own string
+// instead of a copy per txn per server.
+func UnmarshalInterned(b []byte, in wire.Interner) (Txn, error) {
 	// The decoder stays on the stack: decodeRecord decodes with direct
 	// calls. Every server decodes every committed txn, so this saves an
 	// allocation per txn per server.
 	var d wire.Decoder
 	d.Reset(b)
+	d.Intern = in
 	var t Txn
 	t.Header.Decode(&d)
 	if err := d.Err(); err != nil {
@@ -286,12 +301,14 @@ func decodeRecord(t wire.OpCode, d *wire.Decoder) (Record, bool) {
 }
 
 // decodeSub decodes one multi op's record from its buffer.
-func decodeSub(t wire.OpCode, data []byte) (Record, error) {
+// in is the multi's decoder's Interner.
+func decodeSub(t wire.OpCode, data []byte, in wire.Interner) (Record, error) {
 	if !InMulti(t) {
 		return nil, fmt.Errorf("%w: type %v not allowed in multi", ErrMalformed, t)
 	}
 	var d wire.Decoder
 	d.Reset(data)
+	d.Intern = in
 	rec, _ := decodeRecord(t, &d)
 	if err := d.Err(); err != nil {
 		return nil, fmt.Errorf("%w: multi op %v: %w", ErrMalformed, t, err)

@@ -266,3 +266,36 @@ func TestCheck(t *testing.T) {
 		t.Errorf("deleteContainer with Delete record: %v", err)
 	}
 }
+
+// countingInterner interns every string it is asked for, counting them.
+type countingInterner struct{ hits int }
+
+func (in *countingInterner) Intern(b []byte) (string, bool) {
+	in.hits++
+	return string(b), true
+}
+
+// UnmarshalInterned decodes what Unmarshal does, taking the records'
+// strings (also inside a multi) from the Interner; data slices are views of
+// the input whose capacity ends with them, so appending to one copies.
+func TestUnmarshalInterned(t *testing.T) {
+	in := Txn{Header: Header{ClientID: 1, Cxid: 2, Zxid: 3, TimeMS: 4, Type: wire.OpMulti}, Record: &Multi{Ops: []Op{
+		{Type: wire.OpSetData, Record: &SetData{Path: "/a", Data: []byte("xy"), Version: 1}},
+		{Type: wire.OpCheck, Record: &CheckVersion{Path: "/b", Version: 2}},
+	}}}
+	b := in.Marshal()
+	var ci countingInterner
+	out, err := UnmarshalInterned(b, &ci)
+	if err != nil || !reflect.DeepEqual(in, out) || ci.hits != 2 {
+		t.Fatalf("UnmarshalInterned = %#v, %v (%d strings interned), want %#v and 2", out, err, ci.hits, in)
+	}
+	data := out.Record.(*Multi).Ops[0].Record.(*SetData).Data
+	if cap(data) != len(data) {
+		t.Fatalf("data capacity %d beyond its length %d", cap(data), len(data))
+	}
+	before := bytes.Clone(b)
+	_ = append(data, 'z')
+	if !bytes.Equal(b, before) {
+		t.Fatal("appending to decoded data changed the input")
+	}
+}

@@ -20,7 +20,13 @@ type DecodeOptions struct {
 	// MaxBuffer bounds any single buffer, string or frame (0 means
 	// DefaultMaxBuffer), like jute.maxbuffer.
 	MaxBuffer int
-	_         struct{}
+	// Intern, if set, supplies the decoded strings it has (see Interner).
+	Intern Interner
+	// Views, if set, makes the decoded byte buffers (a setData's or a
+	// create's data, ...) views of the frame instead of copies: set it only
+	// for frames that are never modified (as a Framer's are not).
+	Views bool
+	_     struct{}
 }
 
 // RequestHeader starts every request after the handshake.
@@ -63,7 +69,7 @@ type frameBuf struct {
 
 func newDecoder(b []byte, opts DecodeOptions) *Decoder {
 	d := NewDecoder(b)
-	d.Max = opts.MaxBuffer
+	d.Max, d.Intern, d.Views = opts.MaxBuffer, opts.Intern, opts.Views
 	return d
 }
 
@@ -108,18 +114,40 @@ func EncodeRequest(xid int32, req Request) []byte {
 // Framer) on the server side. For an opcode it does not know it returns the
 // header and an error wrapping ErrUnknownOp.
 func DecodeRequest(frame []byte, opts DecodeOptions) (RequestHeader, Request, error) {
-	// The decoder stays on the stack: decodeRequestBody decodes the
-	// common requests with direct calls (see there).
-	d := Decoder{b: frame, Max: opts.MaxBuffer}
-	return decodeRequest(&d)
+	return DecodeRequestInto(frame, opts, nil)
 }
 
-func decodeRequest(d *Decoder) (RequestHeader, Request, error) {
+// DecodeRequestInto is DecodeRequest decoding the body into into, a new
+// (zero) request the caller allocated, when into is of the frame's type
+// (see RequestType); otherwise (into nil or of another type) it allocates
+// the body as DecodeRequest does. A server allocates a common request's
+// body together with its own record of the request: one allocation instead
+// of two. The returned Request is into when into was used.
+func DecodeRequestInto(frame []byte, opts DecodeOptions, into Request) (RequestHeader, Request, error) {
+	// The decoder stays on the stack: decodeRequestBody decodes the
+	// common requests with direct calls (see there).
+	d := Decoder{b: frame, Max: opts.MaxBuffer, Intern: opts.Intern, Views: opts.Views}
+	return decodeRequest(&d, into)
+}
+
+// RequestType returns the type in a request frame's header, or false if
+// the frame is too short to hold a header.
+func RequestType(frame []byte) (OpCode, bool) {
+	if len(frame) < RequestHeaderSize {
+		return 0, false
+	}
+	return OpCode(binary.BigEndian.Uint32(frame[4:8])), true
+}
+
+func decodeRequest(d *Decoder, into Request) (RequestHeader, Request, error) {
 	hdr := RequestHeader{Xid: d.Int32(), Type: OpCode(d.Int32())}
 	if err := d.Err(); err != nil {
 		return RequestHeader{}, nil, fmt.Errorf("request header: %w", err)
 	}
-	req := newRequest(hdr.Type)
+	req := into
+	if req == nil || req.Op() != hdr.Type {
+		req = newRequest(hdr.Type)
+	}
 	if req == nil {
 		return hdr, nil, fmt.Errorf("%w %v (xid %d)", ErrUnknownOp, hdr.Type, hdr.Xid)
 	}
@@ -176,11 +204,21 @@ func EncodeWatchEvent(ev WatcherEvent) []byte {
 // as an EmptyResponse for ping, whatever expect says. A reply with a non-OK
 // error and no body yields a nil Response.
 func DecodeReply(frame []byte, expect OpCode, opts DecodeOptions) (ReplyHeader, Response, error) {
-	d := Decoder{b: frame, Max: opts.MaxBuffer} // on the stack, as in DecodeRequest
-	return decodeReply(&d, expect)
+	return DecodeReplyInto(frame, expect, opts, nil)
 }
 
-func decodeReply(d *Decoder, expect OpCode) (ReplyHeader, Response, error) {
+// DecodeReplyInto is DecodeReply decoding the body into into, a zero
+// response the caller provides, when into is of the type the reply carries
+// (into.Op() is the reply's op: expect, or that of a notification or ping);
+// otherwise it allocates as DecodeReply does. The returned Response is into
+// when into was used. A client that copies what it needs out of every
+// reply can decode the common ones without an allocation each.
+func DecodeReplyInto(frame []byte, expect OpCode, opts DecodeOptions, into Response) (ReplyHeader, Response, error) {
+	d := Decoder{b: frame, Max: opts.MaxBuffer, Intern: opts.Intern, Views: opts.Views} // on the stack, as in DecodeRequest
+	return decodeReply(&d, expect, into)
+}
+
+func decodeReply(d *Decoder, expect OpCode, into Response) (ReplyHeader, Response, error) {
 	hdr := ReplyHeader{Xid: d.Int32(), Zxid: d.Int64(), Err: Err(d.Int32())}
 	if err := d.Err(); err != nil {
 		return ReplyHeader{}, nil, fmt.Errorf("reply header: %w", err)
@@ -195,7 +233,10 @@ func decodeReply(d *Decoder, expect OpCode) (ReplyHeader, Response, error) {
 	if hdr.Err != ErrOK && d.Remaining() == 0 {
 		return hdr, nil, nil
 	}
-	resp := newResponse(op)
+	resp := into
+	if resp == nil || resp.Op() != op {
+		resp = newResponse(op)
+	}
 	if resp == nil {
 		return hdr, nil, fmt.Errorf("%w %v (reply xid %d)", ErrUnknownOp, op, hdr.Xid)
 	}

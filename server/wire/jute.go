@@ -97,6 +97,21 @@ type Decoder struct {
 	need int
 	// Max bounds any single buffer or string length (0 means DefaultMaxBuffer).
 	Max int
+	// Intern, if set, is asked for every string String decodes; a string
+	// it has is returned instead of a new copy of the bytes.
+	Intern Interner
+	// Views makes Buffer return views of the input, as BufferView does,
+	// instead of copies. Set it only when the input is never modified
+	// while what is decoded from it is in use.
+	Views bool
+}
+
+// Interner supplies existing strings for decoded bytes, so that decoding a
+// string a program already holds (a znode path a server knows) costs no
+// allocation. Intern returns a string equal to string(b), or false; it must
+// not keep b.
+type Interner interface {
+	Intern(b []byte) (string, bool)
 }
 
 // NewDecoder returns a decoder over b.
@@ -138,7 +153,8 @@ func (d *Decoder) Fail(err error) {
 	}
 }
 
-// Reset makes d read b from its start and clears its error; Max is kept.
+// Reset makes d read b from its start and clears its error; Max, Intern
+// and Views are kept.
 // It lets a caller keep a Decoder value (on its stack, or one reused for
 // many frames) instead of allocating one with NewDecoder. Nothing a Decoder
 // returns aliases the Decoder itself, so a Reset never changes values
@@ -229,7 +245,7 @@ func (d *Decoder) length() (n int, isNil bool) {
 }
 
 // Buffer reads a length-prefixed buffer; length -1 yields nil. The result is
-// a copy, safe to retain.
+// a copy, safe to retain (unless d.Views is set: see there).
 func (d *Decoder) Buffer() []byte {
 	n, isNil := d.length()
 	if isNil || d.err != nil {
@@ -238,6 +254,9 @@ func (d *Decoder) Buffer() []byte {
 	p := d.take(n)
 	if p == nil {
 		return nil
+	}
+	if d.Views {
+		return p[:n:n]
 	}
 	out := make([]byte, n)
 	copy(out, p)
@@ -269,6 +288,11 @@ func (d *Decoder) String() string {
 	p := d.take(n)
 	if p == nil {
 		return ""
+	}
+	if d.Intern != nil {
+		if s, ok := d.Intern.Intern(p); ok {
+			return s
+		}
 	}
 	return string(p)
 }

@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"testing"
 )
 
@@ -48,5 +49,86 @@ func TestShortIntError(t *testing.T) {
 		if err := d.Err(); err == nil || err.Error() != c.want || !errors.Is(err, ErrShort) {
 			t.Errorf("decoding %x: error %v, want %q", c.in, err, c.want)
 		}
+	}
+}
+
+// mapInterner is an Interner over a fixed set of strings that counts the
+// strings it supplied.
+type mapInterner struct {
+	m    map[string]string
+	hits int
+}
+
+func (in *mapInterner) Intern(b []byte) (string, bool) {
+	s, ok := in.m[string(b)]
+	if ok {
+		in.hits++
+	}
+	return s, ok
+}
+
+// DecodeRequestInto decodes into the request it is given when that is of
+// the frame's type, and otherwise allocates as DecodeRequest; either way the
+// result equals DecodeRequest's. Strings the Interner has come from it.
+func TestDecodeRequestInto(t *testing.T) {
+	frame := EncodeRequest(7, &SetDataRequest{Path: "/a/b", Data: []byte("v"), Version: 3})[4:]
+	if op, ok := RequestType(frame); !ok || op != OpSetData {
+		t.Fatalf("RequestType = %v, %v", op, ok)
+	}
+	if _, ok := RequestType(frame[:7]); ok {
+		t.Fatal("RequestType of a short frame succeeded")
+	}
+	_, want, err := DecodeRequest(frame, DecodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	into := &SetDataRequest{}
+	hdr, got, err := DecodeRequestInto(frame, DecodeOptions{}, into)
+	if err != nil || hdr.Xid != 7 || hdr.Type != OpSetData || got != Request(into) || !reflect.DeepEqual(got, want) {
+		t.Fatalf("DecodeRequestInto = %+v, %#v, %v; want %#v in the given request", hdr, got, err, want)
+	}
+	other := &GetDataRequest{}
+	if _, got, err := DecodeRequestInto(frame, DecodeOptions{}, other); err != nil || got == Request(other) || !reflect.DeepEqual(got, want) {
+		t.Fatalf("DecodeRequestInto with a request of another type = %#v, %v", got, err)
+	}
+	in := &mapInterner{m: map[string]string{"/a/b": "/a/b"}}
+	_, got, err = DecodeRequestInto(frame, DecodeOptions{Intern: in}, nil)
+	if p := got.(*SetDataRequest).Path; err != nil || p != "/a/b" || in.hits != 1 {
+		t.Fatalf("interned decode: path %q, %v, %d strings interned; want the Interner's string", p, err, in.hits)
+	}
+	in = &mapInterner{}
+	_, got, _ = DecodeRequestInto(frame, DecodeOptions{Intern: in}, nil)
+	if p := got.(*SetDataRequest).Path; p != "/a/b" || in.hits != 0 {
+		t.Fatalf("decode with an Interner lacking the path: %q", p)
+	}
+	// Views: the data is the frame's own bytes, capped at its length.
+	_, got, _ = DecodeRequestInto(frame, DecodeOptions{Views: true}, nil)
+	data := got.(*SetDataRequest).Data
+	if string(data) != "v" || cap(data) != 1 || &data[0] != &frame[len(frame)-5] {
+		t.Fatalf("decode with Views: data %q (cap %d) is not a capped view of the frame", data, cap(data))
+	}
+}
+
+// DecodeReplyInto decodes into the response it is given when that is of the
+// reply's type, and otherwise allocates as DecodeReply; either way the
+// result equals DecodeReply's.
+func TestDecodeReplyInto(t *testing.T) {
+	frame := EncodeReply(5, 9, ErrOK, &GetDataResponse{Data: []byte("d"), Stat: Stat{Version: 2}})[4:]
+	_, want, err := DecodeReply(frame, OpGetData, DecodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	into := &GetDataResponse{}
+	hdr, got, err := DecodeReplyInto(frame, OpGetData, DecodeOptions{}, into)
+	if err != nil || hdr.Xid != 5 || hdr.Zxid != 9 || got != Response(into) || !reflect.DeepEqual(got, want) {
+		t.Fatalf("DecodeReplyInto = %+v, %#v, %v; want %#v in the given response", hdr, got, err, want)
+	}
+	other := &SetDataResponse{}
+	if _, got, err := DecodeReplyInto(frame, OpGetData, DecodeOptions{}, other); err != nil || got == Response(other) || !reflect.DeepEqual(got, want) {
+		t.Fatalf("DecodeReplyInto with a response of another type = %#v, %v", got, err)
+	}
+	ping := EncodeReply(XidPing, 9, ErrOK, nil)[4:]
+	if _, got, err := DecodeReplyInto(ping, OpGetData, DecodeOptions{}, into); err != nil || got == Response(into) || got.Op() != OpPing {
+		t.Fatalf("a ping reply decoded into the getData response: %#v, %v", got, err)
 	}
 }
