@@ -622,7 +622,7 @@ func (s *Server) leaderRequest(r zab.Request) {
 			s.env.Logf("bad forwarded request from %d: %v", r.From, d.Err())
 			return
 		}
-		hdr, body, err := wire.DecodeRequest(frame, wire.DecodeOptions{MaxBuffer: s.cfg.MaxBufferBytes})
+		hdr, body, err := wire.DecodeRequest(frame, wire.DecodeOptions{MaxBuffer: s.cfg.MaxBufferBytes, Intern: s.tree, Views: true})
 		if err != nil || !isWrite(hdr.Type) {
 			s.env.Logf("bad forwarded request from %d: %v", r.From, err)
 			return
@@ -725,7 +725,7 @@ func (s *Server) committedTxn(en zab.Entry) (txn.Txn, error) {
 		}
 		return t, nil
 	}
-	return txn.Unmarshal(en.Data)
+	return txn.UnmarshalInterned(en.Data, s.tree) // entries are immutable
 }
 
 // takeProposed returns the txn this leader prepped for en, if en's bytes

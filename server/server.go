@@ -49,10 +49,6 @@ type Server struct {
 	// be reused at once; the copy is the reply's one allocation.
 	replyEnc wire.Encoder
 
-	// committed is the content of the Committed note of the last applied
-	// txn, reused for every commit (see Committed).
-	committed CommitInfo
-
 	// elapsedMS is monotonic time in milliseconds since the process
 	// started, counted in ticks (timers run on the monotonic clock). Session
 	// expiry uses it, as ZooKeeper's tracker uses elapsed time since
