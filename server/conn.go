@@ -162,31 +162,27 @@ func (s *Server) frame(c *conn, frame []byte) {
 func newRequest(op wire.OpCode) (*request, wire.Request) {
 	switch op {
 	case wire.OpGetData:
-		x := &struct {
-			r request
-			b wire.GetDataRequest
-		}{}
-		return &x.r, &x.b
+		return withBody[wire.GetDataRequest]()
 	case wire.OpSetData:
-		x := &struct {
-			r request
-			b wire.SetDataRequest
-		}{}
-		return &x.r, &x.b
+		return withBody[wire.SetDataRequest]()
 	case wire.OpExists:
-		x := &struct {
-			r request
-			b wire.ExistsRequest
-		}{}
-		return &x.r, &x.b
+		return withBody[wire.ExistsRequest]()
 	case wire.OpSync:
-		x := &struct {
-			r request
-			b wire.SyncRequest
-		}{}
-		return &x.r, &x.b
+		return withBody[wire.SyncRequest]()
 	}
 	return &request{}, nil
+}
+
+// withBody allocates a request record and an empty body of type B together.
+func withBody[B any, PB interface {
+	*B
+	wire.Request
+}]() (*request, wire.Request) {
+	x := &struct {
+		r request
+		b B
+	}{}
+	return &x.r, PB(&x.b)
 }
 
 // connect handles the ConnectRequest that opens every connection

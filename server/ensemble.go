@@ -50,9 +50,14 @@ type ensemble struct {
 	rx zab.Packet
 	// obs derives the invariant checker's observations from Readys.
 	obs zab.Observer
-	// frames is the unused tail of the slab sendPeer carves small peer
-	// frames from (see frameBuf).
-	frames []byte
+	// frames supplies sendPeer's small frames. Env.Send takes ownership of
+	// the bytes, so a frame is never reused; cutting frames from shared
+	// blocks turns one allocation per message into one per block. A block
+	// stays alive while any of its frames does: a follower's log window
+	// keeps views of the PROPOSALs it received, and the PROPOSALs of one txn
+	// to every follower share blocks, so the windows retain about what they
+	// hold.
+	frames wire.Slab
 	// proposed holds, in zxid order, the txns this server proposed as
 	// leader and has not applied yet, each with the very bytes it handed
 	// to Zab: the commit of those bytes applies the prepped txn instead of
@@ -67,35 +72,6 @@ type ensemble struct {
 type proposedTxn struct {
 	t    txn.Txn
 	data []byte
-}
-
-// Peer frames are carved from slabs of frameSlab bytes; a frame larger
-// than frameOwnMax gets an allocation of its own.
-const (
-	frameSlab   = 4096
-	frameOwnMax = 512
-)
-
-// frameBuf returns an empty buffer of capacity n for one outgoing peer
-// frame. Env.Send takes ownership of the bytes, so a frame can never be
-// reused; but small frames need not be separate allocations: they are cut
-// from a shared slab, each a disjoint region capped at its own length (an
-// append by its receiver reallocates instead of spilling into a neighbour),
-// and the sender never touches a region again once it is handed out. This
-// turns one allocation per message into one per slab. A slab stays alive
-// while any of its frames does: a follower's log window keeps views of the
-// PROPOSALs it received, and the PROPOSALs of the same txn to every follower
-// share slabs, so the windows together retain about what they hold.
-func (e *ensemble) frameBuf(n int) []byte {
-	if n > frameOwnMax {
-		return make([]byte, 0, n)
-	}
-	if len(e.frames) < n {
-		e.frames = make([]byte, frameSlab)
-	}
-	b := e.frames[:0:n]
-	e.frames = e.frames[n:]
-	return b
 }
 
 // peerLink is one connection to another server. The dialing side (the
@@ -458,7 +434,7 @@ func (s *Server) sendPeer(env zab.Envelope) {
 	// Encode straight into the frame (MessageSize is exact: no append
 	// outgrows it).
 	size := zab.MessageSize(env.Msg)
-	b, err := zab.AppendMessage(s.ens.frameBuf(4 + size)[:4], env.Msg)
+	b, err := zab.AppendMessage(s.ens.frames.Buf(4 + size)[:4], env.Msg)
 	if err != nil {
 		s.fail(err)
 		return
@@ -590,8 +566,8 @@ func (s *Server) forwardWrite(c *conn, xid int32, frame []byte) error {
 		size += 4 + len(id.Scheme) + 4 + len(id.ID)
 	}
 	// Forward takes the bytes (the REQUEST packet keeps them): carve them
-	// like a peer frame (see frameBuf).
-	enc := wire.NewEncoder(append(s.ens.frameBuf(size), fwdRequest))
+	// like a peer frame (see ensemble.frames).
+	enc := wire.NewEncoder(append(s.ens.frames.Buf(size), fwdRequest))
 	enc.Int64(c.session)
 	enc.Int32(xid)
 	enc.VectorLen(len(c.authIDs), false)

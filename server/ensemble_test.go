@@ -102,6 +102,21 @@ func (ew *ensembleWorld) leader() string {
 	return ""
 }
 
+// crashLeader crashes the serving leader, losing its unsynced writes, and
+// runs 8 s: long enough for the rest to elect a new one.
+func (ew *ensembleWorld) crashLeader(t *testing.T) string {
+	t.Helper()
+	old := ew.leader()
+	if old == "" {
+		t.Fatal("no leader")
+	}
+	if err := ew.w.Crash(old, sim.CrashLoseUnsynced); err != nil {
+		t.Fatal(err)
+	}
+	ew.run(8 * time.Second)
+	return old
+}
+
 func (ew *ensembleWorld) addEnsembleClient(name string, steps ...step) {
 	ew.t.Helper()
 	p := func() proc.Process {
@@ -150,14 +165,7 @@ func TestEnsembleSurvivesLeaderCrash(t *testing.T) {
 	}
 	ew.addEnsembleClient("c1", steps...)
 	ew.run(1 * time.Second)
-	old := ew.leader()
-	if old == "" {
-		t.Fatal("no leader")
-	}
-	if err := ew.w.Crash(old, sim.CrashLoseUnsynced); err != nil {
-		t.Fatal(err)
-	}
-	ew.run(8 * time.Second)
+	old := ew.crashLeader(t)
 	if l := ew.leader(); l == "" || l == old {
 		t.Fatalf("no new leader after crashing %s: %v", old, ew.roles)
 	}
@@ -251,14 +259,7 @@ func TestLeaderAppliesPreppedTxn(t *testing.T) {
 	ew.addEnsembleClient("c1", append([]step{create("/p", "p", wire.FlagPersistent), setNil, setACL}, steps("a")...)...)
 	ew.addEnsembleClient("c2", steps("b")...)
 	ew.run(5 * time.Second)
-	old := ew.leader()
-	if old == "" {
-		t.Fatal("no leader")
-	}
-	if err := ew.w.Crash(old, sim.CrashLoseUnsynced); err != nil {
-		t.Fatal(err)
-	}
-	ew.run(8 * time.Second)
+	old := ew.crashLeader(t)
 	if err := ew.w.Restart(old); err != nil {
 		t.Fatal(err)
 	}

@@ -527,7 +527,7 @@ func (p *Peer) ping() {
 	for _, l := range p.sortedLearners() {
 		if l.stage >= stageSyncing {
 			if round == nil {
-				round = appendInt64(p.payload(8), p.ld.round)
+				round = appendInt64(p.payloads.Buf(8), p.ld.round)
 			}
 			p.send(l.id, p.packet(PacketPing, p.lastLogged, round))
 		}
@@ -576,7 +576,7 @@ func (p *Peer) checkSyncs() {
 		if s.from == p.id {
 			p.out.SyncDone = append(p.out.SyncDone, s.id)
 		} else if l := ld.learners[s.from]; l != nil {
-			p.send(s.from, p.packet(PacketSync, 0, appendInt64(p.payload(8), int64(s.id))))
+			p.send(s.from, p.packet(PacketSync, 0, appendInt64(p.payloads.Buf(8), int64(s.id))))
 		}
 	}
 }

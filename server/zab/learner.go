@@ -210,7 +210,7 @@ func (p *Peer) onPing(m *Packet) {
 	if err != nil {
 		return
 	}
-	p.send(p.status.Leader, p.packet(PacketPing, p.lastLogged, appendPingReply(p.payload(pingReplySize(p.ln.touches)), round, p.ln.touches)))
+	p.send(p.status.Leader, p.packet(PacketPing, p.lastLogged, appendPingReply(p.payloads.Buf(pingReplySize(p.ln.touches)), round, p.ln.touches)))
 	p.ln.touches = nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"errors"
 	"slices"
+
+	"github.com/zabsim/zabsim/server/wire"
 )
 
 // Errors returned by Peer methods.
@@ -53,11 +55,13 @@ type Peer struct {
 	statusDirty bool
 	// spare holds slices of Readys the host handed back (Release), empty,
 	// for the next Ready to reuse; packets is the unused rest of the
-	// current Packet chunk (see packet), payloads that of the current
-	// payload slab (see payload).
+	// current Packet chunk (see packet). payloads supplies the small
+	// payloads Zab builds itself (a PING round, a PING reply, a sync id):
+	// each is written once before it goes into a message and never after,
+	// so a receiver may keep it.
 	spare    Ready
 	packets  []Packet
-	payloads []byte
+	payloads wire.Slab
 }
 
 // NewPeer builds a peer from its configuration and durable state. It starts
@@ -252,7 +256,7 @@ func (p *Peer) Sync(id uint64) error {
 		p.leaderSync(p.id, id)
 		return nil
 	}
-	p.send(p.status.Leader, p.packet(PacketSync, 0, appendInt64(p.payload(8), int64(id))))
+	p.send(p.status.Leader, p.packet(PacketSync, 0, appendInt64(p.payloads.Buf(8), int64(id))))
 	return nil
 }
 
@@ -479,28 +483,6 @@ func (p *Peer) packet(t PacketType, zxid int64, data []byte) *Packet {
 	p.packets = p.packets[1:]
 	*m = Packet{Type: t, Zxid: zxid, Data: data}
 	return m
-}
-
-// payloadSlab is how many bytes payload allocates at once.
-const payloadSlab = 1024
-
-// payload returns an empty buffer of capacity n for a small payload Zab
-// builds itself (a PING round, a PING reply, a sync id); one larger than
-// payloadSlab gets an allocation of its own. Like packets, payloads are carved from slabs to save an allocation
-// per message, and nothing is reused: each payload is a disjoint region,
-// capped at its own length, written once before it goes into a message and
-// never after, so a receiver may keep it (and its slab) as long as it
-// likes.
-func (p *Peer) payload(n int) []byte {
-	if n > payloadSlab {
-		return make([]byte, 0, n)
-	}
-	if len(p.payloads) < n {
-		p.payloads = make([]byte, payloadSlab)
-	}
-	b := p.payloads[:0:n]
-	p.payloads = p.payloads[n:]
-	return b
 }
 
 func (p *Peer) setStatus(s RoleState) {
