@@ -1,6 +1,11 @@
 package sim
 
-import "github.com/zabsim/zabsim/proc"
+import (
+	"maps"
+	"slices"
+
+	"github.com/zabsim/zabsim/proc"
+)
 
 // timerTable holds a node's pending timers by id. A node hands out timer
 // ids in increasing order and most timers die young, so the table is a
@@ -9,13 +14,24 @@ import "github.com/zabsim/zabsim/proc"
 // for every timer, and the map operations cost more than the rest of the
 // work). The window spans the ids handed out during the lifetime of the
 // oldest pending timer (at most ~1,200 in the scenarios here); the ring
-// doubles when the window outgrows it and is never shrunk.
+// doubles when the window outgrows it and is never shrunk. A timer that
+// stays pending while more than maxRing newer ones come and go (a long
+// timeout among frequent short ones) moves to the far map, so the ring's
+// size stays bounded whatever a process arms.
 type timerTable struct {
 	base proc.TimerID // oldest id in the window
 	n    int          // window length: ids base .. base+n-1
 	live int          // pending timers in the window
 	ring []timerSlot  // len is a power of two; id's slot is ring[id&(len-1)]
+	// far holds pending timers older than base.
+	far map[proc.TimerID]*timerSlot
+	// maxRing bounds len(ring) (a power of two, at least 16; 0 means
+	// defaultMaxRing).
+	maxRing int
 }
+
+// defaultMaxRing is the largest ring a timer table grows: 64Ki slots.
+const defaultMaxRing = 1 << 16
 
 type timerSlot struct {
 	timer
@@ -25,6 +41,7 @@ type timerSlot struct {
 // reset empties the table; the next id added is next.
 func (tt *timerTable) reset(next proc.TimerID) {
 	clear(tt.ring) // drop the tags
+	tt.far = nil
 	tt.base, tt.n, tt.live = next, 0, 0
 }
 
@@ -35,7 +52,11 @@ func (tt *timerTable) add(id proc.TimerID, t timer) {
 	}
 	for tt.base+proc.TimerID(tt.n) <= id {
 		if tt.n == len(tt.ring) {
-			tt.grow()
+			if len(tt.ring) < tt.limit() {
+				tt.grow()
+			} else {
+				tt.spill()
+			}
 		}
 		tt.n++ // ids skipped over (none, in practice) stay not pending
 	}
@@ -53,6 +74,39 @@ func (tt *timerTable) grow() {
 	tt.ring = ring
 }
 
+// limit is the ring size beyond which add spills instead of growing.
+func (tt *timerTable) limit() int {
+	if tt.maxRing > 0 {
+		return tt.maxRing
+	}
+	return defaultMaxRing
+}
+
+// spill moves the oldest pending timer of a full window to the far map and
+// drops the dead ids before the next pending one.
+func (tt *timerTable) spill() {
+	i := int(tt.base) & (len(tt.ring) - 1)
+	if s := tt.ring[i]; s.pending {
+		if tt.far == nil {
+			tt.far = map[proc.TimerID]*timerSlot{}
+		}
+		tt.far[tt.base] = &s
+		tt.ring[i] = timerSlot{}
+		tt.live--
+	}
+	tt.base++
+	tt.n--
+	tt.dropDeadPrefix()
+}
+
+// dropDeadPrefix advances the window past ids that are no longer pending.
+func (tt *timerTable) dropDeadPrefix() {
+	for tt.n > 0 && !tt.ring[int(tt.base)&(len(tt.ring)-1)].pending {
+		tt.base++
+		tt.n--
+	}
+}
+
 // get returns the pending timer id.
 func (tt *timerTable) get(id proc.TimerID) (timer, bool) {
 	if s := tt.slot(id); s != nil {
@@ -63,7 +117,10 @@ func (tt *timerTable) get(id proc.TimerID) (timer, bool) {
 
 // slot returns the slot of pending timer id, or nil.
 func (tt *timerTable) slot(id proc.TimerID) *timerSlot {
-	if id < tt.base || id-tt.base >= proc.TimerID(tt.n) {
+	if id < tt.base {
+		return tt.far[id] // nil when absent (or far is nil)
+	}
+	if id-tt.base >= proc.TimerID(tt.n) {
 		return nil
 	}
 	if s := &tt.ring[int(id)&(len(tt.ring)-1)]; s.pending {
@@ -82,6 +139,10 @@ func (tt *timerTable) set(id proc.TimerID, t timer) {
 // remove forgets timer id if it is pending, and drops the window's dead
 // prefix.
 func (tt *timerTable) remove(id proc.TimerID) {
+	if id < tt.base {
+		delete(tt.far, id)
+		return
+	}
 	s := tt.slot(id)
 	if s == nil {
 		return
@@ -93,15 +154,13 @@ func (tt *timerTable) remove(id proc.TimerID) {
 		tt.n = 0
 		return
 	}
-	for !tt.ring[int(tt.base)&(len(tt.ring)-1)].pending {
-		tt.base++
-		tt.n--
-	}
+	tt.dropDeadPrefix()
 }
 
 // ids returns the pending timer ids in increasing order.
 func (tt *timerTable) ids() []proc.TimerID {
-	out := make([]proc.TimerID, 0, tt.live)
+	out := make([]proc.TimerID, 0, len(tt.far)+tt.live)
+	out = append(out, slices.Sorted(maps.Keys(tt.far))...) // all older than base
 	for k := range tt.n {
 		id := tt.base + proc.TimerID(k)
 		if tt.ring[int(id)&(len(tt.ring)-1)].pending {

@@ -9,10 +9,23 @@ import (
 )
 
 // timerTable behaves as a map from id to timer under random adds (in id
-// order), removes of pending and unknown ids, and resets.
+// order), removes of pending and unknown ids, and resets: with the default
+// ring limit, and with a 16-slot ring whose long-lived timers spill to the
+// far map.
 func TestTimerTable(t *testing.T) {
+	for _, maxRing := range []int{0, 16} {
+		tt := timerTable{maxRing: maxRing}
+		checkTimerTable(t, &tt)
+		if maxRing > 0 && len(tt.ring) > maxRing {
+			t.Fatalf("ring grew to %d slots, limit %d", len(tt.ring), maxRing)
+		}
+	}
+}
+
+func checkTimerTable(t *testing.T, tt *timerTable) {
+	t.Helper()
 	rng := rand.New(rand.NewPCG(5, 6))
-	var tt timerTable
+	spilled := false
 	ref := map[proc.TimerID]timer{}
 	next := proc.TimerID(1)
 	tt.reset(next)
@@ -23,6 +36,7 @@ func TestTimerTable(t *testing.T) {
 			tt.add(next, tm)
 			ref[next] = tm
 			next++
+			spilled = spilled || len(tt.far) > 0
 		case r < 90:
 			// remove something: usually a young timer, sometimes an old one
 			id := next - 1 - proc.TimerID(rng.IntN(20))
@@ -51,7 +65,10 @@ func TestTimerTable(t *testing.T) {
 	if got := tt.ids(); !slices.Equal(got, want) {
 		t.Fatalf("ids %v, want %v", got, want)
 	}
-	if tt.live != len(ref) {
-		t.Fatalf("live %d, want %d", tt.live, len(ref))
+	if tt.live+len(tt.far) != len(ref) {
+		t.Fatalf("live %d + far %d, want %d", tt.live, len(tt.far), len(ref))
+	}
+	if tt.maxRing > 0 && !spilled {
+		t.Fatal("no timer ever spilled: the small ring was not exercised")
 	}
 }
