@@ -514,6 +514,14 @@ func (s *Server) loadSnapshot(snap zab.Snapshot) bool {
 	}
 	t.SetStaleReplay(s.cfg.Bugs.Has(BugZK1046))
 	s.tree, s.ens.global = t, timeouts
+	// The snapshot's sessions replace ours too (ZKDatabase.deserializeSnapshot
+	// refills sessionsWithTimeouts, the learner's view of global sessions):
+	// a stale tracker refused a client resuming a session created while we
+	// were away (SESSIONEXPIRED for a live session).
+	if err := s.restoreSessions(timeouts); err != nil {
+		s.fail(err)
+		return false
+	}
 	for _, c := range s.conns {
 		s.tree.RemoveWatcher(c.watcher) // watches belonged to the old tree
 	}

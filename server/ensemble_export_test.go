@@ -1,7 +1,10 @@
 package server
 
 import (
+	"slices"
+
 	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/txn"
 )
 
@@ -22,4 +25,27 @@ func (p *proposedCheck) Start(env proc.Env) {
 	if s, ok := p.Process.(*Server); ok && s.ens != nil {
 		s.ens.checkProposed = p.f
 	}
+}
+
+// SessionViews returns, sorted, the sessions a started ensemble server's
+// tracker holds, those its committed txns left open (its global view), and
+// those its next snapshot would carry.
+func SessionViews(p proc.Process) (tracked, global, snapshot []int64, err error) {
+	s := p.(*Server)
+	tracked = s.sessions.IDs()
+	for id := range s.ens.global {
+		global = append(global, id)
+	}
+	_, data, err := s.snapshotBytes()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	_, timeouts, err := tree.Deserialize(data)
+	for id := range timeouts {
+		snapshot = append(snapshot, id)
+	}
+	slices.Sort(tracked)
+	slices.Sort(global)
+	slices.Sort(snapshot)
+	return tracked, global, snapshot, err
 }

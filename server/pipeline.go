@@ -426,6 +426,13 @@ func (s *Server) maybeSnapshot() {
 // ZOOKEEPER-1046 fix.
 func (s *Server) snapshotBytes() (int64, []byte, error) {
 	sessions := s.sessionTimeouts()
+	if s.ens != nil {
+		// An ensemble member snapshots the sessions its committed txns
+		// created and did not close (ZKDatabase.sessionsWithTimeouts), as
+		// its SNAP and load-time snapshots do: a learner's tracker is not
+		// that set (a SNAP replaced the tree and sessions under it).
+		sessions = s.ens.global
+	}
 	if !s.cfg.Bugs.Has(BugZK1046) || len(s.recent) <= fuzzyWindow {
 		return s.tree.LastZxid(), s.tree.Serialize(sessions), nil
 	}

@@ -1,0 +1,99 @@
+package server_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/zabsim/zabsim/client"
+	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/wire"
+	"github.com/zabsim/zabsim/sim"
+)
+
+// TestSnapSyncedLearnerSessions: a follower cut off while sessions come and
+// go and more than the DIFF window of txns commits rejoins by SNAP. Its
+// tracker, its global view and its next snapshot must then all be the
+// leader's global sessions. A learner that kept its old tracker refused a
+// client resuming a session created while it was away (SESSIONEXPIRED),
+// and its snapshots, written from that tracker, lost sessions whose
+// ephemerals they held: after a whole-ensemble restart from such a
+// snapshot those ephemerals never expired.
+func TestSnapSyncedLearnerSessions(t *testing.T) {
+	procs := map[string]proc.Process{}
+	n := 0
+	ew := newEnsembleWrapped(t, 5, 3, nil, nil, nil, func(p proc.Process) proc.Process {
+		n++
+		procs[fmt.Sprintf("s%d", n)] = p // started in order s1..s3
+		return p
+	})
+	ew.run(3 * time.Second)
+	leader := ew.leader()
+	if leader == "" {
+		t.Fatal("no leader")
+	}
+	var away string
+	var rest []string
+	for _, name := range []string{"s1", "s2", "s3"} {
+		if name != leader && away == "" {
+			away = name
+		} else {
+			rest = append(rest, name)
+		}
+	}
+	// A session the learner knows, which closes while it is away.
+	ew.addEnsembleClient("old", create("/old", "", wire.FlagEphemeral))
+	ew.run(2 * time.Second)
+	// A session created while it is away, with an ephemeral, and enough
+	// txns (the window is 500) that the leader must SNAP it.
+	steps := []step{create("/eph", "", wire.FlagEphemeral)}
+	for i := range 520 {
+		steps = append(steps, create(fmt.Sprintf("/n%d", i), "", wire.FlagPersistent))
+	}
+	var addrs []string
+	for _, name := range rest {
+		addrs = append(addrs, name+":2181")
+	}
+	p := func() proc.Process {
+		return &scriptProc{cfg: client.Config{Servers: addrs, SessionTimeout: 30 * time.Second}, steps: steps, log: &ew.log, events: &ew.evs}
+	}
+	if err := ew.w.AddNode("new", p, sim.NodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ew.w.Start("new"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ew.w.Partition([]string{away}, append(rest, "old", "new")); err != nil {
+		t.Fatal(err)
+	}
+	ew.w.Crash("old", sim.CrashLoseUnsynced) // its session expires while away is away
+	ew.run(20 * time.Second)
+	if got := len(ew.log); got < 522 {
+		t.Fatalf("only %d steps done: %v", got, ew.log[max(0, got-3):])
+	}
+	if err := ew.w.Heal(); err != nil {
+		t.Fatal(err)
+	}
+	ew.run(5 * time.Second)
+	if rc := ew.roles[away]; rc.Role != "follower" || !rc.Serving {
+		t.Fatalf("%s did not rejoin: %+v", away, rc)
+	}
+	_, leaderGlobal, _, err := server.SessionViews(procs[leader])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(leaderGlobal) != 1 {
+		t.Fatalf("leader's global sessions %x: want only the new client's", leaderGlobal)
+	}
+	tracked, global, snapshot, err := server.SessionViews(procs[away])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, got := range map[string][]int64{"tracked": tracked, "global": global, "snapshot": snapshot} {
+		if !slices.Equal(got, leaderGlobal) {
+			t.Errorf("%s: %s sessions %x, leader's global %x", away, what, got, leaderGlobal)
+		}
+	}
+}
