@@ -261,7 +261,11 @@ func (p *Peer) maybeAckNewLeader() {
 	}
 	p.send(p.status.Leader, p.packet(PacketAck, ln.newLeaderZxid, nil))
 	ln.stage = lsAwaitUpToDate
-	ln.ackedTo = ln.syncEnd
+	// The sync's txns the leader had not committed (PROPOSAL without
+	// COMMIT: its outstanding proposals) need our ACKs to commit, as
+	// ZooKeeper's learner ACKs each of its packetsNotCommitted once logged.
+	// They follow the NEWLEADER ACK, which the leader must see first.
+	ln.ackedTo = min(ln.commitTarget, ln.syncEnd)
 	p.sendAcks()
 }
 
