@@ -27,8 +27,9 @@ var serverBugRepros = []struct {
 	{bug: "zk-1208", seed: 1, catches: "lock", s: Scenario{Name: "repro-zk-1208-lock",
 		Servers: 3, Workload: "lock", Clients: 3, Duration: secs(12), HealedTail: secs(5), SyncLatency: millis(100),
 		Schedule: "1s clock rate leader 8\n6s clock reset\n7s heal"}},
-	// Shrunk by `zabsim hunt --bug zk-1208` (10 runs) from bug-zk-1208.
-	{bug: "zk-1208", seed: 1, catches: "election", s: Scenario{Name: "repro-zk-1208-election",
+	// Shrunk by `zabsim hunt --bug zk-1208` (10 runs) from bug-zk-1208;
+	// seed 2 since learners revalidate sessions they do not know yet.
+	{bug: "zk-1208", seed: 2, catches: "election", s: Scenario{Name: "repro-zk-1208-election",
 		Servers: 3, Workload: "election", Clients: 1, Duration: Duration(7500 * time.Millisecond), HealedTail: millis(2500),
 		SyncLatency: millis(100), Schedule: "2s clock rate leader 8\n5s heal"}},
 	{bug: "zk-1208", seed: 1, catches: "liveness", s: Scenario{Name: "repro-zk-1208-registry",
@@ -44,8 +45,9 @@ var serverBugRepros = []struct {
 		Servers: 3, Workload: "sequential", Clients: 1, Duration: secs(8), HealedTail: Duration(2666666666), SnapCount: 25,
 		Schedule: "4s kill all\n4062500us restart all"}},
 	// Shrunk by `zabsim hunt --bug zk-1366` (60 runs) from bug-zk-1366:
-	// 66 clock steps down to the first 12.
-	{bug: "zk-1366", seed: 2, catches: "lock", s: Scenario{Name: "repro-zk-1366",
+	// 66 clock steps down to the first 12. Seed 1 since learners
+	// revalidate sessions they do not know yet.
+	{bug: "zk-1366", seed: 1, catches: "lock", s: Scenario{Name: "repro-zk-1366",
 		Servers: 3, Workload: "lock", Clients: 8, Duration: secs(30), HealedTail: secs(8),
 		Schedule: clockSteps(2000, 5000, 250, "2200ms")}},
 	// Shrunk by `zabsim hunt --bug setwatches-stale-zxid` (21 runs) from

@@ -218,7 +218,15 @@ func (s *Server) negotiate(requestedMS int32) int32 {
 
 func (s *Server) reopenSession(c *conn, id int64, passwd []byte) {
 	sess, ok := s.sessions.Get(id)
-	if !ok || sess.Closing || !session.CheckPassword(id, passwd) {
+	// A learner's view of sessions lags the leader's (a session created
+	// through another server may not be applied here yet): it asks the
+	// leader and decides after the barrier (finishRevalidation), as
+	// LearnerZooKeeperServer.revalidateSession does.
+	known := ok && !sess.Closing
+	if s.ens != nil && !s.leads() {
+		known = true
+	}
+	if !known || !session.CheckPassword(id, passwd) {
 		s.sendConnectResponse(c, 0, 0)
 		s.closeConnAfterFlush(c)
 		return

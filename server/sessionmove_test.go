@@ -235,3 +235,58 @@ func TestResumeExpiredSessionOnLaggingFollower(t *testing.T) {
 		})
 	}
 }
+
+// TestResumeNewSessionOnLaggingFollower is the mirror case: a session
+// created through one follower is resumed, at once, through a follower that
+// lags (its link from the leader is slow) and has not applied the
+// createSession yet. The lagging follower must ask the leader
+// (LearnerZooKeeperServer.revalidateSession) and resume the session after
+// the barrier, not answer "expired" from its own stale view: the client
+// would lose a live session, and the session's ephemerals would linger
+// until the leader expired it.
+func TestResumeNewSessionOnLaggingFollower(t *testing.T) {
+	var logBuf strings.Builder
+	ew := newEnsembleWith(t, 21, 3, nil, &logBuf)
+	defer func() {
+		if t.Failed() {
+			t.Log(logBuf.String())
+		}
+	}()
+	leader, home, lagging := electedTrio(t, ew)
+	if err := ew.w.Spike(leader, lagging, 800*time.Millisecond, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	var sid int64
+	idle := func(x *stepCtx, done func(string)) {
+		sid = x.c.SessionID()
+		x.timers[x.env.After(time.Hour, sleepTag{})] = func() { done("idle") }
+	}
+	p := func() proc.Process {
+		return &scriptProc{cfg: client.Config{Servers: []string{home + ":2181"}, SessionTimeout: 3 * time.Second},
+			steps: []step{create("/eph", "v", wire.FlagEphemeral), idle}, log: &ew.log, events: &ew.evs}
+	}
+	if err := ew.w.AddNode("c1", p, sim.NodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ew.w.Start("c1"); err != nil {
+		t.Fatal(err)
+	}
+	ew.run(200 * time.Millisecond)
+	if sid == 0 {
+		t.Fatalf("c1 has no session:\n%s", strings.Join(ew.log, "\n"))
+	}
+	rp := &resumeProc{addr: lagging + ":2181", session: sid, path: "/eph"}
+	if err := ew.w.AddNode("mover", func() proc.Process { return rp }, sim.NodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ew.w.Start("mover"); err != nil {
+		t.Fatal(err)
+	}
+	ew.run(3 * time.Second)
+	if want := []string{"resumed=true", "setData OK"}; strings.Join(rp.got, ",") != strings.Join(want, ",") {
+		t.Fatalf("resuming the live session %#x through the lagging %s: got %v, want %v", sid, lagging, rp.got, want)
+	}
+	if !ew.inv.OK() {
+		t.Fatalf("zab invariants: %v", ew.inv.Violations())
+	}
+}
