@@ -93,10 +93,21 @@ func summarize(res *Result, chk checker.Result, wall time.Duration) Summary {
 // runCommand is the exact command that reproduces a built-in scenario run.
 func runCommand(res *Result) string {
 	cmd := fmt.Sprintf("zabsim run --scenario %s --seed %d", res.Scenario.Name, res.Seed)
+	if !builtin(res.Scenario) {
+		// A scenario from a file (or one a shrinker made): the run
+		// directory's copy of it; WriteRun puts in the directory.
+		cmd = fmt.Sprintf("zabsim run --scenario-file %s --seed %d", ScenarioFile, res.Seed)
+	}
 	for _, b := range res.Bugs {
 		cmd += " --bug " + b
 	}
 	return cmd
+}
+
+// builtin reports whether s is the built-in scenario of its name.
+func builtin(s Scenario) bool {
+	b, err := ByName(s.Name)
+	return err == nil && bytes.Equal(b.Defaults().JSON(), s.Defaults().JSON())
 }
 
 // WriteRun writes a run directory: every file is written to a temporary
@@ -108,6 +119,7 @@ func WriteRun(dir string, o *Outcome, viz []byte) error {
 	}
 	if o.Summary.Live == nil {
 		o.Summary.Repro = "zabsim repro " + dir
+		o.Summary.Command = strings.Replace(o.Summary.Command, "--scenario-file "+ScenarioFile, "--scenario-file "+filepath.Join(dir, ScenarioFile), 1)
 	}
 	var hist bytes.Buffer
 	if err := history.WriteAll(&hist, o.Result.History); err != nil {

@@ -51,6 +51,29 @@ func TestEveryScenarioIsDeterministic(t *testing.T) {
 	}
 }
 
+// TestRunCommandOfAFileScenario: a scenario that is not a built-in one
+// (from a file, or a built-in one changed) is re-run from the run
+// directory's copy, never by a name that means another scenario.
+func TestRunCommandOfAFileScenario(t *testing.T) {
+	s, err := ByName("register-partition")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Duration, s.HealedTail = secs(6), secs(2)
+	o, err := Execute(s, 3, Options{Bugs: []string{"zk-1154"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := WriteRun(dir, o, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := "zabsim run --scenario-file " + filepath.Join(dir, ScenarioFile) + " --seed 3 --bug zk-1154"
+	if o.Summary.Command != want {
+		t.Fatalf("command %q, want %q", o.Summary.Command, want)
+	}
+}
+
 func TestRunDirectoryReproduces(t *testing.T) {
 	s, err := ByName("register-partition")
 	if err != nil {
@@ -66,6 +89,9 @@ func TestRunDirectoryReproduces(t *testing.T) {
 	}
 	if err := WriteRunReport(dir); err != nil {
 		t.Fatal(err)
+	}
+	if want := "zabsim run --scenario register-partition --seed 3"; o.Summary.Command != want {
+		t.Errorf("command %q, want %q", o.Summary.Command, want)
 	}
 	for _, f := range []string{SummaryFile, ScenarioFile, HistoryFile, NemesisFile, RolesFile, "index.html", "latency-raw.png", "availability.svg"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
