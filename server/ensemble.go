@@ -547,6 +547,9 @@ func (s *Server) ensembleSyncDone(comp storage.Completion) {
 		e.peer.SnapshotPersisted(e.snapshotAt)
 		e.snapshotPending = false
 	}
+	if comp.SnapshotDone {
+		s.purge()
+	}
 	if comp.AcceptedEpochDone || comp.CurrentEpochDone {
 		_, acc := s.store.AcceptedEpoch()
 		_, cur := s.store.CurrentEpoch()

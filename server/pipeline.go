@@ -219,13 +219,25 @@ func (s *Server) syncDone(e proc.SyncDone) {
 	}
 	if comp.SnapshotDone {
 		s.snapshotting = false
-		if _, err := s.store.Purge(3); err != nil {
-			s.env.Logf("purge: %v", err)
-		}
+		s.purge()
 	}
 	s.commitDurable()
 	s.kickSync()
 }
+
+// purge runs after every durable snapshot: it keeps the newest
+// retainedSnapshots snapshots and the logs after the oldest of them, as
+// ZooKeeper's autopurge (PurgeTxnLog) does every purgeInterval hours. A
+// simulated disk holds every file in memory: a run with frequent snapshots
+// of a large tree kept them all and ran out of memory.
+func (s *Server) purge() {
+	if _, err := s.store.Purge(retainedSnapshots); err != nil {
+		s.env.Logf("purge: %v", err)
+	}
+}
+
+// retainedSnapshots is autopurge.snapRetainCount's default and minimum.
+const retainedSnapshots = 3
 
 // commitDurable applies, in zxid order, every in-flight txn now durable.
 func (s *Server) commitDurable() {

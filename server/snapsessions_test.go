@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,6 +95,43 @@ func TestSnapSyncedLearnerSessions(t *testing.T) {
 	for what, got := range map[string][]int64{"tracked": tracked, "global": global, "snapshot": snapshot} {
 		if !slices.Equal(got, leaderGlobal) {
 			t.Errorf("%s: %s sessions %x, leader's global %x", away, what, got, leaderGlobal)
+		}
+	}
+}
+
+// TestEnsemblePurgesOldSnapshots: an ensemble member keeps the newest three
+// snapshots and the logs after them, as a standalone server does (the
+// simulated disk holds every file in memory; a run with frequent snapshots
+// of a large tree kept them all and ran out of memory).
+func TestEnsemblePurgesOldSnapshots(t *testing.T) {
+	ew := newEnsemble(t, 6, 3) // SnapCount 50
+	ew.run(3 * time.Second)
+	var steps []step
+	for i := range 400 {
+		steps = append(steps, create(fmt.Sprintf("/n%d", i), "", wire.FlagPersistent))
+	}
+	ew.addEnsembleClient("c1", steps...)
+	ew.run(20 * time.Second)
+	if len(ew.log) != 400 {
+		t.Fatalf("%d of 400 creates done", len(ew.log))
+	}
+	for _, name := range []string{"s1", "s2", "s3"} {
+		d, err := ew.w.Disk(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, err := d.List()
+		if err != nil {
+			t.Fatal(err)
+		}
+		snaps := 0
+		for _, f := range files {
+			if strings.HasPrefix(f, "snapshot.") {
+				snaps++
+			}
+		}
+		if snaps < 1 || snaps > 3 {
+			t.Errorf("%s holds %d snapshots after 400 txns with snapCount 50 (want 1-3): %v", name, snaps, files)
 		}
 	}
 }
