@@ -133,6 +133,22 @@ func TestLinearizableVisualization(t *testing.T) {
 	}
 }
 
+// TestLinearizableVisualizationBounded: a history over MaxVisualizedOps
+// gets a page saying the timeline is skipped (Porcupine's verbose search of
+// it ran out of memory), and the same verdict as without a visualization.
+func TestLinearizableVisualizationBounded(t *testing.T) {
+	ops := genRegisterHistory(genOptions{ops: MaxVisualizedOps * 3 / 2, keys: 3, clients: 12, infoPercent: 5, seed: 4})
+	var buf bytes.Buffer
+	r := CheckLinearizable(ops, LinearOptions{Visualization: &buf})
+	wantValid(t, r)
+	if r.Counts["visualization:skipped"] != 1 || !strings.Contains(buf.String(), "timeline is drawn for register histories of at most") {
+		t.Fatalf("a %d-op history was visualized (%d bytes, counts %v)", r.Counts["ops"], buf.Len(), r.Counts)
+	}
+	if r.Counts["ops"] <= MaxVisualizedOps {
+		t.Fatalf("the generated history has only %d register ops", r.Counts["ops"])
+	}
+}
+
 // TestFastPathAgreesWithPorcupine: on generated linearizable histories the
 // fast path verifies every key, and corrupting one sync-read (an older
 // version) is caught whichever path runs.
