@@ -32,7 +32,7 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./sim/... ./server/... ./checker/...
 	./$(BIN) bench -sim
 
-## soak: long sweeps — every package's soak tests (5000-seed randomized ensemble sweep, Zab's
+## soak: long sweeps — every package's soak tests (7,500-run randomized ensemble sweep, Zab's
 ## 12,000-seed harness, 200 seeds per workload, every bug switch hunted from 5 offsets with 1,000
 ## switch-off seeds per hunting scenario) and the default suite over 1,000 seeds with no bug switch.
 soak: build
