@@ -51,7 +51,7 @@ func CheckLive(s Scenario, ops []history.Op, unfinished []string, viz io.Writer)
 	for _, n := range names {
 		cs = append(cs, checkerCatalog[n](s, viz))
 	}
-	cs = append(cs, livenessChecker(unfinished))
+	cs = append(cs, livenessChecker(unfinished, nil))
 	return checker.Compose(s.Name, ops, cs...), nil
 }
 

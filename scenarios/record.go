@@ -27,13 +27,15 @@ type recorder struct {
 	servers map[string]bool
 	commits int
 	inv     *zab.Invariants
+	// lastOK is when each worker last completed an operation successfully.
+	lastOK map[string]int64
 	// onFailed is called when a server stops serving on its own (disk
 	// error, corrupt state): the runner's supervisor restarts it.
 	onFailed func(node, reason string)
 }
 
 func newRecorder(servers []string) *recorder {
-	r := &recorder{servers: map[string]bool{}, role: map[string]server.RoleChanged{}, inv: zab.NewInvariants()}
+	r := &recorder{servers: map[string]bool{}, role: map[string]server.RoleChanged{}, inv: zab.NewInvariants(), lastOK: map[string]int64{}}
 	for _, s := range servers {
 		r.servers[s] = true
 	}
@@ -63,6 +65,9 @@ func (r *recorder) note(rec *sim.Record) {
 	case history.Op:
 		n.Time = int64(rec.At)
 		r.ops.add(n)
+		if n.Type == history.OK {
+			r.lastOK[rec.Node] = n.Time
+		}
 	case server.RoleChanged:
 		r.role[rec.Node] = n
 		role := n.Role

@@ -42,6 +42,9 @@ type Result struct {
 	// Invariants are the online Zab invariant violations (one zxid chain,
 	// primary order, no committed txn lost, one leader per epoch).
 	Invariants []string
+	// Progressing are the Unfinished workers that still completed an
+	// operation in the run's last progressWindow: cut off, not stuck.
+	Progressing []string
 	// Unfinished are workers that did not finish their final phase in the
 	// healed tail: a liveness failure.
 	Unfinished []string
@@ -63,10 +66,11 @@ func Run(s Scenario, seed uint64, opts Options) (*Result, error) {
 	if err := r.run(opts); err != nil {
 		return nil, fmt.Errorf("scenario %s seed %d: %w", s.Name, seed, err)
 	}
+	unfinished := r.unfinished()
 	return &Result{
 		Scenario: s, Seed: seed, Bugs: bugs, TraceHash: r.w.TraceHash(), History: r.rec.ops.all(),
 		Schedule: r.schedule, Roles: r.rec.roles, SimNS: int64(r.w.Now()), Events: r.w.Executed(), Commits: r.rec.commits,
-		Invariants: r.rec.inv.Violations(), Unfinished: r.unfinished(),
+		Invariants: r.rec.inv.Violations(), Unfinished: unfinished, Progressing: r.progressing(unfinished),
 	}, nil
 }
 
@@ -344,6 +348,22 @@ func (r *runner) unfinished() []string {
 	var out []string
 	for _, name := range r.workers {
 		if r.isUnfinished(name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// progressWindow is how recently an unfinished worker must have completed
+// an operation, at the end of the run, to count as cut off rather than stuck.
+const progressWindow = time.Second
+
+// progressing returns the workers of unfinished that completed an operation
+// within progressWindow of the end of the run.
+func (r *runner) progressing(unfinished []string) []string {
+	var out []string
+	for _, name := range unfinished {
+		if at, ok := r.rec.lastOK[name]; ok && int64(r.w.Now())-at <= int64(progressWindow) {
 			out = append(out, name)
 		}
 	}
