@@ -163,6 +163,57 @@ func TestSessionMovedAcrossServers(t *testing.T) {
 	}
 }
 
+// loggedEnsemble is a 3-node ensemble whose processes' log lines are
+// printed if the test fails.
+func loggedEnsemble(t *testing.T, seed uint64) *ensembleWorld {
+	t.Helper()
+	var logBuf strings.Builder
+	ew := newEnsembleWith(t, seed, 3, nil, &logBuf)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(logBuf.String())
+		}
+	})
+	return ew
+}
+
+// startIdleOwner starts client c1 on server home: it creates the ephemeral
+// /eph and then idles; the returned pointer holds its session id once it
+// has one.
+func startIdleOwner(t *testing.T, ew *ensembleWorld, home string, timeout time.Duration) *int64 {
+	t.Helper()
+	sid := new(int64)
+	idle := func(x *stepCtx, done func(string)) {
+		*sid = x.c.SessionID()
+		x.timers[x.env.After(time.Hour, sleepTag{})] = func() { done("idle") }
+	}
+	p := func() proc.Process {
+		return &scriptProc{cfg: client.Config{Servers: []string{home + ":2181"}, SessionTimeout: timeout},
+			steps: []step{create("/eph", "v", wire.FlagEphemeral), idle}, log: &ew.log, events: &ew.evs}
+	}
+	if err := ew.w.AddNode("c1", p, sim.NodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ew.w.Start("c1"); err != nil {
+		t.Fatal(err)
+	}
+	return sid
+}
+
+// startResume starts "mover", which resumes session sid through server
+// addr and then writes path.
+func startResume(t *testing.T, ew *ensembleWorld, addr string, sid int64, path string) *resumeProc {
+	t.Helper()
+	rp := &resumeProc{addr: addr, session: sid, path: path}
+	if err := ew.w.AddNode("mover", func() proc.Process { return rp }, sim.NodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ew.w.Start("mover"); err != nil {
+		t.Fatal(err)
+	}
+	return rp
+}
+
 // TestResumeExpiredSessionOnLaggingFollower: a client's session expires at
 // the leader while one follower lags (its link from the leader is slow, so
 // it has not applied the closeSession yet). A resume of that session
@@ -179,30 +230,11 @@ func TestResumeExpiredSessionOnLaggingFollower(t *testing.T) {
 	}()
 	for _, resumeAfter := range []time.Duration{2600 * time.Millisecond, 2800 * time.Millisecond, 3000 * time.Millisecond} {
 		t.Run(resumeAfter.String(), func(t *testing.T) {
-			var logBuf strings.Builder
-			ew := newEnsembleWith(t, 21, 3, nil, &logBuf)
-			defer func() {
-				if t.Failed() {
-					t.Log(logBuf.String())
-				}
-			}()
+			ew := loggedEnsemble(t, 21)
 			leader, home, lagging := electedTrio(t, ew)
-			var sid int64
-			idle := func(x *stepCtx, done func(string)) {
-				sid = x.c.SessionID()
-				x.timers[x.env.After(time.Hour, sleepTag{})] = func() { done("idle") }
-			}
-			p := func() proc.Process {
-				return &scriptProc{cfg: client.Config{Servers: []string{home + ":2181"}, SessionTimeout: 2 * time.Second},
-					steps: []step{create("/eph", "v", wire.FlagEphemeral), idle}, log: &ew.log, events: &ew.evs}
-			}
-			if err := ew.w.AddNode("c1", p, sim.NodeOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			if err := ew.w.Start("c1"); err != nil {
-				t.Fatal(err)
-			}
+			sidp := startIdleOwner(t, ew, home, 2*time.Second)
 			ew.run(time.Second)
+			sid := *sidp
 			if sid == 0 {
 				t.Fatalf("c1 has no session:\n%s", strings.Join(ew.log, "\n"))
 			}
@@ -215,13 +247,7 @@ func TestResumeExpiredSessionOnLaggingFollower(t *testing.T) {
 				t.Fatal(err)
 			}
 			ew.run(resumeAfter)
-			rp := &resumeProc{addr: lagging + ":2181", session: sid, path: "/eph"}
-			if err := ew.w.AddNode("mover", func() proc.Process { return rp }, sim.NodeOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			if err := ew.w.Start("mover"); err != nil {
-				t.Fatal(err)
-			}
+			rp := startResume(t, ew, lagging+":2181", sid, "/eph")
 			ew.run(5 * time.Second)
 			// "closed" (the follower gave up the connection: the client tries
 			// elsewhere) is fine too; a resumed session is not.
@@ -245,43 +271,18 @@ func TestResumeExpiredSessionOnLaggingFollower(t *testing.T) {
 // would lose a live session, and the session's ephemerals would linger
 // until the leader expired it.
 func TestResumeNewSessionOnLaggingFollower(t *testing.T) {
-	var logBuf strings.Builder
-	ew := newEnsembleWith(t, 21, 3, nil, &logBuf)
-	defer func() {
-		if t.Failed() {
-			t.Log(logBuf.String())
-		}
-	}()
+	ew := loggedEnsemble(t, 21)
 	leader, home, lagging := electedTrio(t, ew)
 	if err := ew.w.Spike(leader, lagging, 800*time.Millisecond, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	var sid int64
-	idle := func(x *stepCtx, done func(string)) {
-		sid = x.c.SessionID()
-		x.timers[x.env.After(time.Hour, sleepTag{})] = func() { done("idle") }
-	}
-	p := func() proc.Process {
-		return &scriptProc{cfg: client.Config{Servers: []string{home + ":2181"}, SessionTimeout: 3 * time.Second},
-			steps: []step{create("/eph", "v", wire.FlagEphemeral), idle}, log: &ew.log, events: &ew.evs}
-	}
-	if err := ew.w.AddNode("c1", p, sim.NodeOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := ew.w.Start("c1"); err != nil {
-		t.Fatal(err)
-	}
+	sidp := startIdleOwner(t, ew, home, 3*time.Second)
 	ew.run(200 * time.Millisecond)
+	sid := *sidp
 	if sid == 0 {
 		t.Fatalf("c1 has no session:\n%s", strings.Join(ew.log, "\n"))
 	}
-	rp := &resumeProc{addr: lagging + ":2181", session: sid, path: "/eph"}
-	if err := ew.w.AddNode("mover", func() proc.Process { return rp }, sim.NodeOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := ew.w.Start("mover"); err != nil {
-		t.Fatal(err)
-	}
+	rp := startResume(t, ew, lagging+":2181", sid, "/eph")
 	ew.run(3 * time.Second)
 	if want := []string{"resumed=true", "setData OK"}; strings.Join(rp.got, ",") != strings.Join(want, ",") {
 		t.Fatalf("resuming the live session %#x through the lagging %s: got %v, want %v", sid, lagging, rp.got, want)
