@@ -31,7 +31,13 @@ func newSimHost(w *sim.World, servers []string, leader func() (string, bool), ba
 func (h *simHost) Nodes() []string        { return append([]string(nil), h.servers...) }
 func (h *simHost) Leader() (string, bool) { return h.leader() }
 
+// Kill crashes node. A node already down — the supervisor left a corrupt
+// member down — is killed already (SIGKILL to an exited process): the
+// nemesis counts it killed, and its next restart brings it back.
 func (h *simHost) Kill(node string, mode nemesis.CrashMode) error {
+	if !h.w.Running(node) {
+		return nil
+	}
 	return h.w.Crash(node, simCrashMode(mode))
 }
 
