@@ -517,7 +517,14 @@ func (s *Server) loadSnapshot(snap zab.Snapshot) bool {
 	// The snapshot's sessions replace ours too (ZKDatabase.deserializeSnapshot
 	// refills sessionsWithTimeouts, the learner's view of global sessions):
 	// a stale tracker refused a client resuming a session created while we
-	// were away (SESSIONEXPIRED for a live session).
+	// were away (SESSIONEXPIRED for a live session), and a stale touch table
+	// dropped that session's touches, so the leader expired it while its
+	// client was active here.
+	local := session.NewLocalTracker()
+	for id, to := range timeouts {
+		local.AddGlobal(id, to)
+	}
+	s.ens.local = local
 	if err := s.restoreSessions(timeouts); err != nil {
 		s.fail(err)
 		return false

@@ -28,17 +28,18 @@ func (p *proposedCheck) Start(env proc.Env) {
 }
 
 // SessionViews returns, sorted, the sessions a started ensemble server's
-// tracker holds, those its committed txns left open (its global view), and
-// those its next snapshot would carry.
-func SessionViews(p proc.Process) (tracked, global, snapshot []int64, err error) {
+// tracker holds, those its committed txns left open (its global view),
+// those its touch table accepts, and those its next snapshot would carry.
+func SessionViews(p proc.Process) (tracked, global, touchable, snapshot []int64, err error) {
 	s := p.(*Server)
 	tracked = s.sessions.IDs()
+	touchable = s.ens.local.IDs()
 	for id := range s.ens.global {
 		global = append(global, id)
 	}
 	_, data, err := s.snapshotBytes()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	_, timeouts, err := tree.Deserialize(data)
 	for id := range timeouts {
@@ -47,5 +48,5 @@ func SessionViews(p proc.Process) (tracked, global, snapshot []int64, err error)
 	slices.Sort(tracked)
 	slices.Sort(global)
 	slices.Sort(snapshot)
-	return tracked, global, snapshot, err
+	return tracked, global, touchable, snapshot, err
 }

@@ -16,12 +16,14 @@ import (
 
 // TestSnapSyncedLearnerSessions: a follower cut off while sessions come and
 // go and more than the DIFF window of txns commits rejoins by SNAP. Its
-// tracker, its global view and its next snapshot must then all be the
-// leader's global sessions. A learner that kept its old tracker refused a
-// client resuming a session created while it was away (SESSIONEXPIRED),
-// and its snapshots, written from that tracker, lost sessions whose
-// ephemerals they held: after a whole-ensemble restart from such a
-// snapshot those ephemerals never expired.
+// tracker, its global view, its touch table and its next snapshot must
+// then all be the leader's global sessions. A learner that kept its old
+// tracker refused a client resuming a session created while it was away
+// (SESSIONEXPIRED), its snapshots, written from that tracker, lost sessions
+// whose ephemerals they held (after a whole-ensemble restart from such a
+// snapshot those ephemerals never expired), and its old touch table dropped
+// the touches of such a session, so the leader expired it while its client
+// was active (a lock holder lost its lock to another client).
 func TestSnapSyncedLearnerSessions(t *testing.T) {
 	procs := map[string]proc.Process{}
 	n := 0
@@ -81,18 +83,18 @@ func TestSnapSyncedLearnerSessions(t *testing.T) {
 	if rc := ew.roles[away]; rc.Role != "follower" || !rc.Serving {
 		t.Fatalf("%s did not rejoin: %+v", away, rc)
 	}
-	_, leaderGlobal, _, err := server.SessionViews(procs[leader])
+	_, leaderGlobal, _, _, err := server.SessionViews(procs[leader])
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(leaderGlobal) != 1 {
 		t.Fatalf("leader's global sessions %x: want only the new client's", leaderGlobal)
 	}
-	tracked, global, snapshot, err := server.SessionViews(procs[away])
+	tracked, global, touchable, snapshot, err := server.SessionViews(procs[away])
 	if err != nil {
 		t.Fatal(err)
 	}
-	for what, got := range map[string][]int64{"tracked": tracked, "global": global, "snapshot": snapshot} {
+	for what, got := range map[string][]int64{"tracked": tracked, "global": global, "touchable": touchable, "snapshot": snapshot} {
 		if !slices.Equal(got, leaderGlobal) {
 			t.Errorf("%s: %s sessions %x, leader's global %x", away, what, got, leaderGlobal)
 		}
