@@ -437,13 +437,15 @@ func (s *Server) maybeSnapshot() {
 // tree.SerializeFuzzy); ZooKeeper's replay copes with that since the
 // ZOOKEEPER-1046 fix.
 func (s *Server) snapshotBytes() (int64, []byte, error) {
-	sessions := s.sessionTimeouts()
+	// An ensemble member snapshots the sessions its committed txns created
+	// and did not close (ZKDatabase.sessionsWithTimeouts), as its SNAP and
+	// load-time snapshots do: its tracker is not that set (a leader's holds
+	// sessions not committed yet).
+	var sessions map[int64]int32
 	if s.ens != nil {
-		// An ensemble member snapshots the sessions its committed txns
-		// created and did not close (ZKDatabase.sessionsWithTimeouts), as
-		// its SNAP and load-time snapshots do: a learner's tracker is not
-		// that set (a SNAP replaced the tree and sessions under it).
 		sessions = s.ens.global
+	} else {
+		sessions = s.sessionTimeouts()
 	}
 	if !s.cfg.Bugs.Has(BugZK1046) || len(s.recent) <= fuzzyWindow {
 		return s.tree.LastZxid(), s.tree.Serialize(sessions), nil
