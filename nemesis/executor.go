@@ -417,7 +417,7 @@ func (x *Executor) disk(h Host, nodes []string, a Action, ev *Event) error {
 			return nil
 		}
 		if t.Kind != TargetNodes {
-			return x.applyTo(h, t, nodes, x.corruptible(nodes, ev), act, ev)
+			return x.applyTo(h, t, nodes, x.corruptible(h, nodes, ev), act, ev)
 		}
 	case DiskFsyncErrors:
 		t, act = a.Target, func(n string) error {
@@ -452,13 +452,33 @@ func (x *Executor) applyTo(h Host, t Target, nodes, candidates []string, act fun
 
 // corruptible is every node while fewer than a minority were corrupted,
 // then only those already corrupted.
-func (x *Executor) corruptible(nodes []string, ev *Event) []string {
-	if len(x.corrupted) < (len(nodes)-1)/2 {
+// VoterHost is a Host whose ensemble has non-voting members (observers):
+// Voters names the voting ones. The bound on lasting damage (corrupt disks)
+// is a minority of the voters, not of every node.
+type VoterHost interface {
+	Host
+	Voters() []string
+}
+
+func (x *Executor) corruptible(h Host, nodes []string, ev *Event) []string {
+	voters := nodes
+	if vh, ok := h.(VoterHost); ok {
+		voters = vh.Voters()
+	}
+	voter := map[string]bool{}
+	damaged := 0
+	for _, n := range voters {
+		voter[n] = true
+		if x.corrupted[n] {
+			damaged++
+		}
+	}
+	if damaged < (len(voters)-1)/2 {
 		return nodes
 	}
 	var out []string
 	for _, n := range nodes {
-		if x.corrupted[n] {
+		if x.corrupted[n] || !voter[n] {
 			out = append(out, n)
 		}
 	}

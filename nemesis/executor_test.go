@@ -339,6 +339,45 @@ func TestCorruptionStaysWithinMinority(t *testing.T) {
 			}
 		}
 	}
+	// With observers the bound counts voters: 3 voters and 2 observers
+	// never get more than one corrupt voter (two of five nodes would be a
+	// majority of the voters).
+	var text strings.Builder
+	for i := 1; i <= 20; i++ {
+		fmt.Fprintf(&text, "%ds disk corrupt one\n", i)
+	}
+	sched, err := Parse(text.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	observersHit := false
+	for seed := uint64(1); seed <= 20; seed++ {
+		h := &voterHost{fakeHost: newFakeHost("s1", "s2", "s3", "s4", "s5"), voters: []string{"s1", "s2", "s3"}}
+		x, err := NewExecutor(sched, rand.New(rand.NewPCG(seed, 0)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for !x.Done() {
+			at, _ := x.NextAt()
+			if _, err := x.Step(h, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		voters := 0
+		for n := range h.corrupted {
+			if n <= "s3" {
+				voters++
+			} else {
+				observersHit = true
+			}
+		}
+		if voters > 1 {
+			t.Fatalf("3 voters + 2 observers, seed %d: corrupted %v, a majority of the voters", seed, h.corrupted)
+		}
+	}
+	if !observersHit {
+		t.Fatal("observers were never corrupted: the voter bound is not what limited the voters")
+	}
 	named, err := Parse("1s disk corrupt s1,s2\n")
 	if err != nil {
 		t.Fatal(err)
@@ -352,3 +391,11 @@ func TestCorruptionStaysWithinMinority(t *testing.T) {
 		t.Fatalf("named targets not honoured: %v", h.corrupted)
 	}
 }
+
+// voterHost is a fakeHost whose ensemble has observers.
+type voterHost struct {
+	*fakeHost
+	voters []string
+}
+
+func (h *voterHost) Voters() []string { return h.voters }

@@ -109,7 +109,7 @@ func build(s Scenario, seed uint64, bugs []string, log io.Writer) (*runner, erro
 	if err := r.addWorkers(); err != nil {
 		return nil, err
 	}
-	r.host = newSimHost(w, r.servers, r.leader, wopts.Link)
+	r.host = newSimHost(w, r.servers, s.Servers, r.leader, wopts.Link)
 	r.rec.onFailed = r.supervise
 	return r, r.planNemesis()
 }

@@ -15,6 +15,7 @@ import (
 type simHost struct {
 	w        *sim.World
 	servers  []string
+	voters   int // servers[:voters] vote; the rest observe
 	leader   func() (string, bool)
 	offsets  map[string]time.Duration
 	strobeID map[string]int
@@ -23,10 +24,13 @@ type simHost struct {
 	paused   map[string]bool
 }
 
-func newSimHost(w *sim.World, servers []string, leader func() (string, bool), base sim.LinkOptions) *simHost {
-	return &simHost{w: w, servers: servers, leader: leader, offsets: map[string]time.Duration{}, strobeID: map[string]int{},
+func newSimHost(w *sim.World, servers []string, voters int, leader func() (string, bool), base sim.LinkOptions) *simHost {
+	return &simHost{w: w, servers: servers, voters: voters, leader: leader, offsets: map[string]time.Duration{}, strobeID: map[string]int{},
 		baseLink: base, paused: map[string]bool{}}
 }
+
+// Voters are the voting servers (the first ones; observers follow).
+func (h *simHost) Voters() []string { return append([]string(nil), h.servers[:h.voters]...) }
 
 func (h *simHost) Nodes() []string        { return append([]string(nil), h.servers...) }
 func (h *simHost) Leader() (string, bool) { return h.leader() }
