@@ -179,6 +179,15 @@ func (s *Server) recover() (*storage.Recovery, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Without a valid snapshot the log must start at the first txn of
+	// history (counter 1): a crash or fsync error while a SNAP-synced
+	// learner's new snapshot was not yet durable, after the old files were
+	// cut, left a log starting past it and no snapshot, and the server
+	// claimed that zxid over an empty tree. ZooKeeper refuses the same ("No
+	// snapshot found, but there are log entries. Something is broken!").
+	if len(rec.Records) > 0 && !rec.HasSnapshot && rec.Records[0].Zxid&0xffffffff != 1 {
+		return nil, fmt.Errorf("%w: the log starts at %#x with no snapshot before it", storage.ErrCorrupt, rec.Records[0].Zxid)
+	}
 	s.store = store
 	t := tree.New()
 	timeouts := map[int64]int32{}

@@ -10,6 +10,8 @@ import (
 	"github.com/zabsim/zabsim/client"
 	"github.com/zabsim/zabsim/proc"
 	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/storage"
+	"github.com/zabsim/zabsim/server/txn"
 	"github.com/zabsim/zabsim/server/wire"
 	"github.com/zabsim/zabsim/sim"
 )
@@ -135,5 +137,54 @@ func TestEnsemblePurgesOldSnapshots(t *testing.T) {
 		if snaps < 1 || snaps > 3 {
 			t.Errorf("%s holds %d snapshots after 400 txns with snapCount 50 (want 1-3): %v", name, snaps, files)
 		}
+	}
+}
+
+// TestLogWithoutItsSnapshotIsCorrupt: a disk holding a log that starts past
+// the first txn (at 3:524) and no snapshot is refused as corrupt — the
+// state a SNAP-synced learner left when it crashed (or its fsync failed)
+// after the old files were cut and before the new snapshot was durable. It
+// used to start over an empty tree while claiming 3:524; the supervisor
+// now clears it and it resynchronises.
+func TestLogWithoutItsSnapshotIsCorrupt(t *testing.T) {
+	var failed []string
+	opts := sim.DefaultOptions()
+	opts.Observers = []sim.Observer{sim.ObserverFunc(func(r *sim.Record) {
+		if f, ok := r.Note.(server.Failed); ok {
+			failed = append(failed, f.Err)
+		}
+	})}
+	w, err := sim.NewWorld(7, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := server.Factory(server.Config{ID: 2, ClientAddr: "s2:2181", TickTimeMS: 200, SnapCount: 50,
+		Peers: []server.PeerConfig{{ID: 1, Addr: "s1:2888"}, {ID: 2, Addr: "s2:2888"}, {ID: 3, Addr: "s3:2888"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddNode("s2", f, sim.NodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := w.Disk("s2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := storage.Open(d, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := txn.Txn{Header: txn.Header{Zxid: 0x300000524, Type: wire.OpCreate}, Record: &txn.Create{Path: "/x", ACL: wire.OpenACLUnsafe}}
+	if err := st.Append(0x300000524, tx.Marshal()); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start("s2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.RunFor(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if len(failed) != 1 || !strings.Contains(failed[0], "corrupt") || !strings.Contains(failed[0], "no snapshot before it") {
+		t.Fatalf("server failures %q, want one: the log starts at 0x300000524 with no snapshot before it (corrupt)", failed)
 	}
 }
