@@ -309,18 +309,18 @@ func BenchmarkExecutorHour(b *testing.B) {
 // Symbolic corruption targets never damage more than a minority of nodes'
 // disks in one run; named targets are honoured as given.
 func TestCorruptionStaysWithinMinority(t *testing.T) {
+	var text strings.Builder
+	for i := 1; i <= 20; i++ {
+		fmt.Fprintf(&text, "%ds disk corrupt one\n", i)
+	}
+	sched, err := Parse(text.String())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range []int{1, 3, 5} {
 		var nodes []string
 		for i := 1; i <= n; i++ {
 			nodes = append(nodes, fmt.Sprintf("s%d", i))
-		}
-		var text strings.Builder
-		for i := 1; i <= 20; i++ {
-			fmt.Fprintf(&text, "%ds disk corrupt one\n", i)
-		}
-		sched, err := Parse(text.String())
-		if err != nil {
-			t.Fatal(err)
 		}
 		for seed := uint64(1); seed <= 20; seed++ {
 			h := newFakeHost(nodes...)
@@ -342,27 +342,10 @@ func TestCorruptionStaysWithinMinority(t *testing.T) {
 	// With observers the bound counts voters: 3 voters and 2 observers
 	// never get more than one corrupt voter (two of five nodes would be a
 	// majority of the voters).
-	var text strings.Builder
-	for i := 1; i <= 20; i++ {
-		fmt.Fprintf(&text, "%ds disk corrupt one\n", i)
-	}
-	sched, err := Parse(text.String())
-	if err != nil {
-		t.Fatal(err)
-	}
 	observersHit := false
 	for seed := uint64(1); seed <= 20; seed++ {
 		h := &voterHost{fakeHost: newFakeHost("s1", "s2", "s3", "s4", "s5"), voters: []string{"s1", "s2", "s3"}}
-		x, err := NewExecutor(sched, rand.New(rand.NewPCG(seed, 0)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for !x.Done() {
-			at, _ := x.NextAt()
-			if _, err := x.Step(h, at); err != nil {
-				t.Fatal(err)
-			}
-		}
+		runAll(t, sched, h, seed)
 		voters := 0
 		for n := range h.corrupted {
 			if n <= "s3" {
