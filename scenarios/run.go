@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -231,16 +232,35 @@ func (r *runner) supervise(node, reason string) {
 			return
 		}
 		if strings.Contains(reason, "corrupt") {
-			// Clearing a majority would let an empty quorum overwrite the
-			// surviving copy: an operator would restore from backup
-			// instead. Leave such a node down.
-			if !r.wiped[node] && len(r.wiped) >= (r.s.Servers-1)/2 {
+			// Clearing a majority of the voters would let an empty quorum
+			// overwrite the surviving copy: an operator would restore from
+			// backup instead. Leave such a node down. Observers do not
+			// vote: clearing them is always safe.
+			if r.isVoter(node) && !r.wiped[node] && r.wipedVoters() >= (r.s.Servers-1)/2 {
 				return
 			}
 			r.wipe(node, reason)
 		}
 		_ = r.w.Restart(node)
 	})
+}
+
+// isVoter reports whether node votes (observers follow the voters in
+// r.servers).
+func (r *runner) isVoter(node string) bool {
+	i := slices.Index(r.servers, node)
+	return i >= 0 && i < r.s.Servers
+}
+
+// wipedVoters counts the voters the supervisor cleared.
+func (r *runner) wipedVoters() int {
+	n := 0
+	for node := range r.wiped {
+		if r.isVoter(node) {
+			n++
+		}
+	}
+	return n
 }
 
 // wipe removes every file of a node's disk and records the intervention.

@@ -1,10 +1,12 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/zabsim/zabsim/checker"
+	"github.com/zabsim/zabsim/history"
 	"github.com/zabsim/zabsim/nemesis"
 	"github.com/zabsim/zabsim/sim"
 )
@@ -124,5 +126,36 @@ func TestCorruptMemberClearedOnlyUnderALeader(t *testing.T) {
 	}
 	if !wiped {
 		t.Fatal("s3 was never cleared: the test no longer reaches the supervisor's remedy")
+	}
+}
+
+// TestCorruptObserverIsCleared: after the supervisor cleared a voter (s2),
+// a corrupt observer (s4) is cleared too — observers do not vote, so the
+// bound on cleared members counts voters only. Left down, it failed the
+// durability workload's final reads (liveness).
+func TestCorruptObserverIsCleared(t *testing.T) {
+	s := Scenario{Name: "observer-wipe", Servers: 3, Observers: 1, Workload: "durability", Clients: 2, Duration: secs(16), HealedTail: secs(5),
+		Schedule: "2s disk corrupt s2\n2s kill s2\n2500ms restart s2\n7s disk corrupt s4\n7s kill s4\n7500ms restart s4\n11s heal"}.Defaults()
+	o, err := Execute(s, 1, Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.Valid() {
+		t.Fatalf("invalid: %s", describeFailures(o.Check))
+	}
+	wiped := map[string]bool{}
+	for _, op := range o.Result.History {
+		if op.IsNemesis() && op.F == "wipe" {
+			var v history.NemesisValue
+			if err := json.Unmarshal(op.Value, &v); err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range v.Nodes {
+				wiped[n] = true
+			}
+		}
+	}
+	if !wiped["s2"] || !wiped["s4"] {
+		t.Fatalf("cleared %v, want s2 and then s4: the test no longer reaches the supervisor's remedy", wiped)
 	}
 }
