@@ -118,8 +118,7 @@ func WriteRun(dir string, o *Outcome, viz []byte) error {
 		return err
 	}
 	if o.Summary.Live == nil {
-		o.Summary.Repro = "zabsim repro " + dir
-		o.Summary.Command = strings.Replace(o.Summary.Command, "--scenario-file "+ScenarioFile, "--scenario-file "+filepath.Join(dir, ScenarioFile), 1)
+		o.placeIn(dir)
 	}
 	var hist bytes.Buffer
 	if err := history.WriteAll(&hist, o.Result.History); err != nil {
@@ -205,7 +204,15 @@ func Repro(dir string) (ReproResult, error) {
 	if err != nil {
 		return ReproResult{}, err
 	}
+	o.placeIn(dir)
 	return ReproResult{Want: sum.TraceHash, Got: o.Result.TraceHash, Outcome: o}, nil
+}
+
+// placeIn makes a simulated run's re-run commands name run directory dir
+// (a file scenario is re-run from the directory's copy).
+func (o *Outcome) placeIn(dir string) {
+	o.Summary.Repro = "zabsim repro " + dir
+	o.Summary.Command = strings.Replace(o.Summary.Command, "--scenario-file "+ScenarioFile, "--scenario-file "+filepath.Join(dir, ScenarioFile), 1)
 }
 
 func extraBugs(have, want []string) []string {

@@ -72,6 +72,13 @@ func TestRunCommandOfAFileScenario(t *testing.T) {
 	if o.Summary.Command != want {
 		t.Fatalf("command %q, want %q", o.Summary.Command, want)
 	}
+	r, err := Repro(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Outcome.Summary.Command != want {
+		t.Fatalf("repro's command %q, want %q", r.Outcome.Summary.Command, want)
+	}
 }
 
 func TestRunDirectoryReproduces(t *testing.T) {
