@@ -115,6 +115,8 @@ type gozkSession struct {
 	connMu sync.Mutex
 	conn   *zk.Conn // set by the session goroutine once connected
 
+	afterCall func() // tests: runs on the session goroutine between a call's return and its result's posting
+
 	// loop-owned
 	env       proc.Env
 	sessionID int64
@@ -194,7 +196,11 @@ func (s *gozkSession) serve() {
 		case c := <-s.calls:
 			res := c.run(conn, s)
 			res.Op = c.op
+			if s.afterCall != nil {
+				s.afterCall()
+			}
 			s.finish(c, res)
+			s.tap.settle()
 		}
 	}
 }
@@ -333,9 +339,21 @@ var gozkErrCodes = map[error]wire.Err{
 }
 
 // onEvent is go-zookeeper's event callback. It runs on go-zookeeper's
-// goroutines in stream order and blocks until the loop handled the event,
-// so a watch event reaches the worker before any later reply does.
+// receive goroutine in stream order and blocks until the loop handled the
+// event, so a watch event reaches the worker before any later reply does.
+// A reply read before the event travels another way (go-zookeeper wakes
+// the calling goroutine, which posts it), so the event first waits for it:
+// otherwise the event could overtake the reply, and the history would show
+// a watch firing before the read that set it returned.
 func (s *gozkSession) onEvent(ev zk.Event) {
+	if ch := s.tap.pending(); ch != nil {
+		select {
+		case <-ch:
+		case <-s.quit:
+		case <-time.After(replyOrderWait):
+			s.g.opts.Logf("gozk: a reply read before a %v event did not reach the worker in %v; delivering the event anyway", ev.Type, replyOrderWait)
+		}
+	}
 	var sid int64
 	if ev.State == zk.StateHasSession {
 		s.connMu.Lock()
@@ -381,6 +399,10 @@ func (s *gozkSession) deliver(ev zk.Event, sid int64) {
 		s.cfg.OnEvent(out)
 	}
 }
+
+// replyOrderWait bounds how long an event waits for an earlier reply to be
+// posted; posting needs only the worker's loop, so it never takes long.
+const replyOrderWait = 5 * time.Second
 
 // gozkLogger routes go-zookeeper's log lines.
 type gozkLogger struct{ logf func(string, ...any) }

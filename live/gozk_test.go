@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/zabsim/zabsim/client"
 	"github.com/zabsim/zabsim/server/wire"
 	"github.com/zabsim/zabsim/workloads"
@@ -186,6 +187,59 @@ func TestGoZKAdapterAbandon(t *testing.T) {
 	}
 	if took := time.Since(start); took < 500*time.Millisecond {
 		t.Fatalf("ephemeral gone after %v: the session was closed, not expired", took)
+	}
+}
+
+// TestGoZKEventAfterEarlierReply: a watch event the server sends right
+// after a read's reply reaches the worker after that reply, even when the
+// session goroutine is slow to post the reply (go-zookeeper hands replies
+// and events to different goroutines). The config checker failed a live run
+// on the reverse order: the watch "fired" before the read that set it had
+// returned, so the change it announced looked unannounced.
+func TestGoZKEventAfterEarlierReply(t *testing.T) {
+	h := newGoZKHarness(t, 4*time.Second)
+	writer := h.newClient(4 * time.Second)
+	requireErr(t, "create", h.do(func(cb func(client.Result)) {
+		writer.Create("/x", []byte("0"), wire.OpenACLUnsafe, wire.FlagPersistent, cb)
+	}), wire.ErrOK)
+
+	other, _, err := zk.Connect([]string{h.addr}, 4*time.Second, zk.WithLogInfo(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	sess := h.cl.(*gozkSession)
+	fired := false
+	sess.afterCall = func() { // the reply is in; change /x before it is posted
+		if fired {
+			return
+		}
+		fired = true
+		if _, err := other.Set("/x", []byte("1"), -1); err != nil {
+			t.Errorf("set /x: %v", err)
+		}
+		time.Sleep(300 * time.Millisecond) // the event arrives meanwhile
+	}
+	eventsAtReply := -1
+	res := h.do(func(cb func(client.Result)) {
+		h.cl.GetData("/x", true, func(r client.Result) { eventsAtReply = len(h.events); cb(r) })
+	})
+	requireErr(t, "getData with watch", res, wire.ErrOK)
+	if string(res.Data) != "0" {
+		t.Fatalf("getData returned %q: the change came before the read", res.Data)
+	}
+	ev := h.waitEvent(client.EventWatch)
+	if ev.Type != wire.EventNodeDataChanged || ev.Path != "/x" {
+		t.Fatalf("watch event %+v: want NodeDataChanged /x", ev)
+	}
+	var before []client.Event
+	if err := h.node.Do(func() { before = append(before, h.events[:eventsAtReply]...) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range before {
+		if e.Kind == client.EventWatch {
+			t.Fatalf("the watch event %+v reached the worker before the reply of the read that set the watch", e)
+		}
 	}
 }
 

@@ -32,6 +32,10 @@ type zxidTap struct {
 	xid    int32 // the call's request xid, once written
 	sent   bool
 	reply  tapReply
+	// unsettled is open from the moment go-zookeeper reads the call's reply
+	// until the session has handed the result to the worker (settle): a
+	// watch event read after that reply waits for it (gozkSession.onEvent).
+	unsettled chan struct{}
 }
 
 // tapReply is what the tap saw of one reply.
@@ -110,6 +114,27 @@ func (t *zxidTap) read(addr string, xid int32, zxid int64, code wire.Err) {
 	defer t.mu.Unlock()
 	if t.armed && t.sent && xid == t.xid {
 		t.reply = tapReply{ok: true, zxid: zxid, err: code, server: addr}
+		if t.unsettled == nil {
+			t.unsettled = make(chan struct{})
+		}
+	}
+}
+
+// pending returns a channel that closes once the reply go-zookeeper has
+// read for the current call reaches the worker, or nil if there is none.
+func (t *zxidTap) pending() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.unsettled
+}
+
+// settle says the call's result has reached the worker (or was dropped).
+func (t *zxidTap) settle() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.unsettled != nil {
+		close(t.unsettled)
+		t.unsettled = nil
 	}
 }
 
