@@ -48,7 +48,8 @@ deps-live:
 
 ## test-live: tests against real processes on 127.0.0.1, including real Apache ZooKeeper: for both
 ## targets (3-node zabsim and 3-node ZooKeeper ensembles) a 30 s register workload under partitions and
-## kills and a lock workload under pauses, judged by the simulator's checkers; the cluster supervisor's
+## kills, a lock workload under pauses and 3 voters + 2 observers under a partition and a kill, judged by
+## the simulator's checkers; the cluster supervisor's
 ## faults; the differential test and cross-check; AdminServer and metrics. CI runs it after `make test`.
 test-live: deps-live build
 	ZABSIM_LIVE=1 ZABSIM_REQUIRE_ZK=1 ZABSIM_BIN=$(CURDIR)/$(BIN) \

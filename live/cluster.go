@@ -35,9 +35,14 @@ func ParseTarget(s string) (Target, error) {
 // ClusterOptions configure StartCluster.
 type ClusterOptions struct {
 	Target Target
-	// Nodes is 1..7; node names are "s1".."sN", as in the simulator, so
-	// nemesis schedules apply unchanged. One node runs standalone.
+	// Nodes is 1..7 voting servers; node names are "s1".."sN", as in the
+	// simulator, so nemesis schedules apply unchanged. One node runs
+	// standalone.
 	Nodes int
+	// Observers adds non-voting observers after the voters (s(N+1)...),
+	// as the simulator numbers them; they need an ensemble (Nodes > 1),
+	// and voters and observers are 7 at most.
+	Observers int
 	// Dir is the root for per-node data dirs, configs and captured logs
 	// (Dir/s1/zoo.cfg, Dir/s1/data, Dir/s1/server.log).
 	Dir string
@@ -72,12 +77,27 @@ const (
 	maxClusterNodes     = 7
 )
 
+// CheckSize reports whether a cluster of nodes voters and observers
+// observers can run: 1..7 voters, observers only beside 2 or more voters,
+// 7 servers in all.
+func CheckSize(nodes, observers int) error {
+	switch {
+	case nodes < 1 || nodes > maxClusterNodes:
+		return fmt.Errorf("live: %d nodes: want 1..%d", nodes, maxClusterNodes)
+	case observers < 0 || nodes+observers > maxClusterNodes:
+		return fmt.Errorf("live: %d voters and %d observers: want at most %d servers in all", nodes, observers, maxClusterNodes)
+	case observers > 0 && nodes == 1:
+		return errors.New("live: observers need an ensemble of at least 2 voters, not a standalone server")
+	}
+	return nil
+}
+
 func (o ClusterOptions) withDefaults() (ClusterOptions, error) {
 	if _, err := ParseTarget(string(o.Target)); err != nil {
 		return o, err
 	}
-	if o.Nodes < 1 || o.Nodes > maxClusterNodes {
-		return o, fmt.Errorf("live: %d nodes: want 1..%d", o.Nodes, maxClusterNodes)
+	if err := CheckSize(o.Nodes, o.Observers); err != nil {
+		return o, err
 	}
 	if o.Dir == "" {
 		return o, errors.New("live: ClusterOptions.Dir is required")
@@ -118,7 +138,10 @@ type Cluster struct {
 	faketime string // libfaketime's path, "" when ZooKeeper clocks cannot be moved
 }
 
-var _ nemesis.Host = (*Cluster)(nil)
+var (
+	_ nemesis.Host      = (*Cluster)(nil)
+	_ nemesis.VoterHost = (*Cluster)(nil)
+)
 
 // nodeProxies are the proxies for one directed link.
 type nodeProxies struct {
@@ -173,6 +196,18 @@ func (c *Cluster) Nodes() []string {
 	out := make([]string, len(c.nodes))
 	for i, n := range c.nodes {
 		out[i] = n.name
+	}
+	return out
+}
+
+// Voters names the voting members (every node but the observers), for the
+// nemesis's bound on lasting damage.
+func (c *Cluster) Voters() []string {
+	var out []string
+	for _, n := range c.nodes {
+		if !n.observer {
+			out = append(out, n.name)
+		}
 	}
 	return out
 }

@@ -30,7 +30,7 @@ const (
 // layout creates the node directories, reserves the nodes' ports, starts
 // the link proxies and writes every node's zoo.cfg and myid.
 func (c *Cluster) layout() error {
-	n := c.opts.Nodes
+	n := c.opts.Nodes + c.opts.Observers
 	held := make([]net.Listener, 0, 3*n)
 	defer func() {
 		for _, l := range held {
@@ -70,7 +70,7 @@ func (c *Cluster) layout() error {
 func (c *Cluster) newNode(i int, reserve func() (string, error)) (*clusterNode, error) {
 	name := fmt.Sprintf("s%d", i+1)
 	dir := filepath.Join(c.opts.Dir, name)
-	nd := &clusterNode{name: name, id: i + 1, dir: dir,
+	nd := &clusterNode{name: name, id: i + 1, dir: dir, observer: i >= c.opts.Nodes,
 		dataDir: filepath.Join(dir, nodeDataDir), cfgPath: filepath.Join(dir, nodeConfigFile),
 		logPath: filepath.Join(dir, nodeLogFile), clockPath: filepath.Join(dir, nodeClockFile)}
 	if err := os.MkdirAll(nd.dataDir, 0o755); err != nil {
@@ -167,7 +167,15 @@ func (c *Cluster) nodeConfig(nd *clusterNode) (config.Config, error) {
 		if err != nil {
 			return cfg, err
 		}
+		if peer.observer {
+			s.Type = config.Observer
+		}
 		cfg.Servers = append(cfg.Servers, s)
+	}
+	if nd.observer {
+		// ZooKeeper 3.8 wants an observer told so in its own file too
+		// (zabsim reads its type from its server line and ignores this).
+		cfg.Extra = append(cfg.Extra, config.Property{Key: "peerType", Value: "observer"})
 	}
 	return cfg, cfg.Validate()
 }

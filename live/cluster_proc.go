@@ -25,6 +25,7 @@ type clusterNode struct {
 	cfgPath   string
 	logPath   string
 	clockPath string
+	observer  bool // a non-voting member
 
 	clientAddr   string
 	quorumAddr   string // real, bound by the node

@@ -79,7 +79,7 @@ func Run(ctx context.Context, s scenarios.Scenario, opts Options) (*scenarios.Ou
 	if opts.Dir == "" {
 		return nil, fmt.Errorf("%w: Options.Dir is required", ErrBadInput)
 	}
-	servers := serverNames(s.Servers)
+	servers := serverNames(s.Servers + s.Observers) // observers follow the voters, as in the simulator
 	sched, rng, err := scenarios.PlanSchedule(s, opts.Seed, servers)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
@@ -110,11 +110,11 @@ func liveScenario(s scenarios.Scenario, opts Options) (scenarios.Scenario, error
 	if _, err := live.ParseTarget(string(opts.Target)); err != nil {
 		return s, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
-	if s.Observers > 0 {
-		return s, fmt.Errorf("%w: scenario %s has observers, which the live cluster does not run", ErrBadInput, s.Name)
-	}
 	if opts.Nodes != 0 {
 		s.Servers = opts.Nodes
+	}
+	if err := live.CheckSize(s.Servers, s.Observers); err != nil {
+		return s, fmt.Errorf("%w: scenario %s: %v", ErrBadInput, s.Name, err)
 	}
 	if opts.Duration < 0 {
 		return s, fmt.Errorf("%w: negative duration", ErrBadInput)
@@ -193,7 +193,8 @@ func (d *driver) judge(wall time.Duration) (*scenarios.Outcome, error) {
 			SimSeconds: span, WallSeconds: wall.Seconds(),
 			Repro: "not reproducible by seed (" + Note + "); to run it again: " + cmd},
 		Command: cmd,
-		Live:    &scenarios.LiveInfo{Target: string(d.opts.Target), Nodes: d.s.Servers, Note: Note},
+		Live: &scenarios.LiveInfo{Target: string(d.opts.Target), Nodes: d.s.Servers, Observers: d.s.Observers,
+			Note: Note},
 	}}
 	if err := scenarios.WriteRun(d.opts.Dir, o, viz.Bytes()); err != nil {
 		return nil, err

@@ -66,6 +66,57 @@ func TestLiveLockPauseZooKeeper(t *testing.T) {
 	requireValid(t, o, 20)
 }
 
+// observersUnderFaults is the register workload on 3 voters and 2
+// observers while the leader is cut off and an observer is killed. Its 16
+// sessions pick their servers at random (go-zookeeper shuffles the list),
+// so some are all but certain to land on an observer.
+func observersUnderFaults() scenarios.Scenario {
+	return scenarios.Scenario{Name: "live-observers", Servers: 3, Observers: 2, Workload: "register", Clients: 16,
+		Duration: scenarios.Duration(20 * time.Second), HealedTail: scenarios.Duration(6 * time.Second),
+		Schedule: "3s start partition isolate-leader\n7s stop partition\n8s kill s4\n11s restart all\n14s heal"}
+}
+
+func TestLiveObserversZabsim(t *testing.T) {
+	o := runLive(t, live.TargetZabsim, observersUnderFaults(), 3)
+	requireFaults(t, o, "start partition", "kill", "restart", "heal")
+	requireValid(t, o, 100)
+	requireObservers(t, o, "s4", "s5")
+}
+
+func TestLiveObserversZooKeeper(t *testing.T) {
+	o := runLive(t, live.TargetZooKeeper, observersUnderFaults(), 3)
+	requireFaults(t, o, "start partition", "kill", "restart", "heal")
+	requireValid(t, o, 100)
+	requireObservers(t, o, "s4", "s5")
+}
+
+// requireObservers checks the named nodes ran as observers (their srvr
+// mode) and served the workers: reads, and writes they forwarded.
+func requireObservers(t *testing.T, o *scenarios.Outcome, names ...string) {
+	t.Helper()
+	reads, writes := 0, 0
+	for _, n := range names {
+		if !slices.ContainsFunc(o.Result.Roles, func(r scenarios.RoleChange) bool { return r.Node == n && r.Role == "observer" }) {
+			t.Errorf("%s never reported Mode: observer", n)
+		}
+		for _, op := range o.Result.History {
+			if op.Type != history.OK || op.Node != n {
+				continue
+			}
+			switch op.F {
+			case history.FRead, history.FSyncRead:
+				reads++
+			case history.FWrite, history.FCas:
+				writes++
+			}
+		}
+	}
+	t.Logf("observers %v served %d reads and %d writes", names, reads, writes)
+	if reads == 0 || writes == 0 {
+		t.Errorf("observers %v served %d reads and %d writes, want some of each", names, reads, writes)
+	}
+}
+
 // runLive runs s against a fresh cluster of target and checks what every
 // live run must leave behind: a complete run directory marked as not
 // reproducible, and no process or client goroutine.

@@ -12,7 +12,7 @@ import (
 // TestLivePlansTheSimulatorsSchedule: for a scenario and seed, a live run
 // applies the schedule a simulated run of the same duration applies.
 func TestLivePlansTheSimulatorsSchedule(t *testing.T) {
-	for _, name := range []string{"register-partition", "lock-pause", "mixed-chaos"} {
+	for _, name := range []string{"register-partition", "lock-pause", "mixed-chaos", "observers-partition"} {
 		s, err := scenarios.ByName(name)
 		if err != nil {
 			t.Fatal(err)
@@ -27,7 +27,7 @@ func TestLivePlansTheSimulatorsSchedule(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sched, _, err := scenarios.PlanSchedule(ls, 5, serverNames(ls.Servers))
+		sched, _, err := scenarios.PlanSchedule(ls, 5, serverNames(ls.Servers+ls.Observers))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +67,13 @@ func TestLiveScenarioOptions(t *testing.T) {
 		}
 	}
 	obs, _ := scenarios.ByName("observers-partition")
-	if _, err := liveScenario(obs, Options{Target: live.TargetZabsim}); !errors.Is(err, ErrBadInput) {
-		t.Errorf("observers: %v, want ErrBadInput", err)
+	ls, err = liveScenario(obs, Options{Target: live.TargetZabsim})
+	if err != nil || ls.Servers != 3 || ls.Observers != 2 {
+		t.Errorf("observers-partition: %d voters, %d observers, %v; want 3 and 2", ls.Servers, ls.Observers, err)
+	}
+	for _, nodes := range []int{1, 6, 8} { // standalone with observers; 8 servers; 10
+		if _, err := liveScenario(obs, Options{Target: live.TargetZabsim, Nodes: nodes}); !errors.Is(err, ErrBadInput) {
+			t.Errorf("observers-partition with --nodes %d: %v, want ErrBadInput", nodes, err)
+		}
 	}
 }

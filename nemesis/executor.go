@@ -450,8 +450,6 @@ func (x *Executor) applyTo(h Host, t Target, nodes, candidates []string, act fun
 	return nil
 }
 
-// corruptible is every node while fewer than a minority were corrupted,
-// then only those already corrupted.
 // VoterHost is a Host whose ensemble has non-voting members (observers):
 // Voters names the voting ones. The bound on lasting damage (corrupt disks)
 // is a minority of the voters, not of every node.
@@ -460,6 +458,8 @@ type VoterHost interface {
 	Voters() []string
 }
 
+// corruptible is every node while fewer than a minority of the voters were
+// corrupted, then only those already corrupted.
 func (x *Executor) corruptible(h Host, nodes []string, ev *Event) []string {
 	voters := nodes
 	if vh, ok := h.(VoterHost); ok {

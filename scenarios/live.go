@@ -17,8 +17,9 @@ import (
 
 // LiveInfo describes a run against real processes in its summary.
 type LiveInfo struct {
-	Target string `json:"target"` // "zabsim" or "zookeeper"
-	Nodes  int    `json:"nodes"`
+	Target    string `json:"target"` // "zabsim" or "zookeeper"
+	Nodes     int    `json:"nodes"`  // voting servers
+	Observers int    `json:"observers,omitempty"`
 	// Note says why the run cannot be reproduced by its seed.
 	Note string `json:"note"`
 }

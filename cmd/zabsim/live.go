@@ -132,8 +132,12 @@ func runLive(cmd *cobra.Command, f liveFlags) error {
 func printLiveOutcome(cmd *cobra.Command, dir string, o *scenarios.Outcome) {
 	w := cmd.OutOrStdout()
 	s := o.Summary
-	fmt.Fprintf(w, "live %s×%d %s seed %d: valid=%s ops: %d invoked, %d ok, %d fail, %d info; %d faults; %.1fs\n",
-		s.Live.Target, s.Live.Nodes, s.Scenario, s.Seed, s.Valid, s.Ops.Invoked, s.Ops.OK, s.Ops.Fail, s.Ops.Info,
+	size := fmt.Sprint(s.Live.Nodes)
+	if s.Live.Observers > 0 {
+		size += fmt.Sprintf("+%d observers", s.Live.Observers)
+	}
+	fmt.Fprintf(w, "live %s×%s %s seed %d: valid=%s ops: %d invoked, %d ok, %d fail, %d info; %d faults; %.1fs\n",
+		s.Live.Target, size, s.Scenario, s.Seed, s.Valid, s.Ops.Invoked, s.Ops.OK, s.Ops.Fail, s.Ops.Info,
 		s.Ops.Nemesis, s.WallSeconds)
 	for _, c := range s.Checkers {
 		fmt.Fprintf(w, "  %-14s %s", c.Name, c.Valid)

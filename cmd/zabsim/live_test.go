@@ -23,7 +23,8 @@ func TestLiveBadInputExitsTwo(t *testing.T) {
 	cases := [][]string{
 		{"live", "--target", "etcd", "--scenario", "register-partition", "--out", out},
 		{"live", "--scenario", "no-such-scenario", "--out", out},
-		{"live", "--scenario", "observers-partition", "--out", out},
+		{"live", "--scenario", "observers-partition", "--nodes", "1", "--out", out}, // observers beside a standalone server
+		{"live", "--scenario", "observers-partition", "--nodes", "6", "--out", out}, // 8 servers
 		{"live", "--scenario", "register-partition", "--nodes", "9", "--out", out},
 		{"live", "--scenario", "register-partition", "--time", "-5s", "--out", out},
 		{"live", "--scenario", "register-partition", "--bug", "zk-0000", "--out", out},
