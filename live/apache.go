@@ -219,10 +219,11 @@ func FourLetterWord(addr, cmd string, timeout time.Duration) (string, error) {
 	return string(b), err
 }
 
-// FreeAddr returns a 127.0.0.1 address nobody listens on right now (the
-// kernel does not hand a just-released port out again at once).
+// FreeAddr returns a 127.0.0.1 address nobody listens on right now, below
+// the ephemeral range, so no outgoing connection takes it before a server
+// binds it (see reservePort).
 func FreeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := reservePort()
 	if err != nil {
 		return "", err
 	}

@@ -40,7 +40,7 @@ func (c *Cluster) layout() error {
 	// Hold every node port until the proxies have their own ports, so a
 	// proxy cannot be handed a port a node is about to bind.
 	reserve := func() (string, error) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		l, err := reservePort()
 		if err != nil {
 			return "", err
 		}
