@@ -50,6 +50,9 @@ type ClusterOptions struct {
 	ZabsimBin string
 	// TickTime defaults to 200ms, which keeps elections and session expiry fast.
 	TickTime time.Duration
+	// SnapCount is the servers' snapCount (txns between snapshots); 0 leaves
+	// ZooKeeper's default, 100,000.
+	SnapCount int
 	// Bugs are zabsim bug switches (TargetZabsim only).
 	Bugs []string
 	// Logf, if set, receives progress lines.

@@ -138,6 +138,9 @@ func (c *Cluster) startProxies() error {
 func (c *Cluster) nodeConfig(nd *clusterNode) (config.Config, error) {
 	cfg := config.Default()
 	cfg.TickTimeMS = int(c.opts.TickTime / time.Millisecond)
+	if c.opts.SnapCount != 0 {
+		cfg.SnapCount = c.opts.SnapCount
+	}
 	cfg.DataDir = nd.dataDir
 	host, port, err := splitPort(nd.clientAddr)
 	if err != nil {

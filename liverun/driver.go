@@ -63,7 +63,8 @@ func (d *driver) run(ctx context.Context, exec *nemesis.Executor) error {
 	d.opts.Logf("live: starting %d %s nodes (%d observers)", d.s.Servers+d.s.Observers, d.opts.Target, d.s.Observers)
 	d.cluster, err = live.StartCluster(ctx, live.ClusterOptions{Target: d.opts.Target, Nodes: d.s.Servers, Observers: d.s.Observers,
 		Dir: clusterDir(d.opts.Dir), ZabsimBin: d.opts.ZabsimBin, TickTime: time.Duration(d.s.TickTimeMS) * time.Millisecond,
-		Bugs: d.s.Bugs, Logf: d.opts.Logf, StartTimeout: d.opts.StartTimeout})
+		SnapCount: d.s.SnapCount,
+		Bugs:      d.s.Bugs, Logf: d.opts.Logf, StartTimeout: d.opts.StartTimeout})
 	if err != nil {
 		return fmt.Errorf("live: start cluster: %w", err)
 	}

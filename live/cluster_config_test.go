@@ -1,0 +1,58 @@
+package live
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/zabsim/zabsim/server/config"
+)
+
+// TestClusterConfigObserversAndSnapCount: every node's zoo.cfg names the
+// observers as such, only an observer's own file says peerType=observer
+// (ZooKeeper wants both), and the scenario's snapCount reaches every node.
+func TestClusterConfigObserversAndSnapCount(t *testing.T) {
+	for _, target := range []Target{TargetZabsim, TargetZooKeeper} {
+		opts, err := ClusterOptions{Target: target, Nodes: 3, Observers: 2, SnapCount: 50, Dir: t.TempDir(),
+			ZabsimBin: "zabsim"}.withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &Cluster{opts: opts}
+		if err := c.layout(); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(c.Voters(), ","); got != "s1,s2,s3" {
+			t.Errorf("%s voters %s, want s1,s2,s3", target, got)
+		}
+		for _, nd := range c.nodes {
+			raw, err := os.ReadFile(nd.cfgPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, _, err := config.Parse(raw)
+			if err != nil {
+				t.Fatalf("%s %s zoo.cfg: %v\n%s", target, nd.name, err, raw)
+			}
+			if cfg.SnapCount != 50 || len(cfg.Servers) != 5 {
+				t.Errorf("%s %s: snapCount %d, %d server lines; want 50 and 5", target, nd.name, cfg.SnapCount, len(cfg.Servers))
+			}
+			for _, s := range cfg.Servers {
+				if want := s.ID > 3; (s.Type == config.Observer) != want {
+					t.Errorf("%s %s: server.%d type %v, observer=%v wanted", target, nd.name, s.ID, s.Type, want)
+				}
+			}
+			if got, want := strings.Contains(string(raw), "peerType=observer"), nd.name == "s4" || nd.name == "s5"; got != want {
+				t.Errorf("%s %s: peerType=observer written %v, want %v", target, nd.name, got, want)
+			}
+		}
+		if err := c.Stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, bad := range [][2]int{{1, 1}, {5, 3}, {3, -1}, {0, 0}} {
+		if err := CheckSize(bad[0], bad[1]); err == nil {
+			t.Errorf("%d voters + %d observers accepted", bad[0], bad[1])
+		}
+	}
+}
