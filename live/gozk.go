@@ -71,6 +71,7 @@ func (g *GoZK) NewClient(cfg client.Config) (workloads.Client, error) {
 	}
 	s := &gozkSession{g: g, cfg: cfg, tap: newZxidTap(), calls: make(chan *gozkCall, gozkQueueLen),
 		quit: make(chan struct{}), exited: make(chan struct{})}
+	s.tap.holdsWatches = s.holdsWatches
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
@@ -117,6 +118,9 @@ type gozkSession struct {
 
 	afterCall func() // tests: runs on the session goroutine between a call's return and its result's posting
 
+	watchMu sync.Mutex
+	watches []<-chan zk.Event // go-zookeeper's channels of the watches it holds; one event each
+
 	// loop-owned
 	env       proc.Env
 	sessionID int64
@@ -150,6 +154,36 @@ func (s *gozkSession) Start(env proc.Env) {
 	}
 	s.env, s.started = env, true
 	go s.serve()
+}
+
+// watching notes a watch go-zookeeper now holds (ch is nil if the call set
+// none).
+func (s *gozkSession) watching(ch <-chan zk.Event) {
+	if ch == nil {
+		return
+	}
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	s.watches = append(s.watches, ch)
+}
+
+// holdsWatches reports whether go-zookeeper still holds a watch, and so
+// sends SetWatches when it reconnects. A watch's channel gets its one event
+// when the watch fires or is dropped; those are forgotten here.
+func (s *gozkSession) holdsWatches() bool {
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	kept := s.watches[:0]
+	for _, ch := range s.watches {
+		select {
+		case <-ch:
+		default:
+			kept = append(kept, ch)
+		}
+	}
+	clear(s.watches[len(kept):])
+	s.watches = kept
+	return len(kept) > 0
 }
 
 // Handle implements workloads.Client: nothing of a go-zookeeper session

@@ -1,6 +1,7 @@
 package live
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -240,6 +241,61 @@ func TestGoZKEventAfterEarlierReply(t *testing.T) {
 		if e.Kind == client.EventWatch {
 			t.Fatalf("the watch event %+v reached the worker before the reply of the read that set the watch", e)
 		}
+	}
+}
+
+// TestGoZKSetWatchesBeforeQueuedRequest: a request queued while the
+// session is disconnected is sent after go-zookeeper's SetWatches on the
+// new connection, so the watch event SetWatches replays (for a change made
+// while disconnected) reaches the worker before that request's reply. A
+// live config run failed on the reverse order: go-zookeeper sends queued
+// requests first, and the reply carried a zxid newer than the change whose
+// event came after it.
+func TestGoZKSetWatchesBeforeQueuedRequest(t *testing.T) {
+	h := newGoZKHarness(t, 6*time.Second)
+	writer := h.newClient(6 * time.Second)
+	for _, p := range []string{"/x", "/y"} {
+		requireErr(t, "create "+p, h.do(func(cb func(client.Result)) {
+			writer.Create(p, []byte("0"), wire.OpenACLUnsafe, wire.FlagPersistent, cb)
+		}), wire.ErrOK)
+	}
+	requireErr(t, "getData /x with watch", h.do(func(cb func(client.Result)) { h.cl.GetData("/x", true, cb) }), wire.ErrOK)
+
+	sess := h.cl.(*gozkSession)
+	sess.tap.mu.Lock()
+	sess.tap.refuse = true
+	for c := range sess.tap.conns {
+		_ = c.Conn.Close() // the connection breaks; the session lives on
+	}
+	sess.tap.mu.Unlock()
+	h.waitEvent(client.EventDisconnected)
+	requireErr(t, "set /x while the watcher is away", h.do(func(cb func(client.Result)) {
+		writer.SetData("/x", []byte("1"), -1, cb)
+	}), wire.ErrOK)
+
+	eventsAtReply := -1
+	var res *client.Result
+	if err := h.node.Do(func() {
+		h.cl.GetData("/y", false, func(r client.Result) { eventsAtReply, res = len(h.events), &r })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the read waits in go-zookeeper's queue
+	sess.tap.mu.Lock()
+	sess.tap.refuse = false
+	sess.tap.mu.Unlock()
+	waitFor(t, h.node, "the read's reply", func() bool { return res != nil })
+	requireErr(t, "getData /y", *res, wire.ErrOK)
+	ev := h.waitEvent(client.EventWatch)
+	if ev.Type != wire.EventNodeDataChanged || ev.Path != "/x" {
+		t.Fatalf("watch event %+v: want NodeDataChanged /x", ev)
+	}
+	var before []client.Event
+	if err := h.node.Do(func() { before = append(before, h.events[:eventsAtReply]...) }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(before, func(e client.Event) bool { return e.Kind == client.EventWatch }) {
+		t.Fatalf("the reply (zxid %#x) reached the worker before the event of the change it had missed", res.Zxid)
 	}
 }
 

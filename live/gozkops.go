@@ -35,7 +35,9 @@ func (s *gozkSession) Exists(path string, watch bool, cb func(client.Result)) {
 		var st *zk.Stat
 		s.call(wire.OpExists, func() (err error) {
 			if watch {
-				found, st, _, err = c.ExistsW(path)
+				var ch <-chan zk.Event
+				found, st, ch, err = c.ExistsW(path)
+				s.watching(ch)
 			} else {
 				found, st, err = c.Exists(path)
 			}
@@ -56,7 +58,9 @@ func (s *gozkSession) GetData(path string, watch bool, cb func(client.Result)) {
 		var st *zk.Stat
 		s.call(wire.OpGetData, func() (err error) {
 			if watch {
-				res.Data, st, _, err = c.GetW(path)
+				var ch <-chan zk.Event
+				res.Data, st, ch, err = c.GetW(path)
+				s.watching(ch)
 			} else {
 				res.Data, st, err = c.Get(path)
 			}
@@ -91,7 +95,9 @@ func (s *gozkSession) GetChildren(path string, watch bool, cb func(client.Result
 	s.submit(wire.OpGetChildren2, func(c *zk.Conn, s *gozkSession) (res client.Result) {
 		s.call(wire.OpGetChildren2, func() (err error) {
 			if watch {
-				res.Children, _, _, err = c.ChildrenW(path)
+				var ch <-chan zk.Event
+				res.Children, _, ch, err = c.ChildrenW(path)
+				s.watching(ch)
 			} else {
 				res.Children, _, err = c.Children(path)
 			}

@@ -23,15 +23,20 @@ import (
 // reply carrying that xid is the call's. Requests go-zookeeper makes on its
 // own (pings, setWatches after a reconnect) have other opcodes.
 type zxidTap struct {
-	mu    sync.Mutex
-	dead  bool // Abandon: no more dials, every wrapped connection cut
-	conns map[*tapConn]bool
+	mu     sync.Mutex
+	dead   bool // Abandon: no more dials, every wrapped connection cut
+	refuse bool // tests: dials fail for now
+	conns  map[*tapConn]bool
 
 	expect wire.OpCode // opcode of the call in progress; 0 when none
 	armed  bool
 	xid    int32 // the call's request xid, once written
 	sent   bool
 	reply  tapReply
+	// holdsWatches reports whether go-zookeeper will send SetWatches on its
+	// next connection (see tapConn.hold).
+	holdsWatches func() bool
+
 	// unsettled is open from the moment go-zookeeper reads the call's reply
 	// until the session has handed the result to the worker (settle): a
 	// watch event read after that reply waits for it (gozkSession.onEvent).
@@ -54,10 +59,13 @@ var errAbandoned = errors.New("live: session abandoned (simulated client crash)"
 // dial is go-zookeeper's Dialer.
 func (t *zxidTap) dial(network, addr string, timeout time.Duration) (net.Conn, error) {
 	t.mu.Lock()
-	dead := t.dead
+	dead, refuse := t.dead, t.refuse
 	t.mu.Unlock()
 	if dead {
 		return nil, errAbandoned
+	}
+	if refuse {
+		return nil, errors.New("live: dial refused (test)")
 	}
 	c, err := net.DialTimeout(network, addr, timeout)
 	if err != nil {
@@ -155,27 +163,106 @@ type tapConn struct {
 	wmu     sync.Mutex
 	wbuf    []byte
 	wframes int
-	wlost   bool   // the write stream stopped parsing (see eachFrame)
-	rbuf    []byte // only the reading goroutine touches the read side
-	rframes int
-	rlost   bool
+	wlost   bool // the write stream stopped parsing (see eachFrame)
+	// hold and held put SetWatches first on a new connection (see Write).
+	hold      bool
+	held      []byte
+	holdTimer *time.Timer
+	rbuf      []byte // only the reading goroutine touches the read side
+	rframes   int
+	rlost     bool
 }
 
+// Write passes go-zookeeper's frames on, noting each request's xid and
+// opcode, with one reordering. On a new connection of a session that holds
+// watches, go-zookeeper queues SetWatches behind any request that waited
+// while it was disconnected (its send loop starts before it queues
+// SetWatches), so such a request's reply could overtake the watch events
+// SetWatches makes the server replay: a worker would see data newer than a
+// change whose event it had not yet seen, which ZooKeeper's ordering rule
+// forbids and its Java client prevents (SetWatches goes first in
+// primeConnection). Here requests written after the handshake are held
+// until SetWatches is written, then follow it; auth and pings pass. If no
+// SetWatches comes within setWatchesWait, the held requests go anyway.
 func (c *tapConn) Write(b []byte) (int, error) {
 	if c.isDead() {
 		return 0, errAbandoned
 	}
 	c.wmu.Lock()
-	if !c.wlost {
-		c.wbuf, c.wlost = eachFrame(append(c.wbuf, b...), func(f []byte) {
-			c.wframes++
-			if c.wframes > 1 && len(f) >= 8 {
-				c.tap.wrote(int32(binary.BigEndian.Uint32(f[0:4])), wire.OpCode(int32(binary.BigEndian.Uint32(f[4:8]))))
-			}
-		})
+	defer c.wmu.Unlock()
+	if c.wlost {
+		return c.Conn.Write(b)
 	}
-	c.wmu.Unlock()
-	return c.Conn.Write(b)
+	wasHolding := c.hold
+	var out []byte // what goes on the wire now, when holding
+	c.wbuf, c.wlost = eachFrame(append(c.wbuf, b...), func(f []byte) {
+		c.wframes++
+		var op wire.OpCode
+		if c.wframes > 1 && len(f) >= 8 {
+			op = wire.OpCode(int32(binary.BigEndian.Uint32(f[4:8])))
+			c.tap.wrote(int32(binary.BigEndian.Uint32(f[0:4])), op)
+		}
+		if !wasHolding {
+			if c.wframes == 1 && c.tap.holdsWatches != nil && c.tap.holdsWatches() {
+				c.hold = true // from the next write on
+				c.holdTimer = time.AfterFunc(setWatchesWait, c.release)
+			}
+			return
+		}
+		frame := binary.BigEndian.AppendUint32(nil, uint32(len(f)))
+		frame = append(frame, f...)
+		switch {
+		case !c.hold || op == wire.OpAuth || op == wire.OpPing:
+			out = append(out, frame...)
+		case op == wire.OpSetWatches || op == wire.OpSetWatches2:
+			out = append(append(out, frame...), c.held...)
+			c.endHold()
+		default:
+			c.held = append(c.held, frame...)
+		}
+	})
+	switch {
+	case !wasHolding:
+		return c.Conn.Write(b)
+	case c.wlost || len(c.wbuf) > 0:
+		// A frame the tap cannot route whole: stop reordering and send
+		// everything as it came.
+		out = append(append(out, c.held...), c.wbuf...)
+		c.wbuf = nil
+		c.endHold()
+	}
+	if len(out) > 0 {
+		if _, err := c.Conn.Write(out); err != nil {
+			return 0, err
+		}
+	}
+	return len(b), nil
+}
+
+// setWatchesWait bounds how long requests wait for SetWatches on a new
+// connection; go-zookeeper queues it right after the handshake.
+const setWatchesWait = 2 * time.Second
+
+// release sends the held requests when no SetWatches came.
+func (c *tapConn) release() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if !c.hold {
+		return
+	}
+	held := c.held
+	c.endHold()
+	if len(held) > 0 {
+		_, _ = c.Conn.Write(held) // a failed write breaks the connection; go-zookeeper's reader sees it
+	}
+}
+
+func (c *tapConn) endHold() {
+	c.hold, c.held = false, nil
+	if c.holdTimer != nil {
+		c.holdTimer.Stop()
+		c.holdTimer = nil
+	}
 }
 
 func (c *tapConn) Read(b []byte) (int, error) {
@@ -193,6 +280,9 @@ func (c *tapConn) Read(b []byte) (int, error) {
 }
 
 func (c *tapConn) Close() error {
+	c.wmu.Lock()
+	c.endHold()
+	c.wmu.Unlock()
 	c.tap.forget(c)
 	return c.Conn.Close()
 }
