@@ -279,12 +279,14 @@ func (c *tapConn) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// Close closes the connection first: a Write blocked on it holds wmu.
 func (c *tapConn) Close() error {
+	c.tap.forget(c)
+	err := c.Conn.Close()
 	c.wmu.Lock()
 	c.endHold()
 	c.wmu.Unlock()
-	c.tap.forget(c)
-	return c.Conn.Close()
+	return err
 }
 
 func (c *tapConn) isDead() bool {
