@@ -229,19 +229,26 @@ func TestGoZKEventAfterEarlierReply(t *testing.T) {
 	if string(res.Data) != "0" {
 		t.Fatalf("getData returned %q: the change came before the read", res.Data)
 	}
+	if h.dataChangedAmongFirst("/x", eventsAtReply) {
+		t.Fatal("the watch event reached the worker before the reply of the read that set the watch")
+	}
+}
+
+// dataChangedAmongFirst waits for a NodeDataChanged event on path and
+// reports whether it was among the first n events the worker got.
+func (h *gozkHarness) dataChangedAmongFirst(path string, n int) bool {
+	h.t.Helper()
 	ev := h.waitEvent(client.EventWatch)
-	if ev.Type != wire.EventNodeDataChanged || ev.Path != "/x" {
-		t.Fatalf("watch event %+v: want NodeDataChanged /x", ev)
+	if ev.Type != wire.EventNodeDataChanged || ev.Path != path {
+		h.t.Fatalf("watch event %+v: want NodeDataChanged %s", ev, path)
 	}
-	var before []client.Event
-	if err := h.node.Do(func() { before = append(before, h.events[:eventsAtReply]...) }); err != nil {
-		t.Fatal(err)
+	among := false
+	if err := h.node.Do(func() {
+		among = slices.ContainsFunc(h.events[:n], func(e client.Event) bool { return e.Kind == client.EventWatch })
+	}); err != nil {
+		h.t.Fatal(err)
 	}
-	for _, e := range before {
-		if e.Kind == client.EventWatch {
-			t.Fatalf("the watch event %+v reached the worker before the reply of the read that set the watch", e)
-		}
-	}
+	return among
 }
 
 // TestGoZKSetWatchesBeforeQueuedRequest: a request queued while the
@@ -286,15 +293,7 @@ func TestGoZKSetWatchesBeforeQueuedRequest(t *testing.T) {
 	sess.tap.mu.Unlock()
 	waitFor(t, h.node, "the read's reply", func() bool { return res != nil })
 	requireErr(t, "getData /y", *res, wire.ErrOK)
-	ev := h.waitEvent(client.EventWatch)
-	if ev.Type != wire.EventNodeDataChanged || ev.Path != "/x" {
-		t.Fatalf("watch event %+v: want NodeDataChanged /x", ev)
-	}
-	var before []client.Event
-	if err := h.node.Do(func() { before = append(before, h.events[:eventsAtReply]...) }); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.ContainsFunc(before, func(e client.Event) bool { return e.Kind == client.EventWatch }) {
+	if !h.dataChangedAmongFirst("/x", eventsAtReply) {
 		t.Fatalf("the reply (zxid %#x) reached the worker before the event of the change it had missed", res.Zxid)
 	}
 }
