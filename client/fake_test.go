@@ -46,6 +46,7 @@ func newFakeEnv(t *testing.T) *fakeEnv {
 
 func (e *fakeEnv) Name() string                { return "c1" }
 func (e *fakeEnv) Now() int64                  { return e.nowNS }
+func (e *fakeEnv) Mono() int64                 { return e.nowNS }
 func (e *fakeEnv) Listen(string) error         { return fmt.Errorf("clients do not listen") }
 func (e *fakeEnv) Close(c proc.ConnID)         { e.closed[c] = true }
 func (e *fakeEnv) SendDatagram(string, []byte) {}

@@ -28,8 +28,17 @@ func newEnv(inc *incarnation) *env {
 		clock: newOffsetClock(os.Getenv(ClockOffsetEnv))}
 }
 
-func (e *env) Name() string                                { return e.inc.opts.Name }
-func (e *env) Now() int64                                  { return e.clock.now().UnixNano() }
+func (e *env) Name() string { return e.inc.opts.Name }
+func (e *env) Now() int64   { return e.clock.now().UnixNano() }
+
+// monoOrigin anchors Mono: time.Since reads Go's monotonic clock
+// (CLOCK_MONOTONIC on Linux), which keeps counting while the process is
+// stopped by SIGSTOP, and which the offset file (a wall-clock fault) does not
+// move.
+var monoOrigin = time.Now()
+
+// Mono is the process's monotonic clock in ns since the package loaded.
+func (e *env) Mono() int64                                 { return int64(time.Since(monoOrigin)) }
 func (e *env) Listen(addr string) error                    { return e.inc.listen(addr) }
 func (e *env) Dial(addr string) proc.ConnID                { return e.inc.dial(addr) }
 func (e *env) Send(c proc.ConnID, b []byte)                { e.inc.send(c, b) }

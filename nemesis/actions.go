@@ -25,7 +25,8 @@ type Kill struct{ Target Target }
 // killed) or named nodes.
 type Restart struct{ Target Target }
 
-// Pause freezes nodes (SIGSTOP): they keep their state and connections.
+// Pause stops nodes (SIGSTOP): they keep their state and connections, and
+// their clocks run on, so on Resume they see how long they were away.
 type Pause struct{ Target Target }
 
 // Resume unfreezes paused nodes. Target is All or named nodes.

@@ -37,6 +37,14 @@ type Env interface {
 	// Now is the node's local clock in nanoseconds since the Unix epoch. A
 	// simulated clock may be offset, drift, or jump (also backwards).
 	Now() int64
+	// Mono is the node's monotonic clock in nanoseconds from an arbitrary
+	// origin, as CLOCK_MONOTONIC and Java's System.nanoTime: it never
+	// jumps (a clock step moves only Now), timers run on it, and it keeps
+	// running while the process is stopped (SIGSTOP, a long GC or VM
+	// pause). Elapsed-time deadlines — session expiry, quorum deadlines —
+	// are measured on it, so a process that wakes up late sees at once
+	// how late it is.
+	Mono() int64
 	// Listen accepts connections on addr ("host:port"; the host part must be
 	// this node's). Each inbound connection arrives as an Accepted event.
 	Listen(addr string) error

@@ -240,7 +240,7 @@ func (s *Server) serverStatsMap() map[string]any {
 		"last_processed_zxid":          s.tree.LastZxid(),
 		"server_state":                 s.mode(),
 		"num_alive_client_connections": int64(len(s.conns)),
-		"uptime":                       s.elapsedMS,
+		"uptime":                       s.elapsedMS(),
 		"provider_null":                false, // the metrics are there (ServerStats.isProviderNull)
 	}
 }

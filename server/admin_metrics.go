@@ -17,7 +17,7 @@ type Metric struct {
 // is for operators, not for the request path.
 func (s *Server) Metrics() []Metric {
 	ms := []Metric{
-		{Name: "uptime", Help: "milliseconds since the server started", Value: float64(s.elapsedMS)},
+		{Name: "uptime", Help: "milliseconds since the server started", Value: float64(s.elapsedMS())},
 		{Name: "packets_received", Help: "client packets received", Value: float64(s.stats.packetsReceived)},
 		{Name: "packets_sent", Help: "client packets sent", Value: float64(s.stats.packetsSent)},
 		{Name: "avg_latency", Help: "average request latency in milliseconds", Value: avgLatencyMS(s.stats)},

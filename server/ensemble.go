@@ -46,6 +46,8 @@ type ensemble struct {
 	// may be 0: an empty tree) is being made durable.
 	snapshotPending bool
 	snapshotAt      int64
+	// tickedAtNS is Env.Mono when Zab was last ticked (zabTicks).
+	tickedAtNS int64
 	// rx is the packet peerBytes decodes each quorum message into.
 	rx zab.Packet
 	// obs derives the invariant checker's observations from Readys.
@@ -132,6 +134,7 @@ func (s *Server) startEnsemble(rec *storage.Recovery) error {
 		return err
 	}
 	e.peer = peer
+	e.tickedAtNS = s.env.Mono()
 	s.ens = e
 	// A restart is, to the invariant checker, a truncation to what recovery
 	// put in the tree: the log tail is re-delivered by Zab.
@@ -314,11 +317,10 @@ func (s *Server) peerBytes(l *peerLink, b []byte) {
 	}
 }
 
-// peerTick advances Zab's clock, redials, forwards touches, expires
-// sessions on the leader.
+// peerTick advances Zab's clock, redials, forwards touches.
 func (s *Server) peerTick() {
 	e := s.ens
-	e.peer.Tick()
+	s.zabTicks()
 	s.dialPeers()
 	if e.role.Serving && e.role.Role != zab.RoleLeading {
 		if ts := e.local.Snapshot(); len(ts) > 0 {
@@ -327,6 +329,20 @@ func (s *Server) peerTick() {
 	}
 	s.drain()
 	s.env.After(msToDuration(s.cfg.PeerTickMS), peerTickTag{})
+}
+
+// zabTicks advances Zab's tick count by the peer ticks of monotonic time
+// that passed since the last call (at least one): a server that was
+// stopped hands Zab the whole stop at once (Peer.Elapse), so deadlines
+// that passed meanwhile — syncLimit, initLimit, election timeouts — are
+// overdue on resume, as on ZooKeeper, whose deadlines use elapsed time.
+func (s *Server) zabTicks() {
+	e := s.ens
+	now := s.env.Mono()
+	ticks := (now - e.tickedAtNS) / (s.cfg.PeerTickMS * 1e6)
+	e.tickedAtNS = now
+	e.peer.Elapse(uint64(max(ticks, 1)))
+	s.drain()
 }
 
 // drain carries out the peer's Readys in the documented order.

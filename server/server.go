@@ -49,11 +49,17 @@ type Server struct {
 	// be reused at once; the copy is the reply's one allocation.
 	replyEnc wire.Encoder
 
-	// elapsedMS is monotonic time in milliseconds since the process
-	// started, counted in ticks (timers run on the monotonic clock). Session
-	// expiry uses it, as ZooKeeper's tracker uses elapsed time since
-	// ZOOKEEPER-1366: a wall-clock step must not expire every session.
-	elapsedMS int64
+	// startMonoNS is Env.Mono when the process started: elapsedMS counts
+	// from it. Session expiry runs on elapsed monotonic time, as
+	// ZooKeeper's tracker uses Time.currentElapsedTime since
+	// ZOOKEEPER-1366: a wall-clock step must not expire every session, and
+	// a process stopped for longer than a session's timeout must find it
+	// overdue when it wakes up (a count of its own tick firings would not
+	// have moved while it was stopped).
+	startMonoNS int64
+	// expiredAtMS is the elapsed time of the latest expiry pass (tick or
+	// catchUp).
+	expiredAtMS int64
 
 	ens           *ensemble       // nil for a standalone server
 	ensGlobalSeed map[int64]int32 // sessions in the recovered snapshot
@@ -123,6 +129,7 @@ func Factory(cfg Config) (proc.Factory, error) {
 // Start recovers durable state and begins serving.
 func (s *Server) Start(env proc.Env) {
 	s.env = env
+	s.startMonoNS = env.Mono()
 	s.conns = map[proc.ConnID]*conn{}
 	s.sessionConn = map[int64]*conn{}
 	s.pending = map[writeKey]*request{}
@@ -164,6 +171,15 @@ func (s *Server) nowMS() int64 { return s.env.Now() / 1e6 }
 
 // tickMS is the period of the server's tick timer.
 func (s *Server) tickMS() int64 { return max(s.cfg.TickTimeMS/2, 1) }
+
+// elapsedMS is monotonic time in milliseconds since the process started.
+// Before Start (no Env yet) it is 0.
+func (s *Server) elapsedMS() int64 {
+	if s.env == nil {
+		return 0
+	}
+	return (s.env.Mono() - s.startMonoNS) / 1e6
+}
 
 func (s *Server) armTick() {
 	// Half a tick keeps expiry within one tick of ZooKeeper's bucket edges.
@@ -286,6 +302,23 @@ func (s *Server) trackRestored(tr *session.Tracker, id int64, timeoutMS int32) {
 	tr.Add(id, timeoutMS, s.sessionClockMS())
 }
 
+// catchUp runs the periodic work a stopped process owes before it handles
+// anything else: woken up late (SIGSTOP, a long pause), the server first
+// lets Zab see how long it was away — a deposed leader steps down, a
+// learner that lost its leader stops serving — and then expires the
+// sessions that became overdue meanwhile, so no request of theirs is
+// served first. Its timers fire late too, but input that arrived during
+// the stop may come before them. On time (within two tick periods of the
+// last pass) it does nothing: the timers are due, not overdue.
+func (s *Server) catchUp() {
+	if s.ens != nil && s.env.Mono()-s.ens.tickedAtNS >= 2*s.cfg.PeerTickMS*1e6 {
+		s.zabTicks()
+	}
+	if s.elapsedMS()-s.expiredAtMS >= 2*s.tickMS() {
+		s.expire()
+	}
+}
+
 // Handle dispatches one event.
 func (s *Server) Handle(ev proc.Event) {
 	switch e := ev.(type) { // the frequent events have unboxed entry points
@@ -305,6 +338,7 @@ func (s *Server) Handle(ev proc.Event) {
 		}
 		return
 	}
+	s.catchUp()
 	if s.ens != nil && s.handlePeerEvent(ev) {
 		return
 	}
@@ -331,6 +365,7 @@ func (s *Server) HandleReceived(e proc.Received) {
 	if s.failed != nil {
 		return
 	}
+	s.catchUp()
 	if s.ens != nil {
 		if l := s.ens.byConn[e.Conn]; l != nil {
 			s.peerBytes(l, e.Bytes)
@@ -350,12 +385,14 @@ func (s *Server) HandleTimer(e proc.TimerFired) {
 	}
 	switch e.Tag.(type) {
 	case tickTag:
-		s.tick()
+		s.expire()
+		s.armTick()
 	case peerTickTag:
 		if s.ens != nil {
 			s.peerTick()
 		}
 	case containerTag:
+		s.catchUp()
 		s.checkContainers()
 		s.env.After(msToDuration(s.cfg.ContainerCheckIntervalMS), containerTag{})
 	}
@@ -366,6 +403,7 @@ func (s *Server) HandleSyncDone(e proc.SyncDone) {
 	if s.failed != nil {
 		return
 	}
+	s.catchUp()
 	s.syncDone(e)
 }
 
@@ -375,18 +413,17 @@ func (s *Server) leads() bool {
 	return s.ens == nil || (s.ens.role.Serving && s.ens.role.Role == zab.RoleLeading)
 }
 
-// tick advances elapsed time and expires sessions whose deadline passed.
-func (s *Server) tick() {
-	s.elapsedMS += s.tickMS()
+// expire closes the sessions whose deadline passed, when this server
+// decides expiry.
+func (s *Server) expire() {
+	s.expiredAtMS = s.elapsedMS()
 	if !s.leads() {
-		s.armTick()
 		return
 	}
 	for _, id := range s.expireSessions() {
 		s.env.Emit(SessionExpired{Node: s.env.Name(), Session: id})
 		s.submitCloseSession(id)
 	}
-	s.armTick()
 }
 
 // sessionClockMS is the clock session deadlines run on: elapsed monotonic
@@ -397,7 +434,7 @@ func (s *Server) sessionClockMS() int64 {
 	if s.cfg.Bugs.Has(BugZK1366) {
 		return s.nowMS()
 	}
-	return s.elapsedMS
+	return s.elapsedMS()
 }
 
 // expireSessions takes the sessions whose deadline passed. Expiry marks

@@ -56,6 +56,50 @@ func TestPauseHoldsEventsInOrder(t *testing.T) {
 	}
 }
 
+// TestPauseIsAStop: a pause behaves like SIGSTOP/SIGCONT, not a clock
+// freeze. While paused the node's wall and monotonic clocks run on; on
+// resume, its overdue timers fire (in due order) and the process reads
+// clocks that moved by the whole pause.
+func TestPauseIsAStop(t *testing.T) {
+	w := mustWorld(t, 1, Options{})
+	ps := procs{}
+	type reading struct{ now, mono int64 }
+	var at []reading
+	must(t, w.AddNode("s", ps.factory("s", func(p *scripted) {
+		at = append(at, reading{p.env.Now(), p.env.Mono()})
+		p.env.After(100*time.Millisecond, "a")
+		p.env.After(200*time.Millisecond, "b")
+	}, func(p *scripted, ev proc.Event) {
+		at = append(at, reading{p.env.Now(), p.env.Mono()})
+	}), NodeOptions{}))
+	must(t, w.Start("s"))
+	must(t, w.RunUntil(50*time.Millisecond))
+	must(t, w.Pause("s"))
+	must(t, w.RunUntil(5*time.Second))
+	must(t, w.Resume("s"))
+	must(t, w.RunFor(time.Millisecond))
+	var tags []string
+	for _, ev := range ps["s"].events {
+		if tf, ok := ev.(proc.TimerFired); ok {
+			tags = append(tags, tf.Tag.(string))
+		}
+	}
+	if strings.Join(tags, ",") != "a,b" {
+		t.Fatalf("timers after resume: %v", tags)
+	}
+	if len(at) != 3 {
+		t.Fatalf("%d readings", len(at))
+	}
+	for i, r := range at[1:] {
+		if d := time.Duration(r.mono - at[0].mono); d != 5*time.Second {
+			t.Errorf("timer %d: monotonic clock moved %v, want the whole 5 s", i, d)
+		}
+		if d := time.Duration(r.now - at[0].now); d != 5*time.Second {
+			t.Errorf("timer %d: wall clock moved %v, want the whole 5 s", i, d)
+		}
+	}
+}
+
 // TestCrashRestart: a crash drops memory, timers, listeners and connections
 // (the peer is told), keeps synced disk bytes, and Restart starts a fresh
 // process on that disk.

@@ -193,8 +193,14 @@ func (w *World) crash(n *node, mode CrashMode) error {
 	return nil
 }
 
-// Pause freezes a node: nothing of it runs, and its deliveries and timer
-// firings wait, in order, until Resume. Its connections stay up.
+// Pause stops a node as SIGSTOP does (or a long GC or VM pause): nothing of
+// it runs, and its deliveries and timer firings wait, in order, until
+// Resume. Its connections stay up (a stopped process's kernel still keeps
+// them) and its clocks run on: on Resume it reads a wall and a monotonic
+// clock that moved by the whole pause, and every timer that fell due
+// meanwhile fires then, in order with the input that arrived meanwhile.
+// It is not a clock freeze: a process that measures time by its clocks
+// sees how long it was away.
 func (w *World) Pause(name string) error {
 	n, err := w.lookup(name)
 	if err != nil {
@@ -210,7 +216,7 @@ func (w *World) Pause(name string) error {
 	})
 }
 
-// Resume unfreezes a paused node; what waited is delivered first, in order.
+// Resume continues a paused node; what waited is delivered first, in order.
 func (w *World) Resume(name string) error {
 	n, err := w.lookup(name)
 	if err != nil {
@@ -353,6 +359,10 @@ func (e *env) live() bool { return e.n.inc == e.inc && e.n.state != stateCrashed
 func (e *env) Name() string { return e.n.name }
 
 func (e *env) Now() int64 { return e.n.clock.local(e.w.nowNS) }
+
+// Mono reads the node's monotonic clock, which runs on while the node is
+// paused (see World.Pause).
+func (e *env) Mono() int64 { return e.n.mono.local(e.w.nowNS) - EpochNS }
 
 func (e *env) Listen(addr string) error {
 	if !e.live() {

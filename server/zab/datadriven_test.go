@@ -21,6 +21,7 @@ import (
 //	disk ID [accepted=E] [current=E] [snap=E:C,..] [log=E:C,..]   durable state before start
 //	start [ID...]        start (or restart) nodes from their durable state
 //	tick [N] [ID...]     tick nodes (default all up nodes) N times
+//	elapse N [ID...]     N ticks at once (Peer.Elapse: a host woken from a stop)
 //	deliver A->B [N]     deliver the next N (default all) messages on A->B
 //	deliver-all          deliver until no message is queued
 //	drop A->B            break link A<->B (both ends told)
@@ -186,6 +187,8 @@ func (d *ddRunner) exec(args []string) (string, error) {
 		return "", d.forNodes(args[1:], nil, func(id uint64) error { w.crash(id); return nil })
 	case "tick":
 		return "", d.tickCmd(args[1:])
+	case "elapse":
+		return "", d.elapseCmd(args[1:])
 	case "deliver":
 		return "", d.deliverCmd(args[1:])
 	case "deliver-all":
@@ -403,6 +406,25 @@ func (d *ddRunner) tickCmd(args []string) error {
 		}
 	}
 	return nil
+}
+
+// elapseCmd is "elapse N [nodes]": N ticks at once (Peer.Elapse), as a
+// host reports a stop it woke up from.
+func (d *ddRunner) elapseCmd(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: elapse N [nodes]")
+	}
+	n, err := strconv.ParseUint(args[0], 10, 64)
+	if err != nil {
+		return err
+	}
+	return d.forNodes(args[1:], d.upIDs(), func(id uint64) error {
+		if p := d.w.nodes[id].peer; p != nil {
+			p.Elapse(n)
+			d.w.drain(id)
+		}
+		return nil
+	})
 }
 
 func (d *ddRunner) deliverCmd(args []string) error {

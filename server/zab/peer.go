@@ -165,8 +165,20 @@ func (p *Peer) isObserver(id uint64) bool {
 func (p *Peer) quorum(n int) bool { return 2*n > len(p.voters) }
 
 // Tick advances the peer's clock by one tick.
-func (p *Peer) Tick() {
-	p.tick++
+func (p *Peer) Tick() { p.Elapse(1) }
+
+// Elapse advances the peer's clock by ticks at once and then does one
+// tick's work: the host was stopped (SIGSTOP, a long pause) and reports the
+// whole stop on waking, so every deadline that passed meanwhile is overdue
+// now — a leader whose learners went silent steps down, a learner whose
+// leader went silent looks for another — instead of after another
+// syncLimit of ticks. Periodic sends (PINGs, resent notifications) are not
+// made up: one is sent if due. Elapse(0) does nothing.
+func (p *Peer) Elapse(ticks uint64) {
+	if ticks == 0 {
+		return
+	}
+	p.tick += ticks
 	switch p.status.Role {
 	case RoleLooking:
 		p.tickLooking()
