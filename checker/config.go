@@ -177,7 +177,7 @@ func checkLostEvents(r *report, ops []history.Op) {
 	committed := configCommitted(ops)
 	watchers := map[string]*watcherSession{}
 	for _, op := range ops {
-		if op.IsNemesis() || op.Session == 0 || op.Type == history.Invoke {
+		if !op.IsClient() || op.Session == 0 || op.Type == history.Invoke {
 			continue
 		}
 		switch op.F {

@@ -56,7 +56,7 @@ func CheckElection(ops []history.Op) Result {
 	r.res.Counts["elections"] = len(leaders)
 	r.res.Counts["fenced-writes:ok"] = len(writes)
 	checkFencing(r, writes)
-	failovers(r, lossEvents(ops), leaders)
+	failovers(r, ops, leaders)
 	return r.done()
 }
 
@@ -128,10 +128,11 @@ func lossEvents(ops []history.Op) []history.Op {
 // failovers measures leader loss → next leader and flags a loss never
 // followed by a new leader.
 func failovers(r *report, ops []history.Op, leaders []leaderTerm) {
+	losses := lossEvents(ops)
 	sort.SliceStable(leaders, func(i, j int) bool { return leaders[i].at < leaders[j].at })
 	var durations []int64
 	for i, l := range leaders {
-		lost, at, ok := leaderLoss(ops, l)
+		lost, at, ok := leaderLoss(losses, l)
 		if !ok {
 			continue
 		}
@@ -146,13 +147,29 @@ func failovers(r *report, ops []history.Op, leaders []leaderTerm) {
 			}
 		}
 		if next < 0 {
-			r.flagOps("no-failover", []int{l.index, at}, "leader %q (term %d) was lost and no later leader was elected", l.candidate, l.term)
+			// Nobody left to take over (the workers finished and the
+			// last leader resigned): no failover is owed.
+			if w, waiting := campaignAfter(ops, lost); waiting {
+				r.flagOps("no-failover", []int{l.index, at, w}, "leader %q (term %d) was lost and no later leader was elected", l.candidate, l.term)
+			}
 			continue
 		}
 		durations = append(durations, max(leaders[next].at-lost, 0))
 	}
 	r.res.Counts["failovers"] = len(durations)
 	durationStats(r.res.Stats, "failover", durations)
+}
+
+// campaignAfter finds a campaign still waiting at time t — invoked and not
+// yet answered (or never answered) — and returns its invocation's index:
+// a candidate that could take over a leadership lost at t.
+func campaignAfter(ops []history.Op, t int64) (int, bool) {
+	for _, p := range history.Pairs(ops) {
+		if p.Invoke.F == history.FCampaign && p.Complete.Time > t {
+			return p.Invoke.Index, true
+		}
+	}
+	return 0, false
 }
 
 // leaderLoss finds the first event after l's election that ends its

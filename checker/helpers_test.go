@@ -50,6 +50,14 @@ func (h *hb) nemesis(t int64, f string, nodes ...string) *hb {
 	return h.rec(t, history.NemesisProcess, history.Info, f, history.NemesisValue{Nodes: nodes})
 }
 
+// closed appends a cluster record: the quorum committed session's closing
+// at zxid, on node.
+func (h *hb) closed(t int64, session, zxid int64, node string) *hb {
+	h.ops = append(h.ops, history.Op{Index: len(h.ops), Time: t, Process: history.ClusterProcess, Type: history.Info,
+		F: history.FSessionClosed, Session: session, Zxid: zxid, Node: node})
+	return h
+}
+
 // history returns the records, failing the test if they are not a
 // structurally valid history (hand-made histories must be well formed).
 func (h *hb) history(t *testing.T) []history.Op {

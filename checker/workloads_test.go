@@ -2,6 +2,7 @@ package checker
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,10 +63,34 @@ func TestElectionNoFailover(t *testing.T) {
 	h := (&hb{}).
 		inv(0, 0, "campaign", ev{Candidate: "c1"}).
 		ok(10, 0, "campaign", ev{Candidate: "c1", Term: 1}).
+		inv(15, 1, "campaign", ev{Candidate: "c2"}).
 		inv(20, 0, "resign", ev{Candidate: "c1", Term: 1}).
 		ok(21, 0, "resign", ev{Candidate: "c1", Term: 1}).
 		history(t)
 	wantAnomaly(t, CheckElection(h), "no-failover")
+	// c2 gave up (timeout) after the loss: still no failover.
+	gaveUp := (&hb{}).
+		inv(0, 0, "campaign", ev{Candidate: "c1"}).
+		ok(10, 0, "campaign", ev{Candidate: "c1", Term: 1}).
+		inv(15, 1, "campaign", ev{Candidate: "c2"}).
+		inv(20, 0, "resign", ev{Candidate: "c1", Term: 1}).
+		ok(21, 0, "resign", ev{Candidate: "c1", Term: 1}).
+		info(40, 1, "campaign", nil, errName("timeout")).
+		history(t)
+	wantAnomaly(t, CheckElection(gaveUp), "no-failover")
+}
+
+// The last leader resigning once every candidate has finished (the end of
+// a run) owes no failover: nobody is left to elect.
+func TestElectionLastResignNeedsNoFailover(t *testing.T) {
+	h := (&hb{}).
+		inv(0, 0, "campaign", ev{Candidate: "c1"}).
+		ok(10, 0, "campaign", ev{Candidate: "c1", Term: 1}).
+		inv(11, 1, "campaign", ev{Candidate: "c2"}).info(12, 1, "campaign", nil, errName("CONNECTIONLOSS")).
+		inv(20, 0, "resign", ev{Candidate: "c1", Term: 1}).
+		ok(21, 0, "resign", ev{Candidate: "c1", Term: 1}).
+		history(t)
+	wantValid(t, CheckElection(h))
 }
 
 // A leader whose session expired silently records its resign only after the
@@ -321,6 +346,110 @@ func TestLockOverlappingHolds(t *testing.T) {
 		inv(20, 1, "acquire", lv{Client: "c2"}).ok(21, 1, "acquire", lv{Client: "c2", Token: 4}).
 		history(t)
 	wantAnomaly(t, CheckLock(dup), "duplicate-token")
+}
+
+// The live incident behind the fencing rule: c2's session was closed by the
+// new leader (token 24's node deleted), c3 took tokens 26-30, then a
+// resumed, deposed leader granted c2 token 24 from its stale state. A
+// fenced resource refuses token 24 after 30: the lock checker counts it
+// fenced and stays valid; the sessions checker sees c2's session was closed
+// by the quorum before its acquire was answered and fails the run.
+func TestLockStaleGrantIsFencedAndCaughtBySessions(t *testing.T) {
+	const c2, c3 = 0x200, 0x300
+	h := (&hb{}).
+		inv(0, 0, "acquire", lv{Client: "c2"}, sess(c2)).
+		inv(1, 1, "acquire", lv{Client: "c3"}, sess(c3)).
+		nemesis(2, "pause", "s3").
+		closed(60, c2, 0x200000001, "s1").
+		ok(61, 1, "acquire", lv{Client: "c3", Token: 26}, sess(c3)).
+		inv(62, 1, "release", lv{Client: "c3", Token: 26}, sess(c3)).ok(63, 1, "release", nil, sess(c3)).
+		inv(64, 1, "acquire", lv{Client: "c3"}, sess(c3)).ok(65, 1, "acquire", lv{Client: "c3", Token: 30}, sess(c3)).
+		nemesis(69, "resume", "s3").
+		// c2's acquire, invoked before the close, is answered by s3: the
+		// grant is fenced (24 < 30); its next acquire is invoked after the
+		// close and succeeds too: a closed session served.
+		ok(70, 0, "acquire", lv{Client: "c2", Token: 24}, sess(c2), node("s3")).
+		inv(71, 0, "release", lv{Client: "c2", Token: 24}, sess(c2)).ok(72, 0, "release", nil, sess(c2), node("s3")).
+		inv(73, 1, "release", lv{Client: "c3", Token: 30}, sess(c3)).ok(74, 1, "release", nil, sess(c3)).
+		inv(75, 0, "acquire", lv{Client: "c2"}, sess(c2)).ok(76, 0, "acquire", lv{Client: "c2", Token: 25}, sess(c2), node("s3")).
+		inv(80, 1, "acquire", lv{Client: "c3"}, sess(c3)).ok(81, 1, "acquire", lv{Client: "c3", Token: 31}, sess(c3)).
+		history(t)
+	lock := CheckLock(h)
+	wantValid(t, lock)
+	if lock.Counts["fenced"] != 2 {
+		t.Errorf("fenced = %d, want 2 (tokens 24 and 25 after 30)", lock.Counts["fenced"])
+	}
+	a := wantAnomaly(t, CheckSessions(h), "op-after-close")
+	if len(a.Ops) != 3 || a.Ops[0] != 3 {
+		t.Errorf("anomaly ops %v: want the close record (3) and the release", a.Ops)
+	}
+}
+
+// The same stale grant without the session closing (an ordinary slow
+// reply) is fenced and valid; a later, higher token overlapping an accepted
+// hold is still a mutual-exclusion violation.
+func TestLockFencingSemantics(t *testing.T) {
+	stale := (&hb{}).
+		inv(0, 0, "acquire", lv{Client: "c1"}).
+		inv(1, 1, "acquire", lv{Client: "c2"}).ok(2, 1, "acquire", lv{Client: "c2", Token: 5}).
+		inv(3, 1, "release", lv{Client: "c2", Token: 5}).ok(4, 1, "release", nil).
+		ok(5, 0, "acquire", lv{Client: "c1", Token: 3}).
+		inv(6, 0, "release", lv{Client: "c1", Token: 3}).ok(7, 0, "release", nil).
+		history(t)
+	wantValid(t, CheckLock(stale))
+	wantValid(t, CheckSessions(stale))
+	overlap := (&hb{}).
+		inv(0, 0, "acquire", lv{Client: "c1"}).ok(1, 0, "acquire", lv{Client: "c1", Token: 3}).
+		inv(2, 1, "acquire", lv{Client: "c2"}).ok(3, 1, "acquire", lv{Client: "c2", Token: 5}).
+		inv(4, 0, "release", lv{Client: "c1", Token: 3}).ok(5, 0, "release", nil).
+		history(t)
+	wantAnomaly(t, CheckLock(overlap), "overlapping-holds")
+}
+
+// The sessions rule: ops invoked before the close may succeed; ops of other
+// sessions are not constrained; failures after the close are what the
+// server owes; an ok after the close is flagged, whatever the workload.
+func TestSessionsRule(t *testing.T) {
+	const s1, s2 = 0x11, 0x22
+	rv := reg("k", nil, nil)
+	good := (&hb{}).
+		inv(0, 0, "read", rv, sess(s1)).
+		closed(5, s1, 0x100000009, "s1").
+		ok(6, 0, "read", rv, sess(s1)). // invoked before the close
+		inv(7, 0, "read", rv, sess(s1)).fail(8, 0, "read", rv, sess(s1), errName("SESSIONEXPIRED")).
+		inv(9, 1, "read", rv, sess(s2)).ok(10, 1, "read", rv, sess(s2)).
+		history(t)
+	res := CheckSessions(good)
+	wantValid(t, res)
+	if res.Counts["closed"] != 1 || res.Counts["ops-after-close"] != 1 {
+		t.Errorf("counts %v", res.Counts)
+	}
+	bad := (&hb{}).
+		closed(5, s1, 0x100000009, "s1").
+		inv(7, 0, "read", rv, sess(s1)).ok(8, 0, "read", rv, sess(s1), node("s3")).
+		history(t)
+	a := wantAnomaly(t, CheckSessions(bad), "op-after-close")
+	if !strings.Contains(a.Explanation, "s3") || !strings.Contains(a.Explanation, "0x100000009") {
+		t.Errorf("explanation %q names neither the server nor the close", a.Explanation)
+	}
+	// With a clock-rate fault the timing argument is void: a stale answer
+	// is not judged, one from a state that holds the close still is.
+	slow := (&hb{}).
+		nemesis(1, "clock rate", "s3").
+		closed(5, s1, 0x100000009, "s1").
+		inv(7, 0, "read", rv, sess(s1)).ok(8, 0, "read", rv, sess(s1), node("s3"), zx(0x100000008)).
+		history(t)
+	res = CheckSessions(slow)
+	wantValid(t, res)
+	if res.Counts["timing-rule"] != 0 {
+		t.Errorf("timing rule applied under a clock-rate fault: %v", res.Counts)
+	}
+	applied := (&hb{}).
+		nemesis(1, "clock rate", "s3").
+		closed(5, s1, 0x100000009, "s1").
+		inv(7, 0, "read", rv, sess(s1)).ok(8, 0, "read", rv, sess(s1), node("s2"), zx(0x10000000a)).
+		history(t)
+	wantAnomaly(t, CheckSessions(applied), "served-after-apply")
 }
 
 func TestLockNoProgress(t *testing.T) {

@@ -18,6 +18,12 @@
 // does. A fault is an invoke/info pair or a single info record; the Reader
 // never pairs-validates nemesis records. Nemesis values follow NemesisValue.
 //
+// Cluster records use process -2, serialised as "cluster": what the harness
+// saw the cluster itself do, single info records that are neither client
+// operations nor faults. FSessionClosed (the quorum committed a session's
+// closing, with its session, zxid and committing node) is the one kind so
+// far; the simulator records it, the live tier cannot see it.
+//
 // # On disk
 //
 // One JSON object per line, keys in the fixed order index, time, process,

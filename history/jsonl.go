@@ -147,7 +147,7 @@ func (v *Validator) Add(op Op) error {
 		return fmt.Errorf("index %d does not increase (previous %d)", op.Index, v.lastIndex)
 	}
 	v.started, v.lastIndex = true, op.Index
-	if op.IsNemesis() {
+	if !op.IsClient() {
 		return nil
 	}
 	if v.open == nil {

@@ -26,6 +26,17 @@ func (t Type) Valid() bool { return t == Invoke || t == OK || t == Fail || t == 
 // the string "nemesis".
 const NemesisProcess = -1
 
+// ClusterProcess is the process number of what the harness saw the cluster
+// itself do — not a client's operation, not a fault: for example a
+// session's closeSession committed by the quorum (FSessionClosed). It
+// serialises as the string "cluster".
+const ClusterProcess = -2
+
+// FSessionClosed is a cluster record: the quorum committed the closing of
+// the record's Session (expiry or the client's closeSession) at its Zxid,
+// at its Time; Node is the server that committed it.
+const FSessionClosed = "session-closed"
+
 // Op is one history record.
 type Op struct {
 	Index   int             // position in the history, strictly increasing
@@ -42,6 +53,12 @@ type Op struct {
 
 // IsNemesis reports whether the record belongs to the nemesis.
 func (o Op) IsNemesis() bool { return o.Process == NemesisProcess }
+
+// IsCluster reports whether the record is a cluster record.
+func (o Op) IsCluster() bool { return o.Process == ClusterProcess }
+
+// IsClient reports whether the record belongs to a client process.
+func (o Op) IsClient() bool { return o.Process >= 0 }
 
 // IsCompletion reports whether the record completes an invocation.
 func (o Op) IsCompletion() bool { return o.Type == OK || o.Type == Fail || o.Type == Info }
@@ -81,9 +98,12 @@ func (o Op) MarshalJSON() ([]byte, error) {
 	b = append(b, `,"time":`...)
 	b = strconv.AppendInt(b, o.Time, 10)
 	b = append(b, `,"process":`...)
-	if o.Process == NemesisProcess {
+	switch o.Process {
+	case NemesisProcess:
 		b = append(b, `"nemesis"`...)
-	} else {
+	case ClusterProcess:
+		b = append(b, `"cluster"`...)
+	default:
 		b = strconv.AppendInt(b, int64(o.Process), 10)
 	}
 	b = appendStringField(b, "type", string(o.Type))
@@ -170,17 +190,20 @@ func decodeProcess(raw json.RawMessage) (int, error) {
 	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
-		if s == "nemesis" {
+		switch s {
+		case "nemesis":
 			return NemesisProcess, nil
+		case "cluster":
+			return ClusterProcess, nil
 		}
-		return 0, fmt.Errorf("process %q is neither a number nor \"nemesis\"", s)
+		return 0, fmt.Errorf("process %q is neither a number nor \"nemesis\" or \"cluster\"", s)
 	}
 	var n int
 	if err := json.Unmarshal(raw, &n); err != nil {
-		return 0, fmt.Errorf("process %s is neither a number nor \"nemesis\"", raw)
+		return 0, fmt.Errorf("process %s is neither a number nor \"nemesis\" or \"cluster\"", raw)
 	}
 	if n < 0 {
-		return 0, fmt.Errorf("process %d is negative (use \"nemesis\")", n)
+		return 0, fmt.Errorf("process %d is negative (use \"nemesis\" or \"cluster\")", n)
 	}
 	return n, nil
 }

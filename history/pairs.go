@@ -46,13 +46,13 @@ func (p Pair) Session() int64 {
 }
 
 // Pairs matches each client invocation with the next completion on its
-// process, in invocation order. Nemesis records and stray completions are
-// skipped (Read rejects the latter).
+// process, in invocation order. Nemesis and cluster records and stray
+// completions are skipped (Read rejects the latter).
 func Pairs(ops []Op) []Pair {
 	pairs := make([]Pair, 0, len(ops)/2)
 	open := make(map[int]int) // process → index into pairs
 	for _, op := range ops {
-		if op.IsNemesis() {
+		if !op.IsClient() {
 			continue
 		}
 		if op.Type == Invoke {
@@ -86,8 +86,8 @@ func FilterProcess(ops []Op, process int) []Op {
 	return Filter(ops, func(o Op) bool { return o.Process == process })
 }
 
-// Clients returns every client (non-nemesis) record.
-func Clients(ops []Op) []Op { return Filter(ops, func(o Op) bool { return !o.IsNemesis() }) }
+// Clients returns every client record (neither nemesis nor cluster).
+func Clients(ops []Op) []Op { return Filter(ops, Op.IsClient) }
 
 // Nemesis returns every nemesis record.
 func Nemesis(ops []Op) []Op { return Filter(ops, Op.IsNemesis) }

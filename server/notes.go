@@ -17,10 +17,11 @@ type Failed struct {
 
 // Committed reports a txn applied to the tree.
 type Committed struct {
-	Node   string
-	Zxid   int64
-	Type   string
-	Digest uint64 // FNV-1a of the txn bytes
+	Node    string
+	Zxid    int64
+	Type    string
+	Session int64  // the txn header's session (clientId)
+	Digest  uint64 // FNV-1a of the txn bytes
 }
 
 // SessionExpired reports that the server expired a session.

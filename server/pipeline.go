@@ -267,7 +267,7 @@ func (s *Server) applyEncoded(t txn.Txn, encoded []byte) {
 	res := s.tree.ApplyTxn(t)
 	s.noteRecent(t, res)
 	s.changes.applied(t.Header.Zxid)
-	s.env.Emit(Committed{Node: s.env.Name(), Zxid: t.Header.Zxid, Type: t.Header.Type.String(), Digest: txnDigest(encoded)})
+	s.env.Emit(Committed{Node: s.env.Name(), Zxid: t.Header.Zxid, Type: t.Header.Type.String(), Session: t.Header.ClientID, Digest: txnDigest(encoded)})
 	s.deliverEvents(res.Events)
 	key := writeKey{t.Header.ClientID, t.Header.Cxid}
 	req := s.pending[key]
