@@ -23,6 +23,16 @@ var catalog = []Scenario{
 		Servers: 3, Workload: "config", Faults: []string{"partition"}},
 	{Name: "lock-pause", Description: "Storm-style locks: mutual exclusion by fencing tokens while servers pause",
 		Servers: 3, Workload: "lock", Faults: []string{"pause"}},
+	// Stops longer than the 2 s session timeout (SIGSTOP, a long GC or VM
+	// pause): a stopped leader is deposed and its clients' sessions are
+	// expired by the new one while it sleeps; on waking it must see how
+	// long it was away before it serves anyone.
+	{Name: "lock-long-pause", Description: "Storm-style locks while servers stop for longer than a session timeout and wake up",
+		Servers: 3, Workload: "lock", Faults: []string{"pause"}, FaultLength: [2]Duration{secs(3), secs(8)}},
+	{Name: "registry-long-pause", Description: "Kafka broker registry while servers stop for longer than a session timeout and wake up",
+		Servers: 3, Workload: "registry", Faults: []string{"pause"}, FaultLength: [2]Duration{secs(3), secs(8)}},
+	{Name: "election-long-pause", Description: "HDFS NameNode failover while servers stop for longer than a session timeout and wake up",
+		Servers: 3, Workload: "election", Faults: []string{"pause"}, FaultLength: [2]Duration{secs(3), secs(8)}},
 	{Name: "sequential-clock", Description: "sequential znodes stay unique and monotonic under clock skew, jumps and strobes",
 		Servers: 3, Workload: "sequential", Faults: []string{"clock"}},
 	{Name: "bank-disk", Description: "multi transfers keep the total constant under disk faults and crashes",
@@ -51,6 +61,7 @@ func init() {
 		all = append(all, catalog[i].Name)
 	}
 	suites["default"] = all
+	suites["long-pause"] = []string{"lock-long-pause", "registry-long-pause", "election-long-pause"}
 }
 
 // Names lists the built-in scenarios, sorted.

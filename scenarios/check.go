@@ -92,7 +92,9 @@ func Check(s Scenario, res *Result, viz io.Writer) (checker.Result, error) {
 	for _, n := range names {
 		cs = append(cs, checkerCatalog[n](s, viz))
 	}
-	cs = append(cs, invariantChecker(res.Invariants), livenessChecker(res.Unfinished, res.Progressing))
+	// sessions judges every run: the recorder writes the quorum's session
+	// closings into the history.
+	cs = append(cs, checker.Sessions(), invariantChecker(res.Invariants), livenessChecker(res.Unfinished, res.Progressing))
 	return checker.Compose(s.Name, res.History, cs...), nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/zabsim/zabsim/history"
 	"github.com/zabsim/zabsim/nemesis"
 	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/wire"
 	"github.com/zabsim/zabsim/server/zab"
 	"github.com/zabsim/zabsim/sim"
 )
@@ -29,6 +30,11 @@ type recorder struct {
 	inv     *zab.Invariants
 	// lastOK is when each worker last completed an operation successfully.
 	lastOK map[string]int64
+	// lastClose is the highest closeSession zxid recorded: the first
+	// server to apply a closeSession is the one whose quorum committed it
+	// (the leader, or a standalone server), and later applications of it
+	// (learners, replays after restarts) are not new closings.
+	lastClose int64
 	// onFailed is called when a server stops serving on its own (disk
 	// error, corrupt state): the runner's supervisor restarts it.
 	onFailed func(node, reason string)
@@ -86,6 +92,9 @@ func (r *recorder) note(rec *sim.Record) {
 		}
 	case server.Committed:
 		r.commits++
+		if n.Type == closeSessionType && n.Zxid > r.lastClose {
+			r.sessionClosed(rec, n)
+		}
 	default:
 		r.inv.Observe(rec.Note) // zab observations
 	}
@@ -126,6 +135,18 @@ func (l *opLog) all() []history.Op {
 		out = append(out, c...)
 	}
 	return out
+}
+
+// closeSessionType is server.Committed's Type of a closeSession txn.
+var closeSessionType = wire.OpCloseSession.String()
+
+// sessionClosed records the quorum's commit of a session's closing: the
+// sessions checker holds every server to it (no operation of the session
+// invoked afterwards may succeed).
+func (r *recorder) sessionClosed(rec *sim.Record, n server.Committed) {
+	r.lastClose = n.Zxid
+	r.ops.add(history.Op{Time: int64(rec.At), Process: history.ClusterProcess, Type: history.Info,
+		F: history.FSessionClosed, Node: n.Node, Zxid: n.Zxid, Session: n.Session})
 }
 
 func (r *recorder) lifecycle(rec *sim.Record) {
