@@ -33,7 +33,10 @@ import (
 // the server had applied the close and answered anyway). Counts say which
 // rule applied ("timing-rule" 1 or 0).
 //
-// Operations invoked before the commit may complete ok (concurrency), and
+// Only completions that name the server that answered are judged (a
+// worker's own records, such as a leader stepping down when told its
+// session expired, name none). Operations invoked before the commit may
+// complete ok (concurrency), and
 // a session with no cluster record constrains nothing, so a history without
 // cluster records (the live tier) is trivially valid; Counts["closed"] says
 // how many closings the verdict rests on.
@@ -63,7 +66,10 @@ func CheckSessions(ops []history.Op) Result {
 			continue
 		}
 		c, closed := closedAt[s]
-		if !closed || p.Invoke.Time <= c.Time {
+		// Only a server's answer counts: a completion that names no
+		// server is the worker's own record (a leader stepping down on
+		// its expiry, a lock holder's "lost").
+		if !closed || p.Invoke.Time <= c.Time || p.Complete.Node == "" {
 			continue
 		}
 		checked++

@@ -416,8 +416,10 @@ func TestSessionsRule(t *testing.T) {
 		inv(0, 0, "read", rv, sess(s1)).
 		closed(5, s1, 0x100000009, "s1").
 		ok(6, 0, "read", rv, sess(s1)). // invoked before the close
-		inv(7, 0, "read", rv, sess(s1)).fail(8, 0, "read", rv, sess(s1), errName("SESSIONEXPIRED")).
-		inv(9, 1, "read", rv, sess(s2)).ok(10, 1, "read", rv, sess(s2)).
+		inv(7, 0, "read", rv, sess(s1)).fail(8, 0, "read", rv, sess(s1), node("s2"), errName("SESSIONEXPIRED")).
+		inv(9, 1, "read", rv, sess(s2)).ok(10, 1, "read", rv, sess(s2), node("s1")).
+		// the worker's own record of a step-down: no server answered
+		inv(11, 0, "resign", rv, sess(s1)).ok(11, 0, "resign", nil, sess(s1)).
 		history(t)
 	res := CheckSessions(good)
 	wantValid(t, res)

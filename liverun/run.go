@@ -106,7 +106,7 @@ func Run(ctx context.Context, s scenarios.Scenario, opts Options) (*scenarios.Ou
 // liveScenario applies the options to the scenario and checks what the
 // live tier supports.
 func liveScenario(s scenarios.Scenario, opts Options) (scenarios.Scenario, error) {
-	s = s.Defaults()
+	s = s.Drawn(opts.Seed).Defaults()
 	if _, err := live.ParseTarget(string(opts.Target)); err != nil {
 		return s, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}

@@ -24,6 +24,10 @@ type Options struct {
 	Bugs []string
 	// FinalTimeout bounds the final-read phase after Duration.
 	FinalTimeout time.Duration
+	// FinalExtension is how long past FinalTimeout the final phase may go
+	// on while every unfinished worker is still completing operations (0:
+	// maxFinalExtension; negative: not at all).
+	FinalExtension time.Duration
 	// Log, if set, receives every process's Logf lines (with sim time).
 	Log io.Writer
 }
@@ -54,7 +58,7 @@ type Result struct {
 // Run builds the world for scenario s and seed, runs it to the end and
 // returns the history. Checking is separate (see Check).
 func Run(s Scenario, seed uint64, opts Options) (*Result, error) {
-	s = s.Defaults()
+	s = s.Drawn(seed).Defaults()
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -363,12 +367,43 @@ func (r *runner) run(opts Options) error {
 		timeout = 4 * r.s.SessionTimeout.D()
 	}
 	deadline := end + settle + timeout
-	for r.anyUnfinished() && r.err == nil && r.w.Now() < deadline {
+	ext := opts.FinalExtension
+	if ext == 0 {
+		ext = maxFinalExtension
+	}
+	hard := deadline + max(ext, 0)
+	for r.anyUnfinished() && r.err == nil {
+		if now := r.w.Now(); now >= deadline && (now >= hard || !r.allProgressing()) {
+			break
+		}
 		if !r.w.Step() {
 			return ErrStalled
 		}
 	}
 	return r.err
+}
+
+// maxFinalExtension bounds how long the final phase may run past its
+// deadline while every unfinished worker is still completing operations: a
+// high offered load leaves much to read back (the durability workload reads
+// every key it wrote), and a final phase cut off by the clock is an unknown
+// verdict, not an answer. As Jepsen's final generators do, the run waits
+// for workers that make progress; a stuck one ends it at the deadline.
+const maxFinalExtension = 5 * time.Minute
+
+// allProgressing reports whether every unfinished worker completed an
+// operation within progressWindow.
+func (r *runner) allProgressing() bool {
+	now := int64(r.w.Now())
+	for _, name := range r.workers {
+		if !r.isUnfinished(name) {
+			continue
+		}
+		if at, ok := r.rec.lastOK[name]; !ok || now-at > int64(progressWindow) {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrStalled reports a world that ran out of events or hit its event limit.

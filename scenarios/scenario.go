@@ -86,6 +86,11 @@ type Scenario struct {
 	Bugs []string `json:"bugs,omitempty"`
 	// Checkers overrides the workload's default checkers.
 	Checkers []string `json:"checkers,omitempty"`
+
+	// Draw makes the scenario a recipe: each seed draws a whole
+	// configuration (see Drawn), and every field but Name, Description
+	// and Bugs is ignored.
+	Draw bool `json:"draw,omitempty"`
 }
 
 // Defaults fills the zero fields.
@@ -126,6 +131,9 @@ func (s Scenario) Validate() error {
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if s.Name == "" {
 		bad("name is required")
+	}
+	if s.Draw {
+		return errors.Join(errs...) // each seed's drawn configuration is validated when it runs
 	}
 	if s.Servers < 1 || s.Servers > 9 {
 		bad("servers must be between 1 and 9, got %d", s.Servers)

@@ -51,11 +51,12 @@ func TestRunnerVerdictsCanFail(t *testing.T) {
 
 // TestLivenessCutOffIsUnknown: a final phase still completing reads when
 // its time runs out is reported unknown (cut off), not a liveness failure;
-// given the time, the same run passes.
+// given the time — the default extension while workers progress, or the
+// default final phase — the same run passes.
 func TestLivenessCutOffIsUnknown(t *testing.T) {
 	s := Scenario{Name: "cut-off", Servers: 3, Workload: "durability", Clients: 4, Duration: secs(8)}.Defaults()
-	verdict := func(final time.Duration) checker.Result {
-		o, err := Execute(s, 1, Options{FinalTimeout: final}, nil)
+	verdictExt := func(final, ext time.Duration) checker.Result {
+		o, err := Execute(s, 1, Options{FinalTimeout: final, FinalExtension: ext}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,10 +68,13 @@ func TestLivenessCutOffIsUnknown(t *testing.T) {
 		t.Fatal("no liveness verdict")
 		return checker.Result{}
 	}
-	if r := verdict(20 * time.Millisecond); r.Valid != checker.Unknown || r.Counts["cut-off"] == 0 {
+	if r := verdictExt(20*time.Millisecond, -1); r.Valid != checker.Unknown || r.Counts["cut-off"] == 0 {
 		t.Fatalf("a final phase cut off after 20 ms: %+v", r)
 	}
-	if r := verdict(0); r.Valid != checker.Valid {
+	if r := verdictExt(20*time.Millisecond, 0); r.Valid != checker.Valid {
+		t.Fatalf("the same final phase, extended while its workers progress: %+v", r)
+	}
+	if r := verdictExt(0, 0); r.Valid != checker.Valid {
 		t.Fatalf("the same run with the default final phase: %+v", r)
 	}
 }
