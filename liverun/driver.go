@@ -73,6 +73,12 @@ func (d *driver) run(ctx context.Context, exec *nemesis.Executor) error {
 	}
 	// Time 0 of the history: the cluster is healthy, the workers start.
 	d.rec = newLiveRecorder(time.Now())
+	if d.s.WindowFaults {
+		// Window faults aim at protocol moments the simulated servers
+		// report; live processes report none.
+		d.rec.nemesis([]nemesis.Event{{Kind: nemesis.KindKill, Action: "window-faults",
+			Note: "unsupported: window faults need the simulator's protocol moments"}})
+	}
 	if err := d.startWorkers(); err != nil {
 		return err
 	}

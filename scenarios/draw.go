@@ -93,6 +93,7 @@ func drawConfig(rng *rand.Rand) Scenario {
 	s.MaxCompose = 1 + rng.IntN(4)
 	s.Duration = Duration(time.Duration(20+rng.IntN(41)) * time.Second)
 	s.HealedTail = Duration(time.Duration(10+rng.IntN(6)) * time.Second)
+	s.WindowFaults = rng.IntN(10) < 6
 	return s
 }
 
@@ -102,7 +103,11 @@ func (s Scenario) summary() string {
 	if s.Observers > 0 {
 		shape += fmt.Sprintf(" + %d observers", s.Observers)
 	}
-	return fmt.Sprintf("%s, %s × %d clients (think %v–%v), tick %d ms, session %v, snapCount %d, fsync %v, faults %v (compose ≤ %d), %v",
+	faults := fmt.Sprint(s.Faults)
+	if s.WindowFaults {
+		faults += " + window faults"
+	}
+	return fmt.Sprintf("%s, %s × %d clients (think %v–%v), tick %d ms, session %v, snapCount %d, fsync %v, faults %s (compose ≤ %d), %v",
 		shape, s.Workload, s.Clients, s.Think[0].D(), s.Think[1].D(), s.TickTimeMS, s.SessionTimeout.D(), s.SnapCount,
-		s.SyncLatency.D(), s.Faults, s.MaxCompose, s.Duration.D())
+		s.SyncLatency.D(), faults, s.MaxCompose, s.Duration.D())
 }

@@ -35,6 +35,9 @@ type recorder struct {
 	// (the leader, or a standalone server), and later applications of it
 	// (learners, replays after restarts) are not new closings.
 	lastClose int64
+	// onMoment, if set, is called when a server reaches a protocol moment
+	// (window faults).
+	onMoment func(server.Moment)
 	// onFailed is called when a server stops serving on its own (disk
 	// error, corrupt state): the runner's supervisor restarts it.
 	onFailed func(node, reason string)
@@ -89,6 +92,10 @@ func (r *recorder) note(rec *sim.Record) {
 		r.addRole(rec, "failed", 0)
 		if r.onFailed != nil {
 			r.onFailed(rec.Node, n.Err)
+		}
+	case server.Moment:
+		if r.onMoment != nil {
+			r.onMoment(n)
 		}
 	case server.Committed:
 		r.commits++

@@ -116,6 +116,9 @@ func build(s Scenario, seed uint64, bugs []string, log io.Writer) (*runner, erro
 	}
 	r.host = newSimHost(w, r.servers, s.Servers, r.leader, wopts.Link)
 	r.rec.onFailed = r.supervise
+	if wf := newWindowFaults(r); wf != nil {
+		r.rec.onMoment = wf.moment
+	}
 	return r, r.planNemesis()
 }
 

@@ -82,6 +82,12 @@ type Scenario struct {
 	SnapCount      int      `json:"snap_count,omitempty"`
 	SyncLatency    Duration `json:"fsync_latency,omitempty"`
 
+	// WindowFaults aims extra crashes and pauses at protocol moments (a
+	// follower just ACKed NEWLEADER, a SNAP in flight, an epoch file
+	// written, ...), with per-moment probabilities drawn from the seed
+	// (see windows.go). Simulation only.
+	WindowFaults bool `json:"window_faults,omitempty"`
+
 	// Bugs are bug switches turned on in every server.
 	Bugs []string `json:"bugs,omitempty"`
 	// Checkers overrides the workload's default checkers.

@@ -55,14 +55,34 @@ func simCrashMode(m nemesis.CrashMode) sim.CrashMode {
 	return sim.CrashLoseUnsynced
 }
 
-func (h *simHost) Restart(node string) error { return h.w.Restart(node) }
-
-func (h *simHost) Pause(node string) error {
-	h.paused[node] = true
-	return h.w.Pause(node)
+// Restart starts a crashed node again. A node already up — a window fault
+// or the supervisor restarted it first — is left as it is.
+func (h *simHost) Restart(node string) error {
+	if h.w.Running(node) {
+		return nil
+	}
+	return h.w.Restart(node)
 }
 
+// Pause stops node; a node already paused (by a window fault) stays so,
+// and one that is down (crashed by a window fault, or left down by the
+// supervisor) has no process to stop.
+func (h *simHost) Pause(node string) error {
+	if h.paused[node] || !h.w.Running(node) {
+		return nil
+	}
+	if err := h.w.Pause(node); err != nil {
+		return err
+	}
+	h.paused[node] = true
+	return nil
+}
+
+// Resume continues node; a node not paused is left as it is.
 func (h *simHost) Resume(node string) error {
+	if !h.paused[node] {
+		return nil
+	}
 	delete(h.paused, node)
 	return h.w.Resume(node)
 }

@@ -410,6 +410,7 @@ func (s *Server) applyReady(rd *zab.Ready) {
 	for _, env := range rd.Messages {
 		s.sendPeer(env)
 	}
+	s.emitMoments(rd)
 	for _, r := range rd.Requests {
 		s.leaderRequest(r)
 	}
@@ -432,6 +433,39 @@ func (s *Server) applyReady(rd *zab.Ready) {
 			if !r.conn.closing {
 				s.advance(r.conn)
 			}
+		}
+	}
+}
+
+// emitMoments reports the protocol moments a carried-out Ready reached
+// (see Moment), each at most once, in Moments() order.
+func (s *Server) emitMoments(rd *zab.Ready) {
+	var reached [momentCount]bool
+	reached[momentSnapReceived] = rd.InstallSnapshot != nil
+	reached[momentTruncated] = rd.Truncate != nil
+	reached[momentEpochWritten] = rd.WriteAcceptedEpoch != nil || rd.WriteCurrentEpoch != nil
+	syncing := s.ens.role.Role != zab.RoleLeading && !s.ens.role.Serving
+	for _, env := range rd.Messages {
+		p, ok := env.Msg.(*zab.Packet)
+		if !ok {
+			continue
+		}
+		switch p.Type {
+		case zab.PacketDiff, zab.PacketTrunc, zab.PacketSnap:
+			reached[momentSyncSent] = true
+		case zab.PacketNewLeader:
+			reached[momentNewLeaderSent] = true
+		case zab.PacketUpToDate:
+			reached[momentUpToDateSent] = true
+		case zab.PacketCommit:
+			reached[momentCommitSent] = true
+		case zab.PacketAck:
+			reached[momentSyncAcked] = reached[momentSyncAcked] || syncing
+		}
+	}
+	for i, r := range reached {
+		if r {
+			s.emitMoment(momentIndex(i))
 		}
 	}
 }

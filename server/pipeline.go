@@ -422,6 +422,7 @@ func (s *Server) maybeSnapshot() {
 	}
 	s.sinceSnap = 0
 	s.snapshotting = true
+	s.emitMoment(momentSnapshotWriting)
 	zxid, data, err := s.snapshotBytes()
 	if err == nil {
 		err = s.store.WriteSnapshot(zxid, data)

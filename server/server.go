@@ -64,6 +64,9 @@ type Server struct {
 	ens           *ensemble       // nil for a standalone server
 	ensGlobalSeed map[int64]int32 // sessions in the recovered snapshot
 
+	// moments holds the Moment notes, boxed once (emitMoment).
+	moments []any
+
 	// restored holds the sessions this process recovered from its own
 	// snapshot and log at start; only the zk-1367 switch reads it.
 	restored map[int64]bool

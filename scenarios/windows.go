@@ -1,0 +1,131 @@
+package scenarios
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/zabsim/zabsim/history"
+	"github.com/zabsim/zabsim/nemesis"
+	"github.com/zabsim/zabsim/server"
+)
+
+// Window faults aim crashes and pauses at protocol moments, the way
+// FoundationDB's BUGGIFY widens what a run explores: faults planned at
+// random times almost never land in the millisecond windows where Zab's
+// real defects live (a follower has just ACKed NEWLEADER, a SNAP or DIFF
+// is in flight, an epoch file was written but not synced, a snapshot is
+// being written). A server reports each such step as a server.Moment note;
+// with a scenario's window_faults on, the run draws from its seed a
+// probability per moment kind (many kinds get none), a budget of faults,
+// and for each fault its kind (a crash, in a drawn crash mode, or a pause)
+// and how long until the node is restarted or resumed. The fault hits the
+// node that reached the moment, right after the step (its writes issued,
+// its messages sent, nothing more durable yet).
+//
+// Bounds: faults fall only in the fault phase and are all restored before
+// the healed tail; at most a minority of the voters is down or paused by
+// them at once; crashes and pauses are what Zab claims to survive. Every
+// fault is a nemesis record ("window <moment>: ..."), so plots and the
+// healed-phase checks see it. Simulation only: the live tier records
+// window faults as unsupported.
+
+// windowStream names the random stream window faults draw from.
+const windowStream = "window-faults"
+
+// windowFaults is one run's moment-aimed fault injector.
+type windowFaults struct {
+	r      *runner
+	rng    *rand.Rand
+	prob   map[server.MomentKind]float64
+	budget int
+	endNS  int64           // the healed phase starts here: no fault at or after it
+	held   map[string]bool // nodes crashed or paused by a window fault, not yet restored
+	limit  int             // how many nodes may be held at once
+}
+
+// newWindowFaults draws a run's window-fault plan, or returns nil when the
+// scenario has none.
+func newWindowFaults(r *runner) *windowFaults {
+	if !r.s.WindowFaults {
+		return nil
+	}
+	rng := r.w.Rand(windowStream)
+	wf := &windowFaults{r: r, rng: rng, prob: map[server.MomentKind]float64{}, held: map[string]bool{},
+		endNS: int64(r.s.Duration.D() - r.s.HealedTail.D()), limit: max(1, (r.s.Servers-1)/2)}
+	for _, k := range server.Moments() {
+		if rng.IntN(10) < 4 {
+			continue // this run leaves the moment alone
+		}
+		wf.prob[k] = []float64{0.01, 0.05, 0.2, 0.5, 1}[rng.IntN(5)]
+	}
+	wf.budget = 2 + rng.IntN(7)
+	return wf
+}
+
+// moment is called (by the recorder) when a server reaches a protocol
+// moment; the world change it makes is applied right after the current
+// event.
+func (wf *windowFaults) moment(m server.Moment) {
+	p := wf.prob[m.Kind]
+	if p == 0 || wf.budget == 0 {
+		return
+	}
+	now := int64(wf.r.w.Now())
+	if now >= wf.endNS || len(wf.held) >= wf.limit || wf.held[m.Node] || wf.r.host.paused[m.Node] || !wf.r.w.Running(m.Node) {
+		return
+	}
+	if wf.rng.Float64() >= p {
+		return
+	}
+	wf.budget--
+	restoreAt := min(now+int64(50+wf.rng.Int64N(3000))*int64(time.Millisecond), wf.endNS)
+	if wf.rng.IntN(10) < 7 {
+		mode := []nemesis.CrashMode{nemesis.CrashLoseUnsynced, nemesis.CrashLoseUnsynced, nemesis.CrashKeepPrefix, nemesis.CrashTearLast}[wf.rng.IntN(4)]
+		wf.crash(m, mode, restoreAt)
+		return
+	}
+	wf.pause(m, restoreAt)
+}
+
+func (wf *windowFaults) crash(m server.Moment, mode nemesis.CrashMode, restoreAt int64) {
+	r := wf.r
+	if err := r.host.Kill(m.Node, mode); err != nil {
+		return
+	}
+	wf.held[m.Node] = true
+	wf.record("kill", m, fmt.Sprintf("kill %s %s", m.Node, mode))
+	_ = r.w.Schedule(time.Duration(restoreAt), func() {
+		delete(wf.held, m.Node)
+		if r.w.Running(m.Node) {
+			return // the planned nemesis or the supervisor brought it back
+		}
+		if err := r.w.Restart(m.Node); err == nil {
+			wf.record("restart", m, "restart "+m.Node)
+		}
+	})
+}
+
+func (wf *windowFaults) pause(m server.Moment, restoreAt int64) {
+	r := wf.r
+	if err := r.host.Pause(m.Node); err != nil {
+		return
+	}
+	wf.held[m.Node] = true
+	wf.record("pause", m, "pause "+m.Node)
+	_ = r.w.Schedule(time.Duration(restoreAt), func() {
+		delete(wf.held, m.Node)
+		if !r.host.paused[m.Node] {
+			return
+		}
+		if err := r.host.Resume(m.Node); err == nil {
+			wf.record("resume", m, "resume "+m.Node)
+		}
+	})
+}
+
+// record adds the fault to the history as a nemesis record.
+func (wf *windowFaults) record(f string, m server.Moment, what string) {
+	v, _ := history.EncodeValue(history.NemesisValue{Nodes: []string{m.Node}, Detail: fmt.Sprintf("window %s: %s", m.Kind, what)})
+	wf.r.rec.ops.add(history.Op{Time: int64(wf.r.w.Now()), Process: history.NemesisProcess, Type: history.Info, F: f, Value: v})
+}
