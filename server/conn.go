@@ -45,6 +45,10 @@ type request struct {
 	write bool
 	start int64 // local ns when received
 
+	// malformed: a known op whose body did not parse (body is nil); it is
+	// answered MARSHALLINGERROR, a write through an error txn.
+	malformed bool
+
 	done  bool
 	reply []byte
 	close bool // close the connection after sending the reply
@@ -131,27 +135,44 @@ func (s *Server) frame(c *conn, frame []byte) {
 	}
 	op, _ := wire.RequestType(frame)
 	r, into := newRequest(op)
-	// Paths of existing nodes decode to the tree's own strings: most
-	// requests name a node that exists, and this saves a copy of each.
-	// Data is a view of the frame, not a copy: a Framer's frames are never
-	// modified (they are cut from chunks this process owns), so a write's
-	// data may stay one until the tree drops it.
-	opts := wire.DecodeOptions{MaxBuffer: s.cfg.MaxBufferBytes, Intern: s.tree, Views: true}
-	hdr, body, err := wire.DecodeRequestInto(frame, opts, into)
+	hdr, body, err := wire.DecodeRequestInto(frame, s.requestDecodeOptions(), into)
 	if errors.Is(err, wire.ErrUnknownOp) {
 		// A well-framed request this server does not implement (reconfig,
 		// sasl, ...) gets an error reply in order, as ZooKeeper's
 		// UnimplementedRequestProcessor does; the connection stays up.
-		s.request(c, r, hdr, nil, frame)
+		s.request(c, r, hdr, nil, false, frame)
 		return
 	}
-	if err != nil {
-		// ZooKeeper closes a connection whose packet it cannot parse.
+	if err != nil && (len(frame) < wire.RequestHeaderSize || hdr.Type == wire.OpAuth) {
+		// ZooKeeper closes a connection whose request header it cannot
+		// read, and one whose auth packet it cannot parse (both fail in
+		// ZooKeeperServer.processPacket itself).
 		s.env.Logf("conn %d session %#x: bad request: %v", c.id, c.session, err)
 		s.closeConn(c)
 		return
 	}
-	s.request(c, r, hdr, body, frame)
+	if err != nil {
+		// A known op whose body does not parse (a length past the frame, a
+		// negative length, a multi holding an op it may not hold): ZooKeeper
+		// parses bodies in its request processors, which answer
+		// MARSHALLINGERROR and keep the connection; a write still takes a
+		// zxid as an error txn (PrepRequestProcessor.pRequestHelper).
+		s.env.Logf("conn %d session %#x: malformed %v request: %v", c.id, c.session, hdr.Type, err)
+		s.request(c, r, hdr, nil, true, frame)
+		return
+	}
+	s.request(c, r, hdr, body, false, frame)
+}
+
+// requestDecodeOptions are the options client requests (and writes a
+// learner forwarded) are decoded with: paths of existing nodes decode to the
+// tree's own strings (most requests name a node that exists, and this saves
+// a copy of each); data is a view of the frame, not a copy (a Framer's
+// frames are never modified: they are cut from chunks this process owns, so
+// a write's data may stay one until the tree drops it); bytes after a
+// complete body are ignored, as ZooKeeper ignores them.
+func (s *Server) requestDecodeOptions() wire.DecodeOptions {
+	return wire.DecodeOptions{MaxBuffer: s.cfg.MaxBufferBytes, Intern: s.tree, Views: true, IgnoreTrailing: true}
 }
 
 // newRequest returns a new request record and, for the common request

@@ -616,10 +616,15 @@ func (s *Server) leaderRequest(r zab.Request) {
 			s.env.Logf("bad forwarded request from %d: %v", r.From, d.Err())
 			return
 		}
-		hdr, body, err := wire.DecodeRequest(frame, wire.DecodeOptions{MaxBuffer: s.cfg.MaxBufferBytes, Intern: s.tree, Views: true})
-		if err != nil || !isWrite(hdr.Type) {
+		hdr, body, err := wire.DecodeRequest(frame, s.requestDecodeOptions())
+		if len(frame) < wire.RequestHeaderSize || !isWrite(hdr.Type) {
 			s.env.Logf("bad forwarded request from %d: %v", r.From, err)
 			return
+		}
+		if err != nil {
+			// The learner took it for a write of a known op: a malformed
+			// body is an error txn, as on a standalone server.
+			body = nil
 		}
 		owner := session.Owner{Server: int64(r.From)}
 		s.propose(s.prepWrite(id, xid, hdr.Type, body, ids, &owner))

@@ -26,7 +26,12 @@ type DecodeOptions struct {
 	// create's data, ...) views of the frame instead of copies: set it only
 	// for frames that are never modified (as a Framer's are not).
 	Views bool
-	_     struct{}
+	// IgnoreTrailing, if set, accepts bytes after a complete request body
+	// instead of failing with ErrTrailing, as ZooKeeper's server does: it
+	// reads a request's record from the front of the packet and never looks
+	// at what follows (ByteBufferInputStream.byteBuffer2Record).
+	IgnoreTrailing bool
+	_              struct{}
 }
 
 // RequestHeader starts every request after the handshake.
@@ -127,7 +132,7 @@ func DecodeRequestInto(frame []byte, opts DecodeOptions, into Request) (RequestH
 	// The decoder stays on the stack: decodeRequestBody decodes the
 	// common requests with direct calls (see there).
 	d := Decoder{b: frame, Max: opts.MaxBuffer, Intern: opts.Intern, Views: opts.Views}
-	return decodeRequest(&d, into)
+	return decodeRequest(&d, into, opts.IgnoreTrailing)
 }
 
 // RequestType returns the type in a request frame's header, or false if
@@ -139,7 +144,7 @@ func RequestType(frame []byte) (OpCode, bool) {
 	return OpCode(binary.BigEndian.Uint32(frame[4:8])), true
 }
 
-func decodeRequest(d *Decoder, into Request) (RequestHeader, Request, error) {
+func decodeRequest(d *Decoder, into Request, ignoreTrailing bool) (RequestHeader, Request, error) {
 	hdr := RequestHeader{Xid: d.Int32(), Type: OpCode(d.Int32())}
 	if err := d.Err(); err != nil {
 		return RequestHeader{}, nil, fmt.Errorf("request header: %w", err)
@@ -152,6 +157,9 @@ func decodeRequest(d *Decoder, into Request) (RequestHeader, Request, error) {
 		return hdr, nil, fmt.Errorf("%w %v (xid %d)", ErrUnknownOp, hdr.Type, hdr.Xid)
 	}
 	decodeRequestBody(req, d)
+	if ignoreTrailing && d.Err() == nil {
+		return hdr, req, nil
+	}
 	if err := finishOp(d, hdr.Type, "request"); err != nil {
 		return hdr, nil, err
 	}

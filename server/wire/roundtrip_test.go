@@ -158,6 +158,25 @@ func TestTrailingBytesRejected(t *testing.T) {
 	})
 }
 
+// TestTrailingBytesIgnored: with IgnoreTrailing (a server's option, as
+// ZooKeeper reads a request's record from the front of the packet and never
+// looks at the rest) a request followed by junk decodes to the request.
+func TestTrailingBytesIgnored(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		req := requestGen.Draw(t, "req")
+		junk := rapid.SliceOfN(rapid.Byte(), 1, 8).Draw(t, "junk")
+		want := EncodeRequest(7, req)
+		body := append(unframe(t, want), junk...)
+		hdr, got, err := DecodeRequest(body, DecodeOptions{IgnoreTrailing: true})
+		if err != nil {
+			t.Fatalf("%T with %d junk bytes: %v", req, len(junk), err)
+		}
+		if again := EncodeRequest(hdr.Xid, got); !bytes.Equal(again, want) {
+			t.Fatalf("%T with %d junk bytes decoded to %x, want %x", req, len(junk), again, want)
+		}
+	})
+}
+
 func TestUnknownOpcodeKeepsHeader(t *testing.T) {
 	for _, op := range []OpCode{OpReconfig, OpSASL, OpCreateSession, OpNotification, OpDeleteContainer, 55, -77} {
 		body := []byte{0, 0, 0, 42}
