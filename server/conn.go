@@ -161,7 +161,36 @@ func (s *Server) frame(c *conn, frame []byte) {
 		s.request(c, r, hdr, nil, true, frame)
 		return
 	}
-	s.request(c, r, hdr, body, false, frame)
+	s.request(c, r, hdr, body, nullPathRead(hdr.Type, frame), frame)
+}
+
+// nullPathRead reports a read whose path (or, in a multiRead, one of whose
+// paths) is null (length -1), which the decoder reads as "": ZooKeeper's
+// FinalRequestProcessor looks a null path up in its node map, fails with a
+// NullPointerException and answers MARSHALLINGERROR, where "" reads the
+// root. (A write's null path is BADARGUMENTS, as "" is.)
+func nullPathRead(op wire.OpCode, frame []byte) bool {
+	switch op {
+	case wire.OpGetData, wire.OpExists, wire.OpGetChildren, wire.OpGetChildren2, wire.OpGetACL, wire.OpGetAllChildrenNumber:
+		return len(frame) >= wire.RequestHeaderSize+4 && binary.BigEndian.Uint32(frame[wire.RequestHeaderSize:]) == 0xffffffff
+	case wire.OpMultiRead:
+		// Each op is a header, a path and a watch flag (the frame decoded:
+		// nothing else can be in it).
+		for b := frame[wire.RequestHeaderSize:]; len(b) >= 9+4; {
+			if b[4] != 0 { // done
+				return false
+			}
+			n := int32(binary.BigEndian.Uint32(b[9:]))
+			if n == -1 {
+				return true
+			}
+			if n < 0 || len(b) < 9+4+int(n)+1 {
+				return false
+			}
+			b = b[9+4+int(n)+1:]
+		}
+	}
+	return false
 }
 
 // requestDecodeOptions are the options client requests (and writes a

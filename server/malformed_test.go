@@ -108,6 +108,25 @@ func malformedCases() []rawCase {
 		{"getData of the empty path", valid(12, &wire.GetDataRequest{Path: ""}), "OK"},
 		{"exists of the empty path", valid(13, &wire.ExistsRequest{Path: ""}), "OK"},
 		{"getChildren of the empty path", valid(14, &wire.GetChildrenRequest{Path: ""}), "OK"},
+		{"getData of a null path", req(17, wire.OpGetData, func(e *wire.Encoder) {
+			e.Int32(-1)
+			e.Bool(false)
+		}), "MARSHALLINGERROR"},
+		{"multiRead getData of a null path", req(18, wire.OpMultiRead, func(e *wire.Encoder) {
+			multiHdr(e, wire.OpGetChildren)
+			e.String("/a")
+			e.Bool(false)
+			multiHdr(e, wire.OpGetData)
+			e.Int32(-1)
+			e.Bool(false)
+			multiEnd(e)
+		}), "MARSHALLINGERROR"},
+		{"create ACL count -2", req(19, wire.OpCreate, func(e *wire.Encoder) {
+			e.String("/n")
+			e.Buffer([]byte("x"))
+			e.Int32(-2)
+			e.Int32(0)
+		}), "INVALIDACL zxid+1"},
 		{"setData of the empty path", valid(15, &wire.SetDataRequest{Path: "", Version: -1}), "BADARGUMENTS zxid+1"},
 		{"getData /a after them", valid(16, &wire.GetDataRequest{Path: "/a"}), "OK"},
 		{"a frame too short for a header", []byte{0, 0, 0}, "closed"},

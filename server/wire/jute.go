@@ -297,7 +297,8 @@ func (d *Decoder) String() string {
 	return string(p)
 }
 
-// VectorLen reads a vector count, -1 meaning null (isNil). minElem is the
+// VectorLen reads a vector count, -1 meaning null (isNil) and any other
+// negative count empty, as in Java jute. minElem is the
 // smallest encoding of one element; a count the remaining bytes cannot hold
 // is an error, so a hostile count never causes a large allocation.
 func (d *Decoder) VectorLen(minElem int) (n int, isNil bool) {
@@ -309,7 +310,9 @@ func (d *Decoder) VectorLen(minElem int) (n int, isNil bool) {
 		return 0, true
 	}
 	if v < -1 {
-		d.err = fmt.Errorf("jute: negative vector length %d at offset %d", v, d.off-4)
+		// Java jute's BinaryInputArchive reads elements while its index is
+		// below the count: any other negative count is an empty vector
+		// (ZooKeeper answers a create whose ACL count is -2 INVALIDACL).
 		return 0, false
 	}
 	if minElem < 1 {
