@@ -33,8 +33,11 @@ type ensemble struct {
 	peerIDs []uint64 // the keys of addrs, sorted (addrs is fixed at start)
 	// links are the established links: links[i] to peer peerIDs[i] (or
 	// nil). A slice, not a map: sendPeer looks a link up per message.
-	links    []*peerLink
-	byConn   map[proc.ConnID]*peerLink
+	links  []*peerLink
+	byConn map[proc.ConnID]*peerLink
+	// dialErr is, per peer, why the last dial failed, until one succeeds:
+	// a failure is logged when its cause changes, not every retry.
+	dialErr  map[uint64]string
 	local    *session.LocalTracker
 	global   map[int64]int32 // sessions known from committed txns
 	syncs    map[uint64]*request
@@ -99,7 +102,7 @@ func (s *Server) replicated() bool { return s.ens != nil }
 
 // startEnsemble recovers, builds the Zab peer and starts talking to peers.
 func (s *Server) startEnsemble(rec *storage.Recovery) error {
-	e := &ensemble{addrs: map[uint64]string{}, byConn: map[proc.ConnID]*peerLink{},
+	e := &ensemble{addrs: map[uint64]string{}, byConn: map[proc.ConnID]*peerLink{}, dialErr: map[uint64]string{},
 		local: session.NewLocalTracker(), global: map[int64]int32{}, syncs: map[uint64]*request{},
 		revalidating: map[uint64]*conn{}}
 	for id, to := range s.ensGlobalSeed {
@@ -218,12 +221,16 @@ func sortedPeerIDs(m map[uint64]string) []uint64 {
 
 // handlePeerEvent takes the accepts, connects and closes that belong to
 // peer links (their bytes arrive through HandleReceived); it reports false
-// for client connections.
+// for client connections. A connection is a peer's when the quorum
+// listener accepted it, as ZooKeeper's QuorumCnxManager has a listener of
+// its own: Accepted.Local names the listener exactly as this server passed
+// it to Listen, whatever address it resolved to or the peer dialled. The
+// peer then says who it is: its id is its first frame.
 func (s *Server) handlePeerEvent(ev proc.Event) bool {
 	e := s.ens
 	switch x := ev.(type) {
 	case proc.Accepted:
-		if x.Local != e.myAddr {
+		if x.Local != e.myAddr { // the listener's name, not an address to compare
 			return false
 		}
 		e.byConn[x.Conn] = &peerLink{conn: x.Conn, framer: &wire.Framer{MaxBuffer: maxPeerFrame}}
@@ -233,12 +240,24 @@ func (s *Server) handlePeerEvent(ev proc.Event) bool {
 			return false
 		}
 		l.known = true
+		if e.dialErr[l.id] != "" {
+			s.env.Logf("connected to peer %d at %s", l.id, e.addrs[l.id])
+			delete(e.dialErr, l.id)
+		}
 		s.env.Send(x.Conn, frameBytes(binary.BigEndian.AppendUint64(nil, uint64(s.cfg.ID))))
 		s.linkUp(l)
 	case proc.Closed:
 		l := e.byConn[x.Conn]
 		if l == nil {
 			return false
+		}
+		if !l.known && x.Err != nil && e.dialErr[l.id] != x.Err.Error() {
+			// A dial that failed (refused, or a name that does not
+			// resolve): said once per peer and cause, and retried every
+			// peer tick, as QuorumCnxManager warns "Cannot open channel"
+			// and retries.
+			e.dialErr[l.id] = x.Err.Error()
+			s.env.Logf("cannot open channel to peer %d at %s: %v (retrying)", l.id, e.addrs[l.id], x.Err)
 		}
 		s.linkDown(l)
 	default:

@@ -278,3 +278,33 @@ func TestLeaderAppliesPreppedTxn(t *testing.T) {
 		t.Fatalf("zab invariants: %v", ew.inv.Violations())
 	}
 }
+
+// TestPeerDialFailureLogged: a member that cannot reach a peer says so once
+// per cause, not once per retry, and says when it reaches it again — a
+// misnamed or unreachable peer is never a silent LOOKING loop.
+func TestPeerDialFailureLogged(t *testing.T) {
+	var logBuf strings.Builder
+	ew := newEnsembleWith(t, 31, 3, nil, &logBuf)
+	if err := ew.w.Crash("s1", sim.CrashLoseUnsynced); err != nil {
+		t.Fatal(err)
+	}
+	ew.run(5 * time.Second)
+	if l := ew.leader(); l != "s2" && l != "s3" {
+		t.Fatalf("no leader among s2 and s3: %v", ew.roles)
+	}
+	for _, n := range []string{"s2", "s3"} {
+		line := n + ": cannot open channel to peer 1 at s1:2888: connection refused (retrying)"
+		if c := strings.Count(logBuf.String(), line); c != 1 {
+			t.Errorf("%q logged %d times, want once", line, c)
+		}
+	}
+	if err := ew.w.Restart("s1"); err != nil {
+		t.Fatal(err)
+	}
+	ew.run(5 * time.Second)
+	for _, n := range []string{"s2", "s3"} {
+		if line := n + ": connected to peer 1 at s1:2888"; !strings.Contains(logBuf.String(), line) {
+			t.Errorf("%q not logged after s1 came back", line)
+		}
+	}
+}
