@@ -26,11 +26,14 @@ const maxPeerFrame = 256 << 20
 
 // ensemble is the replicated mode's state: the Zab peer and its links.
 type ensemble struct {
-	peer    *zab.Peer
-	role    zab.RoleState
-	myAddr  string
-	addrs   map[uint64]string
-	peerIDs []uint64 // the keys of addrs, sorted (addrs is fixed at start)
+	peer   *zab.Peer
+	role   zab.RoleState
+	myAddr string
+	// quorumListen names the quorum listener: myAddr, or 0.0.0.0 and its
+	// port with QuorumListenOnAllIPs.
+	quorumListen string
+	addrs        map[uint64]string
+	peerIDs      []uint64 // the keys of addrs, sorted (addrs is fixed at start)
 	// links are the established links: links[i] to peer peerIDs[i] (or
 	// nil). A slice, not a map: sendPeer looks a link up per message.
 	links  []*peerLink
@@ -139,8 +142,12 @@ func (s *Server) startEnsemble(rec *storage.Recovery) error {
 	// A restart is, to the invariant checker, a truncation to what recovery
 	// put in the tree: the log tail is re-delivered by Zab.
 	s.env.Emit(zab.Truncated{Node: uint64(s.cfg.ID), ToZxid: s.tree.LastZxid()})
-	if err := s.env.Listen(e.myAddr); err != nil {
-		return fmt.Errorf("listen %s: %w", e.myAddr, err)
+	e.quorumListen = e.myAddr
+	if s.cfg.QuorumListenOnAllIPs {
+		e.quorumListen = "0.0.0.0:" + portOf(e.myAddr)
+	}
+	if err := s.env.Listen(e.quorumListen); err != nil {
+		return fmt.Errorf("listen %s: %w", e.quorumListen, err)
 	}
 	s.dialPeers()
 	s.env.After(msToDuration(s.cfg.PeerTickMS), peerTickTag{})
@@ -230,7 +237,7 @@ func (s *Server) handlePeerEvent(ev proc.Event) bool {
 	e := s.ens
 	switch x := ev.(type) {
 	case proc.Accepted:
-		if x.Local != e.myAddr { // the listener's name, not an address to compare
+		if x.Local != e.quorumListen { // the listener's name, not an address to compare
 			return false
 		}
 		e.byConn[x.Conn] = &peerLink{conn: x.Conn, framer: &wire.Framer{MaxBuffer: maxPeerFrame}}

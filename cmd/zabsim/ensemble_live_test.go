@@ -64,7 +64,7 @@ func writeEnsemble(t *testing.T, n int) []*ensembleNode {
 
 // writeEnsembleOn is writeEnsemble with host (a name, an IPv4 or an IPv6
 // literal) in the server.N lines and as clientPortAddress.
-func writeEnsembleOn(t *testing.T, n int, host string) []*ensembleNode {
+func writeEnsembleOn(t *testing.T, n int, host string, extra ...string) []*ensembleNode {
 	t.Helper()
 	root := t.TempDir()
 	cfgHost := host
@@ -86,8 +86,8 @@ func writeEnsembleOn(t *testing.T, n int, host string) []*ensembleNode {
 		}
 		os.WriteFile(filepath.Join(data, "myid"), []byte(fmt.Sprintf("%d\n", nd.id)), 0o644)
 		_, port, _ := net.SplitHostPort(nd.client)
-		text := fmt.Sprintf("tickTime=200\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%s\nclientPortAddress=%s\n4lw.commands.whitelist=*\n%s",
-			data, port, host, servers.String())
+		text := fmt.Sprintf("tickTime=200\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%s\nclientPortAddress=%s\n4lw.commands.whitelist=*\nadmin.enableServer=false\n%s%s",
+			data, port, host, servers.String(), strings.Join(append(extra, ""), "\n"))
 		nd.cfg = filepath.Join(dir, "zoo.cfg")
 		if err := os.WriteFile(nd.cfg, []byte(text), 0o644); err != nil {
 			t.Fatal(err)

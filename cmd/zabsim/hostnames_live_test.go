@@ -28,13 +28,18 @@ func TestLiveEnsembleHostNames(t *testing.T) {
 	} else {
 		t.Log("no name besides localhost maps to a loopback address in /etc/hosts: that case is not run")
 	}
-	hosts = append(hosts, "::1")
-	for _, host := range hosts {
-		t.Run(host, func(t *testing.T) {
+	hosts = append(hosts, "::1", "localhost quorumListenOnAllIPs=true")
+	for _, name := range hosts {
+		host, extra, _ := strings.Cut(name, " ")
+		t.Run(name, func(t *testing.T) {
 			if !bindable(host) {
 				t.Skipf("cannot listen on %s here", host)
 			}
-			nodes := writeEnsembleOn(t, 3, host)
+			var lines []string
+			if extra != "" {
+				lines = append(lines, extra)
+			}
+			nodes := writeEnsembleOn(t, 3, host, lines...)
 			for _, nd := range nodes {
 				nd.start(t, bin)
 			}
@@ -55,7 +60,7 @@ func TestLiveEnsembleHostNames(t *testing.T) {
 			if err != nil || string(data) != host {
 				t.Fatalf("read through leader %d: %q, %v", leader.id, data, err)
 			}
-			t.Logf("server.N=%s: node %d leads; a write through node %d read back through the leader", host, leader.id, follower.id)
+			t.Logf("server.N=%s: node %d leads; a write through node %d read back through the leader", name, leader.id, follower.id)
 		})
 	}
 }
