@@ -129,6 +129,10 @@ func malformedDiffCases() []malformedCase {
 		{name: "getChildren empty path", op: wire.OpGetChildren, body: encodedBody(&wire.GetChildrenRequest{Path: ""})},
 		{name: "getACL empty path", op: wire.OpGetACL, body: encodedBody(&wire.GetACLRequest{Path: ""})},
 		{name: "setData empty path", op: wire.OpSetData, body: encodedBody(&wire.SetDataRequest{Path: "", Version: -1})},
+		{name: "create empty path", op: wire.OpCreate, body: encodedBody(&wire.CreateRequest{Path: "", ACL: []wire.ACL{{Perms: wire.PermAll, ID: wire.ID{Scheme: "world", ID: "anyone"}}}})},
+		{name: "setACL empty path", op: wire.OpSetACL, body: encodedBody(&wire.SetACLRequest{Path: "", ACL: []wire.ACL{{Perms: wire.PermAll, ID: wire.ID{Scheme: "world", ID: "anyone"}}}, Version: -1})},
+		{name: "multi check of the empty path", op: wire.OpMulti, body: encodedBody(&wire.MultiRequest{Ops: []wire.Request{&wire.CheckVersionRequest{Path: "", Version: -1}}})},
+		{name: "multiRead of the empty path", op: wire.OpMultiRead, body: encodedBody(&wire.MultiReadRequest{Ops: []wire.Request{&wire.GetDataRequest{Path: ""}, &wire.GetChildrenRequest{Path: ""}}})},
 		{name: "delete empty path", op: wire.OpDelete, body: encodedBody(&wire.DeleteRequest{Path: "", Version: -1})},
 		{name: "getData null path", op: wire.OpGetData, body: jute(func(e *wire.Encoder) { e.Int32(-1); e.Bool(false) })},
 		{name: "exists null path", op: wire.OpExists, body: jute(func(e *wire.Encoder) { e.Int32(-1); e.Bool(false) })},
@@ -255,9 +259,28 @@ func describeBody(op wire.OpCode, body []byte) string {
 	case *wire.SetDataResponse:
 		return fmt.Sprintf("version=%d", r.Stat.Version)
 	case *wire.MultiResponse:
-		return fmt.Sprintf("%d results", len(r.Results))
+		return fmt.Sprintf("%d results: %s", len(r.Results), describeResults(r.Results))
+	case *wire.MultiReadResponse:
+		return fmt.Sprintf("%d results: %s", len(r.Results), describeResults(r.Results))
 	case nil:
 		return "no body"
 	}
 	return fmt.Sprintf("%T", resp)
+}
+
+func describeResults(results []wire.Response) string {
+	var parts []string
+	for _, res := range results {
+		switch x := res.(type) {
+		case *wire.ErrorResponse:
+			parts = append(parts, x.Err.Name())
+		case *wire.GetDataResponse:
+			parts = append(parts, fmt.Sprintf("data=%q numChildren=%d", x.Data, x.Stat.NumChildren))
+		case *wire.GetChildrenResponse:
+			parts = append(parts, fmt.Sprintf("children=%v", slices.Sorted(slices.Values(x.Children))))
+		default:
+			parts = append(parts, fmt.Sprintf("%T", res))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
