@@ -199,9 +199,11 @@ func nullPathRead(op wire.OpCode, frame []byte) bool {
 // a copy of each); data is a view of the frame, not a copy (a Framer's
 // frames are never modified: they are cut from chunks this process owns, so
 // a write's data may stay one until the tree drops it); bytes after a
-// complete body are ignored, as ZooKeeper ignores them.
+// complete body are ignored and a vector count below -1 is an empty
+// vector, as in ZooKeeper.
 func (s *Server) requestDecodeOptions() wire.DecodeOptions {
-	return wire.DecodeOptions{MaxBuffer: s.cfg.MaxBufferBytes, Intern: s.tree, Views: true, IgnoreTrailing: true}
+	return wire.DecodeOptions{MaxBuffer: s.cfg.MaxBufferBytes, Intern: s.tree, Views: true,
+		IgnoreTrailing: true, NegativeCountsEmpty: true}
 }
 
 // newRequest returns a new request record and, for the common request

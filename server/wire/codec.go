@@ -31,7 +31,11 @@ type DecodeOptions struct {
 	// reads a request's record from the front of the packet and never looks
 	// at what follows (ByteBufferInputStream.byteBuffer2Record).
 	IgnoreTrailing bool
-	_              struct{}
+	// NegativeCountsEmpty, if set, reads a vector count below -1 as an
+	// empty vector instead of failing, as Java jute does (ZooKeeper answers
+	// a create whose ACL count is -2 INVALIDACL, not MARSHALLINGERROR).
+	NegativeCountsEmpty bool
+	_                   struct{}
 }
 
 // RequestHeader starts every request after the handshake.
@@ -74,7 +78,7 @@ type frameBuf struct {
 
 func newDecoder(b []byte, opts DecodeOptions) *Decoder {
 	d := NewDecoder(b)
-	d.Max, d.Intern, d.Views = opts.MaxBuffer, opts.Intern, opts.Views
+	d.Max, d.Intern, d.Views, d.NegativeCountsEmpty = opts.MaxBuffer, opts.Intern, opts.Views, opts.NegativeCountsEmpty
 	return d
 }
 
@@ -131,7 +135,7 @@ func DecodeRequest(frame []byte, opts DecodeOptions) (RequestHeader, Request, er
 func DecodeRequestInto(frame []byte, opts DecodeOptions, into Request) (RequestHeader, Request, error) {
 	// The decoder stays on the stack: decodeRequestBody decodes the
 	// common requests with direct calls (see there).
-	d := Decoder{b: frame, Max: opts.MaxBuffer, Intern: opts.Intern, Views: opts.Views}
+	d := Decoder{b: frame, Max: opts.MaxBuffer, Intern: opts.Intern, Views: opts.Views, NegativeCountsEmpty: opts.NegativeCountsEmpty}
 	return decodeRequest(&d, into, opts.IgnoreTrailing)
 }
 
@@ -222,7 +226,7 @@ func DecodeReply(frame []byte, expect OpCode, opts DecodeOptions) (ReplyHeader, 
 // when into was used. A client that copies what it needs out of every
 // reply can decode the common ones without an allocation each.
 func DecodeReplyInto(frame []byte, expect OpCode, opts DecodeOptions, into Response) (ReplyHeader, Response, error) {
-	d := Decoder{b: frame, Max: opts.MaxBuffer, Intern: opts.Intern, Views: opts.Views} // on the stack, as in DecodeRequest
+	d := Decoder{b: frame, Max: opts.MaxBuffer, Intern: opts.Intern, Views: opts.Views, NegativeCountsEmpty: opts.NegativeCountsEmpty} // on the stack, as in DecodeRequest
 	return decodeReply(&d, expect, into)
 }
 

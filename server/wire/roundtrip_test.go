@@ -271,3 +271,27 @@ func TestErrorReplyHasNoBody(t *testing.T) {
 		t.Fatalf("hdr %+v resp %v err %v", hdr, resp, err)
 	}
 }
+
+// TestNegativeCountsEmpty: a vector count below -1 is an error, or with
+// NegativeCountsEmpty (a server's option) an empty vector, as Java jute
+// reads it; -1 stays null either way.
+func TestNegativeCountsEmpty(t *testing.T) {
+	e := NewEncoder(nil)
+	e.Int32(5)
+	e.Int32(int32(OpCreate))
+	e.String("/n")
+	e.Buffer([]byte("x"))
+	e.Int32(-2) // the ACL count
+	e.Int32(0)
+	body := e.Bytes()
+	if _, _, err := DecodeRequest(body, DecodeOptions{}); err == nil {
+		t.Fatal("count -2 decoded without NegativeCountsEmpty")
+	}
+	_, req, err := DecodeRequest(body, DecodeOptions{NegativeCountsEmpty: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acl := req.(*CreateRequest).ACL; acl == nil || len(acl) != 0 {
+		t.Fatalf("ACL = %#v, want empty, not null", acl)
+	}
+}
