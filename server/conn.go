@@ -3,6 +3,8 @@ package server
 import (
 	"encoding/binary"
 	"errors"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,13 +65,41 @@ func hostOf(addr string) string {
 	return addr
 }
 
+// clientHost is a client's address as ZooKeeper spells it for the ip
+// scheme, whoAmI and connection listings (InetAddress.getHostAddress): an
+// IPv4 address (mapped or not) dotted, an IPv6 one unbracketed and in full,
+// each group in hex without leading zeros ("0:0:0:0:0:0:0:1" for [::1]).
+// Anything else (a simulated node's name) is kept as it is.
+func clientHost(remote string) string {
+	host := strings.TrimSuffix(strings.TrimPrefix(hostOf(remote), "["), "]")
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if a = a.Unmap(); a.Is4() {
+		return a.String()
+	}
+	b16 := a.As16()
+	out := make([]byte, 0, 40)
+	for i := 0; i < 16; i += 2 {
+		if i > 0 {
+			out = append(out, ':')
+		}
+		out = strconv.AppendUint(out, uint64(b16[i])<<8|uint64(b16[i+1]), 16)
+	}
+	if z := a.Zone(); z != "" {
+		out = append(append(out, '%'), z...)
+	}
+	return string(out)
+}
+
 func (s *Server) accept(a proc.Accepted) {
 	if s.ens != nil && !s.ens.role.Serving {
 		// Not serving (electing or syncing): the client tries another server.
 		s.env.Close(a.Conn)
 		return
 	}
-	host := hostOf(a.Remote)
+	host := clientHost(a.Remote)
 	if s.cfg.MaxClientCnxns > 0 && s.connsFrom(host) >= s.cfg.MaxClientCnxns {
 		s.env.Logf("too many connections from %s (max %d)", host, s.cfg.MaxClientCnxns)
 		s.env.Close(a.Conn)
