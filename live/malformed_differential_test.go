@@ -27,6 +27,8 @@ type malformedCase struct {
 	op    wire.OpCode
 	body  []byte
 	short int
+	// length, when set, is the frame's length prefix, whatever is sent.
+	length int64
 }
 
 func jute(f func(e *wire.Encoder)) []byte {
@@ -159,6 +161,7 @@ func malformedDiffCases() []malformedCase {
 		{name: "setWatches vector count -5", op: wire.OpSetWatches, body: jute(func(e *wire.Encoder) { e.Int64(0); e.Int32(-5); e.Int32(0); e.Int32(0) })},
 		{name: "auth body cut short", op: wire.OpAuth, body: jute(func(e *wire.Encoder) { e.Int32(0); e.String("digest") })},
 		{name: "a frame too short for a header", op: wire.OpGetData, short: 3},
+		{name: "a frame past jute.maxbuffer", op: wire.OpGetData, body: encodedBody(&wire.GetDataRequest{Path: "/a"}), length: 1 << 20},
 	}
 }
 
@@ -209,7 +212,11 @@ func answerMalformed(t *testing.T, addr string, mc malformedCase) string {
 	if err != nil {
 		t.Fatalf("%s: getData /a: %v", addr, err)
 	}
-	hdr, body, err := c.CallFrame(mc.op, mc.body, mc.short)
+	length := int64(-1)
+	if mc.length > 0 {
+		length = mc.length
+	}
+	hdr, body, err := c.CallFrameLen(mc.op, mc.body, mc.short, length)
 	if err != nil {
 		return "no answer: " + connErr(err)
 	}

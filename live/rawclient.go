@@ -167,6 +167,13 @@ func replyOp(op wire.OpCode) wire.OpCode {
 // claims is sent as is; with short set, only the first short bytes of the
 // header are sent (a frame too short to hold a request header).
 func (c *RawClient) CallFrame(op wire.OpCode, body []byte, short int) (wire.ReplyHeader, []byte, error) {
+	return c.CallFrameLen(op, body, short, -1)
+}
+
+// CallFrameLen is CallFrame with the frame's length prefix set to length
+// (when not negative) whatever the bytes sent: a frame past jute.maxbuffer
+// without sending that much.
+func (c *RawClient) CallFrameLen(op wire.OpCode, body []byte, short int, length int64) (wire.ReplyHeader, []byte, error) {
 	c.xid++
 	xid := c.xid
 	e := wire.NewEncoder(make([]byte, 4, 4+wire.RequestHeaderSize+len(body)))
@@ -178,6 +185,9 @@ func (c *RawClient) CallFrame(op wire.OpCode, body []byte, short int) (wire.Repl
 		b = b[:4+short]
 	}
 	binary.BigEndian.PutUint32(b[:4], uint32(len(b)-4))
+	if length >= 0 {
+		binary.BigEndian.PutUint32(b[:4], uint32(length))
+	}
 	if err := c.write(b); err != nil {
 		return wire.ReplyHeader{}, nil, err
 	}
