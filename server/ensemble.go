@@ -312,6 +312,9 @@ func (s *Server) peerBytes(l *peerLink, b []byte) {
 		}
 		if !l.known {
 			if len(frame) != 8 {
+				// Not a server saying its id first: a client dialled
+				// the quorum port, or something else did.
+				s.env.Logf("dropping connection %d on the quorum port: its first frame (%d bytes) is not a server id", l.conn, len(frame))
 				s.env.Close(l.conn)
 				delete(s.ens.byConn, l.conn)
 				return
