@@ -308,3 +308,26 @@ func TestPeerDialFailureLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestClientOnQuorumPortDropped: a client that dials a member's quorum port
+// is not taken for a peer (nor for a client): its connection is dropped
+// with a log line, and the ensemble is unaffected.
+func TestClientOnQuorumPortDropped(t *testing.T) {
+	var logBuf strings.Builder
+	ew := newEnsembleWith(t, 32, 3, nil, &logBuf)
+	ew.run(3 * time.Second)
+	rp := &rawProc{addr: "s1:2888"}
+	if err := ew.w.AddNode("lost", func() proc.Process { return rp }, sim.NodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ew.w.Start("lost"); err != nil {
+		t.Fatal(err)
+	}
+	ew.run(2 * time.Second)
+	if !strings.Contains(logBuf.String(), "s1: dropping connection") || !strings.Contains(logBuf.String(), "on the quorum port: its first frame") {
+		t.Fatalf("no log line for the client on the quorum port:\n%s", logBuf.String())
+	}
+	if rp.connected || ew.leader() == "" {
+		t.Fatalf("connected=%v leader=%q: the client was answered or the ensemble lost its leader", rp.connected, ew.leader())
+	}
+}
