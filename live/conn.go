@@ -19,7 +19,7 @@ type listener = net.Listener
 // Loop events posted by connection goroutines.
 type (
 	acceptedConn struct {
-		local string
+		local string // the listener's name: the address passed to Listen
 		nc    net.Conn
 	}
 	dialResult struct {
@@ -62,22 +62,26 @@ func (inc *incarnation) listen(addr string) error {
 		return fmt.Errorf("live: listen %q: %w", addr, err)
 	}
 	inc.listeners = append(inc.listeners, l)
-	local := l.Addr().String()
-	inc.wg.Go(func() { inc.acceptLoop(l, local) })
+	// Accepted.Local names the listener as the process did (addr, before
+	// Resolve), not as the kernel reports it: a server told to listen on
+	// "localhost:2888" tells its quorum listener's connections from its
+	// client listener's by that name, whatever address it bound.
+	inc.wg.Go(func() { inc.acceptLoop(l, addr) })
 	inc.listenDatagrams(l.Addr())
 	return nil
 }
 
-func (inc *incarnation) acceptLoop(l net.Listener, local string) {
+// acceptLoop accepts on l, the listener the process asked for as name.
+func (inc *incarnation) acceptLoop(l net.Listener, name string) {
 	for {
 		nc, err := l.Accept()
 		if err != nil {
 			if !errors.Is(err, net.ErrClosed) {
-				inc.logger.Printf("accept on %s: %v", local, err)
+				inc.logger.Printf("accept on %s (%s): %v", name, l.Addr(), err)
 			}
 			return
 		}
-		if !inc.post(acceptedConn{local: local, nc: nc}) {
+		if !inc.post(acceptedConn{local: name, nc: nc}) {
 			_ = nc.Close()
 			return
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -293,5 +294,48 @@ func TestCloseWhileDialing(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	if evs := eventsOf(t, n, p); len(evs) != 0 {
 		t.Fatalf("a connection closed while dialing produced events: %#v", evs)
+	}
+}
+
+// TestAcceptedNamesTheListener: Accepted.Local is the listener's name as the
+// process passed it to Listen ("localhost:0"), not the address the kernel
+// bound ("127.0.0.1:41234"): a server tells its quorum listener's
+// connections from its client listener's by it (a 3-node ensemble named by
+// localhost never formed while this was the bound address).
+func TestAcceptedNamesTheListener(t *testing.T) {
+	checkNoLeaks(t)
+	names := []string{"localhost:0", "127.0.0.1:0"}
+	srv := &scriptProc{start: func(p *scriptProc) {
+		for _, name := range names {
+			if err := p.env.Listen(name); err != nil {
+				panic(err)
+			}
+		}
+	}}
+	server := startScript(t, Options{Name: "server"}, srv)
+	addrs := server.ListenAddrs()
+	if len(addrs) != len(names) {
+		t.Fatalf("listen addrs = %v, want %d", addrs, len(names))
+	}
+	cp := &scriptProc{start: func(p *scriptProc) {
+		for _, a := range addrs {
+			p.env.Dial(a)
+		}
+	}}
+	startScript(t, Options{Name: "client"}, cp)
+	var got []string
+	waitFor(t, server, "two accepts", func() bool {
+		got = got[:0]
+		for _, ev := range srv.events {
+			if a, ok := ev.(proc.Accepted); ok {
+				got = append(got, a.Local)
+			}
+		}
+		return len(got) == len(names)
+	})
+	slices.Sort(got)
+	want := slices.Sorted(slices.Values(names))
+	if !slices.Equal(got, want) {
+		t.Fatalf("Accepted.Local = %v, want the listeners' names %v (bound at %v)", got, want, addrs)
 	}
 }

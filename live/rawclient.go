@@ -158,3 +158,66 @@ func replyOp(op wire.OpCode) wire.OpCode {
 	}
 	return op
 }
+
+// CallFrame sends a request frame given as its header's type and raw body
+// bytes (anything at all: the point is to send what Call cannot encode, a
+// malformed body or trailing bytes), with the next xid, and waits for the
+// reply, recording watch events that arrive first. It returns the reply
+// header and the reply's body bytes undecoded. A body shorter than it
+// claims is sent as is; with short set, only the first short bytes of the
+// header are sent (a frame too short to hold a request header).
+func (c *RawClient) CallFrame(op wire.OpCode, body []byte, short int) (wire.ReplyHeader, []byte, error) {
+	return c.CallFrameLen(op, body, short, -1)
+}
+
+// CallFrameLen is CallFrame with the frame's length prefix set to length
+// (when not negative) whatever the bytes sent: a frame past jute.maxbuffer
+// without sending that much.
+func (c *RawClient) CallFrameLen(op wire.OpCode, body []byte, short int, length int64) (wire.ReplyHeader, []byte, error) {
+	c.xid++
+	xid := c.xid
+	e := wire.NewEncoder(make([]byte, 4, 4+wire.RequestHeaderSize+len(body)))
+	e.Int32(xid)
+	e.Int32(int32(op))
+	e.Raw(body)
+	b := e.Bytes()
+	if short > 0 {
+		b = b[:4+short]
+	}
+	binary.BigEndian.PutUint32(b[:4], uint32(len(b)-4))
+	if length >= 0 {
+		binary.BigEndian.PutUint32(b[:4], uint32(length))
+	}
+	if err := c.write(b); err != nil {
+		return wire.ReplyHeader{}, nil, err
+	}
+	for {
+		frame, err := c.readFrame()
+		if err != nil {
+			return wire.ReplyHeader{}, nil, err
+		}
+		if len(frame) < wire.ReplyHeaderSize {
+			return wire.ReplyHeader{}, nil, fmt.Errorf("live: reply of %d bytes", len(frame))
+		}
+		hdr := wire.ReplyHeader{
+			Xid:  int32(binary.BigEndian.Uint32(frame[0:4])),
+			Zxid: int64(binary.BigEndian.Uint64(frame[4:12])),
+			Err:  wire.Err(int32(binary.BigEndian.Uint32(frame[12:16]))),
+		}
+		if hdr.Xid == wire.XidWatchEvent {
+			if _, resp, err := wire.DecodeReply(frame, wire.OpNotification, wire.DecodeOptions{}); err == nil {
+				if ev, ok := resp.(*wire.WatcherEvent); ok {
+					c.Events = append(c.Events, *ev)
+				}
+			}
+			continue
+		}
+		if hdr.Xid != xid {
+			return hdr, frame[16:], fmt.Errorf("live: reply xid %d, want %d", hdr.Xid, xid)
+		}
+		if hdr.Zxid > c.LastZxid {
+			c.LastZxid = hdr.Zxid
+		}
+		return hdr, frame[16:], nil
+	}
+}

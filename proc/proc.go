@@ -103,7 +103,7 @@ type Event interface{ isEvent() }
 // Accepted reports an inbound connection on a listening address.
 type Accepted struct {
 	Conn   ConnID
-	Local  string // the listening address that accepted it
+	Local  string // the listener that accepted it: the address exactly as passed to Listen
 	Remote string // the peer's address (informational)
 }
 

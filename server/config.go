@@ -47,6 +47,10 @@ type Config struct {
 	// Peers lists the ensemble (server.N lines), this server included;
 	// empty means standalone.
 	Peers []PeerConfig
+	// QuorumListenOnAllIPs is quorumListenOnAllIPs: the quorum port is
+	// bound on every address (0.0.0.0) instead of this server's own peer
+	// address, which peers still dial.
+	QuorumListenOnAllIPs bool
 	// PeerTickMS is Zab's tick (default TickTimeMS/2): election, initLimit
 	// and syncLimit count in it.
 	PeerTickMS int64

@@ -3,6 +3,8 @@ package server
 import (
 	"encoding/binary"
 	"errors"
+	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +47,10 @@ type request struct {
 	write bool
 	start int64 // local ns when received
 
+	// malformed: a known op whose body did not parse (body is nil); it is
+	// answered MARSHALLINGERROR, a write through an error txn.
+	malformed bool
+
 	done  bool
 	reply []byte
 	close bool // close the connection after sending the reply
@@ -59,13 +65,41 @@ func hostOf(addr string) string {
 	return addr
 }
 
+// clientHost is a client's address as ZooKeeper spells it for the ip
+// scheme, whoAmI and connection listings (InetAddress.getHostAddress): an
+// IPv4 address (mapped or not) dotted, an IPv6 one unbracketed and in full,
+// each group in hex without leading zeros ("0:0:0:0:0:0:0:1" for [::1]).
+// Anything else (a simulated node's name) is kept as it is.
+func clientHost(remote string) string {
+	host := strings.TrimSuffix(strings.TrimPrefix(hostOf(remote), "["), "]")
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if a = a.Unmap(); a.Is4() {
+		return a.String()
+	}
+	b16 := a.As16()
+	out := make([]byte, 0, 40)
+	for i := 0; i < 16; i += 2 {
+		if i > 0 {
+			out = append(out, ':')
+		}
+		out = strconv.AppendUint(out, uint64(b16[i])<<8|uint64(b16[i+1]), 16)
+	}
+	if z := a.Zone(); z != "" {
+		out = append(append(out, '%'), z...)
+	}
+	return string(out)
+}
+
 func (s *Server) accept(a proc.Accepted) {
 	if s.ens != nil && !s.ens.role.Serving {
 		// Not serving (electing or syncing): the client tries another server.
 		s.env.Close(a.Conn)
 		return
 	}
-	host := hostOf(a.Remote)
+	host := clientHost(a.Remote)
 	if s.cfg.MaxClientCnxns > 0 && s.connsFrom(host) >= s.cfg.MaxClientCnxns {
 		s.env.Logf("too many connections from %s (max %d)", host, s.cfg.MaxClientCnxns)
 		s.env.Close(a.Conn)
@@ -131,27 +165,75 @@ func (s *Server) frame(c *conn, frame []byte) {
 	}
 	op, _ := wire.RequestType(frame)
 	r, into := newRequest(op)
-	// Paths of existing nodes decode to the tree's own strings: most
-	// requests name a node that exists, and this saves a copy of each.
-	// Data is a view of the frame, not a copy: a Framer's frames are never
-	// modified (they are cut from chunks this process owns), so a write's
-	// data may stay one until the tree drops it.
-	opts := wire.DecodeOptions{MaxBuffer: s.cfg.MaxBufferBytes, Intern: s.tree, Views: true}
-	hdr, body, err := wire.DecodeRequestInto(frame, opts, into)
+	hdr, body, err := wire.DecodeRequestInto(frame, s.requestDecodeOptions(), into)
 	if errors.Is(err, wire.ErrUnknownOp) {
 		// A well-framed request this server does not implement (reconfig,
 		// sasl, ...) gets an error reply in order, as ZooKeeper's
 		// UnimplementedRequestProcessor does; the connection stays up.
-		s.request(c, r, hdr, nil, frame)
+		s.request(c, r, hdr, nil, false, frame)
 		return
 	}
-	if err != nil {
-		// ZooKeeper closes a connection whose packet it cannot parse.
+	if err != nil && (len(frame) < wire.RequestHeaderSize || hdr.Type == wire.OpAuth) {
+		// ZooKeeper closes a connection whose request header it cannot
+		// read, and one whose auth packet it cannot parse (both fail in
+		// ZooKeeperServer.processPacket itself).
 		s.env.Logf("conn %d session %#x: bad request: %v", c.id, c.session, err)
 		s.closeConn(c)
 		return
 	}
-	s.request(c, r, hdr, body, frame)
+	if err != nil {
+		// A known op whose body does not parse (a length past the frame, a
+		// negative length, a multi holding an op it may not hold): ZooKeeper
+		// parses bodies in its request processors, which answer
+		// MARSHALLINGERROR and keep the connection; a write still takes a
+		// zxid as an error txn (PrepRequestProcessor.pRequestHelper).
+		s.env.Logf("conn %d session %#x: malformed %v request: %v", c.id, c.session, hdr.Type, err)
+		s.request(c, r, hdr, nil, true, frame)
+		return
+	}
+	s.request(c, r, hdr, body, nullPathRead(hdr.Type, frame), frame)
+}
+
+// nullPathRead reports a read whose path (or, in a multiRead, one of whose
+// paths) is null (length -1), which the decoder reads as "": ZooKeeper's
+// FinalRequestProcessor looks a null path up in its node map, fails with a
+// NullPointerException and answers MARSHALLINGERROR, where "" reads the
+// root. (A write's null path is BADARGUMENTS, as "" is.)
+func nullPathRead(op wire.OpCode, frame []byte) bool {
+	switch op {
+	case wire.OpGetData, wire.OpExists, wire.OpGetChildren, wire.OpGetChildren2, wire.OpGetACL, wire.OpGetAllChildrenNumber:
+		return len(frame) >= wire.RequestHeaderSize+4 && binary.BigEndian.Uint32(frame[wire.RequestHeaderSize:]) == 0xffffffff
+	case wire.OpMultiRead:
+		// Each op is a header, a path and a watch flag (the frame decoded:
+		// nothing else can be in it).
+		for b := frame[wire.RequestHeaderSize:]; len(b) >= 9+4; {
+			if b[4] != 0 { // done
+				return false
+			}
+			n := int32(binary.BigEndian.Uint32(b[9:]))
+			if n == -1 {
+				return true
+			}
+			if n < 0 || len(b) < 9+4+int(n)+1 {
+				return false
+			}
+			b = b[9+4+int(n)+1:]
+		}
+	}
+	return false
+}
+
+// requestDecodeOptions are the options client requests (and writes a
+// learner forwarded) are decoded with: paths of existing nodes decode to the
+// tree's own strings (most requests name a node that exists, and this saves
+// a copy of each); data is a view of the frame, not a copy (a Framer's
+// frames are never modified: they are cut from chunks this process owns, so
+// a write's data may stay one until the tree drops it); bytes after a
+// complete body are ignored and a vector count below -1 is an empty
+// vector, as in ZooKeeper.
+func (s *Server) requestDecodeOptions() wire.DecodeOptions {
+	return wire.DecodeOptions{MaxBuffer: s.cfg.MaxBufferBytes, Intern: s.tree, Views: true,
+		IgnoreTrailing: true, NegativeCountsEmpty: true}
 }
 
 // newRequest returns a new request record and, for the common request

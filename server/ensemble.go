@@ -26,15 +26,21 @@ const maxPeerFrame = 256 << 20
 
 // ensemble is the replicated mode's state: the Zab peer and its links.
 type ensemble struct {
-	peer    *zab.Peer
-	role    zab.RoleState
-	myAddr  string
-	addrs   map[uint64]string
-	peerIDs []uint64 // the keys of addrs, sorted (addrs is fixed at start)
+	peer   *zab.Peer
+	role   zab.RoleState
+	myAddr string
+	// quorumListen names the quorum listener: myAddr, or 0.0.0.0 and its
+	// port with QuorumListenOnAllIPs.
+	quorumListen string
+	addrs        map[uint64]string
+	peerIDs      []uint64 // the keys of addrs, sorted (addrs is fixed at start)
 	// links are the established links: links[i] to peer peerIDs[i] (or
 	// nil). A slice, not a map: sendPeer looks a link up per message.
-	links    []*peerLink
-	byConn   map[proc.ConnID]*peerLink
+	links  []*peerLink
+	byConn map[proc.ConnID]*peerLink
+	// dialErr is, per peer, why the last dial failed, until one succeeds:
+	// a failure is logged when its cause changes, not every retry.
+	dialErr  map[uint64]string
 	local    *session.LocalTracker
 	global   map[int64]int32 // sessions known from committed txns
 	syncs    map[uint64]*request
@@ -101,7 +107,7 @@ func (s *Server) replicated() bool { return s.ens != nil }
 
 // startEnsemble recovers, builds the Zab peer and starts talking to peers.
 func (s *Server) startEnsemble(rec *storage.Recovery) error {
-	e := &ensemble{addrs: map[uint64]string{}, byConn: map[proc.ConnID]*peerLink{},
+	e := &ensemble{addrs: map[uint64]string{}, byConn: map[proc.ConnID]*peerLink{}, dialErr: map[uint64]string{},
 		local: session.NewLocalTracker(), global: map[int64]int32{}, syncs: map[uint64]*request{},
 		revalidating: map[uint64]*conn{}}
 	for id, to := range s.ensGlobalSeed {
@@ -139,8 +145,12 @@ func (s *Server) startEnsemble(rec *storage.Recovery) error {
 	// A restart is, to the invariant checker, a truncation to what recovery
 	// put in the tree: the log tail is re-delivered by Zab.
 	s.env.Emit(zab.Truncated{Node: uint64(s.cfg.ID), ToZxid: s.tree.LastZxid()})
-	if err := s.env.Listen(e.myAddr); err != nil {
-		return fmt.Errorf("listen %s: %w", e.myAddr, err)
+	e.quorumListen = e.myAddr
+	if s.cfg.QuorumListenOnAllIPs {
+		e.quorumListen = "0.0.0.0:" + portOf(e.myAddr)
+	}
+	if err := s.env.Listen(e.quorumListen); err != nil {
+		return fmt.Errorf("listen %s: %w", e.quorumListen, err)
 	}
 	s.dialPeers()
 	s.env.After(msToDuration(s.cfg.PeerTickMS), peerTickTag{})
@@ -221,12 +231,16 @@ func sortedPeerIDs(m map[uint64]string) []uint64 {
 
 // handlePeerEvent takes the accepts, connects and closes that belong to
 // peer links (their bytes arrive through HandleReceived); it reports false
-// for client connections.
+// for client connections. A connection is a peer's when the quorum
+// listener accepted it, as ZooKeeper's QuorumCnxManager has a listener of
+// its own: Accepted.Local names the listener exactly as this server passed
+// it to Listen, whatever address it resolved to or the peer dialled. The
+// peer then says who it is: its id is its first frame.
 func (s *Server) handlePeerEvent(ev proc.Event) bool {
 	e := s.ens
 	switch x := ev.(type) {
 	case proc.Accepted:
-		if x.Local != e.myAddr {
+		if x.Local != e.quorumListen { // the listener's name, not an address to compare
 			return false
 		}
 		e.byConn[x.Conn] = &peerLink{conn: x.Conn, framer: &wire.Framer{MaxBuffer: maxPeerFrame}}
@@ -236,12 +250,24 @@ func (s *Server) handlePeerEvent(ev proc.Event) bool {
 			return false
 		}
 		l.known = true
+		if e.dialErr[l.id] != "" {
+			s.env.Logf("connected to peer %d at %s", l.id, e.addrs[l.id])
+			delete(e.dialErr, l.id)
+		}
 		s.env.Send(x.Conn, frameBytes(binary.BigEndian.AppendUint64(nil, uint64(s.cfg.ID))))
 		s.linkUp(l)
 	case proc.Closed:
 		l := e.byConn[x.Conn]
 		if l == nil {
 			return false
+		}
+		if !l.known && x.Err != nil && e.dialErr[l.id] != x.Err.Error() {
+			// A dial that failed (refused, or a name that does not
+			// resolve): said once per peer and cause, and retried every
+			// peer tick, as QuorumCnxManager warns "Cannot open channel"
+			// and retries.
+			e.dialErr[l.id] = x.Err.Error()
+			s.env.Logf("cannot open channel to peer %d at %s: %v (retrying)", l.id, e.addrs[l.id], x.Err)
 		}
 		s.linkDown(l)
 	default:
@@ -289,6 +315,9 @@ func (s *Server) peerBytes(l *peerLink, b []byte) {
 		}
 		if !l.known {
 			if len(frame) != 8 {
+				// Not a server saying its id first: a client dialled
+				// the quorum port, or something else did.
+				s.env.Logf("dropping connection %d on the quorum port: its first frame (%d bytes) is not a server id", l.conn, len(frame))
 				s.env.Close(l.conn)
 				delete(s.ens.byConn, l.conn)
 				return
@@ -666,10 +695,15 @@ func (s *Server) leaderRequest(r zab.Request) {
 			s.env.Logf("bad forwarded request from %d: %v", r.From, d.Err())
 			return
 		}
-		hdr, body, err := wire.DecodeRequest(frame, wire.DecodeOptions{MaxBuffer: s.cfg.MaxBufferBytes, Intern: s.tree, Views: true})
-		if err != nil || !isWrite(hdr.Type) {
+		hdr, body, err := wire.DecodeRequest(frame, s.requestDecodeOptions())
+		if len(frame) < wire.RequestHeaderSize || !isWrite(hdr.Type) {
 			s.env.Logf("bad forwarded request from %d: %v", r.From, err)
 			return
+		}
+		if err != nil {
+			// The learner took it for a write of a known op: a malformed
+			// body is an error txn, as on a standalone server.
+			body = nil
 		}
 		owner := session.Owner{Server: int64(r.From)}
 		s.propose(s.prepWrite(id, xid, hdr.Type, body, ids, &owner))

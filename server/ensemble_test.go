@@ -278,3 +278,56 @@ func TestLeaderAppliesPreppedTxn(t *testing.T) {
 		t.Fatalf("zab invariants: %v", ew.inv.Violations())
 	}
 }
+
+// TestPeerDialFailureLogged: a member that cannot reach a peer says so once
+// per cause, not once per retry, and says when it reaches it again — a
+// misnamed or unreachable peer is never a silent LOOKING loop.
+func TestPeerDialFailureLogged(t *testing.T) {
+	var logBuf strings.Builder
+	ew := newEnsembleWith(t, 31, 3, nil, &logBuf)
+	if err := ew.w.Crash("s1", sim.CrashLoseUnsynced); err != nil {
+		t.Fatal(err)
+	}
+	ew.run(5 * time.Second)
+	if l := ew.leader(); l != "s2" && l != "s3" {
+		t.Fatalf("no leader among s2 and s3: %v", ew.roles)
+	}
+	for _, n := range []string{"s2", "s3"} {
+		line := n + ": cannot open channel to peer 1 at s1:2888: connection refused (retrying)"
+		if c := strings.Count(logBuf.String(), line); c != 1 {
+			t.Errorf("%q logged %d times, want once", line, c)
+		}
+	}
+	if err := ew.w.Restart("s1"); err != nil {
+		t.Fatal(err)
+	}
+	ew.run(5 * time.Second)
+	for _, n := range []string{"s2", "s3"} {
+		if line := n + ": connected to peer 1 at s1:2888"; !strings.Contains(logBuf.String(), line) {
+			t.Errorf("%q not logged after s1 came back", line)
+		}
+	}
+}
+
+// TestClientOnQuorumPortDropped: a client that dials a member's quorum port
+// is not taken for a peer (nor for a client): its connection is dropped
+// with a log line, and the ensemble is unaffected.
+func TestClientOnQuorumPortDropped(t *testing.T) {
+	var logBuf strings.Builder
+	ew := newEnsembleWith(t, 32, 3, nil, &logBuf)
+	ew.run(3 * time.Second)
+	rp := &rawProc{addr: "s1:2888"}
+	if err := ew.w.AddNode("lost", func() proc.Process { return rp }, sim.NodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ew.w.Start("lost"); err != nil {
+		t.Fatal(err)
+	}
+	ew.run(2 * time.Second)
+	if !strings.Contains(logBuf.String(), "s1: dropping connection") || !strings.Contains(logBuf.String(), "on the quorum port: its first frame") {
+		t.Fatalf("no log line for the client on the quorum port:\n%s", logBuf.String())
+	}
+	if rp.connected || ew.leader() == "" {
+		t.Fatalf("connected=%v leader=%q: the client was answered or the ensemble lost its leader", rp.connected, ew.leader())
+	}
+}

@@ -21,8 +21,10 @@ func isWrite(op wire.OpCode) bool {
 }
 
 // request takes one decoded client request (ZooKeeperServer.submitRequest);
-// r is a new, zero record for it (see newRequest).
-func (s *Server) request(c *conn, r *request, hdr wire.RequestHeader, body wire.Request, frame []byte) {
+// r is a new, zero record for it (see newRequest). body is nil for an op
+// this server does not implement, and for a malformed one (a known op whose
+// body did not parse).
+func (s *Server) request(c *conn, r *request, hdr wire.RequestHeader, body wire.Request, malformed bool, frame []byte) {
 	if hdr.Type == wire.OpAuth {
 		s.auth(c, hdr.Xid, body.(*wire.AuthRequest))
 		return
@@ -32,7 +34,7 @@ func (s *Server) request(c *conn, r *request, hdr wire.RequestHeader, body wire.
 		// a reply; the close that is under way ends the connection.
 		return
 	}
-	*r = request{conn: c, xid: hdr.Xid, op: hdr.Type, body: body, start: s.env.Now()}
+	*r = request{conn: c, xid: hdr.Xid, op: hdr.Type, body: body, malformed: malformed, start: s.env.Now()}
 	c.queue = append(c.queue, r)
 	switch {
 	case isWrite(hdr.Type):
@@ -43,7 +45,7 @@ func (s *Server) request(c *conn, r *request, hdr wire.RequestHeader, body wire.
 		} else {
 			s.propose(s.prepWrite(c.session, hdr.Xid, hdr.Type, body, c.authIDs, nil))
 		}
-	case hdr.Type == wire.OpSync && s.ens != nil:
+	case hdr.Type == wire.OpSync && s.ens != nil && !malformed:
 		// A linearizable sync: later reads wait until the leader confirmed
 		// its quorum and everything committed before it is applied here.
 		r.write = true

@@ -172,10 +172,16 @@ func isSpecialPath(path string) bool {
 // prepWrite turns a write request into a txn (pRequest). A request that
 // fails validation still gets a zxid and becomes an ErrorTxn, as in
 // ZooKeeper.
-// owner is the forwarding server on an ensemble's leader, else nil.
+// owner is the forwarding server on an ensemble's leader, else nil. body is
+// nil for a request of a known write op whose body did not parse.
 func (s *Server) prepWrite(sessionID int64, xid int32, op wire.OpCode, body wire.Request, authIDs []wire.ID, owner *session.Owner) txn.Txn {
 	p := s.newPrep(sessionID, xid, op, authIDs)
 	p.owner = owner
+	if body == nil {
+		// The body did not parse: PrepRequestProcessor answers with an
+		// error txn carrying MARSHALLINGERROR.
+		return p.finish(nil, wire.ErrMarshalling)
+	}
 	if op == wire.OpMulti {
 		return s.prepMulti(&p, body.(*wire.MultiRequest))
 	}

@@ -11,6 +11,12 @@ import (
 // (FinalRequestProcessor's read cases), registering watches as it goes.
 func (s *Server) execRead(r *request) {
 	c := r.conn
+	if r.malformed {
+		// FinalRequestProcessor parses a read's body and answers a failure
+		// with MARSHALLINGERROR.
+		s.reply(r, wire.ErrMarshalling, nil)
+		return
+	}
 	switch q := r.body.(type) {
 	case *wire.PingRequest:
 		s.reply(r, wire.ErrOK, nil)

@@ -25,8 +25,10 @@ import (
 //     Config built in Go should start from config.Default, whose
 //     SyncQuorum is true);
 //   - with more than one server.N line the server joins an ensemble on the
-//     lines' quorum addresses. zabsim carries election traffic on the quorum
-//     port too, so electionPort is accepted and ignored.
+//     lines' quorum addresses (host names resolve when the host listens and
+//     dials, as ZooKeeper resolves them; quorumListenOnAllIPs binds the
+//     quorum port on every address). zabsim carries election traffic on the
+//     quorum port too, so electionPort is accepted and ignored.
 //
 // Storage settings (dataDir, dataLogDir, autopurge) are the host's business:
 // the caller opens the disk.
@@ -61,6 +63,7 @@ func FromZooCfg(c config.Config, myid int64) (Config, error) {
 		Bugs:                 srvBugs,
 		ZabBugs:              zabBugs,
 		Peers:                peers,
+		QuorumListenOnAllIPs: c.QuorumListenOnAllIPs,
 	}
 	return cfg.Normalize()
 }

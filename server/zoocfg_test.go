@@ -140,3 +140,23 @@ func TestFromZooCfgErrors(t *testing.T) {
 		t.Fatal("config without dataDir accepted")
 	}
 }
+
+// TestFromZooCfgHostNames: server.N lines may name hosts (localhost, names
+// from /etc/hosts or DNS, IPv6 literals in brackets); the peer addresses
+// keep the names, resolved when the host listens and dials, as ZooKeeper
+// resolves them. quorumListenOnAllIPs reaches the server.
+func TestFromZooCfgHostNames(t *testing.T) {
+	text := "tickTime=200\ninitLimit=5\nsyncLimit=2\ndataDir=/d\nclientPort=2181\nclientPortAddress=localhost\nquorumListenOnAllIPs=true\n" +
+		"server.1=localhost:2888:3888\nserver.2=zk-1.zk.default.svc.cluster.local:2888:3888\nserver.3=[::1]:2890:3890\n"
+	c := parseZooCfg(t, text)
+	got, err := FromZooCfg(c, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPeers := []PeerConfig{
+		{ID: 1, Addr: "localhost:2888"}, {ID: 2, Addr: "zk-1.zk.default.svc.cluster.local:2888"}, {ID: 3, Addr: "[::1]:2890"},
+	}
+	if !reflect.DeepEqual(got.Peers, wantPeers) || got.ClientAddr != "localhost:2181" || !got.QuorumListenOnAllIPs {
+		t.Errorf("Peers = %+v, ClientAddr %q, QuorumListenOnAllIPs %v; want %+v, localhost:2181, true", got.Peers, got.ClientAddr, got.QuorumListenOnAllIPs, wantPeers)
+	}
+}

@@ -22,7 +22,18 @@ type ensembleNode struct {
 	cfg    string
 	client string
 	cmd    *exec.Cmd
+	done   <-chan struct{} // closed when the process has exited
 	log    *live.LockedBuffer
+}
+
+// exited reports whether the process has exited.
+func (nd *ensembleNode) exited() bool {
+	select {
+	case <-nd.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // buildBinary is $ZABSIM_BIN or this command built once per test process.
@@ -48,13 +59,24 @@ func freePort(t *testing.T) string {
 // writeEnsemble lays out n nodes' zoo.cfg and myid on loopback ports.
 func writeEnsemble(t *testing.T, n int) []*ensembleNode {
 	t.Helper()
+	return writeEnsembleOn(t, n, "127.0.0.1")
+}
+
+// writeEnsembleOn is writeEnsemble with host (a name, an IPv4 or an IPv6
+// literal) in the server.N lines and as clientPortAddress.
+func writeEnsembleOn(t *testing.T, n int, host string, extra ...string) []*ensembleNode {
+	t.Helper()
 	root := t.TempDir()
+	cfgHost := host
+	if strings.Contains(host, ":") {
+		cfgHost = "[" + host + "]" // server.N=[::1]:2888:3888
+	}
 	var servers strings.Builder
 	nodes := make([]*ensembleNode, n)
 	for i := range nodes {
 		q, e, c := freePort(t), freePort(t), freePort(t)
-		fmt.Fprintf(&servers, "server.%d=127.0.0.1:%s:%s\n", i+1, q, e)
-		nodes[i] = &ensembleNode{id: i + 1, client: "127.0.0.1:" + c, log: &live.LockedBuffer{}}
+		fmt.Fprintf(&servers, "server.%d=%s:%s:%s\n", i+1, cfgHost, q, e)
+		nodes[i] = &ensembleNode{id: i + 1, client: net.JoinHostPort(host, c), log: &live.LockedBuffer{}}
 	}
 	for i, nd := range nodes {
 		dir := filepath.Join(root, fmt.Sprintf("n%d", i+1))
@@ -64,8 +86,8 @@ func writeEnsemble(t *testing.T, n int) []*ensembleNode {
 		}
 		os.WriteFile(filepath.Join(data, "myid"), []byte(fmt.Sprintf("%d\n", nd.id)), 0o644)
 		_, port, _ := net.SplitHostPort(nd.client)
-		text := fmt.Sprintf("tickTime=200\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\n%s",
-			data, port, servers.String())
+		text := fmt.Sprintf("tickTime=200\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%s\nclientPortAddress=%s\n4lw.commands.whitelist=*\nadmin.enableServer=false\n%s%s",
+			data, port, host, servers.String(), strings.Join(append(extra, ""), "\n"))
 		nd.cfg = filepath.Join(dir, "zoo.cfg")
 		if err := os.WriteFile(nd.cfg, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
@@ -83,7 +105,12 @@ func (nd *ensembleNode) start(t *testing.T, bin string) {
 		t.Fatal(err)
 	}
 	cmd := nd.cmd
-	go cmd.Wait()
+	done := make(chan struct{})
+	nd.done = done
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
 	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
 }
 

@@ -93,6 +93,9 @@ type Config struct {
 	SnapCount int
 	// ExtendedTypesEnabled allows TTL nodes (zookeeper.extendedTypesEnabled).
 	ExtendedTypesEnabled bool
+	// QuorumListenOnAllIPs binds the quorum port on every address rather
+	// than on this server's server.N host (quorumListenOnAllIPs).
+	QuorumListenOnAllIPs bool
 	// SuperDigest is "super:<base64 sha1>" granting the super user
 	// (zookeeper.DigestAuthenticationProvider.superDigest); "" = none.
 	SuperDigest string

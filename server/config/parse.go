@@ -75,6 +75,7 @@ var settings = map[string]setting{
 	},
 	"snapCount":            func(p *parser, v string) (err error) { p.cfg.SnapCount, err = intIn(v, 2, math.MaxInt32); return },
 	"extendedTypesEnabled": func(p *parser, v string) (err error) { p.cfg.ExtendedTypesEnabled, err = parseBool(v); return },
+	"quorumListenOnAllIPs": func(p *parser, v string) (err error) { p.cfg.QuorumListenOnAllIPs, err = parseBool(v); return },
 	"DigestAuthenticationProvider.superDigest": func(p *parser, v string) (err error) {
 		p.cfg.SuperDigest, err = superDigest(v)
 		return
@@ -91,7 +92,7 @@ var systemPropertyKeys = []string{"4lw.commands.whitelist", "admin.serverPort", 
 // zooKeeperOnly are ZooKeeper 3.8 settings zabsim accepts and ignores.
 var zooKeeperOnly = map[string]bool{
 	"localSessionsEnabled": true, "localSessionsUpgradingEnabled": true, "electionAlg": true,
-	"quorumListenOnAllIPs": true, "peerType": true, "syncEnabled": true, "dynamicConfigFile": true,
+	"peerType": true, "syncEnabled": true, "dynamicConfigFile": true,
 	"standaloneEnabled": true, "reconfigEnabled": true, "sslQuorum": true, "portUnification": true,
 	"preAllocSize": true, "globalOutstandingLimit": true, "forceSync": true,
 	"skipACL": true, "connectToLearnerMasterLimit": true,

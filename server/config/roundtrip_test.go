@@ -31,6 +31,7 @@ func genConfig(t *rapid.T) Config {
 	c.PurgeIntervalHours = rapid.IntRange(0, 48).Draw(t, "purge")
 	c.SnapCount = rapid.IntRange(2, 200000).Draw(t, "snapCount")
 	c.ExtendedTypesEnabled = rapid.Bool().Draw(t, "ttl")
+	c.QuorumListenOnAllIPs = rapid.Bool().Draw(t, "allIPs")
 	if rapid.Bool().Draw(t, "hasSuper") {
 		c.SuperDigest = "super:" + rapid.StringMatching(`[A-Za-z0-9+/]{27}=`).Draw(t, "digest")
 	}

@@ -55,6 +55,9 @@ func (c *Config) WriteTo(w io.Writer) (int64, error) {
 	if c.ExtendedTypesEnabled {
 		put("extendedTypesEnabled", "true")
 	}
+	if c.QuorumListenOnAllIPs {
+		put("quorumListenOnAllIPs", "true")
+	}
 	if c.SuperDigest != "" {
 		put("DigestAuthenticationProvider.superDigest", c.SuperDigest)
 	}

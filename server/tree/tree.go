@@ -254,12 +254,24 @@ func (t *Tree) LastZxid() int64 { return t.lastZxid }
 // NodeCount returns the number of nodes, the root included.
 func (t *Tree) NodeCount() int { return len(t.nodes) }
 
+// lookup finds the node at path for a client's read. ZooKeeper's DataTree
+// keeps the root under "" as well as "/" (its nodes map has both keys), so
+// a read of the empty path reads the root; a watch it sets stays on "",
+// which no change ever fires.
+func (t *Tree) lookup(path string) (*node, bool) {
+	if path == "" {
+		path = "/"
+	}
+	n, ok := t.nodes[path]
+	return n, ok
+}
+
 // Node returns what the prep stage needs to know about path. Its ACL is the
 // tree's own slice, shared rather than copied (prep and every read check
 // it): the tree never modifies a node's ACL in place (setACL installs a new
 // slice), and callers must not modify it either.
 func (t *Tree) Node(path string) (NodeInfo, bool) {
-	n, ok := t.nodes[path]
+	n, ok := t.lookup(path)
 	if !ok {
 		return NodeInfo{}, false
 	}
@@ -274,7 +286,7 @@ func (t *Tree) Node(path string) (NodeInfo, bool) {
 // GetData returns a copy of the node's data and its stat; with watch set it
 // arms a one-shot data watch for w, but only if the node exists.
 func (t *Tree) GetData(path string, w Watcher, watch bool) ([]byte, wire.Stat, wire.Err) {
-	n, ok := t.nodes[path]
+	n, ok := t.lookup(path)
 	if !ok {
 		return nil, wire.Stat{}, wire.ErrNoNode
 	}
@@ -292,7 +304,7 @@ func (t *Tree) GetData(path string, w Watcher, watch bool) ([]byte, wire.Stat, w
 // (setData installs a new slice), so the view stays unchanged; the caller
 // must not modify it.
 func (t *Tree) GetDataView(path string, ids []wire.ID, w Watcher, watch bool) ([]byte, wire.Stat, wire.Err) {
-	n, ok := t.nodes[path]
+	n, ok := t.lookup(path)
 	if !ok {
 		return nil, wire.Stat{}, wire.ErrNoNode
 	}
@@ -312,7 +324,7 @@ func (t *Tree) Exists(path string, w Watcher, watch bool) (wire.Stat, wire.Err) 
 	if watch {
 		t.dataWatch.add(path, w, modeStandard)
 	}
-	n, ok := t.nodes[path]
+	n, ok := t.lookup(path)
 	if !ok {
 		return wire.Stat{}, wire.ErrNoNode
 	}
@@ -324,7 +336,7 @@ func (t *Tree) Exists(path string, w Watcher, watch bool) (wire.Stat, wire.Err) 
 // the children in HashSet order; zabsim returns them sorted (byte order) so
 // replies are deterministic. Clients must not rely on either order.
 func (t *Tree) GetChildren(path string, w Watcher, watch bool) ([]string, wire.Stat, wire.Err) {
-	n, ok := t.nodes[path]
+	n, ok := t.lookup(path)
 	if !ok {
 		return nil, wire.Stat{}, wire.ErrNoNode
 	}
@@ -336,7 +348,7 @@ func (t *Tree) GetChildren(path string, w Watcher, watch bool) ([]string, wire.S
 
 // GetACL returns a copy of the node's ACL and its stat.
 func (t *Tree) GetACL(path string) ([]wire.ACL, wire.Stat, wire.Err) {
-	n, ok := t.nodes[path]
+	n, ok := t.lookup(path)
 	if !ok {
 		return nil, wire.Stat{}, wire.ErrNoNode
 	}
@@ -346,9 +358,15 @@ func (t *Tree) GetACL(path string) ([]wire.ACL, wire.Stat, wire.Err) {
 // GetAllChildrenNumber returns the number of descendants of path (for "/",
 // every node but the root, /zookeeper and its children included).
 func (t *Tree) GetAllChildrenNumber(path string) (int, wire.Err) {
-	n, ok := t.nodes[path]
+	n, ok := t.lookup(path)
 	if !ok {
 		return 0, wire.ErrNoNode
+	}
+	if path == "" {
+		// DataTree.getAllChildrenNumber counts the keys that start with
+		// path+"/": for "" that is every node but the "" alias itself, the
+		// root included.
+		return 1 + t.descendants("/", n), wire.ErrOK
 	}
 	return t.descendants(path, n), wire.ErrOK
 }

@@ -72,7 +72,7 @@ func (t *Tree) setWatches(relativeZxid int64, ws WatchSet, w Watcher, dataZxid f
 		events = append(events, Event{Watcher: w, Type: typ, Path: path, Zxid: NoZxid})
 	}
 	for _, p := range ws.Data {
-		switch n, ok := t.nodes[p]; {
+		switch n, ok := t.lookup(p); {
 		case !ok:
 			fire(wire.EventNodeDeleted, p)
 		case dataZxid(&n.stat) > relativeZxid:
@@ -82,14 +82,14 @@ func (t *Tree) setWatches(relativeZxid int64, ws WatchSet, w Watcher, dataZxid f
 		}
 	}
 	for _, p := range ws.Exist {
-		if _, ok := t.nodes[p]; ok {
+		if _, ok := t.lookup(p); ok {
 			fire(wire.EventNodeCreated, p)
 		} else {
 			t.dataWatch.add(p, w, modeStandard)
 		}
 	}
 	for _, p := range ws.Child {
-		switch n, ok := t.nodes[p]; {
+		switch n, ok := t.lookup(p); {
 		case !ok:
 			fire(wire.EventNodeDeleted, p)
 		case n.stat.Pzxid > relativeZxid:

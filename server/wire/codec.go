@@ -26,7 +26,16 @@ type DecodeOptions struct {
 	// create's data, ...) views of the frame instead of copies: set it only
 	// for frames that are never modified (as a Framer's are not).
 	Views bool
-	_     struct{}
+	// IgnoreTrailing, if set, accepts bytes after a complete request body
+	// instead of failing with ErrTrailing, as ZooKeeper's server does: it
+	// reads a request's record from the front of the packet and never looks
+	// at what follows (ByteBufferInputStream.byteBuffer2Record).
+	IgnoreTrailing bool
+	// NegativeCountsEmpty, if set, reads a vector count below -1 as an
+	// empty vector instead of failing, as Java jute does (ZooKeeper answers
+	// a create whose ACL count is -2 INVALIDACL, not MARSHALLINGERROR).
+	NegativeCountsEmpty bool
+	_                   struct{}
 }
 
 // RequestHeader starts every request after the handshake.
@@ -69,7 +78,7 @@ type frameBuf struct {
 
 func newDecoder(b []byte, opts DecodeOptions) *Decoder {
 	d := NewDecoder(b)
-	d.Max, d.Intern, d.Views = opts.MaxBuffer, opts.Intern, opts.Views
+	d.Max, d.Intern, d.Views, d.NegativeCountsEmpty = opts.MaxBuffer, opts.Intern, opts.Views, opts.NegativeCountsEmpty
 	return d
 }
 
@@ -126,8 +135,8 @@ func DecodeRequest(frame []byte, opts DecodeOptions) (RequestHeader, Request, er
 func DecodeRequestInto(frame []byte, opts DecodeOptions, into Request) (RequestHeader, Request, error) {
 	// The decoder stays on the stack: decodeRequestBody decodes the
 	// common requests with direct calls (see there).
-	d := Decoder{b: frame, Max: opts.MaxBuffer, Intern: opts.Intern, Views: opts.Views}
-	return decodeRequest(&d, into)
+	d := Decoder{b: frame, Max: opts.MaxBuffer, Intern: opts.Intern, Views: opts.Views, NegativeCountsEmpty: opts.NegativeCountsEmpty}
+	return decodeRequest(&d, into, opts.IgnoreTrailing)
 }
 
 // RequestType returns the type in a request frame's header, or false if
@@ -139,7 +148,7 @@ func RequestType(frame []byte) (OpCode, bool) {
 	return OpCode(binary.BigEndian.Uint32(frame[4:8])), true
 }
 
-func decodeRequest(d *Decoder, into Request) (RequestHeader, Request, error) {
+func decodeRequest(d *Decoder, into Request, ignoreTrailing bool) (RequestHeader, Request, error) {
 	hdr := RequestHeader{Xid: d.Int32(), Type: OpCode(d.Int32())}
 	if err := d.Err(); err != nil {
 		return RequestHeader{}, nil, fmt.Errorf("request header: %w", err)
@@ -152,6 +161,9 @@ func decodeRequest(d *Decoder, into Request) (RequestHeader, Request, error) {
 		return hdr, nil, fmt.Errorf("%w %v (xid %d)", ErrUnknownOp, hdr.Type, hdr.Xid)
 	}
 	decodeRequestBody(req, d)
+	if ignoreTrailing && d.Err() == nil {
+		return hdr, req, nil
+	}
 	if err := finishOp(d, hdr.Type, "request"); err != nil {
 		return hdr, nil, err
 	}
@@ -214,7 +226,7 @@ func DecodeReply(frame []byte, expect OpCode, opts DecodeOptions) (ReplyHeader, 
 // when into was used. A client that copies what it needs out of every
 // reply can decode the common ones without an allocation each.
 func DecodeReplyInto(frame []byte, expect OpCode, opts DecodeOptions, into Response) (ReplyHeader, Response, error) {
-	d := Decoder{b: frame, Max: opts.MaxBuffer, Intern: opts.Intern, Views: opts.Views} // on the stack, as in DecodeRequest
+	d := Decoder{b: frame, Max: opts.MaxBuffer, Intern: opts.Intern, Views: opts.Views, NegativeCountsEmpty: opts.NegativeCountsEmpty} // on the stack, as in DecodeRequest
 	return decodeReply(&d, expect, into)
 }
 

@@ -104,6 +104,10 @@ type Decoder struct {
 	// instead of copies. Set it only when the input is never modified
 	// while what is decoded from it is in use.
 	Views bool
+	// NegativeCountsEmpty makes VectorLen read a count below -1 as an empty
+	// vector, as Java jute's BinaryInputArchive does (it reads elements
+	// while its index is below the count), instead of failing.
+	NegativeCountsEmpty bool
 }
 
 // Interner supplies existing strings for decoded bytes, so that decoding a
@@ -297,7 +301,9 @@ func (d *Decoder) String() string {
 	return string(p)
 }
 
-// VectorLen reads a vector count, -1 meaning null (isNil). minElem is the
+// VectorLen reads a vector count, -1 meaning null (isNil); another
+// negative count is an error, or an empty vector with NegativeCountsEmpty.
+// minElem is the
 // smallest encoding of one element; a count the remaining bytes cannot hold
 // is an error, so a hostile count never causes a large allocation.
 func (d *Decoder) VectorLen(minElem int) (n int, isNil bool) {
@@ -309,6 +315,9 @@ func (d *Decoder) VectorLen(minElem int) (n int, isNil bool) {
 		return 0, true
 	}
 	if v < -1 {
+		if d.NegativeCountsEmpty {
+			return 0, false
+		}
 		d.err = fmt.Errorf("jute: negative vector length %d at offset %d", v, d.off-4)
 		return 0, false
 	}

@@ -158,6 +158,25 @@ func TestTrailingBytesRejected(t *testing.T) {
 	})
 }
 
+// TestTrailingBytesIgnored: with IgnoreTrailing (a server's option, as
+// ZooKeeper reads a request's record from the front of the packet and never
+// looks at the rest) a request followed by junk decodes to the request.
+func TestTrailingBytesIgnored(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		req := requestGen.Draw(t, "req")
+		junk := rapid.SliceOfN(rapid.Byte(), 1, 8).Draw(t, "junk")
+		want := EncodeRequest(7, req)
+		body := append(unframe(t, want), junk...)
+		hdr, got, err := DecodeRequest(body, DecodeOptions{IgnoreTrailing: true})
+		if err != nil {
+			t.Fatalf("%T with %d junk bytes: %v", req, len(junk), err)
+		}
+		if again := EncodeRequest(hdr.Xid, got); !bytes.Equal(again, want) {
+			t.Fatalf("%T with %d junk bytes decoded to %x, want %x", req, len(junk), again, want)
+		}
+	})
+}
+
 func TestUnknownOpcodeKeepsHeader(t *testing.T) {
 	for _, op := range []OpCode{OpReconfig, OpSASL, OpCreateSession, OpNotification, OpDeleteContainer, 55, -77} {
 		body := []byte{0, 0, 0, 42}
@@ -250,5 +269,29 @@ func TestErrorReplyHasNoBody(t *testing.T) {
 	hdr, resp, err := DecodeReply(body, OpGetData, DecodeOptions{})
 	if err != nil || resp != nil || hdr != (ReplyHeader{Xid: 3, Zxid: 77, Err: ErrNoNode}) {
 		t.Fatalf("hdr %+v resp %v err %v", hdr, resp, err)
+	}
+}
+
+// TestNegativeCountsEmpty: a vector count below -1 is an error, or with
+// NegativeCountsEmpty (a server's option) an empty vector, as Java jute
+// reads it; -1 stays null either way.
+func TestNegativeCountsEmpty(t *testing.T) {
+	e := NewEncoder(nil)
+	e.Int32(5)
+	e.Int32(int32(OpCreate))
+	e.String("/n")
+	e.Buffer([]byte("x"))
+	e.Int32(-2) // the ACL count
+	e.Int32(0)
+	body := e.Bytes()
+	if _, _, err := DecodeRequest(body, DecodeOptions{}); err == nil {
+		t.Fatal("count -2 decoded without NegativeCountsEmpty")
+	}
+	_, req, err := DecodeRequest(body, DecodeOptions{NegativeCountsEmpty: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acl := req.(*CreateRequest).ACL; acl == nil || len(acl) != 0 {
+		t.Fatalf("ACL = %#v, want empty, not null", acl)
 	}
 }
