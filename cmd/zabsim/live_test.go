@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/zabsim/zabsim/live"
 )
 
 // TestLiveBadInputExitsTwo: `zabsim live` refuses bad input before it
@@ -96,4 +98,84 @@ func TestLiveInterruptStopsEverything(t *testing.T) {
 			t.Errorf("server process %d outlived zabsim live", pid)
 		}
 	}
+}
+
+// TestLiveDefaultOutZabsim and TestLiveDefaultOutZooKeeper run the
+// README's live example as a user does, from a directory of their own and
+// with the default (relative) output directory: the node processes run in
+// their own directories, so every path they are handed must be absolute
+// (they got relative ones: zabsim could not open its zoo.cfg, ZooKeeper's
+// log4j its file, and the run stopped half-written with exit 2).
+func TestLiveDefaultOutZabsim(t *testing.T) { testLiveDefaultOut(t, "zabsim") }
+
+func TestLiveDefaultOutZooKeeper(t *testing.T) { testLiveDefaultOut(t, "zookeeper") }
+
+func testLiveDefaultOut(t *testing.T, target string) {
+	bin := requireLiveCLI(t, target)
+	wd := t.TempDir()
+	args := []string{"live", "--target", target, "--scenario", "register-partition", "--time", "10s", "--seed", "3"}
+	code, text := zabsimIn(t, bin, wd, args...)
+	if code != 0 {
+		t.Fatalf("zabsim %s (in %s): exit %d, want 0\n%s", strings.Join(args, " "), wd, code, text)
+	}
+	dir := runDirectory(t, text)
+	if filepath.IsAbs(dir) {
+		t.Errorf("the default run directory %s is absolute: the test would not cover a relative one", dir)
+	}
+	for _, f := range []string{"summary.json", "history.jsonl", "index.html", "cluster/s1/server.log"} {
+		if _, err := os.Stat(filepath.Join(wd, dir, f)); err != nil {
+			t.Errorf("run directory: %v", err)
+		}
+	}
+}
+
+// requireLiveCLI skips unless live tests are asked for (ZABSIM_LIVE=1) and,
+// for the zookeeper target, Apache ZooKeeper is installed (a failure with
+// ZABSIM_REQUIRE_ZK=1); it returns the zabsim binary's absolute path.
+func requireLiveCLI(t *testing.T, target string) string {
+	t.Helper()
+	if testing.Short() || os.Getenv("ZABSIM_LIVE") != "1" {
+		t.Skip("starts a real ensemble: set ZABSIM_LIVE=1 (make test-live does)")
+	}
+	if target == "zookeeper" {
+		if err := live.ZooKeeperAvailable(); err != nil {
+			if os.Getenv("ZABSIM_REQUIRE_ZK") == "1" {
+				t.Fatalf("ZABSIM_REQUIRE_ZK=1 but Apache ZooKeeper is unavailable: %v", err)
+			}
+			t.Skipf("Apache ZooKeeper unavailable: %v", err)
+		}
+	}
+	bin, err := filepath.Abs(buildBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// zabsimIn runs the zabsim binary with working directory wd and returns
+// its exit code and output.
+func zabsimIn(t *testing.T, bin, wd string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = wd
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, string(out)
+	case errors.As(err, &exit):
+		return exit.ExitCode(), string(out)
+	}
+	t.Fatalf("zabsim %s: %v", strings.Join(args, " "), err)
+	return -1, ""
+}
+
+// runDirectory is the "run directory: DIR" a run prints.
+func runDirectory(t *testing.T, text string) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^run directory: (.+)$`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("no run directory printed:\n%s", text)
+	}
+	return m[1]
 }
