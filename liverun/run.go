@@ -32,8 +32,10 @@ type Options struct {
 	// itself follows the wall clock and is not reproducible.
 	Seed uint64
 	// Dir is the run directory; the cluster's data, configs and server
-	// logs go to Dir/cluster, the workers' logs to Dir/workers.log. A run
-	// that ends without a verdict (an error, cancellation) removes it.
+	// logs go to Dir/cluster, the workers' logs to Dir/workers.log. It
+	// must not exist or be empty (a live run never starts its servers on
+	// an earlier run's data); a run that ends without a verdict (an error,
+	// cancellation) removes it again.
 	Dir string
 	// ZabsimBin is the zabsim binary (live.TargetZabsim).
 	ZabsimBin string
@@ -85,6 +87,9 @@ func Run(ctx context.Context, s scenarios.Scenario, opts Options) (*scenarios.Ou
 	// absolute paths only.
 	if opts.Dir, err = filepath.Abs(opts.Dir); err != nil {
 		return nil, fmt.Errorf("%w: run directory: %v", ErrBadInput, err)
+	}
+	if err := scenarios.CheckFreshDir(opts.Dir); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
 	servers := serverNames(s.Servers + s.Observers) // observers follow the voters, as in the simulator
 	sched, rng, err := scenarios.PlanSchedule(s, opts.Seed, servers)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -125,6 +126,43 @@ func testLiveDefaultOut(t *testing.T, target string) {
 	for _, f := range []string{"summary.json", "history.jsonl", "index.html", "cluster/s1/server.log"} {
 		if _, err := os.Stat(filepath.Join(wd, dir, f)); err != nil {
 			t.Errorf("run directory: %v", err)
+		}
+	}
+	testLiveSameOut(t, bin, wd, args)
+}
+
+// testLiveSameOut is two live runs with one (relative) --out: the second
+// is refused without --force (exit 2, no server started, the first run
+// intact) and with --force replaces the first run and starts its servers
+// empty — a run on the first run's data reported phantom reads — and is
+// valid.
+func testLiveSameOut(t *testing.T, bin, wd string, args []string) {
+	args = append(slices.Clone(args), "--out", filepath.Join("mine", "run"))
+	if code, text := zabsimIn(t, bin, wd, args...); code != 0 {
+		t.Fatalf("first run into --out mine/run: exit %d\n%s", code, text)
+	}
+	summary := filepath.Join(wd, "mine", "run", "summary.json")
+	before, err := os.ReadFile(summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, text := zabsimIn(t, bin, wd, args...)
+	if code != 2 || !strings.Contains(text, "--force") || strings.Contains(text, "started (pid") {
+		t.Errorf("second run into the same --out: exit %d, want 2 naming --force before any server starts\n%s", code, text)
+	}
+	if after, _ := os.ReadFile(summary); string(after) != string(before) {
+		t.Error("the refused run changed the first run's summary")
+	}
+	if code, text := zabsimIn(t, bin, wd, append(args, "--force")...); code != 0 {
+		t.Fatalf("second run with --force: exit %d, want 0 (valid)\n%s", code, text)
+	}
+	for _, n := range []string{"s1", "s2", "s3"} {
+		log, err := os.ReadFile(filepath.Join(wd, "mine", "run", "cluster", n, "server.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if starts := strings.Count(string(log), "=== zabsim live: "+n+" start #1 "); starts != 1 {
+			t.Errorf("%s's log has %d first starts: the earlier run's server files were kept", n, starts)
 		}
 	}
 }

@@ -41,6 +41,11 @@ func newRoot() *cobra.Command {
 simulated network, clock and disk, injects faults, drives workloads taken from
 how ZooKeeper is used, and checks the recorded histories.
 
+Results go to a results store (store/ by default, --store): every run and
+suite gets a new timestamped directory there, never overwritten, and
+store/latest links the newest. --out DIR writes exactly DIR instead (it must not
+exist or be empty; --force replaces an earlier run or suite there).
+
 Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad usage or input.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestRunsNeverOverwrite: without --out every run of one scenario and seed
+// gets its own directory in the store (latest links the newest); an --out
+// that holds a run is refused (exit 2, the run untouched) unless --force
+// replaces it.
+func TestRunsNeverOverwrite(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "store")
+	var dirs []string
+	for range 2 {
+		code, out := zabsim(t, "run", "--scenario", "sequential-clock", "--seed", "4", "--store", store)
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		dirs = append(dirs, runDirectory(t, out))
+	}
+	if dirs[0] == dirs[1] {
+		t.Fatalf("two runs wrote one directory %s", dirs[0])
+	}
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "summary.json")); err != nil {
+			t.Errorf("run directory: %v", err)
+		}
+	}
+	latest, err := filepath.EvalSymlinks(filepath.Join(store, "latest"))
+	if want, _ := filepath.EvalSymlinks(dirs[1]); err != nil || latest != want {
+		t.Errorf("store/latest → %s (%v), want the newest %s", latest, err, dirs[1])
+	}
+
+	out := filepath.Join(t.TempDir(), "mine")
+	args := []string{"run", "--scenario", "sequential-clock", "--seed", "4", "--out", out}
+	if code, text := zabsim(t, args...); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, text)
+	}
+	before, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "marker"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, text := zabsim(t, append(args, "--seed", "5")...)
+	if code != 2 || !strings.Contains(text, "--force") {
+		t.Errorf("a second run into %s: exit %d, want 2 naming --force\n%s", out, code, text)
+	}
+	if after, _ := os.ReadFile(filepath.Join(out, "summary.json")); string(after) != string(before) {
+		t.Error("the refused run changed the earlier summary")
+	}
+	if code, text := zabsim(t, append(args, "--seed", "5", "--force")...); code != 0 {
+		t.Fatalf("--force: exit %d\n%s", code, text)
+	}
+	if _, err := os.Stat(filepath.Join(out, "marker")); err == nil {
+		t.Error("--force kept the earlier directory's files beside the new run")
+	}
+	if code, text := zabsim(t, "run", "--scenario", "sequential-clock", "--force", "--store", store); code != 2 {
+		t.Errorf("--force without --out: exit %d, want 2\n%s", code, text)
+	}
+}
+
+// TestSuitesNeverOverwrite: two suites without --out leave two suite
+// directories; a second suite into one --out is refused.
+func TestSuitesNeverOverwrite(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "store")
+	report := regexp.MustCompile(`(?m)^report: (.+)/index\.html$`)
+	var dirs []string
+	for range 2 {
+		code, out := zabsim(t, "suite", "--suite", "default", "--seeds", "1", "--shard", "0/11", "--parallel", "1", "--store", store)
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		m := report.FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no report line:\n%s", out)
+		}
+		dirs = append(dirs, m[1])
+		if _, err := os.Stat(filepath.Join(m[1], "suite.json")); err != nil {
+			t.Error(err)
+		}
+	}
+	if dirs[0] == dirs[1] || filepath.Dir(dirs[0]) != filepath.Join(store, "suites", "default") {
+		t.Errorf("suite directories %v", dirs)
+	}
+	out := filepath.Join(t.TempDir(), "suite")
+	args := []string{"suite", "--suite", "default", "--seeds", "1", "--shard", "0/11", "--parallel", "1", "--out", out}
+	if code, text := zabsim(t, args...); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, text)
+	}
+	if code, text := zabsim(t, args...); code != 2 || !strings.Contains(text, "--force") {
+		t.Errorf("a second suite into %s: exit %d, want 2 naming --force\n%s", out, code, text)
+	}
+}
