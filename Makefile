@@ -4,13 +4,16 @@ PKGS      := ./...
 # Packages whose code runs inside a simulated world: race-checked in `make test`.
 SIM_PKGS  := ./proc/... ./sim/... ./server/... ./client/... ./history/... ./model/... ./workloads/... ./nemesis/... ./checker/...
 BIN       := bin/zabsim
+# What `zabsim --version` and every summary.json report: the git revision (a tag when there is one).
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS   := -X github.com/zabsim/zabsim/scenarios.version=$(VERSION)
 
 .PHONY: all build run test test-race lint bench soak fuzz deps-live test-live test-browser bugs crosscheck clean
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/zabsim
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/zabsim
 
 ## run: the main job — the default scenario suite in the simulator, into a new directory of the
 ## results store (store/suites/default/TIMESTAMP; store/latest links the newest).

@@ -51,6 +51,9 @@ type Options struct {
 	// Command is how to run this again, for the summary and report;
 	// empty means a zabsim live command line built from the options.
 	Command string
+	// Invocation is the full command line that started the run, for the
+	// summary (empty for a library call).
+	Invocation string
 
 	_ struct{}
 }
@@ -213,7 +216,7 @@ func (d *driver) judge(wall time.Duration) (*scenarios.Outcome, error) {
 			TraceHash: "none (live run)", Valid: chk.Valid, Checkers: chk.Children, Ops: reports.CountOps(ops),
 			SimSeconds: span, WallSeconds: wall.Seconds(),
 			Repro: "not reproducible by seed (" + Note + "); to run it again: " + cmd},
-		Command: cmd,
+		Command: cmd, Invocation: d.opts.Invocation,
 		Live: &scenarios.LiveInfo{Target: string(d.opts.Target), Nodes: d.s.Servers, Observers: d.s.Observers,
 			Note: Note},
 	}}

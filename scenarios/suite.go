@@ -43,6 +43,9 @@ type SuiteOptions struct {
 	// PlotFailuresOnly renders plots only for runs that did not pass;
 	// passing runs get an index page without plots (large sweeps).
 	PlotFailuresOnly bool
+	// Invocation is the command line that ran the suite, recorded in every
+	// run's summary.
+	Invocation string
 	// Progress, if set, is called after every run (from one goroutine at a
 	// time).
 	Progress func(done, total, failures int, e SuiteEntry)
@@ -133,6 +136,7 @@ func runOne(j job, opts SuiteOptions) SuiteEntry {
 		return e
 	}
 	dir := filepath.Join(opts.Out, rel)
+	o.Summary.Invocation = opts.Invocation
 	if err := WriteRun(dir, o, viz.Bytes()); err != nil {
 		e.Error = err.Error()
 		return e

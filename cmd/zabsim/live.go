@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -120,7 +119,7 @@ func runLive(cmd *cobra.Command, f liveFlags) error {
 		logf = nil
 	}
 	o, err := liverun.Run(ctx, s, liverun.Options{Target: target, Nodes: f.nodes, Duration: f.duration, Seed: f.seed,
-		Dir: out, ZabsimBin: bin, Bugs: f.bugs, Logf: logf, Command: "zabsim " + strings.Join(os.Args[1:], " ")})
+		Dir: out, ZabsimBin: bin, Bugs: f.bugs, Logf: logf, Command: invocation(), Invocation: invocation()})
 	if err != nil {
 		_ = os.Remove(out) // the store's new directory, if the run stopped before using it
 	}

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/zabsim/zabsim/scenarios"
 )
 
 // Exit codes of the CLI contract.
@@ -51,8 +53,19 @@ Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad 
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.Version = scenarios.VersionLine()
+	root.SetVersionTemplate("zabsim {{.Version}}\n")
 	addCommands(root)
 	return root
+}
+
+// cliArgs are the arguments being run (tests that run commands in this
+// process set them), for the invocation every summary records.
+var cliArgs = os.Args[1:]
+
+// invocation is the full command line being run.
+func invocation() string {
+	return strings.TrimSpace("zabsim " + scenarios.CommandLine(cliArgs))
 }
 
 // defaultGCPercent trades memory for speed: a run allocates heavily (the

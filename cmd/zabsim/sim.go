@@ -109,6 +109,7 @@ Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad 
 			if err != nil {
 				return err
 			}
+			o.Summary.Invocation = invocation()
 			if err := writeRun(out, o, viz.Bytes()); err != nil {
 				return err
 			}
@@ -197,7 +198,7 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 				return err
 			}
 			opts := scenarios.SuiteOptions{Seeds: seedList, Parallel: parallel, Shard: i, Shards: n, Out: out, Bugs: bugs,
-				PlotFailuresOnly: plots == "failures"}
+				PlotFailuresOnly: plots == "failures", Invocation: invocation()}
 			opts.Progress = progress(cmd, len(scs)*len(seedList)/n)
 			start := time.Now()
 			entries, err := scenarios.RunSuite(scs, opts)
@@ -328,6 +329,7 @@ func newShrinkCmd() *cobra.Command {
 			if err := scenarios.PrepareOut(out, force); err != nil {
 				return usageError{err}
 			}
+			res.Outcome.Summary.Invocation = invocation()
 			if err := writeRun(out, res.Outcome, nil); err != nil {
 				return err
 			}

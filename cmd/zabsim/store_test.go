@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -95,5 +96,48 @@ func TestSuitesNeverOverwrite(t *testing.T) {
 	}
 	if code, text := zabsim(t, args...); code != 2 || !strings.Contains(text, "--force") {
 		t.Errorf("a second suite into %s: exit %d, want 2 naming --force\n%s", out, code, text)
+	}
+}
+
+// TestVersionAndInvocation: `zabsim --version` prints the version, and
+// every summary.json records it with the full command line that made it.
+func TestVersionAndInvocation(t *testing.T) {
+	code, out := zabsim(t, "--version")
+	if code != 0 || !regexp.MustCompile(`^zabsim \S+ \(go`).MatchString(out) {
+		t.Fatalf("zabsim --version: exit %d\n%s", code, out)
+	}
+	version := strings.Fields(out)[1]
+	dir := filepath.Join(t.TempDir(), "run")
+	args := []string{"run", "--scenario", "sequential-clock", "--seed", "4", "--out", dir}
+	if code, text := zabsim(t, args...); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, text)
+	}
+	suite := filepath.Join(t.TempDir(), "suite")
+	sargs := []string{"suite", "--suite", "default", "--seeds", "2", "--shard", "0/11", "--parallel", "1", "--out", suite}
+	if code, text := zabsim(t, sargs...); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, text)
+	}
+	suiteRuns, err := filepath.Glob(filepath.Join(suite, "*", "seed-2", "summary.json"))
+	if err != nil || len(suiteRuns) != 1 {
+		t.Fatalf("suite run summaries %v (%v)", suiteRuns, err)
+	}
+	for path, want := range map[string][]string{filepath.Join(dir, "summary.json"): args, suiteRuns[0]: sargs} {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum struct {
+			Version    string `json:"zabsim_version"`
+			Invocation string `json:"invocation"`
+		}
+		if err := json.Unmarshal(raw, &sum); err != nil {
+			t.Fatal(err)
+		}
+		if sum.Version != version {
+			t.Errorf("%s: zabsim_version %q, want %q", path, sum.Version, version)
+		}
+		if w := "zabsim " + strings.Join(want, " "); sum.Invocation != w {
+			t.Errorf("%s: invocation %q, want %q", path, sum.Invocation, w)
+		}
 	}
 }
