@@ -19,6 +19,10 @@ const (
 	exitValid     = 0
 	exitViolation = 1
 	exitUsage     = 2
+	// exitInterrupted is 128+SIGINT, what a shell reports for a process
+	// Ctrl-C killed: a suite that stopped early on an interrupt exits so
+	// after writing its index.
+	exitInterrupted = 130
 )
 
 // usageError marks an error as bad usage or bad input (exit 2).
@@ -35,6 +39,11 @@ type violationError struct{ msg string }
 
 func (v violationError) Error() string { return v.msg }
 
+// interruptedError marks a command an interrupt ended early (exit 130).
+type interruptedError struct{ msg string }
+
+func (i interruptedError) Error() string { return i.msg }
+
 func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "zabsim",
@@ -48,7 +57,8 @@ suite gets a new timestamped directory there, never overwritten, and
 store/latest links the newest. --out DIR writes exactly DIR instead (it must not
 exist or be empty; --force replaces an earlier run or suite there).
 
-Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad usage or input.`,
+Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad usage or input,
+130 a suite interrupted (Ctrl-C) after writing the index of the runs that finished.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -92,6 +102,10 @@ func exitCode(err error) int {
 	var v violationError
 	if errors.As(err, &v) {
 		return exitViolation
+	}
+	var i interruptedError
+	if errors.As(err, &i) {
+		return exitInterrupted
 	}
 	return exitUsage
 }

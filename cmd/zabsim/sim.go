@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -160,7 +163,12 @@ new directory store/suites/SUITE/TIMESTAMP for every suite (store/latest links
 to the newest), never overwritten. --out DIR writes exactly DIR instead, which
 must not exist or be empty; --force replaces an earlier suite directory there.
 
-Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage or input.`,
+An interrupt (Ctrl-C, SIGTERM) starts no new run and lets the worlds in flight
+finish (a second one discards them); suite.json, index.html and --junit are
+written for the runs that finished, and zabsim exits 130.
+
+Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage or input,
+130 interrupted.`,
 		Example: `  zabsim suite --suite default --seeds 1-100
   zabsim suite --suite default --seeds 1-1000 --shard 3/8 --out out/shard-3   # one CI matrix job
   zabsim merge --out out/all out/shard-*                                       # then merge`,
@@ -199,17 +207,34 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 			}
 			opts := scenarios.SuiteOptions{Seeds: seedList, Parallel: parallel, Shard: i, Shards: n, Out: out, Bugs: bugs,
 				PlotFailuresOnly: plots == "failures", Invocation: invocation()}
-			opts.Progress = progress(cmd, len(scs)*len(seedList)/n)
+			total := 0
+			for k := range len(scs) * len(seedList) {
+				if k%n == i {
+					total++
+				}
+			}
+			opts.Progress = progress(cmd, total)
+			stopSignals := interruptible(cmd, &opts)
+			defer stopSignals()
 			start := time.Now()
 			entries, err := scenarios.RunSuite(scs, opts)
-			if err != nil {
+			interrupted := errors.Is(err, scenarios.ErrInterrupted)
+			if err != nil && !interrupted {
 				return err
 			}
 			if err := writeSuiteReport(out, entries, junit); err != nil {
 				return err
 			}
 			of.markLatest(cmd, out)
-			return suiteVerdict(cmd, out, entries, time.Since(start))
+			verdict := suiteVerdict(cmd, out, entries, time.Since(start))
+			if interrupted {
+				msg := fmt.Sprintf("interrupted: %d of %d runs finished; suite.json, index.html", len(entries), total)
+				if junit != "" {
+					msg += " and the JUnit XML"
+				}
+				return interruptedError{msg + " list them: " + filepath.Join(out, "index.html")}
+			}
+			return verdict
 		},
 	}
 	cmd.Flags().StringVar(&suite, "suite", "default", "suite name")
@@ -221,6 +246,38 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 	cmd.Flags().StringArrayVar(&bugs, "bug", nil, "turn a bug switch on in every run (repeatable)")
 	cmd.Flags().StringVar(&plots, "reports", "all", "plots for all runs, or only for failures (passing runs get a page without plots): all|failures")
 	return cmd
+}
+
+// interruptible makes Ctrl-C (or SIGTERM) end a suite cleanly: the first
+// starts no new run and lets the worlds in flight finish, a second discards
+// them; either way RunSuite returns the runs that finished. It returns the
+// function that restores the default signal handling.
+func interruptible(cmd *cobra.Command, opts *scenarios.SuiteOptions) func() {
+	stop, discard := make(chan struct{}), make(chan struct{})
+	opts.Stop, opts.Discard = stop, discard
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		fmt.Fprintln(cmd.ErrOrStderr(), "\nzabsim: interrupted: no new run starts; the worlds in flight finish (interrupt again to discard them)")
+		close(stop)
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		fmt.Fprintln(cmd.ErrOrStderr(), "zabsim: interrupted again: the worlds in flight are discarded")
+		close(discard)
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
+	}
 }
 
 // progress returns a progress callback: a bar with ETA on a terminal,
