@@ -42,9 +42,9 @@ same files as a simulated run, plus the servers' files under cluster/; it goes
 into the results store (store/live/TARGET/SCENARIO/TIMESTAMP-seed-N, a new one
 every run, store/latest links to the newest) or exactly to --out, which must not
 exist or be empty (--force replaces an earlier run there). The servers always
-start empty. A live history follows the wall clock: the seed
-fixes the schedule and the workers' choices, not the interleaving, so it cannot
-be reproduced by seed. Every process is stopped on exit, also on Ctrl-C.
+start empty. A live history follows the wall clock: the seed fixes the schedule
+and the workers' choices, not the interleaving, so it cannot be reproduced by
+seed. Every process is stopped on exit, also on Ctrl-C.
 
 With --crosscheck, live instead sends one seeded op sequence (--ops, --seed)
 to a standalone zabsim server and a standalone Apache ZooKeeper and diffs every
