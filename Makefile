@@ -4,17 +4,21 @@ PKGS      := ./...
 # Packages whose code runs inside a simulated world: race-checked in `make test`.
 SIM_PKGS  := ./proc/... ./sim/... ./server/... ./client/... ./history/... ./model/... ./workloads/... ./nemesis/... ./checker/...
 BIN       := bin/zabsim
+# What `zabsim --version` and every summary.json report: the git revision (a tag when there is one).
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS   := -X github.com/zabsim/zabsim/scenarios.version=$(VERSION)
 
 .PHONY: all build run test test-race lint bench soak fuzz deps-live test-live test-browser bugs crosscheck clean
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/zabsim
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/zabsim
 
-## run: the main job — the default scenario suite in the simulator.
+## run: the main job — the default scenario suite in the simulator, into a new directory of the
+## results store (store/suites/default/TIMESTAMP; store/latest links the newest).
 run: build
-	./$(BIN) suite --suite default --seeds 1-3 --out out/suite
+	./$(BIN) suite --suite default --seeds 1-3
 
 ## test: everything CI needs (vet, format, architecture rules, unit + property + determinism tests).
 test: lint
@@ -37,7 +41,7 @@ bench: build
 ## switch-off seeds per hunting scenario) and the default suite over 1,000 seeds with no bug switch.
 soak: build
 	ZABSIM_SOAK=1 $(GO) test -count=1 -timeout 5h $(PKGS)
-	./$(BIN) suite --suite default --seeds 1-1000 --reports failures --out out/soak
+	./$(BIN) suite --suite default --seeds 1-1000 --reports failures
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRequest -fuzztime 60s ./server/wire

@@ -74,6 +74,11 @@ func StartApacheZooKeeper(opts ApacheOptions) (*ApacheZooKeeper, error) {
 	if err := ZooKeeperAvailable(); err != nil {
 		return nil, err
 	}
+	dir, err := filepath.Abs(opts.Dir) // the JVM resolves log4j's file: URL itself
+	if err != nil {
+		return nil, fmt.Errorf("live: zookeeper directory: %w", err)
+	}
+	opts.Dir = dir
 	addr := opts.Addr
 	if addr == "" {
 		var err error

@@ -44,7 +44,10 @@ type ClusterOptions struct {
 	// and voters and observers are 7 at most.
 	Observers int
 	// Dir is the root for per-node data dirs, configs and captured logs
-	// (Dir/s1/zoo.cfg, Dir/s1/data, Dir/s1/server.log).
+	// (Dir/s1/zoo.cfg, Dir/s1/data, Dir/s1/server.log); it may be
+	// relative (the nodes are handed absolute paths). StartCluster starts
+	// an empty ensemble: it removes whatever an earlier cluster left in
+	// Dir/s1.. first.
 	Dir string
 	// ZabsimBin is the zabsim binary (TargetZabsim); cmd passes os.Executable().
 	ZabsimBin string
@@ -104,6 +107,17 @@ func (o ClusterOptions) withDefaults() (ClusterOptions, error) {
 	}
 	if o.Dir == "" {
 		return o, errors.New("live: ClusterOptions.Dir is required")
+	}
+	// Every path handed to a node process is absolute: a node runs in its
+	// own directory, where a path relative to ours names nothing.
+	var err error
+	if o.Dir, err = filepath.Abs(o.Dir); err != nil {
+		return o, fmt.Errorf("live: cluster directory: %w", err)
+	}
+	if strings.ContainsRune(o.ZabsimBin, filepath.Separator) {
+		if o.ZabsimBin, err = filepath.Abs(o.ZabsimBin); err != nil {
+			return o, fmt.Errorf("live: zabsim binary: %w", err)
+		}
 	}
 	if o.Target == TargetZabsim && o.ZabsimBin == "" {
 		return o, errors.New("live: ClusterOptions.ZabsimBin is required for the zabsim target")

@@ -70,6 +70,12 @@ func (c *Cluster) layout() error {
 func (c *Cluster) newNode(i int, reserve func() (string, error)) (*clusterNode, error) {
 	name := fmt.Sprintf("s%d", i+1)
 	dir := filepath.Join(c.opts.Dir, name)
+	// A new ensemble starts empty: an earlier cluster's data, epochs and
+	// snapshots in the same place would make its first reads return the
+	// old run's znodes.
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, fmt.Errorf("live: %s: clear an earlier cluster's files: %w", name, err)
+	}
 	nd := &clusterNode{name: name, id: i + 1, dir: dir, observer: i >= c.opts.Nodes,
 		dataDir: filepath.Join(dir, nodeDataDir), cfgPath: filepath.Join(dir, nodeConfigFile),
 		logPath: filepath.Join(dir, nodeLogFile), clockPath: filepath.Join(dir, nodeClockFile)}

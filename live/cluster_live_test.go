@@ -449,3 +449,51 @@ func TestClusterDirectLinks(t *testing.T) {
 		t.Fatalf("healing links must succeed, the disk fault must be unsupported: %v", err)
 	}
 }
+
+// TestClusterSameDirStartsEmptyZabsim and ...ZooKeeper start a cluster in
+// the directory an earlier cluster ran in (a relative one, as a default
+// --out is): the new ensemble must not serve the earlier one's znodes (it
+// did, and a live run into an earlier run's directory reported phantom
+// reads and zxid-order violations).
+func TestClusterSameDirStartsEmptyZabsim(t *testing.T) { testClusterSameDir(t, TargetZabsim) }
+
+func TestClusterSameDirStartsEmptyZooKeeper(t *testing.T) { testClusterSameDir(t, TargetZooKeeper) }
+
+func testClusterSameDir(t *testing.T, target Target) {
+	if testing.Short() || os.Getenv("ZABSIM_LIVE") != "1" {
+		t.Skip("starts two real ensembles one after the other: set ZABSIM_LIVE=1 (make test-live does)")
+	}
+	opts := ClusterOptions{Target: target, Nodes: 3, Dir: "cluster", Logf: t.Logf}
+	if target == TargetZabsim {
+		opts.ZabsimBin = testZabsimBin(t)
+	} else {
+		requireZooKeeper(t)
+	}
+	t.Chdir(t.TempDir())
+	for run := 1; run <= 2; run++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		c, err := StartCluster(ctx, opts)
+		cancel()
+		if err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		s := clusterSession(t, c.ClientAddrs()[0])
+		if _, err := s.Sync("/"); err != nil {
+			t.Fatalf("run %d: sync: %v", run, err)
+		}
+		children, _, err := s.Children("/")
+		if err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		if slices.Contains(children, "earlier-run") {
+			t.Errorf("run %d: the ensemble serves the earlier run's /earlier-run (children of /: %v)", run, children)
+		}
+		if _, err := s.Create("/earlier-run", []byte("x"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatalf("run %d: create: %v", run, err)
+		}
+		s.Close()
+		if err := c.Stop(); err != nil {
+			t.Fatalf("run %d: stop: %v", run, err)
+		}
+	}
+}

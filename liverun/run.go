@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -31,7 +32,10 @@ type Options struct {
 	// itself follows the wall clock and is not reproducible.
 	Seed uint64
 	// Dir is the run directory; the cluster's data, configs and server
-	// logs go to Dir/cluster, the workers' logs to Dir/workers.log.
+	// logs go to Dir/cluster, the workers' logs to Dir/workers.log. It
+	// must not exist or be empty (a live run never starts its servers on
+	// an earlier run's data); a run that ends without a verdict (an error,
+	// cancellation) removes it again.
 	Dir string
 	// ZabsimBin is the zabsim binary (live.TargetZabsim).
 	ZabsimBin string
@@ -47,6 +51,9 @@ type Options struct {
 	// Command is how to run this again, for the summary and report;
 	// empty means a zabsim live command line built from the options.
 	Command string
+	// Invocation is the full command line that started the run, for the
+	// summary (empty for a library call).
+	Invocation string
 
 	_ struct{}
 }
@@ -79,6 +86,14 @@ func Run(ctx context.Context, s scenarios.Scenario, opts Options) (*scenarios.Ou
 	if opts.Dir == "" {
 		return nil, fmt.Errorf("%w: Options.Dir is required", ErrBadInput)
 	}
+	// The server processes run in their own directories: they are handed
+	// absolute paths only.
+	if opts.Dir, err = filepath.Abs(opts.Dir); err != nil {
+		return nil, fmt.Errorf("%w: run directory: %v", ErrBadInput, err)
+	}
+	if err := scenarios.CheckFreshDir(opts.Dir); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
 	servers := serverNames(s.Servers + s.Observers) // observers follow the voters, as in the simulator
 	sched, rng, err := scenarios.PlanSchedule(s, opts.Seed, servers)
 	if err != nil {
@@ -97,10 +112,19 @@ func Run(ctx context.Context, s scenarios.Scenario, opts Options) (*scenarios.Ou
 		defer d.stop() // every process and session, whatever happened
 		return d.run(ctx, exec)
 	}()
+	var o *scenarios.Outcome
+	if runErr == nil {
+		o, runErr = d.judge(time.Since(wallStart))
+	}
 	if runErr != nil {
+		// No verdict: leave no half-written run directory (the error
+		// carries the servers' log tails when they would not start).
+		if err := os.RemoveAll(opts.Dir); err != nil {
+			opts.Logf("live: remove the unfinished run directory: %v", err)
+		}
 		return nil, runErr
 	}
-	return d.judge(time.Since(wallStart))
+	return o, nil
 }
 
 // liveScenario applies the options to the scenario and checks what the
@@ -192,7 +216,7 @@ func (d *driver) judge(wall time.Duration) (*scenarios.Outcome, error) {
 			TraceHash: "none (live run)", Valid: chk.Valid, Checkers: chk.Children, Ops: reports.CountOps(ops),
 			SimSeconds: span, WallSeconds: wall.Seconds(),
 			Repro: "not reproducible by seed (" + Note + "); to run it again: " + cmd},
-		Command: cmd,
+		Command: cmd, Invocation: d.opts.Invocation,
 		Live: &scenarios.LiveInfo{Target: string(d.opts.Target), Nodes: d.s.Servers, Observers: d.s.Observers,
 			Note: Note},
 	}}

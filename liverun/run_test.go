@@ -1,7 +1,11 @@
 package liverun
 
 import (
+	"context"
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -75,5 +79,24 @@ func TestLiveScenarioOptions(t *testing.T) {
 		if _, err := liveScenario(obs, Options{Target: live.TargetZabsim, Nodes: nodes}); !errors.Is(err, ErrBadInput) {
 			t.Errorf("observers-partition with --nodes %d: %v, want ErrBadInput", nodes, err)
 		}
+	}
+}
+
+// TestRunFailedStartLeavesNoDirectory: a cluster that cannot start (here
+// a "server" binary that exits at once) is an error with no run directory
+// left behind, half-written or not; a relative directory is no different.
+func TestRunFailedStartLeavesNoDirectory(t *testing.T) {
+	t.Chdir(t.TempDir())
+	s, err := scenarios.ByName("register-partition")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), s, Options{Target: live.TargetZabsim, Seed: 1, Dir: filepath.Join("out", "run"),
+		ZabsimBin: "/bin/false", Duration: 5 * time.Second, StartTimeout: 20 * time.Second})
+	if err == nil {
+		t.Fatal("a cluster of /bin/false started")
+	}
+	if _, serr := os.Stat(filepath.Join("out", "run")); !errors.Is(serr, fs.ErrNotExist) {
+		t.Errorf("a failed start left its run directory (%v); the error was: %v", serr, err)
 	}
 }

@@ -28,6 +28,11 @@ type Summary struct {
 	// Live is set for runs against real processes (zabsim live), which a
 	// seed cannot reproduce; Repro then says so instead of naming a command.
 	Live *LiveInfo `json:"live,omitempty"`
+	// Version is the zabsim that made the run (WriteRun fills it in).
+	Version string `json:"zabsim_version"`
+	// Invocation is the full command line that made the run (empty when
+	// a program called the library).
+	Invocation string `json:"invocation,omitempty"`
 }
 
 // Files of a run directory.
@@ -119,6 +124,9 @@ func WriteRun(dir string, o *Outcome, viz []byte) error {
 	}
 	if o.Summary.Live == nil {
 		o.placeIn(dir)
+	}
+	if o.Summary.Version == "" {
+		o.Summary.Version = Version()
 	}
 	var hist bytes.Buffer
 	if err := history.WriteAll(&hist, o.Result.History); err != nil {

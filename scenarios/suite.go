@@ -3,6 +3,7 @@ package scenarios
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,10 +44,24 @@ type SuiteOptions struct {
 	// PlotFailuresOnly renders plots only for runs that did not pass;
 	// passing runs get an index page without plots (large sweeps).
 	PlotFailuresOnly bool
+	// Invocation is the command line that ran the suite, recorded in every
+	// run's summary.
+	Invocation string
 	// Progress, if set, is called after every run (from one goroutine at a
 	// time).
 	Progress func(done, total, failures int, e SuiteEntry)
+	// Stop, once closed, starts no new run; the worlds in flight finish
+	// and are listed (Ctrl-C).
+	Stop <-chan struct{}
+	// Discard, once closed, stops waiting for the worlds in flight: their
+	// run directories are removed and they are not listed (a second
+	// Ctrl-C).
+	Discard <-chan struct{}
 }
+
+// ErrInterrupted is RunSuite's error when Stop or Discard ended the suite
+// before every run was done; suite.json then lists the runs that finished.
+var ErrInterrupted = errors.New("suite interrupted")
 
 type job struct {
 	s    Scenario
@@ -78,43 +93,134 @@ func RunSuite(scs []Scenario, opts SuiteOptions) ([]SuiteEntry, error) {
 	}
 	entries := runJobs(jobs, opts)
 	sortEntries(entries)
-	return entries, WriteSuite(opts.Out, entries)
+	if err := WriteSuite(opts.Out, entries); err != nil {
+		return entries, err
+	}
+	if len(entries) < len(jobs) {
+		return entries, ErrInterrupted
+	}
+	return entries, nil
 }
 
+// runJobs runs the jobs on opts.Parallel workers until they are done, or
+// opts.Stop is closed (no new job starts; those running finish), or
+// opts.Discard is closed (the worlds in flight are abandoned: a world
+// still simulating writes nothing, one being written is waited for, and
+// the directories of both are removed).
 func runJobs(jobs []job, opts SuiteOptions) []SuiteEntry {
 	par := max(opts.Parallel, 1)
 	work := make(chan job)
 	results := make(chan SuiteEntry)
+	g := &discardGate{inFlight: map[string]bool{}}
+	g.idle = sync.NewCond(&g.mu)
 	var wg sync.WaitGroup
 	for i := 0; i < par; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range work {
-				results <- runOne(j, opts)
+				dir := filepath.Join(opts.Out, RunDirName(j.s.Name, j.seed))
+				e := runOne(j, opts, func() bool { return g.begin(dir) }, g.end)
+				select {
+				case results <- e: // the collector takes dir off inFlight
+				case <-opts.Discard:
+					return // the collector has gone and removed dir
+				}
 			}
 		}()
 	}
 	go func() {
+		defer func() {
+			close(work)
+			wg.Wait()
+			close(results)
+		}()
 		for _, j := range jobs {
-			work <- j
+			select {
+			case <-opts.Stop:
+				return
+			case <-opts.Discard:
+				return
+			default:
+			}
+			select {
+			case work <- j:
+			case <-opts.Stop:
+				return
+			case <-opts.Discard:
+				return
+			}
 		}
-		close(work)
-		wg.Wait()
-		close(results)
 	}()
 	var out []SuiteEntry
 	failures := 0
-	for e := range results {
-		out = append(out, e)
-		if e.Failed() {
-			failures++
-		}
-		if opts.Progress != nil {
-			opts.Progress(len(out), len(jobs), failures, e)
+	for {
+		select {
+		case e, ok := <-results:
+			if !ok {
+				return out
+			}
+			g.collected(filepath.Join(opts.Out, RunDirName(e.Scenario, e.Seed)))
+			out = append(out, e)
+			if e.Failed() {
+				failures++
+			}
+			if opts.Progress != nil {
+				opts.Progress(len(out), len(jobs), failures, e)
+			}
+		case <-opts.Discard:
+			g.discard()
+			return out
 		}
 	}
-	return out
+}
+
+// discardGate lets a suite discard its worlds in flight without a half-
+// written run directory: a run directory is written only between begin
+// and end, and discard waits for the writes under way, then removes every
+// run directory not yet collected; begin refuses once discarded.
+type discardGate struct {
+	mu        sync.Mutex
+	idle      *sync.Cond // signalled when writing drops to 0
+	writing   int
+	discarded bool
+	inFlight  map[string]bool // run directories written but not collected
+}
+
+func (g *discardGate) begin(dir string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.discarded {
+		return false
+	}
+	g.writing++
+	g.inFlight[dir] = true
+	return true
+}
+
+func (g *discardGate) end() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.writing--
+	g.idle.Broadcast()
+}
+
+func (g *discardGate) collected(dir string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.inFlight, dir)
+}
+
+func (g *discardGate) discard() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.discarded = true
+	for g.writing > 0 {
+		g.idle.Wait()
+	}
+	for dir := range g.inFlight {
+		_ = os.RemoveAll(dir)
+	}
 }
 
 // RunDirName is a run's directory inside a suite.
@@ -122,7 +228,9 @@ func RunDirName(scenario string, seed uint64) string {
 	return filepath.Join(scenario, "seed-"+strconv.FormatUint(seed, 10))
 }
 
-func runOne(j job, opts SuiteOptions) SuiteEntry {
+// runOne runs and writes one run; the run directory is written only if
+// begin allows it, and end follows the writing.
+func runOne(j job, opts SuiteOptions, begin func() bool, end func()) SuiteEntry {
 	rel := RunDirName(j.s.Name, j.seed)
 	e := SuiteEntry{Scenario: j.s.Name, Seed: j.seed, Dir: rel, Valid: "unknown"}
 	e.Repro = runCommand(&Result{Scenario: j.s, Seed: j.seed, Bugs: dedupe(sortedStrings(append(append([]string(nil), j.s.Bugs...), opts.Bugs...)))})
@@ -132,7 +240,13 @@ func runOne(j job, opts SuiteOptions) SuiteEntry {
 		e.Error = err.Error()
 		return e
 	}
+	if !begin() {
+		e.Error = "discarded: the suite was interrupted"
+		return e // write nothing
+	}
+	defer end()
 	dir := filepath.Join(opts.Out, rel)
+	o.Summary.Invocation = opts.Invocation
 	if err := WriteRun(dir, o, viz.Bytes()); err != nil {
 		e.Error = err.Error()
 		return e

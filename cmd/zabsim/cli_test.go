@@ -16,6 +16,7 @@ func zabsim(t *testing.T, args ...string) (int, string) {
 	root.SetOut(&out)
 	root.SetErr(&out)
 	root.SetArgs(args)
+	cliArgs = args
 	err := root.Execute()
 	if err != nil {
 		out.WriteString("zabsim: " + err.Error() + "\n")

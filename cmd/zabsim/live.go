@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -19,14 +17,15 @@ import (
 
 // liveFlags are `zabsim live`'s flags.
 type liveFlags struct {
-	target, scenario, file, out string
-	nodes                       int
-	duration                    time.Duration
-	seed                        uint64
-	bugs                        []string
-	quiet                       bool
-	crosscheck                  bool // instead of a scenario: the cross-check
-	crossOps                    int
+	target, scenario, file string
+	of                     outFlags
+	nodes                  int
+	duration               time.Duration
+	seed                   uint64
+	bugs                   []string
+	quiet                  bool
+	crosscheck             bool // instead of a scenario: the cross-check
+	crossOps               int
 }
 
 func newLiveCmd() *cobra.Command {
@@ -39,9 +38,13 @@ ZooKeeper 3.8 JVMs (Debian's zookeeper package) — runs the scenario's workers
 in this process over go-zookeeper/zk, applies the nemesis schedule planned from
 the seed with real faults (SIGKILL, SIGSTOP, TCP proxies, libfaketime), and
 checks the history with the scenario's checkers. The run directory has the
-same files as a simulated run. A live history follows the wall clock: the seed
-fixes the schedule and the workers' choices, not the interleaving, so it cannot
-be reproduced by seed. Every process is stopped on exit, also on Ctrl-C.
+same files as a simulated run, plus the servers' files under cluster/; it goes
+into the results store (store/live/TARGET/SCENARIO/TIMESTAMP-seed-N, a new one
+every run, store/latest links to the newest) or exactly to --out, which must not
+exist or be empty (--force replaces an earlier run there). The servers always
+start empty. A live history follows the wall clock: the seed fixes the schedule
+and the workers' choices, not the interleaving, so it cannot be reproduced by
+seed. Every process is stopped on exit, also on Ctrl-C.
 
 With --crosscheck, live instead sends one seeded op sequence (--ops, --seed)
 to a standalone zabsim server and a standalone Apache ZooKeeper and diffs every
@@ -71,7 +74,7 @@ the run was interrupted), 2 bad usage or input (or the cluster could not run).`,
 	fl.DurationVar(&f.duration, "time", 0, "run length; the schedule is planned for it (default the scenario's duration)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed that plans the nemesis schedule and the workers' choices")
 	fl.StringArrayVar(&f.bugs, "bug", nil, "turn a zabsim bug switch on in every server (repeatable; zabsim target only)")
-	fl.StringVar(&f.out, "out", "", "run directory (default out/live/TARGET/SCENARIO/seed-N)")
+	f.of.register(fl, "run")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress lines on stderr")
 	fl.BoolVar(&f.crosscheck, "crosscheck", false, "cross-check zabsim against Apache ZooKeeper instead of running a scenario")
 	fl.IntVar(&f.crossOps, "ops", 10000, "with --crosscheck: length of the op sequence")
@@ -102,9 +105,12 @@ func runLive(cmd *cobra.Command, f liveFlags) error {
 	if err != nil {
 		return err
 	}
-	out := f.out
-	if out == "" {
-		out = filepath.Join("out", "live", string(target), scenarios.RunDirName(s.Name, f.seed))
+	if err := f.of.check(); err != nil {
+		return err
+	}
+	out, err := f.of.dir(func(st scenarios.Store) (string, error) { return st.LiveRunDir(string(target), s.Name, f.seed) })
+	if err != nil {
+		return err
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -113,7 +119,10 @@ func runLive(cmd *cobra.Command, f liveFlags) error {
 		logf = nil
 	}
 	o, err := liverun.Run(ctx, s, liverun.Options{Target: target, Nodes: f.nodes, Duration: f.duration, Seed: f.seed,
-		Dir: out, ZabsimBin: bin, Bugs: f.bugs, Logf: logf, Command: "zabsim " + strings.Join(os.Args[1:], " ")})
+		Dir: out, ZabsimBin: bin, Bugs: f.bugs, Logf: logf, Command: invocation(), Invocation: invocation()})
+	if err != nil {
+		_ = os.Remove(out) // the store's new directory, if the run stopped before using it
+	}
 	switch {
 	case errors.Is(err, liverun.ErrBadInput):
 		return usageError{err}
@@ -122,6 +131,7 @@ func runLive(cmd *cobra.Command, f liveFlags) error {
 	case err != nil:
 		return usageError{err}
 	}
+	f.of.markLatest(cmd, out)
 	printLiveOutcome(cmd, out, o)
 	if !o.Valid() {
 		return violationError{fmt.Sprintf("live %s %s seed %d: %s", target, o.Summary.Scenario, f.seed, o.Check.Valid)}

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/zabsim/zabsim/scenarios"
 )
 
 // Exit codes of the CLI contract.
@@ -17,6 +19,10 @@ const (
 	exitValid     = 0
 	exitViolation = 1
 	exitUsage     = 2
+	// exitInterrupted is 128+SIGINT, what a shell reports for a process
+	// Ctrl-C killed: a suite that stopped early on an interrupt exits so
+	// after writing its index.
+	exitInterrupted = 130
 )
 
 // usageError marks an error as bad usage or bad input (exit 2).
@@ -33,6 +39,11 @@ type violationError struct{ msg string }
 
 func (v violationError) Error() string { return v.msg }
 
+// interruptedError marks a command an interrupt ended early (exit 130).
+type interruptedError struct{ msg string }
+
+func (i interruptedError) Error() string { return i.msg }
+
 func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "zabsim",
@@ -41,13 +52,30 @@ func newRoot() *cobra.Command {
 simulated network, clock and disk, injects faults, drives workloads taken from
 how ZooKeeper is used, and checks the recorded histories.
 
-Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad usage or input.`,
+Results go to a results store (store/ by default, --store): every run and
+suite gets a new timestamped directory there, never overwritten, and
+store/latest links the newest. --out DIR writes exactly DIR instead (it must not
+exist or be empty; --force replaces an earlier run or suite there).
+
+Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad usage or input,
+130 a suite interrupted (Ctrl-C) after writing the index of the runs that finished.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.Version = scenarios.VersionLine()
+	root.SetVersionTemplate("zabsim {{.Version}}\n")
 	addCommands(root)
 	return root
+}
+
+// cliArgs are the arguments being run (tests that run commands in this
+// process set them), for the invocation every summary records.
+var cliArgs = os.Args[1:]
+
+// invocation is the full command line being run.
+func invocation() string {
+	return strings.TrimSpace("zabsim " + scenarios.CommandLine(cliArgs))
 }
 
 // defaultGCPercent trades memory for speed: a run allocates heavily (the
@@ -74,6 +102,10 @@ func exitCode(err error) int {
 	var v violationError
 	if errors.As(err, &v) {
 		return exitViolation
+	}
+	var i interruptedError
+	if errors.As(err, &i) {
+		return exitInterrupted
 	}
 	return exitUsage
 }

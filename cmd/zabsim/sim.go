@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -66,12 +69,20 @@ func loadScenario(name, file string) (scenarios.Scenario, error) {
 }
 
 func newRunCmd() *cobra.Command {
-	var name, file, out, logFile string
+	var name, file, logFile string
+	var of outFlags
 	var seed uint64
 	var bugs []string
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run one scenario with one seed and check it",
+		Long: `run runs one scenario with one seed in the simulator and checks it. The run
+directory goes into the results store, as Jepsen's does: a new directory
+store/runs/SCENARIO/TIMESTAMP-seed-N for every run (store/latest links to the
+newest), never overwritten. --out DIR writes exactly DIR instead, which must not
+exist or be empty; --force replaces an earlier run or suite directory there.
+
+Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad usage or input.`,
 		Example: `  zabsim run --scenario register-partition --seed 7
   zabsim run --scenario-file my.yaml --seed 3 --bug zk-1208 --out out/mine`,
 		Args: cobra.NoArgs,
@@ -80,8 +91,8 @@ func newRunCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if out == "" {
-				out = filepath.Join("out", "runs", scenarios.RunDirName(s.Name, seed))
+			if err := of.check(); err != nil {
+				return err
 			}
 			opts := scenarios.Options{Bugs: bugs}
 			if logFile != "" {
@@ -97,12 +108,15 @@ func newRunCmd() *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			if err := scenarios.WriteRun(out, o, viz.Bytes()); err != nil {
+			out, err := of.dir(func(st scenarios.Store) (string, error) { return st.RunDir(s.Name, seed) })
+			if err != nil {
 				return err
 			}
-			if err := writeRunReport(out); err != nil {
+			o.Summary.Invocation = invocation()
+			if err := writeRun(out, o, viz.Bytes()); err != nil {
 				return err
 			}
+			of.markLatest(cmd, out)
 			printOutcome(cmd, out, o)
 			if !o.Valid() {
 				return violationError{fmt.Sprintf("%s seed %d: %s", s.Name, seed, o.Check.Valid)}
@@ -114,7 +128,7 @@ func newRunCmd() *cobra.Command {
 	cmd.Flags().StringVar(&file, "scenario-file", "", "scenario file (.json, .yaml)")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed that builds the whole run")
 	cmd.Flags().StringArrayVar(&bugs, "bug", nil, "turn a bug switch on (repeatable)")
-	cmd.Flags().StringVar(&out, "out", "", "run directory (default out/runs/SCENARIO/seed-N)")
+	of.register(cmd.Flags(), "run")
 	cmd.Flags().StringVar(&logFile, "log", "", "write every simulated process's log lines (with sim time) to this file")
 	return cmd
 }
@@ -135,12 +149,26 @@ func printOutcome(cmd *cobra.Command, dir string, o *scenarios.Outcome) {
 }
 
 func newSuiteCmd() *cobra.Command {
-	var suite, seeds, shard, junit, out, plots string
+	var suite, seeds, shard, junit, plots string
+	var of outFlags
 	var parallel int
 	var bugs []string
 	cmd := &cobra.Command{
 		Use:   "suite",
 		Short: "Run a scenario suite over a seed range, in parallel across worlds",
+		Long: `suite runs every scenario of a suite with every seed, several worlds at once,
+and writes a suite directory: one run directory per run, suite.json, index.html
+and, with --junit, JUnit XML. The suite directory goes into the results store: a
+new directory store/suites/SUITE/TIMESTAMP for every suite (store/latest links
+to the newest), never overwritten. --out DIR writes exactly DIR instead, which
+must not exist or be empty; --force replaces an earlier suite directory there.
+
+An interrupt (Ctrl-C, SIGTERM) starts no new run and lets the worlds in flight
+finish (a second one discards them); suite.json, index.html and --junit are
+written for the runs that finished, and zabsim exits 130.
+
+Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage or input,
+130 interrupted.`,
 		Example: `  zabsim suite --suite default --seeds 1-100
   zabsim suite --suite default --seeds 1-1000 --shard 3/8 --out out/shard-3   # one CI matrix job
   zabsim merge --out out/all out/shard-*                                       # then merge`,
@@ -166,18 +194,47 @@ func newSuiteCmd() *cobra.Command {
 			if plots != "all" && plots != "failures" {
 				return usagef("--reports must be all or failures, not %q", plots)
 			}
+			if err := of.check(); err != nil {
+				return err
+			}
+			shardName := ""
+			if n > 1 {
+				shardName = fmt.Sprintf("%dof%d", i, n)
+			}
+			out, err := of.dir(func(st scenarios.Store) (string, error) { return st.SuiteDir(suite, shardName) })
+			if err != nil {
+				return err
+			}
 			opts := scenarios.SuiteOptions{Seeds: seedList, Parallel: parallel, Shard: i, Shards: n, Out: out, Bugs: bugs,
-				PlotFailuresOnly: plots == "failures"}
-			opts.Progress = progress(cmd, len(scs)*len(seedList)/n)
+				PlotFailuresOnly: plots == "failures", Invocation: invocation()}
+			total := 0
+			for k := range len(scs) * len(seedList) {
+				if k%n == i {
+					total++
+				}
+			}
+			opts.Progress = progress(cmd, total)
+			stopSignals := interruptible(cmd, &opts)
+			defer stopSignals()
 			start := time.Now()
 			entries, err := scenarios.RunSuite(scs, opts)
-			if err != nil {
+			interrupted := errors.Is(err, scenarios.ErrInterrupted)
+			if err != nil && !interrupted {
 				return err
 			}
 			if err := writeSuiteReport(out, entries, junit); err != nil {
 				return err
 			}
-			return suiteVerdict(cmd, out, entries, time.Since(start))
+			of.markLatest(cmd, out)
+			verdict := suiteVerdict(cmd, out, entries, time.Since(start))
+			if interrupted {
+				msg := fmt.Sprintf("interrupted: %d of %d runs finished; suite.json, index.html", len(entries), total)
+				if junit != "" {
+					msg += " and the JUnit XML"
+				}
+				return interruptedError{msg + " list them: " + filepath.Join(out, "index.html")}
+			}
+			return verdict
 		},
 	}
 	cmd.Flags().StringVar(&suite, "suite", "default", "suite name")
@@ -185,10 +242,42 @@ func newSuiteCmd() *cobra.Command {
 	cmd.Flags().IntVar(&parallel, "parallel", defaultParallel(), "worlds to run at once")
 	cmd.Flags().StringVar(&shard, "shard", "", "run only shard i of n (i/n), for CI matrices and indexed jobs")
 	cmd.Flags().StringVar(&junit, "junit", "", "also write JUnit XML here")
-	cmd.Flags().StringVar(&out, "out", "out/suite", "suite directory")
+	of.register(cmd.Flags(), "suite")
 	cmd.Flags().StringArrayVar(&bugs, "bug", nil, "turn a bug switch on in every run (repeatable)")
 	cmd.Flags().StringVar(&plots, "reports", "all", "plots for all runs, or only for failures (passing runs get a page without plots): all|failures")
 	return cmd
+}
+
+// interruptible makes Ctrl-C (or SIGTERM) end a suite cleanly: the first
+// starts no new run and lets the worlds in flight finish, a second discards
+// them; either way RunSuite returns the runs that finished. It returns the
+// function that restores the default signal handling.
+func interruptible(cmd *cobra.Command, opts *scenarios.SuiteOptions) func() {
+	stop, discard := make(chan struct{}), make(chan struct{})
+	opts.Stop, opts.Discard = stop, discard
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		fmt.Fprintln(cmd.ErrOrStderr(), "\nzabsim: interrupted: no new run starts; the worlds in flight finish (interrupt again to discard them)")
+		close(stop)
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		fmt.Fprintln(cmd.ErrOrStderr(), "zabsim: interrupted again: the worlds in flight are discarded")
+		close(discard)
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
+	}
 }
 
 // progress returns a progress callback: a bar with ETA on a terminal,
@@ -244,7 +333,7 @@ func newReproCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:     "repro DIR",
 		Short:   "Re-run a run directory and require the same trace hash",
-		Example: "  zabsim repro out/runs/register-partition/seed-7",
+		Example: "  zabsim repro store/runs/register-partition/latest",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := scenarios.Repro(args[0])
@@ -268,11 +357,12 @@ func newReproCmd() *cobra.Command {
 
 func newShrinkCmd() *cobra.Command {
 	var out string
+	var force bool
 	var maxRuns int
 	cmd := &cobra.Command{
 		Use:     "shrink DIR",
 		Short:   "Reduce a failing run (schedule, clients, duration) and write a minimal run directory",
-		Example: "  zabsim shrink out/runs/registry-crash/seed-4 --out out/min",
+		Example: "  zabsim shrink store/runs/registry-crash/latest --out out/min",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sum, s, err := scenarios.LoadRun(args[0])
@@ -280,17 +370,24 @@ func newShrinkCmd() *cobra.Command {
 				return usageError{err}
 			}
 			if out == "" {
-				out = filepath.Clean(args[0]) + "-shrunk"
+				src := filepath.Clean(args[0])
+				if real, err := filepath.EvalSymlinks(src); err == nil {
+					src = real // store/runs/S/latest → its timestamped directory
+				}
+				out = scenarios.FreeDir(src + "-shrunk")
+			} else if err := scenarios.CheckOut(out, force); err != nil {
+				return usageError{err}
 			}
 			res, err := scenarios.Shrink(s, sum.Seed, nil, scenarios.ShrinkOptions{MaxRuns: maxRuns,
 				Log: func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), f+"\n", a...) }})
 			if err != nil {
 				return usageError{err}
 			}
-			if err := scenarios.WriteRun(out, res.Outcome, nil); err != nil {
-				return err
+			if err := scenarios.PrepareOut(out, force); err != nil {
+				return usageError{err}
 			}
-			if err := writeRunReport(out); err != nil {
+			res.Outcome.Summary.Invocation = invocation()
+			if err := writeRun(out, res.Outcome, nil); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "shrunk in %d runs: nemesis steps %d → %d, still failing: %s\nminimal run: %s\nreproduce: zabsim repro %s\n",
@@ -298,7 +395,8 @@ func newShrinkCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "directory for the shrunk run (default DIR-shrunk)")
+	cmd.Flags().StringVar(&out, "out", "", "directory for the shrunk run; it must not exist or be empty (default DIR-shrunk, or DIR-shrunk-2, ... if taken)")
+	cmd.Flags().BoolVar(&force, "force", false, "with --out: replace the run directory already there")
 	cmd.Flags().IntVar(&maxRuns, "max-runs", 200, "simulated runs at most")
 	return cmd
 }
@@ -327,6 +425,7 @@ func newReportCmd() *cobra.Command {
 
 func newMergeCmd() *cobra.Command {
 	var out, junit string
+	var force bool
 	cmd := &cobra.Command{
 		Use:     "merge --out DIR SHARD_DIRS...",
 		Short:   "Merge suite shard directories into one report",
@@ -335,6 +434,9 @@ func newMergeCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return usagef("--out is required")
+			}
+			if err := scenarios.PrepareOut(out, force); err != nil {
+				return usageError{err}
 			}
 			entries, err := scenarios.Merge(out, args)
 			if err != nil {
@@ -346,7 +448,8 @@ func newMergeCmd() *cobra.Command {
 			return suiteVerdict(cmd, out, entries, 0)
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "merged suite directory")
+	cmd.Flags().StringVar(&out, "out", "", "merged suite directory; it must not exist or be empty")
+	cmd.Flags().BoolVar(&force, "force", false, "replace the suite directory already at --out")
 	cmd.Flags().StringVar(&junit, "junit", "", "also write JUnit XML here")
 	return cmd
 }
