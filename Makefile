@@ -8,7 +8,7 @@ BIN       := bin/zabsim
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS   := -X github.com/zabsim/zabsim/scenarios.version=$(VERSION)
 
-.PHONY: all build run test test-race lint bench soak fuzz deps-live test-live test-browser bugs crosscheck clean
+.PHONY: all build run test test-race lint bench soak fuzz deps-live test-live test-browser bugs crosscheck clean mutants
 
 all: build
 
@@ -70,6 +70,11 @@ test-browser: build
 	./scripts/deps-browser.sh
 	ZABSIM_BROWSER=1 ZABSIM_BIN=$(CURDIR)/$(BIN) ZABSIM_BROWSER_OUT=$(CURDIR)/out/browser \
 	  $(GO) test -count=1 -v -run 'Browser' ./reports
+
+## mutants: the harness's own mutation score — every server mutant in mutants/ (a plausible mistake as a
+## patch) is built and judged by the default suite over seeds 1-20 (MUTANT_SUITE, MUTANT_SEEDS to change).
+mutants:
+	./scripts/mutants.sh
 
 clean:
 	rm -rf bin out
