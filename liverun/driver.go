@@ -89,13 +89,9 @@ func (d *driver) run(ctx context.Context, exec *nemesis.Executor) error {
 // startWorkers hosts every worker on its own Node with go-zookeeper
 // clients, as the simulator hosts them on simulated nodes c1..cN.
 func (d *driver) startWorkers() error {
-	wl, err := workloads.ByName(d.s.Workload)
+	groups, err := d.s.Groups()
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadInput, err)
-	}
-	n := d.s.Clients
-	if n == 0 {
-		n = wl.Workers()
 	}
 	names := map[string]string{}
 	for _, node := range d.cluster.Nodes() {
@@ -107,16 +103,30 @@ func (d *driver) startWorkers() error {
 		defer logMu.Unlock()
 		fmt.Fprintf(d.logFile, time.Now().UTC().Format("15:04:05.000000 ")+format+"\n", args...)
 	}
-	for i := range n {
-		name := fmt.Sprintf("c%d", i+1)
+	for _, g := range groups {
+		if err := d.startGroup(g, names, logMu, logf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startGroup starts one workload's workers, c<First+1> on.
+func (d *driver) startGroup(g scenarios.Group, names map[string]string, logMu *sync.Mutex, logf func(string, ...any)) error {
+	wl, err := workloads.ByName(g.Workload)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	for i := range g.Clients {
+		name := fmt.Sprintf("c%d", g.First+i+1)
 		node := live.NewNode(live.Options{Name: name, DataDir: filepath.Join(d.opts.Dir, "workers", name),
 			Log: runLogWriter{mu: logMu, w: d.logFile}, Observe: d.rec.observe, Seed: workerSeed(d.opts.Seed, name)})
 		gz := live.NewGoZK(live.GoZKOptions{Node: node, Names: names, Logf: func(f string, a ...any) { logf(name+" "+f, a...) }})
 		cfg := workloads.WorkerConfig{Servers: d.cluster.ClientAddrs(), SessionTimeout: d.s.SessionTimeout.D(),
-			Workers: n, NewClient: gz.NewClient, ThinkMin: d.s.Think[0].D(), ThinkMax: d.s.Think[1].D()}
+			Workers: g.Clients, NewClient: gz.NewClient, ThinkMin: d.s.Think[0].D(), ThinkMax: d.s.Think[1].D(), ProcessBase: g.ProcessBase}
 		w, err := wl.NewWorker(i, cfg)
 		if err != nil {
-			return fmt.Errorf("%w: workload %s: %v", ErrBadInput, d.s.Workload, err)
+			return fmt.Errorf("%w: workload %s: %v", ErrBadInput, g.Workload, err)
 		}
 		lw := &liveWorker{name: name, node: node, gz: gz, w: w}
 		d.workers = append(d.workers, lw)

@@ -84,13 +84,9 @@ func (s Scenario) CheckerList() ([]string, error) {
 // invariants the run recorded. viz, if not nil, receives Porcupine's HTML
 // visualization.
 func Check(s Scenario, res *Result, viz io.Writer) (checker.Result, error) {
-	names, err := s.CheckerList()
+	cs, err := workloadCheckers(s, viz)
 	if err != nil {
 		return checker.Result{}, err
-	}
-	cs := make([]checker.Checker, 0, len(names)+1)
-	for _, n := range names {
-		cs = append(cs, checkerCatalog[n](s, viz))
 	}
 	// sessions judges every run: the recorder writes the quorum's session
 	// closings into the history.

@@ -94,6 +94,21 @@ func drawConfig(rng *rand.Rand) Scenario {
 	s.Duration = Duration(time.Duration(20+rng.IntN(41)) * time.Second)
 	s.HealedTail = Duration(time.Duration(10+rng.IntN(6)) * time.Second)
 	s.WindowFaults = rng.IntN(10) < 6
+	if rng.IntN(10) < 4 {
+		// Several case studies share the ensemble, as Kafka's registry and
+		// Storm's locks share a production one.
+		others := rng.Perm(len(names))
+		s.Mix = []MixEntry{{Workload: s.Workload, Clients: 1 + rng.IntN(4)}}
+		for _, i := range others {
+			if len(s.Mix) == 2+rng.IntN(2) {
+				break
+			}
+			if names[i] != s.Workload {
+				s.Mix = append(s.Mix, MixEntry{Workload: names[i], Clients: 1 + rng.IntN(4)})
+			}
+		}
+		s.Workload, s.Clients = "", 0
+	}
 	return s
 }
 
@@ -107,7 +122,17 @@ func (s Scenario) summary() string {
 	if s.WindowFaults {
 		faults += " + window faults"
 	}
-	return fmt.Sprintf("%s, %s × %d clients (think %v–%v), tick %d ms, session %v, snapCount %d, fsync %v, faults %s (compose ≤ %d), %v",
-		shape, s.Workload, s.Clients, s.Think[0].D(), s.Think[1].D(), s.TickTimeMS, s.SessionTimeout.D(), s.SnapCount,
+	load := fmt.Sprintf("%s × %d clients", s.Workload, s.Clients)
+	if len(s.Mix) > 0 {
+		load = ""
+		for i, e := range s.Mix {
+			if i > 0 {
+				load += " + "
+			}
+			load += fmt.Sprintf("%s × %d", e.Workload, e.Clients)
+		}
+	}
+	return fmt.Sprintf("%s, %s (think %v–%v), tick %d ms, session %v, snapCount %d, fsync %v, faults %s (compose ≤ %d), %v",
+		shape, load, s.Think[0].D(), s.Think[1].D(), s.TickTimeMS, s.SessionTimeout.D(), s.SnapCount,
 		s.SyncLatency.D(), faults, s.MaxCompose, s.Duration.D())
 }

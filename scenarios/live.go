@@ -44,13 +44,9 @@ func NemesisOp(ev nemesis.Event) history.Op { return nemesisOp(ev) }
 // judged by its history alone. viz receives Porcupine's visualization, or
 // the plain history timeline when no checker drew one.
 func CheckLive(s Scenario, ops []history.Op, unfinished []string, viz io.Writer) (checker.Result, error) {
-	names, err := s.CheckerList()
+	cs, err := workloadCheckers(s, viz)
 	if err != nil {
 		return checker.Result{}, err
-	}
-	cs := make([]checker.Checker, 0, len(names)+1)
-	for _, n := range names {
-		cs = append(cs, checkerCatalog[n](s, viz))
 	}
 	cs = append(cs, livenessChecker(unfinished, nil))
 	return checker.Compose(s.Name, ops, cs...), nil

@@ -167,23 +167,33 @@ func (r *runner) addServers(bugs []string) error {
 }
 
 func (r *runner) addWorkers() error {
-	wl, err := workloads.ByName(r.s.Workload)
+	groups, err := r.s.Groups()
 	if err != nil {
 		return err
 	}
-	n := r.s.Clients
-	if n == 0 {
-		n = wl.Workers()
-	}
-	cfg := workloads.WorkerConfig{Servers: r.clientAddrs(), SessionTimeout: r.s.SessionTimeout.D(), Workers: n,
-		ThinkMin: r.s.Think[0].D(), ThinkMax: r.s.Think[1].D()}
-	for i := 0; i < n; i++ {
-		if _, err := wl.NewWorker(i, cfg); err != nil {
-			return fmt.Errorf("workload %s: %w", r.s.Workload, err)
+	for _, g := range groups {
+		if err := r.addGroup(g); err != nil {
+			return err
 		}
 	}
-	for i := 0; i < n; i++ {
-		name := fmt.Sprintf("c%d", i+1)
+	return nil
+}
+
+// addGroup adds one workload's workers, c<First+1> on.
+func (r *runner) addGroup(g Group) error {
+	wl, err := workloads.ByName(g.Workload)
+	if err != nil {
+		return err
+	}
+	cfg := workloads.WorkerConfig{Servers: r.clientAddrs(), SessionTimeout: r.s.SessionTimeout.D(), Workers: g.Clients,
+		ThinkMin: r.s.Think[0].D(), ThinkMax: r.s.Think[1].D(), ProcessBase: g.ProcessBase}
+	for i := 0; i < g.Clients; i++ {
+		if _, err := wl.NewWorker(i, cfg); err != nil {
+			return fmt.Errorf("workload %s: %w", g.Workload, err)
+		}
+	}
+	for i := 0; i < g.Clients; i++ {
+		name := fmt.Sprintf("c%d", g.First+i+1)
 		i := i
 		f := func() proc.Process {
 			w, _ := wl.NewWorker(i, cfg) // validated above

@@ -54,7 +54,11 @@ type Scenario struct {
 	Servers   int `json:"servers"`
 	Observers int `json:"observers,omitempty"`
 
-	Workload string `json:"workload"`
+	Workload string `json:"workload,omitempty"`
+	// Mix runs several case studies against the one ensemble instead of
+	// Workload (and Clients, Checkers): each with its own clients, judged
+	// by its own checkers on its part of the history.
+	Mix []MixEntry `json:"mix,omitempty"`
 	// Clients is the number of workload workers (0: the workload's default).
 	Clients int `json:"clients,omitempty"`
 	// Think bounds the uniform pause between a worker's operations, which
@@ -147,9 +151,10 @@ func (s Scenario) Validate() error {
 	if s.Observers < 0 || s.Observers > 5 {
 		bad("observers must be between 0 and 5, got %d", s.Observers)
 	}
-	if s.Workload == "" {
-		bad("workload is required")
+	if s.Workload == "" && len(s.Mix) == 0 {
+		bad("workload (or mix) is required")
 	}
+	s.validateMix(bad)
 	if s.Clients < 0 || s.Clients > 200 {
 		bad("clients must be between 0 and 200, got %d", s.Clients)
 	}

@@ -144,7 +144,7 @@ func (sh *shrinker) shortenFaults(cur Scenario, best *Outcome) (Scenario, *Outco
 
 // halve tries fewer clients and a shorter run.
 func (sh *shrinker) halve(cur Scenario, best *Outcome) (Scenario, *Outcome) {
-	for cur.Clients == 0 || cur.Clients > 1 {
+	for len(cur.Mix) == 0 && (cur.Clients == 0 || cur.Clients > 1) {
 		c := cur
 		n := cur.Clients
 		if n == 0 {
