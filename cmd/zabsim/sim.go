@@ -344,8 +344,12 @@ func suiteVerdict(cmd *cobra.Command, out string, entries []scenarios.SuiteEntry
 		}
 	}
 	sort.SliceStable(failed, func(i, j int) bool { return failed[i].Scenario < failed[j].Scenario })
-	fmt.Fprintf(w, "%d runs, %d failing, %.1f simulated s in %.1f wall s (%.0fx)\nreport: %s\n",
-		len(entries), len(failed), sim, wall.Seconds(), sim/max(wall.Seconds(), 1e-9), filepath.Join(out, "index.html"))
+	if wall > 0 {
+		fmt.Fprintf(w, "%d runs, %d failing, %.1f simulated s in %.1f wall s (%.0fx)\nreport: %s\n",
+			len(entries), len(failed), sim, wall.Seconds(), sim/max(wall.Seconds(), 1e-9), filepath.Join(out, "index.html"))
+	} else { // merge: the runs' wall time is the shards'
+		fmt.Fprintf(w, "%d runs, %d failing, %.1f simulated s\nreport: %s\n", len(entries), len(failed), sim, filepath.Join(out, "index.html"))
+	}
 	for _, e := range failed {
 		msg := e.Failing
 		if e.Error != "" {
