@@ -71,7 +71,7 @@ the run was interrupted), 2 bad usage or input (or the cluster could not run).`,
 	fl.IntVar(&f.nodes, "servers", 0, "voting servers, 1..7, as a scenario's servers: field (default the scenario's)")
 	alias(fl, "nodes", "servers")
 	fl.StringVar(&f.scenario, "scenario", "", "built-in scenario name (see zabsim list)")
-	fl.StringVar(&f.file, "scenario-file", "", "scenario file (.json, .yaml)")
+	fl.StringVar(&f.file, "scenario-file", "", "scenario file (.json, .yaml; its fields: docs/scenario-files.md)")
 	fl.DurationVar(&f.duration, "duration", 0, "run length, as a scenario's duration: field; the schedule is planned (or scaled) for it (default the scenario's)")
 	alias(fl, "time", "duration")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed that plans the nemesis schedule and the workers' choices")

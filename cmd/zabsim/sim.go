@@ -148,7 +148,7 @@ Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad 
 		},
 	}
 	cmd.Flags().StringVar(&name, "scenario", "", "built-in scenario name")
-	cmd.Flags().StringVar(&file, "scenario-file", "", "scenario file (.json, .yaml)")
+	cmd.Flags().StringVar(&file, "scenario-file", "", "scenario file (.json, .yaml; its fields: docs/scenario-files.md)")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed that builds the whole run")
 	cmd.Flags().StringArrayVar(&bugs, "bug", nil, "turn a bug switch on (repeatable)")
 	of.register(cmd.Flags(), "run")
