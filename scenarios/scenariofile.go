@@ -70,7 +70,7 @@ func parseFile(data []byte, ext string) (Scenario, error) {
 	case ".yaml", ".yml":
 		var generic any
 		if err := yaml.Unmarshal(data, &generic); err != nil {
-			return s, fmt.Errorf("not valid YAML: %w", err)
+			return s, fmt.Errorf("not valid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 		j, err := json.Marshal(normalizeYAML(generic))
 		if err != nil {

@@ -54,6 +54,7 @@ func TestScenarioFileErrors(t *testing.T) {
 		{"unknown.json", `{"name":"x","servers":3,"workload":"register","duration":"10s","colour":"red"}`, []string{"colour:", "unknown field", "servers"}},
 		{"list.yaml", "- name: x\n", []string{"list.yaml:", "mapping of fields"}},
 		{"broken.json", `{"name":`, []string{"broken.json:", "not valid JSON"}},
+		{"broken.yaml", "name: x\nservers: [3\n", []string{"broken.yaml: not valid YAML: line"}},
 		{"draw-bug.yaml", "name: x\ndraw: true\nbugs: [nope]\n", []string{"bugs:", "nope"}},
 	}
 	for _, c := range cases {
@@ -74,7 +75,7 @@ func TestScenarioFileErrors(t *testing.T) {
 			}
 		}
 		body := strings.ReplaceAll(msg, c.file+": ", "")
-		for _, goTerm := range []string{"json:", "Go struct", "time.Duration", "scenarios.", "<nil>", "int64"} {
+		for _, goTerm := range []string{"json:", "yaml:", "Go struct", "time.Duration", "scenarios.", "<nil>", "int64"} {
 			if strings.Contains(body, goTerm) {
 				t.Errorf("%s: error speaks Go (%q):\n%s", c.file, goTerm, msg)
 			}
