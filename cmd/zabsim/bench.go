@@ -39,7 +39,7 @@ type benchFlags struct {
 	cpuProfile string
 	zkLog      bool
 	quiet      bool
-	sim        simBenchFlags // -sim: the simulator's speed instead (benchsim.go)
+	sim        simBenchFlags // --sim: the simulator's speed instead (benchsim.go)
 }
 
 func newBenchCmd() *cobra.Command {
