@@ -34,7 +34,7 @@ lint:
 ## bench: micro-benchmarks, then simulated seconds per wall second for a 5-node ensemble with 10 clients.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./sim/... ./server/... ./checker/...
-	./$(BIN) bench -sim
+	./$(BIN) bench --sim
 
 ## soak: long sweeps — every package's soak tests (7,500-run randomized ensemble sweep, Zab's
 ## 12,000-seed harness, 200 seeds per workload, every bug switch hunted from 5 offsets with 1,000

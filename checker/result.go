@@ -38,12 +38,13 @@ func (v Validity) MarshalJSON() ([]byte, error) {
 	return []byte(v.String()), nil
 }
 
-// UnmarshalJSON reads true, false or "unknown".
+// UnmarshalJSON reads true, false or "unknown" (and the strings "true" and
+// "false", which suite.json files written before December 2026 hold).
 func (v *Validity) UnmarshalJSON(b []byte) error {
 	switch string(b) {
-	case "true":
+	case "true", `"true"`:
 		*v = Valid
-	case "false":
+	case "false", `"false"`:
 		*v = Invalid
 	case `"unknown"`:
 		*v = Unknown

@@ -19,7 +19,7 @@ type Target string
 
 // Targets.
 const (
-	TargetZabsim    Target = "zabsim"    // `zabsim server -config zoo.cfg` child processes
+	TargetZabsim    Target = "zabsim"    // `zabsim server --config zoo.cfg` child processes
 	TargetZooKeeper Target = "zookeeper" // Debian's Apache ZooKeeper 3.8 JVMs
 )
 

@@ -92,7 +92,7 @@ func (c *Cluster) startNode(nd *clusterNode) error {
 
 func (c *Cluster) command(nd *clusterNode) *exec.Cmd {
 	if c.opts.Target == TargetZabsim {
-		cmd := exec.Command(c.opts.ZabsimBin, "server", "-config", nd.cfgPath, "-name", nd.name)
+		cmd := exec.Command(c.opts.ZabsimBin, "server", "--config", nd.cfgPath, "--name", nd.name)
 		cmd.Env = append(os.Environ(), ClockOffsetEnv+"="+nd.clockPath)
 		return cmd
 	}

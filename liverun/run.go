@@ -151,7 +151,7 @@ func liveScenario(s scenarios.Scenario, opts Options) (scenarios.Scenario, error
 	}
 	s.Bugs = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(s.Bugs), opts.Bugs...))))
 	if opts.Target == live.TargetZooKeeper && len(s.Bugs) > 0 {
-		return s, fmt.Errorf("%w: bug switches %v exist only in zabsim servers", ErrBadInput, s.Bugs)
+		return s, fmt.Errorf("%w: bug switches (%s) exist only in zabsim servers", ErrBadInput, strings.Join(s.Bugs, ", "))
 	}
 	for _, b := range s.Bugs {
 		if !slices.ContainsFunc(server.AllBugs(), func(k server.BugInfo) bool { return string(k.Name) == b }) {
@@ -234,8 +234,8 @@ func (d *driver) command() string {
 	if d.opts.Command != "" {
 		return d.opts.Command
 	}
-	parts := []string{"zabsim live", "--target", string(d.opts.Target), "--nodes", fmt.Sprint(d.s.Servers),
-		"--scenario", d.s.Name, "--time", d.s.Duration.D().String(), "--seed", fmt.Sprint(d.opts.Seed)}
+	parts := []string{"zabsim live", "--target", string(d.opts.Target), "--servers", fmt.Sprint(d.s.Servers),
+		"--scenario", d.s.Name, "--duration", d.s.Duration.D().String(), "--seed", fmt.Sprint(d.opts.Seed)}
 	for _, b := range d.opts.Bugs {
 		parts = append(parts, "--bug", b)
 	}

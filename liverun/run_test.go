@@ -41,7 +41,7 @@ func TestLivePlansTheSimulatorsSchedule(t *testing.T) {
 	}
 }
 
-// TestLiveScenarioOptions: --time scales an explicit schedule and the
+// TestLiveScenarioOptions: --duration scales an explicit schedule and the
 // healed tail; bad combinations are bad input.
 func TestLiveScenarioOptions(t *testing.T) {
 	s, err := scenarios.ByName("durability-crash-all") // explicit schedule over 30 s, heal at 20 s
@@ -77,7 +77,7 @@ func TestLiveScenarioOptions(t *testing.T) {
 	}
 	for _, nodes := range []int{1, 6, 8} { // standalone with observers; 8 servers; 10
 		if _, err := liveScenario(obs, Options{Target: live.TargetZabsim, Nodes: nodes}); !errors.Is(err, ErrBadInput) {
-			t.Errorf("observers-partition with --nodes %d: %v, want ErrBadInput", nodes, err)
+			t.Errorf("observers-partition with --servers %d: %v, want ErrBadInput", nodes, err)
 		}
 	}
 }

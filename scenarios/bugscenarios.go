@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -98,7 +99,7 @@ func init() {
 func BugScenarios(bug string) ([]Scenario, error) {
 	names, ok := bugScenarios[bug]
 	if !ok {
-		return nil, fmt.Errorf("unknown bug switch %q (known: %v)", bug, HuntableBugs())
+		return nil, fmt.Errorf("unknown bug switch %q (known: %s)", bug, strings.Join(HuntableBugs(), ", "))
 	}
 	out := make([]Scenario, 0, len(names))
 	for _, n := range names {
@@ -135,4 +136,16 @@ func bugScenario(name string) (Scenario, error) {
 		}
 	}
 	return Scenario{}, fmt.Errorf("unknown bug scenario %q", name)
+}
+
+// BugsHuntedBy lists the bug switches a bug-hunting scenario hunts, sorted.
+func BugsHuntedBy(scenario string) []string {
+	var out []string
+	for b, names := range bugScenarios {
+		if slices.Contains(names, scenario) {
+			out = append(out, b)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

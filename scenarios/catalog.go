@@ -95,7 +95,11 @@ func ByName(name string) (Scenario, error) {
 	if s, err := bugScenario(name); err == nil {
 		return s, nil
 	}
-	return Scenario{}, fmt.Errorf("unknown scenario %q (known: %s)", name, strings.Join(Names(), ", "))
+	var bugNames []string
+	for _, s := range BugCatalog() {
+		bugNames = append(bugNames, s.Name)
+	}
+	return Scenario{}, fmt.Errorf("unknown scenario %q (known: %s; bug-hunting: %s)", name, strings.Join(Names(), ", "), strings.Join(bugNames, ", "))
 }
 
 // SuiteNames lists the suites, sorted.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/zabsim/zabsim/checker"
@@ -63,6 +64,10 @@ func CheckerNames() []string {
 	return out
 }
 
+// RunCheckerNames lists the checkers that judge every simulated run
+// besides the scenario's own (a live run gets liveness only).
+func RunCheckerNames() []string { return []string{"sessions", "zab-invariants", "liveness"} }
+
 // Checkers returns the checker names a scenario uses.
 func (s Scenario) CheckerList() ([]string, error) {
 	names := s.Checkers
@@ -74,7 +79,7 @@ func (s Scenario) CheckerList() ([]string, error) {
 	}
 	for _, n := range names {
 		if _, ok := checkerCatalog[n]; !ok {
-			return nil, fmt.Errorf("unknown checker %q (known: %v)", n, CheckerNames())
+			return nil, fmt.Errorf("unknown checker %q (known: %s)", n, strings.Join(CheckerNames(), ", "))
 		}
 	}
 	return names, nil
@@ -124,11 +129,11 @@ func livenessChecker(unfinished, progressing []string) checker.Checker {
 		case len(stuck) > 0:
 			r.Valid = checker.Invalid
 			r.Anomalies = append(r.Anomalies, checker.Anomaly{Kind: "no-progress-after-heal",
-				Explanation: fmt.Sprintf("workers %v did not finish their final phase after the faults healed", stuck)})
+				Explanation: fmt.Sprintf("workers %s did not finish their final phase after the faults healed", strings.Join(stuck, ", "))})
 		case len(progressing) > 0:
 			r.Valid = checker.Unknown
 			r.Anomalies = append(r.Anomalies, checker.Anomaly{Kind: "final-phase-cut-off",
-				Explanation: fmt.Sprintf("workers %v were still completing operations (the last within %v of the end) when the final phase's time ran out: cut off, not stuck; lower the load or lengthen the run", progressing, progressWindow)})
+				Explanation: fmt.Sprintf("workers %s were still completing operations (the last within %v of the end) when the final phase's time ran out: cut off, not stuck; lower the load or lengthen the run", strings.Join(progressing, ", "), progressWindow)})
 		}
 		return r
 	}

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/zabsim/zabsim/sim"
@@ -118,7 +119,7 @@ func (s Scenario) summary() string {
 	if s.Observers > 0 {
 		shape += fmt.Sprintf(" + %d observers", s.Observers)
 	}
-	faults := fmt.Sprint(s.Faults)
+	faults := strings.Join(s.Faults, ", ")
 	if s.WindowFaults {
 		faults += " + window faults"
 	}

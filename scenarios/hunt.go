@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -337,8 +338,8 @@ func CatalogueMarkdown(rows []CatalogueRow) string {
 	b.WriteString("| bug | JIRA | scenario | detected | seeds to detect | median | per offset | switch-off runs (failures) | wall s |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %d | %v | %d (%d) | %.1f |\n", r.Bug, r.JIRA, r.Scenario, yesNo(r.Detected),
-			r.SeedsToDetect, r.Median, r.PerOffset, r.CleanRuns, len(r.CleanFailures)+len(r.Unattributed), r.WallSeconds)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %d | %s | %d (%d) | %.1f |\n", r.Bug, r.JIRA, r.Scenario, yesNo(r.Detected),
+			r.SeedsToDetect, r.Median, joinInts(r.PerOffset), r.CleanRuns, len(r.CleanFailures)+len(r.Unattributed), r.WallSeconds)
 	}
 	b.WriteString("\nReproduce the first detection of each:\n\n")
 	for _, r := range rows {
@@ -380,4 +381,13 @@ func WriteCatalogue(dir string, rows []CatalogueRow) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "bugs.md"), []byte(CatalogueMarkdown(rows)), 0o644)
+}
+
+// joinInts writes 1, 16, 64.
+func joinInts(ns []int) string {
+	ss := make([]string, len(ns))
+	for i, n := range ns {
+		ss[i] = strconv.Itoa(n)
+	}
+	return strings.Join(ss, ", ")
 }

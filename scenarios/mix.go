@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/history"
@@ -59,27 +60,28 @@ func (s Scenario) Groups() ([]Group, error) {
 }
 
 // validateMix reports what is wrong with a mix.
-func (s Scenario) validateMix(bad func(string, ...any)) {
+func (s Scenario) validateMix(bad func(field, format string, args ...any)) {
 	if len(s.Mix) == 0 {
 		return
 	}
 	if s.Workload != "" || s.Clients != 0 || len(s.Checkers) > 0 {
-		bad("mix replaces workload, clients and checkers: give either a mix or those")
+		bad("mix", "replaces workload, clients and checkers: give either a mix or those")
 	}
 	if len(s.Mix) < 2 || len(s.Mix) > 8 {
-		bad("mix must list 2 to 8 workloads, got %d", len(s.Mix))
+		bad("mix", "must list 2 to 8 workloads, got %d", len(s.Mix))
 	}
 	seen := map[string]bool{}
 	for i, e := range s.Mix {
+		field := fmt.Sprintf("mix[%d]", i)
 		if _, err := workloads.ByName(e.Workload); err != nil {
-			bad("mix[%d]: %v", i, err)
+			bad(field, "unknown workload %q (known: %s)", e.Workload, strings.Join(workloads.Names(), ", "))
 		}
 		if seen[e.Workload] {
-			bad("mix[%d]: workload %q appears twice (each case study uses its own znodes once)", i, e.Workload)
+			bad(field, "workload %q appears twice (each case study uses its own znodes once)", e.Workload)
 		}
 		seen[e.Workload] = true
 		if e.Clients < 0 || e.Clients > 50 {
-			bad("mix[%d]: clients must be between 0 and 50, got %d", i, e.Clients)
+			bad(field, "clients must be between 1 and 50, got %d", e.Clients)
 		}
 	}
 }

@@ -99,6 +99,9 @@ func WriteSuiteReport(dir string, entries []SuiteEntry, junit string) error {
 		return err
 	}
 	if junit != "" {
+		if err := os.MkdirAll(filepath.Dir(junit), 0o755); err != nil {
+			return fmt.Errorf("--junit: %w", err)
+		}
 		return reports.WriteJUnit(junit, "zabsim", runs)
 	}
 	return nil

@@ -63,6 +63,9 @@ func Run(s Scenario, seed uint64, opts Options) (*Result, error) {
 		return nil, err
 	}
 	bugs := dedupe(sortedStrings(append(append([]string(nil), s.Bugs...), opts.Bugs...)))
+	if err := CheckBugs(bugs); err != nil {
+		return nil, err
+	}
 	s.Bugs = bugs
 	r, err := build(s, seed, bugs, opts.Log)
 	if err != nil {

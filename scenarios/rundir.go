@@ -248,11 +248,32 @@ func failingCheckers(r checker.Result) []string {
 	return out
 }
 
-// describeFailures is a one-line account of what failed.
+// describeFailures is a one-line account of what failed: each checker
+// that did not say valid, with its verdict ("linearizable invalid,
+// liveness unknown").
 func describeFailures(r checker.Result) string {
-	f := failingCheckers(r)
-	if len(f) == 0 {
-		return "valid"
+	var f []string
+	for _, c := range r.Children {
+		if c.Valid != checker.Valid {
+			f = append(f, c.Name+" "+VerdictWord(c.Valid))
+		}
 	}
-	return strings.Join(f, ",") + " " + r.Valid.String()
+	if len(f) == 0 {
+		return VerdictWord(r.Valid)
+	}
+	return strings.Join(f, ", ")
+}
+
+// DescribeFailures is describeFailures for the CLI's messages.
+func DescribeFailures(r checker.Result) string { return describeFailures(r) }
+
+// VerdictWord names a verdict in words: valid, invalid or unknown.
+func VerdictWord(v checker.Validity) string {
+	switch v {
+	case checker.Valid:
+		return "valid"
+	case checker.Invalid:
+		return "invalid"
+	}
+	return "unknown"
 }

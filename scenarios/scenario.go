@@ -1,43 +1,54 @@
 package scenarios
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/zabsim/zabsim/nemesis"
-	"gopkg.in/yaml.v3"
+	"github.com/zabsim/zabsim/workloads"
 )
 
 // Duration is a time.Duration that reads and writes as "10s" in scenario
-// files.
+// files. A duration needs a unit: a bare number is an error (it would
+// otherwise be read as nanoseconds).
 type Duration time.Duration
 
 // MarshalJSON writes the duration in Go's text form.
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
-// UnmarshalJSON reads "10s" (or a number of nanoseconds).
+// UnmarshalJSON reads "10s", "1m30s", "500ms".
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		var n int64
-		if err2 := json.Unmarshal(b, &n); err2 != nil {
-			return fmt.Errorf("duration must be a string like \"10s\": %w", err)
+		var n float64
+		if json.Unmarshal(b, &n) == nil {
+			return fmt.Errorf("%s has no unit: write a duration with its unit, like %ss or %sms", b, b, b)
 		}
-		*d = Duration(n)
-		return nil
+		return fmt.Errorf("want a duration with its unit, like 30s or 500ms, got %s", b)
 	}
-	v, err := time.ParseDuration(s)
+	v, err := parseDuration(s)
 	if err != nil {
 		return err
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// parseDuration is time.ParseDuration with messages in a file's terms.
+func parseDuration(s string) (time.Duration, error) {
+	v, err := time.ParseDuration(s)
+	if err == nil {
+		return v, nil
+	}
+	if _, nerr := strconv.ParseFloat(strings.TrimSpace(s), 64); nerr == nil {
+		return 0, fmt.Errorf("%q has no unit: write a duration with its unit, like %ss or %sms", s, s, s)
+	}
+	return 0, fmt.Errorf("%q is not a duration (write a number and a unit: 30s, 1m30s, 500ms, 200us)", s)
 }
 
 // D returns the time.Duration.
@@ -135,97 +146,178 @@ func (s Scenario) Defaults() Scenario {
 	return s
 }
 
-// Validate reports every problem with the scenario at once.
+// FieldError is a problem with one field of a scenario, named as a
+// scenario file writes it ("servers", "fault_gap", "schedule").
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Limits of a scenario's values (the scenario-file reference, docs/scenario-files.md, lists them).
+const (
+	maxServers   = 9
+	maxObservers = 5
+	maxClients   = 200
+	maxDuration  = 24 * time.Hour
+	maxTickMS    = 60000
+	maxCompose   = 6
+)
+
+// Validate reports every problem with the scenario at once, as
+// *FieldError values joined with errors.Join.
 func (s Scenario) Validate() error {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if s.Name == "" {
-		bad("name is required")
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+	}
+	if err := checkName(s.Name); err != nil {
+		bad("name", "%v", err)
+	}
+	if err := CheckBugs(s.Bugs); err != nil {
+		bad("bugs", "%v", err)
 	}
 	if s.Draw {
 		return errors.Join(errs...) // each seed's drawn configuration is validated when it runs
 	}
-	if s.Servers < 1 || s.Servers > 9 {
-		bad("servers must be between 1 and 9, got %d", s.Servers)
+	if s.Servers < 1 || s.Servers > maxServers {
+		bad("servers", "must be between 1 and %d, got %d", maxServers, s.Servers)
 	}
-	if s.Observers < 0 || s.Observers > 5 {
-		bad("observers must be between 0 and 5, got %d", s.Observers)
+	if s.Observers < 0 || s.Observers > maxObservers {
+		bad("observers", "must be between 0 and %d, got %d", maxObservers, s.Observers)
 	}
-	if s.Workload == "" && len(s.Mix) == 0 {
-		bad("workload (or mix) is required")
+	switch {
+	case s.Workload == "" && len(s.Mix) == 0:
+		bad("workload", "is required (one of %s), or a mix", strings.Join(workloads.Names(), ", "))
+	case s.Workload != "":
+		if _, err := workloads.ByName(s.Workload); err != nil {
+			bad("workload", "unknown workload %q (known: %s)", s.Workload, strings.Join(workloads.Names(), ", "))
+		}
 	}
 	s.validateMix(bad)
-	if s.Clients < 0 || s.Clients > 200 {
-		bad("clients must be between 0 and 200, got %d", s.Clients)
+	if s.Clients < 0 || s.Clients > maxClients {
+		bad("clients", "must be between 1 and %d, got %d", maxClients, s.Clients)
 	}
-	if s.Duration.D() <= 0 || s.Duration.D() > 24*time.Hour {
-		bad("duration must be positive and at most 24h, got %v", s.Duration.D())
+	durationOK := s.Duration.D() > 0 && s.Duration.D() <= maxDuration
+	if !durationOK {
+		bad("duration", "must be more than 0s and at most 24h, got %v", s.Duration.D())
 	}
-	if s.HealedTail.D() < 0 || s.HealedTail.D() >= s.Duration.D() {
-		bad("healed_tail must be in [0, duration), got %v", s.HealedTail.D())
+	if s.HealedTail.D() <= 0 || durationOK && s.HealedTail.D() >= s.Duration.D() {
+		bad("healed_tail", "must be more than 0s and less than duration (%v), got %v", s.Duration.D(), s.HealedTail.D())
 	}
 	if len(s.Faults) > 0 && s.Schedule != "" {
-		bad("give either faults (planned from the seed) or schedule (explicit), not both")
+		bad("faults", "give either faults (planned from the seed) or schedule (explicit steps), not both")
 	}
-	if len(s.Faults) > 0 {
-		if _, err := nemesis.ParseKinds(strings.Join(s.Faults, ",")); err != nil {
-			bad("faults: %v", err)
+	for _, f := range s.Faults {
+		if _, err := nemesis.ParseKind(f); err != nil {
+			bad("faults", "unknown fault family %q (known: partition, kill, pause, clock, disk, net)", f)
 		}
 	}
 	if s.Schedule != "" {
-		if _, err := nemesis.Parse(s.Schedule); err != nil {
-			bad("schedule: %v", err)
+		for _, err := range s.scheduleErrors(durationOK) {
+			bad("schedule", "%v", err)
 		}
 	}
-	for i, iv := range [][2]Duration{s.FaultGap, s.FaultLength, s.Think} {
-		if iv[0] < 0 || iv[1] < iv[0] {
-			bad("%s must be [min, max] with 0 <= min <= max, got %v", []string{"fault_gap", "fault_length", "think"}[i], iv)
-		}
+	s.checkInterval(bad, "fault_gap", s.FaultGap, false)
+	s.checkInterval(bad, "fault_length", s.FaultLength, true)
+	if s.Think != [2]Duration{} {
+		s.checkInterval(bad, "think", s.Think, false)
 	}
-	if s.TickTimeMS < 1 || s.TickTimeMS > 60000 {
-		bad("tick_time_ms must be in [1, 60000], got %d", s.TickTimeMS)
+	if s.MaxCompose < 0 || s.MaxCompose > maxCompose {
+		bad("max_compose", "must be between 1 and %d, got %d", maxCompose, s.MaxCompose)
 	}
-	if s.SessionTimeout.D() <= 0 {
-		bad("session_timeout must be positive")
+	if s.TickTimeMS < 1 || s.TickTimeMS > maxTickMS {
+		bad("tick_time_ms", "must be between 1 and %d (milliseconds), got %d", maxTickMS, s.TickTimeMS)
+	}
+	if s.SessionTimeout.D() <= 0 || s.SessionTimeout.D() > maxDuration {
+		bad("session_timeout", "must be more than 0s and at most 24h, got %v", s.SessionTimeout.D())
 	}
 	if s.SnapCount < 2 {
-		bad("snap_count must be at least 2, got %d", s.SnapCount)
+		bad("snap_count", "must be at least 2, got %d", s.SnapCount)
 	}
-	if s.SyncLatency < 0 {
-		bad("fsync_latency must not be negative")
+	if s.SyncLatency <= 0 || s.SyncLatency.D() > time.Minute {
+		bad("fsync_latency", "must be more than 0s and at most 1m, got %v", s.SyncLatency.D())
+	}
+	if len(s.Checkers) > 0 {
+		for _, c := range s.Checkers {
+			if _, ok := checkerCatalog[c]; !ok {
+				bad("checkers", "unknown checker %q (known: %s)", c, strings.Join(CheckerNames(), ", "))
+			}
+		}
 	}
 	return errors.Join(errs...)
 }
 
-// ParseFile reads a scenario from JSON (.json) or YAML (.yaml/.yml) bytes,
-// rejecting unknown fields, then fills defaults and validates.
-func ParseFile(name string, data []byte) (Scenario, error) {
-	var s Scenario
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".yaml", ".yml":
-		var generic any
-		if err := yaml.Unmarshal(data, &generic); err != nil {
-			return s, fmt.Errorf("%s: %w", name, err)
+// checkInterval checks a [min, max] pair of durations.
+func (s Scenario) checkInterval(bad func(string, string, ...any), field string, iv [2]Duration, minPositive bool) {
+	switch {
+	case iv[0] < 0 || iv[1] < iv[0]:
+		bad(field, "must be [min, max] with 0s <= min <= max, got [%v, %v]", iv[0].D(), iv[1].D())
+	case iv[1] == 0:
+		bad(field, "max must be more than 0s, got [%v, %v]", iv[0].D(), iv[1].D())
+	case minPositive && iv[0] == 0:
+		bad(field, "min must be more than 0s, got [%v, %v]", iv[0].D(), iv[1].D())
+	case iv[1].D() > maxDuration:
+		bad(field, "must be at most 24h, got [%v, %v]", iv[0].D(), iv[1].D())
+	}
+}
+
+// scheduleErrors checks the explicit schedule: its text, its node names,
+// and that every step falls inside the run (a step at or past duration
+// would never run).
+func (s Scenario) scheduleErrors(durationOK bool) []error {
+	sched, err := nemesis.Parse(s.Schedule)
+	if err != nil {
+		return []error{err}
+	}
+	if s.Servers >= 1 && s.Servers <= maxServers && s.Observers >= 0 && s.Observers <= maxObservers {
+		if err := sched.Validate(nodeNames(s.Servers + s.Observers)); err != nil {
+			return []error{fmt.Errorf("%w (this scenario's nodes are %s)", err, strings.Join(nodeNames(s.Servers+s.Observers), ", "))}
 		}
-		j, err := json.Marshal(normalizeYAML(generic))
-		if err != nil {
-			return s, fmt.Errorf("%s: %w", name, err)
+	}
+	var errs []error
+	if durationOK {
+		for i, st := range sched.Steps {
+			if st.At >= s.Duration.D() {
+				errs = append(errs, fmt.Errorf("step %d (%q) is at %v, at or past the end of the run (duration %v): it would never run",
+					i+1, st.String(), st.At, s.Duration.D()))
+			}
 		}
-		data = j
-	case ".json":
-	default:
-		return s, fmt.Errorf("%s: scenario files must end in .json, .yaml or .yml", name)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return s, fmt.Errorf("%s: %w", name, err)
+	return errs
+}
+
+// nodeNames names a world's nodes: s1..sN (voters first, then observers).
+func nodeNames(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = "s" + strconv.Itoa(i+1)
 	}
-	s = s.Defaults()
-	if err := s.Validate(); err != nil {
-		return s, fmt.Errorf("%s: invalid scenario: %w", name, err)
+	return out
+}
+
+// checkName requires a scenario name to be one safe path component: it
+// names run directories.
+func checkName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("is required")
+	case len(name) > 100:
+		return fmt.Errorf("is %d characters long; at most 100", len(name))
+	case strings.Trim(name, ".") == "":
+		return fmt.Errorf("%q is not a name", name)
 	}
-	return s, nil
+	for _, r := range name {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
+		if !ok {
+			return fmt.Errorf("%q names run directories, so it may hold only letters, digits, '-', '_' and '.' (not %q)", name, r)
+		}
+	}
+	if strings.HasPrefix(name, ".") {
+		return fmt.Errorf("%q names run directories, so it must not start with a dot", name)
+	}
+	return nil
 }
 
 // normalizeYAML turns yaml.v3's map[string]any trees into JSON-encodable

@@ -11,24 +11,26 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/zabsim/zabsim/checker"
 )
 
 // SuiteEntry is one run of a suite, as suite.json lists it.
 type SuiteEntry struct {
-	Scenario    string  `json:"scenario"`
-	Seed        uint64  `json:"seed"`
-	Dir         string  `json:"dir"` // relative to the suite directory
-	Valid       string  `json:"valid"`
-	Failing     string  `json:"failing,omitempty"`
-	Error       string  `json:"error,omitempty"`
-	TraceHash   string  `json:"trace_hash,omitempty"`
-	SimSeconds  float64 `json:"sim_seconds"`
-	WallSeconds float64 `json:"wall_seconds"`
-	Repro       string  `json:"repro"`
+	Scenario    string           `json:"scenario"`
+	Seed        uint64           `json:"seed"`
+	Dir         string           `json:"dir"`   // relative to the suite directory
+	Valid       checker.Validity `json:"valid"` // true, false or "unknown", as in summary.json (older suite.json files wrote "true"/"false" strings; they still read)
+	Failing     string           `json:"failing,omitempty"`
+	Error       string           `json:"error,omitempty"`
+	TraceHash   string           `json:"trace_hash,omitempty"`
+	SimSeconds  float64          `json:"sim_seconds"`
+	WallSeconds float64          `json:"wall_seconds"`
+	Repro       string           `json:"repro"`
 }
 
 // Failed reports whether the entry is not a clean pass.
-func (e SuiteEntry) Failed() bool { return e.Valid != "true" }
+func (e SuiteEntry) Failed() bool { return e.Valid != checker.Valid }
 
 // SuiteFile lists a suite directory's runs.
 const SuiteFile = "suite.json"
@@ -232,7 +234,7 @@ func RunDirName(scenario string, seed uint64) string {
 // begin allows it, and end follows the writing.
 func runOne(j job, opts SuiteOptions, begin func() bool, end func()) SuiteEntry {
 	rel := RunDirName(j.s.Name, j.seed)
-	e := SuiteEntry{Scenario: j.s.Name, Seed: j.seed, Dir: rel, Valid: "unknown"}
+	e := SuiteEntry{Scenario: j.s.Name, Seed: j.seed, Dir: rel, Valid: checker.Unknown}
 	e.Repro = runCommand(&Result{Scenario: j.s, Seed: j.seed, Bugs: dedupe(sortedStrings(append(append([]string(nil), j.s.Bugs...), opts.Bugs...)))})
 	var viz bytes.Buffer
 	o, err := Execute(j.s, j.seed, Options{Bugs: opts.Bugs}, &viz)
@@ -259,7 +261,7 @@ func runOne(j job, opts SuiteOptions, begin func() bool, end func()) SuiteEntry 
 		e.Error = "report: " + err.Error()
 		return e
 	}
-	e.Valid, e.TraceHash = o.Summary.Valid.String(), o.Summary.TraceHash
+	e.Valid, e.TraceHash = o.Summary.Valid, o.Summary.TraceHash
 	e.SimSeconds, e.WallSeconds = o.Summary.SimSeconds, o.Summary.WallSeconds
 	e.Repro = "zabsim repro " + dir
 	if !o.Valid() {

@@ -51,6 +51,6 @@ Run a server directly, without the Debian service:
 
 zabsim against it:
   make test-live                                  (live tests + the differential test vs ZooKeeper)
-  bin/zabsim bench -target both -clients 16 -duration 10s
-  bin/zabsim server -config DIR/zoo.cfg           (zabsim as a drop-in for the ZooKeeper server)
+  bin/zabsim bench --target both --clients 16 --duration 10s
+  bin/zabsim server --config DIR/zoo.cfg          (zabsim as a drop-in for the ZooKeeper server)
 INFO

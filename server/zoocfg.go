@@ -11,7 +11,7 @@ import (
 )
 
 // FromZooCfg maps a parsed zoo.cfg to a server Config, so `zabsim server
-// -config zoo.cfg` runs with the settings Apache ZooKeeper would take from the
+// --config zoo.cfg` runs with the settings Apache ZooKeeper would take from the
 // same file. myid is the server id (the dataDir/myid file); 0 is allowed for
 // a standalone config.
 //

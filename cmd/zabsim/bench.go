@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -39,55 +38,41 @@ type benchFlags struct {
 	zabsimBin  string
 	cpuProfile string
 	zkLog      bool
-	sim        simBenchFlags // -sim: the simulator's speed instead (benchsim.go)
+	quiet      bool
+	sim        simBenchFlags // --sim: the simulator's speed instead (benchsim.go)
 }
 
 func newBenchCmd() *cobra.Command {
 	var f benchFlags
-	return goFlagsCommand("bench",
-		"Benchmark zabsim against Apache ZooKeeper (3-node ensembles or standalone) with the same go-zookeeper load",
-		`bench starts each target on 127.0.0.1 in turn, drives it with the same
-closed-loop go-zookeeper/zk load (N clients spread evenly over the nodes,
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Benchmark zabsim against Apache ZooKeeper (3-node ensembles or standalone) with the same go-zookeeper load",
+		Long: `bench starts each target on 127.0.0.1 in turn, drives it with the same
+closed-loop go-zookeeper/zk load (N clients spread evenly over the servers,
 each with one request outstanding; create, setData, getData, and mixed =
 90% getData / 10% setData; each op for a fixed duration per client count)
 and prints throughput and p50/p99/p999 latency side by side with the
 zabsim/zookeeper ratios.
 
-With -nodes 3 (the default) the targets are 3-node ensembles of
-`+"`zabsim server`"+` processes and of Apache ZooKeeper 3.8 JVMs, supervised as in
-`+"`zabsim live`"+` (tickTime 2000ms; peers connect directly, without the fault
-proxies). With -nodes 1 they are standalone servers (zabsim in this
+With --servers 3 (the default) the targets are 3-node ensembles of
+` + "`zabsim server`" + ` processes and of Apache ZooKeeper 3.8 JVMs, supervised as in
+` + "`zabsim live`" + ` (tickTime 2000ms; peers connect directly, without the fault
+proxies). With --servers 1 they are standalone servers (zabsim in this
 process). Every server fsyncs every write batch (ZooKeeper's forceSync=yes
 is its default). With --out DIR the table is also written as DIR/bench.md
 and DIR/bench.json, and the throughput plot as DIR/bench.png.
 
-With -sim it measures the simulator instead: a steady-load world (5 servers,
+With --sim it measures the simulator instead: a steady-load world (5 servers,
 10 register clients, no faults, no checking) per seed, printing simulated
 seconds per wall second, events per second and heap allocations per event.
 
-Example:
-  zabsim bench -target both -nodes 3 -clients 1,16,64 -ops create,setData,getData,mixed -duration 10s --out out/bench
-  zabsim bench -sim -sim-runs 5`,
-		func(fs *flag.FlagSet) {
-			fs.StringVar(&f.target, "target", "both", "zabsim, zookeeper, both, or addr (a running server given by -addr)")
-			fs.StringVar(&f.addr, "addr", "", "host:port of a running server (with -target addr)")
-			fs.IntVar(&f.nodes, "nodes", 3, "servers per target: 1 (standalone) or an ensemble of 3..7")
-			fs.StringVar(&f.clients, "clients", "1,16,64", "comma-separated client counts, each run in turn")
-			fs.DurationVar(&f.duration, "duration", 10*time.Second, "measured time per op, client count and target")
-			fs.DurationVar(&f.warmup, "warmup", time.Second, "unmeasured warm-up per op, client count and target")
-			fs.IntVar(&f.znodes, "znodes", 16, "znodes the clients spread over")
-			fs.IntVar(&f.dataBytes, "data-bytes", 64, "setData and create payload size")
-			fs.StringVar(&f.ops, "ops", "create,setData,getData,mixed", "ops to run, in order (create, setData, getData, mixed)")
-			fs.StringVar(&f.dir, "dir", "", "parent of the servers' data dirs and logs (default a new temp dir, removed after)")
-			fs.StringVar(&f.out, "out", "", "directory for bench.md, bench.json and bench.png")
-			fs.StringVar(&f.zabsimBin, "zabsim-bin", "", "zabsim binary for ensemble nodes (default this executable)")
-			fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process to the file (with -sim: the simulator; otherwise the clients, and a standalone zabsim)")
-			fs.BoolVar(&f.zkLog, "zk-log", false, "pass a standalone Apache ZooKeeper's log through to stderr")
-			f.sim.define(fs)
-		},
-		func(cmd *cobra.Command, args []string) error {
+The single-dash spellings of earlier versions (-sim, -target both) still
+work but are deprecated.`,
+		Example: `  zabsim bench --target both --servers 3 --clients 1,16,64 --ops create,setData,getData,mixed --duration 10s --out out/bench
+  zabsim bench --sim --sim-runs 5`,
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usagef("unexpected arguments %q", args)
+				return usagef("unexpected arguments: %s", strings.Join(args, " "))
 			}
 			if f.sim.on {
 				stopProfile, err := startProfile(f.cpuProfile)
@@ -97,8 +82,32 @@ Example:
 				defer stopProfile()
 				return runSimBench(f.sim, cmd.OutOrStdout())
 			}
-			return runBench(cmd.Context(), f, cmd.OutOrStdout(), cmd.ErrOrStderr())
-		})
+			log := cmd.ErrOrStderr()
+			if f.quiet {
+				log = io.Discard
+			}
+			return runBench(cmd.Context(), f, cmd.OutOrStdout(), log)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.target, "target", "both", "zabsim, zookeeper, both, or addr (a running server given by --addr)")
+	fs.StringVar(&f.addr, "addr", "", "host:port of a running server (with --target addr)")
+	fs.IntVar(&f.nodes, "servers", 3, "servers per target: 1 (standalone) or an ensemble of 3..7")
+	alias(fs, "nodes", "servers")
+	fs.StringVar(&f.clients, "clients", "1,16,64", "comma-separated client counts, each run in turn")
+	fs.DurationVar(&f.duration, "duration", 10*time.Second, "measured time per op, client count and target")
+	fs.DurationVar(&f.warmup, "warmup", time.Second, "unmeasured warm-up per op, client count and target")
+	fs.IntVar(&f.znodes, "znodes", 16, "znodes the clients spread over")
+	fs.IntVar(&f.dataBytes, "data-bytes", 64, "setData and create payload size")
+	fs.StringVar(&f.ops, "ops", "create,setData,getData,mixed", "ops to run, in order (create, setData, getData, mixed)")
+	fs.StringVar(&f.dir, "dir", "", "parent of the servers' data dirs and logs (default a new temp dir, removed after)")
+	fs.StringVar(&f.out, "out", "", "directory for bench.md, bench.json and bench.png")
+	fs.StringVar(&f.zabsimBin, "zabsim-bin", "", "zabsim binary for ensemble servers (default this executable)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process to the file (with --sim: the simulator; otherwise the clients, and a standalone zabsim)")
+	fs.BoolVar(&f.zkLog, "zk-log", false, "pass a standalone Apache ZooKeeper's log through to stderr")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines on stderr")
+	f.sim.define(fs)
+	return acceptSingleDash(cmd)
 }
 
 func (f benchFlags) options() (live.BenchOptions, []int, error) {
@@ -111,16 +120,25 @@ func (f benchFlags) options() (live.BenchOptions, []int, error) {
 		return live.BenchOptions{}, nil, err
 	}
 	if f.duration <= 0 || f.znodes < 1 || f.dataBytes < 1 {
-		return live.BenchOptions{}, nil, usagef("-duration, -znodes and -data-bytes must be positive")
+		return live.BenchOptions{}, nil, usagef("--duration, --znodes and --data-bytes must be positive")
 	}
 	if f.nodes != 1 && (f.nodes < 3 || f.nodes > 7) {
-		return live.BenchOptions{}, nil, usagef("-nodes %d: want 1 (standalone) or 3..7", f.nodes)
+		return live.BenchOptions{}, nil, usagef("--servers %d: want 1 (standalone) or 3..7", f.nodes)
 	}
 	warmup := f.warmup
 	if warmup == 0 {
 		warmup = -1 // BenchOptions: negative means none
 	}
 	return live.BenchOptions{Duration: f.duration, Warmup: warmup, Znodes: f.znodes, DataBytes: f.dataBytes, Ops: ops}, clients, nil
+}
+
+// joinInts writes 1,16,64.
+func joinInts(ns []int) string {
+	ss := make([]string, len(ns))
+	for i, n := range ns {
+		ss[i] = strconv.Itoa(n)
+	}
+	return strings.Join(ss, ",")
 }
 
 // parseClientCounts parses "1,16,64": positive, distinct, in the given order.
@@ -133,14 +151,14 @@ func parseClientCounts(list string) ([]int, error) {
 		}
 		n, err := strconv.Atoi(field)
 		if err != nil || n < 1 {
-			return nil, usagef("-clients %q: client counts must be positive integers", list)
+			return nil, usagef("--clients %s: client counts must be positive whole numbers", list)
 		}
 		if !slices.Contains(out, n) {
 			out = append(out, n)
 		}
 	}
 	if len(out) == 0 {
-		return nil, usagef("-clients %q: no client count given", list)
+		return nil, usagef("--clients %q: no client count given", list)
 	}
 	return out, nil
 }
@@ -153,11 +171,11 @@ func (f benchFlags) targetNames() ([]string, error) {
 		return []string{f.target}, nil
 	case "addr":
 		if f.addr == "" {
-			return nil, usagef("-target addr needs -addr host:port")
+			return nil, usagef("--target addr needs --addr host:port")
 		}
 		return []string{f.addr}, nil
 	}
-	return nil, usagef("-target %q: want zabsim, zookeeper, both or addr", f.target)
+	return nil, usagef("--target %s: want zabsim, zookeeper, both or addr", f.target)
 }
 
 func runBench(ctx context.Context, f benchFlags, out, log io.Writer) error {
@@ -192,8 +210,8 @@ func runBench(ctx context.Context, f benchFlags, out, log io.Writer) error {
 
 	var targets []live.BenchTarget
 	for _, name := range names {
-		fmt.Fprintf(log, "bench: %s (%d node(s)): clients %v, %v per op (+%v warm-up), ops %s\n",
-			name, f.nodes, clients, opts.Duration, max(opts.Warmup, 0), f.ops)
+		fmt.Fprintf(log, "bench: %s (%d server(s)): clients %s, %v per op (+%v warm-up), ops %s\n",
+			name, f.nodes, joinInts(clients), opts.Duration, max(opts.Warmup, 0), f.ops)
 		res, err := benchOne(ctx, name, filepath.Join(dir, name), opts, clients, f, log)
 		if err != nil {
 			return fmt.Errorf("bench %s: %w", name, err)
@@ -283,7 +301,7 @@ func startBenchTarget(ctx context.Context, name, dir string, f benchFlags, log i
 	return c.ClientAddrs(), func() { _ = c.Stop() }, nil
 }
 
-// startStandaloneTarget is -nodes 1: zabsim in this process, or one JVM.
+// startStandaloneTarget is --servers 1: zabsim in this process, or one JVM.
 func startStandaloneTarget(name, dir string, f benchFlags, log io.Writer) ([]string, func(), error) {
 	if name == "zabsim" {
 		cfg := server.Config{ClientAddr: "127.0.0.1:0", TickTimeMS: 2000, MaxClientCnxns: -1}

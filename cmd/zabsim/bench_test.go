@@ -29,12 +29,13 @@ func TestBenchCommandBadFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-target", "etcd"}, `-target "etcd"`},
-		{[]string{"-target", "addr"}, "needs -addr"},
-		{[]string{"-ops", "delete"}, `unknown bench op "delete"`},
-		{[]string{"-clients", "0"}, "must be positive"},
-		{[]string{"-nodes", "2"}, "want 1 (standalone) or 3..7"},
-		{[]string{"-duration", "soon"}, "invalid value"},
+		{[]string{"--target", "etcd"}, `--target etcd`},
+		{[]string{"--target", "addr"}, "needs --addr"},
+		{[]string{"--ops", "delete"}, `unknown bench op "delete"`},
+		{[]string{"--clients", "0"}, "must be positive"},
+		{[]string{"--servers", "2"}, "want 1 (standalone) or 3..7"},
+		{[]string{"--duration", "soon"}, "want a duration"},
+		{[]string{"-target", "etcd"}, `--target etcd`}, // the deprecated single-dash spelling
 	}
 	for _, tc := range cases {
 		_, err := runBenchCmd(t, tc.args...)
@@ -48,8 +49,8 @@ func TestBenchCommandBadFlags(t *testing.T) {
 // A short standalone zabsim run prints one Markdown row per op with
 // non-zero throughput and no errors.
 func TestLiveBenchCommandZabsim(t *testing.T) {
-	out, err := runBenchCmd(t, "-target", "zabsim", "-nodes", "1", "-clients", "2", "-ops", "setData,getData",
-		"-duration", "200ms", "-warmup", "0", "-dir", t.TempDir())
+	out, err := runBenchCmd(t, "--target", "zabsim", "--servers", "1", "--clients", "2", "--ops", "setData,getData",
+		"--duration", "200ms", "--warmup", "0", "--dir", t.TempDir())
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out)
 	}
@@ -94,8 +95,8 @@ func TestLiveBenchCommandBoth(t *testing.T) {
 		t.Skipf("Apache ZooKeeper unavailable: %v", err)
 	}
 	outDir := t.TempDir()
-	out, err := runBenchCmd(t, "-target", "both", "-nodes", "3", "-zabsim-bin", buildBinary(t),
-		"-clients", "1,3", "-duration", "300ms", "-warmup", "100ms", "-ops", "create,mixed", "--out", outDir)
+	out, err := runBenchCmd(t, "--target", "both", "--servers", "3", "--zabsim-bin", buildBinary(t),
+		"--clients", "1,3", "--duration", "300ms", "--warmup", "100ms", "--ops", "create,mixed", "--out", outDir)
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out)
 	}

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"runtime"
 	"sort"
 	"time"
 
+	"github.com/spf13/pflag"
 	"github.com/zabsim/zabsim/scenarios"
 	"github.com/zabsim/zabsim/workloads"
 )
@@ -25,15 +25,15 @@ type simBenchFlags struct {
 	seed     uint64
 }
 
-func (f *simBenchFlags) define(fs *flag.FlagSet) {
+func (f *simBenchFlags) define(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.on, "sim", false, "measure the simulator instead: simulated seconds per wall second at steady load (no faults, no checking)")
-	fs.IntVar(&f.servers, "sim-servers", 5, "with -sim: ensemble size")
-	fs.IntVar(&f.clients, "sim-clients", 10, "with -sim: register workload clients")
-	fs.DurationVar(&f.thinkMin, "sim-think-min", workloads.DefaultThinkMin, "with -sim: shortest pause between a client's operations (the offered load)")
-	fs.DurationVar(&f.thinkMax, "sim-think-max", workloads.DefaultThinkMax, "with -sim: longest pause between a client's operations")
-	fs.DurationVar(&f.duration, "sim-duration", 60*time.Second, "with -sim: simulated time per run")
-	fs.IntVar(&f.runs, "sim-runs", 5, "with -sim: measured runs (seeds sim-seed, sim-seed+1, ...), after one unmeasured warm-up run")
-	fs.Uint64Var(&f.seed, "sim-seed", 1, "with -sim: first seed")
+	fs.IntVar(&f.servers, "sim-servers", 5, "with --sim: ensemble size")
+	fs.IntVar(&f.clients, "sim-clients", 10, "with --sim: register workload clients")
+	fs.DurationVar(&f.thinkMin, "sim-think-min", workloads.DefaultThinkMin, "with --sim: shortest pause between a client's operations (the offered load)")
+	fs.DurationVar(&f.thinkMax, "sim-think-max", workloads.DefaultThinkMax, "with --sim: longest pause between a client's operations")
+	fs.DurationVar(&f.duration, "sim-duration", 60*time.Second, "with --sim: simulated time per run")
+	fs.IntVar(&f.runs, "sim-runs", 5, "with --sim: measured runs (seeds sim-seed, sim-seed+1, ...), after one unmeasured warm-up run")
+	fs.Uint64Var(&f.seed, "sim-seed", 1, "with --sim: first seed")
 }
 
 // simBenchRun is one measured world.
@@ -50,7 +50,10 @@ func (r simBenchRun) speed() float64 { return float64(r.simNS) / float64(r.wall.
 
 func (f simBenchFlags) scenario() (scenarios.Scenario, error) {
 	if f.servers < 1 || f.clients < 1 || f.duration <= 0 || f.runs < 1 {
-		return scenarios.Scenario{}, usagef("-sim-servers, -sim-clients, -sim-duration and -sim-runs must be positive")
+		return scenarios.Scenario{}, usagef("--sim-servers, --sim-clients, --sim-duration and --sim-runs must be positive")
+	}
+	if f.thinkMin < 0 || f.thinkMax <= 0 || f.thinkMin > f.thinkMax {
+		return scenarios.Scenario{}, usagef("--sim-think-min %v and --sim-think-max %v: want 0s <= min <= max and max more than 0s", f.thinkMin, f.thinkMax)
 	}
 	s := scenarios.Scenario{Name: "bench-sim", Servers: f.servers, Workload: "register", Clients: f.clients,
 		Duration: scenarios.Duration(f.duration),
@@ -61,7 +64,7 @@ func (f simBenchFlags) scenario() (scenarios.Scenario, error) {
 	return s, nil
 }
 
-// runSimBench runs the steady-load scenario -sim-runs times and prints each
+// runSimBench runs the steady-load scenario --sim-runs times and prints each
 // run and the median: simulated seconds per wall second, events per wall
 // second, and heap allocations per event.
 func runSimBench(f simBenchFlags, out io.Writer) error {
@@ -102,10 +105,10 @@ func measureSimRun(s scenarios.Scenario, seed uint64) (simBenchRun, error) {
 	wall := time.Since(start)
 	runtime.ReadMemStats(&after)
 	if err != nil {
-		return simBenchRun{}, fmt.Errorf("bench -sim seed %d: %w", seed, err)
+		return simBenchRun{}, fmt.Errorf("bench --sim seed %d: %w", seed, err)
 	}
 	if res.Events == 0 || wall <= 0 {
-		return simBenchRun{}, fmt.Errorf("bench -sim seed %d: the run executed no events", seed)
+		return simBenchRun{}, fmt.Errorf("bench --sim seed %d: the run executed no events", seed)
 	}
 	return simBenchRun{seed: seed, simNS: res.SimNS, events: res.Events, ops: len(res.History), wall: wall,
 		allocs: after.Mallocs - before.Mallocs}, nil

@@ -12,7 +12,7 @@ import (
 // median, a positive speed, event rate and allocation rate; the event counts
 // are those of the seeds it names.
 func TestBenchSimPrintsFigures(t *testing.T) {
-	out, err := runBenchCmd(t, "-sim", "-sim-servers", "3", "-sim-clients", "2", "-sim-duration", "3s", "-sim-runs", "2", "-sim-seed", "4")
+	out, err := runBenchCmd(t, "--sim", "--sim-servers", "3", "--sim-clients", "2", "--sim-duration", "3s", "--sim-runs", "2", "--sim-seed", "4")
 	if err != nil {
 		t.Fatalf("bench -sim: %v\n%s", err, out)
 	}
@@ -34,14 +34,15 @@ func TestBenchSimPrintsFigures(t *testing.T) {
 
 func TestBenchSimBadFlags(t *testing.T) {
 	for _, args := range [][]string{
-		{"-sim", "-sim-runs", "0"},
-		{"-sim", "-sim-servers", "0"},
-		{"-sim", "-sim-duration", "-1s"},
-		{"-sim", "-sim-think-min", "2s", "-sim-think-max", "1s"},
+		{"--sim", "--sim-runs", "0"},
+		{"--sim", "--sim-servers", "0"},
+		{"--sim", "--sim-duration", "-1s"},
+		{"--sim", "--sim-think-min", "2s", "--sim-think-max", "1s"},
+		{"-sim", "-sim-duration", "-1s"}, // the deprecated single-dash spelling
 	} {
 		_, err := runBenchCmd(t, args...)
 		var u usageError
-		if err == nil || !errors.As(err, &u) || !(strings.Contains(err.Error(), "must be positive") || strings.Contains(err.Error(), "think must be")) {
+		if err == nil || !errors.As(err, &u) || !(strings.Contains(err.Error(), "must be positive") || strings.Contains(err.Error(), "--sim-think-max")) {
 			t.Errorf("bench %v: err %v, want a usage error", args, err)
 		}
 	}

@@ -115,3 +115,27 @@ func TestListNamesEverything(t *testing.T) {
 		}
 	}
 }
+
+// TestScenarioFileRefused: a scenario file asking for nonsense exits 2 with
+// the file, the field and the reason, and writes nothing (issue 20).
+func TestScenarioFileRefused(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "store")
+	for name, body := range map[string]string{
+		"unitless.yaml": "name: x\nservers: 3\nworkload: register\nduration: 30\n",
+		"zero.yaml":     "name: x\nservers: 0\nworkload: register\nduration: 10s\n",
+		"late.yaml":     "name: x\nservers: 3\nworkload: register\nduration: 10s\nschedule: \"2s kill one\\n11s restart all\"\n",
+		"evil.yaml":     "name: ../../evil\nservers: 3\nworkload: register\nduration: 10s\n",
+	} {
+		file := filepath.Join(dir, name)
+		os.WriteFile(file, []byte(body), 0o644)
+		code, out := zabsim(t, "run", "--scenario-file", file, "--store", store)
+		field := map[string]string{"unitless.yaml": "duration:", "zero.yaml": "servers:", "late.yaml": "schedule:", "evil.yaml": "name:"}[name]
+		if code != 2 || !strings.Contains(out, file+": "+field) {
+			t.Errorf("%s: exit %d, want 2 naming the file and %q:\n%s", name, code, field, out)
+		}
+	}
+	if _, err := os.Stat(store); err == nil {
+		t.Error("a refused scenario file left a store behind")
+	}
+}

@@ -8,7 +8,7 @@ import (
 
 func newCrosscheckCmd() *cobra.Command {
 	var opts live.CrossCheckOptions
-	var progress bool
+	var quiet, progress bool
 	cmd := &cobra.Command{
 		Use:   "crosscheck",
 		Short: "Send one seeded op sequence to zabsim and to Apache ZooKeeper 3.8 and diff every reply",
@@ -28,12 +28,14 @@ that could not complete (for example Apache ZooKeeper not installed).`,
 		Example: "  zabsim crosscheck --ops 10000 --seed 7",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runCrossCheck(cmd, opts, progress)
+			return runCrossCheck(cmd, opts, !quiet)
 		},
 	}
 	cmd.Flags().IntVar(&opts.Ops, "ops", 10000, "length of the op sequence")
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", 1, "seed the op sequence is drawn from")
-	cmd.Flags().BoolVar(&progress, "progress", false, "print a progress line to stderr every 1,000 ops")
+	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress lines on stderr (by default one every 1,000 ops)")
+	cmd.Flags().BoolVar(&progress, "progress", false, "progress lines on stderr (now the default)")
+	_ = cmd.Flags().MarkDeprecated("progress", "progress lines are the default; --quiet turns them off")
 	return cmd
 }
 

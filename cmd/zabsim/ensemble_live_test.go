@@ -98,7 +98,7 @@ func writeEnsembleOn(t *testing.T, n int, host string, extra ...string) []*ensem
 
 func (nd *ensembleNode) start(t *testing.T, bin string) {
 	t.Helper()
-	nd.cmd = exec.Command(bin, "server", "-config", nd.cfg)
+	nd.cmd = exec.Command(bin, "server", "--config", nd.cfg)
 	nd.cmd.Stdout, nd.cmd.Stderr = nd.log, nd.log
 	nd.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := nd.cmd.Start(); err != nil {

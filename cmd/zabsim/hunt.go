@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/zabsim/zabsim/scenarios"
@@ -16,7 +17,8 @@ import (
 // newHuntCmd builds `zabsim hunt`: run a bug switch's scenarios over seeds
 // until a checker fails, then shrink the failing run.
 func newHuntCmd() *cobra.Command {
-	var bug, out string
+	var bug []string
+	var out string
 	var opts scenarios.HuntOptions
 	var noShrink bool
 	var report string
@@ -25,6 +27,7 @@ func newHuntCmd() *cobra.Command {
 		Use:   "hunt",
 		Short: "Hunt a bug switch: run its scenarios over seeds until a checker fails, then shrink",
 		Example: `  zabsim hunt --bug zk-1154
+  zabsim hunt --bug zk-1154 --bug zk-3911
   zabsim hunt --bug all --max-seeds 200 --parallel 2`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -58,10 +61,10 @@ func newHuntCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&bug, "bug", "", "bug switch to hunt, or \"all\"")
+	f.StringArrayVar(&bug, "bug", nil, "bug switch to hunt (repeatable), or all")
 	f.IntVar(&opts.MaxSeeds, "max-seeds", 200, "seeds to try at most")
 	f.Uint64Var(&opts.StartSeed, "start-seed", 1, "first seed")
-	f.IntVar(&opts.Parallel, "parallel", 1, "worlds run at once (the result does not depend on it)")
+	f.IntVar(&opts.Parallel, "parallel", defaultParallel(), "worlds to run at once (the result does not depend on it)")
 	f.IntVar(&opts.ShrinkRuns, "shrink-runs", 60, "simulated runs the shrinker may spend")
 	f.BoolVar(&noShrink, "no-shrink", false, "report the first failing seed without shrinking it")
 	f.StringVar(&out, "out", filepath.Join("out", "hunt"), "directory for the shrunk scenario files")
@@ -71,18 +74,26 @@ func newHuntCmd() *cobra.Command {
 	return cmd
 }
 
-// huntTargets resolves --bug: one switch, or every huntable one.
-func huntTargets(bug string) ([]string, error) {
+// huntTargets resolves --bug: the switches named, in order, or every
+// huntable one for "all".
+func huntTargets(bugs []string) ([]string, error) {
 	known := scenarios.HuntableBugs()
-	switch {
-	case bug == "":
-		return nil, usagef("--bug is required (one of %v, or all)", known)
-	case bug == "all":
-		return known, nil
-	case !slices.Contains(known, bug):
-		return nil, usagef("unknown bug switch %q (known: %v, or all)", bug, known)
+	if len(bugs) == 0 {
+		return nil, usagef("--bug is required (one of %s, or all)", strings.Join(known, ", "))
 	}
-	return []string{bug}, nil
+	if slices.Contains(bugs, "all") {
+		return known, nil
+	}
+	var out []string
+	for _, b := range bugs {
+		if !slices.Contains(known, b) {
+			return nil, usagef("--bug: unknown bug switch %q (known: %s, or all)", b, strings.Join(known, ", "))
+		}
+		if !slices.Contains(out, b) {
+			out = append(out, b)
+		}
+	}
+	return out, nil
 }
 
 // writeShrunk saves the shrunk scenario as a scenario file, so the printed
@@ -108,12 +119,12 @@ func printHunt(w io.Writer, r scenarios.HuntResult, shrunkFile string) {
 	if !r.Detected {
 		fmt.Fprintf(w, "%-16s not detected in %d seeds (sim %.0fs, wall %.1fs)\n", r.Bug, r.SeedsToDetect, r.SimSeconds, r.WallSeconds)
 	} else {
-		fmt.Fprintf(w, "%-16s detected by %s at seed %d after %d seeds (failing: %v; sim %.0fs, wall %.1fs)\n",
-			r.Bug, r.Scenario, r.Seed, r.SeedsToDetect, r.Failing, r.SimSeconds, r.WallSeconds)
+		fmt.Fprintf(w, "%-16s detected by %s at seed %d after %d seeds (failing: %s; sim %.0fs, wall %.1fs)\n",
+			r.Bug, r.Scenario, r.Seed, r.SeedsToDetect, strings.Join(r.Failing, ", "), r.SimSeconds, r.WallSeconds)
 		fmt.Fprintf(w, "  reproduce: %s\n", r.Command)
 	}
 	for _, u := range r.Unattributed {
-		fmt.Fprintf(w, "  fails with every switch off too (a zabsim defect): %s %v\n", u.Command, u.Failing)
+		fmt.Fprintf(w, "  fails with every switch off too (a zabsim defect): %s (failing: %s)\n", u.Command, strings.Join(u.Failing, ", "))
 	}
 	if r.Shrunk != nil {
 		fmt.Fprintf(w, "  shrunk in %d runs: %d → %d nemesis steps, %s, %v\n", r.Shrunk.Runs, r.Shrunk.StepsFrom, r.Shrunk.StepsTo,
@@ -133,8 +144,8 @@ func runCatalogue(w io.Writer, dir string, bugs []string, offsets, cleanSeeds in
 	}
 	copts := scenarios.CatalogueOptions{MaxSeeds: opts.MaxSeeds, Parallel: opts.Parallel, CleanSeeds: cleanSeeds, Bugs: bugs,
 		Progress: func(r scenarios.CatalogueRow) {
-			fmt.Fprintf(w, "%-16s detected=%-3s seeds=%d median=%d per-offset=%v switch-off %d runs, %d failures (%.1fs)\n", r.Bug,
-				map[bool]string{true: "yes", false: "no"}[r.Detected], r.SeedsToDetect, r.Median, r.PerOffset, r.CleanRuns,
+			fmt.Fprintf(w, "%-16s detected=%-3s seeds=%d median=%d per-offset=%s switch-off %d runs, %d failures (%.1fs)\n", r.Bug,
+				map[bool]string{true: "yes", false: "no"}[r.Detected], r.SeedsToDetect, r.Median, joinInts(r.PerOffset), r.CleanRuns,
 				len(r.CleanFailures)+len(r.Unattributed), r.WallSeconds)
 		}}
 	if cleanSeeds == 0 {

@@ -52,8 +52,8 @@ reply (the same as zabsim crosscheck).
 
 Exit codes: 0 valid, 1 a checker found a violation (or could not decide, or
 the run was interrupted), 2 bad usage or input (or the cluster could not run).`,
-		Example: `  zabsim live --target zabsim --nodes 3 --scenario register-partition --time 60s
-  zabsim live --target zookeeper --scenario lock-pause --time 30s --seed 7 --out out/live/lock
+		Example: `  zabsim live --target zabsim --servers 3 --scenario register-partition --duration 60s
+  zabsim live --target zookeeper --scenario lock-pause --duration 30s --seed 7 --out out/live/lock
   zabsim live --crosscheck --ops 10000 --seed 7`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -68,10 +68,12 @@ the run was interrupted), 2 bad usage or input (or the cluster could not run).`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.target, "target", "zabsim", "servers to test: zabsim or zookeeper")
-	fl.IntVar(&f.nodes, "nodes", 0, "ensemble size, 1..7 (default the scenario's servers)")
+	fl.IntVar(&f.nodes, "servers", 0, "voting servers, 1..7, as a scenario's servers: field (default the scenario's)")
+	alias(fl, "nodes", "servers")
 	fl.StringVar(&f.scenario, "scenario", "", "built-in scenario name (see zabsim list)")
-	fl.StringVar(&f.file, "scenario-file", "", "scenario file (.json, .yaml)")
-	fl.DurationVar(&f.duration, "time", 0, "run length; the schedule is planned for it (default the scenario's duration)")
+	fl.StringVar(&f.file, "scenario-file", "", "scenario file (.json, .yaml; its fields: docs/scenario-files.md)")
+	fl.DurationVar(&f.duration, "duration", 0, "run length, as a scenario's duration: field; the schedule is planned (or scaled) for it (default the scenario's)")
+	alias(fl, "time", "duration")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed that plans the nemesis schedule and the workers' choices")
 	fl.StringArrayVar(&f.bugs, "bug", nil, "turn a zabsim bug switch on in every server (repeatable; zabsim target only)")
 	f.of.register(fl, "run")
@@ -87,13 +89,16 @@ func runLive(cmd *cobra.Command, f liveFlags) error {
 		return usageError{err}
 	}
 	if f.nodes < 0 || f.nodes > 7 {
-		return usagef("--nodes must be between 1 and 7, got %d", f.nodes)
+		return usagef("--servers must be between 1 and 7, got %d", f.nodes)
 	}
 	if f.duration < 0 {
-		return usagef("--time must be positive")
+		return usagef("--duration must be positive, got %v", f.duration)
 	}
 	s, err := loadScenario(f.scenario, f.file)
 	if err != nil {
+		return err
+	}
+	if err := checkBugs(f.bugs); err != nil {
 		return err
 	}
 	if target == live.TargetZooKeeper {
@@ -134,7 +139,7 @@ func runLive(cmd *cobra.Command, f liveFlags) error {
 	f.of.markLatest(cmd, out)
 	printLiveOutcome(cmd, out, o)
 	if !o.Valid() {
-		return violationError{fmt.Sprintf("live %s %s seed %d: %s", target, o.Summary.Scenario, f.seed, o.Check.Valid)}
+		return violationError{fmt.Sprintf("live %s %s seed %d: %s", target, o.Summary.Scenario, f.seed, scenarios.DescribeFailures(o.Check))}
 	}
 	return nil
 }
@@ -146,11 +151,11 @@ func printLiveOutcome(cmd *cobra.Command, dir string, o *scenarios.Outcome) {
 	if s.Live.Observers > 0 {
 		size += fmt.Sprintf("+%d observers", s.Live.Observers)
 	}
-	fmt.Fprintf(w, "live %s×%s %s seed %d: valid=%s ops: %d invoked, %d ok, %d fail, %d info; %d faults; %.1fs\n",
-		s.Live.Target, size, s.Scenario, s.Seed, s.Valid, s.Ops.Invoked, s.Ops.OK, s.Ops.Fail, s.Ops.Info,
+	fmt.Fprintf(w, "live %s×%s %s seed %d: %s, ops: %d invoked, %d ok, %d fail, %d info; %d faults; %.1fs\n",
+		s.Live.Target, size, s.Scenario, s.Seed, scenarios.VerdictWord(s.Valid), s.Ops.Invoked, s.Ops.OK, s.Ops.Fail, s.Ops.Info,
 		s.Ops.Nemesis, s.WallSeconds)
 	for _, c := range s.Checkers {
-		fmt.Fprintf(w, "  %-14s %s", c.Name, c.Valid)
+		fmt.Fprintf(w, "  %-14s %s", c.Name, scenarios.VerdictWord(c.Valid))
 		if len(c.Anomalies) > 0 {
 			fmt.Fprintf(w, " (%d anomalies; first: %s)", len(c.Anomalies), c.Anomalies[0].Explanation)
 		}

@@ -26,10 +26,10 @@ func TestLiveBadInputExitsTwo(t *testing.T) {
 	cases := [][]string{
 		{"live", "--target", "etcd", "--scenario", "register-partition", "--out", out},
 		{"live", "--scenario", "no-such-scenario", "--out", out},
-		{"live", "--scenario", "observers-partition", "--nodes", "1", "--out", out}, // observers beside a standalone server
-		{"live", "--scenario", "observers-partition", "--nodes", "6", "--out", out}, // 8 servers
-		{"live", "--scenario", "register-partition", "--nodes", "9", "--out", out},
-		{"live", "--scenario", "register-partition", "--time", "-5s", "--out", out},
+		{"live", "--scenario", "observers-partition", "--servers", "1", "--out", out}, // observers beside a standalone server
+		{"live", "--scenario", "observers-partition", "--servers", "6", "--out", out}, // 8 servers
+		{"live", "--scenario", "register-partition", "--servers", "9", "--out", out},
+		{"live", "--scenario", "register-partition", "--duration", "-5s", "--out", out},
 		{"live", "--scenario", "register-partition", "--bug", "zk-0000", "--out", out},
 		{"live", "--target", "zookeeper", "--scenario", "register-partition", "--bug", "zk-1208", "--out", out},
 		{"live", "--crosscheck", "--scenario", "register-partition", "--out", out},
@@ -57,7 +57,7 @@ func TestLiveInterruptStopsEverything(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	out := filepath.Join(t.TempDir(), "run")
-	cmd := exec.Command(bin, "live", "--target", "zabsim", "--scenario", "register-partition", "--time", "30s", "--out", out)
+	cmd := exec.Command(bin, "live", "--target", "zabsim", "--scenario", "register-partition", "--duration", "30s", "--out", out)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +114,7 @@ func TestLiveDefaultOutZooKeeper(t *testing.T) { testLiveDefaultOut(t, "zookeepe
 func testLiveDefaultOut(t *testing.T, target string) {
 	bin := requireLiveCLI(t, target)
 	wd := t.TempDir()
-	args := []string{"live", "--target", target, "--scenario", "register-partition", "--time", "10s", "--seed", "3"}
+	args := []string{"live", "--target", target, "--scenario", "register-partition", "--duration", "10s", "--seed", "3"}
 	code, text := zabsimIn(t, bin, wd, args...)
 	if code != 0 {
 		t.Fatalf("zabsim %s (in %s): exit %d, want 0\n%s", strings.Join(args, " "), wd, code, text)

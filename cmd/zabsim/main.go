@@ -62,7 +62,7 @@ Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad 
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(flagError)
 	root.Version = scenarios.VersionLine()
 	root.SetVersionTemplate("zabsim {{.Version}}\n")
 	addCommands(root)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -21,35 +20,6 @@ import (
 	"github.com/zabsim/zabsim/server/config"
 )
 
-// goFlagsCommand builds a cobra command whose flags are parsed by the
-// standard library's flag package, so both the ZooKeeper-tooling spelling
-// (-config zoo.cfg) and the GNU one (--config zoo.cfg) work. define
-// registers the flags; run gets the remaining arguments.
-func goFlagsCommand(use, short, long string, define func(fs *flag.FlagSet), run func(cmd *cobra.Command, args []string) error) *cobra.Command {
-	fs := flag.NewFlagSet(use, flag.ContinueOnError)
-	define(fs)
-	var usage strings.Builder
-	fs.SetOutput(&usage)
-	fs.PrintDefaults()
-	cmd := &cobra.Command{
-		Use:                use,
-		Short:              short,
-		Long:               long + "\n\nFlags (-name and --name both work):\n" + usage.String(),
-		DisableFlagParsing: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			fs.SetOutput(io.Discard)
-			if err := fs.Parse(args); err != nil {
-				if errors.Is(err, flag.ErrHelp) {
-					return cmd.Help()
-				}
-				return usageError{err}
-			}
-			return run(cmd, fs.Args())
-		},
-	}
-	return cmd
-}
-
 // serverFlags are `zabsim server`'s flags.
 type serverFlags struct {
 	configPath string
@@ -58,9 +28,10 @@ type serverFlags struct {
 
 func newServerCmd() *cobra.Command {
 	var f serverFlags
-	return goFlagsCommand("server",
-		"Run a zabsim server from a zoo.cfg (a drop-in for ZooKeeper's server command)",
-		`server reads a ZooKeeper zoo.cfg (and dataDir/myid, optional for a standalone
+	cmd := &cobra.Command{
+		Use:   "server [--config] zoo.cfg",
+		Short: "Run a zabsim server from a zoo.cfg (a drop-in for ZooKeeper's server command)",
+		Long: `server reads a ZooKeeper zoo.cfg (and dataDir/myid, optional for a standalone
 server), runs the zabsim server on real TCP with its data in dataDir, logs to
 stderr, and stops cleanly on SIGINT or SIGTERM (exit 0). A bad config exits 2.
 
@@ -73,19 +44,24 @@ metricsProvider.className is ZooKeeper's PrometheusMetricsProvider.
 
 dataLogDir is accepted but not used: zabsim keeps its transaction log and its
 snapshots together in dataDir. electionPort in server.N lines is accepted and
-ignored: zabsim carries election traffic on the quorum port.`,
-		func(fs *flag.FlagSet) {
-			fs.StringVar(&f.configPath, "config", "", "path to zoo.cfg (required)")
-			fs.StringVar(&f.name, "name", "", "node name in log lines (default zabsim or s<myid>)")
-		},
-		func(cmd *cobra.Command, args []string) error {
+ignored: zabsim carries election traffic on the quorum port.
+
+The single-dash spellings of earlier versions (-config zoo.cfg) still work
+but are deprecated.`,
+		Example: `  zabsim server --config zoo.cfg
+  zabsim server zoo.cfg`,
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 && f.configPath == "" { // `zabsim server zoo.cfg`, as zkServer.sh takes it
 				f.configPath = args[0]
 			} else if len(args) > 0 {
-				return usagef("unexpected arguments %q", args)
+				return usagef("unexpected arguments: %s", strings.Join(args, " "))
 			}
 			return runServer(cmd.Context(), f, cmd.ErrOrStderr())
-		})
+		},
+	}
+	cmd.Flags().StringVar(&f.configPath, "config", "", "path to zoo.cfg (required; or give it as the argument)")
+	cmd.Flags().StringVar(&f.name, "name", "", "node name in log lines (default zabsim or s<myid>)")
+	return acceptSingleDash(cmd)
 }
 
 // loadedServer is a zoo.cfg turned into what runServer starts.
@@ -99,7 +75,7 @@ type loadedServer struct {
 // loadServerConfig reads zoo.cfg and myid; every problem is a usage error.
 func loadServerConfig(path string) (loadedServer, error) {
 	if path == "" {
-		return loadedServer{}, usagef("server: -config zoo.cfg is required")
+		return loadedServer{}, usagef("server: --config zoo.cfg is required")
 	}
 	text, err := os.ReadFile(path)
 	if err != nil {

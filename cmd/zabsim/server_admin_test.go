@@ -24,7 +24,7 @@ func TestLiveServerAdminEndpoints(t *testing.T) {
 	cfg, addr := writeZooCfg(t, fmt.Sprintf("admin.serverAddress=127.0.0.1\nadmin.serverPort=%s\nadmin.commandURL=/zk\n"+
 		"metricsProvider.className=%s\nmetricsProvider.httpHost=127.0.0.1\nmetricsProvider.httpPort=%s\n",
 		adminPort, live.PrometheusProviderClass, metricsPort))
-	stop, log := runServerCmd(t, "-config", cfg)
+	stop, log := runServerCmd(t, "--config", cfg)
 	c := zkSession(t, addr)
 	defer c.Close()
 	var stat map[string]any
@@ -65,7 +65,7 @@ func TestLiveServerAdminPortInUse(t *testing.T) {
 	defer l.Close()
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	cfg, addr := writeZooCfg(t, "admin.serverAddress=127.0.0.1\nadmin.serverPort="+port+"\n")
-	_, log := runServerCmd(t, "-config", cfg)
+	_, log := runServerCmd(t, "--config", cfg)
 	c := zkSession(t, addr)
 	defer c.Close()
 	if _, err := c.Create("/ok", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {

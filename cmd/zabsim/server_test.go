@@ -54,13 +54,13 @@ func TestServerCommandBadConfig(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no config", []string{}, "-config zoo.cfg is required"},
-		{"missing file", []string{"-config", filepath.Join(t.TempDir(), "nope.cfg")}, "no such file"},
-		{"bad value", []string{"-config", bad("tickTime=soon\ndataDir=/tmp/x\nclientPort=1\n")}, `line 1: tickTime: "soon" is not a whole number`},
+		{"no config", []string{}, "--config zoo.cfg is required"},
+		{"missing file", []string{"--config", filepath.Join(t.TempDir(), "nope.cfg")}, "no such file"},
+		{"bad value", []string{"-config" /* deprecated spelling */, bad("tickTime=soon\ndataDir=/tmp/x\nclientPort=1\n")}, `line 1: tickTime: "soon" is not a whole number`},
 		{"unknown bug", []string{"--config", bad("dataDir=/tmp/x\nclientPort=1\nzabsim.bugs=zk-0\n")}, `unknown bug switch "zk-0"`},
-		{"ensemble without myid", []string{"-config", ensemble}, "myid"},
-		{"unknown flag", []string{"-config", good, "-bogus"}, "flag provided but not defined: -bogus"},
-		{"stray argument", []string{"-config", good, "extra"}, "unexpected arguments"},
+		{"ensemble without myid", []string{"--config", ensemble}, "myid"},
+		{"unknown flag", []string{"--config", good, "--bogus"}, "unknown flag: --bogus"},
+		{"stray argument", []string{"--config", good, "extra"}, "unexpected arguments"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -192,7 +192,7 @@ func TestLiveServerBinary(t *testing.T) {
 	}
 	cfg, addr := writeZooCfg(t, "4lw.commands.whitelist=*\n")
 	var stderr live.LockedBuffer
-	cmd := exec.Command(bin, "server", "-config", cfg)
+	cmd := exec.Command(bin, "server", "--config", cfg)
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

@@ -27,20 +27,40 @@ func newListCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
-			fmt.Fprintln(w, "Scenarios:")
+			fmt.Fprintln(w, "Scenarios (zabsim run --scenario NAME):")
 			for _, s := range scenarios.All() {
-				fmt.Fprintf(w, "  %-26s %d servers, workload %-10s %s\n", s.Name, s.Servers, s.Workload, s.Description)
+				fmt.Fprintf(w, "  %-26s %-32s %s\n", s.Name, scenarioShape(s), s.Description)
 			}
-			fmt.Fprintf(w, "Suites: %s\n", strings.Join(scenarios.SuiteNames(), ", "))
+			fmt.Fprintln(w, "Bug-hunting scenarios (each re-creates a bug switch's trigger; with --bug SWITCH a checker fails, without it the run passes):")
+			for _, s := range scenarios.BugCatalog() {
+				fmt.Fprintf(w, "  %-26s %-32s hunts %s: %s\n", s.Name, scenarioShape(s), strings.Join(scenarios.BugsHuntedBy(s.Name), ", "), s.Description)
+			}
+			fmt.Fprintf(w, "Suites (zabsim suite --suite NAME): %s\n", strings.Join(scenarios.SuiteNames(), ", "))
 			fmt.Fprintf(w, "Workloads: %s\n", strings.Join(workloads.Names(), ", "))
-			fmt.Fprintf(w, "Checkers: %s\n", strings.Join(scenarios.CheckerNames(), ", "))
-			fmt.Fprintln(w, "Bug switches:")
+			fmt.Fprintf(w, "Checkers (a scenario file's checkers:): %s\n", strings.Join(scenarios.CheckerNames(), ", "))
+			fmt.Fprintf(w, "Checkers of every run (besides the scenario's): %s\n", strings.Join(scenarios.RunCheckerNames(), ", "))
+			fmt.Fprintln(w, "Bug switches (--bug NAME):")
 			for _, b := range server.AllBugs() {
 				fmt.Fprintf(w, "  %-16s %s: %s → %s\n", b.Name, b.JIRA, b.Trigger, b.Symptom)
 			}
 			return nil
 		},
 	}
+}
+
+// scenarioShape is a scenario's ensemble and workload in a few words.
+func scenarioShape(s scenarios.Scenario) string {
+	if s.Draw {
+		return "drawn from the seed"
+	}
+	shape := fmt.Sprintf("%d servers", s.Servers)
+	if s.Servers == 1 {
+		shape = "1 server"
+	}
+	if s.Observers > 0 {
+		shape += fmt.Sprintf(" + %d observers", s.Observers)
+	}
+	return shape + ", " + s.Workload
 }
 
 // loadScenario resolves --scenario or --scenario-file.
@@ -91,6 +111,9 @@ Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad 
 			if err != nil {
 				return err
 			}
+			if err := checkBugs(bugs); err != nil {
+				return err
+			}
 			if err := of.check(); err != nil {
 				return err
 			}
@@ -119,13 +142,13 @@ Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad 
 			of.markLatest(cmd, out)
 			printOutcome(cmd, out, o)
 			if !o.Valid() {
-				return violationError{fmt.Sprintf("%s seed %d: %s", s.Name, seed, o.Check.Valid)}
+				return violationError{fmt.Sprintf("%s seed %d: %s", s.Name, seed, scenarios.DescribeFailures(o.Check))}
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&name, "scenario", "", "built-in scenario name")
-	cmd.Flags().StringVar(&file, "scenario-file", "", "scenario file (.json, .yaml)")
+	cmd.Flags().StringVar(&file, "scenario-file", "", "scenario file (.json, .yaml; its fields: docs/scenario-files.md)")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed that builds the whole run")
 	cmd.Flags().StringArrayVar(&bugs, "bug", nil, "turn a bug switch on (repeatable)")
 	of.register(cmd.Flags(), "run")
@@ -136,10 +159,10 @@ Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad 
 func printOutcome(cmd *cobra.Command, dir string, o *scenarios.Outcome) {
 	w := cmd.OutOrStdout()
 	s := o.Summary
-	fmt.Fprintf(w, "%s seed %d: valid=%s trace=%s ops: %d invoked, %d ok, %d fail, %d info; %d faults; sim=%.1fs wall=%.2fs\n",
-		s.Scenario, s.Seed, s.Valid, s.TraceHash, s.Ops.Invoked, s.Ops.OK, s.Ops.Fail, s.Ops.Info, s.Ops.Nemesis, s.SimSeconds, s.WallSeconds)
+	fmt.Fprintf(w, "%s seed %d: %s, trace %s, ops: %d invoked, %d ok, %d fail, %d info; %d faults; sim=%.1fs wall=%.2fs\n",
+		s.Scenario, s.Seed, scenarios.VerdictWord(s.Valid), s.TraceHash, s.Ops.Invoked, s.Ops.OK, s.Ops.Fail, s.Ops.Info, s.Ops.Nemesis, s.SimSeconds, s.WallSeconds)
 	for _, c := range s.Checkers {
-		fmt.Fprintf(w, "  %-14s %s", c.Name, c.Valid)
+		fmt.Fprintf(w, "  %-14s %s", c.Name, scenarios.VerdictWord(c.Valid))
 		if len(c.Anomalies) > 0 {
 			fmt.Fprintf(w, " (%d anomalies; first: %s)", len(c.Anomalies), c.Anomalies[0].Explanation)
 		}
@@ -153,6 +176,7 @@ func newSuiteCmd() *cobra.Command {
 	var of outFlags
 	var parallel int
 	var bugs []string
+	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "suite",
 		Short: "Run a scenario suite over a seed range, in parallel across worlds",
@@ -189,7 +213,10 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 				}
 			}
 			if parallel < 1 {
-				return usagef("--parallel must be at least 1")
+				return usagef("--parallel must be at least 1, got %d", parallel)
+			}
+			if err := checkBugs(bugs); err != nil {
+				return err
 			}
 			if plots != "all" && plots != "failures" {
 				return usagef("--reports must be all or failures, not %q", plots)
@@ -213,7 +240,9 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 					total++
 				}
 			}
-			opts.Progress = progress(cmd, total)
+			if !quiet {
+				opts.Progress = progress(cmd, total)
+			}
 			stopSignals := interruptible(cmd, &opts)
 			defer stopSignals()
 			start := time.Now()
@@ -244,6 +273,7 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 	cmd.Flags().StringVar(&junit, "junit", "", "also write JUnit XML here")
 	of.register(cmd.Flags(), "suite")
 	cmd.Flags().StringArrayVar(&bugs, "bug", nil, "turn a bug switch on in every run (repeatable)")
+	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress lines on stderr")
 	cmd.Flags().StringVar(&plots, "reports", "all", "plots for all runs, or only for failures (passing runs get a page without plots): all|failures")
 	return cmd
 }
@@ -314,8 +344,12 @@ func suiteVerdict(cmd *cobra.Command, out string, entries []scenarios.SuiteEntry
 		}
 	}
 	sort.SliceStable(failed, func(i, j int) bool { return failed[i].Scenario < failed[j].Scenario })
-	fmt.Fprintf(w, "%d runs, %d failing, %.1f simulated s in %.1f wall s (%.0fx)\nreport: %s\n",
-		len(entries), len(failed), sim, wall.Seconds(), sim/max(wall.Seconds(), 1e-9), filepath.Join(out, "index.html"))
+	if wall > 0 {
+		fmt.Fprintf(w, "%d runs, %d failing, %.1f simulated s in %.1f wall s (%.0fx)\nreport: %s\n",
+			len(entries), len(failed), sim, wall.Seconds(), sim/max(wall.Seconds(), 1e-9), filepath.Join(out, "index.html"))
+	} else { // merge: the runs' wall time is the shards'
+		fmt.Fprintf(w, "%d runs, %d failing, %.1f simulated s\nreport: %s\n", len(entries), len(failed), sim, filepath.Join(out, "index.html"))
+	}
 	for _, e := range failed {
 		msg := e.Failing
 		if e.Error != "" {
