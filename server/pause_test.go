@@ -46,12 +46,7 @@ func TestStoppedServerExpiresOverdueSessions(t *testing.T) {
 // A leader stopped for longer than syncLimit is deposed meanwhile; on resume
 // it must stop leading before it serves anything, not a syncLimit later.
 func TestResumedLeaderStepsDownAtOnce(t *testing.T) {
-	ew := newEnsemble(t, 31, 3)
-	ew.run(3 * time.Second)
-	old := ew.leader()
-	if old == "" {
-		t.Fatal("no leader after 3 s")
-	}
+	ew, old := ensembleWithLeader(t, 31)
 	if err := ew.w.Pause(old); err != nil {
 		t.Fatal(err)
 	}
@@ -74,12 +69,7 @@ func TestResumedLeaderStepsDownAtOnce(t *testing.T) {
 // or answer its requests: the client is told its session expired and its
 // ephemeral is gone for everyone.
 func TestResumedLeaderRefusesSessionClosedMeanwhile(t *testing.T) {
-	ew := newEnsemble(t, 41, 3)
-	ew.run(3 * time.Second)
-	old := ew.leader()
-	if old == "" {
-		t.Fatal("no leader after 3 s")
-	}
+	ew, old := ensembleWithLeader(t, 41)
 	var sessionLog []string
 	// After the create, the client reads every 100 ms from 4 s on (3 s
 	// into the stop) to 14 s: it reconnects the moment the old leader
@@ -121,3 +111,16 @@ func TestResumedLeaderRefusesSessionClosedMeanwhile(t *testing.T) {
 }
 
 func simNodeOptions() sim.NodeOptions { return sim.NodeOptions{} }
+
+// ensembleWithLeader starts a 3-node ensemble and returns it with its
+// leader, elected within 3 s.
+func ensembleWithLeader(t *testing.T, seed uint64) (*ensembleWorld, string) {
+	t.Helper()
+	ew := newEnsemble(t, seed, 3)
+	ew.run(3 * time.Second)
+	leader := ew.leader()
+	if leader == "" {
+		t.Fatal("no leader after 3 s")
+	}
+	return ew, leader
+}
