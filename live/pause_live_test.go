@@ -17,7 +17,9 @@ import (
 // told it expired and the node is gone. zabsim must do the same (its session
 // clock once counted its own tick firings, which a stopped process has none
 // of). Ten rounds per target under make test-live (ZABSIM_LIVE=1), one
-// otherwise.
+// otherwise. zabsim must expire the session in every round; ZooKeeper,
+// whose expiry races the client's reconnect on resume, in 7 of 10 (in the
+// one-round mode its outcome is only logged).
 func TestLiveStoppedServerExpiresSessions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts server processes and stops them for seconds")
@@ -29,10 +31,28 @@ func TestLiveStoppedServerExpiresSessions(t *testing.T) {
 	for _, target := range []Target{TargetZabsim, TargetZooKeeper} {
 		t.Run(string(target), func(t *testing.T) {
 			c := startTestCluster(t, target, 1)
+			expired := 0
 			for i := range rounds {
-				if err := stopExpiresSession(c, fmt.Sprintf("/paused-%d", i)); err != nil {
+				err := stopExpiresSession(c, fmt.Sprintf("/paused-%d", i))
+				switch {
+				case err == nil:
+					expired++
+				case target == TargetZabsim:
 					t.Fatalf("round %d of %d: %v\n%s", i+1, rounds, err, c.logTails())
+				default:
+					// ZooKeeper's SessionTracker thread and its NIO thread
+					// both wake on SIGCONT; when the client's reconnect is
+					// served first, it touches the overdue session and the
+					// tracker no longer expires it (seen once in 10 rounds
+					// on a loaded machine: "Connection request ... " with
+					// no "Expiring session" line). zabsim expires first,
+					// every time.
+					t.Logf("round %d of %d: ZooKeeper kept the session: %v", i+1, rounds, err)
 				}
+			}
+			t.Logf("%s: the session expired in %d of %d rounds", target, expired, rounds)
+			if target == TargetZooKeeper && rounds >= 10 && expired < 7 {
+				t.Fatalf("ZooKeeper expired the session in only %d of %d rounds: the baseline this test compares with is gone\n%s", expired, rounds, c.logTails())
 			}
 		})
 	}
