@@ -24,8 +24,10 @@ import (
 // its messages sent, nothing more durable yet).
 //
 // Bounds: faults fall only in the fault phase and are all restored before
-// the healed tail; at most a minority of the voters is down or paused by
-// them at once; crashes and pauses are what Zab claims to survive. Every
+// the healed tail; in half the runs at most a minority of the voters is
+// down or paused by them at once, in the other half any number (a quorum
+// crash is what Zab's durability must survive); crashes and pauses are
+// what Zab claims to survive. Every
 // fault is a nemesis record ("window <moment>: ..."), so plots and the
 // healed-phase checks see it. Simulation only: the live tier records
 // window faults as unsupported.
@@ -60,6 +62,13 @@ func newWindowFaults(r *runner) *windowFaults {
 		wf.prob[k] = []float64{0.01, 0.05, 0.2, 0.5, 1}[rng.IntN(5)]
 	}
 	wf.budget = 2 + rng.IntN(7)
+	if rng.IntN(2) == 0 {
+		// Half the runs let the window faults take down a quorum, or every
+		// node, at once: Zab must then recover every acknowledged write
+		// from what the crashes left durable (ZOOKEEPER-3911's and -4646's
+		// windows are a quorum crashing right after acking NEWLEADER).
+		wf.limit = len(r.servers)
+	}
 	return wf
 }
 
