@@ -146,7 +146,7 @@ var settings = map[string]setting{
 	"superUser":              func(p *parser, v string) error { p.cfg.SASLSuperUser = v; return nil },
 	"allowSaslFailedClients": func(p *parser, v string) (err error) { p.cfg.AllowSASLFailedClients, err = javaBool(v); return },
 	"zabsim.bugs":            func(p *parser, v string) (err error) { p.cfg.Bugs, err = bugList(v); return },
-	"zabsim.syncQuorum": func(p *parser, v string) (err error) { p.cfg.SyncQuorum, err = parseBool(v); return },
+	"zabsim.syncQuorum":      func(p *parser, v string) (err error) { p.cfg.SyncQuorum, err = parseBool(v); return },
 }
 
 // ZooKeeper reads these from system properties ("zookeeper." + key); a
