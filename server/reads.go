@@ -68,7 +68,7 @@ func (s *Server) execRead(r *request) {
 	case *wire.MultiReadRequest:
 		s.reply(r, wire.ErrOK, &wire.MultiReadResponse{Results: s.multiRead(c, q.Ops)})
 	default:
-		// reconfig, sasl and anything else this server does not implement.
+		// reconfig and anything else this server does not implement.
 		code := wire.ErrUnimplemented
 		if r.op == wire.OpReconfig {
 			code = wire.ErrReconfigDisabled
@@ -93,7 +93,7 @@ func (s *Server) readable(c *conn, path string, perm int32) wire.Err {
 	if !ok {
 		return wire.ErrNoNode
 	}
-	return tree.CheckACL(n.ACL, perm, c.authIDs)
+	return s.providers().CheckACL(n.ACL, perm, c.authIDs)
 }
 
 func (s *Server) getData(c *conn, path string, watch bool) ([]byte, wire.Stat, wire.Err) {

@@ -3,7 +3,7 @@
 // SaslServer ("zookeeper" as the protocol, "zk-sasl-md5" as the server name
 // and realm), and the JAAS login file ZooKeeper takes its users from.
 //
-// It is part of the deterministic server core: no clock, no crypto/rand.
+// It is part of the deterministic server core: no clock, no system randomness.
 // The nonce comes from bytes the caller supplies (the server draws them
 // from its seeded Env.Rand, as Java's DigestMD5Server draws them from
 // java.util.Random).
