@@ -54,11 +54,44 @@ func goFlagsCommand(use, short, long string, define func(fs *flag.FlagSet), run 
 type serverFlags struct {
 	configPath string
 	name       string
+	// sys are JVM system properties: -Dkey=value words of $SERVER_JVMFLAGS,
+	// $JVMFLAGS and the command line, in that order (the last wins).
+	sys []config.Property
+}
+
+// jvmFlagsEnv are the environment variables zkServer.sh passes to the JVM
+// ("$SERVER_JVMFLAGS $JVMFLAGS").
+var jvmFlagsEnv = []string{"SERVER_JVMFLAGS", "JVMFLAGS"}
+
+// systemProperties splits -Dkey[=value] words (JVM system properties, as
+// a ZooKeeper start line carries them) from the other arguments.
+func systemProperties(args []string) (props []config.Property, rest []string) {
+	for _, a := range args {
+		if kv, ok := strings.CutPrefix(a, "-D"); ok && kv != "" && kv[0] != '=' {
+			k, v, _ := strings.Cut(kv, "=")
+			props = append(props, config.Property{Key: k, Value: v})
+			continue
+		}
+		rest = append(rest, a)
+	}
+	return props, rest
+}
+
+// envSystemProperties are the -D words of $SERVER_JVMFLAGS and $JVMFLAGS
+// (split at white space, as the shell splits them in zkServer.sh); their
+// other JVM flags are ignored.
+func envSystemProperties(getenv func(string) string) []config.Property {
+	var props []config.Property
+	for _, name := range jvmFlagsEnv {
+		p, _ := systemProperties(strings.Fields(getenv(name)))
+		props = append(props, p...)
+	}
+	return props
 }
 
 func newServerCmd() *cobra.Command {
 	var f serverFlags
-	return goFlagsCommand("server",
+	cmd := goFlagsCommand("server",
 		"Run a zabsim server from a zoo.cfg (a drop-in for ZooKeeper's server command)",
 		`server reads a ZooKeeper zoo.cfg (and dataDir/myid, optional for a standalone
 server), runs the zabsim server on real TCP with its data in dataDir, logs to
@@ -73,7 +106,22 @@ metricsProvider.className is ZooKeeper's PrometheusMetricsProvider.
 
 dataLogDir is accepted but not used: zabsim keeps its transaction log and its
 snapshots together in dataDir. electionPort in server.N lines is accepted and
-ignored: zabsim carries election traffic on the quorum port.`,
+ignored: zabsim carries election traffic on the quorum port.
+
+JVM system properties are taken as a ZooKeeper server takes them: -Dkey=value
+arguments, and -D words of $SERVER_JVMFLAGS and $JVMFLAGS (as zkServer.sh passes
+them). -Djava.security.auth.login.config=FILE names the JAAS login file whose
+Server section (zookeeper.sasl.serverconfig) lists the DIGEST-MD5 users
+(user_<name>="<password>" options of org.apache.zookeeper.server.auth.DigestLoginModule);
+zoo.cfg may name it as zabsim.jaasLoginConfig=FILE instead. -Dzookeeper.<key>
+sets the ZooKeeper settings read from system properties (authProvider.N,
+sessionRequireClientSASLAuth, enforce.auth.enabled, enforce.auth.schemes,
+superUser, allowSaslFailedClients, DigestAuthenticationProvider.superDigest,
+4lw.commands.whitelist, ...); a zoo.cfg line overrides the property, as in
+ZooKeeper. Other JVM flags are ignored.
+
+Example (kazoo's test harness, with zabsim in java's place):
+  zabsim server -Djava.security.auth.login.config=DIR/jaas.conf DIR/zoo.cfg`,
 		func(fs *flag.FlagSet) {
 			fs.StringVar(&f.configPath, "config", "", "path to zoo.cfg (required)")
 			fs.StringVar(&f.name, "name", "", "node name in log lines (default zabsim or s<myid>)")
@@ -86,6 +134,13 @@ ignored: zabsim carries election traffic on the quorum port.`,
 			}
 			return runServer(cmd.Context(), f, cmd.ErrOrStderr())
 		})
+	parse := cmd.RunE
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		props, rest := systemProperties(args)
+		f.sys = append(envSystemProperties(os.Getenv), props...)
+		return parse(cmd, rest)
+	}
+	return cmd
 }
 
 // loadedServer is a zoo.cfg turned into what runServer starts.
@@ -96,8 +151,9 @@ type loadedServer struct {
 	notes   []string          // warnings for the log
 }
 
-// loadServerConfig reads zoo.cfg and myid; every problem is a usage error.
-func loadServerConfig(path string) (loadedServer, error) {
+// loadServerConfig reads zoo.cfg (with the JVM system properties sys),
+// myid and the JAAS login file; every problem is a usage error.
+func loadServerConfig(path string, sys []config.Property) (loadedServer, error) {
 	if path == "" {
 		return loadedServer{}, usagef("server: -config zoo.cfg is required")
 	}
@@ -105,7 +161,7 @@ func loadServerConfig(path string) (loadedServer, error) {
 	if err != nil {
 		return loadedServer{}, usageError{err}
 	}
-	zc, warns, err := config.Parse(text)
+	zc, warns, ignored, err := config.ParseWithSystemProperties(text, sys)
 	if err != nil {
 		return loadedServer{}, usageError{fmt.Errorf("%s: %w", path, err)}
 	}
@@ -113,12 +169,25 @@ func loadServerConfig(path string) (loadedServer, error) {
 	for _, w := range warns {
 		ld.notes = append(ld.notes, w.String())
 	}
+	if len(ignored) > 0 {
+		ld.notes = append(ld.notes, "JVM system properties zabsim does not read (ignored): "+strings.Join(ignored, ", "))
+	}
 	myid, err := readMyID(zc)
 	if err != nil {
 		return loadedServer{}, usageError{err}
 	}
 	if ld.cfg, err = server.FromZooCfg(zc, myid); err != nil {
 		return loadedServer{}, usageError{fmt.Errorf("%s: %w", path, err)}
+	}
+	if zc.JAASLoginConfig != "" {
+		if ld.cfg.SASL, err = loadJAAS(zc); err != nil {
+			return loadedServer{}, usageError{err}
+		}
+		if ld.cfg.SASL == nil {
+			ld.notes = append(ld.notes, fmt.Sprintf("no JAAS configuration section named '%s' in %s: SASL logins are off", saslSection(zc), zc.JAASLoginConfig))
+		} else {
+			ld.notes = append(ld.notes, fmt.Sprintf("SASL DIGEST-MD5 with %d user(s) from section %s of %s", len(ld.cfg.SASL.Users), saslSection(zc), zc.JAASLoginConfig))
+		}
 	}
 	ld.dataDir = zc.DataDir
 	if ld.admin, err = live.AdminOptionsFromZooCfg(zc); err != nil {
@@ -128,6 +197,28 @@ func loadServerConfig(path string) (loadedServer, error) {
 		ld.notes = append(ld.notes, fmt.Sprintf("dataLogDir %s is accepted but not used: the log and snapshots go to dataDir %s", zc.DataLogDir, zc.DataDir))
 	}
 	return ld, nil
+}
+
+// loadJAAS reads the JAAS login file. A file that cannot be read or
+// parsed stops the server, as it stops ZooKeeper's ("No JAAS configuration
+// section named 'Server' was found in ...").
+func loadJAAS(zc config.Config) (*server.SASLConfig, error) {
+	text, err := os.ReadFile(zc.JAASLoginConfig)
+	if err != nil {
+		return nil, fmt.Errorf("JAAS login file (%s): %w", config.JAASConfigProperty, err)
+	}
+	sc, err := server.SASLFromJAAS(zc, text)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", zc.JAASLoginConfig, err)
+	}
+	return sc, nil
+}
+
+func saslSection(zc config.Config) string {
+	if zc.SASLServerSection != "" {
+		return zc.SASLServerSection
+	}
+	return "Server"
 }
 
 // readMyID reads dataDir/myid; it may be missing for a standalone config.
@@ -143,7 +234,7 @@ func readMyID(zc config.Config) (int64, error) {
 }
 
 func runServer(ctx context.Context, f serverFlags, log io.Writer) error {
-	ld, err := loadServerConfig(f.configPath)
+	ld, err := loadServerConfig(f.configPath, f.sys)
 	if err != nil {
 		return err
 	}
