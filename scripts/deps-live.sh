@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # deps-live.sh — install what zabsim's live tier needs on a fresh Debian
 # machine (run as root): Apache ZooKeeper 3.8 from Debian (package zookeeper)
-# faketime (clock nemeses) and libjetty9-java (ZooKeeper's AdminServer, for the
-# admin-endpoint comparison tests). Idempotent: installed packages are skipped and
+# faketime (clock nemeses), libjetty9-java (ZooKeeper's AdminServer, for the
+# admin-endpoint comparison tests), and python3-kazoo with python3-pure-sasl
+# (kazoo 2.8, the Python client, with its DIGEST-MD5 support: the SASL
+# comparison test TestLiveSASLZooKeeper runs it against both servers). Idempotent: installed packages are skipped and
 # `apt-get update` runs at most once, only when something is missing.
 set -euo pipefail
 
-pkgs=(zookeeper faketime libjetty9-java)
+pkgs=(zookeeper faketime libjetty9-java python3-kazoo python3-pure-sasl)
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
@@ -29,6 +31,7 @@ ver() { dpkg-query -W -f='${Version}' "$1"; }
 echo
 echo "zookeeper package: $(ver zookeeper)"
 echo "faketime package:  $(ver faketime)"
+echo "kazoo package:     $(ver python3-kazoo) (pure-sasl $(ver python3-pure-sasl); use /usr/bin/python3)"
 echo "java:              $(java -version 2>&1 | head -1)"
 jar=/usr/share/java/zookeeper.jar
 if [ -f "$jar" ]; then

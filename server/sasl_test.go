@@ -236,7 +236,7 @@ func TestSASLDigestMD5(t *testing.T) {
 		t.Fatalf("response line %q, want %q", lines[1], want)
 	}
 	expectTranscripts(t, []string{strings.Join(lines[2:], "\n"), got[1]}, `
-whoAmI: OK [{sasl jaasuser} {ip c1}]
+whoAmI: OK [{ip c1} {sasl jaasuser}]
 create /1: OK
 get /1: OK
 getACL /1: OK [{31 {sasl jaasuser}}]`, `
@@ -327,7 +327,7 @@ auth digest: OK
 create /p: OK`, `
 get /p: NOAUTH
 get /p: OK
-whoAmI: OK [{sasl jaasuser} {super } {ip c2}]`)
+whoAmI: OK [{super } {ip c2} {sasl jaasuser}]`)
 }
 
 // TestEnforceAuth: with zookeeper.sessionRequireClientSASLAuth (or
@@ -352,7 +352,7 @@ whoAmI: SESSIONCLOSEDREQUIRESASLAUTH
 closed`, `
 sasl start: OK `+firstLine(got[2])+`
 `+strings.Split(got[2], "\n")[1]+`
-whoAmI: OK [{sasl jaasuser} {ip c3}]
+whoAmI: OK [{ip c3} {sasl jaasuser}]
 get /: OK`, `
 sasl start: OK `+firstLine(got[3])+`
 sasl response jaasuser:bad: SESSIONCLOSEDREQUIRESASLAUTH token=null
