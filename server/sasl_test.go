@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -177,10 +178,19 @@ func runSASL(t *testing.T, cfg server.Config, scripts ...[]saslStep) []string {
 	if err := w.Start("s1"); err != nil {
 		t.Fatal(err)
 	}
+	return runSASLClients(t, w, "s1:2181", scripts...)
+}
+
+// runSASLClients runs one saslProc per script against addr in w, in turn.
+func runSASLClients(t *testing.T, w *sim.World, addr string, scripts ...[]saslStep) []string {
+	t.Helper()
 	logs := make([][]string, len(scripts))
 	for i, steps := range scripts {
 		name := fmt.Sprintf("c%d", i+1)
-		p := &saslProc{addr: "s1:2181", steps: steps, log: &logs[i]}
+		for n := i + 1; slices.Contains(w.NodeNames(), name); n += len(scripts) {
+			name = fmt.Sprintf("c%d", n)
+		}
+		p := &saslProc{addr: addr, steps: steps, log: &logs[i]}
 		if err := w.AddNode(name, func() proc.Process { return p }, sim.NodeOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -382,5 +392,29 @@ func TestSASLAllowFailedClients(t *testing.T) {
 	got = runSASL(t, cfg, []saslStep{saslStart(), saslRespond(saslUser, "bad"), whoAmI()})
 	if !strings.HasSuffix(got[0], "\nsasl response jaasuser:bad: SESSIONCLOSEDREQUIRESASLAUTH token=null\nclosed") {
 		t.Errorf("allowSaslFailedClients with SASL required: %q", got[0])
+	}
+}
+
+// TestSASLEnsemble: SASL on a follower: the identity travels with the
+// writes it forwards, so the leader accepts the sasl ACL (its provider is
+// configured too) and the node is the user's on every member.
+func TestSASLEnsemble(t *testing.T) {
+	ew := newEnsembleWrapped(t, 18, 3, nil, nil, func(c *server.Config) {
+		sc := saslConfig()
+		c.SASL, c.SASLProvider = sc.SASL, true
+	}, nil)
+	leader, f1, f2 := electedTrio(t, ew)
+	got := runSASLClients(t, ew.w, f1+":2181",
+		[]saslStep{saslStart(), saslRespond(saslUser, saslPass), rawCreate("/e", saslACL(saslUser)), rawGetACL("/e")})
+	got = append(got, runSASLClients(t, ew.w, f2+":2181", []saslStep{rawGet("/e")})...)
+	got = append(got, runSASLClients(t, ew.w, leader+":2181", []saslStep{saslStart(), saslRespond(saslUser, saslPass), rawGet("/e")})...)
+	tail := func(s string, skip int) string { return strings.Join(strings.Split(s, "\n")[skip:], "\n") }
+	expectTranscripts(t, []string{tail(got[0], 2), got[1], tail(got[2], 2)}, `
+create /e: OK
+getACL /e: OK [{31 {sasl jaasuser}}]`, `
+get /e: NOAUTH`, `
+get /e: OK`)
+	if !ew.inv.OK() {
+		t.Fatalf("zab invariants: %v", ew.inv.Violations())
 	}
 }
