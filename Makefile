@@ -5,7 +5,7 @@ PKGS      := ./...
 SIM_PKGS  := ./proc/... ./sim/... ./server/... ./client/... ./history/... ./model/... ./workloads/... ./nemesis/... ./checker/...
 BIN       := bin/zabsim
 
-.PHONY: all build run test test-race lint bench soak fuzz deps-live test-live test-browser bugs crosscheck clean
+.PHONY: all build run test test-race lint bench soak fuzz deps-live test-live test-clients test-browser bugs crosscheck clean
 
 all: build
 
@@ -54,6 +54,13 @@ deps-live:
 test-live: deps-live build
 	ZABSIM_LIVE=1 ZABSIM_REQUIRE_ZK=1 ZABSIM_BIN=$(CURDIR)/$(BIN) \
 	  $(GO) test -count=1 -timeout 30m -run 'Live|ZooKeeper|Differential|Cluster|CrossCheck|Admin' ./live/... ./liverun/... ./cmd/...
+
+## test-clients: the client libraries' own suites against zabsim and Apache ZooKeeper 3.8, both
+## tallies printed: go-zookeeper/zk v1.0.4's integration tests (ZK_VERSION=3.8.0), and kazoo 2.8's
+## suite when KAZOO_SRC names its sources (github.com/python-zk/kazoo at tag 2.8.0). Logs in out/test-clients.
+test-clients: build
+	./scripts/deps-live.sh --clients
+	ZABSIM_BIN=$(CURDIR)/$(BIN) ./scripts/test-clients.sh
 
 ## crosscheck: 10,000 seeded ops sent to zabsim and to Apache ZooKeeper 3.8, every reply diffed.
 crosscheck: deps-live build

@@ -6,9 +6,19 @@
 # (kazoo 2.8, the Python client, with its DIGEST-MD5 support: the SASL
 # comparison test TestLiveSASLZooKeeper runs it against both servers). Idempotent: installed packages are skipped and
 # `apt-get update` runs at most once, only when something is missing.
+#
+# With --clients it also installs what kazoo 2.8's own test suite needs
+# (make test-clients): pytest and its timeout plugin, mock, objgraph, gevent
+# and eventlet.
 set -euo pipefail
 
 pkgs=(zookeeper faketime libjetty9-java python3-kazoo python3-pure-sasl)
+if [ "${1:-}" = --clients ]; then
+  pkgs+=(python3-pytest python3-pytest-timeout python3-mock python3-objgraph python3-gevent python3-eventlet)
+elif [ $# -gt 0 ]; then
+  echo "usage: $0 [--clients]" >&2
+  exit 2
+fi
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
