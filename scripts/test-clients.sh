@@ -124,11 +124,18 @@ else
     (cd "$KAZOO_SRC" && PATH=$path ZOOKEEPER_VERSION=3.8.0 ZOOKEEPER_CLASSPATH=/usr/share/java/zookeeper.jar \
        ZOOKEEPER_PORT_OFFSET=$((20000 + RANDOM % 20000)) PYTHONPATH=$KAZOO_SRC \
        timeout 3600 "$py" -m pytest -p no:cacheprovider -q -rA --timeout 180 ${KAZOO_TESTS:-kazoo/tests} >"$log" 2>&1)
-    counts=$(tail -1 "$log")
-    line="kazoo 2.8 vs $target: $counts"
+    counts=$(grep -E '^=+ .*(passed|failed|error|skipped).* in [0-9.]+s' "$log" | tail -1 | sed 's/^=* *//; s/ *=*$//')
+    line="kazoo 2.8 vs $target: ${counts:-no pytest summary (see the log)}"
     echo "   $line"
     summary+=("$line")
+    grep '^PASSED ' "$log" | sed 's/^PASSED //' | sort >"$out/kazoo-$target.passed"
   done
+  if [ -f "$out/kazoo-zookeeper.passed" ] && [ -f "$out/kazoo-zabsim.passed" ]; then
+    comm -23 "$out/kazoo-zookeeper.passed" "$out/kazoo-zabsim.passed" >"$out/kazoo-zabsim-regressions"
+    n=$(wc -l <"$out/kazoo-zabsim-regressions")
+    summary+=("kazoo 2.8: $n test(s) pass on ZooKeeper and not on zabsim (list: $out/kazoo-zabsim-regressions)")
+    sed 's/^/     /' "$out/kazoo-zabsim-regressions"
+  fi
 fi
 
 echo
