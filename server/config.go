@@ -143,6 +143,11 @@ func (c Config) Normalize() (Config, error) {
 	if c.ContainerCheckIntervalMS < 0 || c.ContainerMaxNeverUsedMS < 0 {
 		return c, errors.New("server: container intervals must not be negative")
 	}
+	for _, scheme := range c.EnforceAuthSchemes {
+		if scheme != "ip" && scheme != "digest" && (scheme != "sasl" || !c.SASLProvider) {
+			return c, fmt.Errorf("server: Authentication scheme %s is not available (enforce.auth.schemes)", scheme)
+		}
+	}
 	if c.Version == "" {
 		c.Version = "3.8.0-zabsim"
 	}

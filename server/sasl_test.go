@@ -418,3 +418,19 @@ get /e: OK`)
 		t.Fatalf("zab invariants: %v", ew.inv.Violations())
 	}
 }
+
+// TestEnforceAuthNeedsProvider: enforcing a scheme no provider serves is a
+// configuration error, as it stops ZooKeeper at start.
+func TestEnforceAuthNeedsProvider(t *testing.T) {
+	cfg := saslConfig()
+	cfg.SASLProvider = false
+	cfg.EnforceAuthSchemes = []string{"sasl"}
+	if _, err := server.New(cfg); err == nil || !strings.Contains(err.Error(), "Authentication scheme sasl is not available") {
+		t.Fatalf("err %v", err)
+	}
+	cfg.EnforceAuthSchemes = []string{"x509"}
+	cfg.SASLProvider = true
+	if _, err := server.New(cfg); err == nil {
+		t.Fatal("x509 accepted")
+	}
+}
