@@ -41,6 +41,9 @@ soak: build
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRequest -fuzztime 60s ./server/wire
+	$(GO) test -run '^$$' -fuzz FuzzDigestMD5 -fuzztime 30s ./server/sasl
+	$(GO) test -run '^$$' -fuzz FuzzParseDirectives -fuzztime 30s ./server/sasl
+	$(GO) test -run '^$$' -fuzz FuzzParseJAAS -fuzztime 30s ./server/sasl
 
 ## deps-live: Debian's zookeeper (Apache ZooKeeper 3.8) and faketime for the live tier.
 deps-live:
