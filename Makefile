@@ -8,7 +8,7 @@ BIN       := bin/zabsim
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS   := -X github.com/zabsim/zabsim/scenarios.version=$(VERSION)
 
-.PHONY: all build run test test-race lint bench soak fuzz deps-live test-live test-browser bugs crosscheck clean mutants
+.PHONY: all build run test test-race lint bench soak fuzz deps-live test-live test-clients test-browser bugs crosscheck clean mutants
 
 all: build
 
@@ -45,6 +45,9 @@ soak: build
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRequest -fuzztime 60s ./server/wire
+	$(GO) test -run '^$$' -fuzz FuzzDigestMD5 -fuzztime 30s ./server/sasl
+	$(GO) test -run '^$$' -fuzz FuzzParseDirectives -fuzztime 30s ./server/sasl
+	$(GO) test -run '^$$' -fuzz FuzzParseJAAS -fuzztime 30s ./server/sasl
 
 ## deps-live: Debian's zookeeper (Apache ZooKeeper 3.8) and faketime for the live tier.
 deps-live:
@@ -58,6 +61,13 @@ deps-live:
 test-live: deps-live build
 	ZABSIM_LIVE=1 ZABSIM_REQUIRE_ZK=1 ZABSIM_BIN=$(CURDIR)/$(BIN) \
 	  $(GO) test -count=1 -timeout 30m -run 'Live|ZooKeeper|Differential|Cluster|CrossCheck|Admin' ./live/... ./liverun/... ./cmd/...
+
+## test-clients: the client libraries' own suites against zabsim and Apache ZooKeeper 3.8, both
+## tallies printed: go-zookeeper/zk v1.0.4's integration tests (ZK_VERSION=3.8.0), and kazoo 2.8's
+## suite when KAZOO_SRC names its sources (github.com/python-zk/kazoo at tag 2.8.0). Logs in out/test-clients.
+test-clients: build
+	./scripts/deps-live.sh --clients
+	ZABSIM_BIN=$(CURDIR)/$(BIN) ./scripts/test-clients.sh
 
 ## crosscheck: 10,000 seeded ops sent to zabsim and to Apache ZooKeeper 3.8, every reply diffed.
 crosscheck: deps-live build

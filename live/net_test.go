@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"testing"
@@ -279,6 +280,49 @@ func TestSlowPeerCutOff(t *testing.T) {
 	cl, _ := closedEvent(eventsOf(t, n, p), conn)
 	if !errors.Is(cl.Err, proc.ErrConnReset) {
 		t.Fatalf("Closed.Err = %v, want ErrConnReset", cl.Err)
+	}
+}
+
+// TestLargeChunkOnEmptyQueue: one chunk larger than the send queue's bound
+// is sent whole when nothing else is queued (a 20 MB getChildren reply).
+func TestLargeChunkOnEmptyQueue(t *testing.T) {
+	checkNoLeaks(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	got := make(chan int, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			got <- -1
+			return
+		}
+		defer c.Close()
+		n, _ := io.Copy(io.Discard, io.LimitReader(c, 3<<20))
+		got <- int(n)
+	}()
+	var conn proc.ConnID
+	p := &scriptProc{
+		start: func(p *scriptProc) { conn = p.env.Dial(l.Addr().String()) },
+		handle: func(p *scriptProc, ev proc.Event) {
+			if _, ok := ev.(proc.Connected); ok {
+				p.env.Send(conn, make([]byte, 3<<20))
+			}
+		},
+	}
+	n := startScript(t, Options{Name: "c", SendQueueBytes: 1 << 20}, p)
+	select {
+	case k := <-got:
+		if k != 3<<20 {
+			t.Fatalf("peer read %d bytes, want %d", k, 3<<20)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the large chunk did not arrive")
+	}
+	if cl, ok := closedEvent(eventsOf(t, n, p), conn); ok {
+		t.Fatalf("connection closed: %v", cl.Err)
 	}
 }
 

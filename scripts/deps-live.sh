@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
 # deps-live.sh — install what zabsim's live tier needs on a fresh Debian
 # machine (run as root): Apache ZooKeeper 3.8 from Debian (package zookeeper)
-# faketime (clock nemeses) and libjetty9-java (ZooKeeper's AdminServer, for the
-# admin-endpoint comparison tests). Idempotent: installed packages are skipped and
+# faketime (clock nemeses), libjetty9-java (ZooKeeper's AdminServer, for the
+# admin-endpoint comparison tests), and python3-kazoo with python3-pure-sasl
+# (kazoo 2.8, the Python client, with its DIGEST-MD5 support: the SASL
+# comparison test TestLiveSASLZooKeeper runs it against both servers). Idempotent: installed packages are skipped and
 # `apt-get update` runs at most once, only when something is missing.
+#
+# With --clients it also installs what kazoo 2.8's own test suite needs
+# (make test-clients): pytest and its timeout plugin, mock, objgraph, gevent
+# and eventlet.
 set -euo pipefail
 
-pkgs=(zookeeper faketime libjetty9-java)
+pkgs=(zookeeper faketime libjetty9-java python3-kazoo python3-pure-sasl)
+if [ "${1:-}" = --clients ]; then
+  pkgs+=(python3-pytest python3-pytest-timeout python3-mock python3-objgraph python3-gevent python3-eventlet)
+elif [ $# -gt 0 ]; then
+  echo "usage: $0 [--clients]" >&2
+  exit 2
+fi
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
@@ -29,6 +41,7 @@ ver() { dpkg-query -W -f='${Version}' "$1"; }
 echo
 echo "zookeeper package: $(ver zookeeper)"
 echo "faketime package:  $(ver faketime)"
+echo "kazoo package:     $(ver python3-kazoo) (pure-sasl $(ver python3-pure-sasl); use /usr/bin/python3)"
 echo "java:              $(java -version 2>&1 | head -1)"
 jar=/usr/share/java/zookeeper.jar
 if [ -f "$jar" ]; then

@@ -42,6 +42,21 @@ type Config struct {
 	// ContainerMaxNeverUsedMS is znode.container.maxNeverUsedIntervalMs
 	// (default 0: never-used containers are kept).
 	ContainerMaxNeverUsedMS int64
+	// SASL is the DIGEST-MD5 login (the users of the JAAS file's Server
+	// section); nil means no SASL login, and a sasl request is answered OK
+	// with no token, as ZooKeeper's connection without a SaslServer does.
+	SASL *SASLConfig
+	// SASLProvider is authProvider.N=...SASLAuthenticationProvider: the
+	// sasl scheme in ACLs (INVALIDACL without it).
+	SASLProvider bool
+	// SASLSuperUser is zookeeper.superUser: the SASL user who is super too.
+	SASLSuperUser string
+	// AllowSASLFailedClients is zookeeper.allowSaslFailedClients.
+	AllowSASLFailedClients bool
+	// EnforceAuthSchemes are the schemes a connection must hold an
+	// identity of before any request but auth and sasl
+	// (sessionRequireClientSASLAuth, enforce.auth.*); nil = none.
+	EnforceAuthSchemes []string
 	// Bugs are the enabled bug switches.
 	Bugs Bugs
 	// Peers lists the ensemble (server.N lines), this server included;
@@ -58,6 +73,30 @@ type Config struct {
 	ZabBugs zab.Bugs
 	// Version is reported by srvr/stat/mntr.
 	Version string
+}
+
+// SASLConfig is a server's DIGEST-MD5 login configuration.
+type SASLConfig struct {
+	// Users maps each user (user_<name> in the JAAS section) to its
+	// password.
+	Users map[string]string
+	// SuperPassword is zookeeper.SASLAuthenticationProvider.superPassword:
+	// the password of the user "super" when the section lists it.
+	SuperPassword string
+}
+
+// Password looks a user's password up as ZooKeeper's
+// SaslServerCallbackHandler does: only users of the JAAS section exist,
+// and "super" takes SuperPassword when that is set.
+func (c *SASLConfig) Password(user string) (string, bool) {
+	pw, ok := c.Users[user]
+	if !ok {
+		return "", false
+	}
+	if user == "super" && c.SuperPassword != "" {
+		return c.SuperPassword, true
+	}
+	return pw, true
 }
 
 // Normalize fills defaults and validates.
@@ -103,6 +142,11 @@ func (c Config) Normalize() (Config, error) {
 	}
 	if c.ContainerCheckIntervalMS < 0 || c.ContainerMaxNeverUsedMS < 0 {
 		return c, errors.New("server: container intervals must not be negative")
+	}
+	for _, scheme := range c.EnforceAuthSchemes {
+		if scheme != "ip" && scheme != "digest" && (scheme != "sasl" || !c.SASLProvider) {
+			return c, fmt.Errorf("server: Authentication scheme %s is not available (enforce.auth.schemes)", scheme)
+		}
 	}
 	if c.Version == "" {
 		c.Version = "3.8.0-zabsim"

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/server/sasl"
 	"github.com/zabsim/zabsim/server/session"
 	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/wire"
@@ -31,6 +32,7 @@ type conn struct {
 	timeoutMS int32
 	readOnly  bool // client sent the readOnly byte: answer in kind
 	authIDs   []wire.ID
+	sasl      *sasl.DigestMD5 // this connection's SASL exchange, once begun
 
 	queue []*request // this session's requests in arrival order
 
@@ -168,15 +170,15 @@ func (s *Server) frame(c *conn, frame []byte) {
 	hdr, body, err := wire.DecodeRequestInto(frame, s.requestDecodeOptions(), into)
 	if errors.Is(err, wire.ErrUnknownOp) {
 		// A well-framed request this server does not implement (reconfig,
-		// sasl, ...) gets an error reply in order, as ZooKeeper's
+		// ...) gets an error reply in order, as ZooKeeper's
 		// UnimplementedRequestProcessor does; the connection stays up.
 		s.request(c, r, hdr, nil, false, frame)
 		return
 	}
-	if err != nil && (len(frame) < wire.RequestHeaderSize || hdr.Type == wire.OpAuth) {
+	if err != nil && (len(frame) < wire.RequestHeaderSize || hdr.Type == wire.OpAuth || hdr.Type == wire.OpSASL) {
 		// ZooKeeper closes a connection whose request header it cannot
-		// read, and one whose auth packet it cannot parse (both fail in
-		// ZooKeeperServer.processPacket itself).
+		// read, and one whose auth or sasl packet it cannot parse (all
+		// fail in ZooKeeperServer.processPacket itself).
 		s.env.Logf("conn %d session %#x: bad request: %v", c.id, c.session, err)
 		s.closeConn(c)
 		return

@@ -592,6 +592,7 @@ func (s *Server) loadSnapshot(snap zab.Snapshot) bool {
 		return false
 	}
 	t.SetStaleReplay(s.cfg.Bugs.Has(BugZK1046))
+	t.SetProviders(s.providers())
 	s.tree, s.ens.global = t, timeouts
 	// The snapshot's sessions replace ours too (ZKDatabase.deserializeSnapshot
 	// refills sessionsWithTimeouts, the learner's view of global sessions):

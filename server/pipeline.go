@@ -25,8 +25,15 @@ func isWrite(op wire.OpCode) bool {
 // this server does not implement, and for a malformed one (a known op whose
 // body did not parse).
 func (s *Server) request(c *conn, r *request, hdr wire.RequestHeader, body wire.Request, malformed bool, frame []byte) {
-	if hdr.Type == wire.OpAuth {
+	switch hdr.Type {
+	case wire.OpAuth:
 		s.auth(c, hdr.Xid, body.(*wire.AuthRequest))
+		return
+	case wire.OpSASL:
+		s.saslRequest(c, hdr.Xid, body.(*wire.SASLRequest))
+		return
+	}
+	if !s.enforceAuth(c, hdr.Xid) {
 		return
 	}
 	if !s.touch(c) {
@@ -315,7 +322,7 @@ func (s *Server) deliverEvents(evs []tree.Event) {
 		if c == nil {
 			continue
 		}
-		if ev.ACL != nil && tree.CheckACL(ev.ACL, wire.PermRead, c.authIDs) != wire.ErrOK {
+		if ev.ACL != nil && s.providers().CheckACL(ev.ACL, wire.PermRead, c.authIDs) != wire.ErrOK {
 			continue // no READ on the node: ZooKeeper's CVE-2024-23944 fix drops the event
 		}
 		s.send(c, wire.EncodeWatchEvent(wire.WatcherEvent{Type: ev.Type, State: wire.StateSyncConnected, Path: ev.Path}))

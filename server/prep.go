@@ -111,7 +111,7 @@ func (s *Server) record(path string) (change, error) {
 }
 
 func (s *Server) checkACL(acls []wire.ACL, perm int32, ids []wire.ID) error {
-	if e := tree.CheckACL(acls, perm, ids); e != wire.ErrOK {
+	if e := s.providers().CheckACL(acls, perm, ids); e != wire.ErrOK {
 		return e
 	}
 	return nil
@@ -302,7 +302,7 @@ func (s *Server) prepCreate(p *prepCtx, op wire.OpCode, path string, data []byte
 		return nil, wire.ErrBadArguments
 	}
 	parentPath := path[:i]
-	fixed, code := tree.FixupACL(acl, p.authIDs)
+	fixed, code := s.providers().FixupACL(acl, p.authIDs)
 	if code != wire.ErrOK {
 		return nil, code
 	}
@@ -458,7 +458,7 @@ func (s *Server) prepSetACL(p *prepCtx, r *wire.SetACLRequest) (txn.Record, erro
 	var fixed []wire.ACL
 	node, err := s.checkedNode(p, r.Path, wire.PermAdmin, func() error {
 		var code wire.Err
-		if fixed, code = tree.FixupACL(r.ACL, p.authIDs); code != wire.ErrOK {
+		if fixed, code = s.providers().FixupACL(r.ACL, p.authIDs); code != wire.ErrOK {
 			return code
 		}
 		return nil

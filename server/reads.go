@@ -1,7 +1,10 @@
 package server
 
 import (
+	"slices"
+	"sort"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/wire"
@@ -68,7 +71,7 @@ func (s *Server) execRead(r *request) {
 	case *wire.MultiReadRequest:
 		s.reply(r, wire.ErrOK, &wire.MultiReadResponse{Results: s.multiRead(c, q.Ops)})
 	default:
-		// reconfig, sasl and anything else this server does not implement.
+		// reconfig and anything else this server does not implement.
 		code := wire.ErrUnimplemented
 		if r.op == wire.OpReconfig {
 			code = wire.ErrReconfigDisabled
@@ -93,7 +96,7 @@ func (s *Server) readable(c *conn, path string, perm int32) wire.Err {
 	if !ok {
 		return wire.ErrNoNode
 	}
-	return tree.CheckACL(n.ACL, perm, c.authIDs)
+	return s.providers().CheckACL(n.ACL, perm, c.authIDs)
 }
 
 func (s *Server) getData(c *conn, path string, watch bool) ([]byte, wire.Stat, wire.Err) {
@@ -209,21 +212,14 @@ func (s *Server) multiRead(c *conn, ops []wire.Request) []wire.Response {
 	return out
 }
 
-// clientInfos is AuthUtil.getClientInfos, in ZooKeeper 3.8.0's order: the
-// identities added by addauth first, then the connection's ip identity (as
-// the differential test against Apache ZooKeeper shows).
+// clientInfos is AuthUtil.getClientInfos over ServerCnxn's authInfo, a
+// set backed by a ConcurrentHashMap: it lists the identities in the map's
+// iteration order, by hash bucket, and in the order they were added within
+// a bucket (see javaSetOrder). So ZooKeeper 3.8.0 lists ip:127.0.0.1 after
+// digest:alice:... but before sasl:jaasuser, as the differential tests
+// against Apache ZooKeeper show.
 func clientInfos(ids []wire.ID) []wire.ClientInfo {
-	ordered := make([]wire.ID, 0, len(ids))
-	for _, id := range ids {
-		if id.Scheme != "ip" {
-			ordered = append(ordered, id)
-		}
-	}
-	for _, id := range ids {
-		if id.Scheme == "ip" {
-			ordered = append(ordered, id)
-		}
-	}
+	ordered := javaSetOrder(ids)
 	out := make([]wire.ClientInfo, 0, len(ordered))
 	for _, id := range ordered {
 		user := id.ID
@@ -235,6 +231,41 @@ func clientInfos(ids []wire.ID) []wire.ClientInfo {
 		out = append(out, wire.ClientInfo{AuthScheme: id.Scheme, User: user})
 	}
 	return out
+}
+
+// javaSetOrder returns ids (unique, in insertion order) in the iteration
+// order of a Java ConcurrentHashMap-backed set of jute Ids: by bucket
+// (spread(hashCode) & (tableSize-1); the table starts at 16 and doubles
+// when it reaches three quarters full), insertion order within a bucket.
+// (After a resize Java may reorder a bucket's entries; with the handful of
+// identities a connection holds the table never grows.)
+func javaSetOrder(ids []wire.ID) []wire.ID {
+	n := uint32(16)
+	for uint32(len(ids)) >= n-n/4 {
+		n *= 2
+	}
+	out := slices.Clone(ids)
+	sort.SliceStable(out, func(i, j int) bool { return javaBucket(out[i], n) < javaBucket(out[j], n) })
+	return out
+}
+
+// javaBucket is the bucket of a jute Id in a ConcurrentHashMap of n bins:
+// Id.hashCode is 37*(37*17 + scheme.hashCode()) + id.hashCode(), spread as
+// ConcurrentHashMap.spread does.
+func javaBucket(id wire.ID, n uint32) uint32 {
+	h := uint32(17)
+	h = 37*h + javaStringHash(id.Scheme)
+	h = 37*h + javaStringHash(id.ID)
+	return ((h ^ h>>16) & 0x7fffffff) & (n - 1)
+}
+
+// javaStringHash is String.hashCode: over the UTF-16 code units.
+func javaStringHash(s string) uint32 {
+	var h uint32
+	for _, u := range utf16.Encode([]rune(s)) {
+		h = 31*h + uint32(u)
+	}
+	return h
 }
 
 // auth is addauth, answered at once outside the session's queue as ZooKeeper

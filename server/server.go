@@ -217,6 +217,7 @@ func (s *Server) recover() (*storage.Recovery, error) {
 		}
 	}
 	t.SetStaleReplay(s.cfg.Bugs.Has(BugZK1046))
+	t.SetProviders(s.providers())
 	if len(s.cfg.Peers) > 0 {
 		s.tree = t
 		s.lastZxid = t.LastZxid()

@@ -3,10 +3,12 @@ package server
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/zabsim/zabsim/server/config"
+	"github.com/zabsim/zabsim/server/sasl"
 	"github.com/zabsim/zabsim/server/zab"
 )
 
@@ -49,23 +51,49 @@ func FromZooCfg(c config.Config, myid int64) (Config, error) {
 		return Config{}, err
 	}
 	cfg := Config{
-		ID:                   myid,
-		ClientAddr:           addr,
-		TickTimeMS:           int64(c.TickTimeMS),
-		MinSessionTimeoutMS:  c.MinSessionTimeout().Milliseconds(),
-		MaxSessionTimeoutMS:  c.MaxSessionTimeout().Milliseconds(),
-		MaxClientCnxns:       maxClientCnxnsFromZooCfg(c.MaxClientCnxns),
-		MaxBufferBytes:       c.JuteMaxBufferBytes,
-		SnapCount:            c.SnapCount,
-		SuperDigest:          c.SuperDigest,
-		FourLetterWords:      c.FourLetterWords,
-		ExtendedTypesEnabled: c.ExtendedTypesEnabled,
-		Bugs:                 srvBugs,
-		ZabBugs:              zabBugs,
-		Peers:                peers,
-		QuorumListenOnAllIPs: c.QuorumListenOnAllIPs,
+		ID:                     myid,
+		ClientAddr:             addr,
+		TickTimeMS:             int64(c.TickTimeMS),
+		MinSessionTimeoutMS:    c.MinSessionTimeout().Milliseconds(),
+		MaxSessionTimeoutMS:    c.MaxSessionTimeout().Milliseconds(),
+		MaxClientCnxns:         maxClientCnxnsFromZooCfg(c.MaxClientCnxns),
+		MaxBufferBytes:         c.JuteMaxBufferBytes,
+		SnapCount:              c.SnapCount,
+		SuperDigest:            c.SuperDigest,
+		FourLetterWords:        c.FourLetterWords,
+		ExtendedTypesEnabled:   c.ExtendedTypesEnabled,
+		Bugs:                   srvBugs,
+		ZabBugs:                zabBugs,
+		Peers:                  peers,
+		QuorumListenOnAllIPs:   c.QuorumListenOnAllIPs,
+		SASLProvider:           slices.Contains(c.AuthSchemes(), "sasl"),
+		SASLSuperUser:          c.SASLSuperUser,
+		AllowSASLFailedClients: c.AllowSASLFailedClients,
+		EnforceAuthSchemes:     slices.Clone(c.EnforcedAuthSchemes()),
 	}
 	return cfg.Normalize()
+}
+
+// SASLFromJAAS reads the DIGEST-MD5 users of a JAAS login file (the text
+// of the file c.JAASLoginConfig names) from its Server section, or the
+// section zookeeper.sasl.serverconfig names. A file without the section
+// gives nil: ZooKeeper then runs without a SASL login. A file that does
+// not parse, or a section for a login module other than DigestLoginModule,
+// is an error (ZooKeeper does not start).
+func SASLFromJAAS(c config.Config, text []byte) (*SASLConfig, error) {
+	j, err := sasl.ParseJAAS(text)
+	if err != nil {
+		return nil, err
+	}
+	section := c.SASLServerSection
+	if section == "" {
+		section = sasl.DefaultServerSection
+	}
+	users, ok, err := j.DigestUsers(section)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &SASLConfig{Users: users, SuperPassword: c.SASLSuperPassword}, nil
 }
 
 // maxClientCnxnsFromZooCfg turns zoo.cfg's "0 = unlimited" into

@@ -24,6 +24,39 @@ import (
 type serverFlags struct {
 	configPath string
 	name       string
+	// sys are JVM system properties: -Dkey=value words of $SERVER_JVMFLAGS,
+	// $JVMFLAGS and the command line, in that order (the last wins).
+	sys []config.Property
+}
+
+// jvmFlagsEnv are the environment variables zkServer.sh passes to the JVM
+// ("$SERVER_JVMFLAGS $JVMFLAGS").
+var jvmFlagsEnv = []string{"SERVER_JVMFLAGS", "JVMFLAGS"}
+
+// systemProperties splits -Dkey[=value] words (JVM system properties, as
+// a ZooKeeper start line carries them) from the other arguments.
+func systemProperties(args []string) (props []config.Property, rest []string) {
+	for _, a := range args {
+		if kv, ok := strings.CutPrefix(a, "-D"); ok && kv != "" && kv[0] != '=' {
+			k, v, _ := strings.Cut(kv, "=")
+			props = append(props, config.Property{Key: k, Value: v})
+			continue
+		}
+		rest = append(rest, a)
+	}
+	return props, rest
+}
+
+// envSystemProperties are the -D words of $SERVER_JVMFLAGS and $JVMFLAGS
+// (split at white space, as the shell splits them in zkServer.sh); their
+// other JVM flags are ignored.
+func envSystemProperties(getenv func(string) string) []config.Property {
+	var props []config.Property
+	for _, name := range jvmFlagsEnv {
+		p, _ := systemProperties(strings.Fields(getenv(name)))
+		props = append(props, p...)
+	}
+	return props
 }
 
 func newServerCmd() *cobra.Command {
@@ -46,10 +79,26 @@ dataLogDir is accepted but not used: zabsim keeps its transaction log and its
 snapshots together in dataDir. electionPort in server.N lines is accepted and
 ignored: zabsim carries election traffic on the quorum port.
 
+JVM system properties are taken as a ZooKeeper server takes them: -Dkey=value
+arguments, and -D words of $SERVER_JVMFLAGS and $JVMFLAGS (as zkServer.sh passes
+them). -Djava.security.auth.login.config=FILE names the JAAS login file whose
+Server section (zookeeper.sasl.serverconfig) lists the DIGEST-MD5 users
+(user_<name>="<password>" options of org.apache.zookeeper.server.auth.DigestLoginModule);
+zoo.cfg may name it as zabsim.jaasLoginConfig=FILE instead. -Dzookeeper.<key>
+sets the ZooKeeper settings read from system properties (authProvider.N,
+sessionRequireClientSASLAuth, enforce.auth.enabled, enforce.auth.schemes,
+superUser, allowSaslFailedClients, DigestAuthenticationProvider.superDigest,
+4lw.commands.whitelist, ...); a zoo.cfg line overrides the property, as in
+ZooKeeper. Other JVM flags are ignored.
+
+Example (kazoo's test harness, with zabsim in java's place):
+  zabsim server -Djava.security.auth.login.config=DIR/jaas.conf DIR/zoo.cfg
+
 The single-dash spellings of earlier versions (-config zoo.cfg) still work
 but are deprecated.`,
 		Example: `  zabsim server --config zoo.cfg
-  zabsim server zoo.cfg`,
+  zabsim server zoo.cfg
+  zabsim server -Djava.security.auth.login.config=jaas.conf zoo.cfg`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 && f.configPath == "" { // `zabsim server zoo.cfg`, as zkServer.sh takes it
 				f.configPath = args[0]
@@ -61,7 +110,16 @@ but are deprecated.`,
 	}
 	cmd.Flags().StringVar(&f.configPath, "config", "", "path to zoo.cfg (required; or give it as the argument)")
 	cmd.Flags().StringVar(&f.name, "name", "", "node name in log lines (default zabsim or s<myid>)")
-	return acceptSingleDash(cmd)
+	cmd = acceptSingleDash(cmd)
+	// JVM system properties (-Dkey=value) are taken out before the flags
+	// are parsed, as a JVM takes them before ZooKeeper sees its arguments.
+	parse := cmd.RunE
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		props, rest := systemProperties(args)
+		f.sys = append(envSystemProperties(os.Getenv), props...)
+		return parse(c, rest)
+	}
+	return cmd
 }
 
 // loadedServer is a zoo.cfg turned into what runServer starts.
@@ -72,8 +130,9 @@ type loadedServer struct {
 	notes   []string          // warnings for the log
 }
 
-// loadServerConfig reads zoo.cfg and myid; every problem is a usage error.
-func loadServerConfig(path string) (loadedServer, error) {
+// loadServerConfig reads zoo.cfg (with the JVM system properties sys),
+// myid and the JAAS login file; every problem is a usage error.
+func loadServerConfig(path string, sys []config.Property) (loadedServer, error) {
 	if path == "" {
 		return loadedServer{}, usagef("server: --config zoo.cfg is required")
 	}
@@ -81,7 +140,7 @@ func loadServerConfig(path string) (loadedServer, error) {
 	if err != nil {
 		return loadedServer{}, usageError{err}
 	}
-	zc, warns, err := config.Parse(text)
+	zc, warns, ignored, err := config.ParseWithSystemProperties(text, sys)
 	if err != nil {
 		return loadedServer{}, usageError{fmt.Errorf("%s: %w", path, err)}
 	}
@@ -89,12 +148,25 @@ func loadServerConfig(path string) (loadedServer, error) {
 	for _, w := range warns {
 		ld.notes = append(ld.notes, w.String())
 	}
+	if len(ignored) > 0 {
+		ld.notes = append(ld.notes, "JVM system properties zabsim does not read (ignored): "+strings.Join(ignored, ", "))
+	}
 	myid, err := readMyID(zc)
 	if err != nil {
 		return loadedServer{}, usageError{err}
 	}
 	if ld.cfg, err = server.FromZooCfg(zc, myid); err != nil {
 		return loadedServer{}, usageError{fmt.Errorf("%s: %w", path, err)}
+	}
+	if zc.JAASLoginConfig != "" {
+		if ld.cfg.SASL, err = loadJAAS(zc); err != nil {
+			return loadedServer{}, usageError{err}
+		}
+		if ld.cfg.SASL == nil {
+			ld.notes = append(ld.notes, fmt.Sprintf("no JAAS configuration section named '%s' in %s: SASL logins are off", saslSection(zc), zc.JAASLoginConfig))
+		} else {
+			ld.notes = append(ld.notes, fmt.Sprintf("SASL DIGEST-MD5 with %d user(s) from section %s of %s", len(ld.cfg.SASL.Users), saslSection(zc), zc.JAASLoginConfig))
+		}
 	}
 	ld.dataDir = zc.DataDir
 	if ld.admin, err = live.AdminOptionsFromZooCfg(zc); err != nil {
@@ -104,6 +176,28 @@ func loadServerConfig(path string) (loadedServer, error) {
 		ld.notes = append(ld.notes, fmt.Sprintf("dataLogDir %s is accepted but not used: the log and snapshots go to dataDir %s", zc.DataLogDir, zc.DataDir))
 	}
 	return ld, nil
+}
+
+// loadJAAS reads the JAAS login file. A file that cannot be read or
+// parsed stops the server, as it stops ZooKeeper's ("No JAAS configuration
+// section named 'Server' was found in ...").
+func loadJAAS(zc config.Config) (*server.SASLConfig, error) {
+	text, err := os.ReadFile(zc.JAASLoginConfig)
+	if err != nil {
+		return nil, fmt.Errorf("JAAS login file (%s): %w", config.JAASConfigProperty, err)
+	}
+	sc, err := server.SASLFromJAAS(zc, text)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", zc.JAASLoginConfig, err)
+	}
+	return sc, nil
+}
+
+func saslSection(zc config.Config) string {
+	if zc.SASLServerSection != "" {
+		return zc.SASLServerSection
+	}
+	return "Server"
 }
 
 // readMyID reads dataDir/myid; it may be missing for a standalone config.
@@ -119,7 +213,7 @@ func readMyID(zc config.Config) (int64, error) {
 }
 
 func runServer(ctx context.Context, f serverFlags, log io.Writer) error {
-	ld, err := loadServerConfig(f.configPath)
+	ld, err := loadServerConfig(f.configPath, f.sys)
 	if err != nil {
 		return err
 	}

@@ -99,6 +99,36 @@ type Config struct {
 	// SuperDigest is "super:<base64 sha1>" granting the super user
 	// (zookeeper.DigestAuthenticationProvider.superDigest); "" = none.
 	SuperDigest string
+	// AuthProviders are the authProvider.N lines
+	// (zookeeper.authProvider.N), sorted by N: authentication provider
+	// classes ZooKeeper loads besides ip and digest.
+	AuthProviders []AuthProvider
+	// SessionRequireClientSASLAuth is zookeeper.sessionRequireClientSASLAuth:
+	// every request of a connection that has not authenticated with SASL
+	// is refused (enforce.auth with the sasl scheme).
+	SessionRequireClientSASLAuth bool
+	// EnforceAuthEnabled and EnforceAuthSchemes are
+	// zookeeper.enforce.auth.enabled and zookeeper.enforce.auth.schemes: a
+	// connection must hold an identity of one of the schemes before any
+	// request but auth and sasl.
+	EnforceAuthEnabled bool
+	EnforceAuthSchemes []string
+	// JAASLoginConfig is the JAAS login file whose Server section lists the
+	// DIGEST-MD5 users: ZooKeeper takes it from the JVM's
+	// -Djava.security.auth.login.config; zoo.cfg may say
+	// zabsim.jaasLoginConfig. "" = no SASL login.
+	JAASLoginConfig string
+	// SASLServerSection is zookeeper.sasl.serverconfig, the JAAS section
+	// to read ("" = Server).
+	SASLServerSection string
+	// SASLSuperPassword is zookeeper.SASLAuthenticationProvider.superPassword:
+	// the password of the SASL user "super" (instead of its JAAS entry).
+	SASLSuperPassword string
+	// SASLSuperUser is zookeeper.superUser: a SASL user who is also super.
+	SASLSuperUser string
+	// AllowSASLFailedClients is zookeeper.allowSaslFailedClients: a client
+	// that fails SASL keeps its connection (unless SASL is required).
+	AllowSASLFailedClients bool
 	// Bugs are zabsim bug switch names (sorted, unique); the server
 	// validates them against its registry.
 	Bugs []string
@@ -110,6 +140,48 @@ type Config struct {
 	Extra []Property
 
 	_ struct{}
+}
+
+// AuthProvider is one authProvider.N line.
+type AuthProvider struct {
+	N     string // the key's suffix
+	Class string
+}
+
+// Authentication provider classes of ZooKeeper 3.8 and the schemes they
+// register.
+var providerSchemes = map[string]string{
+	"org.apache.zookeeper.server.auth.SASLAuthenticationProvider":   "sasl",
+	"org.apache.zookeeper.server.auth.DigestAuthenticationProvider": "digest",
+	"org.apache.zookeeper.server.auth.IPAuthenticationProvider":     "ip",
+}
+
+// AuthSchemes returns the authentication schemes the server provides, as
+// ZooKeeper's ProviderRegistry holds them: ip and digest always, plus the
+// scheme of each authProvider.N class zabsim implements (sasl), sorted.
+func (c *Config) AuthSchemes() []string {
+	schemes := []string{"digest", "ip"}
+	for _, p := range c.AuthProviders {
+		if s, ok := providerSchemes[p.Class]; ok && !slices.Contains(schemes, s) {
+			schemes = append(schemes, s)
+		}
+	}
+	slices.Sort(schemes)
+	return schemes
+}
+
+// EnforcedAuthSchemes returns the schemes a connection must hold an
+// identity of before it may send requests (nil: no enforcement), as
+// ZooKeeper's AuthenticationHelper reads them:
+// sessionRequireClientSASLAuth means [sasl] and overrides enforce.auth.
+func (c *Config) EnforcedAuthSchemes() []string {
+	if c.SessionRequireClientSASLAuth {
+		return []string{"sasl"}
+	}
+	if c.EnforceAuthEnabled {
+		return c.EnforceAuthSchemes
+	}
+	return nil
 }
 
 // Default returns the configuration an empty zoo.cfg would give (DataDir
@@ -226,6 +298,9 @@ type LineError struct {
 }
 
 func (e *LineError) Error() string {
+	if strings.HasPrefix(e.Key, "-D") {
+		return fmt.Sprintf("system property %s: %v", e.Key, e.Err)
+	}
 	if e.Line == 0 {
 		return fmt.Sprintf("zoo.cfg: %s: %v", e.Key, e.Err)
 	}
@@ -241,7 +316,12 @@ type Warning struct {
 	Msg  string
 }
 
-func (w Warning) String() string { return fmt.Sprintf("zoo.cfg line %d: %s: %s", w.Line, w.Key, w.Msg) }
+func (w Warning) String() string {
+	if strings.HasPrefix(w.Key, "-D") {
+		return fmt.Sprintf("system property %s: %s", w.Key, w.Msg)
+	}
+	return fmt.Sprintf("zoo.cfg line %d: %s: %s", w.Line, w.Key, w.Msg)
+}
 
 // Equal reports whether two configs say the same thing; the source lines
 // of Extra properties do not count.

@@ -14,11 +14,46 @@ import (
 // Parse reads a zoo.cfg. It returns every bad value as one joined error
 // (each a *LineError naming its line), and tolerated problems as warnings.
 func Parse(data []byte) (Config, []Warning, error) {
+	cfg, warns, _, err := ParseWithSystemProperties(data, nil)
+	return cfg, warns, err
+}
+
+// JAASConfigProperty is the JVM system property naming the JAAS login file.
+const JAASConfigProperty = "java.security.auth.login.config"
+
+// ParseWithSystemProperties is Parse with the JVM system properties a
+// ZooKeeper server would have been started with (-Dkey=value flags, in
+// order; Line is ignored) applied first. ZooKeeper reads some settings
+// only as system properties and sets every zoo.cfg key it does not know as
+// the property "zookeeper."+key, so a zoo.cfg line overrides the flag:
+// zookeeper.<key> sets <key> for the keys ZooKeeper reads that way (the
+// auth and SASL settings, authProvider.N, 4lw.commands.whitelist, ...);
+// java.security.auth.login.config names the JAAS file. It returns the
+// properties it did not use (JVM and logging flags) as ignored.
+func ParseWithSystemProperties(data []byte, sys []Property) (Config, []Warning, []string, error) {
 	props, err := parseProperties(data)
 	if err != nil {
-		return Config{}, nil, err
+		return Config{}, nil, nil, err
 	}
 	p := parser{cfg: Default(), seen: make(map[string]int)}
+	var ignored []string
+	for _, prop := range sys {
+		key, ok := systemPropertyKey(prop.Key)
+		if !ok {
+			ignored = append(ignored, prop.Key)
+			continue
+		}
+		nErr, nWarn := len(p.errs), len(p.warns)
+		p.apply(Property{Key: key, Value: strings.TrimSpace(prop.Value)})
+		for _, e := range p.errs[nErr:] {
+			if le, ok := e.(*LineError); ok {
+				le.Key = "-D" + prop.Key
+			}
+		}
+		for i := range p.warns[nWarn:] {
+			p.warns[nWarn+i].Key = "-D" + prop.Key
+		}
+	}
 	for _, prop := range props {
 		p.apply(prop)
 	}
@@ -27,9 +62,22 @@ func Parse(data []byte) (Config, []Warning, error) {
 		p.errs = append(p.errs, p.located(err))
 	}
 	if len(p.errs) > 0 {
-		return Config{}, p.warns, errors.Join(p.errs...)
+		return Config{}, p.warns, ignored, errors.Join(p.errs...)
 	}
-	return p.cfg, p.warns, nil
+	return p.cfg, p.warns, ignored, nil
+}
+
+// systemPropertyKey maps a JVM system property to the zoo.cfg key it sets
+// (false: one zabsim does not read).
+func systemPropertyKey(prop string) (string, bool) {
+	if prop == JAASConfigProperty {
+		return "zabsim.jaasLoginConfig", true
+	}
+	rest, ok := strings.CutPrefix(prop, "zookeeper.")
+	if ok && (slices.Contains(systemPropertyKeys, rest) || strings.HasPrefix(rest, "authProvider.")) {
+		return rest, true
+	}
+	return "", false
 }
 
 type parser struct {
@@ -80,14 +128,33 @@ var settings = map[string]setting{
 		p.cfg.SuperDigest, err = superDigest(v)
 		return
 	},
-	"zabsim.bugs":       func(p *parser, v string) (err error) { p.cfg.Bugs, err = bugList(v); return },
-	"zabsim.syncQuorum": func(p *parser, v string) (err error) { p.cfg.SyncQuorum, err = parseBool(v); return },
+	"sessionRequireClientSASLAuth": func(p *parser, v string) (err error) {
+		p.cfg.SessionRequireClientSASLAuth, err = javaBool(v)
+		return
+	},
+	"enforce.auth.enabled": func(p *parser, v string) (err error) { p.cfg.EnforceAuthEnabled, err = javaBool(v); return },
+	"enforce.auth.schemes": func(p *parser, v string) error { p.cfg.EnforceAuthSchemes = schemeList(v); return nil },
+	"zabsim.jaasLoginConfig": func(p *parser, v string) (err error) {
+		p.cfg.JAASLoginConfig, err = nonEmpty(v)
+		return
+	},
+	"sasl.serverconfig": func(p *parser, v string) (err error) { p.cfg.SASLServerSection, err = nonEmpty(v); return },
+	"SASLAuthenticationProvider.superPassword": func(p *parser, v string) error {
+		p.cfg.SASLSuperPassword = v
+		return nil
+	},
+	"superUser":              func(p *parser, v string) error { p.cfg.SASLSuperUser = v; return nil },
+	"allowSaslFailedClients": func(p *parser, v string) (err error) { p.cfg.AllowSASLFailedClients, err = javaBool(v); return },
+	"zabsim.bugs":            func(p *parser, v string) (err error) { p.cfg.Bugs, err = bugList(v); return },
+	"zabsim.syncQuorum":      func(p *parser, v string) (err error) { p.cfg.SyncQuorum, err = parseBool(v); return },
 }
 
 // ZooKeeper reads these from system properties ("zookeeper." + key); a
 // zoo.cfg may spell them either way.
 var systemPropertyKeys = []string{"4lw.commands.whitelist", "admin.serverPort", "admin.enableServer", "jute.maxbuffer",
-	"snapCount", "extendedTypesEnabled", "DigestAuthenticationProvider.superDigest"}
+	"snapCount", "extendedTypesEnabled", "DigestAuthenticationProvider.superDigest",
+	"sessionRequireClientSASLAuth", "enforce.auth.enabled", "enforce.auth.schemes", "sasl.serverconfig",
+	"SASLAuthenticationProvider.superPassword", "superUser", "allowSaslFailedClients"}
 
 // zooKeeperOnly are ZooKeeper 3.8 settings zabsim accepts and ignores.
 var zooKeeperOnly = map[string]bool{
@@ -117,12 +184,16 @@ func (p *parser) apply(prop Property) {
 		p.server(prop)
 		return
 	}
+	if strings.HasPrefix(key, "authProvider.") {
+		p.authProvider(key, prop)
+		return
+	}
 	set, ok := settings[key]
 	if !ok {
 		p.unknown(prop)
 		return
 	}
-	if prev, dup := p.seen[key]; dup {
+	if prev, dup := p.seen[key]; dup && prev > 0 { // a zoo.cfg line overriding a -D flag is no news
 		p.warn(prop, fmt.Sprintf("repeated (also on line %d); the last value wins", prev))
 	}
 	p.seen[key] = prop.Line
@@ -132,10 +203,42 @@ func (p *parser) apply(prop Property) {
 }
 
 func canonicalKey(key string) string {
-	if rest, ok := strings.CutPrefix(key, "zookeeper."); ok && slices.Contains(systemPropertyKeys, rest) {
+	if rest, ok := strings.CutPrefix(key, "zookeeper."); ok && (slices.Contains(systemPropertyKeys, rest) || strings.HasPrefix(rest, "authProvider.")) {
 		return rest
 	}
 	return key
+}
+
+// authProvider records authProvider.N=class (ZooKeeper sets it as the
+// system property zookeeper.authProvider.N and loads the class). A class
+// zabsim does not implement is a warning: ZooKeeper too only logs a class
+// it cannot load.
+func (p *parser) authProvider(key string, prop Property) {
+	n := strings.TrimPrefix(key, "authProvider.")
+	if prop.Value == "" {
+		p.errs = append(p.errs, &LineError{Line: prop.Line, Key: prop.Key, Err: errors.New("empty class name")})
+		return
+	}
+	if _, ok := providerSchemes[prop.Value]; !ok {
+		p.warn(prop, fmt.Sprintf("authentication provider %s is not implemented by zabsim; ignored (it knows %s)", prop.Value, strings.Join(knownProviders(), ", ")))
+	}
+	ap := AuthProvider{N: n, Class: prop.Value}
+	if i := slices.IndexFunc(p.cfg.AuthProviders, func(a AuthProvider) bool { return a.N == n }); i >= 0 {
+		p.warn(prop, "repeated; the last value wins")
+		p.cfg.AuthProviders[i] = ap
+		return
+	}
+	p.cfg.AuthProviders = append(p.cfg.AuthProviders, ap)
+	slices.SortStableFunc(p.cfg.AuthProviders, func(a, b AuthProvider) int { return cmp.Compare(a.N, b.N) })
+}
+
+func knownProviders() []string {
+	out := make([]string, 0, len(providerSchemes))
+	for c := range providerSchemes {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (p *parser) unknown(prop Property) {
@@ -246,6 +349,24 @@ func parseBool(v string) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("%q is not true or false", v)
+}
+
+// javaBool is Boolean.parseBoolean, as ZooKeeper reads system properties:
+// "true" in any case is true, anything else false.
+func javaBool(v string) (bool, error) { return strings.EqualFold(v, "true"), nil }
+
+// schemeList is AuthenticationHelper's reading of enforce.auth.schemes:
+// split at commas, each trimmed.
+func schemeList(v string) []string {
+	parts := strings.Split(v, ",")
+	for len(parts) > 1 && parts[len(parts)-1] == "" { // Java's split drops trailing empty strings
+		parts = parts[:len(parts)-1]
+	}
+	out := make([]string, 0, len(parts))
+	for _, s := range parts {
+		out = append(out, strings.TrimSpace(s))
+	}
+	return out
 }
 
 func nonEmpty(v string) (string, error) {

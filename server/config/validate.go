@@ -32,6 +32,7 @@ func (c *Config) validate() []error {
 		bad("minSessionTimeout", "minSessionTimeout (%v) is larger than maxSessionTimeout (%v)", c.MinSessionTimeout(), c.MaxSessionTimeout())
 	}
 	c.checkEnsemble(bad)
+	c.checkAuth(bad)
 	return errs
 }
 
@@ -89,5 +90,28 @@ func (c *Config) checkEnsemble(bad func(string, string, ...any)) {
 	}
 	if c.SyncLimitTicks == 0 {
 		bad("syncLimit", "syncLimit is not set (required with more than one server)")
+	}
+}
+
+// checkAuth refuses what stops ZooKeeper's AuthenticationHelper at start:
+// enforcement without schemes, or of a scheme no provider serves.
+func (c *Config) checkAuth(bad func(string, string, ...any)) {
+	key := "enforce.auth.schemes"
+	if c.SessionRequireClientSASLAuth {
+		key = "sessionRequireClientSASLAuth"
+	}
+	enforced := c.EnforcedAuthSchemes()
+	if c.EnforceAuthEnabled && !c.SessionRequireClientSASLAuth && len(enforced) == 0 {
+		bad("enforce.auth.enabled", "enforce.auth.enabled is true: enforce.auth.schemes must be configured")
+	}
+	have := c.AuthSchemes()
+	for _, s := range enforced {
+		if !slices.Contains(have, s) {
+			hint := ""
+			if s == "sasl" {
+				hint = " (add authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider)"
+			}
+			bad(key, "Authentication scheme %s is not available%s", s, hint)
+		}
 	}
 }

@@ -64,6 +64,35 @@ func (c *Config) WriteTo(w io.Writer) (int64, error) {
 	for _, s := range c.Servers {
 		put("server."+strconv.FormatInt(s.ID, 10), s.line())
 	}
+	for _, a := range c.AuthProviders {
+		put("authProvider."+a.N, a.Class)
+	}
+	if c.SessionRequireClientSASLAuth {
+		put("sessionRequireClientSASLAuth", "true")
+	}
+	if c.EnforceAuthEnabled {
+		put("enforce.auth.enabled", "true")
+	}
+	if c.EnforceAuthSchemes != nil {
+		put("enforce.auth.schemes", strings.Join(c.EnforceAuthSchemes, ","))
+	}
+	if c.SASLServerSection != "" {
+		put("sasl.serverconfig", c.SASLServerSection)
+	}
+	if c.SASLSuperPassword != "" {
+		put("SASLAuthenticationProvider.superPassword", c.SASLSuperPassword)
+	}
+	if c.SASLSuperUser != "" {
+		put("superUser", c.SASLSuperUser)
+	}
+	if c.AllowSASLFailedClients {
+		put("allowSaslFailedClients", "true")
+	}
+	if c.JAASLoginConfig != "" {
+		// Apache ZooKeeper takes the file only from the JVM's
+		// -Djava.security.auth.login.config; this key is zabsim's.
+		put("zabsim.jaasLoginConfig", c.JAASLoginConfig)
+	}
 	if len(c.Bugs) > 0 {
 		put("zabsim.bugs", strings.Join(c.Bugs, ","))
 	}

@@ -18,7 +18,17 @@ const (
 	SchemeDigest = "digest"
 	SchemeIP     = "ip"
 	SchemeSuper  = "super"
+	SchemeSASL   = "sasl"
 )
+
+// Providers are the optional authentication providers a server runs:
+// ZooKeeper's ProviderRegistry beyond ip and digest, which it always has.
+// The zero value is ZooKeeper's default registry.
+type Providers struct {
+	// SASL is SASLAuthenticationProvider (authProvider.N=...): the sasl
+	// scheme in ACLs, matched against the identities SASL logins give.
+	SASL bool
+}
 
 // SuperID is the identity a connection gains when it authenticates with the
 // configured super digest; it passes every ACL check.
@@ -30,6 +40,12 @@ var SuperID = wire.ID{Scheme: SchemeSuper, ID: ""}
 // matches everyone, digest ids match exactly, ip ids match an address or
 // CIDR block. It returns wire.ErrOK or wire.ErrNoAuth.
 func CheckACL(acls []wire.ACL, perm int32, ids []wire.ID) wire.Err {
+	return Providers{}.CheckACL(acls, perm, ids)
+}
+
+// CheckACL is CheckACL with p's providers: an ACL entry of a scheme with
+// no provider matches nobody.
+func (p Providers) CheckACL(acls []wire.ACL, perm int32, ids []wire.ID) wire.Err {
 	if len(acls) == 0 {
 		return wire.ErrOK
 	}
@@ -46,7 +62,7 @@ func CheckACL(acls []wire.ACL, perm int32, ids []wire.ID) wire.Err {
 			return wire.ErrOK
 		}
 		for _, id := range ids {
-			if id.Scheme == a.ID.Scheme && matches(a.ID.Scheme, id.ID, a.ID.ID) {
+			if id.Scheme == a.ID.Scheme && p.matches(a.ID.Scheme, id.ID, a.ID.ID) {
 				return wire.ErrOK
 			}
 		}
@@ -54,13 +70,17 @@ func CheckACL(acls []wire.ACL, perm int32, ids []wire.ID) wire.Err {
 	return wire.ErrNoAuth
 }
 
-// matches is AuthenticationProvider.matches for the known schemes.
-func matches(scheme, id, aclExpr string) bool {
+// matches is AuthenticationProvider.matches for the known schemes. A sasl
+// identity matches its own name, and the sasl identity "super" matches
+// every sasl entry (SASLAuthenticationProvider.matches).
+func (p Providers) matches(scheme, id, aclExpr string) bool {
 	switch scheme {
 	case SchemeDigest:
 		return id == aclExpr
 	case SchemeIP:
 		return ipMatches(id, aclExpr)
+	case SchemeSASL:
+		return p.SASL && (id == "super" || id == aclExpr)
 	}
 	return false
 }
@@ -72,6 +92,12 @@ func matches(scheme, id, aclExpr string) bool {
 // invalid if there is none, digest and ip entries must be well formed, and
 // any other scheme is invalid. It returns wire.ErrInvalidACL on failure.
 func FixupACL(acls []wire.ACL, authIDs []wire.ID) ([]wire.ACL, wire.Err) {
+	return Providers{}.FixupACL(acls, authIDs)
+}
+
+// FixupACL is FixupACL with p's providers: with SASL, sasl entries are
+// valid and an "auth" entry expands to the requester's sasl ids too.
+func (p Providers) FixupACL(acls []wire.ACL, authIDs []wire.ID) ([]wire.ACL, wire.Err) {
 	uniq := removeDuplicates(acls)
 	if len(uniq) == 0 {
 		return nil, wire.ErrInvalidACL
@@ -82,12 +108,12 @@ func FixupACL(acls []wire.ACL, authIDs []wire.ID) ([]wire.ACL, wire.Err) {
 		case a.ID == wire.WorldAnyone:
 			out = append(out, a)
 		case a.ID.Scheme == SchemeAuth:
-			expanded := expandAuth(a.Perms, authIDs)
+			expanded := p.expandAuth(a.Perms, authIDs)
 			if len(expanded) == 0 {
 				return nil, wire.ErrInvalidACL
 			}
 			out = append(out, expanded...)
-		case validID(a.ID):
+		case p.validID(a.ID):
 			out = append(out, a)
 		default:
 			return nil, wire.ErrInvalidACL
@@ -114,12 +140,12 @@ func removeDuplicates(acls []wire.ACL) []wire.ACL {
 }
 
 // expandAuth turns an "auth" entry into entries for the requester's ids
-// whose provider "isAuthenticated": digest only (ip is not, and super has no
-// provider, as in ZooKeeper).
-func expandAuth(perms int32, authIDs []wire.ID) []wire.ACL {
+// whose provider "isAuthenticated": digest and sasl (ip is not, and super
+// has no provider, as in ZooKeeper).
+func (p Providers) expandAuth(perms int32, authIDs []wire.ID) []wire.ACL {
 	var out []wire.ACL
 	for _, id := range authIDs {
-		if id.Scheme == SchemeDigest {
+		if id.Scheme == SchemeDigest || (id.Scheme == SchemeSASL && p.SASL) {
 			out = append(out, wire.ACL{Perms: perms, ID: id})
 		}
 	}
@@ -127,8 +153,10 @@ func expandAuth(perms int32, authIDs []wire.ID) []wire.ACL {
 }
 
 // validID is AuthenticationProvider.isValid for schemes an ACL may name.
-func validID(id wire.ID) bool {
+func (p Providers) validID(id wire.ID) bool {
 	switch id.Scheme {
+	case SchemeSASL:
+		return p.SASL && validKerberosName(id.ID)
 	case SchemeDigest:
 		return len(javaSplit(id.ID, ":")) == 2
 	case SchemeIP:
@@ -136,6 +164,21 @@ func validID(id wire.ID) bool {
 		return ok
 	}
 	return false
+}
+
+// validKerberosName is SASLAuthenticationProvider.isValid: Hadoop's
+// KerberosName accepts any name without '@', and a name with one only as
+// service[/host]@REALM (no further '/' or '@').
+func validKerberosName(name string) bool {
+	if !strings.Contains(name, "@") {
+		return true
+	}
+	principal, realm, _ := strings.Cut(name, "@")
+	if strings.ContainsAny(realm, "/@") {
+		return false
+	}
+	service, host, _ := strings.Cut(principal, "/")
+	return !strings.Contains(service, "@") && !strings.ContainsAny(host, "/@")
 }
 
 // javaSplit is Java's String.split for a literal separator: trailing empty

@@ -164,3 +164,41 @@ func TestValidatePathComponentIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestSASLProvider: the sasl scheme exists only with the provider
+// (SASLAuthenticationProvider); a sasl id matches its own name, and the
+// sasl id "super" every sasl entry; names are valid as Hadoop's
+// KerberosName parses them.
+func TestSASLProvider(t *testing.T) {
+	bob := wire.ACL{Perms: wire.PermAll, ID: wire.ID{Scheme: SchemeSASL, ID: "bob"}}
+	asBob := []wire.ID{{Scheme: SchemeSASL, ID: "bob"}}
+	asSuper := []wire.ID{{Scheme: SchemeSASL, ID: "super"}}
+	asEve := []wire.ID{{Scheme: SchemeSASL, ID: "eve"}}
+	on := Providers{SASL: true}
+	for _, c := range []struct {
+		p    Providers
+		ids  []wire.ID
+		want wire.Err
+	}{
+		{on, asBob, wire.ErrOK}, {on, asSuper, wire.ErrOK}, {on, asEve, wire.ErrNoAuth},
+		{Providers{}, asBob, wire.ErrNoAuth},
+	} {
+		if got := c.p.CheckACL([]wire.ACL{bob}, wire.PermRead, c.ids); got != c.want {
+			t.Errorf("%+v %v: %v, want %v", c.p, c.ids, got, c.want)
+		}
+	}
+	for name, valid := range map[string]bool{"bob": true, "a/b": true, "zk/host@REALM": true, "bob@R": true,
+		"a/b/c@R": false, "a@b@c": false, "a@b/c": false} {
+		_, code := on.FixupACL([]wire.ACL{{Perms: 1, ID: wire.ID{Scheme: SchemeSASL, ID: name}}}, nil)
+		if (code == wire.ErrOK) != valid {
+			t.Errorf("sasl:%s: %v, want valid=%v", name, code, valid)
+		}
+	}
+	got, code := on.FixupACL([]wire.ACL{{Perms: 3, ID: wire.ID{Scheme: SchemeAuth}}}, append(asBob, wire.ID{Scheme: SchemeIP, ID: "1.2.3.4"}))
+	if code != wire.ErrOK || len(got) != 1 || got[0].ID != asBob[0] {
+		t.Errorf("auth expands to %v (%v), want the sasl id", got, code)
+	}
+	if _, code := (Providers{}).FixupACL([]wire.ACL{{Perms: 3, ID: wire.ID{Scheme: SchemeAuth}}}, asBob); code != wire.ErrInvalidACL {
+		t.Errorf("auth without the provider: %v, want INVALIDACL", code)
+	}
+}

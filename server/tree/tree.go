@@ -78,7 +78,14 @@ type Tree struct {
 
 	// staleReplay re-creates ZOOKEEPER-1046 (SetStaleReplay).
 	staleReplay bool
+	// providers are the server's optional authentication providers, for
+	// the ACL checks the tree makes itself (GetDataView).
+	providers Providers
 }
+
+// SetProviders sets the authentication providers the tree's own ACL
+// checks use (the zero value, ZooKeeper's default registry, until set).
+func (t *Tree) SetProviders(p Providers) { t.providers = p }
 
 // SetStaleReplay turns on the zk-1046 bug switch's replay path: a create
 // moves its parent's cversion by one instead of to the txn's parentCVersion
@@ -308,7 +315,7 @@ func (t *Tree) GetDataView(path string, ids []wire.ID, w Watcher, watch bool) ([
 	if !ok {
 		return nil, wire.Stat{}, wire.ErrNoNode
 	}
-	if err := CheckACL(n.acl, wire.PermRead, ids); err != wire.ErrOK {
+	if err := t.providers.CheckACL(n.acl, wire.PermRead, ids); err != wire.ErrOK {
 		return nil, wire.Stat{}, err
 	}
 	if watch {

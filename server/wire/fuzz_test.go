@@ -19,6 +19,7 @@ func seedRequests(f *testing.F) {
 		&MultiReadRequest{Ops: []Request{&GetChildrenRequest{Path: "/"}}},
 		&AuthRequest{Scheme: "digest", Auth: []byte("u:p")},
 		&WhoAmIRequest{},
+		&SASLRequest{Token: []byte(`username="u"`)},
 	} {
 		f.Add(EncodeRequest(int32(i+1), req)[4:])
 	}
@@ -48,6 +49,7 @@ func FuzzDecodeReply(f *testing.F) {
 	f.Add(EncodeReply(1, 2, ErrOK, &MultiReadResponse{Results: []Response{&GetChildrenResponse{Children: []string{"a"}}}})[4:], int32(OpMultiRead))
 	f.Add(EncodeReply(1, 2, ErrNoNode, nil)[4:], int32(OpExists))
 	f.Add(EncodeWatchEvent(WatcherEvent{Type: EventNodeCreated, State: StateSyncConnected, Path: "/a"})[4:], int32(OpSync))
+	f.Add(EncodeReply(4, 0, ErrAuthFailed, &SASLResponse{})[4:], int32(OpSASL))
 	f.Add(EncodeReply(3, 2, ErrOK, &WhoAmIResponse{ClientInfo: []ClientInfo{{AuthScheme: "ip", User: "127.0.0.1"}}})[4:], int32(OpWhoAmI))
 	f.Fuzz(func(t *testing.T, body []byte, expect int32) {
 		opts := DecodeOptions{MaxBuffer: 1 << 12}

@@ -51,7 +51,7 @@ var requestGen = rapid.OneOf(
 	makeReq[ExistsRequest](), makeReq[GetACLRequest](), makeReq[SetACLRequest](),
 	makeReq[GetChildren2Request](), makeReq[GetAllChildrenNumberRequest](),
 	makeReq[GetEphemeralsRequest](), makeReq[SyncRequest](), makeReq[PingRequest](),
-	makeReq[CloseSessionRequest](), makeReq[WhoAmIRequest](), makeReq[AuthRequest](),
+	makeReq[CloseSessionRequest](), makeReq[WhoAmIRequest](), makeReq[AuthRequest](), makeReq[SASLRequest](),
 	makeReq[SetWatchesRequest](), makeReq[SetWatches2Request](), makeReq[AddWatchRequest](),
 	makeReq[RemoveWatchesRequest](), makeReq[CheckWatchesRequest](),
 )
@@ -75,7 +75,7 @@ var responseGen = rapid.OneOf(
 	multiWriteResultGen, multiReadResultGen,
 	makeResp[ExistsResponse](), makeResp[GetACLResponse](), makeResp[SetACLResponse](),
 	makeResp[GetChildren2Response](), makeResp[GetAllChildrenNumberResponse](),
-	makeResp[GetEphemeralsResponse](), makeResp[SyncResponse](), makeResp[WhoAmIResponse](),
+	makeResp[GetEphemeralsResponse](), makeResp[SyncResponse](), makeResp[WhoAmIResponse](), makeResp[SASLResponse](),
 	rapid.Custom(func(t *rapid.T) Response {
 		return &MultiResponse{Results: opsOrNil(rapid.SliceOfN(multiWriteResultGen, 0, 5).Draw(t, "results"))}
 	}),

@@ -256,6 +256,14 @@ func (r *AuthRequest) Decode(d *Decoder) {
 	r.Auth = d.Buffer()
 }
 
+// SASLRequest is sasl (op 102), jute's GetSASLRequest: one token of the
+// client's side of a SASL exchange (empty to start DIGEST-MD5).
+type SASLRequest struct{ Token []byte }
+
+func (*SASLRequest) Op() OpCode          { return OpSASL }
+func (r *SASLRequest) Encode(e *Encoder) { e.Buffer(r.Token) }
+func (r *SASLRequest) Decode(d *Decoder) { r.Token = d.Buffer() }
+
 // SetWatchesRequest is setWatches (op 101): re-arms watches after a
 // reconnect; the server fires those whose node changed after RelativeZxid.
 type SetWatchesRequest struct {
@@ -398,6 +406,8 @@ func newSessionRequest(op OpCode) Request {
 		return &WhoAmIRequest{}
 	case OpAuth:
 		return &AuthRequest{}
+	case OpSASL:
+		return &SASLRequest{}
 	case OpSetWatches:
 		return &SetWatchesRequest{}
 	case OpSetWatches2:
@@ -435,3 +445,4 @@ func (*SetWatches2Request) isRequest()          {}
 func (*AddWatchRequest) isRequest()             {}
 func (*RemoveWatchesRequest) isRequest()        {}
 func (*CheckWatchesRequest) isRequest()         {}
+func (*SASLRequest) isRequest()                 {}

@@ -147,6 +147,15 @@ func (r *WhoAmIResponse) Decode(d *Decoder) {
 	}
 }
 
+// SASLResponse answers sasl (op 102), jute's SetSASLResponse: the
+// server's next token (null when it has none). ZooKeeper sends it with a
+// failure too (AUTHFAILED with a null token).
+type SASLResponse struct{ Token []byte }
+
+func (*SASLResponse) Op() OpCode          { return OpSASL }
+func (r *SASLResponse) Encode(e *Encoder) { e.Buffer(r.Token) }
+func (r *SASLResponse) Decode(d *Decoder) { r.Token = d.Buffer() }
+
 // EmptyResponse answers an op whose successful reply has no body: delete,
 // check, ping, closeSession, auth, setWatches, setWatches2, addWatch,
 // removeWatches, checkWatches. Type is that op.
@@ -217,6 +226,8 @@ func newOtherResponse(op OpCode) Response {
 		return &SyncResponse{}
 	case OpWhoAmI:
 		return &WhoAmIResponse{}
+	case OpSASL:
+		return &SASLResponse{}
 	case OpMulti:
 		return &MultiResponse{}
 	case OpMultiRead:
@@ -251,5 +262,6 @@ func (*GetEphemeralsResponse) isResponse()        {}
 func (*SyncResponse) isResponse()                 {}
 func (*ErrorResponse) isResponse()                {}
 func (*WhoAmIResponse) isResponse()               {}
+func (*SASLResponse) isResponse()                 {}
 func (*EmptyResponse) isResponse()                {}
 func (*WatcherEvent) isResponse()                 {}
