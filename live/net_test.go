@@ -293,6 +293,10 @@ func TestLargeChunkOnEmptyQueue(t *testing.T) {
 	}
 	defer l.Close()
 	got := make(chan int, 1)
+	// The peer keeps its end open until the test is done: its close would
+	// be a Closed event too, and only a close of ours is the failure.
+	release := make(chan struct{})
+	defer close(release)
 	go func() {
 		c, err := l.Accept()
 		if err != nil {
@@ -302,6 +306,7 @@ func TestLargeChunkOnEmptyQueue(t *testing.T) {
 		defer c.Close()
 		n, _ := io.Copy(io.Discard, io.LimitReader(c, 3<<20))
 		got <- int(n)
+		<-release
 	}()
 	var conn proc.ConnID
 	p := &scriptProc{
