@@ -316,7 +316,7 @@ func TestClientOnQuorumPortDropped(t *testing.T) {
 	var logBuf strings.Builder
 	ew := newEnsembleWith(t, 32, 3, nil, &logBuf)
 	ew.run(3 * time.Second)
-	rp := &rawProc{addr: "s1:2888"}
+	rp := &rawProc{rawConn: rawConn{addr: "s1:2888", connect: wire.ConnectRequest{TimeoutMS: 4000}}}
 	if err := ew.w.AddNode("lost", func() proc.Process { return rp }, sim.NodeOptions{}); err != nil {
 		t.Fatal(err)
 	}

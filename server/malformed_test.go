@@ -136,51 +136,26 @@ func malformedCases() []rawCase {
 // rawProc opens a session over a raw connection and sends each case's
 // frame after the previous one's answer, recording the answers.
 type rawProc struct {
-	addr  string
+	rawConn
 	cases []rawCase
 
-	env       proc.Env
-	conn      proc.ConnID
-	framer    wire.Framer
-	connected bool
-	next      int
-	lastZxid  int64
-	got       []string
+	next     int
+	lastZxid int64
+	got      []string
 }
 
-func (p *rawProc) Start(env proc.Env) {
-	p.env = env
-	p.env.Dial(p.addr)
-}
+func (p *rawProc) Start(env proc.Env) { p.start(env) }
 
 func (p *rawProc) Handle(ev proc.Event) {
-	switch e := ev.(type) {
-	case proc.Connected:
-		p.conn = e.Conn
-		p.env.Send(e.Conn, wire.EncodeConnectRequest(wire.ConnectRequest{TimeoutMS: 4000}))
-	case proc.Closed:
+	p.handle(ev, func([]byte) { p.sendNext() }, p.frame, func() {
 		if p.next > 0 && p.next <= len(p.cases) {
 			p.got = append(p.got, p.cases[p.next-1].name+": closed")
 		}
 		p.next = len(p.cases) + 1
-	case proc.Received:
-		p.framer.Push(e.Bytes)
-		for {
-			frame, ok, err := p.framer.Next()
-			if err != nil || !ok {
-				return
-			}
-			p.frame(frame)
-		}
-	}
+	})
 }
 
 func (p *rawProc) frame(frame []byte) {
-	if !p.connected {
-		p.connected = true
-		p.sendNext()
-		return
-	}
 	if len(frame) < wire.ReplyHeaderSize || p.next == 0 || p.next > len(p.cases) {
 		p.got = append(p.got, fmt.Sprintf("unexpected frame %x", frame))
 		return
@@ -226,7 +201,7 @@ func wantTranscript(cases []rawCase) string {
 
 func runRaw(t *testing.T, w *sim.World, addr string, cases []rawCase) string {
 	t.Helper()
-	rp := &rawProc{addr: addr, cases: cases}
+	rp := &rawProc{rawConn: rawConn{addr: addr, connect: wire.ConnectRequest{TimeoutMS: 4000}}, cases: cases}
 	if err := w.AddNode("raw", func() proc.Process { return rp }, sim.NodeOptions{}); err != nil {
 		t.Fatal(err)
 	}

@@ -26,49 +26,24 @@ type saslStep struct {
 // saslProc is a raw client that runs steps on one connection and writes a
 // line per reply: the step, the error code, and the reply body.
 type saslProc struct {
-	addr  string
+	rawConn
 	steps []saslStep
 	log   *[]string
 
-	env       proc.Env
-	conn      proc.ConnID
-	framer    wire.Framer
-	connected bool
-	next      int
-	token     []byte
+	next  int
+	token []byte
 }
 
-func (p *saslProc) Start(env proc.Env) {
-	p.env = env
-	env.Dial(p.addr)
-}
+func (p *saslProc) Start(env proc.Env) { p.start(env) }
 
 func (p *saslProc) Handle(ev proc.Event) {
-	switch e := ev.(type) {
-	case proc.Connected:
-		p.conn = e.Conn
-		p.env.Send(e.Conn, wire.EncodeConnectRequest(wire.ConnectRequest{TimeoutMS: 30000}))
-	case proc.Closed:
+	p.handle(ev, func([]byte) { p.send() }, p.frame, func() {
 		*p.log = append(*p.log, "closed")
 		p.next = len(p.steps) + 1
-	case proc.Received:
-		p.framer.Push(e.Bytes)
-		for {
-			frame, ok, err := p.framer.Next()
-			if err != nil || !ok {
-				return
-			}
-			p.frame(frame)
-		}
-	}
+	})
 }
 
 func (p *saslProc) frame(frame []byte) {
-	if !p.connected {
-		p.connected = true
-		p.send()
-		return
-	}
 	st := p.steps[p.next-1]
 	hdr, resp, err := wire.DecodeReply(frame, st.op, wire.DecodeOptions{})
 	line := fmt.Sprintf("%s: %s", st.name, hdr.Err.Name())
@@ -190,7 +165,7 @@ func runSASLClients(t *testing.T, w *sim.World, addr string, scripts ...[]saslSt
 		for n := i + 1; slices.Contains(w.NodeNames(), name); n += len(scripts) {
 			name = fmt.Sprintf("c%d", n)
 		}
-		p := &saslProc{addr: addr, steps: steps, log: &logs[i]}
+		p := &saslProc{rawConn: rawConn{addr: addr, connect: wire.ConnectRequest{TimeoutMS: 30000}}, steps: steps, log: &logs[i]}
 		if err := w.AddNode(name, func() proc.Process { return p }, sim.NodeOptions{}); err != nil {
 			t.Fatal(err)
 		}

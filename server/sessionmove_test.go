@@ -17,52 +17,33 @@ import (
 // connection (id + password, as a client that moved would) and then sends
 // one setData, recording the connect answer and the reply's error code.
 type resumeProc struct {
-	addr    string
+	rawConn
 	session int64
 	path    string
 
-	env       proc.Env
-	framer    wire.Framer
-	connected bool
-	got       []string
+	got []string
 }
 
 func (p *resumeProc) Start(env proc.Env) {
-	p.env = env
-	p.env.Dial(p.addr)
+	p.connect = wire.ConnectRequest{TimeoutMS: 3000, SessionID: p.session, Passwd: session.Password(p.session)}
+	p.start(env)
 }
 
 func (p *resumeProc) Handle(ev proc.Event) {
-	switch e := ev.(type) {
-	case proc.Connected:
-		p.env.Send(e.Conn, wire.EncodeConnectRequest(wire.ConnectRequest{
-			TimeoutMS: 3000, SessionID: p.session, Passwd: session.Password(p.session)}))
-	case proc.Closed:
-		p.got = append(p.got, "closed")
-	case proc.Received:
-		p.framer.Push(e.Bytes)
-		for {
-			frame, ok, err := p.framer.Next()
-			if err != nil || !ok {
-				return
-			}
-			p.frame(e.Conn, frame)
-		}
-	}
+	p.handle(ev, p.resumed, p.frame, func() { p.got = append(p.got, "closed") })
 }
 
-func (p *resumeProc) frame(c proc.ConnID, frame []byte) {
-	if !p.connected {
-		resp, err := wire.DecodeConnectResponse(frame, wire.DecodeOptions{})
-		if err != nil {
-			p.got = append(p.got, "bad connect response: "+err.Error())
-			return
-		}
-		p.connected = true
-		p.got = append(p.got, fmt.Sprintf("resumed=%v", resp.SessionID == p.session))
-		p.env.Send(c, wire.EncodeRequest(1, &wire.SetDataRequest{Path: p.path, Data: []byte("new"), Version: -1}))
+func (p *resumeProc) resumed(frame []byte) {
+	resp, err := wire.DecodeConnectResponse(frame, wire.DecodeOptions{})
+	if err != nil {
+		p.got = append(p.got, "bad connect response: "+err.Error())
 		return
 	}
+	p.got = append(p.got, fmt.Sprintf("resumed=%v", resp.SessionID == p.session))
+	p.env.Send(p.conn, wire.EncodeRequest(1, &wire.SetDataRequest{Path: p.path, Data: []byte("new"), Version: -1}))
+}
+
+func (p *resumeProc) frame(frame []byte) {
 	hdr, _, err := wire.DecodeReply(frame, wire.OpSetData, wire.DecodeOptions{})
 	if err != nil {
 		p.got = append(p.got, "bad reply: "+err.Error())
@@ -125,7 +106,7 @@ func moveSession(t *testing.T) (moved client.Result, script, logs string) {
 	if sid == 0 {
 		t.Fatalf("c1 has no session yet:\n%s", strings.Join(ew.log, "\n"))
 	}
-	rp := &resumeProc{addr: newSrv + ":2181", session: sid, path: "/moved"}
+	rp := &resumeProc{rawConn: rawConn{addr: newSrv + ":2181"}, session: sid, path: "/moved"}
 	if err := ew.w.AddNode("mover", func() proc.Process { return rp }, sim.NodeOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +185,7 @@ func startIdleOwner(t *testing.T, ew *ensembleWorld, home string, timeout time.D
 // addr and then writes path.
 func startResume(t *testing.T, ew *ensembleWorld, addr string, sid int64, path string) *resumeProc {
 	t.Helper()
-	rp := &resumeProc{addr: addr, session: sid, path: path}
+	rp := &resumeProc{rawConn: rawConn{addr: addr}, session: sid, path: path}
 	if err := ew.w.AddNode("mover", func() proc.Process { return rp }, sim.NodeOptions{}); err != nil {
 		t.Fatal(err)
 	}
