@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -173,22 +172,8 @@ func startSASLZabsim(t *testing.T, bin string, sc saslScenario, props []string) 
 		t.Fatal(err)
 	}
 	// As kazoo's harness starts java: JVM flags, then the config file.
-	args := append(append([]string{"server", "-Dfile.encoding=UTF-8", "-Dzookeeper.log.dir=" + dir}, props...), cfgPath)
-	var out live.LockedBuffer
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		if t.Failed() {
-			t.Logf("zabsim server output:\n%s", lastBytes(out.String(), 4000))
-		}
-	})
+	args := append(append([]string{"-Dfile.encoding=UTF-8", "-Dzookeeper.log.dir=" + dir}, props...), cfgPath)
+	_, _, exited := startServerProcess(t, bin, args...)
 	waitServerServing(t, addr, exited)
 	return addr
 }

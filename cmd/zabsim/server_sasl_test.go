@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -77,31 +74,12 @@ func TestServerLoadsJAAS(t *testing.T) {
 // error (exit 2) with a clear message.
 func TestServerBadAuthConfig(t *testing.T) {
 	good, _ := writeZooCfg(t, "")
-	cases := []struct {
-		name string
-		args []string
-		want string
-	}{
+	cases := []serverUsageCase{
 		{"missing JAAS file", []string{"-Djava.security.auth.login.config=" + filepath.Join(t.TempDir(), "nope.conf"), good}, "JAAS login file"},
 		{"bad JAAS file", []string{"-Djava.security.auth.login.config=" + writeFile(t, "bad.conf", "Server { x required"), good}, "JAAS config line 1"},
 		{"Kerberos JAAS file", []string{"-Djava.security.auth.login.config=" + writeFile(t, "krb.conf", "Server { com.sun.security.auth.module.Krb5LoginModule required; };"), good}, "DIGEST-MD5 only"},
 		{"SASL required without the provider", []string{"-Dzookeeper.sessionRequireClientSASLAuth=true", "-config", good}, "Authentication scheme sasl is not available"},
 		{"enforce without schemes", []string{"-Dzookeeper.enforce.auth.enabled=true", good}, "enforce.auth.schemes must be configured"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			cmd := newServerCmd()
-			cmd.SetArgs(tc.args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.ExecuteContext(context.Background())
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
-			}
-			var u usageError
-			if !errors.As(err, &u) {
-				t.Fatalf("err %v is not a usage error, want exit 2", err)
-			}
-		})
-	}
+	wantServerUsageErrors(t, cases)
 }

@@ -49,11 +49,7 @@ func TestServerCommandBadConfig(t *testing.T) {
 		return p
 	}
 	ensemble := bad("dataDir=" + t.TempDir() + "\nclientPort=2181\ninitLimit=5\nsyncLimit=2\nserver.1=h1:1:2\nserver.2=h2:1:2\n")
-	cases := []struct {
-		name string
-		args []string
-		want string
-	}{
+	cases := []serverUsageCase{
 		{"no config", []string{}, "--config zoo.cfg is required"},
 		{"missing file", []string{"--config", filepath.Join(t.TempDir(), "nope.cfg")}, "no such file"},
 		{"bad value", []string{"-config" /* deprecated spelling */, bad("tickTime=soon\ndataDir=/tmp/x\nclientPort=1\n")}, `line 1: tickTime: "soon" is not a whole number`},
@@ -62,22 +58,7 @@ func TestServerCommandBadConfig(t *testing.T) {
 		{"unknown flag", []string{"--config", good, "--bogus"}, "unknown flag: --bogus"},
 		{"stray argument", []string{"--config", good, "extra"}, "unexpected arguments"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			cmd := newServerCmd()
-			cmd.SetArgs(tc.args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.ExecuteContext(context.Background())
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
-			}
-			var u usageError
-			if !errors.As(err, &u) {
-				t.Fatalf("err %v is not a usage error, want exit 2", err)
-			}
-		})
-	}
+	wantServerUsageErrors(t, cases)
 }
 
 // runServerCmd runs `zabsim server` in-process until the returned stop is
@@ -191,21 +172,7 @@ func TestLiveServerBinary(t *testing.T) {
 		t.Skipf("the binary has no server command yet (newServerCmd is registered in commands.go by the lead): %v\n%s", err, out)
 	}
 	cfg, addr := writeZooCfg(t, "4lw.commands.whitelist=*\n")
-	var stderr live.LockedBuffer
-	cmd := exec.Command(bin, "server", "--config", cfg)
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // no-op once it exited
-		if t.Failed() {
-			t.Logf("zabsim server output:\n%s", stderr.String())
-		}
-	})
+	cmd, _, exited := startServerProcess(t, bin, "--config", cfg)
 	waitServerServing(t, addr, exited)
 
 	c := zkSession(t, addr)
@@ -245,4 +212,55 @@ func waitServerServing(t *testing.T, addr string, exited <-chan error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("server did not serve on %s within 20s", addr)
+}
+
+// serverUsageCase is a `zabsim server` command line that must be refused as
+// a usage error (exit 2) whose message mentions want.
+type serverUsageCase struct {
+	name string
+	args []string
+	want string
+}
+
+func wantServerUsageErrors(t *testing.T, cases []serverUsageCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := newServerCmd()
+			cmd.SetArgs(tc.args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.ExecuteContext(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
+			}
+			var u usageError
+			if !errors.As(err, &u) {
+				t.Fatalf("err %v is not a usage error, want exit 2", err)
+			}
+		})
+	}
+}
+
+// startServerProcess starts `zabsim server args...` from bin in a process
+// group of its own, killed (and its output logged, tailed to 4,000 bytes,
+// if the test failed) when the test ends; exited reports its exit.
+func startServerProcess(t *testing.T, bin string, args ...string) (cmd *exec.Cmd, out *live.LockedBuffer, exited <-chan error) {
+	t.Helper()
+	out = &live.LockedBuffer{}
+	cmd = exec.Command(bin, append([]string{"server"}, args...)...)
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // no-op once it exited
+		if t.Failed() {
+			t.Logf("zabsim server output:\n%s", lastBytes(out.String(), 4000))
+		}
+	})
+	return cmd, out, done
 }
