@@ -112,6 +112,7 @@ func (c *Client) complete(o *op, res Result) {
 		return
 	}
 	o.done = true
+	res.Xid = o.xid
 	if o.hasTimer {
 		c.env.Cancel(o.timer)
 	}

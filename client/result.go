@@ -7,6 +7,7 @@ type Result struct {
 	Op   wire.OpCode
 	Err  wire.Err // ErrOK, a server error, or ErrConnectionLoss/ErrOperationTimeout (indeterminate)
 	Zxid int64    // from the ReplyHeader; 0 when no reply arrived
+	Xid  int32    // the request's xid; 0 if it was never sent
 
 	Server string // address of the server that answered ("" if none did)
 

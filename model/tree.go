@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -28,7 +29,7 @@ type Stat struct {
 }
 
 // CreateMode is a create flag as clients send it (0 persistent, 1 ephemeral,
-// 2 persistent-sequential, 3 ephemeral-sequential). Containers and TTL nodes
+// 2 persistent-sequential, 3 ephemeral-sequential, 4 container). TTL nodes
 // are outside this spec.
 type CreateMode int32
 
@@ -38,6 +39,7 @@ const (
 	Ephemeral            CreateMode = 1
 	PersistentSequential CreateMode = 2
 	EphemeralSequential  CreateMode = 3
+	Container            CreateMode = 4
 )
 
 func (m CreateMode) ephemeral() bool  { return m == Ephemeral || m == EphemeralSequential }
@@ -57,7 +59,38 @@ const (
 	OpCheck        TreeOpKind = "check"
 	OpMulti        TreeOpKind = "multi"
 	OpCloseSession TreeOpKind = "closeSession"
+	// OpMultiRead runs getData and getChildren sub-ops independently: a
+	// failing one reports its error and the others still answer.
+	OpMultiRead TreeOpKind = "multiRead"
+	// OpGetAllChildrenNumber counts every descendant of Path.
+	OpGetAllChildrenNumber TreeOpKind = "getAllChildrenNumber"
+	// OpGetEphemerals lists Session's ephemerals whose path starts with
+	// Path (sorted, in Children).
+	OpGetEphemerals TreeOpKind = "getEphemerals"
+	// OpSync changes nothing; its result names the path.
+	OpSync TreeOpKind = "sync"
+	// OpDeleteContainer is the server's own deletion of an empty container
+	// (ContainerManager): it fails unless Path is a childless container.
+	OpDeleteContainer TreeOpKind = "deleteContainer"
 )
+
+// Watch event types, as ZooKeeper names them.
+const (
+	EventNodeCreated         = "NodeCreated"
+	EventNodeDeleted         = "NodeDeleted"
+	EventNodeDataChanged     = "NodeDataChanged"
+	EventNodeChildrenChanged = "NodeChildrenChanged"
+)
+
+// Event is a watch trigger a write fires: the event a watcher of Path
+// receives (Type) when the write is applied. Which watches it fires follows
+// ZooKeeper's WatchManager: NodeCreated, NodeDataChanged and NodeDeleted
+// fire data and exist watches; NodeChildrenChanged and NodeDeleted fire
+// child watches.
+type Event struct {
+	Path string
+	Type string
+}
 
 // TreeOp is one operation on the tree. Version -1 means "any version".
 type TreeOp struct {
@@ -76,20 +109,24 @@ type TreeResult struct {
 	Path     string // created path (with its sequential suffix)
 	Data     []byte
 	Stat     Stat
-	Children []string     // sorted
-	Results  []TreeResult // multi: one per sub-op
+	Children []string     // sorted (getChildren; getEphemerals' paths)
+	Number   int32        // getAllChildrenNumber
+	Results  []TreeResult // multi, multiRead: one per sub-op
 }
 
 type znode struct {
-	data     []byte
-	stat     Stat
-	children map[string]bool
+	data      []byte
+	stat      Stat
+	children  map[string]bool
+	container bool // created as a container (its Stat shows owner 0)
 }
 
 // Tree is the reference znode tree. The zero value is not usable; call
 // NewTree. Every write takes the zxid and time of its transaction.
 type Tree struct {
 	nodes map[string]*znode
+	// events collects the watch triggers of the writes applied, in order.
+	events []Event
 }
 
 // TreeOptions configures a new tree.
@@ -126,7 +163,7 @@ func (t *Tree) Clone() *Tree {
 		for k := range n.children {
 			kids[k] = true
 		}
-		c.nodes[p] = &znode{data: append([]byte(nil), n.data...), stat: n.stat, children: kids}
+		c.nodes[p] = &znode{data: append([]byte(nil), n.data...), stat: n.stat, children: kids, container: n.container}
 	}
 	return c
 }
@@ -164,6 +201,31 @@ func (t *Tree) Apply(op TreeOp, zxid, timeMS int64) TreeResult {
 		return t.multi(op, zxid, timeMS)
 	case OpCloseSession:
 		return t.closeSession(op.Session, zxid)
+	default:
+		return t.applyOther(op, zxid)
+	}
+}
+
+// ApplyEvents is Apply that also returns the watch triggers the op fired,
+// in the order ZooKeeper fires them (none for reads and failed writes).
+func (t *Tree) ApplyEvents(op TreeOp, zxid, timeMS int64) (TreeResult, []Event) {
+	t.events = t.events[:0]
+	res := t.Apply(op, zxid, timeMS)
+	return res, slices.Clone(t.events)
+}
+
+func (t *Tree) applyOther(op TreeOp, zxid int64) TreeResult {
+	switch op.Kind {
+	case OpMultiRead:
+		return t.multiRead(op)
+	case OpGetAllChildrenNumber:
+		return t.allChildrenNumber(op.Path)
+	case OpGetEphemerals:
+		return TreeResult{Children: t.ephemeralsUnder(op.Session, op.Path)}
+	case OpSync:
+		return TreeResult{Path: op.Path}
+	case OpDeleteContainer:
+		return t.deleteContainer(op.Path, zxid)
 	default:
 		return TreeResult{Err: ErrBadArguments}
 	}
@@ -214,7 +276,10 @@ func (t *Tree) create(op TreeOp, zxid, timeMS int64) TreeResult {
 	}
 	path := op.Path
 	if op.Mode.sequential() {
-		path = fmt.Sprintf("%s%010d", op.Path, parent.stat.Cversion)
+		// ZooKeeper numbers from the cversion it stores, which counts
+		// creates only; the Stat shows creates plus deletes
+		// (DataNode.copyStat: stored*2 - numChildren).
+		path = fmt.Sprintf("%s%010d", op.Path, (parent.stat.Cversion+parent.stat.NumChildren)/2)
 	}
 	if _, exists := t.nodes[path]; exists {
 		return TreeResult{Err: ErrNodeExists}
@@ -229,10 +294,11 @@ func (t *Tree) create(op TreeOp, zxid, timeMS int64) TreeResult {
 	if op.Mode.ephemeral() {
 		st.EphemeralOwner = op.Session
 	}
-	t.nodes[path] = &znode{data: append([]byte(nil), op.Data...), stat: st, children: map[string]bool{}}
+	t.nodes[path] = &znode{data: append([]byte(nil), op.Data...), stat: st, children: map[string]bool{}, container: op.Mode == Container}
 	t.link(path)
 	parent.stat.Cversion++
 	parent.stat.Pzxid = zxid
+	t.events = append(t.events, Event{path, EventNodeCreated}, Event{parentOf(path), EventNodeChildrenChanged})
 	return TreeResult{Path: path, Stat: st}
 }
 
@@ -260,6 +326,7 @@ func (t *Tree) remove(p string, zxid int64) {
 	parent.stat.NumChildren = int32(len(parent.children))
 	parent.stat.Cversion++
 	parent.stat.Pzxid = zxid
+	t.events = append(t.events, Event{p, EventNodeDeleted}, Event{parentOf(p), EventNodeChildrenChanged})
 }
 
 func (t *Tree) setData(op TreeOp, zxid, timeMS int64) TreeResult {
@@ -277,6 +344,7 @@ func (t *Tree) setData(op TreeOp, zxid, timeMS int64) TreeResult {
 	n.stat.Version++
 	n.stat.Mzxid, n.stat.Mtime = zxid, timeMS
 	n.stat.DataLength = int32(len(op.Data))
+	t.events = append(t.events, Event{op.Path, EventNodeDataChanged})
 	return TreeResult{Stat: n.stat}
 }
 
@@ -337,6 +405,7 @@ func (t *Tree) multi(op TreeOp, zxid, timeMS int64) TreeResult {
 		}
 	}
 	t.nodes = work.nodes
+	t.events = append(t.events, work.events...)
 	return TreeResult{Results: results}
 }
 
@@ -388,4 +457,70 @@ func (t *Tree) Digest() string {
 		fmt.Fprintf(&b, "%s %q %+v\n", p, n.data, n.stat)
 	}
 	return b.String()
+}
+
+// multiRead answers each getData or getChildren sub-op on its own: a
+// failing one carries its error, the others their data (ZooKeeper's
+// multiRead never rolls anything back; it changes nothing).
+func (t *Tree) multiRead(op TreeOp) TreeResult {
+	results := make([]TreeResult, len(op.Ops))
+	for i, sub := range op.Ops {
+		switch sub.Kind {
+		case OpGetData, OpGetChildren:
+			results[i] = t.Apply(sub, 0, 0)
+		default:
+			results[i] = TreeResult{Err: ErrBadArguments}
+		}
+	}
+	return TreeResult{Results: results}
+}
+
+// allChildrenNumber counts every node below p (DataTree.getAllChildrenNumber:
+// paths starting with p + "/").
+func (t *Tree) allChildrenNumber(p string) TreeResult {
+	if _, ok := t.nodes[p]; !ok {
+		return TreeResult{Err: ErrNoNode}
+	}
+	prefix := p + "/"
+	if p == "/" {
+		prefix = "/"
+	}
+	n := int32(0)
+	for q := range t.nodes {
+		if q != "/" && strings.HasPrefix(q, prefix) {
+			n++
+		}
+	}
+	return TreeResult{Number: n}
+}
+
+// ephemeralsUnder is getEphemerals: the session's ephemerals whose path
+// starts with prefix (every one for "" or "/"), sorted.
+func (t *Tree) ephemeralsUnder(session int64, prefix string) []string {
+	all := t.Ephemerals(session)
+	if strings.TrimSpace(prefix) == "" || strings.TrimSpace(prefix) == "/" {
+		return all
+	}
+	out := all[:0]
+	for _, p := range all {
+		if strings.HasPrefix(p, prefix) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// deleteContainer removes an empty container (ContainerManager's txn).
+func (t *Tree) deleteContainer(p string, zxid int64) TreeResult {
+	n, ok := t.nodes[p]
+	switch {
+	case !ok:
+		return TreeResult{Err: ErrNoNode}
+	case len(n.children) > 0:
+		return TreeResult{Err: ErrNotEmpty}
+	case !n.container:
+		return TreeResult{Err: ErrBadVersion}
+	}
+	t.remove(p, zxid)
+	return TreeResult{}
 }

@@ -26,7 +26,7 @@ type TreeOutput struct {
 // are ignored (the server's clock is not the spec's); everything else,
 // including zxids, must match.
 func SameResult(want, got TreeResult) bool {
-	if want.Err != got.Err || want.Path != got.Path || !bytes.Equal(want.Data, got.Data) ||
+	if want.Err != got.Err || want.Path != got.Path || want.Number != got.Number || !bytes.Equal(want.Data, got.Data) ||
 		!slices.Equal(want.Children, got.Children) || len(want.Results) != len(got.Results) {
 		return false
 	}

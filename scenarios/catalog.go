@@ -41,6 +41,8 @@ var catalog = []Scenario{
 		Servers: 3, Workload: "durability", Schedule: "4s disk crash-mode lose-unsynced\n5s kill all\n7s restart all\n12s kill all\n14s restart all\n20s heal"},
 	{Name: "observers-partition", Description: "observers serve reads and forward writes while partitions come and go",
 		Servers: 3, Observers: 2, Workload: "register", Faults: []string{"partition"}},
+	{Name: "api-chaos", Description: "random operations over the whole client API (every create mode, versions, watches, multi, sessions) judged reply by reply against the reference spec, under partitions, kills and pauses",
+		Servers: 3, Workload: "api", Faults: []string{"partition", "kill", "pause"}, MaxCompose: 2},
 	{Name: "explore", Description: "a whole configuration drawn from the seed (ensemble shape, timing, sessions, snapshots, disks, workload and load, fault families and intensity; see scenario.json of each run)",
 		Draw: true},
 	{Name: "mixed-chaos", Description: "every fault family composed, on a 5-node ensemble",

@@ -40,10 +40,12 @@ var checkerCatalog = map[string]checkerFactory{
 	"bank":       func(Scenario, io.Writer) checker.Checker { return checker.Bank(checker.BankOptions{}) },
 	"durability": func(Scenario, io.Writer) checker.Checker { return checker.Durability() },
 	"stats":      func(Scenario, io.Writer) checker.Checker { return checker.Stats(checker.StatsOptions{}) },
+	"api":        func(Scenario, io.Writer) checker.Checker { return checker.API() },
 }
 
 // defaultCheckers are each workload's checkers.
 var defaultCheckers = map[string][]string{
+	"api":        {"api", "zxid-order", "stats"},
 	"register":   {"linearizable", "zxid-order", "stats"},
 	"election":   {"election", "zxid-order", "stats"},
 	"registry":   {"registry", "zxid-order", "stats"},

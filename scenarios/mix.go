@@ -59,6 +59,20 @@ func (s Scenario) Groups() ([]Group, error) {
 	return out, nil
 }
 
+// hasWorkload reports whether the scenario runs the named workload, alone
+// or in its mix.
+func (s Scenario) hasWorkload(name string) bool {
+	if s.Workload == name {
+		return true
+	}
+	for _, e := range s.Mix {
+		if e.Workload == name {
+			return true
+		}
+	}
+	return false
+}
+
 // validateMix reports what is wrong with a mix.
 func (s Scenario) validateMix(bad func(field, format string, args ...any)) {
 	if len(s.Mix) == 0 {

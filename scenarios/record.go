@@ -35,6 +35,11 @@ type recorder struct {
 	// (the leader, or a standalone server), and later applications of it
 	// (learners, replays after restarts) are not new closings.
 	lastClose int64
+	// txns, when set, makes the recorder write a "txn" cluster record for
+	// every txn the quorum commits (the api checker replays them); lastTxn
+	// is the highest zxid written.
+	txns    bool
+	lastTxn int64
 	// onMoment, if set, is called when a server reaches a protocol moment
 	// (window faults).
 	onMoment func(server.Moment)
@@ -102,6 +107,9 @@ func (r *recorder) note(rec *sim.Record) {
 		if n.Type == closeSessionType && n.Zxid > r.lastClose {
 			r.sessionClosed(rec, n)
 		}
+		if r.txns && n.Zxid > r.lastTxn {
+			r.txnCommitted(rec, n)
+		}
 	default:
 		r.inv.Observe(rec.Note) // zab observations
 	}
@@ -154,6 +162,15 @@ func (r *recorder) sessionClosed(rec *sim.Record, n server.Committed) {
 	r.lastClose = n.Zxid
 	r.ops.add(history.Op{Time: int64(rec.At), Process: history.ClusterProcess, Type: history.Info,
 		F: history.FSessionClosed, Node: n.Node, Zxid: n.Zxid, Session: n.Session})
+}
+
+// txnCommitted records a txn's first application, which is its quorum's
+// commit (as for sessionClosed).
+func (r *recorder) txnCommitted(rec *sim.Record, n server.Committed) {
+	r.lastTxn = n.Zxid
+	v, _ := history.EncodeValue(history.TxnValue{Type: n.Type, Cxid: n.Cxid, Path: n.Path, Err: n.Err})
+	r.ops.add(history.Op{Time: int64(rec.At), Process: history.ClusterProcess, Type: history.Info,
+		F: history.FTxn, Node: n.Node, Zxid: n.Zxid, Session: n.Session, Value: v})
 }
 
 func (r *recorder) lifecycle(rec *sim.Record) {

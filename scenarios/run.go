@@ -103,6 +103,7 @@ func build(s Scenario, seed uint64, bugs []string, log io.Writer) (*runner, erro
 		r.servers = append(r.servers, fmt.Sprintf("s%d", i))
 	}
 	r.rec = newRecorder(r.servers)
+	r.rec.txns = s.hasWorkload("api") // its checker replays the committed txns
 	wopts := sim.DefaultOptions()
 	wopts.Observers = []sim.Observer{r.rec}
 	wopts.Log = log

@@ -21,7 +21,12 @@ type Committed struct {
 	Zxid    int64
 	Type    string
 	Session int64  // the txn header's session (clientId)
+	Cxid    int32  // the txn header's cxid: the xid of the request it came from
 	Digest  uint64 // FNV-1a of the txn bytes
+	// Path is a deleteContainer txn's path (the server's own request, which
+	// no client history names); Err an error txn's error name. Both are ""
+	// for every other txn.
+	Path, Err string
 }
 
 // SessionExpired reports that the server expired a session.

@@ -276,7 +276,7 @@ func (s *Server) applyEncoded(t txn.Txn, encoded []byte) {
 	res := s.tree.ApplyTxn(t)
 	s.noteRecent(t, res)
 	s.changes.applied(t.Header.Zxid)
-	s.env.Emit(Committed{Node: s.env.Name(), Zxid: t.Header.Zxid, Type: t.Header.Type.String(), Session: t.Header.ClientID, Digest: txnDigest(encoded)})
+	s.env.Emit(committedNote(s.env.Name(), t, encoded))
 	s.deliverEvents(res.Events)
 	key := writeKey{t.Header.ClientID, t.Header.Cxid}
 	req := s.pending[key]
@@ -295,6 +295,21 @@ func (s *Server) applyEncoded(t txn.Txn, encoded []byte) {
 		s.advance(req.conn)
 	}
 	s.maybeSnapshot()
+}
+
+// committedNote is the Committed observation of an applied txn.
+func committedNote(node string, t txn.Txn, encoded []byte) Committed {
+	n := Committed{Node: node, Zxid: t.Header.Zxid, Type: t.Header.Type.String(), Session: t.Header.ClientID,
+		Cxid: t.Header.Cxid, Digest: txnDigest(encoded)}
+	switch r := t.Record.(type) {
+	case *txn.Error:
+		n.Err = r.Err.Name()
+	case *txn.Delete:
+		if t.Header.Type == wire.OpDeleteContainer {
+			n.Path = r.Path
+		}
+	}
+	return n
 }
 
 // txnDigest is FNV-64a of a txn's canonical encoding (inlined: hash/fnv's

@@ -522,6 +522,29 @@ func (b *base) completeRaw(t history.Type, raw json.RawMessage, res *client.Resu
 	}
 }
 
+// eventProcess is the last process number of the worker's incarnation
+// range, which its retirements (one per info op) never reach: watch-event
+// records go there, since an operation of the worker may be open.
+func (b *base) eventProcess() int {
+	span := b.cfg.Workers * incarnationStride
+	first := b.cfg.ProcessBase + b.index
+	incarnation := (b.process - first) / span
+	return first + incarnation*span + b.cfg.Workers*(incarnationStride-1)
+}
+
+// notify records something the worker was told (a watch event, a session
+// state change) as an invoke and an ok back to back on its event process.
+func (b *base) notify(raw json.RawMessage, session int64, node string, zxid int64) {
+	op := history.Op{Process: b.eventProcess(), F: history.FNotify, Value: raw, Session: session, Node: node}
+	if zxid > 0 {
+		op.Zxid = zxid
+	}
+	op.Type = history.Invoke
+	b.env.Emit(op)
+	op.Type = history.OK
+	b.env.Emit(op)
+}
+
 // instant records an operation that happened at one moment (an invoke and
 // its ok back to back), such as a lost lock or an observed expiry.
 func (b *base) instant(f string, v any) {

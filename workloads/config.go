@@ -94,23 +94,7 @@ func (c *config) watchEvent(b *base, ev client.Event) {
 // would complete it.
 func (c *config) recordEvent(b *base, ev client.Event, key string) {
 	raw := b.encode(history.ConfigEvent{Key: key, Watcher: b.name, Event: ev.Type.String()})
-	op := history.Op{Process: c.eventProcess(b), F: history.FNotify, Value: raw, Session: ev.SessionID, Node: ev.Server}
-	if ev.Zxid > 0 {
-		op.Zxid = ev.Zxid
-	}
-	op.Type = history.Invoke
-	b.env.Emit(op)
-	op.Type = history.OK
-	b.env.Emit(op)
-}
-
-// eventProcess is the last process number of the worker's incarnation
-// range, which its retirements (one per info op) never reach.
-func (c *config) eventProcess(b *base) int {
-	span := b.cfg.Workers * incarnationStride
-	first := b.cfg.ProcessBase + b.index
-	incarnation := (b.process - first) / span
-	return first + incarnation*span + b.cfg.Workers*(incarnationStride-1)
+	b.notify(raw, ev.SessionID, ev.Server, ev.Zxid)
 }
 
 func (c *config) step(b *base) {

@@ -23,6 +23,7 @@ type run struct {
 	ops     []history.Op
 	workers []workloads.Worker // latest incarnation per index
 	servers []string           // server node names
+	lastTxn int64              // the highest zxid recorded as a txn record
 }
 
 // runPlan is when the run does what (world time since start).
@@ -125,6 +126,16 @@ func (r *run) must(err error) {
 // observe stamps Index and Time on every emitted op, as a host must.
 func (r *run) observe(rec *sim.Record) {
 	if rec.Kind != sim.RecordNote {
+		return
+	}
+	if c, ok := rec.Note.(server.Committed); ok && c.Zxid > r.lastTxn {
+		// The api checker replays the quorum's txns: record each once, at
+		// its first application (as the scenarios' recorder does).
+		r.lastTxn = c.Zxid
+		v, err := history.EncodeValue(history.TxnValue{Type: c.Type, Cxid: c.Cxid, Path: c.Path, Err: c.Err})
+		r.must(err)
+		r.ops = append(r.ops, history.Op{Index: len(r.ops), Time: int64(rec.At), Process: history.ClusterProcess,
+			Type: history.Info, F: history.FTxn, Node: c.Node, Zxid: c.Zxid, Session: c.Session, Value: v})
 		return
 	}
 	op, ok := rec.Note.(history.Op)

@@ -152,6 +152,7 @@ func (s spec) NewWorker(index int, cfg WorkerConfig) (Worker, error) {
 }
 
 var all = []spec{
+	{name: "api", defaultWorkers: 4, defaultKeys: 0, newDriver: newAPI},
 	{name: "bank", defaultWorkers: 4, defaultKeys: 4, newDriver: newBank},
 	{name: "config", defaultWorkers: 4, defaultKeys: 2, newDriver: newConfig},
 	{name: "durability", defaultWorkers: 3, defaultKeys: 0, newDriver: newDurability},

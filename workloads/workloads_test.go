@@ -25,6 +25,7 @@ type wlCase struct {
 }
 
 var cases = []wlCase{
+	{name: "api", wantOK: []string{history.FAPI, history.FNotify}, check: checker.CheckAPI},
 	{name: "bank", keys: 4, wantOK: []string{history.FTransfer, history.FRead},
 		check: func(ops []history.Op) checker.Result {
 			return checker.CheckBank(ops, checker.BankOptions{Total: 4 * workloads.BankInitialBalance, Accounts: 4})

@@ -1,0 +1,362 @@
+package workloads
+
+import (
+	"fmt"
+
+	"github.com/zabsim/zabsim/client"
+	"github.com/zabsim/zabsim/history"
+	"github.com/zabsim/zabsim/server/wire"
+)
+
+// api drives random operations over the whole client API on a small tree
+// under /api, so that operations of different sessions collide: every create
+// mode, delete and setData with right and wrong versions, reads with
+// one-shot data, exist and child watches, getAllChildrenNumber,
+// getEphemerals, multi and multiRead, sync, and session closes. It records
+// every op with its text form (history.APIOp), its xid and the server's
+// whole answer, and every watch event and session state change, so the api
+// checker can replay the quorum's committed txns through the reference spec
+// and hold each answer and event to it. Nothing is set up in advance: /api
+// itself is created, deleted and re-created by the operations.
+type api struct {
+	// seen holds recently created sequential names, so later operations
+	// can name them (a ring of apiSeen).
+	seen []string
+	next int
+	// versions is the last version this worker saw per path: versioned
+	// deletes and setData use it (and sometimes one past it).
+	versions map[string]int32
+	// final is the final phase's next step.
+	finalStep int
+}
+
+// apiPaths is the tree the api workers share.
+var apiPaths = []string{"/api", "/api/a", "/api/b", "/api/c", "/api/a/x", "/api/a/y", "/api/b/x", "/api/c/x"}
+
+// apiSeqParents are where sequential nodes go.
+var apiSeqParents = []string{"/api/a", "/api/b"}
+
+const apiSeen = 8
+
+func newAPI(int, WorkerConfig) driver { return &api{versions: map[string]int32{}} }
+
+func (*api) setup() []znode { return nil }
+
+// apiClient is the part of zabsim's deterministic client the api workload
+// needs beyond Client: any request.
+type apiClient interface {
+	Do(req wire.Request, opts client.OpOptions, cb func(client.Result))
+}
+
+func (a *api) event(b *base, ev client.Event) {
+	v, node := history.APIEvent{}, ""
+	switch ev.Kind {
+	case client.EventWatch:
+		v.Event, v.Path, node = ev.Type.String(), ev.Path, ev.Server
+	case client.EventConnected, client.EventDisconnected, client.EventExpired, client.EventClosed:
+		v.State = ev.Kind.String() // the client's own news: no server answered
+	default:
+		return
+	}
+	b.notify(b.encode(v), ev.SessionID, node, ev.Zxid)
+}
+
+func (a *api) step(b *base) {
+	a.run(b, a.draw(b), b.idleFunc())
+}
+
+// run performs op on the current client, records it, then calls then.
+func (a *api) run(b *base, op history.APIOp, then func()) {
+	cl := b.c
+	b.opClient = cl
+	b.invoke(history.FAPI, history.APIValue{Op: op.String()})
+	if op.Kind == history.APIClose {
+		b.retire()
+		cl.Close(func(res client.Result) { a.done(b, cl, op, res, then) })
+		b.newClient()
+		return
+	}
+	dc, ok := cl.(apiClient)
+	if !ok {
+		b.env.Logf("workloads: %s: the api workload needs zabsim's own client", b.name)
+		b.complete(history.Fail, nil, nil, "unsupported")
+		b.opClient = nil
+		return // the worker stays idle: no more ops
+	}
+	req := apiRequest(op)
+	dc.Do(req, client.OpOptions{}, func(res client.Result) { a.done(b, cl, op, res, then) })
+}
+
+// done records op's completion: ok, fail with the server's error, or info
+// when no answer came.
+func (a *api) done(b *base, cl Client, op history.APIOp, res client.Result, then func()) {
+	b.opClient = cl
+	v := history.APIValue{Op: op.String(), Session: cl.SessionID(), Xid: res.Xid}
+	t := history.Info
+	answered := res.Server != "" && !res.Indeterminate()
+	if answered {
+		v.Result = apiResult(res.Err, res)
+		t = history.OK
+		if res.Err != wire.ErrOK {
+			t = history.Fail
+			if op.IsWrite() {
+				t = writeOutcome(res) // SESSIONEXPIRED and the like: maybe applied
+			}
+		}
+		a.learn(v.Result, op)
+	}
+	b.complete(t, v, &res, "")
+	b.opClient = nil
+	then()
+}
+
+// learn keeps the versions and sequential names an answer showed.
+func (a *api) learn(r *history.APIResult, op history.APIOp) {
+	if r.Stat != nil {
+		a.versions[op.Path] = r.Stat.Version
+	}
+	if op.Kind == history.APICreate && r.Path != "" && r.Path != op.Path {
+		if len(a.seen) < apiSeen {
+			a.seen = append(a.seen, r.Path)
+		} else {
+			a.seen[a.next%apiSeen] = r.Path
+		}
+		a.next++
+	}
+}
+
+// draw picks the next operation from the seeded stream.
+func (a *api) draw(b *base) history.APIOp {
+	r := b.env.Rand().IntN(100)
+	switch {
+	case r < 22:
+		return a.drawCreate(b)
+	case r < 34:
+		return history.APIOp{Kind: history.APIDelete, Path: a.path(b), Version: a.version(b, "")}
+	case r < 50:
+		p := a.path(b)
+		return history.APIOp{Kind: history.APISetData, Path: p, Data: a.data(b), Version: a.version(b, p)}
+	case r < 62:
+		return history.APIOp{Kind: history.APIGetData, Path: a.path(b), Watch: b.env.Rand().IntN(2) == 0}
+	case r < 70:
+		return history.APIOp{Kind: history.APIExists, Path: a.path(b), Watch: b.env.Rand().IntN(2) == 0}
+	case r < 80:
+		kind := history.APIGetChildren
+		if b.env.Rand().IntN(2) == 0 {
+			kind = history.APIGetChildren2
+		}
+		return history.APIOp{Kind: kind, Path: a.path(b), Watch: b.env.Rand().IntN(2) == 0}
+	case r < 83:
+		return history.APIOp{Kind: history.APIGetAllChildrenNumber, Path: a.path(b)}
+	case r < 86:
+		return history.APIOp{Kind: history.APIGetEphemerals, Path: a.pick(b, []string{"/", "/api", "/api/a", "/api/b/"})}
+	case r < 89:
+		return history.APIOp{Kind: history.APISync, Path: a.path(b)}
+	case r < 96:
+		return a.drawMulti(b)
+	case r < 99:
+		return a.drawMultiRead(b)
+	default:
+		return history.APIOp{Kind: history.APIClose}
+	}
+}
+
+func (a *api) drawCreate(b *base) history.APIOp {
+	op := history.APIOp{Kind: history.APICreate, Data: a.data(b)}
+	switch r := b.env.Rand().IntN(100); {
+	case r < 40:
+		op.Mode = "persistent"
+	case r < 65:
+		op.Mode = "ephemeral"
+	case r < 75:
+		op.Mode = "persistent-sequential"
+	case r < 90:
+		op.Mode = "ephemeral-sequential"
+	default:
+		op.Mode = "container"
+	}
+	if op.Mode == "persistent-sequential" || op.Mode == "ephemeral-sequential" {
+		op.Path = a.pick(b, apiSeqParents) + "/q-"
+	} else {
+		op.Path = a.path(b)
+	}
+	return op
+}
+
+func (a *api) drawMulti(b *base) history.APIOp {
+	n := 2 + b.env.Rand().IntN(3)
+	op := history.APIOp{Kind: history.APIMulti}
+	for range n {
+		p := a.path(b)
+		var sub history.APIOp
+		switch b.env.Rand().IntN(4) {
+		case 0:
+			sub = history.APIOp{Kind: history.APICreate, Path: p, Data: a.data(b), Mode: a.pick(b, []string{"persistent", "ephemeral"})}
+		case 1:
+			sub = history.APIOp{Kind: history.APIDelete, Path: p, Version: a.version(b, p)}
+		case 2:
+			sub = history.APIOp{Kind: history.APISetData, Path: p, Data: a.data(b), Version: a.version(b, p)}
+		default:
+			sub = history.APIOp{Kind: history.APICheck, Path: p, Version: a.version(b, p)}
+		}
+		op.Ops = append(op.Ops, sub)
+	}
+	return op
+}
+
+func (a *api) drawMultiRead(b *base) history.APIOp {
+	n := 2 + b.env.Rand().IntN(2)
+	op := history.APIOp{Kind: history.APIMultiRead}
+	for range n {
+		kind := history.APIGetData
+		if b.env.Rand().IntN(2) == 0 {
+			kind = history.APIGetChildren
+		}
+		op.Ops = append(op.Ops, history.APIOp{Kind: kind, Path: a.path(b)})
+	}
+	return op
+}
+
+// path draws a path: mostly the shared tree, sometimes a sequential name
+// seen lately.
+func (a *api) path(b *base) string {
+	if len(a.seen) > 0 && b.env.Rand().IntN(10) < 3 {
+		return a.pick(b, a.seen)
+	}
+	return a.pick(b, apiPaths)
+}
+
+func (a *api) pick(b *base, from []string) string { return from[b.env.Rand().IntN(len(from))] }
+
+func (a *api) data(b *base) string { return fmt.Sprintf("d%d", b.unique()) }
+
+// version draws an expected version: any (-1), the last one seen, or one
+// past it (to provoke BADVERSION).
+func (a *api) version(b *base, p string) int32 {
+	switch r := b.env.Rand().IntN(10); {
+	case r < 4 || p == "":
+		return -1
+	case r < 8:
+		return a.versions[p]
+	default:
+		return a.versions[p] + 1
+	}
+}
+
+// final reads the whole shared tree once more in the healed phase: a sync,
+// then getData and getChildren2 of every shared path.
+func (a *api) final(b *base, done func()) {
+	var steps []history.APIOp
+	steps = append(steps, history.APIOp{Kind: history.APISync, Path: "/api"})
+	for _, p := range apiPaths {
+		steps = append(steps, history.APIOp{Kind: history.APIGetData, Path: p}, history.APIOp{Kind: history.APIGetChildren2, Path: p})
+	}
+	var next func()
+	next = func() {
+		if a.finalStep == len(steps) || b.c == nil {
+			done()
+			return
+		}
+		a.finalStep++
+		a.run(b, steps[a.finalStep-1], next)
+	}
+	next()
+}
+
+// apiRequest is op's request on the wire. Creates other than containers go
+// as create2, whose answer carries the new node's Stat.
+func apiRequest(op history.APIOp) wire.Request {
+	switch op.Kind {
+	case history.APICreate:
+		cr := wire.CreateRequest{Path: op.Path, Data: []byte(op.Data), ACL: wire.OpenACLUnsafe, Flags: apiFlags(op.Mode)}
+		if op.Mode == "container" {
+			return &wire.CreateContainerRequest{CreateRequest: cr}
+		}
+		return &wire.Create2Request{CreateRequest: cr}
+	case history.APIDelete:
+		return &wire.DeleteRequest{Path: op.Path, Version: op.Version}
+	case history.APISetData:
+		return &wire.SetDataRequest{Path: op.Path, Data: []byte(op.Data), Version: op.Version}
+	case history.APICheck:
+		return &wire.CheckVersionRequest{Path: op.Path, Version: op.Version}
+	case history.APIExists:
+		return &wire.ExistsRequest{Path: op.Path, Watch: op.Watch}
+	case history.APIGetData:
+		return &wire.GetDataRequest{Path: op.Path, Watch: op.Watch}
+	case history.APIGetChildren:
+		return &wire.GetChildrenRequest{Path: op.Path, Watch: op.Watch}
+	case history.APIGetChildren2:
+		return &wire.GetChildren2Request{GetChildrenRequest: wire.GetChildrenRequest{Path: op.Path, Watch: op.Watch}}
+	case history.APIGetAllChildrenNumber:
+		return &wire.GetAllChildrenNumberRequest{Path: op.Path}
+	case history.APIGetEphemerals:
+		return &wire.GetEphemeralsRequest{PrefixPath: op.Path}
+	case history.APISync:
+		return &wire.SyncRequest{Path: op.Path}
+	case history.APIMulti, history.APIMultiRead:
+		subs := make([]wire.Request, len(op.Ops))
+		for i, sub := range op.Ops {
+			if sub.Kind == history.APICreate { // plain create inside a multi: its result is the path
+				subs[i] = &wire.CreateRequest{Path: sub.Path, Data: []byte(sub.Data), ACL: wire.OpenACLUnsafe, Flags: apiFlags(sub.Mode)}
+				continue
+			}
+			subs[i] = apiRequest(sub)
+		}
+		if op.Kind == history.APIMulti {
+			return &wire.MultiRequest{Ops: subs}
+		}
+		return &wire.MultiReadRequest{Ops: subs}
+	}
+	return nil // the client refuses a nil request with BADARGUMENTS
+}
+
+func apiFlags(mode string) int32 {
+	for i, m := range history.APIModes {
+		if m == mode {
+			return int32(i)
+		}
+	}
+	return 0
+}
+
+// apiResult is the recorded form of an answer.
+func apiResult(code wire.Err, res client.Result) *history.APIResult {
+	r := &history.APIResult{}
+	if code != wire.ErrOK {
+		r.Err = code.Name()
+	}
+	r.Path, r.Children = res.Path, res.Children
+	if res.Op == wire.OpGetEphemerals {
+		r.Children = res.Ephemerals
+	}
+	if res.Op == wire.OpGetData && code == wire.ErrOK {
+		d := string(res.Data)
+		r.Data = &d
+	}
+	if res.Op == wire.OpGetAllChildrenNumber && code == wire.ErrOK {
+		n := res.Number
+		r.Number = &n
+	}
+	r.Stat = apiStat(res.Stat)
+	for _, m := range res.Multi {
+		sub := history.APIResult{Path: m.Path, Children: m.Children, Stat: apiStat(m.Stat)}
+		if m.Err != wire.ErrOK {
+			sub.Err = m.Err.Name()
+		}
+		if m.Op == wire.OpGetData && m.Err == wire.ErrOK {
+			d := string(m.Data)
+			sub.Data = &d
+		}
+		r.Results = append(r.Results, sub)
+	}
+	return r
+}
+
+func apiStat(s *wire.Stat) *history.APIStat {
+	if s == nil {
+		return nil
+	}
+	return &history.APIStat{Czxid: s.Czxid, Mzxid: s.Mzxid, Ctime: s.Ctime, Mtime: s.Mtime, Version: s.Version,
+		Cversion: s.Cversion, Aversion: s.Aversion, EphemeralOwner: s.EphemeralOwner, DataLength: s.DataLength,
+		NumChildren: s.NumChildren, Pzxid: s.Pzxid}
+}
