@@ -108,6 +108,9 @@ func (a *apiCheck) checkWatches(ops []history.Op) {
 			for _, w := range ws.armed {
 				w.reconnected = true
 			}
+		case ev.State == "protocolError":
+			a.r.flagOps("protocol-violation", []int{op.Index},
+				"session %#x: the client dropped its connection to %s because the server broke the protocol (%s)", op.Session, op.Node, ev.Detail)
 		case ev.State == "expired" || ev.State == "closed":
 			delete(sessions, op.Session)
 		}

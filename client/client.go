@@ -288,6 +288,9 @@ func (c *Client) send(b []byte) {
 func (c *Client) lose(byPeer bool, why error) {
 	wasReady := c.phase == connReady
 	c.env.Logf("client %#x: connection to %s lost: %v", c.sessionID, c.server, why)
+	if errors.Is(why, errProtocol) && c.cfg.OnEvent != nil {
+		c.cfg.OnEvent(Event{Kind: EventProtocolError, Server: c.server, SessionID: c.sessionID, Detail: why.Error()})
+	}
 	c.dropConn(byPeer)
 	if wasReady && c.state == StateConnected {
 		c.state = StateConnecting // before callbacks, so they see it

@@ -106,9 +106,13 @@ const (
 	EventExpired                       // the session expired
 	EventClosed                        // the session was closed by Close
 	EventAuthFailed                    // an auth packet was refused
+	// EventProtocolError: the server broke the protocol on the connection
+	// (a reply out of order, an undecodable frame), so the client dropped
+	// it; Detail says how. A correct server never causes one.
+	EventProtocolError
 )
 
-var eventKindNames = [...]string{"watch", "connected", "disconnected", "expired", "closed", "authFailed"}
+var eventKindNames = [...]string{"watch", "connected", "disconnected", "expired", "closed", "authFailed", "protocolError"}
 
 func (k EventKind) String() string {
 	if k >= 0 && int(k) < len(eventKindNames) {
@@ -125,4 +129,5 @@ type Event struct {
 	Zxid      int64          // the notification's ReplyHeader zxid
 	Server    string         // the server the client was connected to
 	SessionID int64
+	Detail    string // EventProtocolError: what the server did wrong
 }

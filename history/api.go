@@ -24,7 +24,10 @@ import (
 //	            an invoke and an ok back to back on the worker's event
 //	            process, value {"event":"NodeDataChanged","path":"/api/a"} or
 //	            {"state":"disconnected"} (connected, disconnected, expired,
-//	            closed).
+//	            closed; "protocolError" with a "detail" when the server
+//	            broke the protocol, such as a reply out of order).
+//	            Workers sometimes pipeline: several ops in flight on one
+//	            session, each on a process number of its own.
 //	f "txn"     a cluster record (process "cluster"): the quorum committed
 //	            the txn Op.Zxid of Op.Session, value
 //	            {"type":"create","cxid":7} ("path" for deleteContainer, "err"
@@ -75,9 +78,10 @@ type APIStat struct {
 
 // APIEvent is the value of an api worker's "notify" record.
 type APIEvent struct {
-	Event string `json:"event,omitempty"` // a watch event's type
-	Path  string `json:"path,omitempty"`
-	State string `json:"state,omitempty"` // a session state change
+	Event  string `json:"event,omitempty"` // a watch event's type
+	Path   string `json:"path,omitempty"`
+	State  string `json:"state,omitempty"`  // a session state change, or "protocolError"
+	Detail string `json:"detail,omitempty"` // protocolError: what the server did wrong
 }
 
 // TxnValue is the value of a cluster "txn" record.

@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/zabsim/zabsim/client"
 	"github.com/zabsim/zabsim/history"
@@ -28,6 +29,8 @@ type api struct {
 	versions map[string]int32
 	// final is the final phase's next step.
 	finalStep int
+	// lanes counts the pipelined ops so far (each took a process number).
+	lanes int
 }
 
 // apiPaths is the tree the api workers share.
@@ -55,6 +58,8 @@ func (a *api) event(b *base, ev client.Event) {
 		v.Event, v.Path, node = ev.Type.String(), ev.Path, ev.Server
 	case client.EventConnected, client.EventDisconnected, client.EventExpired, client.EventClosed:
 		v.State = ev.Kind.String() // the client's own news: no server answered
+	case client.EventProtocolError:
+		v.State, v.Detail, node = ev.Kind.String(), ev.Detail, ev.Server
 	default:
 		return
 	}
@@ -62,39 +67,98 @@ func (a *api) event(b *base, ev client.Event) {
 }
 
 func (a *api) step(b *base) {
-	a.run(b, a.draw(b), b.idleFunc())
+	if b.env.Rand().IntN(10) == 0 && a.lanes < maxLanes {
+		a.pipeline(b)
+		return
+	}
+	a.run(b, 0, a.draw(b), b.idleFunc())
+}
+
+// maxLanes bounds the pipelined ops of one incarnation: their process
+// numbers count down from the event process and must never meet the
+// numbers the worker's info completions retire upwards.
+const maxLanes = incarnationStride / 4
+
+// pipeline sends two to four ops on one path back to back, without
+// waiting for answers (writes and reads interleaved), as clients that
+// pipeline do: ZooKeeper answers a session's requests in order, and a
+// read sent after a write of the same session sees it.
+func (a *api) pipeline(b *base) {
+	p := a.path(b)
+	n := 2 + b.env.Rand().IntN(3)
+	left := n
+	then := func() {
+		if left--; left == 0 {
+			b.idle()
+		}
+	}
+	for i := range n {
+		var op history.APIOp
+		switch r := b.env.Rand().IntN(6); {
+		case i%2 == 1 && r < 3:
+			op = history.APIOp{Kind: history.APIGetData, Path: p}
+		case i%2 == 1 && r < 5:
+			op = history.APIOp{Kind: history.APIExists, Path: p}
+		case i%2 == 1:
+			op = history.APIOp{Kind: history.APIGetChildren2, Path: parentPath(p)}
+			if op.Path == "/" { // outside the api tree: other workloads' nodes live there
+				op.Path = p
+			}
+		case r < 3:
+			op = history.APIOp{Kind: history.APISetData, Path: p, Data: a.data(b), Version: -1}
+		case r < 5:
+			op = history.APIOp{Kind: history.APICreate, Path: p, Data: a.data(b), Mode: "persistent"}
+		default:
+			op = history.APIOp{Kind: history.APIDelete, Path: p, Version: -1}
+		}
+		a.lanes++
+		a.run(b, b.eventProcess()-b.cfg.Workers*a.lanes, op, then)
+	}
+}
+
+func parentPath(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i > 0 {
+		return p[:i]
+	}
+	return "/"
 }
 
 // run performs op on the current client, records it, then calls then.
-func (a *api) run(b *base, op history.APIOp, then func()) {
+// lane 0 is the worker's own process (the base's open op); any other
+// number is a pipelined op's own process.
+func (a *api) run(b *base, lane int, op history.APIOp, then func()) {
 	cl := b.c
-	b.opClient = cl
-	b.invoke(history.FAPI, history.APIValue{Op: op.String()})
+	v := history.APIValue{Op: op.String()}
+	if lane == 0 {
+		b.opClient = cl
+		b.invoke(history.FAPI, v)
+		b.opClient = nil
+	} else {
+		b.env.Emit(history.Op{Process: lane, Type: history.Invoke, F: history.FAPI, Value: b.encode(v), Session: cl.SessionID()})
+	}
 	if op.Kind == history.APIClose {
 		b.retire()
-		cl.Close(func(res client.Result) { a.done(b, cl, op, res, then) })
+		cl.Close(func(res client.Result) { a.done(b, lane, cl, op, res, then) })
 		b.newClient()
 		return
 	}
 	dc, ok := cl.(apiClient)
 	if !ok {
 		b.env.Logf("workloads: %s: the api workload needs zabsim's own client", b.name)
-		b.complete(history.Fail, nil, nil, "unsupported")
-		b.opClient = nil
+		if lane == 0 {
+			b.complete(history.Fail, nil, nil, "unsupported")
+		}
 		return // the worker stays idle: no more ops
 	}
-	req := apiRequest(op)
-	dc.Do(req, client.OpOptions{}, func(res client.Result) { a.done(b, cl, op, res, then) })
+	dc.Do(apiRequest(op), client.OpOptions{}, func(res client.Result) { a.done(b, lane, cl, op, res, then) })
 }
 
 // done records op's completion: ok, fail with the server's error, or info
 // when no answer came.
-func (a *api) done(b *base, cl Client, op history.APIOp, res client.Result, then func()) {
-	b.opClient = cl
+func (a *api) done(b *base, lane int, cl Client, op history.APIOp, res client.Result, then func()) {
 	v := history.APIValue{Op: op.String(), Session: cl.SessionID(), Xid: res.Xid}
 	t := history.Info
-	answered := res.Server != "" && !res.Indeterminate()
-	if answered {
+	if res.Server != "" && !res.Indeterminate() {
 		v.Result = apiResult(res.Err, res)
 		t = history.OK
 		if res.Err != wire.ErrOK {
@@ -105,8 +169,17 @@ func (a *api) done(b *base, cl Client, op history.APIOp, res client.Result, then
 		}
 		a.learn(v.Result, op)
 	}
-	b.complete(t, v, &res, "")
-	b.opClient = nil
+	if lane == 0 {
+		b.opClient = cl
+		b.complete(t, v, &res, "")
+		b.opClient = nil
+	} else {
+		rec := history.Op{Process: lane, Type: t, F: history.FAPI, Value: b.encode(v), Session: v.Session, Node: res.Server, Zxid: res.Zxid}
+		if t != history.OK && res.Err != wire.ErrOK {
+			rec.Error = errorName(res.Err)
+		}
+		b.env.Emit(rec)
+	}
 	then()
 }
 
@@ -258,7 +331,7 @@ func (a *api) final(b *base, done func()) {
 			return
 		}
 		a.finalStep++
-		a.run(b, steps[a.finalStep-1], next)
+		a.run(b, 0, steps[a.finalStep-1], next)
 	}
 	next()
 }
