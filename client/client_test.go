@@ -97,7 +97,9 @@ func TestErrorReplyCarriesCode(t *testing.T) {
 
 // A reply whose xid is not the head of the pending queue breaks the
 // protocol: the connection is dropped, sent ops become indeterminate, and
-// the client resumes its session on the next server.
+// the client resumes its session on the next server. The client first
+// reports the violation (EventProtocolError): a correct server never
+// causes one, so a harness holds it against the server.
 func TestXidMismatchDropsConnectionAndResumes(t *testing.T) {
 	c, env, rec, s := connected(t, nil)
 	c.SetData("/a", []byte("v"), -1, rec.cb("set"))
@@ -108,7 +110,7 @@ func TestXidMismatchDropsConnectionAndResumes(t *testing.T) {
 	if !env.closed[s.conn] {
 		t.Fatal("connection not closed after an out-of-order reply")
 	}
-	want := []string{"session:connected", "set:CONNECTIONLOSS", "get:CONNECTIONLOSS", "session:disconnected"}
+	want := []string{"session:connected", "session:protocolError", "set:CONNECTIONLOSS", "get:CONNECTIONLOSS", "session:disconnected"}
 	if !reflect.DeepEqual(rec.log, want) {
 		t.Fatalf("log %v, want %v", rec.log, want)
 	}
