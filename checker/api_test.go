@@ -1,0 +1,294 @@
+package checker
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/zabsim/zabsim/history"
+	"github.com/zabsim/zabsim/model"
+)
+
+// apiHB builds api histories whose answers come from a reference tree kept
+// alongside: a write commits the next zxid (a cluster txn record, then the
+// invoke and its answer), a read is answered at the last zxid. Tests then
+// break one record, as a faulty server would, and the checker must say so.
+type apiHB struct {
+	t    *testing.T
+	ops  []history.Op
+	tree *model.Tree
+	zxid int64
+	xid  map[int64]int32
+}
+
+func newAPIHB(t *testing.T) *apiHB {
+	return &apiHB{t: t, tree: model.NewTree(model.TreeOptions{}), xid: map[int64]int32{}}
+}
+
+func (h *apiHB) add(op history.Op) int {
+	op.Index, op.Time = len(h.ops), int64(len(h.ops))*1000
+	h.ops = append(h.ops, op)
+	return op.Index
+}
+
+// call records session's op; writes commit a txn first. It returns the
+// index of the answer record.
+func (h *apiHB) call(session int64, text string) int {
+	h.t.Helper()
+	op, err := history.ParseAPIOp(text)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.xid[session]++
+	xid := h.xid[session]
+	process := int(session)
+	h.add(history.Op{Process: process, Type: history.Invoke, F: history.FAPI, Value: mustJSON(history.APIValue{Op: text}), Session: session})
+	tree := treeOp(op, session)
+	var res model.TreeResult
+	zxid := h.zxid
+	if op.IsWrite() {
+		h.zxid++
+		zxid = h.zxid
+		res = h.tree.Apply(tree, zxid, 0)
+		typ := string(tree.Kind)
+		txn := history.TxnValue{Type: typ, Cxid: xid}
+		if res.Err != "" && op.Kind != history.APIMulti {
+			txn.Type, txn.Err = "error", res.Err
+		}
+		h.add(history.Op{Process: history.ClusterProcess, Type: history.Info, F: history.FTxn, Zxid: zxid, Session: session, Value: mustJSON(txn)})
+	} else {
+		res = h.tree.Apply(tree, 0, 0)
+	}
+	typ := history.OK
+	if res.Err != "" {
+		typ = history.Fail
+	}
+	v := history.APIValue{Op: text, Session: session, Xid: xid, Result: apiAnswer(op, res)}
+	return h.add(history.Op{Process: process, Type: typ, F: history.FAPI, Value: mustJSON(v), Node: "s1", Zxid: zxid, Session: session, Error: v.Result.Err})
+}
+
+// closeSession commits the session's closing (its expiry).
+func (h *apiHB) closeSession(session int64) {
+	h.zxid++
+	h.tree.Apply(model.TreeOp{Kind: model.OpCloseSession, Session: session}, h.zxid, 0)
+	h.add(history.Op{Process: history.ClusterProcess, Type: history.Info, F: history.FTxn, Zxid: h.zxid, Session: session,
+		Value: mustJSON(history.TxnValue{Type: "closeSession"})})
+}
+
+// event records a watch event reaching session.
+func (h *apiHB) event(session int64, typ, path string) int {
+	v := mustJSON(history.APIEvent{Event: typ, Path: path})
+	h.add(history.Op{Process: 1000 + int(session), Type: history.Invoke, F: history.FNotify, Value: v, Session: session, Node: "s1"})
+	return h.add(history.Op{Process: 1000 + int(session), Type: history.OK, F: history.FNotify, Value: v, Session: session, Node: "s1"})
+}
+
+// apiAnswer is a spec result as the api workload records a server's answer.
+func apiAnswer(op history.APIOp, r model.TreeResult) *history.APIResult {
+	out := &history.APIResult{Err: r.Err}
+	if r.Err != "" && op.Kind != history.APIMulti && op.Kind != history.APIMultiRead {
+		return out
+	}
+	st := &history.APIStat{Czxid: r.Stat.Czxid, Mzxid: r.Stat.Mzxid, Version: r.Stat.Version, Cversion: r.Stat.Cversion,
+		Aversion: r.Stat.Aversion, EphemeralOwner: r.Stat.EphemeralOwner, DataLength: r.Stat.DataLength,
+		NumChildren: r.Stat.NumChildren, Pzxid: r.Stat.Pzxid}
+	switch op.Kind {
+	case history.APICreate:
+		out.Path, out.Stat = r.Path, st
+	case history.APISetData, history.APIExists:
+		out.Stat = st
+	case history.APIGetData:
+		d := string(r.Data)
+		out.Data, out.Stat = &d, st
+	case history.APIGetChildren, history.APIGetEphemerals:
+		out.Children = r.Children
+	case history.APIGetChildren2:
+		out.Children, out.Stat = r.Children, st
+	case history.APIGetAllChildrenNumber:
+		n := r.Number
+		out.Number = &n
+	case history.APIMulti, history.APIMultiRead:
+		for i, sub := range op.Ops {
+			a := apiAnswer(sub, r.Results[i])
+			if sub.Kind == history.APICreate || sub.Kind == history.APIDelete || sub.Kind == history.APICheck {
+				a.Stat = nil
+			}
+			out.Results = append(out.Results, *a)
+		}
+		if out.Err == "" {
+			for _, s := range out.Results {
+				if s.Err != "" {
+					out.Err = s.Err
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// edit rewrites the answer recorded at index i.
+func (h *apiHB) edit(i int, f func(*history.APIResult)) {
+	h.t.Helper()
+	var v history.APIValue
+	if err := json.Unmarshal(h.ops[i].Value, &v); err != nil {
+		h.t.Fatal(err)
+	}
+	f(v.Result)
+	h.ops[i].Value = mustJSON(v)
+}
+
+// without returns the history minus record i (and its pair, for a notify),
+// renumbered.
+func (h *apiHB) without(idx ...int) []history.Op {
+	var out []history.Op
+	for _, op := range h.ops {
+		if slices.Contains(idx, op.Index) {
+			continue
+		}
+		op.Index = len(out)
+		out = append(out, op)
+	}
+	return out
+}
+
+// base is a history every rule has something to say about: a session (B)
+// watching /api while another (A) creates an ephemeral under it, changes
+// its data, runs a multi, and expires.
+func apiBase(t *testing.T) (*apiHB, map[string]int) {
+	const a, b = 0xA, 0xB
+	h := newAPIHB(t)
+	at := map[string]int{}
+	h.call(a, `create /api "" persistent`)
+	h.call(b, `getChildren /api watch`)
+	h.call(b, `getData /api watch`)
+	h.call(a, `create /api/e "x" ephemeral`)
+	at["child-event"] = h.event(b, model.EventNodeChildrenChanged, "/api")
+	at["children"] = h.call(b, `getChildren2 /api`)
+	h.call(a, `setData /api "y" -1`)
+	at["data-event"] = h.event(b, model.EventNodeDataChanged, "/api")
+	at["getData"] = h.call(b, `getData /api`)
+	h.call(a, `multi [create /api/m "" persistent; setData /api "z" 1]`)
+	at["after-multi"] = h.call(b, `getData /api`)
+	at["multi-kids"] = h.call(b, `getChildren /api`)
+	h.call(a, `create /api/s- "" persistent-sequential`)
+	h.call(b, `getAllChildrenNumber /api`)
+	h.call(a, `getEphemerals /api`)
+	h.call(b, `multiRead [getData /api; getChildren /api/none]`)
+	h.closeSession(a)
+	at["after-close"] = h.call(b, `exists /api/e`)
+	return h, at
+}
+
+func apiVerdict(t *testing.T, ops []history.Op) Result {
+	t.Helper()
+	if err := history.Validate(ops); err != nil {
+		t.Fatalf("hand-made history is malformed: %v", err)
+	}
+	return CheckAPI(ops)
+}
+
+func TestAPIGoodHistoryPasses(t *testing.T) {
+	h, _ := apiBase(t)
+	r := apiVerdict(t, h.ops)
+	if r.Valid != Valid {
+		t.Fatalf("good history: %s", r)
+	}
+	if r.Counts["reads-checked"] < 8 || r.Counts["writes-checked"] < 5 || r.Counts["watch-events"] != 2 {
+		t.Fatalf("the checker looked at too little: %v", r.Counts)
+	}
+}
+
+// Each way a server can break ZooKeeper's promises, made by hand from the
+// good history: the checker must name it.
+func TestAPICatchesBrokenPromises(t *testing.T) {
+	for _, tc := range []struct {
+		name, kind string
+		breakIt    func(h *apiHB, at map[string]int) []history.Op
+	}{
+		{"wrong watch event type", "wrong-watch-event", func(h *apiHB, at map[string]int) []history.Op {
+			for _, i := range []int{at["data-event"] - 1, at["data-event"]} {
+				h.ops[i].Value = mustJSON(history.APIEvent{Event: model.EventNodeDeleted, Path: "/api"})
+			}
+			return h.ops
+		}},
+		{"missed child watch", "missed-watch-event", func(h *apiHB, at map[string]int) []history.Op {
+			return h.without(at["child-event"]-1, at["child-event"])
+		}},
+		{"event after a reply that reflects its change", "missed-watch-event", func(h *apiHB, at map[string]int) []history.Op {
+			ops := slices.Clone(h.ops)
+			i, j := at["child-event"]-1, at["children"]
+			ev := slices.Clone(ops[i : i+2])
+			ops = slices.Delete(ops, i, i+2)
+			ops = slices.Insert(ops, j-1, ev...) // after the getChildren2 answer
+			for k := range ops {
+				ops[k].Index = k
+			}
+			return ops
+		}},
+		{"stale Stat", "wrong-read", func(h *apiHB, at map[string]int) []history.Op {
+			h.edit(at["getData"], func(r *history.APIResult) { r.Stat.Version, r.Stat.Mzxid = 0, 1 })
+			return h.ops
+		}},
+		{"multi applied in part", "wrong-read", func(h *apiHB, at map[string]int) []history.Op {
+			h.edit(at["after-multi"], func(r *history.APIResult) { y := "y"; *r.Data = y; r.Stat.Version = 1; r.Stat.Mzxid = 3 })
+			return h.ops
+		}},
+		{"ephemeral outlives its session", "wrong-read", func(h *apiHB, at map[string]int) []history.Op {
+			h.ops[at["after-close"]].Type, h.ops[at["after-close"]].Error = history.OK, ""
+			h.edit(at["after-close"], func(r *history.APIResult) {
+				r.Err = ""
+				r.Stat = &history.APIStat{Czxid: 2, Mzxid: 2, Pzxid: 2, EphemeralOwner: 0xA, DataLength: 1}
+			})
+			return h.ops
+		}},
+		{"wrong children", "wrong-read", func(h *apiHB, at map[string]int) []history.Op {
+			h.edit(at["multi-kids"], func(r *history.APIResult) { r.Children = []string{"e"} })
+			return h.ops
+		}},
+		{"refused valid request", "refused-valid-request", func(h *apiHB, at map[string]int) []history.Op {
+			for i, op := range h.ops { // the setData's txn becomes a BADVERSION error txn
+				if op.F == history.FTxn && op.Zxid == 3 {
+					h.ops[i].Value = mustJSON(history.TxnValue{Type: "error", Cxid: 3, Err: "BADVERSION"})
+				}
+			}
+			return h.ops
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, at := apiBase(t)
+			r := apiVerdict(t, tc.breakIt(h, at))
+			if r.Valid != Invalid || r.Counts["anomalies:"+tc.kind] == 0 {
+				t.Fatalf("want a %s anomaly, got %s", tc.kind, r)
+			}
+			for _, an := range r.Anomalies {
+				if len(an.Ops) == 0 || an.Explanation == "" {
+					t.Errorf("anomaly without ops or explanation: %+v", an)
+				}
+			}
+		})
+	}
+}
+
+// A live history has no txn records: nothing to replay, so no verdict.
+func TestAPIWithoutTxnRecordsIsUnknown(t *testing.T) {
+	h, _ := apiBase(t)
+	ops := history.Filter(h.ops, func(o history.Op) bool { return o.F != history.FTxn })
+	for i := range ops {
+		ops[i].Index = i
+	}
+	if r := CheckAPI(ops); r.Valid != Unknown {
+		t.Fatalf("without txn records: %s", r)
+	}
+}
+
+// A server that answers out of order is caught through the client's
+// protocol-error report.
+func TestAPIProtocolViolation(t *testing.T) {
+	h, _ := apiBase(t)
+	v := mustJSON(history.APIEvent{State: "protocolError", Detail: "reply xid 9, expected xid 8"})
+	h.add(history.Op{Process: 2000, Type: history.Invoke, F: history.FNotify, Value: v, Session: 0xB, Node: "s1"})
+	h.add(history.Op{Process: 2000, Type: history.OK, F: history.FNotify, Value: v, Session: 0xB, Node: "s1"})
+	if r := apiVerdict(t, h.ops); r.Counts["anomalies:protocol-violation"] != 1 {
+		t.Fatalf("protocol violation: %s", r)
+	}
+}
