@@ -13,7 +13,7 @@ import (
 // checker replays the quorum's committed txns through the reference spec
 // (package model) and holds every reply and watch event to it.
 //
-//	f "api"     invoke {"op":"create /api/a \"d17\" ephemeral"}
+//	f "api"     invoke {"op":"create /api/a \"d17\" ephemeral","n":12}
 //	            ok/fail {"op":…,"session":S,"xid":X,"result":{…}} when the
 //	                server answered (fail: a ZooKeeper error such as NONODE);
 //	            info {"op":…,"session":S,"xid":X} when no answer came
@@ -44,7 +44,11 @@ const (
 
 // APIValue is the value of "api" records.
 type APIValue struct {
-	Op      string     `json:"op"`
+	Op string `json:"op"`
+	// N numbers the worker's operations in the order drawn, from 1 (a
+	// pipelined group shares one; final-phase reads have none):
+	// scenarios' skip_ops names them.
+	N       int        `json:"n,omitempty"`
 	Session int64      `json:"session,omitempty"`
 	Xid     int32      `json:"xid,omitempty"`
 	Result  *APIResult `json:"result,omitempty"`

@@ -189,8 +189,12 @@ func (r *runner) addGroup(g Group) error {
 	if err != nil {
 		return err
 	}
+	skip, err := ParseOpRanges(r.s.SkipOps)
+	if err != nil {
+		return err
+	}
 	cfg := workloads.WorkerConfig{Servers: r.clientAddrs(), SessionTimeout: r.s.SessionTimeout.D(), Workers: g.Clients,
-		ThinkMin: r.s.Think[0].D(), ThinkMax: r.s.Think[1].D(), ProcessBase: g.ProcessBase}
+		ThinkMin: r.s.Think[0].D(), ThinkMax: r.s.Think[1].D(), ProcessBase: g.ProcessBase, SkipOps: skip}
 	for i := 0; i < g.Clients; i++ {
 		if _, err := wl.NewWorker(i, cfg); err != nil {
 			return fmt.Errorf("workload %s: %w", g.Workload, err)

@@ -103,6 +103,12 @@ type Scenario struct {
 	// (see windows.go). Simulation only.
 	WindowFaults bool `json:"window_faults,omitempty"`
 
+	// SkipOps cuts operations: "1-199,260-300" makes every worker of the
+	// api workload draw its operations with those numbers (from 1, in
+	// order) but not perform them, so the rest stay what they were. The
+	// shrinker writes it; see workloads.WorkerConfig.SkipOps.
+	SkipOps string `json:"skip_ops,omitempty"`
+
 	// Bugs are bug switches turned on in every server.
 	Bugs []string `json:"bugs,omitempty"`
 	// Checkers overrides the workload's default checkers.
@@ -239,6 +245,9 @@ func (s Scenario) Validate() error {
 	if s.SyncLatency <= 0 || s.SyncLatency.D() > time.Minute {
 		bad("fsync_latency", "must be more than 0s and at most 1m, got %v", s.SyncLatency.D())
 	}
+	if _, err := ParseOpRanges(s.SkipOps); err != nil {
+		bad("skip_ops", "%v", err)
+	}
 	if len(s.Checkers) > 0 {
 		for _, c := range s.Checkers {
 			if _, ok := checkerCatalog[c]; !ok {
@@ -359,4 +368,31 @@ func dedupe(ss []string) []string {
 		}
 	}
 	return out
+}
+
+// ParseOpRanges reads skip_ops: "" (none), or ranges such as "1-199,260,300-310".
+func ParseOpRanges(text string) ([]workloads.OpRange, error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, nil
+	}
+	var out []workloads.OpRange
+	for _, part := range strings.Split(text, ",") {
+		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		a, err := strconv.Atoi(lo)
+		b := a
+		if err == nil && isRange {
+			b, err = strconv.Atoi(hi)
+		}
+		switch {
+		case err != nil || a < 1:
+			return nil, fmt.Errorf("bad operation range %q in %q: want N or N-M with 1 <= N <= M", part, text)
+		case b < a:
+			return nil, fmt.Errorf("operation range %q runs backwards", part)
+		}
+		out = append(out, workloads.OpRange{From: a, To: b})
+	}
+	if len(out) > 1000 {
+		return nil, fmt.Errorf("%d operation ranges: at most 1000", len(out))
+	}
+	return out, nil
 }

@@ -27,7 +27,8 @@ type ShrinkResult struct {
 
 // Shrink reduces a failing run: it makes the nemesis schedule explicit,
 // delta-debugs its steps (dropping each with its matching stop), shortens
-// fault windows, then halves the client count and the duration, keeping
+// fault windows, cuts api operations (cutOps), then halves the client
+// count and the duration, keeping
 // every change after which the same checkers still fail.
 func Shrink(s Scenario, seed uint64, bugs []string, opts ShrinkOptions) (*ShrinkResult, error) {
 	if opts.MaxRuns == 0 {
@@ -52,6 +53,7 @@ func Shrink(s Scenario, seed uint64, bugs []string, opts ShrinkOptions) (*Shrink
 	res := &ShrinkResult{Original: s, Failing: sh.want, StepsFrom: len(first.Result.Schedule.Steps)}
 	cur, best = sh.dropSteps(cur, best)
 	cur, best = sh.shortenFaults(cur, best)
+	cur, best = sh.cutOps(cur, best)
 	cur, best = sh.halve(cur, best)
 	res.Outcome, res.Scenario, res.Runs = best, cur, sh.runs
 	sched, _ := nemesis.Parse(cur.Schedule)

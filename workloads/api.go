@@ -31,6 +31,9 @@ type api struct {
 	finalStep int
 	// lanes counts the pipelined ops so far (each took a process number).
 	lanes int
+	// n numbers the operations drawn, from 1 (a pipelined group is one),
+	// for WorkerConfig.SkipOps and the records' "n".
+	n int
 }
 
 // apiPaths is the tree the api workers share.
@@ -67,31 +70,52 @@ func (a *api) event(b *base, ev client.Event) {
 }
 
 func (a *api) step(b *base) {
-	if b.env.Rand().IntN(10) == 0 && a.lanes < maxLanes {
-		a.pipeline(b)
+	for range maxSkipRun {
+		ops, piped := a.drawStep(b)
+		a.n++
+		n := a.n
+		if skipped(b.cfg.SkipOps, n) {
+			continue // drawn, not done: the shrinker cut it
+		}
+		if !piped {
+			a.run(b, 0, n, ops[0], b.idleFunc())
+			return
+		}
+		left := len(ops)
+		then := func() {
+			if left--; left == 0 {
+				b.idle()
+			}
+		}
+		for _, op := range ops {
+			a.lanes++
+			a.run(b, b.eventProcess()-b.cfg.Workers*a.lanes, n, op, then)
+		}
 		return
 	}
-	a.run(b, 0, a.draw(b), b.idleFunc())
+	b.idle() // a long skipped stretch: go on after a think time
 }
+
+// maxSkipRun bounds how many skipped operations one step draws in a row.
+const maxSkipRun = 1000
 
 // maxLanes bounds the pipelined ops of one incarnation: their process
 // numbers count down from the event process and must never meet the
 // numbers the worker's info completions retire upwards.
 const maxLanes = incarnationStride / 4
 
-// pipeline sends two to four ops on one path back to back, without
-// waiting for answers (writes and reads interleaved), as clients that
-// pipeline do: ZooKeeper answers a session's requests in order, and a
-// read sent after a write of the same session sees it.
-func (a *api) pipeline(b *base) {
+// drawStep draws the worker's next operation: one op, or (one time in ten)
+// two to four ops on one path to send back to back without waiting for
+// answers (writes and reads interleaved), as clients that pipeline do:
+// ZooKeeper answers a session's requests in order, and a read sent after a
+// write of the same session sees it.
+func (a *api) drawStep(b *base) ([]history.APIOp, bool) {
+	if b.env.Rand().IntN(10) != 0 || a.lanes >= maxLanes {
+		return []history.APIOp{a.draw(b)}, false
+	}
 	p := a.path(b)
 	n := 2 + b.env.Rand().IntN(3)
-	left := n
-	then := func() {
-		if left--; left == 0 {
-			b.idle()
-		}
-	}
+	ops := make([]history.APIOp, 0, n)
 	for i := range n {
 		var op history.APIOp
 		switch r := b.env.Rand().IntN(6); {
@@ -111,9 +135,9 @@ func (a *api) pipeline(b *base) {
 		default:
 			op = history.APIOp{Kind: history.APIDelete, Path: p, Version: -1}
 		}
-		a.lanes++
-		a.run(b, b.eventProcess()-b.cfg.Workers*a.lanes, op, then)
+		ops = append(ops, op)
 	}
+	return ops, true
 }
 
 func parentPath(p string) string {
@@ -126,9 +150,9 @@ func parentPath(p string) string {
 // run performs op on the current client, records it, then calls then.
 // lane 0 is the worker's own process (the base's open op); any other
 // number is a pipelined op's own process.
-func (a *api) run(b *base, lane int, op history.APIOp, then func()) {
+func (a *api) run(b *base, lane, n int, op history.APIOp, then func()) {
 	cl := b.c
-	v := history.APIValue{Op: op.String()}
+	v := history.APIValue{Op: op.String(), N: n}
 	if lane == 0 {
 		b.opClient = cl
 		b.invoke(history.FAPI, v)
@@ -331,7 +355,7 @@ func (a *api) final(b *base, done func()) {
 			return
 		}
 		a.finalStep++
-		a.run(b, 0, steps[a.finalStep-1], next)
+		a.run(b, 0, 0, steps[a.finalStep-1], next) // final reads carry no number
 	}
 	next()
 }

@@ -51,6 +51,11 @@ type WorkerConfig struct {
 	// client). "" means the hosting node's name, so nemesis records naming
 	// the node also name the worker.
 	Name string
+	// SkipOps lists operations (numbered from 1 in the order a worker
+	// draws them) that the worker draws but does not perform, so the rest
+	// stay what they were: the shrinker cuts operations this way. Only
+	// the api workload honours it.
+	SkipOps []OpRange
 	// NewClient builds the worker's ZooKeeper clients. Nil means zabsim's
 	// deterministic client.Client, which a simulated world requires; the
 	// live tier passes a go-zookeeper/zk adapter here.
@@ -60,6 +65,19 @@ type WorkerConfig struct {
 
 // newClient builds a client with the configured factory.
 func (cfg WorkerConfig) newClient(c client.Config) (Client, error) { return cfg.NewClient(c) }
+
+// OpRange is the operations From to To, both included.
+type OpRange struct{ From, To int }
+
+// skipped reports whether operation n falls in one of rs.
+func skipped(rs []OpRange, n int) bool {
+	for _, r := range rs {
+		if n >= r.From && n <= r.To {
+			return true
+		}
+	}
+	return false
+}
 
 // ErrBadConfig wraps every WorkerConfig validation error.
 var ErrBadConfig = errors.New("workloads: bad worker config")
