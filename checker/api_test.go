@@ -324,3 +324,57 @@ func TestAPINotEmptyBehindClose(t *testing.T) {
 		})
 	}
 }
+
+// state records a session state change the client reported.
+func (h *apiHB) state(session int64, state string) {
+	v := mustJSON(history.APIEvent{State: state})
+	h.add(history.Op{Process: 1000 + int(session), Type: history.Invoke, F: history.FNotify, Value: v, Session: session})
+	h.add(history.Op{Process: 1000 + int(session), Type: history.OK, F: history.FNotify, Value: v, Session: session})
+}
+
+// Across a reconnect ZooKeeper re-arms watches with SetWatches, which
+// compares the node's state then with the client's last zxid: a node
+// created and deleted while the session was away fires its exist watch
+// nothing, and a deleted node fires its data and child watches one
+// NodeDeleted each. Without the reconnect both are violations.
+func TestAPIWatchesAcrossReconnect(t *testing.T) {
+	const a, b = 0xA, 0xB
+	for _, away := range []bool{true, false} {
+		h := newAPIHB(t)
+		h.call(a, `create /api "" persistent`)
+		h.call(b, `exists /api/x watch`) // NONODE: an exist watch
+		if away {
+			h.state(b, "disconnected")
+		}
+		h.call(a, `create /api/x "" persistent`)
+		h.call(a, `delete /api/x -1`)
+		if away {
+			h.state(b, "connected")
+		}
+		h.call(b, `getData /api`)
+		r := apiVerdict(t, h.ops)
+		if (r.Valid == Valid) != away {
+			t.Errorf("create and delete of an exist-watched node, away=%v: %s", away, r)
+		}
+
+		h = newAPIHB(t)
+		h.call(a, `create /api "" persistent`)
+		h.call(a, `create /api/x "" persistent`)
+		h.call(b, `getData /api/x watch`)
+		h.call(b, `getChildren /api/x watch`)
+		if away {
+			h.state(b, "disconnected")
+		}
+		h.call(a, `delete /api/x -1`)
+		if away {
+			h.state(b, "connected")
+		}
+		h.event(b, model.EventNodeDeleted, "/api/x")
+		h.event(b, model.EventNodeDeleted, "/api/x")
+		h.call(b, `getData /api`)
+		r = apiVerdict(t, h.ops)
+		if (r.Valid == Valid) != away {
+			t.Errorf("two NodeDeleted events for a data and a child watch, away=%v: %s", away, r)
+		}
+	}
+}
