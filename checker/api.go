@@ -27,6 +27,9 @@ import (
 //     up to Z: data, Stat, children, counts, ephemerals, each op of a
 //     multiRead. A stale Stat, an ephemeral that outlived its session or a
 //     multi applied in part shows up here.
+//   - A sync's answer comes from a server that has applied every txn the
+//     quorum committed before the sync was invoked (its reply zxid is at
+//     least theirs): that is what sync is for.
 //   - One-shot watches (checkAPIWatches): an event must answer a watch the
 //     session set, of the type of the first change after it was set; and it
 //     must reach the session before any reply that already reflects that
@@ -44,6 +47,7 @@ func CheckAPI(ops []history.Op) Result {
 		return r.done()
 	}
 	a.replay()
+	a.checkSyncs()
 	a.checkWatches(ops)
 	r.res.Counts["calls"] = len(a.calls)
 	r.res.Counts["txns"] = len(a.txns)
@@ -237,6 +241,35 @@ func (a *apiCheck) replay() {
 	}
 	for ; j < len(reads); j++ {
 		a.checkRead(&a.calls[reads[j]])
+	}
+}
+
+// checkSyncs holds every answered sync to the txns committed before it was
+// invoked. A txn record's time is its first application anywhere, which is
+// no earlier than its commit.
+func (a *apiCheck) checkSyncs() {
+	byTime := slices.Clone(a.txns)
+	sort.SliceStable(byTime, func(i, j int) bool { return byTime[i].op.Time < byTime[j].op.Time })
+	newestBy := make([]int, len(byTime)) // newestBy[j]: the highest zxid among byTime[:j+1]
+	for j := range byTime {
+		newestBy[j] = j
+		if j > 0 && byTime[newestBy[j-1]].op.Zxid > byTime[j].op.Zxid {
+			newestBy[j] = newestBy[j-1]
+		}
+	}
+	for i := range a.calls {
+		c := &a.calls[i]
+		if c.op.Kind != history.APISync || !c.answered() || c.res.Err != "" {
+			continue
+		}
+		k := sort.Search(len(byTime), func(j int) bool { return byTime[j].op.Time >= c.inv.Time })
+		if k == 0 {
+			continue
+		}
+		if newest := byTime[newestBy[k-1]]; newest.op.Zxid > c.comp.Zxid {
+			a.r.flagOps("stale-sync", []int{c.inv.Index, newest.op.Index, c.comp.Index},
+				"sync %s (op %d) was answered at zxid %#x, but the quorum had committed zxid %#x (op %d) before the sync was invoked", c.op.Path, c.comp.Index, c.comp.Zxid, newest.op.Zxid, newest.op.Index)
+		}
 	}
 }
 

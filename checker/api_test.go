@@ -378,3 +378,21 @@ func TestAPIWatchesAcrossReconnect(t *testing.T) {
 		}
 	}
 }
+
+// A sync answered from a state that misses a txn committed before the sync
+// was invoked is stale (a leader that lost its quorum answering it).
+func TestAPIStaleSync(t *testing.T) {
+	for _, stale := range []bool{false, true} {
+		h := newAPIHB(t)
+		h.call(0xA, `create /api "" persistent`)
+		h.call(0xA, `setData /api "x" -1`)
+		i := h.call(0xB, `sync /api`)
+		if stale {
+			h.ops[i].Zxid = 1 // served by a server still at the create
+		}
+		r := apiVerdict(t, h.ops)
+		if got := r.Counts["anomalies:stale-sync"] > 0; got != stale {
+			t.Errorf("stale=%v: %s", stale, r)
+		}
+	}
+}
