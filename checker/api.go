@@ -101,6 +101,7 @@ type apiCheck struct {
 	// closedChildren[p]: the last change to p's children was a session's
 	// close deleting its ephemerals.
 	closedChildren map[string]bool
+	paths          []string // triggerPaths
 	writesChecked  int
 	readsChecked   int
 }
@@ -365,7 +366,13 @@ func (a *apiCheck) apply(op model.TreeOp, zxid int64, index int) model.TreeResul
 }
 
 func (a *apiCheck) checkRead(c *apiCall) {
-	if sessionLevel(c.res.Err) {
+	switch {
+	case sessionLevel(c.res.Err), c.op.Kind == history.APIRemoveWatches: // judged with the watches
+		return
+	case c.op.Kind == history.APIAddWatch:
+		if c.res.Err != "" {
+			a.r.flagOps("wrong-read", []int{c.comp.Index}, "%s (op %d) was refused with %s; ZooKeeper arms a persistent watch on any path", c.op, c.comp.Index, c.res.Err)
+		}
 		return
 	}
 	a.readsChecked++

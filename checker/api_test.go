@@ -19,10 +19,12 @@ type apiHB struct {
 	tree *model.Tree
 	zxid int64
 	xid  map[int64]int32
+	// noWatcher is the answer the session's next removeWatches gets.
+	noWatcher map[int64]string
 }
 
 func newAPIHB(t *testing.T) *apiHB {
-	return &apiHB{t: t, tree: model.NewTree(model.TreeOptions{}), xid: map[int64]int32{}}
+	return &apiHB{t: t, tree: model.NewTree(model.TreeOptions{}), xid: map[int64]int32{}, noWatcher: map[int64]string{}}
 }
 
 func (h *apiHB) add(op history.Op) int {
@@ -58,6 +60,12 @@ func (h *apiHB) call(session int64, text string) int {
 		h.add(history.Op{Process: history.ClusterProcess, Type: history.Info, F: history.FTxn, Zxid: zxid, Session: session, Value: mustJSON(txn)})
 	} else {
 		res = h.tree.Apply(tree, 0, 0)
+	}
+	switch op.Kind { // the spec has no watches: the session's answers, as a correct server gives them
+	case history.APIAddWatch:
+		res = model.TreeResult{}
+	case history.APIRemoveWatches:
+		res = model.TreeResult{Err: h.noWatcher[session]}
 	}
 	typ := history.OK
 	if res.Err != "" {
@@ -394,5 +402,64 @@ func TestAPIStaleSync(t *testing.T) {
 		if got := r.Counts["anomalies:stale-sync"] > 0; got != stale {
 			t.Errorf("stale=%v: %s", stale, r)
 		}
+	}
+}
+
+// Persistent watches stay armed and are owed one event per change they
+// cover; a recursive one covers the subtree but never NodeChildrenChanged;
+// removeWatches answers OK for a watch the session holds and NOWATCHER for
+// one it does not.
+func TestAPIPersistentWatches(t *testing.T) {
+	const a, b = 0xA, 0xB
+	build := func() (*apiHB, map[string]int) {
+		h := newAPIHB(t)
+		at := map[string]int{}
+		h.call(a, `create /api "" persistent`)
+		h.call(b, `addWatch /api persistent-recursive`)
+		h.call(a, `create /api/x "1" persistent`)
+		at["created"] = h.event(b, model.EventNodeCreated, "/api/x")
+		h.call(a, `setData /api/x "2" -1`)
+		at["changed"] = h.event(b, model.EventNodeDataChanged, "/api/x")
+		h.call(a, `setData /api/x "3" -1`)
+		at["changed2"] = h.event(b, model.EventNodeDataChanged, "/api/x")
+		at["read"] = h.call(b, `getData /api/x`)
+		at["remove"] = h.call(b, `removeWatches /api persistent-recursive`)
+		h.call(a, `delete /api/x -1`) // no watch left: no event owed
+		h.noWatcher[b] = "NOWATCHER"
+		at["remove-again"] = h.call(b, `removeWatches /api any`)
+		h.call(b, `getData /api`)
+		return h, at
+	}
+	h, _ := build()
+	if r := apiVerdict(t, h.ops); r.Valid != Valid {
+		t.Fatalf("good history: %s", r)
+	}
+	for _, tc := range []struct {
+		name, kind string
+		breakIt    func(h *apiHB, at map[string]int) []history.Op
+	}{
+		{"second data change lost", "missed-watch-event", func(h *apiHB, at map[string]int) []history.Op {
+			return h.without(at["changed2"]-1, at["changed2"])
+		}},
+		{"children event on a recursive watch", "unexpected-watch-event", func(h *apiHB, at map[string]int) []history.Op {
+			for _, i := range []int{at["created"] - 1, at["created"]} {
+				h.ops[i].Value = mustJSON(history.APIEvent{Event: model.EventNodeChildrenChanged, Path: "/api"})
+			}
+			return h.ops
+		}},
+		{"removed twice, OK both times", "wrong-remove-watches", func(h *apiHB, at map[string]int) []history.Op {
+			i := at["remove-again"]
+			h.ops[i].Type, h.ops[i].Error = history.OK, ""
+			h.edit(i, func(r *history.APIResult) { r.Err = "" })
+			return h.ops
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, at := build()
+			r := apiVerdict(t, tc.breakIt(h, at))
+			if r.Counts["anomalies:"+tc.kind] == 0 {
+				t.Fatalf("want a %s anomaly, got %s", tc.kind, r)
+			}
+		})
 	}
 }

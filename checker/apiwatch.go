@@ -81,8 +81,10 @@ func (a *apiCheck) missingAt(path string, zxid int64) (bool, int64) {
 // watchSession is one session's watch state while its records are read in
 // history order.
 type watchSession struct {
-	armed map[watchKey]*apiWatch
-	maybe map[watchKey]bool // armed by a read whose answer never came
+	armed   map[watchKey]*apiWatch
+	maybe   map[watchKey]bool // armed by a read whose answer never came
+	persist map[persistKey]*persistWatch
+	away    bool // disconnected since the last answer
 }
 
 // checkWatches reads each session's api answers and notify records in the
@@ -98,7 +100,7 @@ func (a *apiCheck) checkWatches(ops []history.Op) {
 	get := func(s int64) *watchSession {
 		ws := sessions[s]
 		if ws == nil {
-			ws = &watchSession{armed: map[watchKey]*apiWatch{}, maybe: map[watchKey]bool{}}
+			ws = &watchSession{armed: map[watchKey]*apiWatch{}, maybe: map[watchKey]bool{}, persist: map[persistKey]*persistWatch{}}
 			sessions[s] = ws
 		}
 		return ws
@@ -125,6 +127,7 @@ func (a *apiCheck) checkWatches(ops []history.Op) {
 			for _, w := range ws.armed {
 				w.reconnected = true
 			}
+			ws.away = true
 		case ev.State == "protocolError":
 			a.r.flagOps("protocol-violation", []int{op.Index},
 				"session %#x: the client dropped its connection to %s because the server broke the protocol (%s)", op.Session, op.Node, ev.Detail)
@@ -139,8 +142,14 @@ func (a *apiCheck) checkWatches(ops []history.Op) {
 // the watch the reply set, if any.
 func (a *apiCheck) watchReply(ws *watchSession, c *apiCall) {
 	if !c.answered() {
-		if c.xid != 0 && c.op.Watch { // sent, never answered: maybe armed
+		switch {
+		case c.xid != 0 && c.op.Watch: // sent, never answered: maybe armed
 			ws.maybe[watchKey{c.op.Path, classOf(c.op)}] = true
+		case c.xid != 0 && c.op.Kind == history.APIAddWatch:
+			k := persistKey{c.op.Path, c.op.Mode == "persistent-recursive"}
+			if _, ok := ws.persist[k]; !ok {
+				ws.persist[k] = &persistWatch{maybe: true, delivered: map[eventKey]int{}}
+			}
 		}
 		return
 	}
@@ -170,6 +179,7 @@ func (a *apiCheck) watchReply(ws *watchSession, c *apiCall) {
 			"session %#x armed a %s watch on %s (op %d, zxid %#x); the change at zxid %#x (%s, op %d) should fire it, but no event arrived before op %d, whose reply at zxid %#x already reflects that change",
 			c.session, classText(k.class), k.path, w.op, w.zxid, t.zxid, t.typ, t.op, c.comp.Index, z)
 	}
+	a.persistentReply(ws, c, z)
 	if !c.op.Watch {
 		return
 	}
@@ -215,6 +225,9 @@ func (a *apiCheck) watchEvent(ws *watchSession, op history.Op, ev history.APIEve
 		if once {
 			break
 		}
+	}
+	if a.persistentEvent(ws, ev) {
+		matched = true
 	}
 	if !matched {
 		a.r.flagOps("unexpected-watch-event", []int{op.Index},

@@ -107,6 +107,9 @@ type TxnValue struct {
 //	getAllChildrenNumber PATH
 //	getEphemerals PREFIX
 //	sync PATH
+//	addWatch PATH MODE             MODE: persistent, persistent-recursive
+//	removeWatches PATH TYPE        TYPE: children, data, any, persistent,
+//	                               persistent-recursive
 //	multi [OP; OP; …]              create, delete, setData, check
 //	multiRead [OP; OP; …]          getData, getChildren
 //	close                          end the session (a new one starts)
@@ -135,8 +138,16 @@ const (
 	APISync                 = "sync"
 	APIMulti                = "multi"
 	APIMultiRead            = "multiRead"
+	APIAddWatch             = "addWatch"
+	APIRemoveWatches        = "removeWatches"
 	APIClose                = "close"
 )
+
+// APIWatchModes are addWatch's modes, in ZooKeeper's order (0, 1).
+var APIWatchModes = []string{"persistent", "persistent-recursive"}
+
+// APIWatcherTypes are removeWatches' types, in ZooKeeper's order (1 to 5).
+var APIWatcherTypes = []string{"children", "data", "any", "persistent", "persistent-recursive"}
 
 // APIModes are the create modes an APIOp names, in ZooKeeper's flag order.
 var APIModes = []string{"persistent", "ephemeral", "persistent-sequential", "ephemeral-sequential", "container"}
@@ -173,6 +184,8 @@ func (o APIOp) write(b *strings.Builder) {
 		}
 	case APIGetAllChildrenNumber, APIGetEphemerals, APISync:
 		b.WriteString(" " + o.Path)
+	case APIAddWatch, APIRemoveWatches:
+		b.WriteString(" " + o.Path + " " + o.Mode)
 	case APIMulti, APIMultiRead:
 		b.WriteString(" [")
 		for i, sub := range o.Ops {
@@ -306,6 +319,17 @@ func (p *apiParser) op(nested bool) (APIOp, error) {
 		}
 	case APIGetAllChildrenNumber, APIGetEphemerals, APISync:
 		o.Path, err = p.word("a path")
+	case APIAddWatch, APIRemoveWatches:
+		modes := APIWatchModes
+		if kind == APIRemoveWatches {
+			modes = APIWatcherTypes
+		}
+		if o.Path, err = p.word("a path"); err == nil {
+			o.Mode, err = p.word("a watch mode")
+			if err == nil && !slices.Contains(modes, o.Mode) {
+				err = fmt.Errorf("unknown %s mode %q (known: %s)", kind, o.Mode, strings.Join(modes, ", "))
+			}
+		}
 	case APIMulti, APIMultiRead:
 		if nested {
 			return o, fmt.Errorf("%s inside a multi", kind)

@@ -13,7 +13,7 @@ func apiOpGen(nested bool) *rapid.Generator[APIOp] {
 	return rapid.Custom(func(t *rapid.T) APIOp {
 		path := "/" + rapid.StringMatching(`[a-z0-9/._-]{0,12}`).Draw(t, "path")
 		kinds := []string{APICreate, APIDelete, APISetData, APICheck, APIExists, APIGetData, APIGetChildren,
-			APIGetChildren2, APIGetAllChildrenNumber, APIGetEphemerals, APISync, APIClose}
+			APIGetChildren2, APIGetAllChildrenNumber, APIGetEphemerals, APISync, APIClose, APIAddWatch, APIRemoveWatches}
 		if !nested {
 			kinds = append(kinds, APIMulti, APIMultiRead)
 		}
@@ -29,6 +29,10 @@ func apiOpGen(nested bool) *rapid.Generator[APIOp] {
 			o.Path, o.Watch = path, rapid.Bool().Draw(t, "watch")
 		case APIGetAllChildrenNumber, APIGetEphemerals, APISync:
 			o.Path = path
+		case APIAddWatch:
+			o.Path, o.Mode = path, rapid.SampledFrom(APIWatchModes).Draw(t, "mode")
+		case APIRemoveWatches:
+			o.Path, o.Mode = path, rapid.SampledFrom(APIWatcherTypes).Draw(t, "type")
 		case APIMulti, APIMultiRead:
 			o.Ops = rapid.SliceOfN(apiOpGen(true), 0, 4).Draw(t, "ops")
 		}
@@ -43,7 +47,7 @@ func TestAPIOpTextRoundTrips(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", op.String(), err)
 		}
-		if back.String() != op.String() || len(back.Ops) != len(op.Ops) || back.Data != op.Data || back.Version != op.Version {
+		if back.String() != op.String() || len(back.Ops) != len(op.Ops) || back.Data != op.Data || back.Version != op.Version || back.Mode != op.Mode {
 			t.Fatalf("%q came back as %q", op.String(), back.String())
 		}
 	})
@@ -51,7 +55,7 @@ func TestAPIOpTextRoundTrips(t *testing.T) {
 
 func TestAPIOpParseErrors(t *testing.T) {
 	for _, s := range []string{"", "nope /a", "create /a", `create /a "x" weird`, `delete /a v1`, "multi [getData /a", `multi [multi []]`,
-		`setData /a "x`, "getData /a extra", `delete /a -2`} {
+		`setData /a "x`, "getData /a extra", `delete /a -2`, "addWatch /a", "addWatch /a data", "removeWatches /a persistentish"} {
 		if _, err := ParseAPIOp(s); err == nil || !strings.Contains(err.Error(), "api op") {
 			t.Errorf("ParseAPIOp(%q) = %v, want an error", s, err)
 		}

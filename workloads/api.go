@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/zabsim/zabsim/client"
@@ -226,33 +227,38 @@ func (a *api) learn(r *history.APIResult, op history.APIOp) {
 func (a *api) draw(b *base) history.APIOp {
 	r := b.env.Rand().IntN(100)
 	switch {
-	case r < 22:
+	case r < 20:
 		return a.drawCreate(b)
-	case r < 34:
+	case r < 31:
 		return history.APIOp{Kind: history.APIDelete, Path: a.path(b), Version: a.version(b, "")}
-	case r < 50:
+	case r < 46:
 		p := a.path(b)
 		return history.APIOp{Kind: history.APISetData, Path: p, Data: a.data(b), Version: a.version(b, p)}
-	case r < 62:
+	case r < 57:
 		return history.APIOp{Kind: history.APIGetData, Path: a.path(b), Watch: b.env.Rand().IntN(2) == 0}
-	case r < 70:
+	case r < 65:
 		return history.APIOp{Kind: history.APIExists, Path: a.path(b), Watch: b.env.Rand().IntN(2) == 0}
-	case r < 80:
+	case r < 75:
 		kind := history.APIGetChildren
 		if b.env.Rand().IntN(2) == 0 {
 			kind = history.APIGetChildren2
 		}
 		return history.APIOp{Kind: kind, Path: a.path(b), Watch: b.env.Rand().IntN(2) == 0}
-	case r < 83:
+	case r < 78:
 		return history.APIOp{Kind: history.APIGetAllChildrenNumber, Path: a.path(b)}
-	case r < 86:
+	case r < 81:
 		return history.APIOp{Kind: history.APIGetEphemerals, Path: a.pick(b, []string{"/", "/api", "/api/a", "/api/b/"})}
-	case r < 89:
+	case r < 84:
 		return history.APIOp{Kind: history.APISync, Path: a.path(b)}
-	case r < 96:
+	case r < 91:
 		return a.drawMulti(b)
-	case r < 99:
+	case r < 94:
 		return a.drawMultiRead(b)
+	case r < 97:
+		return history.APIOp{Kind: history.APIAddWatch, Path: a.pick(b, []string{"/api", "/api", "/api/a", "/api/b/x"}),
+			Mode: a.pick(b, history.APIWatchModes)}
+	case r < 99:
+		return history.APIOp{Kind: history.APIRemoveWatches, Path: a.path(b), Mode: a.pick(b, history.APIWatcherTypes)}
 	default:
 		return history.APIOp{Kind: history.APIClose}
 	}
@@ -390,6 +396,10 @@ func apiRequest(op history.APIOp) wire.Request {
 		return &wire.GetEphemeralsRequest{PrefixPath: op.Path}
 	case history.APISync:
 		return &wire.SyncRequest{Path: op.Path}
+	case history.APIAddWatch:
+		return &wire.AddWatchRequest{Path: op.Path, Mode: int32(slices.Index(history.APIWatchModes, op.Mode))}
+	case history.APIRemoveWatches:
+		return &wire.RemoveWatchesRequest{Path: op.Path, Type: int32(slices.Index(history.APIWatcherTypes, op.Mode)) + 1}
 	case history.APIMulti, history.APIMultiRead:
 		subs := make([]wire.Request, len(op.Ops))
 		for i, sub := range op.Ops {
