@@ -463,3 +463,23 @@ func TestAPIPersistentWatches(t *testing.T) {
 		})
 	}
 }
+
+// A data and a child watch armed before a reconnect, and a delete after it
+// (and after an answer): one NodeDeleted event fires both, as usual.
+func TestAPIOneDeleteEventAfterReconnect(t *testing.T) {
+	const a, b = 0xA, 0xB
+	h := newAPIHB(t)
+	h.call(a, `create /api "" persistent`)
+	h.call(a, `create /api/x "" persistent`)
+	h.call(b, `getData /api/x watch`)
+	h.call(b, `getChildren /api/x watch`)
+	h.state(b, "disconnected")
+	h.state(b, "connected")
+	h.call(b, `getData /api`)
+	h.call(a, `delete /api/x -1`)
+	h.event(b, model.EventNodeDeleted, "/api/x")
+	h.call(b, `getData /api`)
+	if r := apiVerdict(t, h.ops); r.Valid != Valid {
+		t.Fatalf("one NodeDeleted after the reconnect settled: %s", r)
+	}
+}

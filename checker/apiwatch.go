@@ -35,7 +35,17 @@ type apiWatch struct {
 	op          int   // that reply's history index
 	reconnected bool  // the session reconnected since it was armed
 	exist       bool  // armed by exists on a missing node
+	// awaiting: the session reconnected and has had no answer since, so
+	// SetWatches may be replaying this watch now; replayedUpTo is the
+	// zxid of the first answer after the last reconnect: SetWatches ran
+	// no later, so changes up to it may have been replayed by it.
+	awaiting     bool
+	replayedUpTo int64
 }
+
+// replayed reports whether the event for change t may have come from
+// SetWatches rather than from the change itself.
+func (w *apiWatch) replayed(t apiTrigger) bool { return w.awaiting || t.zxid <= w.replayedUpTo }
 
 func classFires(class watchClass, typ string) bool {
 	switch typ {
@@ -125,7 +135,7 @@ func (a *apiCheck) checkWatches(ops []history.Op) {
 			a.watchEvent(ws, op, ev)
 		case ev.State == "disconnected":
 			for _, w := range ws.armed {
-				w.reconnected = true
+				w.reconnected, w.awaiting = true, true
 			}
 			ws.away = true
 		case ev.State == "protocolError":
@@ -159,6 +169,11 @@ func (a *apiCheck) watchReply(ws *watchSession, c *apiCall) {
 		return
 	}
 	z := c.comp.Zxid
+	for _, w := range ws.armed {
+		if w.awaiting {
+			w.awaiting, w.replayedUpTo = false, z
+		}
+	}
 	for _, k := range sortedWatchKeys(ws.armed) {
 		w := ws.armed[k]
 		t, ok := a.firstTrigger(k, w.zxid)
@@ -211,13 +226,13 @@ func (a *apiCheck) watchEvent(ws *watchSession, op history.Op, ev history.APIEve
 		t, ok := a.firstTrigger(k, w.zxid)
 		// A write fires one NodeDeleted for both tables of a connection;
 		// SetWatches after a reconnect sends one per table (data first).
-		once := w.reconnected
+		once := ok && w.replayed(t)
 		switch {
 		case !ok:
 			a.r.flagOps("watch-event-without-change", []int{w.op, op.Index},
 				"session %#x got %s for %s (op %d), but nothing changed %s after its %s watch was armed at zxid %#x (op %d)",
 				op.Session, ev.Event, ev.Path, op.Index, ev.Path, classText(class), w.zxid, w.op)
-		case !w.reconnected && t.typ != ev.Event:
+		case !w.replayed(t) && t.typ != ev.Event:
 			a.r.flagOps("wrong-watch-event", []int{w.op, t.op, op.Index},
 				"session %#x got %s for %s (op %d); the first change after its %s watch was armed (zxid %#x, op %d) is %s at zxid %#x (op %d)",
 				op.Session, ev.Event, ev.Path, op.Index, classText(class), w.zxid, w.op, t.typ, t.zxid, t.op)
