@@ -1,0 +1,196 @@
+package serve
+
+import (
+	"html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/zabsim/zabsim/checker"
+	"github.com/zabsim/zabsim/reports"
+)
+
+type indexData struct {
+	Title              string
+	Store              string
+	F                  filter
+	Runs               []Run
+	Suites             []Suite
+	More               int
+	Total, TotalSuites int
+	Scenarios, BugList []string
+}
+
+type runData struct {
+	Title    string
+	R        Run
+	Checkers []namedResult
+	Files    []fileRow
+	Plots    []string
+	Report   bool
+	Others   []Run
+}
+
+type plotPair struct {
+	Name string
+	A, B bool
+}
+
+type compareData struct {
+	Title    string
+	A, B     Run
+	Plots    []plotPair
+	Checkers []checkerPair
+}
+
+// escapePath escapes each segment of a slash path for a URL path.
+func escapePath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		parts[i] = url.PathEscape(s)
+	}
+	return strings.Join(parts, "/")
+}
+
+var funcs = template.FuncMap{
+	"css":     func() template.CSS { return template.CSS(reports.PageCSS() + serveCSS) },
+	"verdict": verdictWord,
+	"files": func(rel string, name ...string) string {
+		p := rel
+		if len(name) > 0 {
+			p += "/" + name[0]
+		}
+		return "/files/" + escapePath(p)
+	},
+	"runHref": func(rel string) string { return "/run/" + escapePath(rel) },
+	"compareHref": func(a, b string) string {
+		return "/compare?" + url.Values{"a": {a}, "b": {b}}.Encode()
+	},
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return "?"
+		}
+		return t.UTC().Format("2006-01-02 15:04:05")
+	},
+	"join":    func(xs []string) string { return strings.Join(xs, ", ") },
+	"size":    func(n int64) string { return strconv.FormatInt(n, 10) },
+	"seconds": func(s float64) string { return strconv.FormatFloat(s, 'f', 3, 64) },
+	"selected": func(a, b string) template.HTMLAttr {
+		if a == b {
+			return "selected"
+		}
+		return ""
+	},
+	"split": strings.Fields,
+	"valid": func(v checker.Validity) bool { return v == checker.Valid },
+}
+
+const serveCSS = `
+nav{margin:.3em 0 1em}nav a{margin-right:1em}
+form.filter{display:flex;flex-wrap:wrap;gap:.4em 1em;align-items:end;background:#f8f8f8;border:1px solid #ddd;padding:.6em}
+form.filter label{display:flex;flex-direction:column;font-size:.85em}
+.side{display:grid;grid-template-columns:1fr 1fr;gap:1em}.side img{width:100%}
+td.valid,td.invalid,td.unknown{white-space:nowrap}
+`
+
+const head = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{.Title}}</title>
+<style>{{css}}</style>
+</head>
+<body>
+<nav><a href="/">all runs</a><a href="/?verdict=failed">failures</a><a href="/files/">store files</a></nav>
+`
+
+var indexTmpl = template.Must(template.New("index").Funcs(funcs).Parse(head + `
+<h1>zabsim results <small><code>{{.Store}}</code></small></h1>
+<form class="filter" method="get" action="/">
+<label>scenario<select name="scenario"><option value="">any</option>{{range .Scenarios}}<option {{selected . $.F.Scenario}}>{{.}}</option>{{end}}</select></label>
+<label>verdict<select name="verdict"><option value="">any</option>{{range $v := (print "failed valid invalid unknown" | split)}}<option {{selected $v $.F.Verdict}}>{{$v}}</option>{{end}}</select></label>
+<label>bug switch<select name="bug"><option value="">any</option><option {{selected "none" .F.Bug}}>none</option>{{range .BugList}}<option {{selected . $.F.Bug}}>{{.}}</option>{{end}}</select></label>
+<label>kind<select name="kind"><option value="">any</option>{{range $v := (print "run live suite" | split)}}<option {{selected $v $.F.Kind}}>{{$v}}</option>{{end}}</select></label>
+<label>from<input type="date" name="from" value="{{.F.From}}"></label>
+<label>to<input type="date" name="to" value="{{.F.To}}"></label>
+<button type="submit">filter</button> <a href="/">clear</a>
+</form>
+<h2>Suites</h2>
+{{if .Suites}}<table id="suites">
+<tr><th>when (UTC)</th><th>suite</th><th>runs</th><th>invalid</th><th>unknown</th><th>valid</th><th>scenarios</th></tr>
+{{range .Suites}}<tr><td>{{when .When}}</td><td><a href="{{files .Rel "index.html"}}">{{.Name}}</a> <small><code>{{.Rel}}</code></small></td><td class="num">{{.Runs}}</td><td class="num{{if .Invalid}} invalid{{end}}">{{.Invalid}}</td><td class="num{{if .Unknown}} unknown{{end}}">{{.Unknown}}</td><td class="num">{{.Valid}}</td><td><small>{{join .Scenarios}}</small></td></tr>
+{{end}}</table>{{else}}<p class="missing">No suite{{if .TotalSuites}} matches the filter (the store has {{.TotalSuites}}){{end}}.</p>{{end}}
+<h2>Runs</h2>
+<p id="count">{{len .Runs}}{{if .More}}+{{.More}}{{end}} of {{.Total}} runs{{if .More}} ({{.More}} more not listed: narrow the filter){{end}}.</p>
+{{if .Runs}}<table id="runs">
+<tr><th>when (UTC)</th><th>verdict</th><th>scenario</th><th>seed</th><th>bug switches</th><th>kind</th><th>why</th><th>files</th></tr>
+{{range .Runs}}<tr><td>{{when .When}}</td><td class="{{verdict .Valid}}">{{verdict .Valid}}</td><td>{{.Scenario}}</td><td class="num"><a href="{{runHref .Rel}}">{{.Seed}}</a></td><td>{{join .Bugs}}</td><td>{{.Kind}}{{if .Target}} ({{.Target}}){{end}}{{if .Suite}} <a href="{{files .Suite "index.html"}}">suite</a>{{end}}</td><td><small>{{.Failing}}</small></td><td><a href="{{runHref .Rel}}">run</a> · <a href="{{files .Rel}}/">files</a></td></tr>
+{{end}}</table>{{end}}
+</body>
+</html>
+`))
+
+var runTmpl = template.Must(template.New("run").Funcs(funcs).Parse(head + `
+<h1>{{.R.Scenario}} <small>seed {{.R.Seed}}</small> <span class="badge {{verdict .R.Valid}}" id="verdict">{{verdict .R.Valid}}</span></h1>
+<dl>
+<dt>directory</dt><dd><code>{{.R.Rel}}</code></dd>
+<dt>when (UTC)</dt><dd>{{when .R.When}}</dd>
+<dt>kind</dt><dd>{{.R.Kind}}{{if .R.Target}}, against {{.R.Target}}{{end}}{{if .R.Suite}}, in suite <a href="{{files .R.Suite "index.html"}}">{{.R.Suite}}</a>{{end}}</dd>
+<dt>bug switches</dt><dd>{{if .R.Bugs}}{{join .R.Bugs}}{{else}}none{{end}}</dd>
+<dt>trace hash</dt><dd><code>{{.R.Summary.TraceHash}}</code></dd>
+<dt>ops</dt><dd>{{.R.Summary.Ops.Invoked}} invoked: {{.R.Summary.Ops.OK}} ok, {{.R.Summary.Ops.Fail}} fail, {{.R.Summary.Ops.Info}} info; {{.R.Summary.Ops.Nemesis}} nemesis records</dd>
+<dt>{{if .R.Target}}run time{{else}}simulated time{{end}}</dt><dd>{{seconds .R.Summary.SimSeconds}} s (wall {{seconds .R.Summary.WallSeconds}} s)</dd>
+<dt>zabsim</dt><dd>{{.R.Summary.Version}}</dd>
+{{if .R.Summary.Invocation}}<dt>command</dt><dd><code>{{.R.Summary.Invocation}}</code></dd>{{end}}
+{{if .R.Summary.Repro}}<dt>reproduce</dt><dd><code>{{.R.Summary.Repro}}</code></dd>{{end}}
+</dl>
+<p>{{if .Report}}<a href="{{files .R.Rel "index.html"}}" id="report">report page</a> (checkers, anomalies, faults, plots) · {{end}}<a href="{{files .R.Rel}}/">all files</a></p>
+<h2>Checkers</h2>
+<table>
+<tr><th>checker</th><th>verdict</th><th>anomalies</th></tr>
+{{range .Checkers}}<tr><td>{{.Name}}</td><td class="{{verdict .Result.Valid}}">{{verdict .Result.Valid}}</td><td>{{len .Result.Anomalies}}{{with .Result.Anomalies}}: {{(index . 0).Explanation}}{{end}}</td></tr>
+{{end}}</table>
+<h2>Compare</h2>
+{{if .Others}}<form method="get" action="/compare"><input type="hidden" name="a" value="{{.R.Rel}}">
+<label>with another run of {{.R.Scenario}}: <select name="b">{{range .Others}}<option value="{{.Rel}}">{{when .When}} seed {{.Seed}} {{verdict .Valid}} ({{.Kind}})</option>{{end}}</select></label>
+<button type="submit">compare</button></form>
+<p>{{with index .Others 0}}<a href="{{compareHref $.R.Rel .Rel}}" id="compare-latest">compare with the newest other run</a>{{end}}</p>
+{{else}}<p class="missing">No other run of {{.R.Scenario}} in the store.</p>{{end}}
+<h2>Files</h2>
+<table>
+<tr><th>file</th><th>bytes</th></tr>
+{{range .Files}}<tr><td><a href="{{files $.R.Rel .Name}}">{{.Name}}</a></td><td class="num">{{size .Size}}</td></tr>
+{{end}}</table>
+<h2>Plots</h2>
+{{range .Plots}}<figure><img src="{{files $.R.Rel (print . ".png")}}" alt="{{.}} plot"><figcaption>{{.}}</figcaption></figure>
+{{else}}<p class="missing">No plots in this run directory.</p>{{end}}
+</body>
+</html>
+`))
+
+var compareTmpl = template.Must(template.New("compare").Funcs(funcs).Parse(head + `
+<h1>Two runs side by side</h1>
+<table id="compare">
+<tr><th></th><th><a href="{{runHref .A.Rel}}">A</a> <small><code>{{.A.Rel}}</code></small></th><th><a href="{{runHref .B.Rel}}">B</a> <small><code>{{.B.Rel}}</code></small></th></tr>
+<tr><td>verdict</td><td class="{{verdict .A.Valid}}">{{verdict .A.Valid}}</td><td class="{{verdict .B.Valid}}">{{verdict .B.Valid}}</td></tr>
+<tr><td>scenario</td><td>{{.A.Scenario}}</td><td>{{.B.Scenario}}</td></tr>
+<tr><td>seed</td><td>{{.A.Seed}}</td><td>{{.B.Seed}}</td></tr>
+<tr><td>when (UTC)</td><td>{{when .A.When}}</td><td>{{when .B.When}}</td></tr>
+<tr><td>kind</td><td>{{.A.Kind}} {{.A.Target}}</td><td>{{.B.Kind}} {{.B.Target}}</td></tr>
+<tr><td>bug switches</td><td>{{join .A.Bugs}}</td><td>{{join .B.Bugs}}</td></tr>
+<tr><td>trace hash</td><td><code>{{.A.Summary.TraceHash}}</code></td><td><code>{{.B.Summary.TraceHash}}</code></td></tr>
+<tr><td>ops invoked / ok / fail / info</td><td>{{.A.Summary.Ops.Invoked}} / {{.A.Summary.Ops.OK}} / {{.A.Summary.Ops.Fail}} / {{.A.Summary.Ops.Info}}</td><td>{{.B.Summary.Ops.Invoked}} / {{.B.Summary.Ops.OK}} / {{.B.Summary.Ops.Fail}} / {{.B.Summary.Ops.Info}}</td></tr>
+<tr><td>nemesis records</td><td>{{.A.Summary.Ops.Nemesis}}</td><td>{{.B.Summary.Ops.Nemesis}}</td></tr>
+<tr><td>sim / wall s</td><td>{{seconds .A.Summary.SimSeconds}} / {{seconds .A.Summary.WallSeconds}}</td><td>{{seconds .B.Summary.SimSeconds}} / {{seconds .B.Summary.WallSeconds}}</td></tr>
+<tr><td>zabsim</td><td>{{.A.Summary.Version}}</td><td>{{.B.Summary.Version}}</td></tr>
+{{range .Checkers}}<tr><td>checker {{.Name}}</td><td class="{{.A}}">{{or .A "—"}}</td><td class="{{.B}}">{{or .B "—"}}</td></tr>
+{{end}}</table>
+<p><a href="{{compareHref .B.Rel .A.Rel}}">swap A and B</a></p>
+<h2>Plots</h2>
+{{range .Plots}}<h3>{{.Name}}</h3>
+<div class="side"><div>{{if .A}}<img src="{{files $.A.Rel (print .Name ".png")}}" alt="A {{.Name}}">{{else}}<p class="missing">A has no {{.Name}} plot</p>{{end}}</div><div>{{if .B}}<img src="{{files $.B.Rel (print .Name ".png")}}" alt="B {{.Name}}">{{else}}<p class="missing">B has no {{.Name}} plot</p>{{end}}</div></div>
+{{else}}<p class="missing">Neither run has plots.</p>{{end}}
+</body>
+</html>
+`))
