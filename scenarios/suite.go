@@ -59,7 +59,20 @@ type SuiteOptions struct {
 	// run directories are removed and they are not listed (a second
 	// Ctrl-C).
 	Discard <-chan struct{}
+	// Resume continues an interrupted suite in Out: the runs that finished
+	// there (their summary.json written) are kept and listed, not run
+	// again; the others are run. Out must hold no run of a scenario and
+	// seed outside this suite's share, nor one made with other bug
+	// switches (ErrResumeMismatch).
+	Resume bool
+	// Resumed, if set, is told how many runs Resume kept before any new
+	// run starts.
+	Resumed func(kept, total int)
 }
+
+// ErrResumeMismatch reports a suite directory that does not hold an
+// interrupted run of the suite being resumed.
+var ErrResumeMismatch = errors.New("not an interrupted run of this suite")
 
 // ErrInterrupted is RunSuite's error when Stop or Discard ended the suite
 // before every run was done; suite.json then lists the runs that finished.
@@ -93,15 +106,79 @@ func RunSuite(scs []Scenario, opts SuiteOptions) ([]SuiteEntry, error) {
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return nil, err
 	}
-	entries := runJobs(jobs, opts)
+	total := len(jobs)
+	var kept []SuiteEntry
+	if opts.Resume {
+		var err error
+		if kept, jobs, err = finishedRuns(jobs, opts); err != nil {
+			return nil, err
+		}
+		if opts.Resumed != nil {
+			opts.Resumed(len(kept), total)
+		}
+	}
+	entries := append(kept, runJobs(jobs, opts)...)
 	sortEntries(entries)
 	if err := WriteSuite(opts.Out, entries); err != nil {
 		return entries, err
 	}
-	if len(entries) < len(jobs) {
+	if len(entries) < total {
 		return entries, ErrInterrupted
 	}
 	return entries, nil
+}
+
+// finishedRuns splits jobs into the runs an interrupted suite in opts.Out
+// finished (listed again from their summaries) and those still to run. A
+// run directory without summary.json was cut off mid-write: it is removed
+// and run again; a finished run without its report page gets one.
+func finishedRuns(jobs []job, opts SuiteOptions) (kept []SuiteEntry, todo []job, err error) {
+	want := map[string]job{}
+	for _, j := range jobs {
+		want[RunDirName(j.s.Name, j.seed)] = j
+	}
+	// Every run directory there must be one of this suite's.
+	found, _ := filepath.Glob(filepath.Join(opts.Out, "*", "seed-*"))
+	for _, d := range found {
+		rel, _ := filepath.Rel(opts.Out, d)
+		if _, ok := want[rel]; !ok {
+			return nil, nil, fmt.Errorf("%s holds %s, which this suite's scenarios, --seeds and --shard do not name: %w "+
+				"(resume with the flags the suite was started with)", opts.Out, filepath.ToSlash(rel), ErrResumeMismatch)
+		}
+	}
+	for _, j := range jobs {
+		rel := RunDirName(j.s.Name, j.seed)
+		dir := filepath.Join(opts.Out, rel)
+		sum, _, err := LoadRun(dir)
+		if err != nil {
+			if err := os.RemoveAll(dir); err != nil {
+				return nil, nil, err
+			}
+			todo = append(todo, j)
+			continue
+		}
+		wantBugs := dedupe(sortedStrings(append(append([]string(nil), j.s.Bugs...), opts.Bugs...)))
+		if got := dedupe(sortedStrings(append([]string(nil), sum.Bugs...))); strings.Join(got, ",") != strings.Join(wantBugs, ",") {
+			return nil, nil, fmt.Errorf("%s ran with bug switches [%s], not [%s]: %w (resume with the suite's own --bug flags)",
+				filepath.Join(opts.Out, rel), strings.Join(got, " "), strings.Join(wantBugs, " "), ErrResumeMismatch)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "index.html")); err != nil {
+			write := WriteRunReport
+			if opts.PlotFailuresOnly && sum.Valid == checker.Valid {
+				write = WriteRunPage
+			}
+			if err := write(dir); err != nil {
+				return nil, nil, fmt.Errorf("report of the finished run %s: %w", dir, err)
+			}
+		}
+		e := SuiteEntry{Scenario: j.s.Name, Seed: j.seed, Dir: rel, Valid: sum.Valid, TraceHash: sum.TraceHash,
+			SimSeconds: sum.SimSeconds, WallSeconds: sum.WallSeconds, Repro: "zabsim repro " + dir, Error: sum.Error}
+		if sum.Valid != checker.Valid {
+			e.Failing = describeFailures(checker.Result{Valid: sum.Valid, Children: sum.Checkers})
+		}
+		kept = append(kept, e)
+	}
+	return kept, todo, nil
 }
 
 // runJobs runs the jobs on opts.Parallel workers until they are done, or
