@@ -378,10 +378,12 @@ func ReadSuite(dir string) ([]SuiteEntry, error) {
 	return es, nil
 }
 
-// Merge combines shard directories into out: run directories are linked by
-// relative path (each entry's Dir is rewritten to point into its shard) and
-// one suite.json lists them all. Duplicate (scenario, seed) pairs are an
-// error.
+// Merge combines shard directories into out: every run directory is
+// brought into out under its own name (hard-linked where the file system
+// allows, else copied), so the merged suite stands on its own when the
+// shard directories move or go; its summary and re-run commands name the
+// new place. One suite.json lists them all. Duplicate (scenario, seed)
+// pairs are an error.
 func Merge(out string, shardDirs []string) ([]SuiteEntry, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
@@ -393,22 +395,85 @@ func Merge(out string, shardDirs []string) ([]SuiteEntry, error) {
 		if err != nil {
 			return nil, err
 		}
-		rel, err := filepath.Rel(out, d)
-		if err != nil {
-			return nil, err
-		}
 		for _, e := range es {
 			key := fmt.Sprintf("%s/%d", e.Scenario, e.Seed)
 			if prev, dup := seen[key]; dup {
 				return nil, fmt.Errorf("%s seed %d appears in both %s and %s", e.Scenario, e.Seed, prev, d)
 			}
 			seen[key] = d
-			e.Dir = filepath.Join(rel, e.Dir)
+			src := filepath.Join(d, e.Dir)
+			e.Dir = RunDirName(e.Scenario, e.Seed)
+			dst := filepath.Join(out, e.Dir)
+			if _, err := os.Stat(src); err == nil {
+				if err := copyTree(src, dst); err != nil {
+					return nil, fmt.Errorf("merge %s: %w", src, err)
+				}
+				if err := replaceRepro(dst); err != nil {
+					return nil, fmt.Errorf("merge %s: %w", src, err)
+				}
+				if _, err := os.Stat(filepath.Join(dst, "index.html")); err == nil {
+					if err := WriteRunPage(dst); err != nil { // its repro command names the new place
+						return nil, fmt.Errorf("merge %s: %w", src, err)
+					}
+				}
+				e.Repro = "zabsim repro " + dst
+			}
 			all = append(all, e)
 		}
 	}
 	sortEntries(all)
 	return all, WriteSuite(out, all)
+}
+
+// copyTree makes dst a copy of the directory src: files are hard-linked
+// when src and dst share a file system (zabsim never rewrites a finished
+// run's files in place: it renames new ones over them), else copied;
+// symlinks are not followed.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case !d.Type().IsRegular():
+			return nil
+		}
+		if os.Link(p, target) == nil {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+}
+
+// replaceRepro makes the summary.json of a run directory brought to dir
+// name dir in its re-run commands (the write replaces the hard link).
+func replaceRepro(dir string) error {
+	sum, _, err := LoadRun(dir)
+	if err != nil {
+		return nil // not a complete run: nothing names a place
+	}
+	old := strings.TrimPrefix(sum.Repro, "zabsim repro ")
+	sum.Repro = "zabsim repro " + dir
+	if old != "" {
+		sum.Command = strings.Replace(sum.Command, "--scenario-file "+filepath.Join(old, ScenarioFile),
+			"--scenario-file "+filepath.Join(dir, ScenarioFile), 1)
+	}
+	b, err := json.MarshalIndent(sum, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, SummaryFile), append(b, '\n'))
 }
 
 // ParseSeeds reads "1-100", "7", or "1,5,9-12".

@@ -111,7 +111,7 @@ var indexTmpl = template.Must(template.New("index").Funcs(funcs).Parse(head + `
 <label>scenario<select name="scenario"><option value="">any</option>{{range .Scenarios}}<option {{selected . $.F.Scenario}}>{{.}}</option>{{end}}</select></label>
 <label>verdict<select name="verdict"><option value="">any</option>{{range $v := (print "failed valid invalid unknown" | split)}}<option {{selected $v $.F.Verdict}}>{{$v}}</option>{{end}}</select></label>
 <label>bug switch<select name="bug"><option value="">any</option><option {{selected "none" .F.Bug}}>none</option>{{range .BugList}}<option {{selected . $.F.Bug}}>{{.}}</option>{{end}}</select></label>
-<label>kind<select name="kind"><option value="">any</option>{{range $v := (print "run live suite" | split)}}<option {{selected $v $.F.Kind}}>{{$v}}</option>{{end}}</select></label>
+<label>kind<select name="kind"><option value="">any</option>{{range $v := (print "run live suite hunt" | split)}}<option {{selected $v $.F.Kind}}>{{$v}}</option>{{end}}</select></label>
 <label>from<input type="date" name="from" value="{{.F.From}}"></label>
 <label>to<input type="date" name="to" value="{{.F.To}}"></label>
 <button type="submit">filter</button> <a href="/">clear</a>

@@ -16,7 +16,7 @@ import (
 // Run is one run directory found in the store, as the index lists it.
 type Run struct {
 	Rel      string // slash path relative to the store root
-	Kind     string // "run", "live" or "suite" (a run of a suite)
+	Kind     string // "run", "live", "suite" (a run of a suite) or "hunt" (a hunt's shrunk run)
 	Suite    string // the suite directory's Rel, for a run of a suite
 	Scenario string
 	Seed     uint64
@@ -89,8 +89,11 @@ func readRun(fsys fs.FS, rel string) (Run, bool) {
 	}
 	r := Run{Rel: rel, Kind: "run", Scenario: sum.Scenario, Seed: sum.Seed, Valid: sum.Valid,
 		Failing: failing(sum.Checkers), Bugs: sum.Bugs, When: when(fsys, rel, p), Summary: sum}
-	if sum.Live != nil {
+	switch {
+	case sum.Live != nil:
 		r.Kind, r.Target = "live", sum.Live.Target
+	case strings.HasPrefix(rel, "hunts/"):
+		r.Kind = "hunt" // a hunt's shrunk run
 	}
 	if sum.Error != "" && r.Failing == "" {
 		r.Failing = "error: " + firstLine(sum.Error)

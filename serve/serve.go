@@ -120,8 +120,8 @@ func parseFilter(r *http.Request) (filter, error) {
 	if f.Verdict != "" && !slices.Contains([]string{"valid", "invalid", "unknown", "failed"}, f.Verdict) {
 		return f, fmt.Errorf("verdict must be valid, invalid, unknown or failed, not %q", f.Verdict)
 	}
-	if f.Kind != "" && !slices.Contains([]string{"run", "live", "suite"}, f.Kind) {
-		return f, fmt.Errorf("kind must be run, live or suite, not %q", f.Kind)
+	if f.Kind != "" && !slices.Contains([]string{"run", "live", "suite", "hunt"}, f.Kind) {
+		return f, fmt.Errorf("kind must be run, live, suite or hunt, not %q", f.Kind)
 	}
 	var err error
 	if f.From != "" {

@@ -407,8 +407,13 @@ func suiteVerdict(cmd *cobra.Command, out string, entries []scenarios.SuiteEntry
 	if wall > 0 {
 		fmt.Fprintf(w, "%d runs, %d failing, %.1f simulated s in %.1f wall s (%.0fx)\nreport: %s\n",
 			len(entries), len(failed), sim, wall.Seconds(), sim/max(wall.Seconds(), 1e-9), filepath.Join(out, "index.html"))
-	} else { // merge: the runs' wall time is the shards'
-		fmt.Fprintf(w, "%d runs, %d failing, %.1f simulated s\nreport: %s\n", len(entries), len(failed), sim, filepath.Join(out, "index.html"))
+	} else { // merge: the shards' own wall time is not known; the runs' is
+		runWall := 0.0
+		for _, e := range entries {
+			runWall += e.WallSeconds
+		}
+		fmt.Fprintf(w, "%d runs, %d failing, %.1f simulated s in %.1f wall s of the runs themselves (%s per world)\nreport: %s\n",
+			len(entries), len(failed), sim, runWall, speedText(sim, runWall), filepath.Join(out, "index.html"))
 	}
 	for _, e := range failed {
 		msg := e.Failing
@@ -421,6 +426,15 @@ func suiteVerdict(cmd *cobra.Command, out string, entries []scenarios.SuiteEntry
 		return violationError{fmt.Sprintf("%d of %d runs failed", len(failed), len(entries))}
 	}
 	return nil
+}
+
+// speedText is simulated seconds per wall second, or "?" when the wall
+// time is too small to divide by.
+func speedText(sim, wall float64) string {
+	if wall < 1e-3 {
+		return "?"
+	}
+	return fmt.Sprintf("%.0fx", sim/wall)
 }
 
 func newReproCmd() *cobra.Command {
