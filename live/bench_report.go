@@ -2,8 +2,8 @@ package live
 
 import (
 	"encoding/json"
-	"image/color"
 	"fmt"
+	"image/color"
 	"io"
 	"slices"
 	"strings"
