@@ -24,7 +24,8 @@ import (
 // TestBrowserServe runs `zabsim serve` over a results store holding a few
 // simulated runs (made by `zabsim run --store` and `zabsim suite --store`),
 // and loads its pages in headless Chromium: the index, a filtered index, a
-// run page, the run's report page, two runs side by side and a suite page,
+// run page, its history view, the run's report page, two runs side by side
+// and a suite page,
 // each with no console error, failed load or dead link. The browser
 // reaches zabsim serve through a recording proxy, so every response >= 400
 // the browser saw is reported too.
@@ -78,6 +79,12 @@ func TestBrowserServe(t *testing.T) {
 	compare := linksWith(runPage.links, srv.URL+"/compare?")
 	if len(report) == 0 || len(compare) == 0 {
 		t.Fatalf("the run page links no report page (%d) or no comparison (%d): %v", len(report), len(compare), runPage.links)
+	}
+	if hist := linksWith(runPage.links, srv.URL+"/history/"); len(hist) == 0 {
+		t.Error("the run page links no history view")
+	} else {
+		h := b.check(t, srv, strings.TrimPrefix(hist[0], srv.URL+"/"), filepath.Join(out, "serve-history.png"))
+		assertContains(t, "history page", h.text, "records")
 	}
 	reportPage := b.check(t, srv, strings.TrimPrefix(report[0], srv.URL+"/"), filepath.Join(out, "serve-report.png"))
 	assertContains(t, "report page", reportPage.text, "Reproduce")

@@ -29,6 +29,7 @@ type runData struct {
 	Files    []fileRow
 	Plots    []string
 	Report   bool
+	History  bool
 	Others   []Run
 }
 
@@ -63,7 +64,13 @@ var funcs = template.FuncMap{
 		}
 		return "/files/" + escapePath(p)
 	},
-	"runHref": func(rel string) string { return "/run/" + escapePath(rel) },
+	"runHref":     func(rel string) string { return "/run/" + escapePath(rel) },
+	"historyHref": historyHref,
+	"firstN": func(n int, xs []checker.Anomaly) []checker.Anomaly {
+		return xs[:min(n, len(xs))]
+	},
+	"timeS": func(ns int64) string { return strconv.FormatFloat(float64(ns)/1e9, 'f', 3, 64) },
+	"raw":   func(b []byte) string { return string(b) },
 	"compareHref": func(a, b string) string {
 		return "/compare?" + url.Values{"a": {a}, "b": {b}}.Encode()
 	},
@@ -92,6 +99,8 @@ form.filter{display:flex;flex-wrap:wrap;gap:.4em 1em;align-items:end;background:
 form.filter label{display:flex;flex-direction:column;font-size:.85em}
 .side{display:grid;grid-template-columns:1fr 1fr;gap:1em}.side img{width:100%}
 td.valid,td.invalid,td.unknown{white-space:nowrap}
+tr.differs td:first-child{font-weight:600}tr.mark td{background:#fff3cd;font-weight:600}
+ul.anomalies{margin:.2em 0;padding-left:1.2em}
 `
 
 const head = `<!DOCTYPE html>
@@ -149,8 +158,9 @@ var runTmpl = template.Must(template.New("run").Funcs(funcs).Parse(head + `
 <h2>Checkers</h2>
 <table>
 <tr><th>checker</th><th>verdict</th><th>anomalies</th></tr>
-{{range .Checkers}}<tr><td>{{.Name}}</td><td class="{{verdict .Result.Valid}}">{{verdict .Result.Valid}}</td><td>{{len .Result.Anomalies}}{{with .Result.Anomalies}}: {{(index . 0).Explanation}}{{end}}</td></tr>
+{{range .Checkers}}<tr><td>{{.Name}}</td><td class="{{verdict .Result.Valid}}">{{verdict .Result.Valid}}</td><td>{{if .Result.Anomalies}}{{len .Result.Anomalies}}<ul class="anomalies">{{range firstN 5 .Result.Anomalies}}<li><b>{{.Kind}}</b>: {{.Explanation}}{{if and $.History .Ops}} <a href="{{historyHref $.R.Rel .Ops}}">history around ops {{range $i, $o := .Ops}}{{if $i}}, {{end}}{{$o}}{{end}}</a>{{end}}</li>{{end}}</ul>{{else}}none{{end}}</td></tr>
 {{end}}</table>
+{{if .History}}<p><a href="{{historyHref .R.Rel nil}}" id="history">history</a> (as a table, 200 records a page)</p>{{end}}
 <h2>Compare</h2>
 {{if .Others}}<form method="get" action="/compare"><input type="hidden" name="a" value="{{.R.Rel}}">
 <label>with another run of {{.R.Scenario}}: <select name="b">{{range .Others}}<option value="{{.Rel}}">{{when .When}} seed {{.Seed}} {{verdict .Valid}} ({{.Kind}})</option>{{end}}</select></label>
@@ -184,13 +194,28 @@ var compareTmpl = template.Must(template.New("compare").Funcs(funcs).Parse(head 
 <tr><td>nemesis records</td><td>{{.A.Summary.Ops.Nemesis}}</td><td>{{.B.Summary.Ops.Nemesis}}</td></tr>
 <tr><td>sim / wall s</td><td>{{seconds .A.Summary.SimSeconds}} / {{seconds .A.Summary.WallSeconds}}</td><td>{{seconds .B.Summary.SimSeconds}} / {{seconds .B.Summary.WallSeconds}}</td></tr>
 <tr><td>zabsim</td><td>{{.A.Summary.Version}}</td><td>{{.B.Summary.Version}}</td></tr>
-{{range .Checkers}}<tr><td>checker {{.Name}}</td><td class="{{.A}}">{{or .A "—"}}</td><td class="{{.B}}">{{or .B "—"}}</td></tr>
+{{range .Checkers}}<tr{{if ne .A .B}} class="differs"{{end}}><td>checker {{.Name}}{{if ne .A .B}} ≠{{end}}</td><td class="{{.A}}">{{or .A "—"}}</td><td class="{{.B}}">{{or .B "—"}}</td></tr>
 {{end}}</table>
 <p><a href="{{compareHref .B.Rel .A.Rel}}">swap A and B</a></p>
 <h2>Plots</h2>
 {{range .Plots}}<h3>{{.Name}}</h3>
 <div class="side"><div>{{if .A}}<img src="{{files $.A.Rel (print .Name ".png")}}" alt="A {{.Name}}">{{else}}<p class="missing">A has no {{.Name}} plot</p>{{end}}</div><div>{{if .B}}<img src="{{files $.B.Rel (print .Name ".png")}}" alt="B {{.Name}}">{{else}}<p class="missing">B has no {{.Name}} plot</p>{{end}}</div></div>
 {{else}}<p class="missing">Neither run has plots.</p>{{end}}
+</body>
+</html>
+`))
+
+var historyTmpl = template.Must(template.New("history").Funcs(funcs).Parse(head + `
+<h1>{{.R.Scenario}} <small>seed {{.R.Seed}}</small>: history</h1>
+<p><a href="{{runHref .R.Rel}}">the run</a> · <a href="{{files .R.Rel "history.jsonl"}}">history.jsonl</a> ({{.Total}} records){{if .Ops}} · records {{.Ops}} highlighted{{end}}</p>
+{{if .Missing}}<p class="missing">The history has no record {{range $i, $m := .Missing}}{{if $i}}, {{end}}{{$m}}{{end}}.</p>{{end}}
+<p>{{if .Prev}}<a href="{{.Prev}}">earlier</a>{{end}} {{if .Next}}<a href="{{.Next}}">later</a>{{end}}</p>
+<table id="history">
+<tr><th>index</th><th>time (s)</th><th>process</th><th>type</th><th>f</th><th>value</th><th>node</th><th>zxid</th><th>error</th></tr>
+{{range .Rows}}<tr{{if .Mark}} class="mark"{{end}} id="op-{{.Index}}"><td class="num">{{.Index}}</td><td class="num">{{timeS .Time}}</td><td class="num">{{.Process}}</td><td>{{.Type}}</td><td>{{.F}}</td><td><code>{{raw .Value}}</code></td><td>{{.Node}}</td><td class="num">{{if .Zxid}}{{printf "0x%x" .Zxid}}{{end}}</td><td>{{.Error}}</td></tr>
+{{else}}<tr><td colspan="9" class="missing">No records here.</td></tr>
+{{end}}</table>
+<p>{{if .Prev}}<a href="{{.Prev}}">earlier</a>{{end}} {{if .Next}}<a href="{{.Next}}">later</a>{{end}}</p>
 </body>
 </html>
 `))

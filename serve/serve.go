@@ -55,12 +55,14 @@ func (s *Server) Close() error { return s.root.Close() }
 //
 //	/                      runs and suites, filtered by query parameters
 //	/run/REL               one run: summary, checkers, files, plots
+//	/history/REL?op=N,M    a run's history around the records an anomaly names
 //	/compare?a=REL&b=REL   two runs side by side
 //	/files/REL             a file of the store, as written (report pages, plots, logs)
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("GET /run/{rel...}", s.run)
+	mux.HandleFunc("GET /history/{rel...}", s.history)
 	mux.HandleFunc("GET /compare", s.compare)
 	mux.Handle("GET /files/", http.StripPrefix("/files", http.HandlerFunc(s.files)))
 	return mux
@@ -245,7 +247,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := runData{Title: fmt.Sprintf("%s seed %d: %s", run.Scenario, run.Seed, verdictWord(run.Valid)), R: run, Checkers: flatten(run.Summary.Checkers), Files: s.listFiles(rel),
-		Plots: s.plots(rel), Report: s.exists(path.Join(rel, "index.html"))}
+		Plots: s.plots(rel), Report: s.exists(path.Join(rel, "index.html")), History: s.hasHistory(rel)}
 	// Runs of the same scenario to compare with, newest first.
 	for _, o := range scan(s.fsys).Runs {
 		if o.Scenario == run.Scenario && o.Rel != rel && len(data.Others) < 200 {

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/zabsim/zabsim/checker"
+	"github.com/zabsim/zabsim/history"
 	"github.com/zabsim/zabsim/reports"
 	"github.com/zabsim/zabsim/scenarios"
 )
@@ -27,7 +29,7 @@ func fakeStore(t *testing.T) string {
 	writeSummary(t, filepath.Join(store, "runs", "register-partition", "20261205T100000.000Z-seed-2"),
 		scenarios.Summary{RunSummary: reports.RunSummary{Scenario: "register-partition", Seed: 2, Valid: checker.Invalid, TraceHash: "bbbb",
 			Bugs: []string{"zk-1154"}, Checkers: []checker.Result{{Name: "zab-invariants", Valid: checker.Invalid,
-				Anomalies: []checker.Anomaly{{Kind: "lost", Explanation: "committed txn 0x100000003 lost"}}}}}})
+				Anomalies: []checker.Anomaly{{Kind: "lost", Ops: []int{12}, Explanation: "committed txn 0x100000003 lost"}}}}}})
 	writeSummary(t, filepath.Join(store, "live", "zookeeper", "lock-pause", "20261206T100000.000Z-seed-3"),
 		scenarios.Summary{RunSummary: reports.RunSummary{Scenario: "lock-pause", Seed: 3, Valid: checker.Valid},
 			Live: &scenarios.LiveInfo{Target: "zookeeper", Nodes: 3}})
@@ -55,7 +57,19 @@ func writeSummary(t *testing.T, dir string, s scenarios.Summary) {
 		t.Fatal(err)
 	}
 	mustWrite(t, filepath.Join(dir, scenarios.SummaryFile), b)
-	mustWrite(t, filepath.Join(dir, "history.jsonl"), []byte("{}\n"))
+	var ops []history.Op
+	for i := range 40 {
+		typ := history.Invoke
+		if i%2 == 1 {
+			typ = history.OK
+		}
+		ops = append(ops, history.Op{Index: i, Time: int64(i) * 1e6, Process: 0, Type: typ, F: "read"})
+	}
+	var hist bytes.Buffer
+	if err := history.WriteAll(&hist, ops); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, filepath.Join(dir, "history.jsonl"), hist.Bytes())
 	mustWrite(t, filepath.Join(dir, "throughput.png"), []byte("png"))
 }
 
@@ -155,6 +169,24 @@ func TestRunAndComparePages(t *testing.T) {
 			t.Errorf("run page lacks %q", want)
 		}
 	}
+	if !strings.Contains(body, `href="/history/`+b+`?op=12"`) {
+		t.Error("the run page does not link the history around the anomaly's op 12")
+	}
+	code, body = get(t, ts, "/history/"+b+"?op=12&context=3")
+	if code != http.StatusOK {
+		t.Fatalf("history page: HTTP %d\n%s", code, body)
+	}
+	if got := strings.Count(body, `<tr id="op-`) + strings.Count(body, `<tr class="mark" id="op-`); got != 7 || !strings.Contains(body, `<tr class="mark" id="op-12">`) {
+		t.Errorf("history around op 12 with context 3: %d rows, op 12 marked: %v", got, strings.Contains(body, `class="mark" id="op-12"`))
+	}
+	if _, body := get(t, ts, "/history/"+b+"?op=999"); !strings.Contains(body, "no record 999") {
+		t.Error("a history page for a record the history lacks does not say so")
+	}
+	for _, q := range []string{"?op=x", "?context=-1", "?from=-3"} {
+		if code, _ := get(t, ts, "/history/"+b+q); code != http.StatusBadRequest {
+			t.Errorf("history%s: HTTP %d, want 400", q, code)
+		}
+	}
 	code, body = get(t, ts, "/compare?a="+a+"&b="+b)
 	if code != http.StatusOK {
 		t.Fatalf("compare: HTTP %d\n%s", code, body)
@@ -180,7 +212,7 @@ func TestNoPathTraversal(t *testing.T) {
 		"/files/../secret.txt", "/files/%2e%2e/secret.txt", "/files/..%2fsecret.txt", "/files/escape.txt",
 		"/files/runs/up/secret.txt", "/files/runs/up/store/../secret.txt", "/files//etc/passwd", "/files/%2fetc%2fpasswd",
 		"/run/..%2f..%2fsecret", "/run/runs/up/store/runs/register-partition/20261201T100000.000Z-seed-1",
-		"/compare?a=../store/runs&b=/etc", "/compare?a=%2Fetc&b=runs/up",
+		"/compare?a=../store/runs&b=/etc", "/compare?a=%2Fetc&b=runs/up", "/history/..%2fsecret", "/history/runs/up/store/runs",
 	} {
 		code, body := get(t, ts, p)
 		if strings.Contains(body, "SECRET") || strings.Contains(body, "root:") {
@@ -190,7 +222,7 @@ func TestNoPathTraversal(t *testing.T) {
 			t.Errorf("%s: HTTP 200, want an error", p)
 		}
 	}
-	if code, body := get(t, ts, "/files/runs/register-partition/20261201T100000.000Z-seed-1/history.jsonl"); code != http.StatusOK || body != "{}\n" {
+	if code, body := get(t, ts, "/files/runs/register-partition/20261201T100000.000Z-seed-1/history.jsonl"); code != http.StatusOK || !strings.Contains(body, `"f":"read"`) {
 		t.Errorf("a file inside the store: HTTP %d %q", code, body)
 	}
 }
