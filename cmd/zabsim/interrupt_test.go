@@ -128,7 +128,7 @@ func TestSuiteResume(t *testing.T) {
 		t.Skip("builds zabsim and runs part of a suite twice")
 	}
 	bin := buildBinary(t)
-	out := filepath.Join(t.TempDir(), "suite")
+	store := filepath.Join(t.TempDir(), "store")
 	junit := filepath.Join(t.TempDir(), "junit.xml")
 	// Shard 0 of 11 over seeds 1-6: a few runs of the default suite.
 	scs, err := scenarios.Suite("default")
@@ -141,11 +141,18 @@ func TestSuiteResume(t *testing.T) {
 			runs = append(runs, scenarios.RunDirName(scs[n/6].Name, uint64(n%6+1)))
 		}
 	}
-	flags := []string{"suite", "--suite", "default", "--seeds", "1-6", "--shard", "0/11", "--parallel", "1", "--junit", junit}
-	code, _, errText := interruptSuite(t, bin, 1, 1, append(flags, "--out", out)...)
+	flags := []string{"suite", "--suite", "default", "--seeds", "1-6", "--shard", "0/11", "--parallel", "1", "--junit", junit, "--store", store}
+	code, _, errText := interruptSuite(t, bin, 1, 1, flags...)
 	if code != 130 {
 		t.Fatalf("interrupted suite: exit %d, want 130\n%s", code, errText)
 	}
+	dirs, _ := filepath.Glob(filepath.Join(store, "suites", "default", "2*"))
+	if len(dirs) != 1 {
+		t.Fatalf("suite directories in the store: %v", dirs)
+	}
+	out := dirs[0]
+	// Resumed through the store's latest link, as README.md shows.
+	latest := filepath.Join(store, "suites", "default", "latest")
 	if !strings.Contains(errText, "--resume "+out) {
 		t.Errorf("the interruption does not say how to continue (--resume %s):\n%s", out, errText)
 	}
@@ -184,7 +191,7 @@ func TestSuiteResume(t *testing.T) {
 		t.Errorf("--resume with --out: exit %d, want 2\n%s", code, text)
 	}
 
-	cmd := exec.Command(bin, append(flags, "--resume", out)...)
+	cmd := exec.Command(bin, append(flags, "--resume", latest)...)
 	text, err := cmd.CombinedOutput()
 	if code := cmd.ProcessState.ExitCode(); code != 0 && code != 1 {
 		t.Fatalf("--resume: exit %d (%v)\n%s", code, err, text)
@@ -218,5 +225,10 @@ func TestSuiteResume(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "index.html")); err != nil {
 		t.Error(err)
+	}
+	for _, link := range []string{latest, filepath.Join(store, "latest")} {
+		if got, err := filepath.EvalSymlinks(link); err != nil || got != out {
+			t.Errorf("%s → %s (%v) after --resume, want %s", link, got, err, out)
+		}
 	}
 }

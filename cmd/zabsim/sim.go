@@ -226,7 +226,7 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 			}
 			out := resume
 			if resume != "" {
-				if err := checkResume(resume, of); err != nil {
+				if out, err = checkResume(resume, of); err != nil {
 					return err
 				}
 			} else {
@@ -302,19 +302,24 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 }
 
 // checkResume accepts --resume DIR: an existing directory, and no --out
-// or --force (the suite goes on where it is).
-func checkResume(dir string, of outFlags) error {
+// or --force (the suite goes on where it is). It returns the directory
+// itself, a latest link resolved: the suite's runs and links name it.
+func checkResume(dir string, of outFlags) (string, error) {
 	if of.out != "" || of.force {
-		return usagef("--resume continues the suite in its own directory: give --resume DIR without --out or --force")
+		return "", usagef("--resume continues the suite in its own directory: give --resume DIR without --out or --force")
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return usagef("--resume %s: %v", dir, errors.Unwrap(err))
+		return "", usagef("--resume %s: %v", dir, errors.Unwrap(err))
 	}
 	if !fi.IsDir() {
-		return usagef("--resume %s is not a suite directory", dir)
+		return "", usagef("--resume %s is not a suite directory", dir)
 	}
-	return nil
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", usagef("--resume %s: %v", dir, err)
+	}
+	return real, nil
 }
 
 // resumeCommand is the suite's command line with --out, --force, --store
