@@ -20,6 +20,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/zabsim/zabsim/scenarios"
@@ -30,6 +31,25 @@ type Server struct {
 	dir  string
 	root *os.Root
 	fsys fs.FS
+
+	mu       sync.Mutex
+	cached   Listing
+	cachedAt time.Time
+}
+
+// listingTTL is how long a scan of the store is reused: pages opened in
+// quick succession (a run page, then a comparison) do not each read every
+// summary of a large store, and a new run shows within seconds.
+const listingTTL = 3 * time.Second
+
+// listing scans the store, or returns the scan of the last listingTTL.
+func (s *Server) listing() Listing {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now := time.Now(); s.cachedAt.IsZero() || now.Sub(s.cachedAt) > listingTTL {
+		s.cached, s.cachedAt = scan(s.fsys), now
+	}
+	return s.cached
 }
 
 // New opens the store at dir, which must be an existing directory.
@@ -200,7 +220,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad filter: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	all := scan(s.fsys)
+	all := s.listing()
 	data := indexData{Title: "zabsim results: " + s.dir, Store: s.dir, F: f, Total: len(all.Runs), TotalSuites: len(all.Suites)}
 	var scs, bugs []string
 	for _, run := range all.Runs {
@@ -249,7 +269,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request) {
 	data := runData{Title: fmt.Sprintf("%s seed %d: %s", run.Scenario, run.Seed, verdictWord(run.Valid)), R: run, Checkers: flatten(run.Summary.Checkers), Files: s.listFiles(rel),
 		Plots: s.plots(rel), Report: s.exists(path.Join(rel, "index.html")), History: s.hasHistory(rel)}
 	// Runs of the same scenario to compare with, newest first.
-	for _, o := range scan(s.fsys).Runs {
+	for _, o := range s.listing().Runs {
 		if o.Scenario == run.Scenario && o.Rel != rel && len(data.Others) < 200 {
 			data.Others = append(data.Others, o)
 		}
