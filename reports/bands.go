@@ -59,13 +59,17 @@ func (s labelStrip) kindsHeight() vg.Length {
 	if len(s.kinds) == 0 {
 		return 0
 	}
-	return vg.Length(len(s.kinds))*kindLaneHeight + vg.Points(3)
+	return kindLanesGap + vg.Length(len(s.kinds))*kindLaneHeight + vg.Points(3)
 }
+
+// kindLanesGap keeps the lanes' names clear of the y axis's top tick label,
+// which reaches above the data area by half its height.
+const kindLanesGap = vg.Length(6)
 
 // kindLane is the [bottom, top) of the lane of s.kinds[i] above the plot
 // canvas top: the first kind on top, as in the legend.
 func (s labelStrip) kindLane(plotTop vg.Length, i int) (vg.Length, vg.Length) {
-	bottom := plotTop + vg.Points(1) + vg.Length(len(s.kinds)-1-i)*kindLaneHeight
+	bottom := plotTop + kindLanesGap + vg.Length(len(s.kinds)-1-i)*kindLaneHeight
 	return bottom, bottom + kindLaneHeight - vg.Points(1)
 }
 
