@@ -93,8 +93,42 @@ func TestBrowserServe(t *testing.T) {
 	if cmp.images < 2 {
 		t.Errorf("the compare page shows %d plots, want both runs' plots", cmp.images)
 	}
+	compareFromIndex(t, b, srv)
 	srv.assertNoBadResponses(t)
 	t.Logf("store and screenshots in %s", out)
+}
+
+// compareFromIndex picks the first two runs of the index as A and B, as a
+// person clicks them, submits the form and requires the comparison page.
+func compareFromIndex(t *testing.T, b *browser, srv *staticServer) {
+	t.Helper()
+	s, closeTab := b.openTab(t)
+	defer closeTab()
+	if err := b.navigate(t, s, srv.URL+"/"); err != nil {
+		t.Fatal(err)
+	}
+	problems := eventProblems(b.takeEvents(s))
+	b.evaluate(t, s, `(() => {
+  document.querySelectorAll('input[name=a]')[0].click();
+  document.querySelectorAll('input[name=b]')[1].click();
+  document.querySelector('form[action="/compare"] button[type=submit]').click();
+  return "";
+})()`, nil)
+	if err := b.waitEvent(s, "Page.loadEventFired"); err != nil {
+		t.Fatalf("submitting the index's compare form: %v", err)
+	}
+	var page struct {
+		Text string `json:"text"`
+		URL  string `json:"url"`
+	}
+	b.evaluate(t, s, `JSON.stringify({text: document.body.innerText, url: location.href})`, &page)
+	problems = append(problems, eventProblems(b.takeEvents(s))...)
+	for _, p := range problems {
+		t.Errorf("index → compare: %s", p)
+	}
+	if !strings.Contains(page.URL, "/compare?a=") || !strings.Contains(page.Text, "side by side") {
+		t.Errorf("the index's compare form led to %s: %.200q", page.URL, page.Text)
+	}
 }
 
 func linksWith(links []string, sub string) []string {

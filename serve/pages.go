@@ -132,10 +132,13 @@ var indexTmpl = template.Must(template.New("index").Funcs(funcs).Parse(head + `
 {{end}}</table>{{else}}<p class="missing">No suite{{if .TotalSuites}} matches the filter (the store has {{.TotalSuites}}){{end}}.</p>{{end}}
 <h2>Runs</h2>
 <p id="count">{{len .Runs}}{{if .More}}+{{.More}}{{end}} of {{.Total}} runs{{if .More}} ({{.More}} more not listed: narrow the filter){{end}}.</p>
-{{if .Runs}}<table id="runs">
-<tr><th>when (UTC)</th><th>verdict</th><th>scenario</th><th>seed</th><th>bug switches</th><th>kind</th><th>why</th><th>files</th></tr>
-{{range .Runs}}<tr><td>{{when .When}}</td><td class="{{verdict .Valid}}">{{verdict .Valid}}</td><td>{{.Scenario}}</td><td class="num"><a href="{{runHref .Rel}}">{{.Seed}}</a></td><td>{{join .Bugs}}</td><td>{{.Kind}}{{if .Target}} ({{.Target}}){{end}}{{if .Suite}} <a href="{{files .Suite "index.html"}}">suite</a>{{end}}</td><td><small>{{.Failing}}</small></td><td><a href="{{runHref .Rel}}">run</a> · <a href="{{files .Rel}}/">files</a></td></tr>
-{{end}}</table>{{end}}
+{{if .Runs}}<form method="get" action="/compare">
+<p>Pick a run as A and one as B, then <button type="submit">compare them side by side</button></p>
+<table id="runs">
+<tr><th>A</th><th>B</th><th>when (UTC)</th><th>verdict</th><th>scenario</th><th>seed</th><th>bug switches</th><th>kind</th><th>why</th><th>files</th></tr>
+{{range .Runs}}<tr><td><input type="radio" name="a" value="{{.Rel}}" aria-label="A"></td><td><input type="radio" name="b" value="{{.Rel}}" aria-label="B"></td><td>{{when .When}}</td><td class="{{verdict .Valid}}">{{verdict .Valid}}</td><td>{{.Scenario}}</td><td class="num"><a href="{{runHref .Rel}}">{{.Seed}}</a></td><td>{{join .Bugs}}</td><td>{{.Kind}}{{if .Target}} ({{.Target}}){{end}}{{if .Suite}} <a href="{{files .Suite "index.html"}}">suite</a>{{end}}</td><td><small>{{.Failing}}</small></td><td><a href="{{runHref .Rel}}">run</a> · <a href="{{files .Rel}}/">files</a></td></tr>
+{{end}}</table>
+</form>{{end}}
 </body>
 </html>
 `))

@@ -146,6 +146,12 @@ func TestIndexFilters(t *testing.T) {
 	if !strings.Contains(body, `href="/files/suites/default/20261207T100000.000Z/index.html"`) {
 		t.Error("the index does not link the suite's page")
 	}
+	for _, want := range []string{`<form method="get" action="/compare">`, `name="a" value="runs/register-partition/20261201T100000.000Z-seed-1"`,
+		`name="b" value="live/zookeeper/lock-pause/20261206T100000.000Z-seed-3"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the index has no %s (two runs picked to compare)", want)
+		}
+	}
 	if strings.Contains(body, `/run/secret`) {
 		t.Error("a suite entry pointing outside its suite is listed")
 	}
