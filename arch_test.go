@@ -78,6 +78,7 @@ var forbiddenDeps = map[string][]string{
 	"workloads": {"sim", "live", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "checker", "scenarios", "reports", "cmd"},
 	"reports":   {"sim", "live", "server", "client", "scenarios", "cmd"},
 	"scenarios": {"live", "liverun", "cmd"},
+	"serve":     {"live", "liverun", "cmd"},
 	"live":      {"sim", "cmd", "liverun"},
 	"liverun":   {"cmd"},
 }

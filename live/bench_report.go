@@ -3,6 +3,7 @@ package live
 import (
 	"encoding/json"
 	"fmt"
+	"image/color"
 	"io"
 	"slices"
 	"strings"
@@ -149,34 +150,78 @@ func WriteBenchJSON(w io.Writer, targets []BenchTarget, meta map[string]any) err
 // PlotBench draws throughput per op and client count as grouped bars, one
 // colour per target, and saves it (the format follows path's extension).
 func PlotBench(path string, targets []BenchTarget, title string) error {
+	return saveBenchPlot(path, targets, title, "ops/s", []benchSeries{{"", func(r BenchResult) float64 { return r.Throughput() }}})
+}
+
+// PlotBenchLatency draws the latency of successful operations per op and
+// client count: per target a bar for the median and one for p99, in the
+// target's colour (the median lighter), and saves it.
+func PlotBenchLatency(path string, targets []BenchTarget, title string) error {
+	return saveBenchPlot(path, targets, title, "latency of successful ops (ms)", []benchSeries{
+		{"p50", func(r BenchResult) float64 { return r.P50.Seconds() * 1000 }},
+		{"p99", func(r BenchResult) float64 { return r.P99.Seconds() * 1000 }},
+	})
+}
+
+// benchSeries is one value per result drawn as a bar per target.
+type benchSeries struct {
+	name  string // "" for a lone series: the legend names only the target
+	value func(BenchResult) float64
+}
+
+func saveBenchPlot(path string, targets []BenchTarget, title, yLabel string, series []benchSeries) error {
+	p, _, err := benchPlot(targets, title, yLabel, series)
+	if err != nil {
+		return err
+	}
+	return p.Save(vg.Length(max(6, len(benchRows(targets))*len(series)))*vg.Inch, 4.5*vg.Inch, path)
+}
+
+// benchPlot builds a grouped bar chart: one group per (op, clients), one
+// bar per target and series; it returns the legend's names too.
+func benchPlot(targets []BenchTarget, title, yLabel string, series []benchSeries) (*plot.Plot, []string, error) {
 	rows := benchRows(targets)
 	if len(rows) == 0 {
-		return fmt.Errorf("live: no benchmark results to plot")
+		return nil, nil, fmt.Errorf("live: no benchmark results to plot")
 	}
+	var legend []string
 	p := plot.New()
 	p.Title.Text = title
-	p.Y.Label.Text = "ops/s"
+	p.Y.Label.Text = yLabel
 	labels := make([]string, len(rows))
 	for i, row := range rows {
 		labels[i] = fmt.Sprintf("%s\n%d cl", row.op, row.clients)
 	}
-	width := vg.Points(min(18, 300/float64(len(rows)*len(targets))))
+	bars := len(targets) * len(series)
+	width := vg.Points(min(18, 300/float64(len(rows)*bars)))
 	for ti, tg := range targets {
-		vals := make(plotter.Values, len(rows))
-		for i, row := range rows {
-			if r, ok := resultAt(tg, row); ok {
-				vals[i] = r.Throughput()
+		for si, sr := range series {
+			vals := make(plotter.Values, len(rows))
+			for i, row := range rows {
+				if r, ok := resultAt(tg, row); ok {
+					vals[i] = sr.value(r)
+				}
 			}
+			b, err := plotter.NewBarChart(vals, width)
+			if err != nil {
+				return nil, nil, err
+			}
+			b.LineStyle.Width = 0
+			c := color.NRGBAModel.Convert(plotutil.Color(ti)).(color.NRGBA)
+			if len(series) > 1 && si < len(series)-1 {
+				c = lighten(c, 0.55) // the median lighter than the tail
+			}
+			b.Color = c
+			k := ti*len(series) + si
+			b.Offset = width * vg.Length(float64(k)-float64(bars-1)/2)
+			p.Add(b)
+			name := tg.Name
+			if sr.name != "" {
+				name += " " + sr.name
+			}
+			p.Legend.Add(name, b)
+			legend = append(legend, name)
 		}
-		bars, err := plotter.NewBarChart(vals, width)
-		if err != nil {
-			return err
-		}
-		bars.LineStyle.Width = 0
-		bars.Color = plotutil.Color(ti)
-		bars.Offset = width * vg.Length(float64(ti)-float64(len(targets)-1)/2)
-		p.Add(bars)
-		p.Legend.Add(tg.Name, bars)
 	}
 	p.NominalX(labels...)
 	// Room at both ends for the outer groups' bars, and above the
@@ -184,5 +229,11 @@ func PlotBench(path string, targets []BenchTarget, title string) error {
 	p.X.Min, p.X.Max = -0.6, float64(len(rows))-0.4
 	p.Y.Min, p.Y.Max = 0, p.Y.Max*1.2
 	p.Legend.Top, p.Legend.Left = true, true
-	return p.Save(vg.Length(max(6, len(rows)))*vg.Inch, 4.5*vg.Inch, path)
+	return p, legend, nil
+}
+
+// lighten mixes c with white: f = 0 is c, 1 is white.
+func lighten(c color.NRGBA, f float64) color.NRGBA {
+	mix := func(v uint8) uint8 { return uint8(float64(v) + (255-float64(v))*f) }
+	return color.NRGBA{R: mix(c.R), G: mix(c.G), B: mix(c.B), A: 0xff}
 }

@@ -66,6 +66,31 @@ func TestWriteBenchJSONAndPlot(t *testing.T) {
 	if err := PlotBench(png, nil, "t"); err == nil {
 		t.Fatal("plotting nothing succeeded")
 	}
+	lat := filepath.Join(t.TempDir(), "bench-latency.png")
+	if err := PlotBenchLatency(lat, benchPair(), "t"); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(lat); err != nil || len(data) < 1000 || string(data[1:4]) != "PNG" {
+		t.Fatalf("bench-latency.png: %d bytes, %v", len(data), err)
+	}
+}
+
+// TestBenchLatencyPlot: the latency plot has a p50 and a p99 bar per
+// target, named in the legend, and its axis holds the highest p99 (8 ms).
+func TestBenchLatencyPlot(t *testing.T) {
+	p, names, err := benchPlot(benchPair(), "t", "ms", []benchSeries{
+		{"p50", func(r BenchResult) float64 { return r.P50.Seconds() * 1000 }},
+		{"p99", func(r BenchResult) float64 { return r.P99.Seconds() * 1000 }},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Y.Max < 8 || p.Y.Max > 20 {
+		t.Errorf("latency axis runs to %.1f ms, want just above the highest p99 (8 ms)", p.Y.Max)
+	}
+	if got := strings.Join(names, ","); got != "zabsim p50,zabsim p99,zookeeper p50,zookeeper p99" {
+		t.Errorf("legend %s", got)
+	}
 }
 
 // create and mixed against an in-process server: creates make new znodes,

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"image/color"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -18,7 +19,7 @@ func (b bands) Plot(c draw.Canvas, p *plot.Plot) {
 	for _, f := range b.faults {
 		x0 := x(nsToS(f.StartNS))
 		if f.Instant {
-			sty := draw.LineStyle{Color: faultHue(f.Kind), Width: vg.Points(1.5), Dashes: []vg.Length{4, 3}}
+			sty := draw.LineStyle{Color: faultInk(f.Kind), Width: vg.Points(1.5), Dashes: []vg.Length{4, 3}}
 			c.StrokeLine2(sty, x0, c.Min.Y, x0, c.Max.Y)
 			continue
 		}
@@ -36,14 +37,40 @@ func (b bands) Plot(c draw.Canvas, p *plot.Plot) {
 // in a note instead of overlapping.
 const maxFaultLanes = 4
 
-// labelStrip places fault labels in lanes above the data so that no two
-// overlap: each label goes into the lowest lane whose last label ends left
-// of it.
+// labelStrip is what is drawn between the title and the data: one fault
+// lane per fault kind present (its intervals opaque in the kind's colour,
+// named at the left, so faults that overlap in time stay apart however
+// their translucent bands mix), and above them the fault labels, placed in
+// rows so that no two overlap: each label goes into the lowest row whose
+// last label ends left of it.
 type labelStrip struct {
 	placed  []placedLabel
-	lanes   int
+	lanes   int // label rows
+	kinds   []string
 	height  vg.Length
 	omitted int
+}
+
+// kindLaneHeight is the height of one fault kind's lane.
+const kindLaneHeight = vg.Length(9)
+
+// kindsHeight is the height of the fault kind lanes, with a gap above.
+func (s labelStrip) kindsHeight() vg.Length {
+	if len(s.kinds) == 0 {
+		return 0
+	}
+	return kindLanesGap + vg.Length(len(s.kinds))*kindLaneHeight + vg.Points(3)
+}
+
+// kindLanesGap keeps the lanes' names clear of the y axis's top tick label,
+// which reaches above the data area by half its height.
+const kindLanesGap = vg.Length(6)
+
+// kindLane is the [bottom, top) of the lane of s.kinds[i] above the plot
+// canvas top: the first kind on top, as in the legend.
+func (s labelStrip) kindLane(plotTop vg.Length, i int) (vg.Length, vg.Length) {
+	bottom := plotTop + kindLanesGap + vg.Length(len(s.kinds)-1-i)*kindLaneHeight
+	return bottom, bottom + kindLaneHeight - vg.Points(1)
 }
 
 type placedLabel struct {
@@ -76,7 +103,8 @@ func (f *Figure) faultStrip(plotC draw.Canvas) labelStrip {
 		s.placed = append(s.placed, placedLabel{fault: ft, text: text, lane: lane})
 	}
 	s.lanes = len(laneEnd)
-	s.height = vg.Length(s.lanes)*faultLaneHeight() + vg.Points(4)
+	s.kinds = faultKinds(f.faults)
+	s.height = vg.Length(s.lanes)*faultLaneHeight() + vg.Points(4) + s.kindsHeight()
 	if s.omitted > 0 {
 		f.note("%d fault labels omitted for space; see nemesis.txt.", s.omitted)
 	}
@@ -103,16 +131,17 @@ func labelX(dataC, plotC draw.Canvas, p *plot.Plot, f Fault, width vg.Length) vg
 	return max(min(x, dataC.Max.X-width), plotC.Min.X)
 }
 
-// draw writes the labels in the strip above plotC, each with a tick down to
-// where its fault starts.
-func (s labelStrip) draw(plotC, dataC draw.Canvas, p *plot.Plot) {
+// draw writes the fault kind lanes just above plotC, and the labels above
+// them, each with a tick down to where its fault starts.
+func (s labelStrip) draw(plotC, dataC draw.Canvas, p *plot.Plot, faults []Fault) {
+	s.drawKinds(plotC, dataC, p, faults)
 	sty := textStyle(faultFontPt, colorText)
 	sty.YAlign = draw.YBottom
 	laneH := faultLaneHeight()
 	for _, pl := range s.placed {
-		sty.Color = darken(faultHue(pl.fault.Kind))
+		sty.Color = faultInk(pl.fault.Kind)
 		x0 := labelX(dataC, plotC, p, pl.fault, sty.Width(pl.text)) + vg.Points(3)
-		y := plotC.Max.Y + vg.Points(2) + vg.Length(pl.lane)*laneH
+		y := dataC.Max.Y + s.kindsHeight() + vg.Points(2) + vg.Length(pl.lane)*laneH
 		c := plotC
 		c.FillText(sty, vg.Point{X: x0, Y: y}, pl.text)
 		// A tick at the fault's start, within the label's own lane so it never
@@ -122,14 +151,44 @@ func (s labelStrip) draw(plotC, dataC draw.Canvas, p *plot.Plot) {
 		if pl.lane == 0 {
 			bottom = dataC.Max.Y
 		}
-		tick := draw.LineStyle{Color: faultHue(pl.fault.Kind), Width: vg.Points(1.5)}
+		tick := draw.LineStyle{Color: faultInk(pl.fault.Kind), Width: vg.Points(1.5)}
 		c.StrokeLine2(tick, xs, bottom, xs, y+laneH*0.8)
 	}
 }
 
-// darken makes a hue readable as text on white.
-func darken(c color.NRGBA) color.NRGBA {
-	return color.NRGBA{R: uint8(int(c.R) * 3 / 4), G: uint8(int(c.G) * 3 / 4), B: uint8(int(c.B) * 3 / 4), A: 0xff}
+// drawKinds draws one lane per fault kind: each interval an opaque bar, each
+// one-shot a narrow one, and the kind's name left of the lane.
+func (s labelStrip) drawKinds(plotC, dataC draw.Canvas, p *plot.Plot, faults []Fault) {
+	name := textStyle(kindFontPt, colorNote)
+	name.XAlign, name.YAlign = draw.XRight, draw.YCenter
+	for i, kind := range s.kinds {
+		lo, hi := s.kindLane(dataC.Max.Y, i)
+		plotC.FillText(name, vg.Point{X: dataC.Min.X - vg.Points(3), Y: (lo + hi) / 2}, kind)
+		guide := draw.LineStyle{Color: color.NRGBA{R: 0xe4, G: 0xe4, B: 0xe4, A: 0xff}, Width: vg.Points(0.5)}
+		plotC.StrokeLine2(guide, dataC.Min.X, (lo+hi)/2, dataC.Max.X, (lo+hi)/2)
+		plotC.SetColor(faultHue(kind))
+		for _, f := range faults {
+			if f.Kind != kind {
+				continue
+			}
+			x0 := dataC.X(p.X.Norm(nsToS(f.StartNS)))
+			x1 := max(dataC.X(p.X.Norm(nsToS(f.EndNS))), x0+vg.Points(2))
+			r := vg.Rectangle{Min: vg.Point{X: max(x0, dataC.Min.X), Y: lo}, Max: vg.Point{X: min(x1, dataC.Max.X), Y: hi}}
+			plotC.Fill(r.Path())
+		}
+	}
+}
+
+// faultKinds lists the kinds of faults, sorted (the legend's order).
+func faultKinds(faults []Fault) []string {
+	var kinds []string
+	for _, f := range faults {
+		if !slices.Contains(kinds, f.Kind) {
+			kinds = append(kinds, f.Kind)
+		}
+	}
+	slices.Sort(kinds)
+	return kinds
 }
 
 func nsToS(ns int64) float64 { return float64(ns) / 1e9 }

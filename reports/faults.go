@@ -31,7 +31,7 @@ const (
 )
 
 // maxFaultLabelRunes keeps band labels short enough to sit above a band.
-const maxFaultLabelRunes = 40
+const maxFaultLabelRunes = 48
 
 // classify maps a nemesis f to its fault kind and phase. It accepts both the
 // nemesis package's action text ("start partition bridge", "kill leader",
@@ -195,11 +195,24 @@ func namesAll(f string, nodes []string) bool {
 	return true
 }
 
-// shortLabel truncates a label for drawing.
+// shortLabel shortens a label for drawing: a long detail is cut at its
+// first ": " (an explanation follows: "wipe operator cleared the data
+// directory: recovery: ...") and the nodes hit ("→ s5") are always kept;
+// only what still does not fit is truncated, in the middle.
 func shortLabel(s string) string {
-	r := []rune(s)
-	if len(r) <= maxFaultLabelRunes {
+	if len([]rune(s)) <= maxFaultLabelRunes {
 		return s
 	}
-	return string(r[:maxFaultLabelRunes-1]) + "…"
+	head, nodes := s, ""
+	if i := strings.LastIndex(s, " → "); i > 0 {
+		head, nodes = s[:i], s[i:]
+	}
+	if i := strings.Index(head, ": "); i > 0 {
+		head = head[:i]
+	}
+	room := max(maxFaultLabelRunes-len([]rune(nodes)), 12)
+	if r := []rune(head); len(r) > room {
+		head = string(r[:room-1]) + "…"
+	}
+	return head + nodes
 }

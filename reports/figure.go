@@ -56,6 +56,9 @@ const (
 	legendFontPt = 11
 	noteFontPt   = 10
 	faultFontPt  = 10
+	kindFontPt   = 8
+	tickFontPt   = 11
+	axisFontPt   = 12
 )
 
 func textStyle(sizePt vg.Length, c color.Color) text.Style {
@@ -70,6 +73,12 @@ func newFigure(name, title string) *Figure {
 	p := plot.New()
 	p.X.Label.Text = "time since run start (s)"
 	p.X.Padding = 0 // fault bands must line up with the time axis
+	p.X.Tick.Marker = niceTicks{maxLabels: 12}
+	p.Y.Tick.Marker = niceTicks{maxLabels: 8}
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Tick.Label.Font.Size = tickFontPt
+		a.Label.TextStyle.Font.Size = axisFontPt
+	}
 	return &Figure{Name: name, Title: title, plot: p}
 }
 
@@ -80,8 +89,12 @@ func (f *Figure) addLegend(label string, thumb plot.Thumbnailer) {
 // entries is the legend: the data's entries, then one per fault kind.
 func (f *Figure) entries() []legendEntry { return append(slices.Clone(f.legend), f.faultLegend()...) }
 
+// note adds a note once (a figure laid out again, for its PNG and then its
+// SVG, does not repeat it).
 func (f *Figure) note(format string, args ...any) {
-	f.notes = append(f.notes, fmt.Sprintf(format, args...))
+	if n := fmt.Sprintf(format, args...); !slices.Contains(f.notes, n) {
+		f.notes = append(f.notes, n)
+	}
 }
 
 // Save renders the figure at widthPX×heightPX into path, in the format its
@@ -120,35 +133,50 @@ func (f *Figure) Render(format string, widthPX, heightPX int) ([]byte, error) {
 func (f *Figure) draw(c draw.Canvas) {
 	c.SetColor(color.White)
 	c.Fill(c.Rectangle.Path())
-	c = draw.Crop(c, margin, -margin, margin, -margin)
-
+	l := f.layout(c)
 	title := textStyle(titleFontPt, colorText)
 	title.XAlign, title.YAlign = draw.XCenter, draw.YTop
-	c.FillText(title, vg.Point{X: c.Center().X, Y: c.Max.Y}, f.Title)
-	c.Max.Y -= title.Height(f.Title) + margin
-
-	legendW := f.legendWidth(c)
-	plotC := draw.Crop(c, 0, -(legendW + 3*margin), 0, 0)
-	legendC := draw.Crop(c, c.Size().X-legendW, 0, 0, 0)
-	f.drawLegend(legendC)
-
-	strip := f.faultStrip(plotC)
-	plotC.Max.Y -= strip.height
-	f.plot.Draw(plotC)
-	dataC := f.plot.DataCanvas(plotC)
-	strip.draw(plotC, dataC, f.plot)
+	c.FillText(title, vg.Point{X: l.titleAt.X, Y: l.titleAt.Y}, f.Title)
+	f.drawLegend(l.legend)
+	f.plot.Draw(l.plot)
+	l.strip.draw(l.plot, l.data, f.plot, f.faults)
 	if f.noData {
-		drawNoData(dataC)
+		drawNoData(l.data)
 	}
 }
 
+// figureLayout is where draw puts each part of a figure.
+type figureLayout struct {
+	titleAt vg.Point
+	legend  draw.Canvas // the legend and notes column
+	plot    draw.Canvas // the gonum plot, axes included
+	data    draw.Canvas // the plot's data area
+	strip   labelStrip  // fault lanes and labels, above the data
+}
+
+func (f *Figure) layout(c draw.Canvas) figureLayout {
+	var l figureLayout
+	c = draw.Crop(c, margin, -margin, margin, -margin)
+	title := textStyle(titleFontPt, colorText)
+	l.titleAt = vg.Point{X: c.Center().X, Y: c.Max.Y}
+	c.Max.Y -= title.Height(f.Title) + margin
+
+	legendW := f.legendWidth(c)
+	l.plot = draw.Crop(c, 0, -(legendW + 3*margin), 0, 0)
+	l.legend = draw.Crop(c, c.Size().X-legendW, 0, 0, 0)
+	l.strip = f.faultStrip(l.plot)
+	l.plot.Max.Y -= l.strip.height
+	l.data = f.plot.DataCanvas(l.plot)
+	return l
+}
+
 // legendWidth is the width the legend and notes need, at most a third of
-// the figure: a long f name is better cut than a squeezed plot.
+// the figure: a long label is better wrapped than the plot squeezed.
 func (f *Figure) legendWidth(c draw.Canvas) vg.Length {
 	sty := textStyle(legendFontPt, colorText)
 	var w vg.Length
 	for _, e := range f.entries() {
-		w = max(w, thumbWidth+sty.Width(" "+e.label))
+		w = max(w, thumbWidth+legendGap+sty.Width(e.label))
 	}
 	w = max(w, vg.Points(150))
 	return min(w+margin, c.Size().X/3)
@@ -156,18 +184,73 @@ func (f *Figure) legendWidth(c draw.Canvas) vg.Length {
 
 const thumbWidth = vg.Length(20)
 
-func (f *Figure) drawLegend(c draw.Canvas) {
-	l := plot.NewLegend()
-	l.TextStyle = textStyle(legendFontPt, colorText)
-	l.Top, l.Left = true, true
-	l.Padding = vg.Points(3)
-	l.ThumbnailWidth = thumbWidth
+// legendLine is one line of legend text, at its baseline-top y; thumb is
+// set on an entry's first line.
+type legendLine struct {
+	text  string
+	y     vg.Length
+	thumb plot.Thumbnailer
+}
+
+// legendLayout places the legend's entries in the column c: a thumbnail,
+// then the label, wrapped onto more lines when it is wider than the
+// column, so no entry is ever cut at the figure's edge. It returns the
+// lines and the y below the last.
+func (f *Figure) legendLayout(c draw.Canvas) ([]legendLine, vg.Length) {
+	sty := textStyle(legendFontPt, colorText)
+	lineH := sty.Height("Xg") * 1.15
+	textW := c.Max.X - (c.Min.X + thumbWidth + legendGap)
+	var out []legendLine
+	y := c.Max.Y
 	for _, e := range f.entries() {
-		l.Add(e.label, e.thumb)
+		for i, l := range wrapLabel(sty, e.label, textW) {
+			ln := legendLine{text: l, y: y}
+			if i == 0 {
+				ln.thumb = e.thumb
+			}
+			out = append(out, ln)
+			y -= lineH
+		}
+		y -= vg.Points(2)
 	}
-	l.Draw(c)
-	y := c.Max.Y - l.Rectangle(c).Size().Y - 2*margin
-	f.drawNotes(c, y)
+	return out, y
+}
+
+// legendGap is the space between a legend thumbnail and its label.
+const legendGap = vg.Length(4)
+
+func (f *Figure) drawLegend(c draw.Canvas) {
+	sty := textStyle(legendFontPt, colorText)
+	sty.YAlign = draw.YTop
+	lineH := sty.Height("Xg") * 1.15
+	lines, y := f.legendLayout(c)
+	for _, l := range lines {
+		if l.thumb != nil {
+			tc := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+				Min: vg.Point{X: c.Min.X, Y: l.y - lineH + vg.Points(1)}, Max: vg.Point{X: c.Min.X + thumbWidth, Y: l.y - vg.Points(1)}}}
+			l.thumb.Thumbnail(&tc)
+		}
+		c.FillText(sty, vg.Point{X: c.Min.X + thumbWidth + legendGap, Y: l.y}, l.text)
+	}
+	f.drawNotes(c, y-margin)
+}
+
+// wrapLabel is wrapText that also breaks a single word wider than width.
+func wrapLabel(sty text.Style, s string, width vg.Length) []string {
+	var out []string
+	for _, line := range wrapText(sty, s, width) {
+		for sty.Width(line) > width && len([]rune(line)) > 1 {
+			r := []rune(line)
+			n := len(r) - 1
+			for n > 1 && sty.Width(string(r[:n])) > width {
+				n--
+			}
+			out = append(out, string(r[:n]))
+			line = string(r[n:])
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 // drawNotes writes the notes under the legend, word-wrapped to its column.

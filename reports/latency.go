@@ -55,14 +55,20 @@ func (a logAxis) apply(p *plot.Plot) {
 	}
 }
 
-// Ticks labels each decade in ms, marks 2…9 unlabelled, and labels the info
-// row "info".
+// Ticks labels each decade in ms, marks 2…9, and labels the info row
+// "info". An axis of three decades or fewer also labels 2 and 5 of each,
+// so it never shows only two or three numbers.
 func (a logAxis) Ticks(_, _ float64) []plot.Tick {
 	var ticks []plot.Tick
+	few := math.Log10(a.top/a.lo) <= 3.0001
 	for d := a.lo; d <= a.top*1.0001; d *= 10 {
 		ticks = append(ticks, plot.Tick{Value: d, Label: formatMS(d)})
 		for i := 2; i < 10 && d*float64(i) < a.top; i++ {
-			ticks = append(ticks, plot.Tick{Value: d * float64(i)})
+			t := plot.Tick{Value: d * float64(i)}
+			if few && (i == 2 || i == 5) {
+				t.Label = formatMS(t.Value)
+			}
+			ticks = append(ticks, t)
 		}
 	}
 	if a.infoY > 0 {
@@ -71,7 +77,9 @@ func (a logAxis) Ticks(_, _ float64) []plot.Tick {
 	return ticks
 }
 
-func formatMS(ms float64) string { return strconv.FormatFloat(ms, 'f', -1, 64) }
+// formatMS prints a tick value in ms without float noise (0.2, not
+// 0.20000000000000004).
+func formatMS(ms float64) string { return strconv.FormatFloat(ms, 'g', 6, 64) }
 
 // outcomes, in drawing order: rare outcomes last so they stay visible.
 var outcomes = []history.Type{history.OK, history.Fail, history.Info}

@@ -115,3 +115,7 @@ func formatInts(xs []int) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// PageCSS is the style sheet every report page inlines, for other pages
+// (zabsim serve) to look the same.
+func PageCSS() string { return pageCSS }

@@ -2,7 +2,6 @@ package reports
 
 import (
 	"fmt"
-	"image/color"
 	"os"
 	"path/filepath"
 	"sort"
@@ -168,21 +167,13 @@ func (f *Figure) faultLegend() []legendEntry {
 	sort.Strings(kinds)
 	out := make([]legendEntry, len(kinds))
 	for i, k := range kinds {
-		var thumb plot.Thumbnailer = boxThumb{fill: faultLegendColor(k)}
+		var thumb plot.Thumbnailer = boxThumb{fill: faultHue(k)} // as its fault lane
 		if onlyInstant[k] {
-			thumb = lineThumb{draw.LineStyle{Color: faultHue(k), Width: vg.Points(1.5), Dashes: []vg.Length{4, 3}}}
+			thumb = lineThumb{draw.LineStyle{Color: faultInk(k), Width: vg.Points(1.5), Dashes: []vg.Length{4, 3}}}
 		}
 		out[i] = legendEntry{label: "fault: " + k, thumb: thumb}
 	}
 	return out
-}
-
-// faultLegendColor is a band colour made a little stronger so the legend's
-// small swatch matches what a large translucent band looks like.
-func faultLegendColor(kind string) color.NRGBA {
-	c := faultHue(kind)
-	c.A = bandAlpha * 2
-	return c
 }
 
 // Figures builds every plot of a run.

@@ -1,6 +1,11 @@
 package reports
 
 import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -11,18 +16,37 @@ import (
 // completions counts completed ops per window of completion time and
 // outcome. Ops that never completed (open at the end of the history) have no
 // completion time and are not counted.
-func (r run) completions() map[history.Type][]int {
+func (r run) completions() map[history.Type][]int { return r.countCompletions(r.pairs) }
+
+func (r run) countCompletions(pairs []history.Pair) map[history.Type][]int {
 	counts := map[history.Type][]int{}
 	for _, t := range outcomes {
 		counts[t] = make([]int, r.windows())
 	}
-	for _, p := range r.pairs {
+	for _, p := range pairs {
 		if p.Open {
 			continue
 		}
 		counts[p.Type()][r.window(p.Complete.Time)]++
 	}
 	return counts
+}
+
+// isFinalPhase reports whether f is a final-phase op ("final-read"): the
+// read-back after the workload, as fast as the cluster answers, whose
+// burst would set a throughput axis the workload then hugs at the bottom.
+func isFinalPhase(f string) bool { return strings.HasPrefix(f, "final") }
+
+// splitFinal separates the final phase's ops from the workload's.
+func splitFinal(pairs []history.Pair) (workload, final []history.Pair) {
+	for _, p := range pairs {
+		if isFinalPhase(p.Invoke.F) {
+			final = append(final, p)
+		} else {
+			workload = append(workload, p)
+		}
+	}
+	return workload, final
 }
 
 func outcomeColor(t history.Type) draw.LineStyle {
@@ -39,17 +63,20 @@ func outcomeColor(t history.Type) draw.LineStyle {
 }
 
 // throughput plots completed ops per second per outcome, per window of
-// completion time. A window without completions is a real zero here.
+// completion time. A window without completions is a real zero here. The
+// final phase's reads (durability's read-back) are left out and described
+// in a note: drawn, their burst would set the axis and flatten the
+// workload's line.
 func (r run) throughput() *Figure {
 	f := r.newTimePlot(PlotThroughput, "throughput per "+windowLabel(r.windowNS)+" window")
 	f.plot.Y.Label.Text = "completed ops per second"
-	counts := r.completions()
+	workload, final := splitFinal(r.pairs)
+	counts := r.countCompletions(workload)
 	total := 0
 	for _, t := range outcomes {
 		xs, ys, present := make([]float64, r.windows()), make([]float64, r.windows()), make([]bool, r.windows())
 		for w, n := range counts[t] {
-			start, end := r.windowBounds(w)
-			xs[w], ys[w], present[w] = r.windowCenterS(w), float64(n)*1e9/float64(end-start), true
+			xs[w], ys[w], present[w] = r.windowCenterS(w), r.rate(w, n), true
 			total += n
 		}
 		addLine(f.plot, xs, ys, present, outcomeColor(t))
@@ -59,9 +86,43 @@ func (r run) throughput() *Figure {
 	if total == 0 {
 		f.plot.Y.Max = 1
 	}
-	f.noData = total == 0
+	f.noData = total == 0 && len(final) == 0
 	f.note("Ops are counted in the %s window in which they completed.", windowLabel(r.windowNS))
+	if len(final) > 0 {
+		f.note("%s", r.finalNote(final))
+	}
 	return f
+}
+
+// rate is n completions in window w, per second.
+func (r run) rate(w, n int) float64 {
+	start, end := r.windowBounds(w)
+	return float64(n) * 1e9 / float64(end-start)
+}
+
+// finalNote describes the final phase's ops the throughput plot leaves out.
+func (r run) finalNote(final []history.Pair) string {
+	first, last, peak := int64(math.MaxInt64), int64(0), 0.0
+	names := map[string]bool{}
+	for _, p := range final {
+		names[p.Invoke.F] = true
+		first = min(first, p.Invoke.Time)
+		if !p.Open {
+			last = max(last, p.Complete.Time)
+		}
+	}
+	for _, byType := range r.countCompletions(final) {
+		for w, n := range byType {
+			peak = max(peak, r.rate(w, n))
+		}
+	}
+	fs := make([]string, 0, len(names))
+	for n := range names {
+		fs = append(fs, n)
+	}
+	slices.Sort(fs)
+	return fmt.Sprintf("Not drawn: the final phase's %d %s ops (%.1f–%.1f s, up to %.0f ops/s), so that the workload's rate sets the axis.",
+		len(final), strings.Join(fs, ", "), nsToS(first), nsToS(max(last, first)), peak)
 }
 
 // availability plots the share of ok among the ops completed in each window.

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"image/color"
+	"math"
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -18,16 +19,24 @@ var (
 	colorNote = color.NRGBA{R: 0x66, G: 0x66, B: 0x66, A: 0xff}
 )
 
-// faultHues are per-kind base colours; bands use them translucent, labels
-// and one-shot lines opaque.
+// faultHues are per-kind base colours, from Okabe and Ito's palette for
+// colour-blind readers (Color Universal Design, 2002): every pair stays
+// apart under deuteranopia, protanopia and tritanopia too
+// (TestFaultColoursDistinct), and none is an outcome's green or red. Bands
+// use them translucent, fault lanes and legend swatches opaque, labels and
+// one-shot lines in their ink (darkened until they read on white).
 var faultHues = map[string]color.NRGBA{
-	"partition": {R: 0x3b, G: 0x6f, B: 0xd8, A: 0xff},
-	"kill":      {R: 0xc2, G: 0x2f, B: 0x9a, A: 0xff},
-	"pause":     {R: 0x7b, G: 0x4f, B: 0xc9, A: 0xff},
-	"clock":     {R: 0xc9, G: 0x9a, B: 0x06, A: 0xff},
-	"disk":      {R: 0x8c, G: 0x5a, B: 0x2b, A: 0xff},
-	"net":       {R: 0x0f, G: 0x9a, B: 0x9a, A: 0xff},
+	"partition": {R: 0x00, G: 0x72, B: 0xb2, A: 0xff}, // blue
+	"kill":      {R: 0xcc, G: 0x79, B: 0xa7, A: 0xff}, // reddish purple
+	"pause":     {R: 0x56, G: 0xb4, B: 0xe9, A: 0xff}, // sky blue
+	"clock":     {R: 0xf0, G: 0xe4, B: 0x42, A: 0xff}, // yellow
+	"disk":      {R: 0xe6, G: 0x9f, B: 0x00, A: 0xff}, // orange
+	"net":       {R: 0x00, G: 0x00, B: 0x00, A: 0xff}, // black
 }
+
+// otherHue is the colour of fault kinds without their own (wipe, unknown
+// records): a grey none of faultHues comes near.
+var otherHue = color.NRGBA{R: 0x55, G: 0x55, B: 0x55, A: 0xff}
 
 // bandAlpha keeps bands light enough that points inside stay readable.
 const bandAlpha = 0x2c
@@ -36,7 +45,34 @@ func faultHue(kind string) color.NRGBA {
 	if c, ok := faultHues[kind]; ok {
 		return c
 	}
-	return color.NRGBA{R: 0x70, G: 0x70, B: 0x70, A: 0xff}
+	return otherHue
+}
+
+// faultInk is a kind's colour for text and thin lines: its hue darkened
+// until it has a contrast of at least 3:1 on white (WCAG's floor for large
+// text and graphics), so a yellow label is still read.
+func faultInk(kind string) color.NRGBA {
+	c := faultHue(kind)
+	for i := 0; i < 20 && contrastOnWhite(c) < 3; i++ {
+		c = color.NRGBA{R: uint8(int(c.R) * 7 / 8), G: uint8(int(c.G) * 7 / 8), B: uint8(int(c.B) * 7 / 8), A: 0xff}
+	}
+	return c
+}
+
+// contrastOnWhite is WCAG 2's contrast ratio of c against white.
+func contrastOnWhite(c color.NRGBA) float64 {
+	return 1.05 / (relativeLuminance(c) + 0.05)
+}
+
+func relativeLuminance(c color.NRGBA) float64 {
+	lin := func(v uint8) float64 {
+		x := float64(v) / 255
+		if x <= 0.04045 {
+			return x / 12.92
+		}
+		return math.Pow((x+0.055)/1.055, 2.4)
+	}
+	return 0.2126*lin(c.R) + 0.7152*lin(c.G) + 0.0722*lin(c.B)
 }
 
 func faultBand(kind string) color.NRGBA {

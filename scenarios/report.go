@@ -15,8 +15,9 @@ import (
 // files the run wrote (summary.json, history.jsonl, roles.json).
 func WriteRunReport(dir string) error { return writeRunReport(dir, true) }
 
-// WriteRunPage renders a run directory's index.html without plots (cheap:
-// for the passing runs of large sweeps).
+// WriteRunPage renders a run directory's index.html without drawing plots
+// (cheap: for the passing runs of large sweeps); plots already there are
+// shown.
 func WriteRunPage(dir string) error { return writeRunReport(dir, false) }
 
 func writeRunReport(dir string, plots bool) error {
@@ -44,9 +45,23 @@ func writeRunReport(dir string, plots bool) error {
 		rs.Repro = "zabsim repro " + dir
 	}
 	if !plots {
-		return reports.WriteRunPage(dir, reports.RunPage{Summary: rs, Faults: reports.Faults(ops)})
+		return reports.WriteRunPage(dir, reports.RunPage{Summary: rs, Faults: reports.Faults(ops), Plots: existingPlots(dir)})
 	}
 	return reports.WriteRunReport(dir, rs, ops, roleSpans(roles, history.EndTime(ops)))
+}
+
+// existingPlots lists the plot images a run directory already has, in
+// page order (a page re-rendered without drawing keeps them).
+func existingPlots(dir string) []string {
+	var out []string
+	for _, p := range reports.PlotNames {
+		for _, ext := range []string{".png", ".svg"} {
+			if _, err := os.Stat(filepath.Join(dir, p+ext)); err == nil {
+				out = append(out, p+ext)
+			}
+		}
+	}
+	return out
 }
 
 // roleSpans turns role changes into per-node spans ending at the next change

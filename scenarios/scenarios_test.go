@@ -217,13 +217,38 @@ func TestSuiteShardsAndMerge(t *testing.T) {
 	if len(merged) != 3 {
 		t.Fatalf("merged %d runs, want 3", len(merged))
 	}
+	shardSummary, err := os.ReadFile(filepath.Join(dirs[0], merged[0].Dir, SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The merged suite stands on its own: the shards may move or go.
+	moved := filepath.Join(root, "moved")
+	if err := os.Rename(filepath.Join(root, "shard"), moved); err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range merged {
 		if e.Failed() {
 			t.Errorf("%s seed %d failed: %s %s", e.Scenario, e.Seed, e.Failing, e.Error)
 		}
-		if _, err := os.Stat(filepath.Join(root, "all", e.Dir, SummaryFile)); err != nil {
-			t.Errorf("merged entry does not point at its run: %v", err)
+		if !filepath.IsLocal(e.Dir) {
+			t.Errorf("merged entry %s points outside the merged suite", e.Dir)
 		}
+		dir := filepath.Join(root, "all", e.Dir)
+		sum, _, err := LoadRun(dir)
+		if err != nil {
+			t.Errorf("merged entry does not point at its run: %v", err)
+			continue
+		}
+		if want := "zabsim repro " + dir; sum.Repro != want || e.Repro != want {
+			t.Errorf("merged run's repro: summary %q, suite.json %q, want %q", sum.Repro, e.Repro, want)
+		}
+		page, err := os.ReadFile(filepath.Join(dir, "index.html"))
+		if err != nil || !strings.Contains(string(page), "zabsim repro "+dir) || strings.Contains(string(page), "shard") {
+			t.Errorf("merged run page does not name its new place (%v)", err)
+		}
+	}
+	if after, err := os.ReadFile(filepath.Join(moved, "0", merged[0].Dir, SummaryFile)); err != nil || string(after) != string(shardSummary) {
+		t.Errorf("merge changed the shard's own summary.json (%v)", err)
 	}
 	if err := WriteSuiteReport(filepath.Join(root, "all"), merged, filepath.Join(root, "junit.xml")); err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 //	store/runs/SCENARIO/20261207T184906.123Z-seed-7/     zabsim run
 //	store/live/TARGET/SCENARIO/20261207T185012.456Z-seed-1/   zabsim live
 //	store/suites/SUITE/20261207T190000.789Z/             zabsim suite
+//	store/hunts/20261207T191000.012Z/                     zabsim hunt
 //	store/latest, store/runs/SCENARIO/latest, ...        symlinks to the newest
 //
 // An explicit directory (--out) must be absent or empty; a directory that
@@ -59,6 +60,15 @@ func (st Store) SuiteDir(suite, shard string) (string, error) {
 	}
 	return st.newDir([]string{"suites", suite}, leaf)
 }
+
+// HuntDir creates a new hunt directory under Root/hunts: the shrunk
+// scenario file and shrunk run of each bug switch a hunt caught.
+func (st Store) HuntDir() (string, error) {
+	return st.newDir([]string{"hunts"}, "")
+}
+
+// HuntFile lists a hunt directory's results.
+const HuntFile = "hunt.json"
 
 // newDir makes Root/group.../STAMP[-leaf], unique even for two calls in one
 // millisecond (a -2, -3... suffix): the directory is created exclusively.
@@ -204,7 +214,7 @@ func PrepareOut(dir string, force bool) error {
 // isResultsDir reports whether dir looks like a run or suite directory
 // zabsim wrote.
 func isResultsDir(dir string) bool {
-	for _, f := range []string{SummaryFile, SuiteFile, ScenarioFile, "cluster", "workers.log"} {
+	for _, f := range []string{SummaryFile, SuiteFile, ScenarioFile, HuntFile, "cluster", "workers.log"} {
 		if _, err := os.Lstat(filepath.Join(dir, f)); err == nil {
 			return true
 		}

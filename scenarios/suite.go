@@ -59,7 +59,20 @@ type SuiteOptions struct {
 	// run directories are removed and they are not listed (a second
 	// Ctrl-C).
 	Discard <-chan struct{}
+	// Resume continues an interrupted suite in Out: the runs that finished
+	// there (their summary.json written) are kept and listed, not run
+	// again; the others are run. Out must hold no run of a scenario and
+	// seed outside this suite's share, nor one made with other bug
+	// switches (ErrResumeMismatch).
+	Resume bool
+	// Resumed, if set, is told how many runs Resume kept before any new
+	// run starts.
+	Resumed func(kept, total int)
 }
+
+// ErrResumeMismatch reports a suite directory that does not hold an
+// interrupted run of the suite being resumed.
+var ErrResumeMismatch = errors.New("not an interrupted run of this suite")
 
 // ErrInterrupted is RunSuite's error when Stop or Discard ended the suite
 // before every run was done; suite.json then lists the runs that finished.
@@ -93,15 +106,79 @@ func RunSuite(scs []Scenario, opts SuiteOptions) ([]SuiteEntry, error) {
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return nil, err
 	}
-	entries := runJobs(jobs, opts)
+	total := len(jobs)
+	var kept []SuiteEntry
+	if opts.Resume {
+		var err error
+		if kept, jobs, err = finishedRuns(jobs, opts); err != nil {
+			return nil, err
+		}
+		if opts.Resumed != nil {
+			opts.Resumed(len(kept), total)
+		}
+	}
+	entries := append(kept, runJobs(jobs, opts)...)
 	sortEntries(entries)
 	if err := WriteSuite(opts.Out, entries); err != nil {
 		return entries, err
 	}
-	if len(entries) < len(jobs) {
+	if len(entries) < total {
 		return entries, ErrInterrupted
 	}
 	return entries, nil
+}
+
+// finishedRuns splits jobs into the runs an interrupted suite in opts.Out
+// finished (listed again from their summaries) and those still to run. A
+// run directory without summary.json was cut off mid-write: it is removed
+// and run again; a finished run without its report page gets one.
+func finishedRuns(jobs []job, opts SuiteOptions) (kept []SuiteEntry, todo []job, err error) {
+	want := map[string]job{}
+	for _, j := range jobs {
+		want[RunDirName(j.s.Name, j.seed)] = j
+	}
+	// Every run directory there must be one of this suite's.
+	found, _ := filepath.Glob(filepath.Join(opts.Out, "*", "seed-*"))
+	for _, d := range found {
+		rel, _ := filepath.Rel(opts.Out, d)
+		if _, ok := want[rel]; !ok {
+			return nil, nil, fmt.Errorf("%s holds %s, which this suite's scenarios, --seeds and --shard do not name: %w "+
+				"(resume with the flags the suite was started with)", opts.Out, filepath.ToSlash(rel), ErrResumeMismatch)
+		}
+	}
+	for _, j := range jobs {
+		rel := RunDirName(j.s.Name, j.seed)
+		dir := filepath.Join(opts.Out, rel)
+		sum, _, err := LoadRun(dir)
+		if err != nil {
+			if err := os.RemoveAll(dir); err != nil {
+				return nil, nil, err
+			}
+			todo = append(todo, j)
+			continue
+		}
+		wantBugs := dedupe(sortedStrings(append(append([]string(nil), j.s.Bugs...), opts.Bugs...)))
+		if got := dedupe(sortedStrings(append([]string(nil), sum.Bugs...))); strings.Join(got, ",") != strings.Join(wantBugs, ",") {
+			return nil, nil, fmt.Errorf("%s ran with bug switches [%s], not [%s]: %w (resume with the suite's own --bug flags)",
+				filepath.Join(opts.Out, rel), strings.Join(got, " "), strings.Join(wantBugs, " "), ErrResumeMismatch)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "index.html")); err != nil {
+			write := WriteRunReport
+			if opts.PlotFailuresOnly && sum.Valid == checker.Valid {
+				write = WriteRunPage
+			}
+			if err := write(dir); err != nil {
+				return nil, nil, fmt.Errorf("report of the finished run %s: %w", dir, err)
+			}
+		}
+		e := SuiteEntry{Scenario: j.s.Name, Seed: j.seed, Dir: rel, Valid: sum.Valid, TraceHash: sum.TraceHash,
+			SimSeconds: sum.SimSeconds, WallSeconds: sum.WallSeconds, Repro: "zabsim repro " + dir, Error: sum.Error}
+		if sum.Valid != checker.Valid {
+			e.Failing = describeFailures(checker.Result{Valid: sum.Valid, Children: sum.Checkers})
+		}
+		kept = append(kept, e)
+	}
+	return kept, todo, nil
 }
 
 // runJobs runs the jobs on opts.Parallel workers until they are done, or
@@ -301,10 +378,12 @@ func ReadSuite(dir string) ([]SuiteEntry, error) {
 	return es, nil
 }
 
-// Merge combines shard directories into out: run directories are linked by
-// relative path (each entry's Dir is rewritten to point into its shard) and
-// one suite.json lists them all. Duplicate (scenario, seed) pairs are an
-// error.
+// Merge combines shard directories into out: every run directory is
+// brought into out under its own name (hard-linked where the file system
+// allows, else copied), so the merged suite stands on its own when the
+// shard directories move or go; its summary and re-run commands name the
+// new place. One suite.json lists them all. Duplicate (scenario, seed)
+// pairs are an error.
 func Merge(out string, shardDirs []string) ([]SuiteEntry, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
@@ -316,22 +395,85 @@ func Merge(out string, shardDirs []string) ([]SuiteEntry, error) {
 		if err != nil {
 			return nil, err
 		}
-		rel, err := filepath.Rel(out, d)
-		if err != nil {
-			return nil, err
-		}
 		for _, e := range es {
 			key := fmt.Sprintf("%s/%d", e.Scenario, e.Seed)
 			if prev, dup := seen[key]; dup {
 				return nil, fmt.Errorf("%s seed %d appears in both %s and %s", e.Scenario, e.Seed, prev, d)
 			}
 			seen[key] = d
-			e.Dir = filepath.Join(rel, e.Dir)
+			src := filepath.Join(d, e.Dir)
+			e.Dir = RunDirName(e.Scenario, e.Seed)
+			dst := filepath.Join(out, e.Dir)
+			if _, err := os.Stat(src); err == nil {
+				if err := copyTree(src, dst); err != nil {
+					return nil, fmt.Errorf("merge %s: %w", src, err)
+				}
+				if err := replaceRepro(dst); err != nil {
+					return nil, fmt.Errorf("merge %s: %w", src, err)
+				}
+				if _, err := os.Stat(filepath.Join(dst, "index.html")); err == nil {
+					if err := WriteRunPage(dst); err != nil { // its repro command names the new place
+						return nil, fmt.Errorf("merge %s: %w", src, err)
+					}
+				}
+				e.Repro = "zabsim repro " + dst
+			}
 			all = append(all, e)
 		}
 	}
 	sortEntries(all)
 	return all, WriteSuite(out, all)
+}
+
+// copyTree makes dst a copy of the directory src: files are hard-linked
+// when src and dst share a file system (zabsim never rewrites a finished
+// run's files in place: it renames new ones over them), else copied;
+// symlinks are not followed.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case !d.Type().IsRegular():
+			return nil
+		}
+		if os.Link(p, target) == nil {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+}
+
+// replaceRepro makes the summary.json of a run directory brought to dir
+// name dir in its re-run commands (the write replaces the hard link).
+func replaceRepro(dir string) error {
+	sum, _, err := LoadRun(dir)
+	if err != nil {
+		return nil // not a complete run: nothing names a place
+	}
+	old := strings.TrimPrefix(sum.Repro, "zabsim repro ")
+	sum.Repro = "zabsim repro " + dir
+	if old != "" {
+		sum.Command = strings.Replace(sum.Command, "--scenario-file "+filepath.Join(old, ScenarioFile),
+			"--scenario-file "+filepath.Join(dir, ScenarioFile), 1)
+	}
+	b, err := json.MarshalIndent(sum, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, SummaryFile), append(b, '\n'))
 }
 
 // ParseSeeds reads "1-100", "7", or "1,5,9-12".

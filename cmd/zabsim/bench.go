@@ -60,7 +60,8 @@ With --servers 3 (the default) the targets are 3-node ensembles of
 proxies). With --servers 1 they are standalone servers (zabsim in this
 process). Every server fsyncs every write batch (ZooKeeper's forceSync=yes
 is its default). With --out DIR the table is also written as DIR/bench.md
-and DIR/bench.json, and the throughput plot as DIR/bench.png.
+and DIR/bench.json, the throughput plot as DIR/bench.png and the latency plot
+(p50 and p99 per target) as DIR/bench-latency.png.
 
 With --sim it measures the simulator instead: a steady-load world (5 servers,
 10 register clients, no faults, no checking) per seed, printing simulated
@@ -101,7 +102,7 @@ work but are deprecated.`,
 	fs.IntVar(&f.dataBytes, "data-bytes", 64, "setData and create payload size")
 	fs.StringVar(&f.ops, "ops", "create,setData,getData,mixed", "ops to run, in order (create, setData, getData, mixed)")
 	fs.StringVar(&f.dir, "dir", "", "parent of the servers' data dirs and logs (default a new temp dir, removed after)")
-	fs.StringVar(&f.out, "out", "", "directory for bench.md, bench.json and bench.png")
+	fs.StringVar(&f.out, "out", "", "directory for bench.md, bench.json, bench.png and bench-latency.png")
 	fs.StringVar(&f.zabsimBin, "zabsim-bin", "", "zabsim binary for ensemble servers (default this executable)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of this process to the file (with --sim: the simulator; otherwise the clients, and a standalone zabsim)")
 	fs.BoolVar(&f.zkLog, "zk-log", false, "pass a standalone Apache ZooKeeper's log through to stderr")
@@ -227,7 +228,8 @@ func runBench(ctx context.Context, f benchFlags, out, log io.Writer) error {
 	return writeBenchFiles(f, opts, summary, targets)
 }
 
-// writeBenchFiles writes bench.md, bench.json and bench.png into --out.
+// writeBenchFiles writes bench.md, bench.json, bench.png and
+// bench-latency.png into --out.
 func writeBenchFiles(f benchFlags, opts live.BenchOptions, summary string, targets []live.BenchTarget) error {
 	if f.out == "" {
 		return nil
@@ -250,7 +252,11 @@ func writeBenchFiles(f benchFlags, opts live.BenchOptions, summary string, targe
 		return err
 	}
 	title := fmt.Sprintf("throughput, %d node(s) per target, %v per point", f.nodes, opts.Duration)
-	return live.PlotBench(filepath.Join(f.out, "bench.png"), targets, title)
+	if err := live.PlotBench(filepath.Join(f.out, "bench.png"), targets, title); err != nil {
+		return err
+	}
+	title = fmt.Sprintf("latency (p50, p99), %d node(s) per target, %v per point", f.nodes, opts.Duration)
+	return live.PlotBenchLatency(filepath.Join(f.out, "bench-latency.png"), targets, title)
 }
 
 // benchOne starts the named target (unless it is an external address),

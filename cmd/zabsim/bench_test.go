@@ -113,7 +113,7 @@ func TestLiveBenchCommandBoth(t *testing.T) {
 	if !strings.Contains(out, "zabsim/zookeeper ops/s") {
 		t.Errorf("no ratio column:\n%s", out)
 	}
-	for _, name := range []string{"bench.md", "bench.json", "bench.png"} {
+	for _, name := range []string{"bench.md", "bench.json", "bench.png", "bench-latency.png"} {
 		if fi, err := os.Stat(filepath.Join(outDir, name)); err != nil || fi.Size() == 0 {
 			t.Errorf("%s: %v", name, err)
 		}

@@ -18,7 +18,7 @@ import (
 // until a checker fails, then shrink the failing run.
 func newHuntCmd() *cobra.Command {
 	var bug []string
-	var out string
+	var of outFlags
 	var opts scenarios.HuntOptions
 	var noShrink bool
 	var report string
@@ -38,12 +38,24 @@ func newHuntCmd() *cobra.Command {
 			if report != "" {
 				return runCatalogue(cmd.OutOrStdout(), report, bugs, offsets, cleanSeeds, opts)
 			}
+			if err := of.check(); err != nil {
+				return err
+			}
 			opts.Shrink = !noShrink
 			missed := 0
+			// The hunt directory is made when there is a first result to
+			// keep: a hunt that finds nothing leaves nothing behind.
+			out := ""
+			var results []scenarios.HuntResult
 			for _, b := range bugs {
 				r, err := scenarios.Hunt(b, opts)
 				if err != nil {
 					return err
+				}
+				if r.Shrunk != nil && out == "" {
+					if out, err = of.dir(func(st scenarios.Store) (string, error) { return st.HuntDir() }); err != nil {
+						return err
+					}
 				}
 				file, err := writeShrunk(out, r)
 				if err != nil {
@@ -53,6 +65,15 @@ func newHuntCmd() *cobra.Command {
 				if !r.Detected {
 					missed++
 				}
+				results = append(results, r)
+				if out != "" {
+					if err := writeHuntSummary(out, results); err != nil {
+						return err
+					}
+				}
+			}
+			if out != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "hunt directory: %s\n", out)
 			}
 			if missed > 0 {
 				return violationError{fmt.Sprintf("%d of %d bug switches not detected", missed, len(bugs))}
@@ -67,7 +88,7 @@ func newHuntCmd() *cobra.Command {
 	f.IntVar(&opts.Parallel, "parallel", defaultParallel(), "worlds to run at once (the result does not depend on it)")
 	f.IntVar(&opts.ShrinkRuns, "shrink-runs", 60, "simulated runs the shrinker may spend")
 	f.BoolVar(&noShrink, "no-shrink", false, "report the first failing seed without shrinking it")
-	f.StringVar(&out, "out", filepath.Join("out", "hunt"), "directory for the shrunk scenario files")
+	of.register(f, "hunt (the shrunk scenario file and shrunk run of each bug switch caught)")
 	f.StringVar(&report, "report", "", "catalogue mode: hunt from several seed offsets, run the switch-off sweep, write bugs.json and bugs.md here")
 	f.IntVar(&offsets, "offsets", 5, "catalogue mode: seed offsets (1, 1001, 2001, ...) to take the median over")
 	f.IntVar(&cleanSeeds, "clean-seeds", 50, "catalogue mode: seeds per scenario of the switch-off (false-positive) sweep")
@@ -97,7 +118,9 @@ func huntTargets(bugs []string) ([]string, error) {
 }
 
 // writeShrunk saves the shrunk scenario as a scenario file, so the printed
-// command reproduces it; it returns the file's path ("" when not shrunk).
+// command reproduces it, and the shrunk run as the run directory DIR/BUG
+// (its report and plots, for zabsim serve); it returns the file's path (""
+// when not shrunk).
 func writeShrunk(dir string, r scenarios.HuntResult) (string, error) {
 	if r.Shrunk == nil {
 		return "", nil
@@ -112,7 +135,25 @@ func writeShrunk(dir string, r scenarios.HuntResult) (string, error) {
 		return "", err
 	}
 	file := filepath.Join(dir, r.Bug+".json")
-	return file, os.WriteFile(file, append(b, '\n'), 0o644)
+	if err := scenarios.WriteFileAtomic(file, append(b, '\n')); err != nil {
+		return "", err
+	}
+	if o := r.Shrunk.Outcome; o != nil {
+		o.Summary.Invocation = invocation()
+		if err := writeRun(filepath.Join(dir, r.Bug), o, nil); err != nil {
+			return "", err
+		}
+	}
+	return file, nil
+}
+
+// writeHuntSummary writes hunt.json: every bug switch hunted so far.
+func writeHuntSummary(dir string, rs []scenarios.HuntResult) error {
+	b, err := json.MarshalIndent(rs, "", "  ")
+	if err != nil {
+		return err
+	}
+	return scenarios.WriteFileAtomic(filepath.Join(dir, scenarios.HuntFile), append(b, '\n'))
 }
 
 func printHunt(w io.Writer, r scenarios.HuntResult, shrunkFile string) {

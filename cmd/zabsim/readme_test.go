@@ -31,7 +31,9 @@ var documentedExit = regexp.MustCompile(`→ exit (\d)`)
 // readmeExamples extracts the simulator examples from README.md's sh code
 // blocks: every line starting with "zabsim ", in order, except those that
 // need the live tier (everything below a "# Live tier" comment in a block,
-// and the server, live, crosscheck and bench --target commands).
+// and the server, live, crosscheck and bench --target commands) and serve,
+// which runs until it is stopped (TestServeCommand and reports'
+// TestBrowserServe run it).
 func readmeExamples(t *testing.T, readme []byte) []readmeExample {
 	t.Helper()
 	var out []readmeExample
@@ -55,7 +57,7 @@ func readmeExamples(t *testing.T, readme []byte) []readmeExample {
 		command, comment, _ := strings.Cut(line, " #")
 		command = strings.TrimSpace(command)
 		f := strings.Fields(command)
-		if len(f) > 1 && (f[1] == "server" || f[1] == "live" || f[1] == "crosscheck" ||
+		if len(f) > 1 && (f[1] == "server" || f[1] == "serve" || f[1] == "live" || f[1] == "crosscheck" ||
 			f[1] == "bench" && (strings.Contains(command, "--target") || strings.Contains(command, "-target"))) {
 			continue
 		}

@@ -172,7 +172,7 @@ func printOutcome(cmd *cobra.Command, dir string, o *scenarios.Outcome) {
 }
 
 func newSuiteCmd() *cobra.Command {
-	var suite, seeds, shard, junit, plots string
+	var suite, seeds, shard, junit, plots, resume string
 	var of outFlags
 	var parallel int
 	var bugs []string
@@ -189,11 +189,14 @@ must not exist or be empty; --force replaces an earlier suite directory there.
 
 An interrupt (Ctrl-C, SIGTERM) starts no new run and lets the worlds in flight
 finish (a second one discards them); suite.json, index.html and --junit are
-written for the runs that finished, and zabsim exits 130.
+written for the runs that finished, and zabsim exits 130. --resume DIR, with the
+flags the suite was started with, continues it in DIR: the runs that finished
+are kept, the rest are run, and the index, suite.json and --junit list them all.
 
 Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage or input,
 130 interrupted.`,
 		Example: `  zabsim suite --suite default --seeds 1-100
+  zabsim suite --suite default --seeds 1-100 --resume store/suites/default/latest   # after Ctrl-C
   zabsim suite --suite default --seeds 1-1000 --shard 3/8 --out out/shard-3   # one CI matrix job
   zabsim merge --out out/all out/shard-*                                       # then merge`,
 		Args: cobra.NoArgs,
@@ -221,19 +224,29 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 			if plots != "all" && plots != "failures" {
 				return usagef("--reports must be all or failures, not %q", plots)
 			}
-			if err := of.check(); err != nil {
-				return err
-			}
-			shardName := ""
-			if n > 1 {
-				shardName = fmt.Sprintf("%dof%d", i, n)
-			}
-			out, err := of.dir(func(st scenarios.Store) (string, error) { return st.SuiteDir(suite, shardName) })
-			if err != nil {
-				return err
+			out := resume
+			if resume != "" {
+				if out, err = checkResume(resume, of); err != nil {
+					return err
+				}
+			} else {
+				if err := of.check(); err != nil {
+					return err
+				}
+				shardName := ""
+				if n > 1 {
+					shardName = fmt.Sprintf("%dof%d", i, n)
+				}
+				if out, err = of.dir(func(st scenarios.Store) (string, error) { return st.SuiteDir(suite, shardName) }); err != nil {
+					return err
+				}
 			}
 			opts := scenarios.SuiteOptions{Seeds: seedList, Parallel: parallel, Shard: i, Shards: n, Out: out, Bugs: bugs,
-				PlotFailuresOnly: plots == "failures", Invocation: invocation()}
+				PlotFailuresOnly: plots == "failures", Invocation: invocation(), Resume: resume != "",
+				Resumed: func(kept, total int) {
+					fmt.Fprintf(cmd.ErrOrStderr(), "zabsim: resuming %s: %d of %d runs finished before and are kept; running %d\n",
+						out, kept, total, total-kept)
+				}}
 			total := 0
 			for k := range len(scs) * len(seedList) {
 				if k%n == i {
@@ -248,20 +261,29 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 			start := time.Now()
 			entries, err := scenarios.RunSuite(scs, opts)
 			interrupted := errors.Is(err, scenarios.ErrInterrupted)
+			if errors.Is(err, scenarios.ErrResumeMismatch) {
+				return usageError{err}
+			}
 			if err != nil && !interrupted {
 				return err
 			}
 			if err := writeSuiteReport(out, entries, junit); err != nil {
 				return err
 			}
-			of.markLatest(cmd, out)
+			if resume != "" {
+				// A suite of the store is its newest again; one elsewhere has no links.
+				_ = scenarios.Store{Root: of.store}.MarkLatest(out)
+			} else {
+				of.markLatest(cmd, out)
+			}
 			verdict := suiteVerdict(cmd, out, entries, time.Since(start))
 			if interrupted {
 				msg := fmt.Sprintf("interrupted: %d of %d runs finished; suite.json, index.html", len(entries), total)
 				if junit != "" {
 					msg += " and the JUnit XML"
 				}
-				return interruptedError{msg + " list them: " + filepath.Join(out, "index.html")}
+				return interruptedError{msg + " list them: " + filepath.Join(out, "index.html") +
+					"\ncontinue it: " + resumeCommand(cliArgs, out)}
 			}
 			return verdict
 		},
@@ -274,8 +296,51 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 	of.register(cmd.Flags(), "suite")
 	cmd.Flags().StringArrayVar(&bugs, "bug", nil, "turn a bug switch on in every run (repeatable)")
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress lines on stderr")
+	cmd.Flags().StringVar(&resume, "resume", "", "continue the interrupted suite in this directory (give the flags it was started with): finished runs are kept, the rest run")
 	cmd.Flags().StringVar(&plots, "reports", "all", "plots for all runs, or only for failures (passing runs get a page without plots): all|failures")
 	return cmd
+}
+
+// checkResume accepts --resume DIR: an existing directory, and no --out
+// or --force (the suite goes on where it is). It returns the directory
+// itself, a latest link resolved: the suite's runs and links name it.
+func checkResume(dir string, of outFlags) (string, error) {
+	if of.out != "" || of.force {
+		return "", usagef("--resume continues the suite in its own directory: give --resume DIR without --out or --force")
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return "", usagef("--resume %s: %v", dir, errors.Unwrap(err))
+	}
+	if !fi.IsDir() {
+		return "", usagef("--resume %s is not a suite directory", dir)
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", usagef("--resume %s: %v", dir, err)
+	}
+	return real, nil
+}
+
+// resumeCommand is the suite's command line with --out, --force, --store
+// and --resume replaced by --resume dir: what continues it.
+func resumeCommand(args []string, dir string) string {
+	var keep []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, _, hasValue := strings.Cut(a, "=")
+		switch name {
+		case "--out", "--store", "--resume":
+			if !hasValue {
+				i++ // the value is the next argument
+			}
+			continue
+		case "--force":
+			continue
+		}
+		keep = append(keep, a)
+	}
+	return "zabsim " + scenarios.CommandLine(append(keep, "--resume", dir))
 }
 
 // interruptible makes Ctrl-C (or SIGTERM) end a suite cleanly: the first
@@ -347,8 +412,13 @@ func suiteVerdict(cmd *cobra.Command, out string, entries []scenarios.SuiteEntry
 	if wall > 0 {
 		fmt.Fprintf(w, "%d runs, %d failing, %.1f simulated s in %.1f wall s (%.0fx)\nreport: %s\n",
 			len(entries), len(failed), sim, wall.Seconds(), sim/max(wall.Seconds(), 1e-9), filepath.Join(out, "index.html"))
-	} else { // merge: the runs' wall time is the shards'
-		fmt.Fprintf(w, "%d runs, %d failing, %.1f simulated s\nreport: %s\n", len(entries), len(failed), sim, filepath.Join(out, "index.html"))
+	} else { // merge: the shards' own wall time is not known; the runs' is
+		runWall := 0.0
+		for _, e := range entries {
+			runWall += e.WallSeconds
+		}
+		fmt.Fprintf(w, "%d runs, %d failing, %.1f simulated s in %.1f wall s of the runs themselves (%s per world)\nreport: %s\n",
+			len(entries), len(failed), sim, runWall, speedText(sim, runWall), filepath.Join(out, "index.html"))
 	}
 	for _, e := range failed {
 		msg := e.Failing
@@ -361,6 +431,15 @@ func suiteVerdict(cmd *cobra.Command, out string, entries []scenarios.SuiteEntry
 		return violationError{fmt.Sprintf("%d of %d runs failed", len(failed), len(entries))}
 	}
 	return nil
+}
+
+// speedText is simulated seconds per wall second, or "?" when the wall
+// time is too small to divide by.
+func speedText(sim, wall float64) string {
+	if wall < 1e-3 {
+		return "?"
+	}
+	return fmt.Sprintf("%.0fx", sim/wall)
 }
 
 func newReproCmd() *cobra.Command {

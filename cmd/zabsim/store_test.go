@@ -149,3 +149,109 @@ func TestVersionAndInvocation(t *testing.T) {
 		}
 	}
 }
+
+// TestHuntDefaultOutInStore: without --out a hunt keeps its shrunk
+// scenario file, its shrunk run directory and hunt.json in a new
+// directory of the store (never out/hunt beside the working directory,
+// never overwritten); an --out that holds files is refused.
+func TestHuntDefaultOutInStore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("hunts a bug switch twice")
+	}
+	store := filepath.Join(t.TempDir(), "store")
+	re := regexp.MustCompile(`(?m)^hunt directory: (.+)$`)
+	var dirs []string
+	for range 2 {
+		code, out := zabsim(t, "hunt", "--bug", "zk-1154", "--shrink-runs", "3", "--parallel", "1", "--store", store)
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		m := re.FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no hunt directory printed:\n%s", out)
+		}
+		dirs = append(dirs, m[1])
+		if filepath.Dir(m[1]) != filepath.Join(store, "hunts") {
+			t.Errorf("hunt directory %s is not in %s", m[1], filepath.Join(store, "hunts"))
+		}
+		for _, f := range []string{"zk-1154.json", "hunt.json", filepath.Join("zk-1154", "summary.json"), filepath.Join("zk-1154", "index.html")} {
+			if _, err := os.Stat(filepath.Join(m[1], f)); err != nil {
+				t.Error(err)
+			}
+		}
+		if !strings.Contains(out, "--scenario-file "+filepath.Join(m[1], "zk-1154.json")) {
+			t.Errorf("the shrunk repro does not name the hunt directory's file:\n%s", out)
+		}
+	}
+	if dirs[0] == dirs[1] {
+		t.Errorf("two hunts wrote one directory %s", dirs[0])
+	}
+	out := t.TempDir()
+	if err := os.WriteFile(filepath.Join(out, "mine"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, text := zabsim(t, "hunt", "--bug", "zk-1154", "--out", out); code != 2 || !strings.Contains(text, "already holds") {
+		t.Errorf("hunt into a non-empty --out: exit %d, want 2\n%s", code, text)
+	}
+}
+
+// TestMergeSpeedAndLinks: merge prints simulated seconds per wall second
+// of the runs themselves (not a division by zero), and its index links
+// into the merged directory, which keeps working when the shards are gone.
+func TestMergeSpeedAndLinks(t *testing.T) {
+	root := t.TempDir()
+	var shards []string
+	for i := range 2 {
+		dir := filepath.Join(root, fmt.Sprintf("shard-%d", i))
+		args := []string{"suite", "--suite", "default", "--seeds", "1", "--shard", fmt.Sprintf("%d/11", i), "--parallel", "1", "--quiet", "--out", dir}
+		if code, out := zabsim(t, args...); code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		shards = append(shards, dir)
+	}
+	merged := filepath.Join(root, "all")
+	code, out := zabsim(t, append([]string{"merge", "--out", merged}, shards...)...)
+	if code != 0 {
+		t.Fatalf("merge: exit %d\n%s", code, out)
+	}
+	m := regexp.MustCompile(`([\d.]+) simulated s in ([\d.]+) wall s of the runs themselves \((\d+)x per world\)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("merge prints no speed:\n%s", out)
+	}
+	var sim, wall, speed float64
+	fmt.Sscan(m[1], &sim)
+	fmt.Sscan(m[2], &wall)
+	fmt.Sscan(m[3], &speed)
+	entries, err := scenarios.ReadSuite(merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runWall := 0.0
+	for _, e := range entries {
+		runWall += e.WallSeconds
+	}
+	if want := sim / runWall; speed < want*0.9-1 || speed > want*1.1+1 || speed > 1e6 {
+		t.Errorf("merge speed %gx, want about %.0fx (%.1f simulated s over %.3f wall s of the runs)", speed, want, sim, runWall)
+	}
+	for _, s := range shards {
+		if err := os.RemoveAll(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	index, err := os.ReadFile(filepath.Join(merged, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hrefs := regexp.MustCompile(`href="([^"#]+)"`).FindAllStringSubmatch(string(index), -1)
+	if len(hrefs) == 0 {
+		t.Fatal("the merged index links nothing")
+	}
+	for _, h := range hrefs {
+		if strings.HasPrefix(h[1], "..") || strings.Contains(h[1], "shard-") {
+			t.Errorf("the merged index links %s, outside the merged suite", h[1])
+		}
+		if _, err := os.Stat(filepath.Join(merged, filepath.FromSlash(h[1]))); err != nil {
+			t.Errorf("dead link in the merged index once the shards are gone: %s", h[1])
+		}
+	}
+}
