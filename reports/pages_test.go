@@ -56,7 +56,7 @@ func writeRunDir(t *testing.T, dir string, s RunSummary, ops []history.Op) {
 	if err := WriteSummary(filepath.Join(dir, "summary.json"), s); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteRunReport(dir, s, ops, faultySpans()); err != nil {
+	if err := WriteRunReport(dir, RunPage{Summary: s, Ops: ops}, faultySpans()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/zabsim/zabsim/history"
 	"github.com/zabsim/zabsim/reports"
@@ -40,13 +41,52 @@ func writeRunReport(dir string, plots bool) error {
 		}
 	}
 	rs := sum.RunSummary
+	page := reports.RunPage{Summary: rs, Ops: ops, Logs: serverLogs(dir)}
 	if sum.Live == nil {
-		rs.Repro = "zabsim repro " + dir
+		page.Summary.Repro = "zabsim repro " + dir
+	} else {
+		page.Live = sum.Live.Target
 	}
 	if !plots {
-		return reports.WriteRunPage(dir, reports.RunPage{Summary: rs, Faults: reports.Faults(ops)})
+		page.Faults = reports.Faults(ops)
+		return reports.WriteRunPage(dir, page)
 	}
-	return reports.WriteRunReport(dir, rs, ops, roleSpans(roles, history.EndTime(ops)))
+	return reports.WriteRunReport(dir, page, roleSpans(roles, history.EndTime(ops)))
+}
+
+// serverLogs lists a run directory's server logs, relative to it: a
+// simulated run's logs/NODE.log, a live run's cluster/NODE/server.log; in
+// natural node order.
+func serverLogs(dir string) []string {
+	var out []string
+	for _, pattern := range []string{filepath.Join(LogsDir, "*.log"), filepath.Join("cluster", "*", "server.log")} {
+		m, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, p := range m {
+			if rel, err := filepath.Rel(dir, p); err == nil {
+				out = append(out, filepath.ToSlash(rel))
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return lessNatural(out[i], out[j]) })
+	return out
+}
+
+// lessNatural orders paths so that s2 comes before s10.
+func lessNatural(a, b string) bool {
+	na, nb := trailingDigits(a), trailingDigits(b)
+	if len(na) != len(nb) && strings.TrimSuffix(a, na) != "" {
+		return len(na) < len(nb)
+	}
+	return a < b
+}
+
+func trailingDigits(p string) string {
+	p = strings.TrimSuffix(strings.TrimSuffix(p, "/server.log"), ".log")
+	i := len(p)
+	for i > 0 && p[i-1] >= '0' && p[i-1] <= '9' {
+		i--
+	}
+	return p[i:]
 }
 
 // roleSpans turns role changes into per-node spans ending at the next change

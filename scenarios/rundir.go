@@ -148,6 +148,17 @@ func WriteRun(dir string, o *Outcome, viz []byte) error {
 			data []byte
 		}{TimelineFile, viz})
 	}
+	if len(o.Result.Logs) > 0 {
+		if err := os.MkdirAll(filepath.Join(dir, LogsDir), 0o755); err != nil {
+			return err
+		}
+	}
+	for _, l := range o.Result.Logs {
+		files = append(files, struct {
+			name string
+			data []byte
+		}{filepath.Join(LogsDir, l.Node+".log"), l.Text})
+	}
 	for _, f := range files {
 		if err := WriteFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
 			return err
