@@ -206,7 +206,7 @@ func windowSVG(w checker.FailingWindow, linked map[int]bool) template.HTML {
 	fmt.Fprintf(&b, `<style>text{font:%.0fpx ui-monospace,Menlo,Consolas,monospace;fill:#222}.cited text{fill:#b91c1c;font-weight:600}</style>`, winFontPx)
 	for i, p := range procs {
 		y := winTop + float64(i)*winRowH
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"/>`, winLeft, y+winRowH/2, winWidth-10, y+winRowH/2)
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"></line>`, winLeft, y+winRowH/2, winWidth-10, y+winRowH/2)
 		fmt.Fprintf(&b, `<text x="4" y="%.1f">process %d</text>`, y+winRowH/2+4, p)
 	}
 	// Labels alternate above and below the bar when the previous label on
@@ -257,16 +257,16 @@ func windowSVG(w checker.FailingWindow, linked map[int]bool) template.HTML {
 		if linked[op.Index] {
 			open, closeTag = fmt.Sprintf(`<a href="#%s">`, opAnchor(op.Index)), "</a>"
 		}
-		fmt.Fprintf(&b, `<g%s>%s<title>%s</title><rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" stroke="%s"%s/><text x="%.1f" y="%.1f">%s</text>%s</g>`,
+		fmt.Fprintf(&b, `<g%s>%s<title>%s</title><rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" stroke="%s"%s></rect><text x="%.1f" y="%.1f">%s</text>%s</g>`,
 			class, open, html.EscapeString(title), x0, y, x1-x0, winBarH, fill, stroke, dash, tx, ty, html.EscapeString(label), closeTag)
 	}
 	// Time axis: five ticks, in ms from the window's start.
 	axisY := winTop + float64(len(procs))*winRowH + 4
-	fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#888"/>`, winLeft, axisY, winLeft+plotW, axisY)
+	fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#888"></line>`, winLeft, axisY, winLeft+plotW, axisY)
 	for k := 0; k <= 4; k++ {
 		t := w.FromNS + int64(float64(k)/4*span)
 		tx := x(t)
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#888"/><text x="%.1f" y="%.1f" text-anchor="middle">+%s ms</text>`,
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#888"></line><text x="%.1f" y="%.1f" text-anchor="middle">+%s ms</text>`,
 			tx, axisY, tx, axisY+4, tx, axisY+16, strconv.FormatFloat(float64(t-w.FromNS)/1e6, 'f', 3, 64))
 	}
 	fmt.Fprintf(&b, `<text x="%.1f" y="14">key %s, from %s s</text>`, winLeft, html.EscapeString(w.Key), strconv.FormatFloat(nsToS(w.FromNS), 'f', 6, 64))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -152,7 +153,7 @@ Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad 
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed that builds the whole run")
 	cmd.Flags().StringArrayVar(&bugs, "bug", nil, "turn a bug switch on (repeatable)")
 	of.register(cmd.Flags(), "run")
-	cmd.Flags().StringVar(&logFile, "log", "", "write every simulated process's log lines (with sim time) to this file")
+	cmd.Flags().StringVar(&logFile, "log", "", "write every simulated process's log lines and the servers' logs (elections, syncs, role changes, faults; with sim time) to this file")
 	return cmd
 }
 
@@ -364,13 +365,24 @@ func suiteVerdict(cmd *cobra.Command, out string, entries []scenarios.SuiteEntry
 }
 
 func newReproCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:     "repro DIR",
-		Short:   "Re-run a run directory and require the same trace hash",
-		Example: "  zabsim repro store/runs/register-partition/latest",
-		Args:    cobra.ExactArgs(1),
+	var logFile string
+	cmd := &cobra.Command{
+		Use:   "repro DIR",
+		Short: "Re-run a run directory and require the same trace hash",
+		Example: `  zabsim repro store/runs/register-partition/latest
+  zabsim repro store/runs/register-partition/latest --log run.log   # every process's and server's log lines`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := scenarios.Repro(args[0])
+			var log io.Writer
+			if logFile != "" {
+				f, err := os.Create(logFile)
+				if err != nil {
+					return usageError{err}
+				}
+				defer f.Close()
+				log = f
+			}
+			r, err := scenarios.ReproWith(args[0], log)
 			if err != nil {
 				return usageError{err}
 			}
@@ -387,6 +399,8 @@ func newReproCmd() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&logFile, "log", "", "write every simulated process's log lines and the servers' logs (elections, syncs, role changes, faults; with sim time) to this file")
+	return cmd
 }
 
 func newShrinkCmd() *cobra.Command {
