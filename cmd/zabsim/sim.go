@@ -426,8 +426,13 @@ func newShrinkCmd() *cobra.Command {
 			} else if err := scenarios.CheckOut(out, force); err != nil {
 				return usageError{err}
 			}
+			// An interrupt stops the shrink between runs; the smallest
+			// failing run found so far is still written.
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
 			res, err := scenarios.Shrink(s, sum.Seed, nil, scenarios.ShrinkOptions{MaxRuns: maxRuns,
-				Log: func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), f+"\n", a...) }})
+				Log:  func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), f+"\n", a...) },
+				Stop: func() bool { return ctx.Err() != nil }})
 			if err != nil {
 				return usageError{err}
 			}
@@ -435,11 +440,22 @@ func newShrinkCmd() *cobra.Command {
 				return usageError{err}
 			}
 			res.Outcome.Summary.Invocation = invocation()
-			if err := writeRun(out, res.Outcome, nil); err != nil {
+			if err := writeRun(out, res.Outcome, res.Timeline); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "shrunk in %d runs: nemesis steps %d → %d, still failing: %s\nminimal run: %s\nreproduce: zabsim repro %s\n",
-				res.Runs, res.StepsFrom, res.StepsTo, strings.Join(res.Failing, ","), out, out)
+			w := cmd.OutOrStdout()
+			what := "shrunk"
+			switch {
+			case res.Interrupted:
+				what = "interrupted: kept the smallest failing run found"
+			case res.BudgetSpent:
+				what = fmt.Sprintf("budget spent (--max-runs %d) with candidates left untried; more runs may shrink it further:", maxRuns)
+			}
+			fmt.Fprintf(w, "%s in %d runs: nemesis steps %d → %d, still failing: %s\nminimal run: %s\nreproduce: zabsim repro %s\n",
+				what, res.Runs, res.StepsFrom, res.StepsTo, strings.Join(res.Failing, ","), out, out)
+			if res.Interrupted {
+				return interruptedError{"shrink interrupted; the smallest failing run so far is in " + out}
+			}
 			return nil
 		},
 	}
