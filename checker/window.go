@@ -34,8 +34,11 @@ type FailingWindow struct {
 	// Ops are the window's ops, earliest call first.
 	Ops []WindowOp
 	// Confirmed says Porcupine found no linearization of Ops alone, from
-	// any starting state of the register.
+	// any starting state of the register (from its initial state when
+	// FromStart).
 	Confirmed bool
+	// FromStart says the window begins with the key's first op.
+	FromStart bool
 	// FromNS and ToNS are the stretch of time the window covers.
 	FromNS, ToNS int64
 }
@@ -130,7 +133,9 @@ func keyWindow(part []porcupine.Operation, cited map[int]bool) (FailingWindow, b
 	for step := 2; len(w) <= maxWindowOps; step *= 2 {
 		fromStart := from <= part[0].Call
 		if illegalAlone(w, fromStart) {
-			return makeWindow(key, w, true, cited), true
+			win := makeWindow(key, w, true, cited)
+			win.FromStart = fromStart
+			return win, true
 		}
 		if fromStart {
 			break

@@ -32,7 +32,7 @@ func TestLinearWindowOfLongHistory(t *testing.T) {
 		t.Fatalf("want an invalid verdict on > %d ops; got %v on %d", MaxVisualizedOps, r.Valid, r.Counts["ops"])
 	}
 	ws := LinearWindows(h, r)
-	if len(ws) != 1 || ws[0].Key != "k0" || !ws[0].Confirmed {
+	if len(ws) != 1 || ws[0].Key != "k0" || !ws[0].Confirmed || ws[0].FromStart {
 		t.Fatalf("windows: %+v", ws)
 	}
 	var idx []int
@@ -63,7 +63,7 @@ func TestLinearWindowGrowsBackwards(t *testing.T) {
 		t.Fatalf("Porcupine cites %v, want only the read [2]", a.Ops)
 	}
 	ws := LinearWindows(h, r)
-	if len(ws) != 1 || !ws[0].Confirmed || len(ws[0].Ops) != 2 || ws[0].Ops[0].Index != 0 || ws[0].Ops[0].Cited || !ws[0].Ops[1].Cited {
+	if len(ws) != 1 || !ws[0].Confirmed || !ws[0].FromStart || len(ws[0].Ops) != 2 || ws[0].Ops[0].Index != 0 || ws[0].Ops[0].Cited || !ws[0].Ops[1].Cited {
 		t.Fatalf("window %+v: want the uncited write then the cited read, confirmed", ws)
 	}
 }

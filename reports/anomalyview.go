@@ -43,6 +43,7 @@ type failView struct {
 type windowView struct {
 	Checker, Key string
 	Confirmed    bool
+	FromStart    bool
 	Ops          int
 	From, To     string
 	SVG          template.HTML
@@ -56,7 +57,7 @@ func opAnchor(i int) string { return "op-" + strconv.Itoa(i) }
 // holds them all.
 func buildFailView(ops []history.Op, checkers []flatChecker) failView {
 	v := failView{linked: map[int]bool{}}
-	if len(ops) == 0 {
+	if len(ops) == 0 || !slices.ContainsFunc(checkers, func(fc flatChecker) bool { return fc.Result.Valid != checker.Valid }) {
 		return v
 	}
 	pos := make(map[int]int, len(ops))
@@ -98,7 +99,7 @@ func buildFailView(ops []history.Op, checkers []flatChecker) failView {
 			for _, op := range w.Ops {
 				link(op.Index, 0)
 			}
-			v.Windows = append(v.Windows, windowView{Checker: fc.Name, Key: w.Key, Confirmed: w.Confirmed, Ops: len(w.Ops),
+			v.Windows = append(v.Windows, windowView{Checker: fc.Name, Key: w.Key, Confirmed: w.Confirmed, FromStart: w.FromStart, Ops: len(w.Ops),
 				From: formatSeconds(nsToS(w.FromNS)), To: formatSeconds(nsToS(w.ToNS)), SVG: windowSVG(w, v.linked)})
 		}
 	}

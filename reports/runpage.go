@@ -164,7 +164,7 @@ var runPageTmpl = template.Must(template.New("run").Funcs(pageFuncs).Funcs(templ
 {{if .Fail.Windows}}<h2 id="failing-windows">Failing windows</h2>
 <p>Each drawing is the stretch of one key's history around what the linearizability checker cites: every operation on the key that was in flight then, one row per client process, a bar from call to reply. Red bars are the cited ops; a dashed grey bar has no definite reply and may take effect any time after its call. Each bar links to its record below.</p>
 {{range .Fail.Windows}}<h3>key <code>{{.Key}}</code>: {{.Ops}} ops, {{.From}}–{{.To}} s</h3>
-<p>{{if .Confirmed}}These ops alone, from whatever state the key was in before them, have no linearization: Porcupine finds no order that explains every reply.{{else}}Not confirmed on its own: the ops before this window matter too (the whole key's history has no linearization).{{end}}</p>
+<p>{{if .Confirmed}}These ops alone, {{if .FromStart}}from the key's initial state{{else}}from whatever state the key was in before them{{end}}, have no linearization: Porcupine finds no order that explains every reply.{{else}}Not confirmed on its own: the ops before this window matter too (the whole key's history has no linearization).{{end}}</p>
 <figure class="window">{{.SVG}}</figure>
 {{end}}{{end}}{{if .Fail.Excerpt}}<h2 id="history">History around the anomalies</h2>
 <p>The records around every op an anomaly cites (highlighted), with the completion of each; times in seconds since the run started. All records are in <a href="history.jsonl">history.jsonl</a>.</p>
