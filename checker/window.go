@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -219,7 +220,12 @@ func windowModel(fromStart bool) porcupine.Model {
 			return uint64(w.reg.Value)*1000003 ^ uint64(w.reg.Version)
 		},
 		DescribeOperation:         model.DescribeRegisterOp,
-		DescribeOperationMetadata: model.DescribeMeta,
+		DescribeOperationMetadata: func(meta any) string {
+			if m, ok := meta.(windowMeta); ok {
+				return fmt.Sprintf("process %d, %s", m.Process, model.DescribeMeta(m.OpMeta))
+			}
+			return model.DescribeMeta(meta)
+		},
 		DescribeState: func(s any) string {
 			w := s.(winState)
 			if w.any {
@@ -229,6 +235,13 @@ func windowModel(fromStart bool) porcupine.Model {
 		},
 	}
 	return nm.ToModel()
+}
+
+// windowMeta is an op's metadata in the drawing of windows: its client id
+// there is a row number, so the process rides along.
+type windowMeta struct {
+	model.OpMeta
+	Process int
 }
 
 // winState is a register state, or any state at all (the window's start,
@@ -320,11 +333,29 @@ func visualizeWindows(pops []porcupine.Operation, res Result, opts LinearOptions
 	for _, o := range pops {
 		byIndex[o.Metadata.(model.OpMeta).Index] = o
 	}
+	// Porcupine draws a row for every client id up to the largest: number
+	// the windows' processes densely, and name the process in each op's
+	// details.
+	rows := map[int]int{}
 	for _, w := range ws {
 		for _, op := range w.Ops {
-			sel = append(sel, byIndex[op.Index])
+			if _, ok := rows[op.Process]; !ok {
+				rows[op.Process] = 0
+			}
 		}
-		fromStart = false
+	}
+	procs := slices.Sorted(maps.Keys(rows))
+	for i, p := range procs {
+		rows[p] = i
+	}
+	for _, w := range ws {
+		for _, op := range w.Ops {
+			o := byIndex[op.Index]
+			o.Metadata = windowMeta{OpMeta: o.Metadata.(model.OpMeta), Process: o.ClientId}
+			o.ClientId = rows[o.ClientId]
+			sel = append(sel, o)
+		}
+		fromStart = fromStart && w.FromStart
 	}
 	m := windowModel(fromStart)
 	_, info := porcupine.CheckOperationsVerbose(m, sel, opts.Timeout)

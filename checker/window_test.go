@@ -42,7 +42,7 @@ func TestLinearWindowOfLongHistory(t *testing.T) {
 	if !slices.Contains(idx, len(h)-4) || !slices.Contains(idx, len(h)-2) || len(idx) > 10 {
 		t.Fatalf("window ops %v: want the write %d and the read %d, and few others", idx, len(h)-4, len(h)-2)
 	}
-	if r.Counts["visualization:windows"] != 1 || strings.Contains(viz.String(), "skipped") || !strings.Contains(viz.String(), "k0") {
+	if r.Counts["visualization:windows"] != 1 || strings.Contains(viz.String(), "skipped") || !strings.Contains(viz.String(), "k0") || !strings.Contains(viz.String(), "process 101") {
 		t.Fatalf("timeline of a long failing history is not a drawing of its window (counts %v): %.300s", r.Counts, viz.String())
 	}
 }

@@ -230,6 +230,13 @@ func windowSVG(w checker.FailingWindow, linked map[int]bool) template.HTML {
 			fill, stroke, class = "#fca5a5", "#b91c1c", ` class="cited"`
 		}
 		label := fmt.Sprintf("%d %s", op.Index, op.Text)
+		if op.Node != "" { // which server answered tells a deposed leader from a late reply
+			node, _, _ := strings.Cut(op.Node, ":")
+			label += " on " + node
+			if op.Zxid != 0 {
+				label += " zxid 0x" + strconv.FormatInt(op.Zxid, 16)
+			}
+		}
 		lw := float64(len([]rune(label))) * winCharPx
 		lane := 0
 		if lastEnd[r][0] > x0 {

@@ -160,6 +160,7 @@ func TestBrowserFailingRun(t *testing.T) {
 	if timeline.svgs == 0 || strings.Contains(timeline.text, "skipped") {
 		t.Errorf("timeline.html drew no Porcupine timeline of the failing window; text starts %.200q", timeline.text)
 	}
+	assertContains(t, "timeline of the failing window", timeline.text, "read(k2) -> 2581@v565")
 	srv.assertNoBadResponses(t)
 }
 
