@@ -219,7 +219,7 @@ func windowModel(fromStart bool) porcupine.Model {
 			}
 			return uint64(w.reg.Value)*1000003 ^ uint64(w.reg.Version)
 		},
-		DescribeOperation:         model.DescribeRegisterOp,
+		DescribeOperation: model.DescribeRegisterOp,
 		DescribeOperationMetadata: func(meta any) string {
 			if m, ok := meta.(windowMeta); ok {
 				return fmt.Sprintf("process %d, %s", m.Process, model.DescribeMeta(m.OpMeta))
