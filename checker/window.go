@@ -13,17 +13,38 @@ import (
 
 // Failing windows. A linearizability failure of a 3,000-op history is read
 // the way Knossos and Elle draw it: only the few ops of the failing key
-// around the anomaly. A window is a stretch of one key's register ops, cut
-// by time: every op whose interval meets [from, to]. It starts from the
-// ops an anomaly cites and grows backwards until Porcupine finds no
-// linearization of the window alone from *any* starting state (the
-// register's state where the window begins is not known: earlier ops are
-// cut away). Such a window is Confirmed: no legal history could contain
-// it. Growing stops at maxWindowOps; a window that could not be confirmed
-// is still drawn, marked so.
+// around the anomaly. A window is a stretch [from, to] of one key's
+// register ops, closed so that it can be judged on its own:
+//
+//   - it holds every op with a definite reply whose interval meets
+//     [from, to], and from and to are moved out until every such op lies
+//     inside (so every op left out before the window returned before any
+//     op of the window was called, and every op left out after was called
+//     after every definite op of the window returned);
+//   - it holds every info op (no definite reply: it may take effect any
+//     time after its call) called by to, unless a read that returned
+//     before from saw the value it wrote (then it took effect before the
+//     window); those called before from may take effect anywhere in it;
+//   - reads nobody cites are left out (dropping a read never turns a
+//     legal history illegal), as are fail ops (they took no effect).
+//
+// Then any linearization of the whole history, restricted to the window,
+// is a linearization of the window from the state the register had when
+// it began (an info op of the window placed after every other op of it
+// changes nothing it observes). So when Porcupine finds no linearization
+// of the window alone from *any* starting state, the window on its own
+// proves the violation: it is Confirmed. The window starts from the ops an
+// anomaly cites and grows backwards until it is confirmed or reaches
+// maxWindowOps; an unconfirmed one is still drawn (the ops around the
+// cited ones), marked so.
 
 // maxWindowOps bounds a window; beyond it a drawing is no use to a reader.
 const maxWindowOps = 80
+
+// maxWindowInfo bounds the info ops of a window Porcupine judges: each may
+// or may not have taken effect, anywhere after its call, and a dozen of
+// them from an unknown starting state take Porcupine seconds.
+const maxWindowInfo = 8
 
 // windowTimeout bounds Porcupine's search of one candidate window. Windows
 // are small; a timeout only leaves a window unconfirmed.
@@ -55,6 +76,9 @@ type WindowOp struct {
 	Node     string // the server that answered, when known
 	Zxid     int64  // the completion's zxid, when known
 	Cited    bool   // an anomaly names this op
+	// Early marks an Open op called before the window began (CallNS is
+	// then the window's start): it may have taken effect inside it.
+	Early bool
 }
 
 // LinearWindows returns one failing window per key that res (the
@@ -118,7 +142,7 @@ func keyWindow(part []porcupine.Operation, cited map[int]bool) (FailingWindow, b
 			continue
 		}
 		end := o.Return
-		if !o.Output.(model.RegisterOutput).Known {
+		if !known(o) {
 			end = o.Call
 		}
 		if !found {
@@ -130,11 +154,17 @@ func keyWindow(part []porcupine.Operation, cited map[int]bool) (FailingWindow, b
 		return FailingWindow{}, false
 	}
 	key := part[0].Input.(model.RegisterInput).Key
-	w := cut(part, from, to, cited)
-	for step := 2; len(w) <= maxWindowOps; step *= 2 {
+	seedFrom, seedTo := from, to
+	for step := 2; ; step *= 2 {
+		var w []porcupine.Operation
+		var early map[int]bool
+		w, early, from, to = closedWindow(part, from, to, cited)
+		if len(w) > maxWindowOps || infoOps(w) > maxWindowInfo {
+			break
+		}
 		fromStart := from <= part[0].Call
 		if illegalAlone(w, fromStart) {
-			win := makeWindow(key, w, true, cited)
+			win := makeWindow(key, w, true, cited, early)
 			win.FromStart = fromStart
 			return win, true
 		}
@@ -147,19 +177,107 @@ func keyWindow(part []porcupine.Operation, cited map[int]bool) (FailingWindow, b
 			k++
 		}
 		from = part[max(0, k-step)].Call
-		w = cut(part, from, to, cited)
 	}
-	w = cut(part, from, to, cited)
+	// Unconfirmed: draw the ops around the cited ones only.
+	w := cut(part, seedFrom, seedTo, cited)
 	if len(w) > maxWindowOps {
 		w = nearest(w, cited)
 	}
-	return makeWindow(key, w, false, cited), true
+	return makeWindow(key, w, false, cited, nil), true
 }
 
-// cut takes the ops whose interval meets [from, to]: called by to, and
-// returned at or after from. An info op (its return is the end of the
-// history) joins only when called inside [from, to] or cited: an older one
-// could have taken effect anywhere, and would stretch every drawing.
+func known(o porcupine.Operation) bool { return o.Output.(model.RegisterOutput).Known }
+
+func infoOps(w []porcupine.Operation) int {
+	n := 0
+	for _, o := range w {
+		if !known(o) {
+			n++
+		}
+	}
+	return n
+}
+
+// closedWindow widens [from, to] until every op with a definite reply
+// that meets it lies inside it, and returns the window's ops (see the
+// comment at the top), its info ops' calls moved up to from (early names
+// those called before from).
+func closedWindow(part []porcupine.Operation, from, to int64, cited map[int]bool) ([]porcupine.Operation, map[int]bool, int64, int64) {
+	for {
+		f, t := from, to
+		for _, o := range part {
+			if o.Call > to {
+				break
+			}
+			if known(o) && o.Return >= from {
+				f, t = min(f, o.Call), max(t, o.Return)
+			}
+		}
+		if f == from && t == to {
+			break
+		}
+		from, to = f, t
+	}
+	// An info op called before the window took effect before it when a
+	// read saw its value by then, or when a read (at any time) saw its
+	// value at a version some op had already passed by then — provided
+	// its value is its own (no other write of the key, nor the initial
+	// register, has it: the workloads write unique values).
+	writers := map[int64]int{}
+	for _, o := range part {
+		if in := o.Input.(model.RegisterInput); in.Kind != model.RegRead {
+			writers[in.Value]++
+		}
+	}
+	seenBy := map[int64]bool{}  // values reads saw by from
+	seenAt := map[int64]int32{} // the version at which reads saw each value
+	top := model.NoVersion      // the highest version an op reported by from
+	for _, o := range part {
+		out := o.Output.(model.RegisterOutput)
+		if !known(o) {
+			continue
+		}
+		if o.Input.(model.RegisterInput).Kind == model.RegRead {
+			seenAt[out.Value] = out.Version
+			if o.Return < from {
+				seenBy[out.Value] = true
+			}
+		}
+		if o.Return < from {
+			top = max(top, out.Version)
+		}
+	}
+	before := func(o porcupine.Operation) bool {
+		v := o.Input.(model.RegisterInput).Value
+		if writers[v] != 1 || v == model.InitialRegister.Value {
+			return false
+		}
+		at, ok := seenAt[v]
+		return seenBy[v] || (ok && at != model.NoVersion && at <= top)
+	}
+	var w []porcupine.Operation
+	early := map[int]bool{}
+	for _, o := range part {
+		if o.Call > to {
+			break
+		}
+		switch {
+		case known(o) && o.Return >= from:
+			w = append(w, o)
+		case !known(o) && (o.Call >= from || !before(o) || cited[o.Metadata.(model.OpMeta).Index]):
+			if o.Call < from {
+				early[o.Metadata.(model.OpMeta).Index] = true
+				o.Call = from
+			}
+			w = append(w, o)
+		}
+	}
+	return w, early, from, to
+}
+
+// cut takes the ops whose interval meets [from, to], for drawing an
+// unconfirmed window: called by to, and returned at or after from; an
+// info op only when called inside [from, to] or cited.
 func cut(part []porcupine.Operation, from, to int64, cited map[int]bool) []porcupine.Operation {
 	var out []porcupine.Operation
 	for _, o := range part {
@@ -167,7 +285,7 @@ func cut(part []porcupine.Operation, from, to int64, cited map[int]bool) []porcu
 			break
 		}
 		in := o.Return >= from
-		if !o.Output.(model.RegisterOutput).Known {
+		if !known(o) {
 			in = o.Call >= from
 		}
 		if in || cited[o.Metadata.(model.OpMeta).Index] {
@@ -287,13 +405,13 @@ func winStep(s winState, in model.RegisterInput, out model.RegisterOutput) []any
 	}
 }
 
-func makeWindow(key string, w []porcupine.Operation, confirmed bool, cited map[int]bool) FailingWindow {
+func makeWindow(key string, w []porcupine.Operation, confirmed bool, cited, early map[int]bool) FailingWindow {
 	out := FailingWindow{Key: key, Confirmed: confirmed}
 	for i, o := range w {
 		meta := o.Metadata.(model.OpMeta)
 		known := o.Output.(model.RegisterOutput).Known
 		op := WindowOp{Index: meta.Index, Process: o.ClientId, CallNS: o.Call, ReturnNS: o.Return, Open: !known,
-			Text: model.DescribeRegisterOp(o.Input, o.Output), Node: meta.Node, Zxid: meta.Zxid, Cited: cited[meta.Index]}
+			Text: model.DescribeRegisterOp(o.Input, o.Output), Node: meta.Node, Zxid: meta.Zxid, Cited: cited[meta.Index], Early: early[meta.Index]}
 		if i == 0 || op.CallNS < out.FromNS {
 			out.FromNS = op.CallNS
 		}

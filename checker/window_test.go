@@ -77,3 +77,54 @@ func TestLinearWindowsOnlyFailingKeys(t *testing.T) {
 		t.Fatalf("valid history has windows %+v", ws)
 	}
 }
+
+// TestLinearWindowUnconfirmed: cited ops that a legal order explains (a
+// result that names ops without a violation among them) get a window
+// around them, marked unconfirmed, never grown past maxWindowOps.
+func TestLinearWindowUnconfirmed(t *testing.T) {
+	h := genRegisterHistory(genOptions{ops: 2000, keys: 1, clients: 8, seed: 2})
+	var cite int
+	for _, op := range h[len(h)/2:] {
+		if op.Type == history.Invoke && op.F == history.FWrite {
+			cite = op.Index
+			break
+		}
+	}
+	r := Result{Name: "linearizable", Valid: Invalid, Anomalies: []Anomaly{{Kind: "nonlinearizable", Ops: []int{cite}}}}
+	ws := LinearWindows(h, r)
+	if len(ws) != 1 || ws[0].Confirmed || len(ws[0].Ops) == 0 || len(ws[0].Ops) > maxWindowOps {
+		t.Fatalf("windows %+v: want one unconfirmed window of at most %d ops", ws, maxWindowOps)
+	}
+	if !slices.ContainsFunc(ws[0].Ops, func(o WindowOp) bool { return o.Index == cite && o.Cited }) || len(ws[0].Ops) > 20 {
+		t.Fatalf("window of %d ops does not hold the cited op %d, or holds more than its neighbours", len(ws[0].Ops), cite)
+	}
+}
+
+// TestLinearWindowSound: a window of a linearizable history is never
+// confirmed, wherever the cited ops are — a confirmed window claims that
+// its ops alone prove a violation. (Before windows were closed under
+// concurrency, a read overlapping the window's start was kept while the
+// writes it raced were cut away, and a legal history got a "confirmed"
+// window.)
+func TestLinearWindowSound(t *testing.T) {
+	for seed := uint64(1); seed <= 40; seed++ {
+		h := genRegisterHistory(genOptions{ops: 400, keys: 2, clients: 6, infoPercent: 5, seed: seed})
+		r := CheckLinearizable(h, LinearOptions{})
+		wantValid(t, r)
+		var invokes []int
+		for _, op := range h {
+			if op.Type == history.Invoke && op.F != history.FRead {
+				invokes = append(invokes, op.Index)
+			}
+		}
+		for k := 0; k < 6; k++ {
+			a, b := invokes[(int(seed)*31+k*97)%len(invokes)], invokes[(int(seed)*17+k*53)%len(invokes)]
+			cited := Result{Name: "linearizable", Valid: Invalid, Anomalies: []Anomaly{{Kind: "nonlinearizable", Ops: []int{a, b}}}}
+			for _, w := range LinearWindows(h, cited) {
+				if w.Confirmed {
+					t.Fatalf("seed %d: a window of a linearizable history is confirmed (cited %d, %d): %+v", seed, a, b, w)
+				}
+			}
+		}
+	}
+}

@@ -41,12 +41,20 @@ type failView struct {
 }
 
 type windowView struct {
+	Early        []earlyOp // open ops called before the window, not drawn
 	Checker, Key string
 	Confirmed    bool
 	FromStart    bool
 	Ops          int
 	From, To     string
 	SVG          template.HTML
+}
+
+type earlyOp struct {
+	Index  int
+	Text   string
+	Linked bool
+	ID     string
 }
 
 // opAnchor is the id of a history record's row.
@@ -99,8 +107,14 @@ func buildFailView(ops []history.Op, checkers []flatChecker) failView {
 			for _, op := range w.Ops {
 				link(op.Index, 0)
 			}
-			v.Windows = append(v.Windows, windowView{Checker: fc.Name, Key: w.Key, Confirmed: w.Confirmed, FromStart: w.FromStart, Ops: len(w.Ops),
-				From: formatSeconds(nsToS(w.FromNS)), To: formatSeconds(nsToS(w.ToNS)), SVG: windowSVG(w, v.linked)})
+			wv := windowView{Checker: fc.Name, Key: w.Key, Confirmed: w.Confirmed, FromStart: w.FromStart, Ops: len(w.Ops),
+				From: formatSeconds(nsToS(w.FromNS)), To: formatSeconds(nsToS(w.ToNS)), SVG: windowSVG(w, v.linked)}
+			for _, op := range w.Ops {
+				if op.Early {
+					wv.Early = append(wv.Early, earlyOp{Index: op.Index, Text: op.Text, Linked: v.linked[op.Index], ID: opAnchor(op.Index)})
+				}
+			}
+			v.Windows = append(v.Windows, wv)
 		}
 	}
 	positions := make([]int, 0, len(want))
@@ -187,6 +201,9 @@ const (
 // end), its text beside it, cited ops red; every bar links to its history
 // row.
 func windowSVG(w checker.FailingWindow, linked map[int]bool) template.HTML {
+	// Open ops called before the window are listed under the drawing,
+	// not drawn: each would be a bar across all of it.
+	w.Ops = slices.DeleteFunc(slices.Clone(w.Ops), func(op checker.WindowOp) bool { return op.Early })
 	var procs []int
 	for _, op := range w.Ops {
 		procs = append(procs, op.Process)

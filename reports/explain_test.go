@@ -27,7 +27,11 @@ func staleReadHistory(t *testing.T) []history.Op {
 	}
 	i64 := func(v int64) *int64 { return &v }
 	i32 := func(v int32) *int32 { return &v }
-	now := int64(0)
+	// A write of k1 with no definite reply, long before the anomaly: it
+	// may have taken effect anywhere after its call.
+	add(0, 9, history.Invoke, history.FWrite, history.RegisterValue{Key: "k1", Value: i64(999)})
+	add(ms, 9, history.Info, history.FWrite, history.RegisterValue{Key: "k1", Value: i64(999)})
+	now := int64(2 * ms)
 	for i := range 40 {
 		key := "k0"
 		if i%2 == 1 {
@@ -67,7 +71,8 @@ func TestRunPageExplainsFailure(t *testing.T) {
 	checkBalanced(t, page)
 	for _, want := range []string{"What went wrong", "must look as if it took effect at one instant", "1 stale-read",
 		"Failing windows", "key <code>k1</code>", "have no linearization", "<svg", "History around the anomalies",
-		"<code>start partition s1,s2 | s3</code>", "simulated time"} {
+		"<code>start partition s1,s2 | s3</code>", "simulated time",
+		`Also part of the check, not drawn: 1 earlier op on <code>k1</code> with no definite reply`, `<a href="#op-0">0</a> <code>write(k1, 999) -&gt; ?</code>`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -81,8 +86,8 @@ func TestRunPageExplainsFailure(t *testing.T) {
 			t.Errorf("link #%s has no row", h[1])
 		}
 	}
-	// The stale read (op 80) and the write it missed (op 78) are cited.
-	for _, id := range []string{"op-78", "op-80"} {
+	// The stale read (op 82) and the write it missed (op 80) are cited.
+	for _, id := range []string{"op-80", "op-82"} {
 		if !strings.Contains(page, `<tr id="`+id+`" class="cited">`) {
 			t.Errorf("cited op %s is not a highlighted row", id)
 		}

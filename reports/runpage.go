@@ -166,7 +166,9 @@ var runPageTmpl = template.Must(template.New("run").Funcs(pageFuncs).Funcs(templ
 {{range .Fail.Windows}}<h3>key <code>{{.Key}}</code>: {{.Ops}} ops, {{.From}}–{{.To}} s</h3>
 <p>{{if .Confirmed}}These ops alone, {{if .FromStart}}from the key's initial state{{else}}from whatever state the key was in before them{{end}}, have no linearization: Porcupine finds no order that explains every reply.{{else}}Not confirmed on its own: the ops before this window matter too (the whole key's history has no linearization).{{end}}</p>
 <figure class="window">{{.SVG}}</figure>
-{{end}}{{end}}{{if .Fail.Excerpt}}<h2 id="history">History around the anomalies</h2>
+{{if .Early}}<p>Also part of the check, not drawn: {{len .Early}} earlier op{{if gt (len .Early) 1}}s{{end}} on <code>{{.Key}}</code> with no definite reply, which may have taken effect inside the window:
+{{range $i, $e := .Early}}{{if $i}}, {{end}}{{if $e.Linked}}<a href="#{{$e.ID}}">{{$e.Index}}</a>{{else}}{{$e.Index}}{{end}} <code>{{$e.Text}}</code>{{end}}.</p>
+{{end}}{{end}}{{end}}{{if .Fail.Excerpt}}<h2 id="history">History around the anomalies</h2>
 <p>The records around every op an anomaly cites (highlighted), with the completion of each; times in seconds since the run started. All records are in <a href="history.jsonl">history.jsonl</a>.</p>
 <table class="history">
 <tr><th>index</th><th>time (s)</th><th>process</th><th>type</th><th>f</th><th>value</th><th>node</th><th>zxid</th><th>error</th></tr>
