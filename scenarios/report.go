@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/zabsim/zabsim/history"
 	"github.com/zabsim/zabsim/reports"
@@ -67,26 +66,15 @@ func serverLogs(dir string) []string {
 			}
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return lessNatural(out[i], out[j]) })
+	// Same shape, differing only in the node's number: shorter first puts
+	// s2 before s10.
+	sort.SliceStable(out, func(i, j int) bool {
+		if len(out[i]) != len(out[j]) {
+			return len(out[i]) < len(out[j])
+		}
+		return out[i] < out[j]
+	})
 	return out
-}
-
-// lessNatural orders paths so that s2 comes before s10.
-func lessNatural(a, b string) bool {
-	na, nb := trailingDigits(a), trailingDigits(b)
-	if len(na) != len(nb) && strings.TrimSuffix(a, na) != "" {
-		return len(na) < len(nb)
-	}
-	return a < b
-}
-
-func trailingDigits(p string) string {
-	p = strings.TrimSuffix(strings.TrimSuffix(p, "/server.log"), ".log")
-	i := len(p)
-	for i > 0 && p[i-1] >= '0' && p[i-1] <= '9' {
-		i--
-	}
-	return p[i:]
 }
 
 // roleSpans turns role changes into per-node spans ending at the next change
