@@ -141,6 +141,14 @@ func describeStuck(part []porcupine.Operation, stuck []int) string {
 const MaxVisualizedOps = 2500
 
 func visualize(r *report, pops []porcupine.Operation, opts LinearOptions) {
+	if len(pops) > MaxVisualizedOps && len(citedOps(r.res)) > 0 {
+		// Too long to draw whole: draw the failing windows.
+		r.res.Counts["visualization:windows"] = 1
+		if err := visualizeWindows(pops, r.res, opts); err != nil {
+			r.doubt("cannot write Porcupine visualization: %v", err)
+		}
+		return
+	}
 	if len(pops) > MaxVisualizedOps {
 		r.res.Counts["visualization:skipped"] = 1
 		if _, err := fmt.Fprintf(opts.Visualization, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Porcupine timeline skipped</title></head>"+

@@ -251,4 +251,7 @@ type DurabilityValue struct {
 type NemesisValue struct {
 	Nodes  []string `json:"nodes,omitempty"`
 	Detail string   `json:"detail,omitempty"`
+	// Shape is a partition's exact shape: "s1,s2 | s3", "s1 | s3, bridge
+	// s2", "s1 cannot reach s3", or what each node hears.
+	Shape string `json:"shape,omitempty"`
 }

@@ -235,6 +235,12 @@ func requireRunDir(t *testing.T, dir string, target live.Target) {
 	if err != nil || !strings.Contains(string(page), "not reproducible by seed") {
 		t.Errorf("index.html does not say the run is not reproducible (%v)", err)
 	}
+	// A live page says live and which target, never "simulated time",
+	// and links the servers' logs.
+	if !strings.Contains(string(page), "live, against a real <b>"+string(target)+"</b> cluster") ||
+		strings.Contains(string(page), "simulated time") || !strings.Contains(string(page), `href="cluster/s1/server.log"`) {
+		t.Errorf("index.html does not say live %s or does not link cluster/s1/server.log", target)
+	}
 }
 
 // requireFaults checks the history records each nemesis f.

@@ -73,6 +73,7 @@ type Event struct {
 	Start   bool     // a fault begins (or a one-shot happens); false when faults end
 	Targets []string // the nodes acted on, sorted
 	Cuts    []Link   // for partitions: the links this step cut, sorted
+	Shape   string   // for partitions: the shape the cuts give the cluster (DescribeCuts), "s1,s2 | s3"
 	Note    string   // why the step did less than it says (e.g. "no leader"); empty normally
 }
 
@@ -254,7 +255,7 @@ func (x *Executor) startPartition(h Host, nodes []string, a StartPartition, ev *
 		return err
 	}
 	x.cuts = append(x.cuts, cuts)
-	ev.Cuts = cuts
+	ev.Cuts, ev.Shape = cuts, DescribeCuts(nodes, cuts)
 	for _, l := range cuts {
 		ev.Targets = append(ev.Targets, l.From, l.To)
 	}

@@ -3,6 +3,7 @@ package nemesis
 import (
 	"cmp"
 	"slices"
+	"strings"
 )
 
 // Link is a directed network link; in a cut set it means messages From -> To
@@ -108,4 +109,129 @@ func OneWayCuts(from, to []string) []Link {
 func IsolateCuts(node string, nodes []string) []Link {
 	rest := slices.DeleteFunc(slices.Clone(nodes), func(n string) bool { return n == node })
 	return GroupCuts([][]string{{node}, rest})
+}
+
+// DescribeCuts names the exact shape a cut set gives nodes, for histories,
+// logs and labels:
+//
+//   - clean groups: "s1,s2 | s3" (nobody talks across a bar);
+//   - groups joined by nodes that hear everyone: "s1 | s3, bridge s2";
+//   - one-way cuts: "s1 cannot reach s3; s2 cannot reach s3";
+//   - any other symmetric shape (a majority ring): what each node hears,
+//     "s1 hears s2,s5; s2 hears s1,s3; ...".
+//
+// It returns "" for no cuts. nodes is every node of the cluster.
+func DescribeCuts(nodes []string, cuts []Link) string {
+	if len(cuts) == 0 {
+		return ""
+	}
+	nodes = sortedSet(nodes)
+	cuts = sortLinks(slices.Clone(cuts))
+	cut := map[Link]bool{}
+	for _, l := range cuts {
+		cut[l] = true
+		if !slices.Contains(nodes, l.From) {
+			nodes = sortedSet(append(nodes, l.From))
+		}
+		if !slices.Contains(nodes, l.To) {
+			nodes = sortedSet(append(nodes, l.To))
+		}
+	}
+	symmetric := true
+	for _, l := range cuts {
+		if !cut[Link{From: l.To, To: l.From}] {
+			symmetric = false
+		}
+	}
+	if !symmetric {
+		return describeOneWay(cuts)
+	}
+	talk := func(a, b string) bool { return a == b || !cut[Link{From: a, To: b}] }
+	var bridges, rest []string
+	for _, a := range nodes {
+		all := true
+		for _, b := range nodes {
+			all = all && talk(a, b)
+		}
+		if all {
+			bridges = append(bridges, a)
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	if groups, ok := cliques(rest, talk); ok {
+		parts := make([]string, len(groups))
+		for i, g := range groups {
+			parts[i] = strings.Join(g, ",")
+		}
+		s := strings.Join(parts, " | ")
+		if len(bridges) > 0 {
+			s += ", bridge " + strings.Join(bridges, ",")
+		}
+		return s
+	}
+	var parts []string
+	for _, a := range nodes {
+		var hears []string
+		for _, b := range nodes {
+			if a != b && talk(b, a) {
+				hears = append(hears, b)
+			}
+		}
+		parts = append(parts, a+" hears "+orNone(hears))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// cliques splits nodes into groups that talk within and not across, if
+// talk allows that; groups keep the order of their first node.
+func cliques(nodes []string, talk func(a, b string) bool) ([][]string, bool) {
+	var groups [][]string
+	for _, a := range nodes {
+		placed := false
+		for i, g := range groups {
+			if talk(a, g[0]) {
+				groups[i] = append(g, a)
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			groups = append(groups, []string{a})
+		}
+	}
+	for i, g := range groups {
+		for _, a := range g {
+			for j, h := range groups {
+				for _, b := range h {
+					if (i == j) != talk(a, b) {
+						return nil, false
+					}
+				}
+			}
+		}
+	}
+	return groups, len(groups) > 1
+}
+
+func describeOneWay(cuts []Link) string {
+	var parts []string
+	for i := 0; i < len(cuts); {
+		j := i
+		var to []string
+		for j < len(cuts) && cuts[j].From == cuts[i].From {
+			to = append(to, cuts[j].To)
+			j++
+		}
+		parts = append(parts, cuts[i].From+" cannot reach "+strings.Join(to, ","))
+		i = j
+	}
+	return strings.Join(parts, "; ")
+}
+
+func orNone(xs []string) string {
+	if len(xs) == 0 {
+		return "nobody"
+	}
+	return strings.Join(xs, ",")
 }

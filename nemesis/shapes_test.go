@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -221,5 +222,41 @@ func TestOneWayLeaderToAll(t *testing.T) {
 	h, _ := runPartition(t, 3, 1, a.(StartPartition), "s2")
 	if want := links("s2", "s1", "s2", "s3"); !reflect.DeepEqual(h.cuts, want) {
 		t.Fatalf("cuts %v, want %v", h.cuts, want)
+	}
+}
+
+func TestDescribeCuts(t *testing.T) {
+	three := []string{"s1", "s2", "s3"}
+	five := nodeNames(5)
+	for _, c := range []struct {
+		name  string
+		nodes []string
+		cuts  []Link
+		want  string
+	}{
+		{"none", three, nil, ""},
+		{"isolate s3", three, IsolateCuts("s3", three), "s1,s2 | s3"},
+		{"isolate s1", three, IsolateCuts("s1", three), "s1 | s2,s3"},
+		{"halves", five, GroupCuts([][]string{{"s4", "s2"}, {"s1", "s3", "s5"}}), "s1,s3,s5 | s2,s4"},
+		{"bridge", three, BridgeCuts([]string{"s1", "s2", "s3"}), "s1 | s3, bridge s2"},
+		{"bridge of five", five, BridgeCuts([]string{"s1", "s2", "s3", "s4", "s5"}), "s1,s2 | s4,s5, bridge s3"},
+		{"one way", three, OneWayCuts([]string{"s1", "s2"}, []string{"s3"}), "s1 cannot reach s3; s2 cannot reach s3"},
+		{"ring", five, MajorityRingCuts(five), "s1 hears "},
+	} {
+		got := DescribeCuts(c.nodes, c.cuts)
+		if got != c.want && !(c.name == "ring" && strings.HasPrefix(got, c.want) && strings.Count(got, "hears") == 5) {
+			t.Errorf("%s: DescribeCuts = %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// TestPartitionEventShape: the event of an applied partition names the
+// groups it made, not only every node it touched.
+func TestPartitionEventShape(t *testing.T) {
+	h := newFakeHost("s1", "s2", "s3")
+	h.leader = "s2"
+	evs := runAll(t, mustParse(t, "1s start partition isolate-node s3\n2s stop partition\n3s start partition isolate-leader\n"), h, 1)
+	if len(evs) != 3 || evs[0].Shape != "s1,s2 | s3" || evs[1].Shape != "" || evs[2].Shape != "s1,s3 | s2" {
+		t.Fatalf("shapes: %+v", evs)
 	}
 }

@@ -113,6 +113,57 @@ func TestBrowserSuiteReport(t *testing.T) {
 	t.Logf("suite and screenshots in %s", out)
 }
 
+// TestBrowserFailingRun runs the issue's failing linearizability run (a
+// history too long for Porcupine's whole timeline) and loads its page: the
+// plain-language account, the failing window drawn as a timeline whose bars
+// link into the history excerpt, every anomaly op a link to its row, the
+// servers' logs linked, and timeline.html a real Porcupine drawing of the
+// window, not a stub.
+func TestBrowserFailingRun(t *testing.T) {
+	chromium := requireChromium(t)
+	out := outputDir(t)
+	bin := zabsimBinary(t)
+	dir := filepath.Join(out, "failing-run")
+	_ = os.RemoveAll(dir)
+	ctx, cancel := context.WithTimeout(context.Background(), suiteTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "run", "--scenario", "bug-sync-no-quorum", "--seed", "1", "--bug", "sync-no-quorum", "--out", dir)
+	outb, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("zabsim run: want exit 1 (a violation), got %v\n%s", err, outb)
+	}
+	srv := newStaticServer(t, dir)
+	b := startBrowser(t, chromium)
+	page := b.check(t, srv, "index.html", filepath.Join(out, "failing-run.png"))
+	for _, want := range []string{"What went wrong", "stale-read", "Failing windows", "key k2", "have no linearization",
+		"History around the anomalies", "Server logs", "logs/s1.log", "simulated"} {
+		assertContains(t, "failing run page", page.text, want)
+	}
+	if page.svgs == 0 {
+		t.Errorf("failing run page drew no window")
+	}
+	var toRows, toLogs int
+	for _, l := range page.links {
+		switch {
+		case strings.Contains(l, "#op-"):
+			toRows++
+		case strings.HasSuffix(l, ".log"):
+			toLogs++
+		}
+	}
+	// Two cited ops, linked from the anomaly and from their bars.
+	if toRows < 4 || toLogs != 3 {
+		t.Errorf("failing run page links %d history rows (want >= 4) and %d server logs (want 3)", toRows, toLogs)
+	}
+	timeline := b.check(t, srv, "timeline.html", filepath.Join(out, "failing-run-timeline.png"))
+	if timeline.svgs == 0 || strings.Contains(timeline.text, "skipped") {
+		t.Errorf("timeline.html drew no Porcupine timeline of the failing window; text starts %.200q", timeline.text)
+	}
+	assertContains(t, "timeline of the failing window", timeline.text, "read(k2) -> 2581@v565")
+	srv.assertNoBadResponses(t)
+}
+
 // assertSuiteListsRuns checks the suite page against suite.json: the run
 // count, a link into every run's directory, and every run error spelled out
 // (a run that errored has no checker verdict to explain it).
@@ -162,9 +213,11 @@ func TestBrowserDetectsBrokenPage(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "ok.png"), onePixelPNG(t))
 	writeFile(t, filepath.Join(dir, "clean.html"), []byte(`<!DOCTYPE html><html><head><title>clean</title></head>
-<body><p>fine</p><img src="ok.png" alt="ok"><a href="clean.html">self</a><a href="#top">anchor</a></body></html>`))
+<body><p id="top">fine</p><img src="ok.png" alt="ok"><a href="clean.html">self</a><a href="#top">anchor</a>
+<svg width="10" height="10"><a href="#top"><rect width="5" height="5"/></a></svg></body></html>`))
 	writeFile(t, filepath.Join(dir, "broken.html"), []byte(`<!DOCTYPE html><html><head><title>broken</title></head>
-<body><p>broken</p><img src="missing.png" alt="missing"><a href="nowhere.html">dead</a>
+<body><p>broken</p><img src="missing.png" alt="missing"><a href="nowhere.html">dead</a><a href="#no-such-row">dead anchor</a>
+<svg width="10" height="10"><a href="gone.html"><rect width="5" height="5"/></a></svg>
 <script>console.error("deliberate console error"); undefinedFunction();</script></body></html>`))
 	srv := newStaticServer(t, dir)
 	b := startBrowser(t, chromium)
@@ -178,7 +231,8 @@ func TestBrowserDetectsBrokenPage(t *testing.T) {
 	// One complaint from each channel: console API, exception, DOM image
 	// probe, network events, link fetch.
 	wants := []string{"console.error: deliberate console error", "uncaught exception", "undefinedFunction",
-		"image did not load or decode: " + srv.URL + "/missing.png", "HTTP 404 for " + srv.URL + "/missing.png", "link /nowhere.html → 404"}
+		"image did not load or decode: " + srv.URL + "/missing.png", "HTTP 404 for " + srv.URL + "/missing.png", "link /nowhere.html → 404",
+		"link to #no-such-row, which no element", "link /gone.html → 404"}
 	for _, want := range wants {
 		if !slices.ContainsFunc(broken.problems, func(p string) bool { return strings.Contains(p, want) }) {
 			t.Errorf("broken page: no problem mentions %q; got:\n  %s", want, strings.Join(broken.problems, "\n  "))
@@ -675,9 +729,13 @@ func (b *browser) probe(t *testing.T, srv *staticServer, session string) pageRes
 		SVGs      int      `json:"svgs"`
 		Undecoded []string `json:"undecoded"`
 		Links     []string `json:"links"`
+		Dead      []string `json:"deadFragments"`
 	}
 	b.evaluate(t, session, domProbe, &dom)
 	r := pageResult{links: dom.Links, text: dom.Text, images: dom.Images, svgs: dom.SVGs}
+	for _, id := range dom.Dead {
+		r.problems = append(r.problems, "link to #"+id+", which no element of the page has")
+	}
 	for _, src := range dom.Undecoded {
 		r.problems = append(r.problems, "image did not load or decode: "+src)
 	}
@@ -688,14 +746,19 @@ func (b *browser) probe(t *testing.T, srv *staticServer, session string) pageRes
 // domProbe gathers what the page shows and references. Links are every
 // href/src the document names, resolved by the browser to absolute URLs.
 const domProbe = `(() => {
-  const refs = [...document.querySelectorAll('a[href], link[href], img[src], script[src], iframe[src], source[src]')]
-    .map(e => e.href || e.src);
+  // An SVG <a> has an SVGAnimatedString href: resolve its baseVal.
+  const url = e => (e.href && e.href.baseVal !== undefined) ? new URL(e.href.baseVal, document.baseURI).href : (e.href || e.src);
+  const refs = [...document.querySelectorAll('a[href], link[href], img[src], script[src], iframe[src], source[src]')].map(url);
+  // A link to a fragment of this very page must name an element on it.
+  const here = location.href.split('#')[0];
+  const deadFragments = refs.filter(r => r.startsWith(here + '#'))
+    .map(r => decodeURIComponent(r.slice(here.length + 1))).filter(id => !document.getElementById(id));
   const undecoded = [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.currentSrc || i.src);
   return JSON.stringify({
     text: document.body ? document.body.innerText : "",
     images: document.images.length,
     svgs: document.querySelectorAll('svg').length,
-    undecoded, links: refs,
+    undecoded, links: refs, deadFragments,
   });
 })()`
 

@@ -175,6 +175,9 @@ func nodesOverlap(a, b []string) bool {
 // for a bare kind name, the value's detail.
 func faultLabel(f string, nodes []string, op history.Op) string {
 	label := f
+	if shape := nemesisValue(op).Shape; shape != "" {
+		return label + " " + shape // a partition: its groups name its nodes
+	}
 	if detail := nemesisValue(op).Detail; detail != "" && len(strings.Fields(f)) == 1 {
 		label += " " + detail
 	}

@@ -27,6 +27,8 @@ pre{background:#f6f8fa;border:1px solid #ddd;padding:.6em;overflow-x:auto;white-
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}
 img{max-width:100%;height:auto;border:1px solid #eee;margin:.4em 0}
 .missing{color:#888}.grid a{display:inline-block;min-width:3.5em;margin:1px;padding:.1em .3em;text-align:center;text-decoration:none;border-radius:.2em}
+tr.cited td{background:#fde2e0}tr.gap td{color:#888;text-align:center}table.history td{font-size:.85em}
+figure.window{overflow-x:auto;margin:.5em 0}figure.window svg{max-width:none}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:600}dd{margin:0}
 `
 
@@ -67,27 +69,32 @@ func relHref(p string) string {
 const maxAnomaliesShown = 20
 
 type anomalyRow struct {
-	Kind, Explanation, Ops string
+	Kind, Explanation string
+	Ops               template.HTML // the cited op indexes, linked to the history excerpt where the page has one
 }
 
 type checkerRow struct {
 	Name      string
 	Valid     checker.Validity
+	Explain   string // what the checker promises and what it found (not valid only)
 	Anomalies []anomalyRow
 	More      int
 	Counts    string
 }
 
-func checkerRows(rs []checker.Result) []checkerRow {
+func checkerRows(rs []checker.Result, v failView) []checkerRow {
 	var rows []checkerRow
 	for _, fc := range flattenCheckers(rs) {
 		row := checkerRow{Name: fc.Name, Valid: fc.Result.Valid, Counts: formatCounts(fc.Result.Counts)}
+		if fc.Result.Valid != checker.Valid {
+			row.Explain = explainChecker(fc.Name, fc.Result)
+		}
 		for i, a := range fc.Result.Anomalies {
 			if i == maxAnomaliesShown {
 				row.More = len(fc.Result.Anomalies) - i
 				break
 			}
-			row.Anomalies = append(row.Anomalies, anomalyRow{Kind: a.Kind, Explanation: a.Explanation, Ops: formatInts(a.Ops)})
+			row.Anomalies = append(row.Anomalies, anomalyRow{Kind: a.Kind, Explanation: a.Explanation, Ops: v.opLinks(a.Ops)})
 		}
 		rows = append(rows, row)
 	}

@@ -56,7 +56,7 @@ func writeRunDir(t *testing.T, dir string, s RunSummary, ops []history.Op) {
 	if err := WriteSummary(filepath.Join(dir, "summary.json"), s); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteRunReport(dir, s, ops, faultySpans()); err != nil {
+	if err := WriteRunReport(dir, RunPage{Summary: s, Ops: ops}, faultySpans()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -129,7 +129,8 @@ func TestRunPage(t *testing.T) {
 	for _, want := range []string{
 		`<code id="repro">zabsim run --scenario register-partition --seed 42 --bug ZOOKEEPER-3911</code>`,
 		`id="verdict">invalid<`, "9f3a0c1d2e4b5a67", "ZOOKEEPER-3911", "all/linearizable", "stale-read",
-		"&lt;write 4&gt; &amp; committed", "(ops 17, 42)", "timeline.html: not produced", "nemesis.txt: not produced",
+		"&lt;write 4&gt; &amp; committed", `(ops <a href="#op-17">17</a>, <a href="#op-42">42</a>)`, `<tr id="op-17" class="cited">`,
+		"What went wrong", "The history breaks it: 1 stale-read.", "timeline.html: not produced", "nemesis.txt: not produced",
 		"<code>start partition random-halves → s1,s2,s3</code>", "<td class=\"num\">16.000</td><td class=\"num\">(one-shot)</td>",
 		"register&lt;script&gt;", "30.000 s", "812 invoked: 700 ok, 100 fail, 12 info",
 	} {

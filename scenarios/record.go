@@ -210,9 +210,12 @@ func nemesisOp(ev nemesis.Event) history.Op {
 		}
 	}
 	detail := ev.Action
+	if ev.Shape != "" {
+		detail += ": " + ev.Shape
+	}
 	if ev.Note != "" {
 		detail += " (" + ev.Note + ")"
 	}
-	v, _ := history.EncodeValue(history.NemesisValue{Nodes: ev.Targets, Detail: detail})
+	v, _ := history.EncodeValue(history.NemesisValue{Nodes: ev.Targets, Detail: detail, Shape: ev.Shape})
 	return history.Op{Process: history.NemesisProcess, Type: history.Info, F: f, Value: v, Time: int64(ev.Time)}
 }

@@ -41,13 +41,42 @@ func writeRunReport(dir string, plots bool) error {
 		}
 	}
 	rs := sum.RunSummary
+	page := reports.RunPage{Summary: rs, Ops: ops, Logs: serverLogs(dir)}
 	if sum.Live == nil {
-		rs.Repro = "zabsim repro " + dir
+		page.Summary.Repro = "zabsim repro " + dir
+	} else {
+		page.Live = sum.Live.Target
 	}
 	if !plots {
-		return reports.WriteRunPage(dir, reports.RunPage{Summary: rs, Faults: reports.Faults(ops), Plots: existingPlots(dir)})
+		page.Faults = reports.Faults(ops)
+		page.Plots = existingPlots(dir)
+		return reports.WriteRunPage(dir, page)
 	}
-	return reports.WriteRunReport(dir, rs, ops, roleSpans(roles, history.EndTime(ops)))
+	return reports.WriteRunReport(dir, page, roleSpans(roles, history.EndTime(ops)))
+}
+
+// serverLogs lists a run directory's server logs, relative to it: a
+// simulated run's logs/NODE.log, a live run's cluster/NODE/server.log; in
+// natural node order.
+func serverLogs(dir string) []string {
+	var out []string
+	for _, pattern := range []string{filepath.Join(LogsDir, "*.log"), filepath.Join("cluster", "*", "server.log")} {
+		m, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, p := range m {
+			if rel, err := filepath.Rel(dir, p); err == nil {
+				out = append(out, filepath.ToSlash(rel))
+			}
+		}
+	}
+	// Same shape, differing only in the node's number: shorter first puts
+	// s2 before s10.
+	sort.SliceStable(out, func(i, j int) bool {
+		if len(out[i]) != len(out[j]) {
+			return len(out[i]) < len(out[j])
+		}
+		return out[i] < out[j]
+	})
+	return out
 }
 
 // existingPlots lists the plot images a run directory already has, in

@@ -53,6 +53,8 @@ type Result struct {
 	// Unfinished are workers that did not finish their final phase in the
 	// healed tail: a liveness failure.
 	Unfinished []string
+	// Logs are the servers' logs (LogsDir/NODE.log), in node order.
+	Logs []NodeLog
 }
 
 // Run builds the world for scenario s and seed, runs it to the end and
@@ -79,6 +81,7 @@ func Run(s Scenario, seed uint64, opts Options) (*Result, error) {
 		Scenario: s, Seed: seed, Bugs: bugs, TraceHash: r.w.TraceHash(), History: r.rec.ops.all(),
 		Schedule: r.schedule, Roles: r.rec.roles, SimNS: int64(r.w.Now()), Events: r.w.Executed(), Commits: r.rec.commits,
 		Invariants: r.rec.inv.Violations(), Unfinished: unfinished, Progressing: r.progressing(unfinished),
+		Logs: r.logs.result(),
 	}, nil
 }
 
@@ -87,6 +90,7 @@ type runner struct {
 	s        Scenario
 	w        *sim.World
 	rec      *recorder
+	logs     *nodeLogger
 	servers  []string
 	workers  []string
 	live     map[string]workloads.Worker // the current instance of each worker
@@ -104,8 +108,9 @@ func build(s Scenario, seed uint64, bugs []string, log io.Writer) (*runner, erro
 	}
 	r.rec = newRecorder(r.servers)
 	r.rec.txns = s.hasWorkload("api") // its checker replays the committed txns
+	r.logs = newNodeLogger(r.servers, log)
 	wopts := sim.DefaultOptions()
-	wopts.Observers = []sim.Observer{r.rec}
+	wopts.Observers = []sim.Observer{r.rec, r.logs}
 	wopts.Log = log
 	w, err := sim.NewWorld(seed, wopts)
 	if err != nil {
@@ -304,6 +309,7 @@ func (r *runner) wipe(node, reason string) {
 	r.wiped[node] = true
 	v, _ := history.EncodeValue(history.NemesisValue{Nodes: []string{node}, Detail: "operator cleared the data directory: " + reason})
 	r.rec.ops.add(history.Op{Time: int64(r.w.Now()), Process: history.NemesisProcess, Type: history.Info, F: "wipe", Value: v})
+	r.logs.intervention(r.w.Now(), node, "operator cleared the data directory: "+reason)
 }
 
 // leader is the node the nemesis calls "leader": a standalone server while
@@ -490,6 +496,7 @@ func (r *runner) scheduleNemesis() {
 			op := nemesisOp(ev)
 			op.Time = int64(r.w.Now())
 			r.rec.ops.add(op)
+			r.logs.nemesis(r.w.Now(), ev)
 		}
 		r.scheduleNemesis()
 	})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/history"
+	"github.com/zabsim/zabsim/nemesis"
 	"github.com/zabsim/zabsim/reports"
 )
 
@@ -139,7 +141,7 @@ func WriteRun(dir string, o *Outcome, viz []byte) error {
 	}{
 		{ScenarioFile, o.Result.Scenario.JSON()},
 		{HistoryFile, hist.Bytes()},
-		{NemesisFile, []byte(o.Result.Schedule.String())},
+		{NemesisFile, nemesisText(o.Result.Schedule, o.Result.History)},
 		{RolesFile, roles},
 	}
 	if viz != nil {
@@ -147,6 +149,17 @@ func WriteRun(dir string, o *Outcome, viz []byte) error {
 			name string
 			data []byte
 		}{TimelineFile, viz})
+	}
+	if len(o.Result.Logs) > 0 {
+		if err := os.MkdirAll(filepath.Join(dir, LogsDir), 0o755); err != nil {
+			return err
+		}
+	}
+	for _, l := range o.Result.Logs {
+		files = append(files, struct {
+			name string
+			data []byte
+		}{filepath.Join(LogsDir, l.Node+".log"), l.Text})
 	}
 	for _, f := range files {
 		if err := WriteFileAtomic(filepath.Join(dir, f.name), f.data); err != nil {
@@ -158,6 +171,36 @@ func WriteRun(dir string, o *Outcome, viz []byte) error {
 		return err
 	}
 	return WriteFileAtomic(filepath.Join(dir, SummaryFile), append(sum, '\n'))
+}
+
+// nemesisText is nemesis.txt: the schedule (which parses back), then, as
+// comments, what each step did when applied: the nodes a target resolved
+// to, a partition's exact shape ("s1,s2 | s3"), why a step did less.
+func nemesisText(sched nemesis.Schedule, ops []history.Op) []byte {
+	var b strings.Builder
+	b.WriteString(sched.String())
+	first := true
+	for _, op := range ops {
+		if !op.IsNemesis() {
+			continue
+		}
+		if first {
+			b.WriteString("\n# As applied (the nodes each step hit; a partition's groups, | between them):\n")
+			first = false
+		}
+		var v history.NemesisValue
+		_ = json.Unmarshal(op.Value, &v)
+		what := v.Detail
+		if what == "" {
+			what = op.F
+		}
+		fmt.Fprintf(&b, "# %v %s", time.Duration(op.Time), what)
+		if len(v.Nodes) > 0 && v.Shape == "" {
+			fmt.Fprintf(&b, " → %s", strings.Join(v.Nodes, ","))
+		}
+		b.WriteByte('\n')
+	}
+	return []byte(b.String())
 }
 
 // WriteFileAtomic writes data to a temporary file beside path, syncs it and
@@ -199,7 +242,11 @@ func (r ReproResult) Matches() bool { return r.Want == r.Got }
 
 // Repro re-runs a run directory's scenario and seed and compares trace
 // hashes.
-func Repro(dir string) (ReproResult, error) {
+func Repro(dir string) (ReproResult, error) { return ReproWith(dir, nil) }
+
+// ReproWith is Repro with log receiving every simulated process's log
+// lines and the servers' logs (as zabsim run --log does); nil discards them.
+func ReproWith(dir string, log io.Writer) (ReproResult, error) {
 	sum, s, err := LoadRun(dir)
 	if err != nil {
 		return ReproResult{}, err
@@ -208,7 +255,7 @@ func Repro(dir string) (ReproResult, error) {
 		return ReproResult{}, fmt.Errorf("%s: %w", dir, ErrLiveRun)
 	}
 	// The scenario file already carries the run's bugs merged in.
-	o, err := Execute(s, sum.Seed, Options{Bugs: extraBugs(s.Bugs, sum.Bugs)}, nil)
+	o, err := Execute(s, sum.Seed, Options{Bugs: extraBugs(s.Bugs, sum.Bugs), Log: log}, nil)
 	if err != nil {
 		return ReproResult{}, err
 	}

@@ -37,6 +37,14 @@ func TestEveryScenarioIsDeterministic(t *testing.T) {
 			if !bytes.Equal(ha.Bytes(), hb.Bytes()) {
 				t.Fatal("histories differ")
 			}
+			if len(a.Logs) != len(b.Logs) || len(a.Logs) == 0 {
+				t.Fatalf("%d then %d server logs", len(a.Logs), len(b.Logs))
+			}
+			for i := range a.Logs {
+				if a.Logs[i].Node != b.Logs[i].Node || !bytes.Equal(a.Logs[i].Text, b.Logs[i].Text) {
+					t.Fatalf("server log %s differs between two runs of one seed", a.Logs[i].Node)
+				}
+			}
 			if len(a.History) < 50 {
 				t.Fatalf("only %d history records: the scenario did little", len(a.History))
 			}

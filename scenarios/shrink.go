@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -12,6 +13,10 @@ import (
 type ShrinkOptions struct {
 	MaxRuns int // simulated runs at most (default 200)
 	Log     func(format string, args ...any)
+	// Stop, if set, is asked before every run; once it says true the
+	// shrink tries nothing more and returns the smallest failing run found
+	// so far, marked Interrupted (an interrupt must not throw it away).
+	Stop func() bool
 }
 
 // ShrinkResult is the smallest failing run found.
@@ -23,6 +28,13 @@ type ShrinkResult struct {
 	Failing   []string
 	StepsFrom int
 	StepsTo   int
+	// BudgetSpent says the shrink stopped at MaxRuns with candidates left
+	// untried: more runs might shrink it further.
+	BudgetSpent bool
+	// Interrupted says Stop ended the shrink early.
+	Interrupted bool
+	// Timeline is Porcupine's HTML (timeline.html) of the smallest run.
+	Timeline []byte
 }
 
 // Shrink reduces a failing run: it makes the nemesis schedule explicit,
@@ -45,7 +57,7 @@ func Shrink(s Scenario, seed uint64, bugs []string, opts ShrinkOptions) (*Shrink
 	if first.Valid() {
 		return nil, fmt.Errorf("scenario %s seed %d passes: nothing to shrink", s.Name, seed)
 	}
-	sh := &shrinker{seed: seed, bugs: bugs, want: failingCheckers(first.Check), max: opts.MaxRuns, logf: logf}
+	sh := &shrinker{seed: seed, bugs: bugs, want: failingCheckers(first.Check), max: opts.MaxRuns, logf: logf, stop: opts.Stop}
 	cur := s.Defaults()
 	cur.Bugs = first.Result.Scenario.Bugs
 	cur.Schedule, cur.Faults = first.Result.Schedule.String(), nil
@@ -56,8 +68,16 @@ func Shrink(s Scenario, seed uint64, bugs []string, opts ShrinkOptions) (*Shrink
 	cur, best = sh.cutOps(cur, best)
 	cur, best = sh.halve(cur, best)
 	res.Outcome, res.Scenario, res.Runs = best, cur, sh.runs
+	res.BudgetSpent, res.Interrupted = sh.exhausted && !sh.interrupted, sh.interrupted
 	sched, _ := nemesis.Parse(cur.Schedule)
 	res.StepsTo = len(sched.Steps)
+	// The smallest run again, drawing its timeline (the runs that tried
+	// candidates did not: Porcupine's drawing costs more than the run).
+	// Same scenario and seed: the same run.
+	var viz bytes.Buffer
+	if o, err := Execute(cur, seed, Options{}, &viz); err == nil && o.Result.TraceHash == best.Result.TraceHash {
+		res.Timeline = viz.Bytes()
+	}
 	return res, nil
 }
 
@@ -68,12 +88,21 @@ type shrinker struct {
 	runs int
 	max  int
 	logf func(string, ...any)
+	stop func() bool
+	// exhausted: a candidate went untried for want of runs; interrupted:
+	// stop said so.
+	exhausted, interrupted bool
 }
 
 // fails runs a candidate and reports whether every originally failing
 // checker still fails.
 func (sh *shrinker) fails(s Scenario) (*Outcome, bool) {
+	if sh.interrupted || (sh.stop != nil && sh.stop()) {
+		sh.interrupted = true
+		return nil, false
+	}
 	if sh.runs >= sh.max {
+		sh.exhausted = true
 		return nil, false
 	}
 	sh.runs++

@@ -137,4 +137,5 @@ func (wf *windowFaults) pause(m server.Moment, restoreAt int64) {
 func (wf *windowFaults) record(f string, m server.Moment, what string) {
 	v, _ := history.EncodeValue(history.NemesisValue{Nodes: []string{m.Node}, Detail: fmt.Sprintf("window %s: %s", m.Kind, what)})
 	wf.r.rec.ops.add(history.Op{Time: int64(wf.r.w.Now()), Process: history.NemesisProcess, Type: history.Info, F: f, Value: v})
+	wf.r.logs.intervention(wf.r.w.Now(), m.Node, fmt.Sprintf("fault: window %s: %s", m.Kind, what))
 }

@@ -79,14 +79,22 @@ func TestRunValidThenRepro(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
-	for _, f := range []string{"summary.json", "history.jsonl", "nemesis.txt", "index.html", "throughput.png", "timeline.html"} {
+	for _, f := range []string{"summary.json", "history.jsonl", "nemesis.txt", "index.html", "throughput.png", "timeline.html", "logs/s1.log"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("missing %s", f)
 		}
 	}
-	code, out = zabsim(t, "repro", dir)
+	log := filepath.Join(t.TempDir(), "repro.log")
+	code, out = zabsim(t, "repro", dir, "--log", log)
 	if code != 0 || !strings.Contains(out, "reproduced trace") {
 		t.Fatalf("repro exit %d:\n%s", code, out)
+	}
+	// --log holds the servers' lines (faults, roles), as logs/ does.
+	b, err := os.ReadFile(log)
+	s1, _ := os.ReadFile(filepath.Join(dir, "logs", "s1.log"))
+	if err != nil || !strings.Contains(string(b), "s1: process started") || !strings.Contains(string(s1), "process started") ||
+		!strings.Contains(string(b), ": fault: ") {
+		t.Errorf("repro --log (%v) lacks the servers' lines:\n%.500s", err, b)
 	}
 }
 

@@ -168,8 +168,12 @@ func printHunt(w io.Writer, r scenarios.HuntResult, shrunkFile string) {
 		fmt.Fprintf(w, "  fails with every switch off too (a zabsim defect): %s (failing: %s)\n", u.Command, strings.Join(u.Failing, ", "))
 	}
 	if r.Shrunk != nil {
-		fmt.Fprintf(w, "  shrunk in %d runs: %d → %d nemesis steps, %s, %v\n", r.Shrunk.Runs, r.Shrunk.StepsFrom, r.Shrunk.StepsTo,
-			clientsText(r.Shrunk.Scenario.Clients), r.Shrunk.Scenario.Duration.D())
+		spent := ""
+		if r.Shrunk.BudgetSpent {
+			spent = " (its budget ran out with candidates untried: --shrink-runs more may shrink it further)"
+		}
+		fmt.Fprintf(w, "  shrunk in %d runs: %d → %d nemesis steps, %s, %v%s\n", r.Shrunk.Runs, r.Shrunk.StepsFrom, r.Shrunk.StepsTo,
+			clientsText(r.Shrunk.Scenario.Clients), r.Shrunk.Scenario.Duration.D(), spent)
 		fmt.Fprintf(w, "  shrunk repro: zabsim run --scenario-file %s --seed %d --bug %s\n", shrunkFile, r.Seed, r.Bug)
 	}
 }

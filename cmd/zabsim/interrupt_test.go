@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/zabsim/zabsim/scenarios"
 	"io"
 	"os"
 	"os/exec"
@@ -11,8 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/zabsim/zabsim/scenarios"
 )
 
 // TestSuiteInterruptWritesIndex sends SIGINT to a built zabsim running a
@@ -230,5 +229,63 @@ func TestSuiteResume(t *testing.T) {
 		if got, err := filepath.EvalSymlinks(link); err != nil || got != out {
 			t.Errorf("%s → %s (%v) after --resume, want %s", link, got, err, out)
 		}
+	}
+}
+
+// TestShrinkInterruptKeepsBest sends SIGINT to a shrink once it has made
+// progress: it must write the smallest failing run found so far (with its
+// timeline and server logs), say so, and exit 130; the run reproduces.
+func TestShrinkInterruptKeepsBest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds zabsim and runs part of a shrink")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	run := filepath.Join(dir, "run")
+	if err := exec.Command(bin, "run", "--scenario", "bug-sync-no-quorum", "--seed", "1", "--bug", "sync-no-quorum", "--out", run).Run(); err == nil {
+		t.Fatal("bug-sync-no-quorum seed 1 passed: nothing to shrink")
+	}
+	min := filepath.Join(dir, "min")
+	cmd := exec.Command(bin, "shrink", run, "--out", min)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := bufio.NewScanner(stderr)
+	if !lines.Scan() { // the first step it dropped
+		t.Fatalf("shrink said nothing before it ended")
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, stderr) }()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("zabsim shrink did not exit within 2 minutes of SIGINT")
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Errorf("exit after SIGINT: %v, want 130\n%s", err, stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "interrupted: kept the smallest failing run found") {
+		t.Errorf("no word of the interruption:\n%s", stdout.String())
+	}
+	for _, f := range []string{"summary.json", "timeline.html", "index.html", "logs/s1.log"} {
+		if _, err := os.Stat(filepath.Join(min, f)); err != nil {
+			t.Errorf("interrupted shrink's run directory: %v", err)
+		}
+	}
+	out, err := exec.Command(bin, "repro", min).CombinedOutput()
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), "reproduced trace") {
+		t.Errorf("the kept run does not reproduce its failure (%v):\n%s", err, out)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -152,7 +153,7 @@ Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad 
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed that builds the whole run")
 	cmd.Flags().StringArrayVar(&bugs, "bug", nil, "turn a bug switch on (repeatable)")
 	of.register(cmd.Flags(), "run")
-	cmd.Flags().StringVar(&logFile, "log", "", "write every simulated process's log lines (with sim time) to this file")
+	cmd.Flags().StringVar(&logFile, "log", "", "write every simulated process's log lines and the servers' logs (elections, syncs, role changes, faults; with sim time) to this file")
 	return cmd
 }
 
@@ -443,13 +444,24 @@ func speedText(sim, wall float64) string {
 }
 
 func newReproCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:     "repro DIR",
-		Short:   "Re-run a run directory and require the same trace hash",
-		Example: "  zabsim repro store/runs/register-partition/latest",
-		Args:    cobra.ExactArgs(1),
+	var logFile string
+	cmd := &cobra.Command{
+		Use:   "repro DIR",
+		Short: "Re-run a run directory and require the same trace hash",
+		Example: `  zabsim repro store/runs/register-partition/latest
+  zabsim repro store/runs/register-partition/latest --log run.log   # every process's and server's log lines`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := scenarios.Repro(args[0])
+			var log io.Writer
+			if logFile != "" {
+				f, err := os.Create(logFile)
+				if err != nil {
+					return usageError{err}
+				}
+				defer f.Close()
+				log = f
+			}
+			r, err := scenarios.ReproWith(args[0], log)
 			if err != nil {
 				return usageError{err}
 			}
@@ -466,6 +478,8 @@ func newReproCmd() *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&logFile, "log", "", "write every simulated process's log lines and the servers' logs (elections, syncs, role changes, faults; with sim time) to this file")
+	return cmd
 }
 
 func newShrinkCmd() *cobra.Command {
@@ -491,8 +505,13 @@ func newShrinkCmd() *cobra.Command {
 			} else if err := scenarios.CheckOut(out, force); err != nil {
 				return usageError{err}
 			}
+			// An interrupt stops the shrink between runs; the smallest
+			// failing run found so far is still written.
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
 			res, err := scenarios.Shrink(s, sum.Seed, nil, scenarios.ShrinkOptions{MaxRuns: maxRuns,
-				Log: func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), f+"\n", a...) }})
+				Log:  func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), f+"\n", a...) },
+				Stop: func() bool { return ctx.Err() != nil }})
 			if err != nil {
 				return usageError{err}
 			}
@@ -500,11 +519,22 @@ func newShrinkCmd() *cobra.Command {
 				return usageError{err}
 			}
 			res.Outcome.Summary.Invocation = invocation()
-			if err := writeRun(out, res.Outcome, nil); err != nil {
+			if err := writeRun(out, res.Outcome, res.Timeline); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "shrunk in %d runs: nemesis steps %d → %d, still failing: %s\nminimal run: %s\nreproduce: zabsim repro %s\n",
-				res.Runs, res.StepsFrom, res.StepsTo, strings.Join(res.Failing, ","), out, out)
+			w := cmd.OutOrStdout()
+			what := "shrunk"
+			switch {
+			case res.Interrupted:
+				what = "interrupted: kept the smallest failing run found"
+			case res.BudgetSpent:
+				what = fmt.Sprintf("budget spent (--max-runs %d) with candidates left untried; more runs may shrink it further:", maxRuns)
+			}
+			fmt.Fprintf(w, "%s in %d runs: nemesis steps %d → %d, still failing: %s\nminimal run: %s\nreproduce: zabsim repro %s\n",
+				what, res.Runs, res.StepsFrom, res.StepsTo, strings.Join(res.Failing, ","), out, out)
+			if res.Interrupted {
+				return interruptedError{"shrink interrupted; the smallest failing run so far is in " + out}
+			}
 			return nil
 		},
 	}
