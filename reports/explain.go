@@ -21,6 +21,9 @@ var promises = map[string]string{
 	"zxid-order": "Each client's view must only move forward: every read returns the committed state at some zxid, " +
 		"no later than the state the client has already seen, replies come back in the order the client sent its requests, and a watch event arrives before any data that reflects it.",
 	"sessions": "Once the quorum has committed a session's closing, no operation that session invokes afterwards may succeed.",
+	"api": "Every answer must be what ZooKeeper's reference spec gives: the quorum's committed transactions are replayed through it in zxid order, " +
+		"and each write's answer must match the spec at its transaction, each read's the spec's state at the zxid it was served at, each sync must reflect " +
+		"everything committed before it was called, and each watch event must answer a watch the session held, with the right type, before any reply that reflects its change.",
 	"zab-invariants": "Zab's own guarantees, checked while the simulation ran: one chain of zxids shared by every server, " +
 		"primary order, no committed transaction lost, and at most one established leader per epoch.",
 	"liveness":   "Once the faults heal, every client must finish its final phase within the bound the scenario sets.",
@@ -90,6 +93,15 @@ var kindMeaning = map[string]string{
 	"future-read":            "A read returned state that had not been committed yet when it was served.",
 	"unavailable-after-heal": "The cluster did not serve again after the faults healed.",
 	"no-progress-after-heal": "Clients made no progress after the faults healed.",
+	"wrong-read":             "A read's answer differs from the spec's state at the zxid the server said it was served at: stale or wrong data, Stat, children or counts.",
+	"wrong-reply":            "A write's answer (created name, error, Stat) differs from what the spec gives for the transaction the quorum committed for it.",
+	"spec-rejects-txn":       "The quorum committed as a change a request the spec refuses at that point: the servers applied something ZooKeeper would not.",
+	"refused-valid-request":  "The quorum committed a request as an error that the spec applies: the server refused a valid request.",
+	"missed-watch-event":     "A session held a watch, the watched node changed, and a later answer reflected the change before (or without) the event.",
+	"wrong-watch-event":      "A watch event named another change than the first one after the watch was set.",
+	"unexpected-watch-event": "An event arrived for a watch the session did not hold.",
+	"stale-sync":             "A sync was answered from a state missing transactions committed before it was called: reads after it can be stale.",
+	"protocol-violation":     "The server broke the wire protocol (for example, answered a session's requests out of order), and the client dropped the connection.",
 }
 
 // anomalyKinds lists "N kind" per anomaly kind, most frequent first, from
