@@ -137,8 +137,13 @@ func TestExplainChecker(t *testing.T) {
 			t.Errorf("explanation lacks %q: %s", want, got)
 		}
 	}
-	u := explainChecker("api", checker.Result{Name: "api", Valid: checker.Unknown, Anomalies: []checker.Anomaly{{Kind: "unknown", Explanation: "timed out"}}})
-	if !strings.Contains(u, "The api checker") || !strings.Contains(u, "could not decide, which is not a pass: timed out.") {
+	u := explainChecker("custom", checker.Result{Name: "custom", Valid: checker.Unknown, Anomalies: []checker.Anomaly{{Kind: "unknown", Explanation: "timed out"}}})
+	if !strings.Contains(u, "The custom checker") || !strings.Contains(u, "could not decide, which is not a pass: timed out.") {
 		t.Errorf("unknown verdict of an unlisted checker: %s", u)
+	}
+	a := explainChecker("mix/api", checker.Result{Name: "api", Valid: checker.Invalid, Counts: map[string]int{"anomalies": 1, "anomalies:missed-watch-event": 1},
+		Anomalies: []checker.Anomaly{{Kind: "missed-watch-event", Explanation: "no event"}}})
+	if !strings.Contains(a, "reference spec") || !strings.Contains(a, "before (or without) the event") {
+		t.Errorf("the api checker's promise and anomaly kind: %s", a)
 	}
 }
