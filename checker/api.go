@@ -27,6 +27,8 @@ import (
 //     up to Z: data, Stat, children, counts, ephemerals, each op of a
 //     multiRead. A stale Stat, an ephemeral that outlived its session or a
 //     multi applied in part shows up here.
+//   - No change of a session is committed after its close (ZOOKEEPER-1208:
+//     an ephemeral created so outlives its owner).
 //   - A sync's answer comes from a server that has applied every txn the
 //     quorum committed before the sync was invoked (its reply zxid is at
 //     least theirs): that is what sync is for.
@@ -42,7 +44,7 @@ func CheckAPI(ops []history.Op) Result {
 	r := newReport("api")
 	a := &apiCheck{r: r, tree: model.NewTree(model.TreeOptions{}), bySessionXid: map[sessionXid]int{},
 		pendingBySession: map[int64][]int{}, triggers: map[string][]apiTrigger{}, sessions: map[int64]bool{},
-		closedChildren: map[string]bool{}}
+		closedChildren: map[string]bool{}, closedAt: map[int64]history.Op{}}
 	if !a.load(ops) {
 		return r.done()
 	}
@@ -101,7 +103,8 @@ type apiCheck struct {
 	// closedChildren[p]: the last change to p's children was a session's
 	// close deleting its ephemerals.
 	closedChildren map[string]bool
-	paths          []string // triggerPaths
+	closedAt       map[int64]history.Op // each session's committed close (its txn record)
+	paths          []string             // triggerPaths
 	writesChecked  int
 	readsChecked   int
 }
@@ -286,6 +289,9 @@ func (a *apiCheck) applyTxn(t apiTxn) {
 	case "closeSession":
 		if t.v.Err == "" {
 			a.apply(model.TreeOp{Kind: model.OpCloseSession, Session: t.op.Session}, z, t.op.Index)
+			if _, again := a.closedAt[t.op.Session]; !again {
+				a.closedAt[t.op.Session] = t.op
+			}
 		}
 		return
 	case "deleteContainer":
@@ -293,6 +299,14 @@ func (a *apiCheck) applyTxn(t apiTxn) {
 			a.r.flagOps("spec-rejects-txn", []int{t.op.Index}, "the quorum committed deleteContainer %s at zxid %#x, which the spec refuses (%s)", t.v.Path, z, res.Err)
 		}
 		return
+	}
+	if c, closed := a.closedAt[t.op.Session]; closed && t.v.Err == "" && t.op.Session != 0 {
+		// ZooKeeper marks a session closing when it preps the close, and
+		// every later request of it fails SESSIONEXPIRED (the fix of
+		// ZOOKEEPER-1208): a change committed after the close is wrong,
+		// an ephemeral it creates outlives its owner.
+		a.r.flagOps("write-after-close", []int{c.Index, t.op.Index},
+			"the quorum committed a %s txn of session %#x at zxid %#x (op %d), after it had committed the session's close at zxid %#x (op %d)", t.v.Type, t.op.Session, z, t.op.Index, c.Zxid, c.Index)
 	}
 	i, ok := a.match(t)
 	if !ok {

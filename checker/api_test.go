@@ -483,3 +483,24 @@ func TestAPIOneDeleteEventAfterReconnect(t *testing.T) {
 		t.Fatalf("one NodeDeleted after the reconnect settled: %s", r)
 	}
 }
+
+// ZOOKEEPER-1208's symptom: a change of a session committed after the
+// session's close (an ephemeral that outlives its owner). A refusal
+// (SESSIONEXPIRED error txn) is what ZooKeeper commits instead.
+func TestAPIWriteAfterClose(t *testing.T) {
+	for _, refused := range []bool{false, true} {
+		h := newAPIHB(t)
+		h.call(0xA, `create /api "" persistent`)
+		h.closeSession(0xA)
+		i := h.call(0xA, `create /api/e "" ephemeral`)
+		if refused {
+			h.ops[i-1].Value = mustJSON(history.TxnValue{Type: "error", Cxid: 2, Err: "SESSIONEXPIRED"})
+			h.ops[i].Type, h.ops[i].Error = history.Info, "SESSIONEXPIRED"
+			h.edit(i, func(r *history.APIResult) { *r = history.APIResult{Err: "SESSIONEXPIRED"} })
+		}
+		r := CheckAPI(h.ops)
+		if got := r.Counts["anomalies:write-after-close"] > 0; got == refused {
+			t.Errorf("refused=%v: %s", refused, r)
+		}
+	}
+}
