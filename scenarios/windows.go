@@ -3,6 +3,8 @@ package scenarios
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/zabsim/zabsim/history"
@@ -18,8 +20,11 @@ import (
 // being written). A server reports each such step as a server.Moment note;
 // with a scenario's window_faults on, the run draws from its seed a
 // probability per moment kind (many kinds get none), a budget of faults,
-// and for each fault its kind (a crash, in a drawn crash mode, or a pause)
-// and how long until the node is restarted or resumed. The fault hits the
+// and for each fault its kind (a crash, in a drawn crash mode, a pause, or
+// — in runs whose planned nemesis leaves disks and clocks alone, so the
+// two never undo each other — a slow disk, whose syncs then take 50 ms to
+// 2 s, or a slow clock, running 2 to 50 times slow, the way a descheduled
+// VM's does) and how long until the node is restored. The fault hits the
 // node that reached the moment, right after the step (its writes issued,
 // its messages sent, nothing more durable yet).
 //
@@ -44,6 +49,9 @@ type windowFaults struct {
 	endNS  int64           // the healed phase starts here: no fault at or after it
 	held   map[string]bool // nodes crashed or paused by a window fault, not yet restored
 	limit  int             // how many nodes may be held at once
+	// slowDisks and slowClocks allow those faults: only when the planned
+	// nemesis has no disk or clock faults whose state they could undo.
+	slowDisks, slowClocks bool
 }
 
 // newWindowFaults draws a run's window-fault plan, or returns nil when the
@@ -62,6 +70,8 @@ func newWindowFaults(r *runner) *windowFaults {
 		wf.prob[k] = []float64{0.01, 0.05, 0.2, 0.5, 1}[rng.IntN(5)]
 	}
 	wf.budget = 2 + rng.IntN(7)
+	wf.slowDisks = !slices.Contains(r.s.Faults, "disk") && !strings.Contains(r.s.Schedule, "disk")
+	wf.slowClocks = !slices.Contains(r.s.Faults, "clock") && !strings.Contains(r.s.Schedule, "clock")
 	if rng.IntN(2) == 0 {
 		// Half the runs let the window faults take down a quorum, or every
 		// node, at once: Zab must then recover every acknowledged write
@@ -89,12 +99,52 @@ func (wf *windowFaults) moment(m server.Moment) {
 	}
 	wf.budget--
 	restoreAt := min(now+int64(50+wf.rng.Int64N(3000))*int64(time.Millisecond), wf.endNS)
-	if wf.rng.IntN(10) < 7 {
+	switch k := wf.rng.IntN(10); {
+	case k < 6:
 		mode := []nemesis.CrashMode{nemesis.CrashLoseUnsynced, nemesis.CrashLoseUnsynced, nemesis.CrashKeepPrefix, nemesis.CrashTearLast}[wf.rng.IntN(4)]
 		wf.crash(m, mode, restoreAt)
+	case k < 8 && wf.slowDisks:
+		wf.slowDisk(m, time.Duration(50+wf.rng.Int64N(1950))*time.Millisecond, restoreAt)
+	case k < 9 && wf.slowClocks:
+		wf.slowClock(m, []float64{0.5, 0.2, 0.1, 0.02}[wf.rng.IntN(4)], restoreAt)
+	default:
+		wf.pause(m, restoreAt)
+	}
+}
+
+// slowDisk makes the node's syncs slow until restoreAt: what it wrote at
+// the moment stays undurable longer, so a later crash loses more.
+func (wf *windowFaults) slowDisk(m server.Moment, latency time.Duration, restoreAt int64) {
+	r := wf.r
+	if err := r.host.DiskFault(m.Node, nemesis.DiskFault{SyncLatency: latency}); err != nil {
 		return
 	}
-	wf.pause(m, restoreAt)
+	wf.held[m.Node] = true
+	wf.record("disk slow", m, fmt.Sprintf("disk slow %s %v", m.Node, latency))
+	_ = r.w.Schedule(time.Duration(restoreAt), func() {
+		delete(wf.held, m.Node)
+		if err := r.host.DiskFault(m.Node, nemesis.DiskFault{}); err == nil {
+			wf.record("disk heal", m, "disk heal "+m.Node)
+		}
+	})
+}
+
+// slowClock makes the node's clock (and its timers) run slow until
+// restoreAt: its deadlines — syncLimit, session expiry, election — come
+// late, as for a descheduled VM.
+func (wf *windowFaults) slowClock(m server.Moment, rate float64, restoreAt int64) {
+	r := wf.r
+	if err := r.host.ClockRate(m.Node, rate); err != nil {
+		return
+	}
+	wf.held[m.Node] = true
+	wf.record("clock rate", m, fmt.Sprintf("clock rate %s %g", m.Node, rate))
+	_ = r.w.Schedule(time.Duration(restoreAt), func() {
+		delete(wf.held, m.Node)
+		if err := r.host.ClockRate(m.Node, 1); err == nil {
+			wf.record("clock reset", m, "clock rate "+m.Node+" 1")
+		}
+	})
 }
 
 func (wf *windowFaults) crash(m server.Moment, mode nemesis.CrashMode, restoreAt int64) {
