@@ -46,6 +46,8 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"run", "--scenario", "register-partition", "--bug", "zk-0000", "--out", filepath.Join(dir, "z")},
 		{"run"},
 		{"suite", "--suite", "nope"},
+		{"suite", "--scenario", "nope"},
+		{"suite", "--suite", "default", "--scenario", "api-chaos"},
 		{"suite", "--seeds", "9-1", "--out", filepath.Join(dir, "s")},
 		{"suite", "--shard", "3/2", "--out", filepath.Join(dir, "s2")},
 		{"repro", filepath.Join(dir, "missing")},
@@ -145,5 +147,23 @@ func TestScenarioFileRefused(t *testing.T) {
 	}
 	if _, err := os.Stat(store); err == nil {
 		t.Error("a refused scenario file left a store behind")
+	}
+}
+
+// suite --scenario runs one scenario over the seeds, into a suite
+// directory of its own.
+func TestSuiteOneScenario(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "s")
+	code, text := zabsim(t, "suite", "--scenario", "api-chaos", "--seeds", "1-2", "--quiet", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, text)
+	}
+	for _, seed := range []string{"seed-1", "seed-2"} {
+		if _, err := os.Stat(filepath.Join(out, "api-chaos", seed, "summary.json")); err != nil {
+			t.Errorf("no run directory for %s: %v", seed, err)
+		}
+	}
+	if entries, _ := os.ReadDir(out); len(entries) == 0 {
+		t.Fatal("empty suite directory")
 	}
 }

@@ -174,6 +174,7 @@ func printOutcome(cmd *cobra.Command, dir string, o *scenarios.Outcome) {
 
 func newSuiteCmd() *cobra.Command {
 	var suite, seeds, shard, junit, plots, resume string
+	var only []string
 	var of outFlags
 	var parallel int
 	var bugs []string
@@ -197,12 +198,27 @@ are kept, the rest are run, and the index, suite.json and --junit list them all.
 Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage or input,
 130 interrupted.`,
 		Example: `  zabsim suite --suite default --seeds 1-100
+  zabsim suite --scenario api-chaos --seeds 1-200 --reports failures   # one scenario over many seeds
   zabsim suite --suite default --seeds 1-100 --resume store/suites/default/latest   # after Ctrl-C
   zabsim suite --suite default --seeds 1-1000 --shard 3/8 --out out/shard-3   # one CI matrix job
   zabsim merge --out out/all out/shard-*                                       # then merge`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			scs, err := scenarios.Suite(suite)
+			if len(only) > 0 {
+				if cmd.Flags().Changed("suite") {
+					return usagef("give --suite or --scenario, not both")
+				}
+				scs, err = nil, nil
+				for _, name := range only {
+					sc, e := scenarios.ByName(name)
+					if e != nil {
+						return usageError{e}
+					}
+					scs = append(scs, sc)
+				}
+				suite = strings.Join(only, "+")
+			}
 			if err != nil {
 				return usageError{err}
 			}
@@ -290,6 +306,7 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 		},
 	}
 	cmd.Flags().StringVar(&suite, "suite", "default", "suite name")
+	cmd.Flags().StringArrayVar(&only, "scenario", nil, "run this scenario (built-in or bug-*) instead of a suite (repeatable)")
 	cmd.Flags().StringVar(&seeds, "seeds", "1-10", "seeds: 1-100, 7, or 1,5,9-12")
 	cmd.Flags().IntVar(&parallel, "parallel", defaultParallel(), "worlds to run at once")
 	cmd.Flags().StringVar(&shard, "shard", "", "run only shard i of n (i/n), for CI matrices and indexed jobs")
