@@ -20,7 +20,9 @@ import (
 // being written). A server reports each such step as a server.Moment note;
 // with a scenario's window_faults on, the run draws from its seed a
 // probability per moment kind (many kinds get none), a budget of faults,
-// and for each fault its kind (a crash, in a drawn crash mode, a pause, or
+// and for each fault its kind (a crash, in a drawn crash mode — or, once a
+// run and only where a quorum may go down, every server at once: a power
+// loss —, a pause, or
 // — in runs whose planned nemesis leaves disks and clocks alone, so the
 // two never undo each other — a slow disk, whose syncs then take 50 ms to
 // 2 s, or a slow clock, running 2 to 50 times slow, the way a descheduled
@@ -52,6 +54,7 @@ type windowFaults struct {
 	// slowDisks and slowClocks allow those faults: only when the planned
 	// nemesis has no disk or clock faults whose state they could undo.
 	slowDisks, slowClocks bool
+	lostPower             bool // the run's one power loss happened
 }
 
 // newWindowFaults draws a run's window-fault plan, or returns nil when the
@@ -100,6 +103,8 @@ func (wf *windowFaults) moment(m server.Moment) {
 	wf.budget--
 	restoreAt := min(now+int64(50+wf.rng.Int64N(3000))*int64(time.Millisecond), wf.endNS)
 	switch k := wf.rng.IntN(10); {
+	case k < 2 && wf.limit == len(wf.r.servers) && !wf.lostPower:
+		wf.powerLoss(m)
 	case k < 6:
 		mode := []nemesis.CrashMode{nemesis.CrashLoseUnsynced, nemesis.CrashLoseUnsynced, nemesis.CrashKeepPrefix, nemesis.CrashTearLast}[wf.rng.IntN(4)]
 		wf.crash(m, mode, restoreAt)
@@ -109,6 +114,26 @@ func (wf *windowFaults) moment(m server.Moment) {
 		wf.slowClock(m, []float64{0.5, 0.2, 0.1, 0.02}[wf.rng.IntN(4)], restoreAt)
 	default:
 		wf.pause(m, restoreAt)
+	}
+}
+
+// powerLoss crashes every running server at once (a rack losing power right
+// after the moment), each losing what its disk had not synced, and brings
+// each back after a delay of its own, so a subset restarts and elects
+// first: what ZOOKEEPER-3911's and -4646's reports describe ("a quorum
+// crash follows"). At most once a run, and only in runs that let window
+// faults take down a quorum.
+func (wf *windowFaults) powerLoss(m server.Moment) {
+	r := wf.r
+	wf.lostPower = true
+	mode := []nemesis.CrashMode{nemesis.CrashLoseUnsynced, nemesis.CrashKeepPrefix, nemesis.CrashTearLast}[wf.rng.IntN(3)]
+	now := int64(r.w.Now())
+	for _, n := range r.servers {
+		if wf.held[n] || !r.w.Running(n) {
+			continue
+		}
+		restoreAt := min(now+int64(50+wf.rng.Int64N(3000))*int64(time.Millisecond), wf.endNS)
+		wf.crash(server.Moment{Node: n, Kind: m.Kind}, mode, restoreAt)
 	}
 }
 
