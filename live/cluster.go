@@ -73,6 +73,12 @@ type ClusterOptions struct {
 	// quorum traffic pays no extra hop; benchmarks set it. Partition and
 	// Degrade then return ErrUnsupported (healing still succeeds).
 	DirectLinks bool
+	// BasePort, if set, gives the nodes the ports BasePort, BasePort+1, ...
+	// in order (client, quorum and election port of s1, then of s2, ...),
+	// for firewalls and CI runners that allow a fixed range; a port in use
+	// is an error. 0 picks free ports below the kernel's ephemeral range.
+	// The link proxies listen on loopback ports of the kernel's choosing.
+	BasePort int
 
 	_ struct{}
 }

@@ -39,8 +39,22 @@ func (c *Cluster) layout() error {
 	}()
 	// Hold every node port until the proxies have their own ports, so a
 	// proxy cannot be handed a port a node is about to bind.
+	next := c.opts.BasePort
 	reserve := func() (string, error) {
-		l, err := reservePort()
+		var l net.Listener
+		var err error
+		if next > 0 {
+			if next > 65535 {
+				return "", fmt.Errorf("live: --base-port %d leaves too few ports for %d nodes (3 each)", c.opts.BasePort, n)
+			}
+			l, err = net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(next)))
+			if err != nil {
+				err = fmt.Errorf("live: port %d (base port %d + %d) is not free: %w", next, c.opts.BasePort, next-c.opts.BasePort, err)
+			}
+			next++
+		} else {
+			l, err = reservePort()
+		}
 		if err != nil {
 			return "", err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -495,5 +496,47 @@ func testClusterSameDir(t *testing.T, target Target) {
 		if err := c.Stop(); err != nil {
 			t.Fatalf("run %d: stop: %v", run, err)
 		}
+	}
+}
+
+// TestClusterBasePort: --base-port gives the servers consecutive ports
+// (client, quorum, election per server), and a taken port is an error that
+// names it.
+func TestClusterBasePort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three zabsim server processes")
+	}
+	l, err := reservePort() // a free port below the ephemeral range; the nine after it are very likely free too
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	if base > 65535-20 {
+		base -= 20
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c, err := StartCluster(ctx, ClusterOptions{Target: TargetZabsim, Nodes: 3, Dir: t.TempDir(), ZabsimBin: testZabsimBin(t), BasePort: base, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop() })
+	for i, addr := range c.ClientAddrs() {
+		if want := net.JoinHostPort("127.0.0.1", strconv.Itoa(base+3*i)); addr != want {
+			t.Errorf("s%d listens on %s, want %s", i+1, addr, want)
+		}
+	}
+	writeThrough(t, c, "s1", "/based", nil)
+	_ = c.Stop()
+
+	taken, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(base+4)))
+	if err != nil {
+		t.Skipf("port %d: %v", base+4, err)
+	}
+	defer taken.Close()
+	_, err = StartCluster(ctx, ClusterOptions{Target: TargetZabsim, Nodes: 3, Dir: t.TempDir(), ZabsimBin: testZabsimBin(t), BasePort: base})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("port %d", base+4)) {
+		t.Fatalf("a taken port in the range: %v", err)
 	}
 }

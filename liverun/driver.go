@@ -61,7 +61,7 @@ func (d *driver) run(ctx context.Context, exec *nemesis.Executor) error {
 		return err
 	}
 	d.opts.Logf("live: starting %d %s nodes (%d observers)", d.s.Servers+d.s.Observers, d.opts.Target, d.s.Observers)
-	d.cluster, err = live.StartCluster(ctx, live.ClusterOptions{Target: d.opts.Target, Nodes: d.s.Servers, Observers: d.s.Observers,
+	d.cluster, err = live.StartCluster(ctx, live.ClusterOptions{Target: d.opts.Target, Nodes: d.s.Servers, Observers: d.s.Observers, BasePort: d.opts.BasePort,
 		Dir: clusterDir(d.opts.Dir), ZabsimBin: d.opts.ZabsimBin, TickTime: time.Duration(d.s.TickTimeMS) * time.Millisecond,
 		SnapCount: d.s.SnapCount,
 		Bugs:      d.s.Bugs, Logf: d.opts.Logf, StartTimeout: d.opts.StartTimeout})

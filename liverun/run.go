@@ -43,6 +43,8 @@ type Options struct {
 	Bugs []string
 	// StartTimeout bounds the cluster's start (default: the cluster's).
 	StartTimeout time.Duration
+	// BasePort gives the nodes fixed ports from it on (live.ClusterOptions.BasePort).
+	BasePort int
 	// Logf receives progress lines; nil discards.
 	Logf func(format string, args ...any)
 	// OnCluster, if set, is called once the cluster serves, before any

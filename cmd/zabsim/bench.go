@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -39,6 +40,7 @@ type benchFlags struct {
 	cpuProfile string
 	zkLog      bool
 	quiet      bool
+	basePort   int
 	sim        simBenchFlags // --sim: the simulator's speed instead (benchsim.go)
 }
 
@@ -94,6 +96,7 @@ work but are deprecated.`,
 	fs.StringVar(&f.target, "target", "both", "zabsim, zookeeper, both, or addr (a running server given by --addr)")
 	fs.StringVar(&f.addr, "addr", "", "host:port of a running server (with --target addr)")
 	fs.IntVar(&f.nodes, "servers", 3, "servers per target: 1 (standalone) or an ensemble of 3..7")
+	fs.IntVar(&f.basePort, "base-port", 0, "give each target's servers the ports from this one on (3 per server; a standalone server its client port), for a firewall's fixed range (default: free ports)")
 	alias(fs, "nodes", "servers")
 	fs.StringVar(&f.clients, "clients", "1,16,64", "comma-separated client counts, each run in turn")
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "measured time per op, client count and target")
@@ -125,6 +128,9 @@ func (f benchFlags) options() (live.BenchOptions, []int, error) {
 	}
 	if f.nodes != 1 && (f.nodes < 3 || f.nodes > 7) {
 		return live.BenchOptions{}, nil, usagef("--servers %d: want 1 (standalone) or 3..7", f.nodes)
+	}
+	if f.basePort != 0 && (f.basePort < 1024 || f.basePort > 65535-3*7) {
+		return live.BenchOptions{}, nil, usagef("--base-port must be between 1024 and %d, got %d", 65535-3*7, f.basePort)
 	}
 	warmup := f.warmup
 	if warmup == 0 {
@@ -298,7 +304,7 @@ func startBenchTarget(ctx context.Context, name, dir string, f benchFlags, log i
 		bin = exe
 	}
 	c, err := live.StartCluster(ctx, live.ClusterOptions{Target: live.Target(name), Nodes: f.nodes, Dir: dir,
-		ZabsimBin: bin, TickTime: 2 * time.Second, NoClockFaults: true, DirectLinks: true,
+		ZabsimBin: bin, TickTime: 2 * time.Second, NoClockFaults: true, DirectLinks: true, BasePort: f.basePort,
 		JavaOpts: []string{"-Xmx1g", "-XX:+UseParallelGC"},
 		Logf:     func(format string, args ...any) { fmt.Fprintf(log, "bench: "+format+"\n", args...) }})
 	if err != nil {
@@ -309,8 +315,12 @@ func startBenchTarget(ctx context.Context, name, dir string, f benchFlags, log i
 
 // startStandaloneTarget is --servers 1: zabsim in this process, or one JVM.
 func startStandaloneTarget(name, dir string, f benchFlags, log io.Writer) ([]string, func(), error) {
+	addr := "127.0.0.1:0"
+	if f.basePort > 0 {
+		addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(f.basePort))
+	}
 	if name == "zabsim" {
-		cfg := server.Config{ClientAddr: "127.0.0.1:0", TickTimeMS: 2000, MaxClientCnxns: -1}
+		cfg := server.Config{ClientAddr: addr, TickTimeMS: 2000, MaxClientCnxns: -1}
 		node, addr, err := live.StartServer(cfg, live.Options{Name: "zabsim", DataDir: dir})
 		if err != nil {
 			return nil, nil, err
@@ -326,7 +336,11 @@ func startStandaloneTarget(name, dir string, f benchFlags, log io.Writer) ([]str
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, err
 	}
-	z, err := live.StartApacheZooKeeper(live.ApacheOptions{Dir: dir, Config: &cfg, Log: zkLog,
+	zkAddr := ""
+	if f.basePort > 0 {
+		zkAddr = addr
+	}
+	z, err := live.StartApacheZooKeeper(live.ApacheOptions{Dir: dir, Config: &cfg, Log: zkLog, Addr: zkAddr,
 		JavaOpts: []string{"-Xmx1g", "-XX:+UseParallelGC"}})
 	if err != nil {
 		return nil, nil, err

@@ -26,6 +26,7 @@ type liveFlags struct {
 	quiet                  bool
 	crosscheck             bool // instead of a scenario: the cross-check
 	crossOps               int
+	basePort               int
 }
 
 func newLiveCmd() *cobra.Command {
@@ -80,6 +81,7 @@ the run was interrupted), 2 bad usage or input (or the cluster could not run).`,
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress lines on stderr")
 	fl.BoolVar(&f.crosscheck, "crosscheck", false, "cross-check zabsim against Apache ZooKeeper instead of running a scenario")
 	fl.IntVar(&f.crossOps, "ops", 10000, "with --crosscheck: length of the op sequence")
+	fl.IntVar(&f.basePort, "base-port", 0, "give the servers the ports from this one on, 3 per server (client, quorum, election), for a firewall's fixed range (default: free ports)")
 	return cmd
 }
 
@@ -93,6 +95,9 @@ func runLive(cmd *cobra.Command, f liveFlags) error {
 	}
 	if f.duration < 0 {
 		return usagef("--duration must be positive, got %v", f.duration)
+	}
+	if f.basePort != 0 && (f.basePort < 1024 || f.basePort > 65535-3*7) {
+		return usagef("--base-port must be between 1024 and %d, got %d", 65535-3*7, f.basePort)
 	}
 	s, err := loadScenario(f.scenario, f.file)
 	if err != nil {
@@ -124,7 +129,7 @@ func runLive(cmd *cobra.Command, f liveFlags) error {
 		logf = nil
 	}
 	o, err := liverun.Run(ctx, s, liverun.Options{Target: target, Nodes: f.nodes, Duration: f.duration, Seed: f.seed,
-		Dir: out, ZabsimBin: bin, Bugs: f.bugs, Logf: logf, Command: invocation(), Invocation: invocation()})
+		Dir: out, ZabsimBin: bin, Bugs: f.bugs, Logf: logf, Command: invocation(), Invocation: invocation(), BasePort: f.basePort})
 	if err != nil {
 		_ = os.Remove(out) // the store's new directory, if the run stopped before using it
 	}
