@@ -39,6 +39,7 @@ type Figure struct {
 	legend []legendEntry
 	notes  []string
 	faults []Fault
+	marks  []AnomalyMark
 	noData bool
 }
 
@@ -87,7 +88,9 @@ func (f *Figure) addLegend(label string, thumb plot.Thumbnailer) {
 }
 
 // entries is the legend: the data's entries, then one per fault kind.
-func (f *Figure) entries() []legendEntry { return append(slices.Clone(f.legend), f.faultLegend()...) }
+func (f *Figure) entries() []legendEntry {
+	return append(append(slices.Clone(f.legend), f.faultLegend()...), markLegend(f.marks)...)
+}
 
 // note adds a note once (a figure laid out again, for its PNG and then its
 // SVG, does not repeat it).

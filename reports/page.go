@@ -69,6 +69,7 @@ func relHref(p string) string {
 const maxAnomaliesShown = 20
 
 type anomalyRow struct {
+	N                 int // A<N> on the plots; 0 for a valid checker's notes
 	Kind, Explanation string
 	Ops               template.HTML // the cited op indexes, linked to the history excerpt where the page has one
 }
@@ -84,6 +85,7 @@ type checkerRow struct {
 
 func checkerRows(rs []checker.Result, v failView) []checkerRow {
 	var rows []checkerRow
+	n := 0 // anomalies are numbered A1, A2, ... as the plots mark them
 	for _, fc := range flattenCheckers(rs) {
 		row := checkerRow{Name: fc.Name, Valid: fc.Result.Valid, Counts: formatCounts(fc.Result.Counts)}
 		if fc.Result.Valid != checker.Valid {
@@ -94,7 +96,10 @@ func checkerRows(rs []checker.Result, v failView) []checkerRow {
 				row.More = len(fc.Result.Anomalies) - i
 				break
 			}
-			row.Anomalies = append(row.Anomalies, anomalyRow{Kind: a.Kind, Explanation: a.Explanation, Ops: v.opLinks(a.Ops)})
+			if fc.Result.Valid != checker.Valid {
+				n++
+			}
+			row.Anomalies = append(row.Anomalies, anomalyRow{N: n, Kind: a.Kind, Explanation: a.Explanation, Ops: v.opLinks(a.Ops)})
 		}
 		rows = append(rows, row)
 	}

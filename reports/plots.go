@@ -43,6 +43,8 @@ type PlotOptions struct {
 	// k-th op of each outcome is drawn (deterministically) and a note says
 	// so. 0 means 20000.
 	MaxPoints int
+	// Anomalies are marked on every time plot (see AnomalyMarks).
+	Anomalies []AnomalyMark
 	_         struct{}
 }
 
@@ -147,6 +149,10 @@ func (r run) newTimePlot(name, what string) *Figure {
 	f.faults = r.faults
 	if len(r.faults) > 0 {
 		f.plot.Add(bands{faults: r.faults})
+	}
+	if len(r.opts.Anomalies) > 0 {
+		f.marks = r.opts.Anomalies
+		f.plot.Add(marks{at: r.opts.Anomalies})
 	}
 	return f
 }

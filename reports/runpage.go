@@ -122,7 +122,7 @@ func plotImages(dir string, plots []string) []plotImg {
 // page.Faults are filled in.
 func WriteRunReport(dir string, page RunPage, spans []RoleSpan) error {
 	s := page.Summary
-	plots, err := WritePlots(dir, page.Ops, spans, PlotOptions{Scenario: s.Scenario, Seed: s.Seed})
+	plots, err := WritePlots(dir, page.Ops, spans, PlotOptions{Scenario: s.Scenario, Seed: s.Seed, Anomalies: AnomalyMarks(s.Checkers, page.Ops)})
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ var runPageTmpl = template.Must(template.New("run").Funcs(pageFuncs).Funcs(templ
 <h2>Checkers</h2>
 {{if .Checkers}}<table>
 <tr><th>checker</th><th>verdict</th><th>anomalies</th><th>counts</th></tr>
-{{range .Checkers}}<tr><td>{{.Name}}</td><td class="{{class .Valid}}">{{verdict .Valid}}</td><td>{{if .Anomalies}}<ul>{{range .Anomalies}}<li><b>{{.Kind}}</b>: {{.Explanation}}{{if .Ops}} <span class="missing">(ops {{.Ops}})</span>{{end}}</li>{{end}}{{if .More}}<li>… and {{.More}} more in summary.json</li>{{end}}</ul>{{else}}none{{end}}</td><td><small>{{.Counts}}</small></td></tr>
+{{range .Checkers}}<tr><td>{{.Name}}</td><td class="{{class .Valid}}">{{verdict .Valid}}</td><td>{{if .Anomalies}}<ul>{{range .Anomalies}}<li{{if .N}} id="anomaly-{{.N}}"{{end}}>{{if .N}}<span class="fail">A{{.N}}</span> {{end}}<b>{{.Kind}}</b>: {{.Explanation}}{{if .Ops}} <span class="missing">(ops {{.Ops}})</span>{{end}}</li>{{end}}{{if .More}}<li>… and {{.More}} more in summary.json</li>{{end}}</ul>{{else}}none{{end}}</td><td><small>{{.Counts}}</small></td></tr>
 {{end}}</table>{{else}}<p class="missing">No checker results recorded.</p>{{end}}
 {{if .Fail.Windows}}<h2 id="failing-windows">Failing windows</h2>
 <p>Each drawing is the stretch of one key's history around what the linearizability checker cites: every operation on the key that was in flight then, one row per client process, a bar from call to reply. Red bars are the cited ops; a dashed grey bar has no definite reply and may take effect any time after its call. Each bar links to its record below.</p>
