@@ -504,3 +504,30 @@ func TestAPIWriteAfterClose(t *testing.T) {
 		}
 	}
 }
+
+// After a reconnect, the session's own delete is its first request: its
+// txn comes after SetWatches, so the one NodeDeleted it fires (before the
+// reply) covers both watches (explore seed 268).
+func TestAPIOwnDeleteFirstAfterReconnect(t *testing.T) {
+	const b = 0xB
+	h := newAPIHB(t)
+	h.call(b, `create /api "" persistent`)
+	h.call(b, `create /api/x "" persistent`)
+	h.call(b, `getData /api/x watch`)
+	h.call(b, `getChildren /api/x watch`)
+	h.state(b, "disconnected")
+	h.state(b, "connected")
+	// The delete's txn, its event, then its reply.
+	i := h.call(b, `delete /api/x -1`)
+	ev := h.event(b, model.EventNodeDeleted, "/api/x")
+	ops := slices.Clone(h.ops)
+	ops = slices.Insert(slices.Delete(ops, ev-1, ev+1), i, h.ops[ev-1], h.ops[ev])
+	for k := range ops {
+		ops[k].Index = k
+	}
+	h.ops = ops
+	h.call(b, `getData /api`)
+	if r := apiVerdict(t, h.ops); r.Valid != Valid {
+		t.Fatalf("own delete after the reconnect: %s", r)
+	}
+}

@@ -1,7 +1,9 @@
 package checker
 
 import (
+	"math"
 	"sort"
+	"strings"
 
 	"github.com/zabsim/zabsim/history"
 	"github.com/zabsim/zabsim/model"
@@ -35,17 +37,46 @@ type apiWatch struct {
 	op          int   // that reply's history index
 	reconnected bool  // the session reconnected since it was armed
 	exist       bool  // armed by exists on a missing node
-	// awaiting: the session reconnected and has had no answer since, so
-	// SetWatches may be replaying this watch now; replayedUpTo is the
-	// zxid of the first answer after the last reconnect: SetWatches ran
-	// no later, so changes up to it may have been replayed by it.
-	awaiting     bool
+	// replayedUpTo bounds the changes SetWatches may have replayed after
+	// the session's last reconnect: the server ran it before it answered
+	// the session's first request after the reconnect — no later than
+	// that answer's zxid for a read, before its txn for a write.
 	replayedUpTo int64
 }
 
 // replayed reports whether the event for change t may have come from
 // SetWatches rather than from the change itself.
-func (w *apiWatch) replayed(t apiTrigger) bool { return w.awaiting || t.zxid <= w.replayedUpTo }
+func (w *apiWatch) replayed(t apiTrigger) bool { return t.zxid <= w.replayedUpTo }
+
+// setWatchesBounds maps each "disconnected" record of an api session to
+// the bound its reconnect's SetWatches ran under (see replayedUpTo),
+// looking ahead to the session's next answer; none: no answer came.
+func (a *apiCheck) setWatchesBounds(ops []history.Op, byComp map[int]*apiCall) map[int]int64 {
+	bounds := map[int]int64{}
+	waiting := map[int64][]int{}
+	for _, op := range ops {
+		if c, ok := byComp[op.Index]; ok && c.session != 0 && c.answered() && !sessionLevel(c.res.Err) {
+			bound := c.comp.Zxid
+			if c.op.IsWrite() {
+				bound-- // sent after SetWatches, so prepped after it too
+			}
+			for _, i := range waiting[c.session] {
+				bounds[i] = bound
+			}
+			delete(waiting, c.session)
+			continue
+		}
+		if op.F == history.FNotify && op.Type == history.OK && op.Session != 0 && strings.Contains(string(op.Value), `"disconnected"`) {
+			waiting[op.Session] = append(waiting[op.Session], op.Index)
+		}
+	}
+	for _, idx := range waiting {
+		for _, i := range idx {
+			bounds[i] = math.MaxInt64
+		}
+	}
+	return bounds
+}
 
 func classFires(class watchClass, typ string) bool {
 	switch typ {
@@ -106,6 +137,7 @@ func (a *apiCheck) checkWatches(ops []history.Op) {
 			byComp[c.comp.Index] = c
 		}
 	}
+	bounds := a.setWatchesBounds(ops, byComp)
 	sessions := map[int64]*watchSession{}
 	get := func(s int64) *watchSession {
 		ws := sessions[s]
@@ -135,7 +167,8 @@ func (a *apiCheck) checkWatches(ops []history.Op) {
 			a.watchEvent(ws, op, ev)
 		case ev.State == "disconnected":
 			for _, w := range ws.armed {
-				w.reconnected, w.awaiting = true, true
+				w.reconnected = true
+				w.replayedUpTo = max(w.replayedUpTo, bounds[op.Index])
 			}
 			ws.away = true
 		case ev.State == "protocolError":
@@ -169,11 +202,6 @@ func (a *apiCheck) watchReply(ws *watchSession, c *apiCall) {
 		return
 	}
 	z := c.comp.Zxid
-	for _, w := range ws.armed {
-		if w.awaiting {
-			w.awaiting, w.replayedUpTo = false, z
-		}
-	}
 	for _, k := range sortedWatchKeys(ws.armed) {
 		w := ws.armed[k]
 		t, ok := a.firstTrigger(k, w.zxid)
