@@ -208,3 +208,33 @@ func healTime(ops []history.Op) int64 {
 func malformed(r *report, p history.Pair, err error) {
 	r.flagOps("malformed", []int{p.Invoke.Index}, "cannot decode %s value: %v", p.Invoke.F, err)
 }
+
+// Leaf is one checker's verdict with its path in a composed result.
+type Leaf struct {
+	Name   string
+	Result Result
+}
+
+// Leaves lists the leaf results of rs depth-first, naming each by its path
+// ("all/linearizable"), so a composed result shows every checker.
+func Leaves(rs []Result) []Leaf {
+	var out []Leaf
+	var walk func(prefix string, r Result)
+	walk = func(prefix string, r Result) {
+		name := r.Name
+		if prefix != "" {
+			name = prefix + "/" + r.Name
+		}
+		if len(r.Children) == 0 {
+			out = append(out, Leaf{Name: name, Result: r})
+			return
+		}
+		for _, c := range r.Children {
+			walk(name, c)
+		}
+	}
+	for _, r := range rs {
+		walk("", r)
+	}
+	return out
+}

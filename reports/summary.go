@@ -110,31 +110,7 @@ func verdictRank(v checker.Validity) int {
 }
 
 // flatChecker is one checker's verdict with its path in a composed result.
-type flatChecker struct {
-	Name   string
-	Result checker.Result
-}
+type flatChecker = checker.Leaf
 
-// flattenCheckers lists leaf results depth-first, naming each by its path
-// ("all/linearizable"), so a composed result shows every checker.
-func flattenCheckers(rs []checker.Result) []flatChecker {
-	var out []flatChecker
-	var walk func(prefix string, r checker.Result)
-	walk = func(prefix string, r checker.Result) {
-		name := r.Name
-		if prefix != "" {
-			name = prefix + "/" + r.Name
-		}
-		if len(r.Children) == 0 {
-			out = append(out, flatChecker{Name: name, Result: r})
-			return
-		}
-		for _, c := range r.Children {
-			walk(name, c)
-		}
-	}
-	for _, r := range rs {
-		walk("", r)
-	}
-	return out
-}
+// flattenCheckers lists leaf results depth-first (checker.Leaves).
+func flattenCheckers(rs []checker.Result) []flatChecker { return checker.Leaves(rs) }

@@ -186,43 +186,12 @@ func failing(rs []checker.Result) string {
 	return strings.Join(out, ", ")
 }
 
-type namedResult struct {
-	Name   string
-	Result checker.Result
-}
+type namedResult = checker.Leaf
 
 // flatten lists the leaf checkers of composed results ("all/linearizable").
-func flatten(rs []checker.Result) []namedResult {
-	var out []namedResult
-	var walk func(prefix string, r checker.Result)
-	walk = func(prefix string, r checker.Result) {
-		name := r.Name
-		if prefix != "" {
-			name = prefix + "/" + r.Name
-		}
-		if len(r.Children) == 0 {
-			out = append(out, namedResult{Name: name, Result: r})
-			return
-		}
-		for _, c := range r.Children {
-			walk(name, c)
-		}
-	}
-	for _, r := range rs {
-		walk("", r)
-	}
-	return out
-}
+func flatten(rs []checker.Result) []namedResult { return checker.Leaves(rs) }
 
-func verdictWord(v checker.Validity) string {
-	switch v {
-	case checker.Valid:
-		return "valid"
-	case checker.Invalid:
-		return "invalid"
-	}
-	return "unknown"
-}
+func verdictWord(v checker.Validity) string { return scenarios.VerdictWord(v) }
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
