@@ -73,6 +73,14 @@ func testSuiteInterrupt(t *testing.T, bin string, signals int) {
 // exit code, stdout and stderr.
 func interruptSuite(t *testing.T, bin string, signals, after int, args ...string) (int, string, string) {
 	t.Helper()
+	return interruptAfter(t, bin, signals, after, func(line string) bool { return strings.HasPrefix(line, "[") }, args...)
+}
+
+// interruptAfter runs zabsim with args, sends SIGINT signals times once
+// `after` stderr lines that progress matches have been printed, and
+// returns the exit code, stdout and stderr.
+func interruptAfter(t *testing.T, bin string, signals, after int, progress func(string) bool, args ...string) (int, string, string) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -88,7 +96,7 @@ func interruptSuite(t *testing.T, bin string, signals, after int, args ...string
 	var errText strings.Builder
 	for finished := 0; finished < after && lines.Scan(); {
 		errText.WriteString(lines.Text() + "\n")
-		if strings.HasPrefix(lines.Text(), "[") {
+		if progress(lines.Text()) {
 			finished++
 		}
 	}
@@ -107,7 +115,7 @@ func interruptSuite(t *testing.T, bin string, signals, after int, args ...string
 	select {
 	case err = <-done:
 	case <-time.After(2 * time.Minute):
-		t.Fatal("zabsim suite did not exit within 2 minutes of SIGINT")
+		t.Fatalf("zabsim %s did not exit within 2 minutes of SIGINT", args[0])
 	}
 	errText.WriteString(<-rest)
 	var exit *exec.ExitError
@@ -246,38 +254,13 @@ func TestShrinkInterruptKeepsBest(t *testing.T) {
 		t.Fatal("bug-sync-no-quorum seed 1 passed: nothing to shrink")
 	}
 	min := filepath.Join(dir, "min")
-	cmd := exec.Command(bin, "shrink", run, "--out", min)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
+	// SIGINT once the shrink has said something (the first step it dropped).
+	code, stdout, _ := interruptAfter(t, bin, 1, 1, func(string) bool { return true }, "shrink", run, "--out", min)
+	if code != 130 {
+		t.Errorf("exit after SIGINT: %d, want 130\n%s", code, stdout)
 	}
-	var stdout strings.Builder
-	cmd.Stdout = &stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	lines := bufio.NewScanner(stderr)
-	if !lines.Scan() { // the first step it dropped
-		t.Fatalf("shrink said nothing before it ended")
-	}
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, stderr) }()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-time.After(2 * time.Minute):
-		t.Fatal("zabsim shrink did not exit within 2 minutes of SIGINT")
-	}
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
-		t.Errorf("exit after SIGINT: %v, want 130\n%s", err, stdout.String())
-	}
-	if !strings.Contains(stdout.String(), "interrupted: kept the smallest failing run found") {
-		t.Errorf("no word of the interruption:\n%s", stdout.String())
+	if !strings.Contains(stdout, "interrupted: kept the smallest failing run found") {
+		t.Errorf("no word of the interruption:\n%s", stdout)
 	}
 	for _, f := range []string{"summary.json", "timeline.html", "index.html", "logs/s1.log"} {
 		if _, err := os.Stat(filepath.Join(min, f)); err != nil {
@@ -285,6 +268,7 @@ func TestShrinkInterruptKeepsBest(t *testing.T) {
 		}
 	}
 	out, err := exec.Command(bin, "repro", min).CombinedOutput()
+	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), "reproduced trace") {
 		t.Errorf("the kept run does not reproduce its failure (%v):\n%s", err, out)
 	}
