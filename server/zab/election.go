@@ -38,15 +38,23 @@ func sameVote(a, b *Notification) bool {
 	return a.Leader == b.Leader && a.PeerEpoch == b.PeerEpoch
 }
 
-// hasQuorum is termPredicate: do the voters among votes agree on v?
+// hasQuorum is termPredicate: do the voters among votes agree on v? With
+// a reconfig pending, a quorum of both configs must (SyncedLearnerTracker
+// holds the last seen config too).
 func (p *Peer) hasQuorum(votes map[uint64]Notification, v *Notification) bool {
-	n := 0
+	nc, nn := 0, 0
 	for sid, w := range votes {
-		if p.isVoter(sid) && sameVote(&w, v) {
-			n++
+		if !sameVote(&w, v) {
+			continue
+		}
+		if p.isVoter(sid) {
+			nc++
+		}
+		if p.next != nil && p.next.IsVoter(sid) {
+			nn++
 		}
 	}
-	return p.quorum(n)
+	return p.cur.quorum(nc) && (p.next == nil || p.next.quorum(nn))
 }
 
 // becomeLooking starts a new election round with a vote for ourselves.
@@ -85,14 +93,23 @@ func (p *Peer) currentVote() Notification {
 	v := p.el.vote
 	v.State = p.status.Role
 	v.ElectionEpoch = p.el.clock
+	v.Config = p.configText()
 	return v
 }
 
-// sendNotifications sends our vote to every other voter.
+// sendNotifications sends our vote to every other voter, of the pending
+// config too (getCurrentAndNextConfigVoters).
 func (p *Peer) sendNotifications() {
-	for _, sid := range p.voters {
+	for _, sid := range p.cur.Voters {
 		if sid != p.id {
 			p.sendVote(sid)
+		}
+	}
+	if p.next != nil {
+		for _, sid := range p.next.Voters {
+			if sid != p.id && !p.cur.IsVoter(sid) {
+				p.sendVote(sid)
+			}
 		}
 	}
 	p.el.resendAt = p.tick + p.el.backoff
@@ -117,6 +134,9 @@ func (p *Peer) tickLooking() {
 }
 
 func (p *Peer) stepNotification(from uint64, n *Notification) {
+	if p.status.Role == RoleLooking {
+		p.adoptGossip(n.Config) // a newer config restarts the election under it
+	}
 	if p.status.Role != RoleLooking {
 		// WorkerReceiver: a peer out of the election answers a LOOKING
 		// peer with the vote it followed.

@@ -49,6 +49,8 @@ type world struct {
 	// livelock is set when messages kept flowing with no tick passing
 	// (a protocol-level busy loop); the world stops delivering.
 	livelock error
+	// nodeCfg, when set for a node, edits its Config at each start.
+	nodeCfg map[uint64]func(*Config)
 }
 
 func newWorld(voters, observers []uint64, template Config) *world {
@@ -110,6 +112,9 @@ func (w *world) start(id uint64) error {
 	cfg.Snapshots = snapshotSource{n}
 	cfg.Initial = InitialState{AcceptedEpoch: n.dAccepted, CurrentEpoch: n.dCurrent,
 		LastCommittedZxid: n.dSnap.Zxid, Log: slices.Clone(n.dLog)}
+	if f := w.nodeCfg[id]; f != nil {
+		f(&cfg)
+	}
 	p, err := NewPeer(cfg)
 	if err != nil {
 		return err
