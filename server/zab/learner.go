@@ -23,9 +23,9 @@ type learnerState struct {
 	syncEnd       int64  // our log end when NEWLEADER arrived
 	ackedTo       int64  // highest zxid ACKed
 	touches       [][]byte
-	reacked       bool      // LEADERINFO's epoch was already accepted
-	gotSnap       bool      // this sync came as SNAP
-	memSnap       *Snapshot // zk-3642: the SNAP, held in memory until NEWLEADER
+	reacked       bool        // LEADERINFO's epoch was already accepted
+	gotSnap       bool        // this sync came as SNAP
+	memSnap       *Snapshot   // zk-3642: the SNAP, held in memory until NEWLEADER
 	leaderCfg     *Membership // the config NEWLEADER carried, activated at UPTODATE
 }
 

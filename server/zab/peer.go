@@ -21,7 +21,7 @@ var (
 // concurrent use, and the host must call no other method between Ready and
 // Advance.
 type Peer struct {
-	cfg       Config
+	cfg  Config
 	id   uint64
 	cur  Membership  // the active config (quorumVerifier)
 	next *Membership // a logged, uncommitted reconfig's config (lastSeenQuorumVerifier)

@@ -53,7 +53,9 @@ func (testConfigs) ParseConfig(text []byte) (Membership, error) {
 	return m, nil
 }
 
-func (testConfigs) WithVersion(m Membership, v int64) []byte { return configText(v, m.Voters, m.Observers) }
+func (testConfigs) WithVersion(m Membership, v int64) []byte {
+	return configText(v, m.Voters, m.Observers)
+}
 
 func configText(v int64, voters, observers []uint64) []byte {
 	ids := func(xs []uint64) string {
