@@ -19,6 +19,12 @@ type PeerConfig struct {
 	ID       int64
 	Addr     string // quorum address ("s1:2888"); Zab and election traffic share it
 	Observer bool
+	// ElectionPort is the line's election port (zabsim carries elections
+	// on the quorum port; it only appears in /zookeeper/config; 0: the
+	// quorum port + 1000) and ClientAddr its client address ("" = none,
+	// or this server's own ClientAddr for itself).
+	ElectionPort int
+	ClientAddr   string
 }
 
 // maxPeerFrame bounds a quorum frame (a SNAP carries the whole tree).
@@ -114,32 +120,17 @@ func (s *Server) startEnsemble(rec *storage.Recovery) error {
 		e.global[id] = to
 		e.local.AddGlobal(id, to)
 	}
-	var voters, observers []uint64
-	for _, p := range s.cfg.Peers {
-		e.addrs[uint64(p.ID)] = p.Addr
-		if p.ID == s.cfg.ID {
-			e.myAddr = p.Addr
-		}
-		if p.Observer {
-			observers = append(observers, uint64(p.ID))
-		} else {
-			voters = append(voters, uint64(p.ID))
-		}
-	}
+	zc := s.zabConfig(e, rec)
 	e.peerIDs = sortedPeerIDs(e.addrs)
 	e.links = make([]*peerLink, len(e.peerIDs))
-	log := make([]zab.Entry, 0, len(rec.Records))
-	for _, r := range rec.Records {
-		log = append(log, zab.Entry{Zxid: r.Zxid, Data: r.Payload})
-	}
-	peer, err := zab.NewPeer(zab.Config{ID: uint64(s.cfg.ID), Voters: voters, Observers: observers,
-		Bugs: s.cfg.ZabBugs, Snapshots: snapshotSource{s},
-		Initial: zab.InitialState{AcceptedEpoch: uint32(rec.AcceptedEpoch), CurrentEpoch: uint32(rec.CurrentEpoch),
-			LastCommittedZxid: s.tree.LastZxid(), Log: log}})
+	peer, err := zab.NewPeer(zc)
 	if err != nil {
 		return err
 	}
 	e.peer = peer
+	if s.cfg.ReconfigEnabled {
+		s.initConfigNode(peer.Config())
+	}
 	e.tickedAtNS = s.env.Mono()
 	s.ens = e
 	// A restart is, to the invariant checker, a truncation to what recovery
@@ -181,7 +172,7 @@ func (src snapshotSource) Snapshot() (zab.Snapshot, error) {
 // dialPeers connects to every lower-id peer not linked yet.
 func (s *Server) dialPeers() {
 	for _, id := range s.ens.peerIDs {
-		if id >= uint64(s.cfg.ID) || s.ens.link(id) != nil || s.ens.dialing(id) {
+		if id >= uint64(s.cfg.ID) || s.ens.link(id) != nil || s.ens.dialing(id) || s.ens.addrs[id] == "" {
 			continue
 		}
 		c := s.env.Dial(s.ens.addrs[id])
@@ -323,6 +314,9 @@ func (s *Server) peerBytes(l *peerLink, b []byte) {
 				return
 			}
 			l.id, l.known = binary.BigEndian.Uint64(frame), true
+			if _, member := s.ens.addrs[l.id]; !member && s.cfg.ReconfigEnabled && l.id != 0 && l.id != uint64(s.cfg.ID) {
+				s.ens.setMemberAddr(l.id, "") // a server about to join
+			}
 			if _, member := s.ens.addrs[l.id]; !member || l.id == uint64(s.cfg.ID) {
 				s.env.Logf("dropping peer link from unknown server %d", l.id)
 				s.env.Close(l.conn)
@@ -398,7 +392,10 @@ func (s *Server) drain() {
 
 func (s *Server) applyReady(rd *zab.Ready) {
 	e := s.ens
-	if rc := rd.RoleChange; rc != nil {
+	// A config activation that moves this server (a new leader, a new
+	// role) changes its role after the commits: the reconfig's own client
+	// gets its answer before the connections close.
+	if rc := rd.RoleChange; rc != nil && rd.ActivateConfig == nil {
 		s.roleChanged(*rc)
 	}
 	if snap := rd.InstallSnapshot; snap != nil && rd.SnapshotInMemory {
@@ -434,6 +431,12 @@ func (s *Server) applyReady(rd *zab.Ready) {
 				return
 			}
 			s.applyEncoded(t, en.Data)
+		}
+	}
+	if m := rd.ActivateConfig; m != nil {
+		s.activateConfig(*m)
+		if rc := rd.RoleChange; rc != nil {
+			s.roleChanged(*rc)
 		}
 	}
 	for _, env := range rd.Messages {
@@ -612,6 +615,9 @@ func (s *Server) loadSnapshot(snap zab.Snapshot) bool {
 	for _, c := range s.conns {
 		s.tree.RemoveWatcher(c.watcher) // watches belonged to the old tree
 	}
+	if s.cfg.ReconfigEnabled {
+		s.initConfigNode(s.ens.peer.Config())
+	}
 	return true
 }
 
@@ -697,7 +703,7 @@ func (s *Server) leaderRequest(r zab.Request) {
 			return
 		}
 		hdr, body, err := wire.DecodeRequest(frame, s.requestDecodeOptions())
-		if len(frame) < wire.RequestHeaderSize || !isWrite(hdr.Type) {
+		if len(frame) < wire.RequestHeaderSize || !isWrite(hdr.Type) && hdr.Type != wire.OpReconfig {
 			s.env.Logf("bad forwarded request from %d: %v", r.From, err)
 			return
 		}
