@@ -12,6 +12,7 @@ import (
 	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/wire"
 	"github.com/zabsim/zabsim/server/zab"
+	"github.com/zabsim/zabsim/sim"
 )
 
 const superAuth = "super:secret"
@@ -171,6 +172,137 @@ func TestReconfigGrowThenShrinkRemovingLeader(t *testing.T) {
 	}
 	if rc := ew.roles[leader]; rc.Role == "leader" || rc.Role == "follower" {
 		t.Fatalf("removed leader %s: %+v", leader, rc)
+	}
+	if !ew.inv.OK() {
+		t.Fatalf("zab invariants: %v", ew.inv.Violations())
+	}
+}
+
+// An observer becomes a participant and back; writes go on throughout.
+func TestReconfigObserverToParticipantAndBack(t *testing.T) {
+	ew := newReconfigEnsemble(t, 32, 4, 4)
+	ew.run(5 * time.Second)
+	if rc := ew.roles["s4"]; rc.Role != "observer" || !rc.Serving {
+		t.Fatalf("s4: %+v", rc)
+	}
+	three := []string{"s1:2181", "s2:2181", "s3:2181"}
+	ew.clientAt("c1", three, addAuthStep(superAuth),
+		reconfigStep("promote", wire.ReconfigRequest{JoiningServers: []byte(serverLine(4, "participant")), CurConfigID: -1}),
+		create("/promoted", "x", wire.FlagPersistent))
+	ew.run(8 * time.Second)
+	ew.agreed(t, []uint64{1, 2, 3, 4})
+	if rc := ew.roles["s4"]; rc.Role != "follower" || !rc.Serving {
+		t.Fatalf("s4 after promotion: %+v", rc)
+	}
+	ew.clientAt("c2", three, addAuthStep(superAuth),
+		reconfigStep("demote", wire.ReconfigRequest{JoiningServers: []byte(serverLine(4, "observer")), CurConfigID: -1}),
+		create("/demoted", "x", wire.FlagPersistent))
+	ew.run(8 * time.Second)
+	c := ew.agreed(t, []uint64{1, 2, 3})
+	if !slices.Equal(c.Observers, []uint64{4}) {
+		t.Fatalf("observers %v", c.Observers)
+	}
+	if rc := ew.roles["s4"]; rc.Role != "observer" || !rc.Serving {
+		t.Fatalf("s4 after demotion: %+v", rc)
+	}
+	log := strings.Join(ew.log, "\n")
+	for _, want := range []string{"promote -> OK", "create /promoted -> OK", "demote -> OK", "create /demoted -> OK"} {
+		if !strings.Contains(log, want) {
+			t.Fatalf("missing %q in\n%s", want, log)
+		}
+	}
+	if !ew.inv.OK() {
+		t.Fatalf("zab invariants: %v", ew.inv.Violations())
+	}
+}
+
+// NEWCONFIGNOQUORUM: the new members are down; BADARGUMENTS for a config
+// with one voter (standaloneEnabled) or a joiner without a client port.
+func TestReconfigRefusals(t *testing.T) {
+	ew := newReconfigEnsemble(t, 33, 3)
+	for _, j := range []string{"s4", "s5"} {
+		if err := ew.w.Crash(j, sim.CrashLoseUnsynced); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ew.run(5 * time.Second)
+	ew.clientAt("c1", []string{"s1:2181"}, addAuthStep(superAuth),
+		reconfigStep("noquorum", wire.ReconfigRequest{NewMembers: []byte(serverLine(1, "participant") + "," +
+			serverLine(4, "participant") + "," + serverLine(5, "participant")), CurConfigID: -1}),
+		reconfigStep("one-voter", wire.ReconfigRequest{LeavingServers: []byte("2,3"), CurConfigID: -1}),
+		reconfigStep("no-client-port", wire.ReconfigRequest{JoiningServers: []byte("server.4=s4:2888:3888"), CurConfigID: -1}),
+		reconfigStep("garbage", wire.ReconfigRequest{JoiningServers: []byte("nonsense"), CurConfigID: -1}),
+	)
+	ew.run(5 * time.Second)
+	want := []string{"noquorum -> NEWCONFIGNOQUORUM", "one-voter -> BADARGUMENTS", "no-client-port -> BADARGUMENTS", "garbage -> BADARGUMENTS"}
+	log := strings.Join(ew.log, "\n")
+	for _, w := range want {
+		if !strings.Contains(log, w) {
+			t.Fatalf("missing %q in\n%s", w, log)
+		}
+	}
+}
+
+// reconfigEnabled=false answers RECONFIGDISABLED and leaves
+// /zookeeper/config empty; a standalone server with it answers
+// UNIMPLEMENTED, as ZooKeeper does.
+func TestReconfigDisabledAndStandalone(t *testing.T) {
+	ew := newEnsemble(t, 34, 3)
+	ew.run(4 * time.Second)
+	ew.addEnsembleClient("c1", get("/zookeeper/config", false),
+		reconfigStep("reconfig", wire.ReconfigRequest{LeavingServers: []byte("3"), CurConfigID: -1}))
+	ew.run(3 * time.Second)
+	got := strings.Join(ew.log, "\n")
+	if !strings.Contains(got, "reconfig -> RECONFIGDISABLED") || !strings.Contains(got, "get /zookeeper/config -> OK data=\"\"") {
+		t.Fatalf("disabled:\n%s", got)
+	}
+	w := newWorldCfg(t, 35, server.Config{ClientAddr: "s1:2181", ReconfigEnabled: true, SuperDigest: tree.GenerateDigest(superAuth)})
+	w.addClient("c1", addAuthStep(superAuth), reconfigStep("reconfig", wire.ReconfigRequest{LeavingServers: []byte("3"), CurConfigID: -1}))
+	w.run(3 * time.Second)
+	if got := strings.Join(w.log, "\n"); !strings.Contains(got, "reconfig -> UNIMPLEMENTED") {
+		t.Fatalf("standalone:\n%s", got)
+	}
+}
+
+// Every server crashes (losing unsynced writes) after a committed 3 -> 5
+// and restarts: each reads its zoo.cfg.dynamic.<version> (or finds the
+// reconfig in its log) and the ensemble comes back on the new config.
+func TestReconfigSurvivesWholeEnsembleRestart(t *testing.T) {
+	ew := newReconfigEnsemble(t, 36, 3)
+	ew.run(5 * time.Second)
+	ew.clientAt("c1", []string{"s1:2181", "s2:2181", "s3:2181"}, addAuthStep(superAuth),
+		reconfigStep("grow", wire.ReconfigRequest{
+			JoiningServers: []byte(serverLine(4, "participant") + "," + serverLine(5, "participant")), CurConfigID: -1}))
+	ew.run(6 * time.Second)
+	v := ew.agreed(t, []uint64{1, 2, 3, 4, 5})
+	for _, n := range ew.w.NodeNames() {
+		if strings.HasPrefix(n, "s") {
+			if err := ew.w.Crash(n, sim.CrashLoseUnsynced); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ew.configs = map[string]server.ConfigActivated{}
+	for _, n := range []string{"s1", "s2", "s3", "s4", "s5"} {
+		if err := ew.w.Restart(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ew.run(10 * time.Second)
+	if ew.leader() == "" {
+		t.Fatalf("no leader after the restart: %v", ew.roles)
+	}
+	ew.log = nil
+	ew.clientAt("c2", []string{"s4:2181", "s5:2181"}, get("/zookeeper/config", false), create("/after-restart", "x", wire.FlagPersistent))
+	ew.run(8 * time.Second)
+	got := strings.Join(ew.log, "\n")
+	if !strings.Contains(got, fmt.Sprintf("version=%x\"", v.Version)) || !strings.Contains(got, "create /after-restart -> OK") {
+		t.Fatalf("after restart (want version %x):\n%s", v.Version, got)
+	}
+	for _, n := range []string{"s4", "s5"} {
+		if rc := ew.roles[n]; rc.Role != "follower" && rc.Role != "leader" {
+			t.Fatalf("%s after restart: %+v", n, rc)
+		}
 	}
 	if !ew.inv.OK() {
 		t.Fatalf("zab invariants: %v", ew.inv.Violations())
