@@ -308,3 +308,38 @@ func TestReconfigSurvivesWholeEnsembleRestart(t *testing.T) {
 		t.Fatalf("zab invariants: %v", ew.inv.Violations())
 	}
 }
+
+// srvr, conf and the AdminServer show the active config's version (and
+// conf its membership, as QuorumZooKeeperServer.dumpConf does).
+func TestReconfigVersionInStatus(t *testing.T) {
+	w, err := sim.NewWorld(37, sim.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	aw := &adminWorld{world: &world{t: t, w: w}, servers: map[string]*server.Server{}}
+	var peers []server.PeerConfig
+	for i := 1; i <= 3; i++ {
+		peers = append(peers, server.PeerConfig{ID: int64(i), Addr: fmt.Sprintf("s%d:2888", i), ClientAddr: fmt.Sprintf("s%d:2181", i)})
+	}
+	for i := 1; i <= 3; i++ {
+		name := fmt.Sprintf("s%d", i)
+		aw.addServer(name, server.Config{ID: int64(i), ClientAddr: name + ":2181", TickTimeMS: 200, Peers: peers, ReconfigEnabled: true})
+	}
+	aw.run(5 * time.Second)
+	s := aw.servers["s2"]
+	srvr := s.FourLetterOutput("srvr")
+	conf := s.FourLetterOutput("conf")
+	resp := aw.command("s2", "configuration")
+	v, _ := resp["config_version"].(float64)
+	if v == 0 || !strings.Contains(srvr, fmt.Sprintf("Config version: 0x%x\n", int64(v))) {
+		t.Fatalf("srvr %q, configuration %v", srvr, resp)
+	}
+	want := fmt.Sprintf("membership: \nserver.1=s1:2888:3888:participant;s1:2181\nserver.2=s2:2888:3888:participant;s2:2181\n"+
+		"server.3=s3:2888:3888:participant;s3:2181\nversion=%x", int64(v))
+	if !strings.HasSuffix(conf, want) || resp["membership"] != strings.TrimPrefix(want, "membership: \n") {
+		t.Fatalf("conf %q\nconfiguration %v\nwant %q", conf, resp, want)
+	}
+	if vv := aw.command("s2", "voting_view")["current_config"].(map[string]any); len(vv) != 3 || vv["1"] != "s1:2888:3888:participant;s1:2181" {
+		t.Fatalf("voting_view %v", vv)
+	}
+}
