@@ -145,9 +145,11 @@ func (p *Peer) stepNotification(from uint64, n *Notification) {
 		}
 		return
 	}
-	if !p.isVoter(from) {
-		// A non-voter's vote never counts, but it learns ours.
-		if n.State == RoleLooking {
+	if !p.isVoter(from) && (p.next == nil || !p.next.IsVoter(from)) {
+		// A non-voter's vote never counts, but it learns ours. (A voter
+		// of the pending config counts: FLE's validVoter.) Two non-voters
+		// would answer each other forever: only a voter answers.
+		if n.State == RoleLooking && (p.cfg.Configs == nil || p.isVoter(p.id) || p.next != nil && p.next.IsVoter(p.id)) {
 			p.sendVote(from)
 		}
 		return
@@ -215,7 +217,31 @@ func (p *Peer) stepDecidedVote(from uint64, n *Notification) {
 	if p.hasQuorum(p.el.outOf, n) && p.leaderConfirmed(p.el.outOf, n) {
 		p.el.clock = n.ElectionEpoch
 		p.join(n)
+	} else if p.joinsEstablished(n) {
+		p.join(n)
 	}
+}
+
+// joinsEstablished: with a reconfig pending here, a server joins a leader
+// a quorum of its active config follows, even while the pending config
+// lacks its quorum: that may need this very server (a voter there) to
+// sync first, or the pending txn is one the leader's history cuts. Joining
+// decides nothing; the leader was established by its own quorums.
+func (p *Peer) joinsEstablished(n *Notification) bool {
+	if p.next == nil {
+		return false
+	}
+	c := 0
+	for sid, w := range p.el.outOf {
+		if p.isVoter(sid) && sameVote(&w, n) {
+			c++
+		}
+	}
+	if p.cur.quorum(c) && p.leaderConfirmed(p.el.outOf, n) {
+		p.el.clock = n.ElectionEpoch
+		return true
+	}
+	return false
 }
 
 // leaderConfirmed is checkLeader: the proposed leader must have told us it

@@ -494,6 +494,12 @@ func (w *world) stateString() string {
 		p := n.peer
 		fmt.Fprintf(&b, "%d: %s epochs %d/%d logged %s committed %s log [%s]", id, p.Status(),
 			p.acceptedEpoch, p.currentEpoch, ZxidString(p.lastLogged), ZxidString(p.lastCommitted), zxids(n.log))
+		if w.cfg.Configs != nil {
+			fmt.Fprintf(&b, " config %s %v/%v", ZxidString(p.cur.Version), p.cur.Voters, p.cur.Observers)
+			if p.next != nil {
+				fmt.Fprintf(&b, " next %s %v/%v", ZxidString(p.next.Version), p.next.Voters, p.next.Observers)
+			}
+		}
 		if w.stateDiverges(n) {
 			// Only bug switches make the state machine differ from the
 			// committed history.

@@ -34,7 +34,8 @@ type learner struct {
 	acked         int64  // highest proposal zxid ACKed
 	// voteCur and voteNext: it is a follower that votes in the active
 	// config, in the pending one (setVotes keeps them current).
-	voteCur, voteNext bool
+	// inNext: it votes in the pending config, whatever it connected as.
+	voteCur, voteNext, inNext bool
 	// newLeaderDue: zk-3642 only. NEWLEADER goes out on the next tick
 	// after a SNAP, as ZooKeeper's LearnerHandler queues it behind the
 	// snapshot stream; a leader crash in between is the defect's window.
@@ -163,7 +164,7 @@ func (p *Peer) onLearnerInfo(from uint64, m *Packet) {
 // maybeProposeEpoch is getEpochToPropose: once a quorum of voters connected,
 // the new epoch is one past the largest acceptedEpoch among them.
 func (p *Peer) maybeProposeEpoch() {
-	if !p.quorumAll(true, func(*learner) bool { return true }, allZxids) {
+	if !p.quorumCur(true, func(*learner) bool { return true }) {
 		return
 	}
 	epoch := p.acceptedEpoch
@@ -200,7 +201,7 @@ func (p *Peer) leaderDurable() {
 		p.maybeWriteLeaderEpoch()
 		p.maybeEstablish()
 	}
-	if ld.established {
+	if ld.established && p.ld == ld { // (a reconfig may have made us step down)
 		p.tryCommit()
 	}
 }
@@ -239,7 +240,7 @@ func (p *Peer) maybeFinishEpoch() {
 	if ld.epochAcked || !ld.infoSent {
 		return
 	}
-	if !p.quorumAll(true, func(l *learner) bool { return l.stage >= stageAckedEpoch && l.epochVote }, allZxids) {
+	if !p.quorumCur(true, func(l *learner) bool { return l.stage >= stageAckedEpoch && l.epochVote }) {
 		return
 	}
 	ld.epochAcked = true
@@ -411,7 +412,7 @@ func (p *Peer) selfAckedNewLeader() bool {
 
 // maybeEstablish is waitForNewLeaderAck: a quorum acked NEWLEADER.
 func (p *Peer) maybeEstablish() {
-	if !p.quorumAll(p.selfAckedNewLeader(), func(l *learner) bool { return l.stage >= stageAckedNewLeader }, allZxids) {
+	if !p.quorumAny(p.selfAckedNewLeader(), func(l *learner) bool { return l.stage >= stageAckedNewLeader }) {
 		return
 	}
 	ld := p.ld
@@ -430,6 +431,11 @@ func (p *Peer) maybeEstablish() {
 		if l.stage == stageAckedNewLeader {
 			p.sendUpToDate(l)
 		}
+	}
+	if p.cfg.Configs != nil && !p.cur.IsVoter(p.id) {
+		// Our history's reconfig left us out: the learners learn it from
+		// UPTODATE and look for a leader it allows; so do we.
+		p.becomeLooking()
 	}
 }
 
@@ -516,7 +522,7 @@ func (p *Peer) tickLeader() {
 			p.deleteLearner(l.id) // the handler's socket timed out
 		}
 	}
-	if !p.quorumAll(true, func(l *learner) bool { return l.stage >= stageAckedNewLeader }, allZxids) {
+	if !p.quorumAny(true, func(l *learner) bool { return l.stage >= stageAckedNewLeader }) {
 		p.becomeLooking() // "Not sufficient followers synced"
 		return
 	}
@@ -570,7 +576,7 @@ func (p *Peer) checkSyncs() {
 		if s.after > p.lastCommitted {
 			return
 		}
-		if s.round > 0 && !p.quorumAll(true, func(l *learner) bool { return l.stage == stageActive && l.round >= s.round }, allZxids) {
+		if s.round > 0 && !p.quorumAny(true, func(l *learner) bool { return l.stage == stageActive && l.round >= s.round }) {
 			return
 		}
 		// Shift the rest to the front rather than reslicing, so the queue

@@ -150,14 +150,26 @@ func (p *Peer) refreshVotes() {
 
 func (p *Peer) setVotes(l *learner) {
 	l.voteCur = !l.observer && p.cur.IsVoter(l.id)
-	l.voteNext = !l.observer && p.next != nil && p.next.IsVoter(l.id)
+	l.inNext = p.next != nil && p.next.IsVoter(l.id)
+	l.voteNext = !l.observer && l.inNext
 }
 
-// quorumAll reports whether us (when self) and the learners for which ok
+// quorumAll reports whether us (when self) and the followers for which ok
 // holds form a quorum of the active config and, when a reconfig is pending
-// and zxid is at or past it, of the next config too.
+// and zxid is at or past it, of the next config too (a proposal's ack sets).
 func (p *Peer) quorumAll(self bool, ok func(*learner) bool, zxid int64) bool {
-	needNext := p.next != nil && zxid >= p.next.Version
+	return p.quorumOf(self, ok, p.next != nil && zxid >= p.next.Version, false)
+}
+
+// quorumAny is quorumAll for the checks ZooKeeper counts by server id,
+// whatever the learner connected as (SyncedLearnerTracker.addAck: the
+// NEWLEADER acks, the leader's tick check): with a reconfig pending, an
+// observer the next config makes a voter counts there.
+func (p *Peer) quorumAny(self bool, ok func(*learner) bool) bool {
+	return p.quorumOf(self, ok, p.next != nil, true)
+}
+
+func (p *Peer) quorumOf(self bool, ok func(*learner) bool, needNext, anyLearner bool) bool {
 	nc, nn := 0, 0
 	if self {
 		if p.cur.IsVoter(p.id) {
@@ -168,21 +180,26 @@ func (p *Peer) quorumAll(self bool, ok func(*learner) bool, zxid int64) bool {
 		}
 	}
 	for _, l := range p.sortedLearners() {
-		if !l.voteCur && !(needNext && l.voteNext) || !ok(l) {
+		inNext := needNext && (l.voteNext || anyLearner && l.inNext)
+		if !l.voteCur && !inNext || !ok(l) {
 			continue
 		}
 		if l.voteCur {
 			nc++
 		}
-		if needNext && l.voteNext {
+		if inNext {
 			nn++
 		}
 	}
 	return p.cur.quorum(nc) && (!needNext || p.next.quorum(nn))
 }
 
-// allZxids makes quorumAll ask the next config too whenever one is pending.
-const allZxids = int64(^uint64(0) >> 1)
+// quorumCur is a quorum of the active config only: discovery
+// (getEpochToPropose and waitForEpochAck count isParticipant by the
+// active config).
+func (p *Peer) quorumCur(self bool, ok func(*learner) bool) bool {
+	return p.quorumOf(self, ok, false, false)
+}
 
 // designatedLeader is Leader.getDesignatedLeader, for the reconfig at zxid
 // (already active): us if we still vote, else the new voter that acked
@@ -226,6 +243,16 @@ func (p *Peer) commitReconfig(e Entry) {
 	}
 	if designated != p.id {
 		p.moveTo(designated)
+		return
+	}
+	// A learner the config turned from follower into observer or back
+	// leaves on COMMITANDACTIVATE and comes back as the other kind; its
+	// handler is gone now (ZooKeeper's dies with the closed socket), so
+	// the leader never counts it as what it no longer is.
+	for _, l := range p.sortedLearners() {
+		if l.observer && p.cur.IsVoter(l.id) || !l.observer && !p.cur.IsVoter(l.id) {
+			p.deleteLearner(l.id)
+		}
 	}
 }
 
@@ -237,6 +264,9 @@ func (p *Peer) moveTo(designated uint64) {
 	want := RoleLooking
 	switch {
 	case designated == 0:
+	case !p.cur.IsVoter(designated):
+		// A leader the config leaves out (elected before it was active
+		// here): look for one the config allows.
 	case designated == p.id:
 		want = RoleLeading
 	case p.cur.IsVoter(p.id):
