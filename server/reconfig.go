@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -220,11 +221,10 @@ func (s *Server) activateConfig(m zab.Membership) {
 // known yet gets a link slot. addr "" is a server that connected to us
 // before any config named it (a joiner): we answer it, never dial it.
 func (e *ensemble) setMemberAddr(id uint64, addr string) {
-	if old, ok := e.addrs[id]; ok {
+	if _, ok := e.addrs[id]; ok {
 		if addr != "" {
 			e.addrs[id] = addr
 		}
-		_ = old
 		return
 	}
 	e.addrs[id] = addr
@@ -321,7 +321,7 @@ func nextConfig(cur zab.Membership, r *wire.ReconfigRequest) (config.Dynamic, er
 		servers = slices.DeleteFunc(servers, func(s config.Server) bool { return s.ID == srv.ID })
 		servers = append(servers, srv)
 	}
-	slices.SortFunc(servers, func(a, b config.Server) int { return int(a.ID - b.ID) })
+	slices.SortFunc(servers, func(a, b config.Server) int { return cmp.Compare(a.ID, b.ID) })
 	return config.Dynamic{Servers: servers}, nil
 }
 

@@ -232,9 +232,24 @@ func TestReconfigRefusals(t *testing.T) {
 		reconfigStep("one-voter", wire.ReconfigRequest{LeavingServers: []byte("2,3"), CurConfigID: -1}),
 		reconfigStep("no-client-port", wire.ReconfigRequest{JoiningServers: []byte("server.4=s4:2888:3888"), CurConfigID: -1}),
 		reconfigStep("garbage", wire.ReconfigRequest{JoiningServers: []byte("nonsense"), CurConfigID: -1}),
+		// Two pipelined reconfigs: the second is prepped while the first
+		// is pending.
+		func(x *stepCtx, done func(string)) {
+			var lines []string
+			for _, id := range []int{6, 7} {
+				line := serverLine(id, "observer")
+				x.c.Do(&wire.ReconfigRequest{JoiningServers: []byte(line), CurConfigID: -1}, client.OpOptions{}, func(r client.Result) {
+					lines = append(lines, fmtResult(fmt.Sprintf("observer %d", id), r))
+					if len(lines) == 2 {
+						done(strings.Join(lines, "\n"))
+					}
+				})
+			}
+		},
 	)
 	ew.run(5 * time.Second)
-	want := []string{"noquorum -> NEWCONFIGNOQUORUM", "one-voter -> BADARGUMENTS", "no-client-port -> BADARGUMENTS", "garbage -> BADARGUMENTS"}
+	want := []string{"noquorum -> NEWCONFIGNOQUORUM", "one-voter -> BADARGUMENTS", "no-client-port -> BADARGUMENTS", "garbage -> BADARGUMENTS",
+		"observer 6 -> OK", "observer 7 -> RECONFIGINPROGRESS"}
 	log := strings.Join(ew.log, "\n")
 	for _, w := range want {
 		if !strings.Contains(log, w) {
