@@ -233,6 +233,20 @@ func (e *ensemble) setMemberAddr(id uint64, addr string) {
 	e.links = slices.Insert(e.links, i, nil)
 }
 
+// peerAnnounced takes a lower id's announce (its id and quorum address):
+// a server this one may have no address for (it joined, or a config this
+// one never saw named it) must be dialled by this, the higher, id.
+func (s *Server) peerAnnounced(l *peerLink, frame []byte) {
+	id, addr := binary.BigEndian.Uint64(frame), string(frame[8:])
+	s.env.Close(l.conn)
+	delete(s.ens.byConn, l.conn)
+	if id == 0 || id == uint64(s.cfg.ID) {
+		return
+	}
+	s.ens.setMemberAddr(id, addr)
+	s.dialPeers()
+}
+
 // prepReconfig is PrepRequestProcessor's reconfig case, in its order of
 // checks (reconfigEnabled was checked when the request arrived).
 func (s *Server) prepReconfig(p *prepCtx, r *wire.ReconfigRequest) (txn.Record, error) {
