@@ -441,3 +441,59 @@ func reconfigUnderCrashes(t *testing.T, seed uint64) {
 		t.Fatalf("zab invariants: %v", ew.inv.Violations())
 	}
 }
+
+// TestReconfigCrashAtEachStep crashes the whole ensemble (losing unsynced
+// writes) at successive 2 ms moments from the submission of a 3 -> 5
+// reconfig (before the proposal is logged, while it is acked and fsynced,
+// around the commits and activations; the client itself survives and may
+// retry) and restarts it: every member then serves one config, the new one
+// whenever the client was told OK before the crash, and writes go on.
+func TestReconfigCrashAtEachStep(t *testing.T) {
+	for step := 0; step < 16; step++ {
+		t.Run(fmt.Sprint(step), func(t *testing.T) {
+			ew := newReconfigEnsemble(t, 40+uint64(step), 3)
+			ew.run(5 * time.Second)
+			ew.clientAt("admin", []string{"s1:2181", "s2:2181", "s3:2181"}, addAuthStep(superAuth),
+				reconfigStep("grow", wire.ReconfigRequest{
+					JoiningServers: []byte(serverLine(4, "participant") + "," + serverLine(5, "participant")), CurConfigID: -1}))
+			ew.run(time.Duration(step) * 2 * time.Millisecond)
+			for _, n := range []string{"s1", "s2", "s3", "s4", "s5"} {
+				if err := ew.w.Crash(n, sim.CrashLoseUnsynced); err != nil {
+					t.Fatal(err)
+				}
+			}
+			acked := strings.Contains(strings.Join(ew.log, "\n"), "grow -> OK")
+			ew.run(time.Second)
+			for _, n := range []string{"s1", "s2", "s3", "s4", "s5"} {
+				if err := ew.w.Restart(n); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ew.run(15 * time.Second)
+			ew.log = nil
+			for i := 1; i <= 5; i++ {
+				ew.clientAt(fmt.Sprintf("check%d", i), []string{fmt.Sprintf("s%d:2181", i)},
+					opStep("sync", func(c *client.Client, cb func(client.Result)) { c.Sync("/", cb) }), get("/zookeeper/config", false))
+			}
+			ew.clientAt("final", []string{"s1:2181", "s2:2181", "s3:2181"}, create("/final", "x", wire.FlagPersistent))
+			ew.run(15 * time.Second)
+			got := strings.Join(ew.log, "\n")
+			configs := map[string]bool{}
+			for _, l := range ew.log {
+				if strings.HasPrefix(l, "get /zookeeper/config -> OK") {
+					configs[l] = true
+				}
+			}
+			if len(configs) != 1 || strings.Count(got, "get /zookeeper/config -> OK") != 5 || !strings.Contains(got, "create /final -> OK") {
+				t.Fatalf("after a crash at step %d (acked %v):\n%s", step, acked, got)
+			}
+			if acked && !strings.Contains(got, "server.5=") {
+				t.Fatalf("acknowledged reconfig lost:\n%s", got)
+			}
+			if !ew.inv.OK() {
+				t.Fatalf("zab invariants: %v", ew.inv.Violations())
+			}
+			t.Logf("step %d: acked %v, new config %v", step, acked, strings.Contains(got, "server.5="))
+		})
+	}
+}
