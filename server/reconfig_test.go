@@ -497,3 +497,28 @@ func TestReconfigCrashAtEachStep(t *testing.T) {
 		})
 	}
 }
+
+// A reconfiguring run is a pure function of its seed: the same trace hash
+// and transcript twice.
+func TestReconfigDeterministic(t *testing.T) {
+	run := func() (string, string) {
+		ew := newReconfigEnsemble(t, 77, 3)
+		ew.run(5 * time.Second)
+		ew.clientAt("c1", []string{"s1:2181", "s2:2181", "s3:2181"}, addAuthStep(superAuth),
+			reconfigStep("grow", wire.ReconfigRequest{
+				JoiningServers: []byte(serverLine(4, "participant") + "," + serverLine(5, "participant")), CurConfigID: -1}),
+			create("/x", "y", wire.FlagPersistent),
+			reconfigStep("shrink", wire.ReconfigRequest{LeavingServers: []byte("1,2"), CurConfigID: -1}),
+			create("/z", "y", wire.FlagPersistent))
+		ew.run(20 * time.Second)
+		return ew.w.TraceHash(), strings.Join(ew.log, "\n")
+	}
+	h1, l1 := run()
+	h2, l2 := run()
+	if h1 != h2 || l1 != l2 {
+		t.Fatalf("two runs differ: %s vs %s\n%s\n---\n%s", h1, h2, l1, l2)
+	}
+	if !strings.Contains(l1, "shrink -> OK") {
+		t.Fatalf("transcript:\n%s", l1)
+	}
+}
