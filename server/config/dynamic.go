@@ -82,14 +82,16 @@ func ParseDynamic(text []byte) (Dynamic, error) {
 	return d, nil
 }
 
-// ParseServerLine parses one server.N=value line (key "server.N").
+// ParseServerLine parses one server.N=value line (key "server.N"). Any
+// positive id is accepted, as QuorumPeerConfig accepts it in a dynamic
+// config or a reconfig (zoo.cfg keeps to 1..255).
 func ParseServerLine(key, value string) (Server, error) {
 	idText := strings.TrimPrefix(strings.TrimSpace(key), "server.")
 	id, err := strconv.ParseInt(idText, 10, 64)
-	if err != nil {
-		return Server{}, fmt.Errorf("server id %q is not a number", idText)
+	if err != nil || id < 1 {
+		return Server{}, fmt.Errorf("server id %q is not a positive number", idText)
 	}
-	return parseServer(id, strings.TrimSpace(value))
+	return parseServerSpec(id, strings.TrimSpace(value))
 }
 
 // String renders the config as ZooKeeper's QuorumMaj.toString does: one

@@ -30,7 +30,11 @@ func TestDynamicRoundTrip(t *testing.T) {
 	if err != nil || len(m.Servers) != 2 || m.Version != 0 {
 		t.Fatalf("comma list: %+v %v", m, err)
 	}
-	for _, bad := range []string{"server.1=a:1", "version=xyz", "clientPort=1", "server.1=a:1:2\nserver.1=b:1:2", "junk"} {
+	// A reconfig may name ids zoo.cfg would refuse (kazoo's test_no_super_auth uses 999).
+	if big, err := ParseDynamic([]byte("server.999=0.0.0.0:1234:2345:observer;3456")); err != nil || big.Servers[0].ID != 999 {
+		t.Fatalf("server.999: %+v %v", big, err)
+	}
+	for _, bad := range []string{"server.1=a:1", "version=xyz", "clientPort=1", "server.1=a:1:2\nserver.1=b:1:2", "junk", "server.0=a:1:2"} {
 		if _, err := ParseDynamic([]byte(bad)); err == nil {
 			t.Errorf("%q parsed", bad)
 		}

@@ -427,6 +427,11 @@ func parseServer(id int64, v string) (Server, error) {
 	if id < MinServerID || id > MaxServerID {
 		return Server{}, fmt.Errorf("server id %d is out of range [%d, %d]", id, MinServerID, MaxServerID)
 	}
+	return parseServerSpec(id, v)
+}
+
+// parseServerSpec is parseServer without the id range zoo.cfg keeps to.
+func parseServerSpec(id int64, v string) (Server, error) {
 	if strings.Contains(v, "|") {
 		return Server{}, fmt.Errorf("%w: multiple addresses per server (%q)", ErrUnsupported, v)
 	}
