@@ -27,6 +27,13 @@ const superAuth = "super:secret"
 // themselves, as the ZooKeeper admin guide asks.
 func newReconfigEnsemble(t *testing.T, seed uint64, members int, observers ...int64) *ensembleWorld {
 	t.Helper()
+	return newReconfigEnsembleWith(t, seed, members, nil, observers...)
+}
+
+// newReconfigEnsembleWith is newReconfigEnsemble with every config passed
+// through extra too.
+func newReconfigEnsembleWith(t *testing.T, seed uint64, members int, extra func(*server.Config), observers ...int64) *ensembleWorld {
+	t.Helper()
 	peer := func(id int64) server.PeerConfig {
 		return server.PeerConfig{ID: id, Addr: fmt.Sprintf("s%d:2888", id), ElectionPort: 3888,
 			ClientAddr: fmt.Sprintf("s%d:2181", id), Observer: slices.Contains(observers, id)}
@@ -40,6 +47,9 @@ func newReconfigEnsemble(t *testing.T, seed uint64, members int, observers ...in
 		}
 		if c.ID > int64(members) {
 			c.Peers = append(c.Peers, peer(c.ID))
+		}
+		if extra != nil {
+			extra(c)
 		}
 	}
 	var log io.Writer
@@ -106,8 +116,9 @@ func TestReconfigGrowThenShrinkRemovingLeader(t *testing.T) {
 	if v0.Version == 0 {
 		t.Fatal("the first leader did not version the static config")
 	}
+	// The joiners follow without a vote (non-voting participants).
 	for _, j := range []string{"s4", "s5"} {
-		if rc := ew.roles[j]; rc.Role != "observer" || !rc.Serving {
+		if rc := ew.roles[j]; rc.Role != "follower" || !rc.Serving {
 			t.Fatalf("joiner %s before the reconfig: %+v", j, rc)
 		}
 	}
@@ -178,7 +189,8 @@ func TestReconfigGrowThenShrinkRemovingLeader(t *testing.T) {
 	if nl == "" || nl == leader || !slices.Contains(keep, uint64(nl[1]-'0')) {
 		t.Fatalf("leader after removing %s: %q (%v)", leader, nl, ew.roles)
 	}
-	if rc := ew.roles[leader]; rc.Role == "leader" || rc.Role == "follower" {
+	// The removed leader follows the new one without a vote.
+	if rc := ew.roles[leader]; rc.Role != "follower" || fmt.Sprintf("s%d", rc.Leader) != nl {
 		t.Fatalf("removed leader %s: %+v", leader, rc)
 	}
 	if !ew.inv.OK() {
@@ -520,5 +532,36 @@ func TestReconfigDeterministic(t *testing.T) {
 	}
 	if !strings.Contains(l1, "shrink -> OK") {
 		t.Fatalf("transcript:\n%s", l1)
+	}
+}
+
+// standaloneEnabled=false: one server runs as an ensemble of one, grows to
+// three (the joiners sync as non-voting followers first, so the new
+// config has its synced quorum) and shrinks back to one voter.
+func TestReconfigFromOneServer(t *testing.T) {
+	ew := newReconfigEnsembleWith(t, 38, 1, func(c *server.Config) { c.StandaloneDisabled = true })
+	ew.run(5 * time.Second)
+	if ew.leader() != "s1" {
+		t.Fatalf("roles %v", ew.roles)
+	}
+	ew.clientAt("c1", []string{"s1:2181"}, addAuthStep(superAuth),
+		reconfigStep("grow", wire.ReconfigRequest{
+			JoiningServers: []byte(serverLine(2, "participant") + "," + serverLine(3, "participant")), CurConfigID: -1}),
+		create("/three", "x", wire.FlagPersistent))
+	ew.run(8 * time.Second)
+	ew.agreed(t, []uint64{1, 2, 3})
+	ew.clientAt("c2", []string{"s2:2181", "s3:2181"}, addAuthStep(superAuth),
+		reconfigStep("shrink", wire.ReconfigRequest{LeavingServers: []byte("2,3"), CurConfigID: -1}),
+		create("/one", "x", wire.FlagPersistent))
+	ew.run(8 * time.Second)
+	ew.agreed(t, []uint64{1})
+	got := strings.Join(ew.log, "\n")
+	for _, want := range []string{"grow -> OK", "create /three -> OK", "shrink -> OK", "create /one -> OK"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("missing %q in\n%s", want, got)
+		}
+	}
+	if !ew.inv.OK() {
+		t.Fatalf("zab invariants: %v", ew.inv.Violations())
 	}
 }

@@ -144,7 +144,8 @@
 //     quorum of its active config follows (ZooKeeper's FLE would wait for
 //     both, and can wait forever); only voters answer a non-voter's
 //     notification (two non-voters would answer each other forever); NEWLEADER
-//     carries the leader's active config, not its last seen one; the
-//     removed or joining server that no config names observes the
-//     leader. The uncommitted log tail stands for zoo.cfg.dynamic.next.
+//     carries the leader's active config, not its last seen one. A server
+//     no config names (about to join, or removed) follows as a non-voting
+//     participant, as QuorumPeer.updateLearnerType makes it. The
+//     uncommitted log tail stands for zoo.cfg.dynamic.next.
 package zab

@@ -266,7 +266,10 @@ func (p *Peer) decide(leader uint64) {
 	switch {
 	case leader == p.id:
 		p.becomeLeader()
-	case p.isVoter(p.id):
+	case p.isVoter(p.id), !p.isObserver(p.id):
+		// A server the config does not name (one about to join, or one
+		// a reconfig removed) is a non-voting participant: it follows,
+		// and its ACKs count for a pending config that names it.
 		p.becomeLearner(RoleFollowing, leader)
 	default:
 		p.becomeLearner(RoleObserving, leader)

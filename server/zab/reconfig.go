@@ -250,7 +250,7 @@ func (p *Peer) commitReconfig(e Entry) {
 	// handler is gone now (ZooKeeper's dies with the closed socket), so
 	// the leader never counts it as what it no longer is.
 	for _, l := range p.sortedLearners() {
-		if l.observer && p.cur.IsVoter(l.id) || !l.observer && !p.cur.IsVoter(l.id) {
+		if l.observer != p.cur.IsObserver(l.id) {
 			p.deleteLearner(l.id)
 		}
 	}
@@ -259,7 +259,7 @@ func (p *Peer) commitReconfig(e Entry) {
 // moveTo takes up the role the active config gives us under leader
 // designated (QuorumPeer's reconfigFlag path: no election). It does
 // nothing when that role and leader are the ones we have. A server the
-// config leaves out keeps observing (a joiner not added yet) or looks.
+// config leaves out follows without a vote.
 func (p *Peer) moveTo(designated uint64) {
 	want := RoleLooking
 	switch {
@@ -269,10 +269,12 @@ func (p *Peer) moveTo(designated uint64) {
 		// here): look for one the config allows.
 	case designated == p.id:
 		want = RoleLeading
-	case p.cur.IsVoter(p.id):
-		want = RoleFollowing
-	case p.cur.IsObserver(p.id), p.status.Role == RoleObserving:
+	case p.cur.IsObserver(p.id):
 		want = RoleObserving
+	default:
+		// A voter, or a server the config does not name: a non-voting
+		// participant (QuorumPeer.updateLearnerType).
+		want = RoleFollowing
 	}
 	if want == p.status.Role && designated == p.status.Leader {
 		return

@@ -183,9 +183,9 @@ func TestReconfigGrowShrinkAndRemoveLeader(t *testing.T) {
 		t.Fatalf("initial version %s", ZxidString(v0))
 	}
 	w.checkConfig(t, v0, []uint64{1, 2, 3})
-	// Joiners 4 and 5 synced as non-voters (observing).
+	// Joiners 4 and 5 synced as non-voting participants (following).
 	for _, id := range []uint64{4, 5} {
-		if s := w.nodes[id].peer.Status(); s.Role != RoleObserving || !s.Serving {
+		if s := w.nodes[id].peer.Status(); s.Role != RoleFollowing || !s.Serving {
 			t.Fatalf("joiner %d: %v\n%s", id, s, w.stateString())
 		}
 	}
@@ -231,7 +231,11 @@ func TestReconfigGrowShrinkAndRemoveLeader(t *testing.T) {
 		}
 	}
 	t.Logf("removed %d, new leader %d:\n%s", old, nl, w.stateString())
-	if s := w.nodes[old].peer.Status(); s.Role == RoleLeading || s.Role == RoleFollowing {
+	// The removed leader follows the new one without a vote.
+	if c := w.nodes[nl].peer.Config(); c.IsVoter(old) {
+		t.Fatalf("removed leader %d still votes", old)
+	}
+	if s := w.nodes[old].peer.Status(); s.Role != RoleFollowing || s.Leader != nl {
 		t.Fatalf("removed leader %d: %v", old, s)
 	}
 }
