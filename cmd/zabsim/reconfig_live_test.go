@@ -51,17 +51,17 @@ func TestLiveReconfigGoZK(t *testing.T) {
 	if v0 == 0 || st.Version != -1 || st.Mzxid != v0 {
 		t.Fatalf("/zookeeper/config %q stat %+v", data, st)
 	}
-	if _, err := c.IncrementalReconfig(nil, []string{"3"}, -1); err != zk.ErrNoAuth {
+	if _, err := reconfigSynced(func() (*zk.Stat, error) { return c.IncrementalReconfig(nil, []string{"3"}, -1) }); err != zk.ErrNoAuth {
 		t.Fatalf("reconfig without super: %v, want ErrNoAuth", err)
 	}
 	if err := c.AddAuth("digest", []byte("super:secret")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.IncrementalReconfig(nil, []string{"3"}, v0+1); err != zk.ErrBadVersion {
+	if _, err := reconfigSynced(func() (*zk.Stat, error) { return c.IncrementalReconfig(nil, []string{"3"}, v0+1) }); err != zk.ErrBadVersion {
 		t.Fatalf("reconfig from a wrong version: %v, want ErrBadVersion", err)
 	}
 	line3 := serverLineOf(t, string(data), 3) + ";" + nodes[2].client
-	st1, err := c.IncrementalReconfig(nil, []string{"3"}, v0)
+	st1, err := reconfigSynced(func() (*zk.Stat, error) { return c.IncrementalReconfig(nil, []string{"3"}, v0) })
 	if err != nil {
 		t.Fatalf("remove 3: %v", err)
 	}
@@ -71,7 +71,7 @@ func TestLiveReconfigGoZK(t *testing.T) {
 	// The removed member closes its clients' connections (as ZooKeeper's
 	// does): go-zookeeper reconnects to another server.
 	createRetrying(t, c, "/after-remove")
-	st2, err := c.IncrementalReconfig([]string{"server.3=" + line3}, nil, st1.Mzxid)
+	st2, err := reconfigSynced(func() (*zk.Stat, error) { return c.IncrementalReconfig([]string{"server.3=" + line3}, nil, st1.Mzxid) })
 	if err != nil {
 		t.Fatalf("add 3 back: %v", err)
 	}
@@ -83,7 +83,7 @@ func TestLiveReconfigGoZK(t *testing.T) {
 	for _, id := range []int{1, 2, 3} {
 		members = append(members, fmt.Sprintf("server.%d=%s;%s", id, serverLineOf(t, string(data), id), hostPortOnly(nodes[id-1].client)))
 	}
-	st3, err := c.Reconfig(members, -1)
+	st3, err := reconfigSynced(func() (*zk.Stat, error) { return c.Reconfig(members, -1) })
 	if err != nil {
 		t.Fatalf("non-incremental reconfig: %v", err)
 	}
@@ -102,6 +102,22 @@ func TestLiveReconfigGoZK(t *testing.T) {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
+	}
+}
+
+// reconfigSynced retries a reconfig while the server answers
+// NEWCONFIGNOQUORUM (-13; go-zookeeper has no name for it): the new
+// config's members are still syncing with the leader (on a loaded machine
+// a server reports its role before the leader counts it synced).
+func reconfigSynced(f func() (*zk.Stat, error)) (*zk.Stat, error) {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st, err := f()
+		retry := err != nil && strings.Contains(err.Error(), "-13")
+		if !retry || time.Now().After(deadline) {
+			return st, err
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
