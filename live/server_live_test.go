@@ -693,8 +693,7 @@ func TestLiveMultiCreate2Result(t *testing.T) {
 
 // go-zookeeper's Reconfig/IncrementalReconfig: ZooKeeper 3.8 without
 // reconfigEnabled answers RECONFIGDISABLED (-123) and keeps the session's
-// connection. zabsim does not decode opcode 16 and closes the connection,
-// so the client sees "connection closed" and reconnects.
+// connection; so does zabsim.
 func TestLiveReconfigDisabled(t *testing.T) {
 	addr := startLiveServer(t, nil)
 	c, _ := connectZK(t, addr)

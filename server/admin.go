@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/zabsim/zabsim/server/config"
 	"github.com/zabsim/zabsim/server/zab"
 )
 
@@ -111,6 +112,10 @@ func (s *Server) adminConf(resp map[string]any) {
 	resp["min_session_timeout"] = s.cfg.MinSessionTimeoutMS
 	resp["max_session_timeout"] = s.cfg.MaxSessionTimeoutMS
 	resp["server_id"] = s.cfg.ID
+	if v, ok := s.configVersion(); ok {
+		resp["config_version"] = v
+		resp["membership"] = string(s.ens.peer.Config().Text)
+	}
 }
 
 // connectionInfo is ServerCnxn.getConnectionInfo for one connection, in
@@ -209,6 +214,18 @@ func (s *Server) peerAddr(id int64) (string, bool) {
 // (election shares the quorum port), so it is left out.
 func (s *Server) adminVotingView(resp map[string]any) {
 	view := map[string]any{}
+	if _, ok := s.configVersion(); ok {
+		// The active config's voters, as QuorumServer.toString renders them.
+		if d, err := config.ParseDynamic(s.ens.peer.Config().Text); err == nil {
+			for _, srv := range d.Servers {
+				if srv.Type == config.Participant {
+					view[strconv.FormatInt(srv.ID, 10)] = srv.DynamicLine()
+				}
+			}
+		}
+		resp["current_config"] = view
+		return
+	}
 	for _, p := range s.cfg.Peers {
 		if p.Observer {
 			continue

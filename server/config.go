@@ -71,6 +71,19 @@ type Config struct {
 	PeerTickMS int64
 	// ZabBugs are replication-level bug switches (server/zab).
 	ZabBugs zab.Bugs
+	// ReconfigEnabled is reconfigEnabled: the reconfig op, /zookeeper/config
+	// filled with the ensemble's config, committed configs activated and
+	// written to zoo.cfg.dynamic.<version>. Off, reconfig answers
+	// RECONFIGDISABLED and Peers never change.
+	ReconfigEnabled bool
+	// StandaloneDisabled is standaloneEnabled=false: a reconfig may leave
+	// a single voter (ZooKeeper then asks for at least 2).
+	StandaloneDisabled bool
+	// SkipACL is zookeeper.skipACL=yes; zabsim honours it for reconfig only.
+	SkipACL bool
+	// ConfigVersion is the version of the config Peers describe (the
+	// dynamic config file's version= line; 0 for zoo.cfg server lines).
+	ConfigVersion int64
 	// Version is reported by srvr/stat/mntr.
 	Version string
 }

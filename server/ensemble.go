@@ -19,6 +19,12 @@ type PeerConfig struct {
 	ID       int64
 	Addr     string // quorum address ("s1:2888"); Zab and election traffic share it
 	Observer bool
+	// ElectionPort is the line's election port (zabsim carries elections
+	// on the quorum port; it only appears in /zookeeper/config; 0: the
+	// quorum port + 1000) and ClientAddr its client address ("" = none,
+	// or this server's own ClientAddr for itself).
+	ElectionPort int
+	ClientAddr   string
 }
 
 // maxPeerFrame bounds a quorum frame (a SNAP carries the whole tree).
@@ -89,6 +95,10 @@ type peerLink struct {
 	conn   proc.ConnID
 	framer *wire.Framer
 	known  bool // the peer's id is known (inbound links learn it from the first frame)
+	// announce: a dial to a higher id that only says who we are and where
+	// (the peer closes it and dials back), as QuorumCnxManager's initial
+	// message carries the address.
+	announce bool
 }
 
 // peerTickTag tags the Zab tick timer.
@@ -114,32 +124,17 @@ func (s *Server) startEnsemble(rec *storage.Recovery) error {
 		e.global[id] = to
 		e.local.AddGlobal(id, to)
 	}
-	var voters, observers []uint64
-	for _, p := range s.cfg.Peers {
-		e.addrs[uint64(p.ID)] = p.Addr
-		if p.ID == s.cfg.ID {
-			e.myAddr = p.Addr
-		}
-		if p.Observer {
-			observers = append(observers, uint64(p.ID))
-		} else {
-			voters = append(voters, uint64(p.ID))
-		}
-	}
+	zc := s.zabConfig(e, rec)
 	e.peerIDs = sortedPeerIDs(e.addrs)
 	e.links = make([]*peerLink, len(e.peerIDs))
-	log := make([]zab.Entry, 0, len(rec.Records))
-	for _, r := range rec.Records {
-		log = append(log, zab.Entry{Zxid: r.Zxid, Data: r.Payload})
-	}
-	peer, err := zab.NewPeer(zab.Config{ID: uint64(s.cfg.ID), Voters: voters, Observers: observers,
-		Bugs: s.cfg.ZabBugs, Snapshots: snapshotSource{s},
-		Initial: zab.InitialState{AcceptedEpoch: uint32(rec.AcceptedEpoch), CurrentEpoch: uint32(rec.CurrentEpoch),
-			LastCommittedZxid: s.tree.LastZxid(), Log: log}})
+	peer, err := zab.NewPeer(zc)
 	if err != nil {
 		return err
 	}
 	e.peer = peer
+	if s.cfg.ReconfigEnabled {
+		s.initConfigNode(peer.Config())
+	}
 	e.tickedAtNS = s.env.Mono()
 	s.ens = e
 	// A restart is, to the invariant checker, a truncation to what recovery
@@ -181,11 +176,15 @@ func (src snapshotSource) Snapshot() (zab.Snapshot, error) {
 // dialPeers connects to every lower-id peer not linked yet.
 func (s *Server) dialPeers() {
 	for _, id := range s.ens.peerIDs {
-		if id >= uint64(s.cfg.ID) || s.ens.link(id) != nil || s.ens.dialing(id) {
+		if id == uint64(s.cfg.ID) || s.ens.link(id) != nil || s.ens.dialing(id) || s.ens.addrs[id] == "" {
+			continue
+		}
+		announce := id > uint64(s.cfg.ID) // only to tell it our address (reconfig.go)
+		if announce && !s.cfg.ReconfigEnabled {
 			continue
 		}
 		c := s.env.Dial(s.ens.addrs[id])
-		l := &peerLink{id: id, conn: c, framer: &wire.Framer{MaxBuffer: maxPeerFrame}}
+		l := &peerLink{id: id, conn: c, framer: &wire.Framer{MaxBuffer: maxPeerFrame}, announce: announce}
 		s.ens.byConn[c] = l
 	}
 }
@@ -254,7 +253,12 @@ func (s *Server) handlePeerEvent(ev proc.Event) bool {
 			s.env.Logf("connected to peer %d at %s", l.id, e.addrs[l.id])
 			delete(e.dialErr, l.id)
 		}
-		s.env.Send(x.Conn, frameBytes(binary.BigEndian.AppendUint64(nil, uint64(s.cfg.ID))))
+		hello := binary.BigEndian.AppendUint64(nil, uint64(s.cfg.ID))
+		if l.announce {
+			s.env.Send(x.Conn, frameBytes(append(hello, e.myAddr...)))
+			break
+		}
+		s.env.Send(x.Conn, frameBytes(hello))
 		s.linkUp(l)
 	case proc.Closed:
 		l := e.byConn[x.Conn]
@@ -314,6 +318,10 @@ func (s *Server) peerBytes(l *peerLink, b []byte) {
 			return
 		}
 		if !l.known {
+			if len(frame) > 8 && s.cfg.ReconfigEnabled {
+				s.peerAnnounced(l, frame)
+				return
+			}
 			if len(frame) != 8 {
 				// Not a server saying its id first: a client dialled
 				// the quorum port, or something else did.
@@ -323,6 +331,9 @@ func (s *Server) peerBytes(l *peerLink, b []byte) {
 				return
 			}
 			l.id, l.known = binary.BigEndian.Uint64(frame), true
+			if _, member := s.ens.addrs[l.id]; !member && s.cfg.ReconfigEnabled && l.id != 0 && l.id != uint64(s.cfg.ID) {
+				s.ens.setMemberAddr(l.id, "") // a server about to join
+			}
 			if _, member := s.ens.addrs[l.id]; !member || l.id == uint64(s.cfg.ID) {
 				s.env.Logf("dropping peer link from unknown server %d", l.id)
 				s.env.Close(l.conn)
@@ -398,7 +409,10 @@ func (s *Server) drain() {
 
 func (s *Server) applyReady(rd *zab.Ready) {
 	e := s.ens
-	if rc := rd.RoleChange; rc != nil {
+	// A config activation that moves this server (a new leader, a new
+	// role) changes its role after the commits: the reconfig's own client
+	// gets its answer before the connections close.
+	if rc := rd.RoleChange; rc != nil && rd.ActivateConfig == nil {
 		s.roleChanged(*rc)
 	}
 	if snap := rd.InstallSnapshot; snap != nil && rd.SnapshotInMemory {
@@ -434,6 +448,12 @@ func (s *Server) applyReady(rd *zab.Ready) {
 				return
 			}
 			s.applyEncoded(t, en.Data)
+		}
+	}
+	if m := rd.ActivateConfig; m != nil {
+		s.activateConfig(*m)
+		if rc := rd.RoleChange; rc != nil {
+			s.roleChanged(*rc)
 		}
 	}
 	for _, env := range rd.Messages {
@@ -612,6 +632,9 @@ func (s *Server) loadSnapshot(snap zab.Snapshot) bool {
 	for _, c := range s.conns {
 		s.tree.RemoveWatcher(c.watcher) // watches belonged to the old tree
 	}
+	if s.cfg.ReconfigEnabled {
+		s.initConfigNode(s.ens.peer.Config())
+	}
 	return true
 }
 
@@ -647,138 +670,6 @@ func (s *Server) ensembleSyncDone(comp storage.Completion) {
 	}
 	s.kickSync()
 	s.drain()
-}
-
-// Forwarded requests travel to the leader as REQUEST payloads: a kind byte,
-// then the fields of that kind.
-const (
-	fwdRequest       byte = 1 // session, xid, auth ids, the client's frame
-	fwdCreateSession byte = 2 // session, timeout
-	fwdRevalidate    byte = 3 // session, timeout: the client reconnected here
-)
-
-// forwardWrite sends a client write to the leader (itself included).
-func (s *Server) forwardWrite(c *conn, xid int32, frame []byte) error {
-	size := 1 + 8 + 4 + 4 + 4 + len(frame)
-	for _, id := range c.authIDs {
-		size += 4 + len(id.Scheme) + 4 + len(id.ID)
-	}
-	// Forward takes the bytes (the REQUEST packet keeps them): carve them
-	// like a peer frame (see ensemble.frames).
-	enc := wire.NewEncoder(append(s.ens.frames.Buf(size), fwdRequest))
-	enc.Int64(c.session)
-	enc.Int32(xid)
-	enc.VectorLen(len(c.authIDs), false)
-	for _, id := range c.authIDs {
-		enc.String(id.Scheme)
-		enc.String(id.ID)
-	}
-	enc.Buffer(frame)
-	return s.ens.peer.Forward(enc.Bytes())
-}
-
-// leaderRequest preps and proposes a forwarded write.
-func (s *Server) leaderRequest(r zab.Request) {
-	if len(r.Data) == 0 {
-		return
-	}
-	d := wire.NewDecoder(r.Data[1:])
-	switch r.Data[0] {
-	case fwdRequest:
-		id, xid := d.Int64(), d.Int32()
-		n, _ := d.VectorLen(8)
-		ids := make([]wire.ID, 0, n)
-		for i := 0; i < n && d.Err() == nil; i++ {
-			ids = append(ids, wire.ID{Scheme: d.String(), ID: d.String()})
-		}
-		frame := d.BufferView() // r.Data is an immutable REQUEST payload
-		if d.Err() != nil {
-			s.env.Logf("bad forwarded request from %d: %v", r.From, d.Err())
-			return
-		}
-		hdr, body, err := wire.DecodeRequest(frame, s.requestDecodeOptions())
-		if len(frame) < wire.RequestHeaderSize || !isWrite(hdr.Type) {
-			s.env.Logf("bad forwarded request from %d: %v", r.From, err)
-			return
-		}
-		if err != nil {
-			// The learner took it for a write of a known op: a malformed
-			// body is an error txn, as on a standalone server.
-			body = nil
-		}
-		owner := session.Owner{Server: int64(r.From)}
-		s.propose(s.prepWrite(id, xid, hdr.Type, body, ids, &owner))
-	case fwdCreateSession:
-		id, timeout := d.Int64(), d.Int32()
-		if d.Err() != nil {
-			return
-		}
-		s.sessions.Add(id, timeout, s.sessionClockMS())
-		_ = s.sessions.SetOwner(id, session.Owner{Server: int64(r.From)})
-		p := s.newPrep(id, 0, wire.OpCreateSession, nil)
-		s.propose(p.finish(&txn.CreateSession{TimeoutMS: timeout}, nil))
-	case fwdRevalidate:
-		id, timeout := d.Int64(), d.Int32()
-		if d.Err() == nil {
-			s.revalidated(id, timeout, int64(r.From))
-		}
-	}
-}
-
-// forwardRevalidate tells the leader a client resumed its session here
-// (ZooKeeper's REVALIDATE). The leader touches the session and records this
-// server as its owner, so a request of the session still in flight from the
-// server the client left fails with SESSIONMOVED.
-func (s *Server) forwardRevalidate(c *conn, id int64) {
-	enc := wire.NewEncoder([]byte{fwdRevalidate})
-	enc.Int64(id)
-	enc.Int32(c.timeoutMS)
-	if err := s.ens.peer.Forward(enc.Bytes()); err != nil {
-		s.env.Logf("conn %d: cannot revalidate session %#x: %v", c.id, id, err)
-	}
-}
-
-// awaitRevalidation holds a learner's connect response until the leader has
-// answered for the session, as ZooKeeper's Learner.validateSession does: a
-// sync barrier follows the REVALIDATE on the same FIFO link, and once it
-// completes every txn the leader committed or proposed before it — an
-// expiry's closeSession included — is applied here. Answering at once would
-// let a client whose session the leader already expired resume it on a
-// lagging follower and read stale state (a lock recipe then grants a lock to
-// a dead session; the live lock test under pauses found it).
-func (s *Server) awaitRevalidation(c *conn) {
-	e := s.ens
-	e.nextSync++
-	e.revalidating[e.nextSync] = c
-	if err := e.peer.Sync(e.nextSync); err != nil {
-		delete(e.revalidating, e.nextSync)
-		s.env.Logf("conn %d: cannot revalidate session %#x: %v", c.id, c.session, err)
-		s.closeConn(c)
-	}
-}
-
-// finishRevalidation answers a resumed session's connect once the leader's
-// view of it is applied here: expired (timeout 0, then close) if the session
-// is gone or closing, else connected.
-func (s *Server) finishRevalidation(c *conn) {
-	if c.closing {
-		return
-	}
-	if sess, ok := s.sessions.Get(c.session); !ok || sess.Closing {
-		s.sendConnectResponse(c, 0, 0)
-		s.closeConnAfterFlush(c)
-		return
-	}
-	s.sendConnectResponse(c, c.session, c.timeoutMS)
-}
-
-// revalidated is the leader's side of REVALIDATE: touch the session and make
-// the forwarding server its owner. A session that is closing or gone stays so
-// (the client learns it on its next request).
-func (s *Server) revalidated(id int64, timeoutMS int32, from int64) {
-	if s.sessions.Touch(id, timeoutMS, s.sessionClockMS()) {
-		_ = s.sessions.SetOwner(id, session.Owner{Server: from})
-	}
 }
 
 // proposeZab hands a prepped txn to Zab (leader only).

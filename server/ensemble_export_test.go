@@ -50,3 +50,6 @@ func SessionViews(p proc.Process) (tracked, global, touchable, snapshot []int64,
 	slices.Sort(snapshot)
 	return tracked, global, touchable, snapshot, err
 }
+
+// FourLetterOutput is the text a four-letter word answers.
+func (s *Server) FourLetterOutput(cmd string) string { return s.fourLetterOutput(cmd) }

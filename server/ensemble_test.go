@@ -22,8 +22,10 @@ import (
 type ensembleWorld struct {
 	*world
 	roles map[string]server.RoleChanged
-	inv   *zab.Invariants
-	addrs []string
+	// configs is each node's last activated config (reconfigEnabled).
+	configs map[string]server.ConfigActivated
+	inv     *zab.Invariants
+	addrs   []string
 }
 
 func newEnsemble(t tb, seed uint64, n int) *ensembleWorld {
@@ -46,7 +48,7 @@ func newEnsembleWith(t tb, seed uint64, n int, bugs server.Bugs, log io.Writer) 
 // through tweak and its process through wrap (nil: none).
 func newEnsembleWrapped(t tb, seed uint64, n int, bugs server.Bugs, log io.Writer, tweak func(*server.Config), wrap func(proc.Process) proc.Process) *ensembleWorld {
 	t.Helper()
-	ew := &ensembleWorld{roles: map[string]server.RoleChanged{}, inv: zab.NewInvariants()}
+	ew := &ensembleWorld{roles: map[string]server.RoleChanged{}, configs: map[string]server.ConfigActivated{}, inv: zab.NewInvariants()}
 	opts := sim.DefaultOptions()
 	opts.Log = log
 	opts.Observers = []sim.Observer{sim.ObserverFunc(func(r *sim.Record) {
@@ -55,6 +57,9 @@ func newEnsembleWrapped(t tb, seed uint64, n int, bugs server.Bugs, log io.Write
 		}
 		if rc, ok := r.Note.(server.RoleChanged); ok {
 			ew.roles[r.Node] = rc
+		}
+		if ca, ok := r.Note.(server.ConfigActivated); ok {
+			ew.configs[r.Node] = ca
 		}
 		ew.inv.Observe(r.Note)
 	})}

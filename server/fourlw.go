@@ -88,6 +88,9 @@ func (s *Server) srvr() string {
 	b.WriteString(s.latencyLine())
 	fmt.Fprintf(&b, "Received: %d\nSent: %d\nConnections: %d\nOutstanding: %d\nZxid: 0x%x\nMode: %s\nNode count: %d\n",
 		s.stats.packetsReceived, s.stats.packetsSent, len(s.conns), len(s.inflight), s.tree.LastZxid(), s.mode(), s.reportedNodeCount())
+	if v, ok := s.configVersion(); ok {
+		fmt.Fprintf(&b, "Config version: 0x%x\n", v) // zabsim's line (reconfigEnabled only)
+	}
 	return b.String()
 }
 
@@ -113,8 +116,13 @@ func (s *Server) consLines() string {
 func (s *Server) cons() string { return s.consLines() + "\n" }
 
 func (s *Server) conf() string {
-	return fmt.Sprintf("clientPort=%s\ntickTime=%d\nmaxClientCnxns=%d\nminSessionTimeout=%d\nmaxSessionTimeout=%d\nserverId=%d\n",
+	out := fmt.Sprintf("clientPort=%s\ntickTime=%d\nmaxClientCnxns=%d\nminSessionTimeout=%d\nmaxSessionTimeout=%d\nserverId=%d\n",
 		portOf(s.cfg.ClientAddr), s.cfg.TickTimeMS, s.cfg.MaxClientCnxns, s.cfg.MinSessionTimeoutMS, s.cfg.MaxSessionTimeoutMS, s.cfg.ID)
+	if _, ok := s.configVersion(); ok {
+		// QuorumZooKeeperServer.dumpConf ends with the active config.
+		out += "membership: \n" + string(s.ens.peer.Config().Text)
+	}
+	return out
 }
 
 func portOf(addr string) string {

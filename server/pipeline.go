@@ -44,7 +44,7 @@ func (s *Server) request(c *conn, r *request, hdr wire.RequestHeader, body wire.
 	*r = request{conn: c, xid: hdr.Xid, op: hdr.Type, body: body, malformed: malformed, start: s.env.Now()}
 	c.queue = append(c.queue, r)
 	switch {
-	case isWrite(hdr.Type):
+	case isWrite(hdr.Type) || hdr.Type == wire.OpReconfig && s.cfg.ReconfigEnabled:
 		r.write = true
 		s.pending[writeKey{c.session, hdr.Xid}] = r
 		if s.ens != nil {
@@ -367,6 +367,8 @@ func (s *Server) finishWrite(r *request, t txn.Txn, res tree.Result) {
 	case wire.OpCloseSession:
 		r.close = true
 		s.reply(r, res.Err, nil)
+	case wire.OpReconfig:
+		s.reconfigReply(r, res)
 	case wire.OpSetData:
 		// The common write: its response is encoded as a value, unboxed.
 		e := s.beginReply(r, res.Err)

@@ -240,6 +240,8 @@ func (s *Server) prepOp(p *prepCtx, op wire.OpCode, body wire.Request) (txn.Reco
 		return s.prepCheck(p, r)
 	case *wire.CloseSessionRequest:
 		return s.prepCloseSession(p), nil
+	case *wire.ReconfigRequest:
+		return s.prepReconfig(p, r)
 	}
 	return nil, wire.ErrUnimplemented
 }

@@ -70,6 +70,10 @@ func FromZooCfg(c config.Config, myid int64) (Config, error) {
 		SASLSuperUser:          c.SASLSuperUser,
 		AllowSASLFailedClients: c.AllowSASLFailedClients,
 		EnforceAuthSchemes:     slices.Clone(c.EnforcedAuthSchemes()),
+		ReconfigEnabled:        c.ReconfigEnabled,
+		StandaloneDisabled:     c.StandaloneDisabled,
+		SkipACL:                c.SkipACL,
+		ConfigVersion:          c.ConfigVersion,
 	}
 	return cfg.Normalize()
 }
@@ -197,7 +201,15 @@ func peersFromZooCfg(c config.Config, myid int64) ([]PeerConfig, error) {
 	}
 	peers := make([]PeerConfig, 0, len(c.Servers))
 	for _, s := range c.Servers {
-		peers = append(peers, PeerConfig{ID: s.ID, Addr: s.QuorumAddr(), Observer: s.Type == config.Observer})
+		pc := PeerConfig{ID: s.ID, Addr: s.QuorumAddr(), Observer: s.Type == config.Observer, ElectionPort: s.ElectionPort}
+		if s.ClientPort != 0 {
+			host := s.ClientHost
+			if host == "" {
+				host = "0.0.0.0"
+			}
+			pc.ClientAddr = joinHostPort(host, strconv.Itoa(s.ClientPort))
+		}
+		peers = append(peers, pc)
 	}
 	return peers, nil
 }

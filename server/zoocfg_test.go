@@ -103,7 +103,8 @@ func TestFromZooCfgEnsemble(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantPeers := []PeerConfig{
-		{ID: 1, Addr: "127.0.0.1:2888"}, {ID: 2, Addr: "127.0.0.1:2889"}, {ID: 3, Addr: "127.0.0.1:2890", Observer: true},
+		{ID: 1, Addr: "127.0.0.1:2888", ElectionPort: 3888}, {ID: 2, Addr: "127.0.0.1:2889", ElectionPort: 3889, ClientAddr: "127.0.0.2:2182"},
+		{ID: 3, Addr: "127.0.0.1:2890", Observer: true, ElectionPort: 3890},
 	}
 	if !reflect.DeepEqual(got.Peers, wantPeers) {
 		t.Errorf("Peers = %+v, want %+v", got.Peers, wantPeers)
@@ -154,7 +155,8 @@ func TestFromZooCfgHostNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantPeers := []PeerConfig{
-		{ID: 1, Addr: "localhost:2888"}, {ID: 2, Addr: "zk-1.zk.default.svc.cluster.local:2888"}, {ID: 3, Addr: "[::1]:2890"},
+		{ID: 1, Addr: "localhost:2888", ElectionPort: 3888}, {ID: 2, Addr: "zk-1.zk.default.svc.cluster.local:2888", ElectionPort: 3888},
+		{ID: 3, Addr: "[::1]:2890", ElectionPort: 3890},
 	}
 	if !reflect.DeepEqual(got.Peers, wantPeers) || got.ClientAddr != "localhost:2181" || !got.QuorumListenOnAllIPs {
 		t.Errorf("Peers = %+v, ClientAddr %q, QuorumListenOnAllIPs %v; want %+v, localhost:2181, true", got.Peers, got.ClientAddr, got.QuorumListenOnAllIPs, wantPeers)

@@ -144,6 +144,21 @@ func loadServerConfig(path string, sys []config.Property) (loadedServer, error) 
 	if err != nil {
 		return loadedServer{}, usageError{fmt.Errorf("%s: %w", path, err)}
 	}
+	if zc.DynamicConfigFile != "" {
+		// dynamicConfigFile: the server lines live there (a relative
+		// path is taken from zoo.cfg's directory).
+		dynPath := zc.DynamicConfigFile
+		if !filepath.IsAbs(dynPath) {
+			dynPath = filepath.Join(filepath.Dir(path), dynPath)
+		}
+		dyn, err := os.ReadFile(dynPath)
+		if err != nil {
+			return loadedServer{}, usageError{fmt.Errorf("%s: dynamicConfigFile: %w", path, err)}
+		}
+		if err := zc.UseDynamic(dyn); err != nil {
+			return loadedServer{}, usageError{fmt.Errorf("%s: %w", path, err)}
+		}
+	}
 	var ld loadedServer
 	for _, w := range warns {
 		ld.notes = append(ld.notes, w.String())

@@ -135,6 +135,21 @@ type Config struct {
 	// SyncQuorum makes sync quorum-confirmed (linearizable sync+read);
 	// false is ZooKeeper's own behaviour.
 	SyncQuorum bool
+	// ReconfigEnabled is reconfigEnabled: the reconfig op works (else
+	// RECONFIGDISABLED) and members follow committed config changes.
+	ReconfigEnabled bool
+	// StandaloneDisabled is standaloneEnabled=false: a config with one
+	// server.N line runs as an ensemble (others may join it), and a
+	// reconfig may leave a single voter.
+	StandaloneDisabled bool
+	// DynamicConfigFile is dynamicConfigFile: the server lines live in
+	// that file (read by the caller into Servers with UseDynamic).
+	DynamicConfigFile string
+	// ConfigVersion is the version= line of the dynamic config file (0
+	// for server lines in zoo.cfg itself).
+	ConfigVersion int64
+	// SkipACL is zookeeper.skipACL=yes: no ACL checks (reconfig included).
+	SkipACL bool
 	// Extra holds keys zabsim does not interpret, in file order; Write
 	// keeps them so Apache ZooKeeper still sees them.
 	Extra []Property
@@ -227,7 +242,9 @@ func (c *Config) LogDir() string {
 }
 
 // Standalone reports a config without an ensemble (at most one server line).
-func (c *Config) Standalone() bool { return len(c.Servers) <= 1 }
+func (c *Config) Standalone() bool {
+	return len(c.Servers) == 0 || len(c.Servers) == 1 && !c.StandaloneDisabled
+}
 
 // Participants returns the voting servers' ids, ascending.
 func (c *Config) Participants() []int64 {

@@ -221,7 +221,7 @@ func TestWarnings(t *testing.T) {
 	c, warns := mustParse(t, `dataDir=/d
 clientPort=2181
 fancyFeature=on
-standaloneEnabled=false
+electionAlg=3
 clientPort=2182
 autopurge.snapRetainCount=1
 4lw.commands.whitelist=srvr,xyzw
@@ -229,7 +229,7 @@ metricsProvider.exportJvmInfo=true
 `)
 	want := []string{
 		"line 3: fancyFeature: unknown key",
-		"line 4: standaloneEnabled: a ZooKeeper setting zabsim does not implement",
+		"line 4: electionAlg: a ZooKeeper setting zabsim does not implement",
 		"line 5: clientPort: repeated (also on line 2); the last value wins",
 		"line 6: autopurge.snapRetainCount: 1 is below the minimum 3",
 		`line 7: 4lw.commands.whitelist: "xyzw" is not a four-letter word`,

@@ -146,7 +146,16 @@ var settings = map[string]setting{
 	"superUser":              func(p *parser, v string) error { p.cfg.SASLSuperUser = v; return nil },
 	"allowSaslFailedClients": func(p *parser, v string) (err error) { p.cfg.AllowSASLFailedClients, err = javaBool(v); return },
 	"zabsim.bugs":            func(p *parser, v string) (err error) { p.cfg.Bugs, err = bugList(v); return },
-	"zabsim.syncQuorum":      func(p *parser, v string) (err error) { p.cfg.SyncQuorum, err = parseBool(v); return },
+	"reconfigEnabled":        func(p *parser, v string) (err error) { p.cfg.ReconfigEnabled, err = parseBool(v); return },
+	"standaloneEnabled": func(p *parser, v string) error {
+		on, err := parseBool(v)
+		p.cfg.StandaloneDisabled = !on
+		return err
+	},
+	"dynamicConfigFile": func(p *parser, v string) (err error) { p.cfg.DynamicConfigFile, err = nonEmpty(v); return },
+	// ZooKeeperServer: System.getProperty("zookeeper.skipACL", "no").equals("yes").
+	"skipACL":           func(p *parser, v string) error { p.cfg.SkipACL = v == "yes"; return nil },
+	"zabsim.syncQuorum": func(p *parser, v string) (err error) { p.cfg.SyncQuorum, err = parseBool(v); return },
 }
 
 // ZooKeeper reads these from system properties ("zookeeper." + key); a
@@ -154,16 +163,15 @@ var settings = map[string]setting{
 var systemPropertyKeys = []string{"4lw.commands.whitelist", "admin.serverPort", "admin.enableServer", "jute.maxbuffer",
 	"snapCount", "extendedTypesEnabled", "DigestAuthenticationProvider.superDigest",
 	"sessionRequireClientSASLAuth", "enforce.auth.enabled", "enforce.auth.schemes", "sasl.serverconfig",
-	"SASLAuthenticationProvider.superPassword", "superUser", "allowSaslFailedClients"}
+	"SASLAuthenticationProvider.superPassword", "superUser", "allowSaslFailedClients", "skipACL"}
 
 // zooKeeperOnly are ZooKeeper 3.8 settings zabsim accepts and ignores.
 var zooKeeperOnly = map[string]bool{
 	"localSessionsEnabled": true, "localSessionsUpgradingEnabled": true, "electionAlg": true,
-	"peerType": true, "syncEnabled": true, "dynamicConfigFile": true,
-	"standaloneEnabled": true, "reconfigEnabled": true, "sslQuorum": true, "portUnification": true,
+	"peerType": true, "syncEnabled": true, "sslQuorum": true, "portUnification": true,
 	"preAllocSize": true, "globalOutstandingLimit": true, "forceSync": true,
-	"skipACL": true, "connectToLearnerMasterLimit": true,
-	"multiAddress.enabled": true, "fsync.warningthresholdms": true,
+	"connectToLearnerMasterLimit": true,
+	"multiAddress.enabled":        true, "fsync.warningthresholdms": true,
 }
 
 // LiveKeys are ZooKeeper settings the server core does not interpret but
@@ -419,6 +427,11 @@ func parseServer(id int64, v string) (Server, error) {
 	if id < MinServerID || id > MaxServerID {
 		return Server{}, fmt.Errorf("server id %d is out of range [%d, %d]", id, MinServerID, MaxServerID)
 	}
+	return parseServerSpec(id, v)
+}
+
+// parseServerSpec is parseServer without the id range zoo.cfg keeps to.
+func parseServerSpec(id int64, v string) (Server, error) {
 	if strings.Contains(v, "|") {
 		return Server{}, fmt.Errorf("%w: multiple addresses per server (%q)", ErrUnsupported, v)
 	}

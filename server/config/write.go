@@ -93,6 +93,18 @@ func (c *Config) WriteTo(w io.Writer) (int64, error) {
 		// -Djava.security.auth.login.config; this key is zabsim's.
 		put("zabsim.jaasLoginConfig", c.JAASLoginConfig)
 	}
+	if c.ReconfigEnabled {
+		put("reconfigEnabled", "true")
+	}
+	if c.StandaloneDisabled {
+		put("standaloneEnabled", "false")
+	}
+	if c.DynamicConfigFile != "" {
+		put("dynamicConfigFile", c.DynamicConfigFile)
+	}
+	if c.SkipACL {
+		put("skipACL", "yes")
+	}
 	if len(c.Bugs) > 0 {
 		put("zabsim.bugs", strings.Join(c.Bugs, ","))
 	}

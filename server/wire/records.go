@@ -351,8 +351,35 @@ func (*CheckWatchesRequest) Op() OpCode          { return OpCheckWatches }
 func (r *CheckWatchesRequest) Encode(e *Encoder) { e.String(r.Path); e.Int32(r.Type) }
 func (r *CheckWatchesRequest) Decode(d *Decoder) { r.Path = d.String(); r.Type = d.Int32() }
 
+// ReconfigRequest is reconfig (op 16): joining and leaving servers
+// (incremental) or new members, comma-separated, and the config version it
+// expects (-1: any). A nil field is a null string: newMembers != null makes
+// the reconfig non-incremental.
+type ReconfigRequest struct {
+	JoiningServers []byte
+	LeavingServers []byte
+	NewMembers     []byte
+	CurConfigID    int64
+}
+
+func (*ReconfigRequest) Op() OpCode { return OpReconfig }
+
+func (r *ReconfigRequest) Encode(e *Encoder) {
+	e.Buffer(r.JoiningServers)
+	e.Buffer(r.LeavingServers)
+	e.Buffer(r.NewMembers)
+	e.Int64(r.CurConfigID)
+}
+
+func (r *ReconfigRequest) Decode(d *Decoder) {
+	r.JoiningServers = d.Buffer()
+	r.LeavingServers = d.Buffer()
+	r.NewMembers = d.Buffer()
+	r.CurConfigID = d.Int64()
+}
+
 // newRequest returns an empty request record for op, or nil for an opcode a
-// client may not send (notification, reconfig, sasl, createSession, ...).
+// client may not send (notification, sasl, createSession, ...).
 func newRequest(op OpCode) Request {
 	switch op {
 	case OpCreate:
@@ -391,6 +418,8 @@ func newRequest(op OpCode) Request {
 		return &MultiRequest{}
 	case OpMultiRead:
 		return &MultiReadRequest{}
+	case OpReconfig:
+		return &ReconfigRequest{}
 	}
 	return newSessionRequest(op)
 }
@@ -423,6 +452,7 @@ func newSessionRequest(op OpCode) Request {
 }
 
 // Request markers: the embedding variants (Create2Request, ...) inherit them.
+func (*ReconfigRequest) isRequest()             {}
 func (*CreateRequest) isRequest()               {}
 func (*CreateTTLRequest) isRequest()            {}
 func (*DeleteRequest) isRequest()               {}

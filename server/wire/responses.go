@@ -232,6 +232,8 @@ func newOtherResponse(op OpCode) Response {
 		return &MultiResponse{}
 	case OpMultiRead:
 		return &MultiReadResponse{}
+	case OpReconfig:
+		return &GetDataResponse{} // the new config's data and Stat
 	case OpError:
 		return &ErrorResponse{}
 	case OpNotification:

@@ -178,7 +178,7 @@ func TestTrailingBytesIgnored(t *testing.T) {
 }
 
 func TestUnknownOpcodeKeepsHeader(t *testing.T) {
-	for _, op := range []OpCode{OpReconfig, OpCreateSession, OpNotification, OpDeleteContainer, 55, -77} {
+	for _, op := range []OpCode{OpCreateSession, OpNotification, OpDeleteContainer, 55, -77} {
 		body := []byte{0, 0, 0, 42}
 		body = append(body, byte(uint32(op)>>24), byte(uint32(op)>>16), byte(uint32(op)>>8), byte(op))
 		hdr, req, err := DecodeRequest(body, DecodeOptions{})

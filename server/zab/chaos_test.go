@@ -36,6 +36,7 @@ type chaosOpts struct {
 	proposePct    int
 	window        int
 	encode        bool
+	reconfigPct   int // per tick, chance the leader proposes a random membership (reconfig_test.go)
 }
 
 type chaosResult struct {
@@ -72,6 +73,9 @@ func runChaos(seed uint64, o chaosOpts) chaosResult {
 	c := &chaos{rng: rand.New(rand.NewPCG(seed, 0x7a6162)), o: o, restart: map[uint64]int{}}
 	c.w = newWorld(voters, observers, Config{Bugs: o.bugs, CommittedLogEntries: o.window})
 	c.w.encode = o.encode
+	if o.reconfigPct > 0 {
+		c.w.enableReconfig()
+	}
 	for _, id := range c.w.ids {
 		if err := c.w.start(id); err != nil {
 			return chaosResult{liveness: err}
@@ -87,6 +91,11 @@ func runChaos(seed uint64, o chaosOpts) chaosResult {
 	res.healTicks, res.liveness = c.heal()
 	if c.w.livelock != nil {
 		res.liveness = c.w.livelock
+		if os.Getenv("ZDEBUG") != "" {
+			tr := c.w.trace.String()
+			fmt.Println(tr[max(0, len(tr)-6000):])
+			fmt.Println(c.w.stateString())
+		}
 	}
 	res.violations = c.w.inv.Violations()
 	res.commits = c.w.inv.committed
@@ -126,6 +135,9 @@ func (c *chaos) step() {
 	}
 	if l := c.w.leader(); l != 0 && c.pct(c.o.proposePct) {
 		c.propose(l)
+	}
+	if l := c.w.leader(); l != 0 && c.o.reconfigPct > 0 && c.pct(c.o.reconfigPct) {
+		c.reconfigure(l)
 	}
 	for _, id := range c.upIDs() {
 		c.w.tick(id)

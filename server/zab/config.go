@@ -126,6 +126,14 @@ type Config struct {
 	// (ZooKeeper's commitLogCount; default 500). Learners further behind get SNAP.
 	CommittedLogEntries int
 
+	// ConfigVersion is the version of the config Voters and Observers
+	// describe (0: a static config) and ConfigText its host rendering.
+	// Configs reads reconfig txns and config texts; nil disables dynamic
+	// reconfiguration (ZooKeeper's reconfigEnabled=false).
+	ConfigVersion int64
+	ConfigText    []byte
+	Configs       ConfigCodec
+
 	Bugs      Bugs
 	Snapshots SnapshotSource // needed to send SNAP; without it such learners are refused
 	Initial   InitialState
@@ -175,7 +183,7 @@ func (c *Config) validate() error {
 		}
 		seen[id] = true
 	}
-	if !seen[c.ID] {
+	if !seen[c.ID] && c.Configs == nil { // a reconfig may have removed us
 		return fmt.Errorf("%w: ID %d is neither a voter nor an observer", ErrConfig, c.ID)
 	}
 	return validateInitial(&c.Initial)

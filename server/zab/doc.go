@@ -46,6 +46,18 @@
 // round i64 + vector<buffer> of session touches. REQUEST: data = the client
 // request. SYNC: data = sync id i64 both ways (ZooKeeper's learner sends a
 // REQUEST of type sync instead; zabsim's sync differs anyway, see Sync).
+// COMMITANDACTIVATE (9): zxid, data = the designated leader i64.
+// INFORMANDACTIVATE (19): zxid, data = the designated leader i64 + txn.
+// With dynamic reconfiguration NEWLEADER's data is the leader's config text
+// and a notification's config buffer the sender's (empty otherwise).
+//
+// # Dynamic reconfiguration
+//
+// With Config.Configs set (ZooKeeper's reconfigEnabled) a Peer follows
+// config changes as ZooKeeper 3.5+ does; reconfig.go describes the rules.
+// A reconfig txn is an ordinary entry the host's ConfigCodec recognises;
+// its commit activates its config (Ready.ActivateConfig). Without Configs
+// nothing of it runs and every message keeps its bytes.
 //
 // # Bug switches
 //
@@ -124,6 +136,16 @@
 //     voter always answers a non-voter, so the two would ping-pong).
 //   - The DIFF window starts at the snapshot the peer started from, like
 //     ZooKeeper's committedLog; there is no txn-log-based DIFF beyond it.
-//   - No REVALIDATE (session revalidation is the session package's job) and
-//     no dynamic reconfiguration.
+//   - No REVALIDATE (session revalidation is the session package's job).
+//   - Reconfiguration: a learner whose leader or role a committed config
+//     changes moves at once (a leader the config leaves out steps down
+//     after COMMITANDACTIVATE, or right after establishing when its history
+//     held the change); a server with a pending config joins a leader a
+//     quorum of its active config follows (ZooKeeper's FLE would wait for
+//     both, and can wait forever); only voters answer a non-voter's
+//     notification (two non-voters would answer each other forever); NEWLEADER
+//     carries the leader's active config, not its last seen one. A server
+//     no config names (about to join, or removed) follows as a non-voting
+//     participant, as QuorumPeer.updateLearnerType makes it. The
+//     uncommitted log tail stands for zoo.cfg.dynamic.next.
 package zab

@@ -38,15 +38,23 @@ func sameVote(a, b *Notification) bool {
 	return a.Leader == b.Leader && a.PeerEpoch == b.PeerEpoch
 }
 
-// hasQuorum is termPredicate: do the voters among votes agree on v?
+// hasQuorum is termPredicate: do the voters among votes agree on v? With
+// a reconfig pending, a quorum of both configs must (SyncedLearnerTracker
+// holds the last seen config too).
 func (p *Peer) hasQuorum(votes map[uint64]Notification, v *Notification) bool {
-	n := 0
+	nc, nn := 0, 0
 	for sid, w := range votes {
-		if p.isVoter(sid) && sameVote(&w, v) {
-			n++
+		if !sameVote(&w, v) {
+			continue
+		}
+		if p.isVoter(sid) {
+			nc++
+		}
+		if p.next != nil && p.next.IsVoter(sid) {
+			nn++
 		}
 	}
-	return p.quorum(n)
+	return p.cur.quorum(nc) && (p.next == nil || p.next.quorum(nn))
 }
 
 // becomeLooking starts a new election round with a vote for ourselves.
@@ -85,14 +93,23 @@ func (p *Peer) currentVote() Notification {
 	v := p.el.vote
 	v.State = p.status.Role
 	v.ElectionEpoch = p.el.clock
+	v.Config = p.configText()
 	return v
 }
 
-// sendNotifications sends our vote to every other voter.
+// sendNotifications sends our vote to every other voter, of the pending
+// config too (getCurrentAndNextConfigVoters).
 func (p *Peer) sendNotifications() {
-	for _, sid := range p.voters {
+	for _, sid := range p.cur.Voters {
 		if sid != p.id {
 			p.sendVote(sid)
+		}
+	}
+	if p.next != nil {
+		for _, sid := range p.next.Voters {
+			if sid != p.id && !p.cur.IsVoter(sid) {
+				p.sendVote(sid)
+			}
 		}
 	}
 	p.el.resendAt = p.tick + p.el.backoff
@@ -117,6 +134,9 @@ func (p *Peer) tickLooking() {
 }
 
 func (p *Peer) stepNotification(from uint64, n *Notification) {
+	if p.status.Role == RoleLooking {
+		p.adoptGossip(n.Config) // a newer config restarts the election under it
+	}
 	if p.status.Role != RoleLooking {
 		// WorkerReceiver: a peer out of the election answers a LOOKING
 		// peer with the vote it followed.
@@ -125,9 +145,11 @@ func (p *Peer) stepNotification(from uint64, n *Notification) {
 		}
 		return
 	}
-	if !p.isVoter(from) {
-		// A non-voter's vote never counts, but it learns ours.
-		if n.State == RoleLooking {
+	if !p.isVoter(from) && (p.next == nil || !p.next.IsVoter(from)) {
+		// A non-voter's vote never counts, but it learns ours. (A voter
+		// of the pending config counts: FLE's validVoter.) Two non-voters
+		// would answer each other forever: only a voter answers.
+		if n.State == RoleLooking && (p.cfg.Configs == nil || p.isVoter(p.id) || p.next != nil && p.next.IsVoter(p.id)) {
 			p.sendVote(from)
 		}
 		return
@@ -195,7 +217,31 @@ func (p *Peer) stepDecidedVote(from uint64, n *Notification) {
 	if p.hasQuorum(p.el.outOf, n) && p.leaderConfirmed(p.el.outOf, n) {
 		p.el.clock = n.ElectionEpoch
 		p.join(n)
+	} else if p.joinsEstablished(n) {
+		p.join(n)
 	}
+}
+
+// joinsEstablished: with a reconfig pending here, a server joins a leader
+// a quorum of its active config follows, even while the pending config
+// lacks its quorum: that may need this very server (a voter there) to
+// sync first, or the pending txn is one the leader's history cuts. Joining
+// decides nothing; the leader was established by its own quorums.
+func (p *Peer) joinsEstablished(n *Notification) bool {
+	if p.next == nil {
+		return false
+	}
+	c := 0
+	for sid, w := range p.el.outOf {
+		if p.isVoter(sid) && sameVote(&w, n) {
+			c++
+		}
+	}
+	if p.cur.quorum(c) && p.leaderConfirmed(p.el.outOf, n) {
+		p.el.clock = n.ElectionEpoch
+		return true
+	}
+	return false
 }
 
 // leaderConfirmed is checkLeader: the proposed leader must have told us it
@@ -220,7 +266,10 @@ func (p *Peer) decide(leader uint64) {
 	switch {
 	case leader == p.id:
 		p.becomeLeader()
-	case p.isVoter(p.id):
+	case p.isVoter(p.id), !p.isObserver(p.id):
+		// A server the config does not name (one about to join, or one
+		// a reconfig removed) is a non-voting participant: it follows,
+		// and its ACKs count for a pending config that names it.
 		p.becomeLearner(RoleFollowing, leader)
 	default:
 		p.becomeLearner(RoleObserving, leader)

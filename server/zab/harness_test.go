@@ -49,6 +49,8 @@ type world struct {
 	// livelock is set when messages kept flowing with no tick passing
 	// (a protocol-level busy loop); the world stops delivering.
 	livelock error
+	// nodeCfg, when set for a node, edits its Config at each start.
+	nodeCfg map[uint64]func(*Config)
 }
 
 func newWorld(voters, observers []uint64, template Config) *world {
@@ -110,6 +112,9 @@ func (w *world) start(id uint64) error {
 	cfg.Snapshots = snapshotSource{n}
 	cfg.Initial = InitialState{AcceptedEpoch: n.dAccepted, CurrentEpoch: n.dCurrent,
 		LastCommittedZxid: n.dSnap.Zxid, Log: slices.Clone(n.dLog)}
+	if f := w.nodeCfg[id]; f != nil {
+		f(&cfg)
+	}
 	p, err := NewPeer(cfg)
 	if err != nil {
 		return err
@@ -489,6 +494,12 @@ func (w *world) stateString() string {
 		p := n.peer
 		fmt.Fprintf(&b, "%d: %s epochs %d/%d logged %s committed %s log [%s]", id, p.Status(),
 			p.acceptedEpoch, p.currentEpoch, ZxidString(p.lastLogged), ZxidString(p.lastCommitted), zxids(n.log))
+		if w.cfg.Configs != nil {
+			fmt.Fprintf(&b, " config %s %v/%v", ZxidString(p.cur.Version), p.cur.Voters, p.cur.Observers)
+			if p.next != nil {
+				fmt.Fprintf(&b, " next %s %v/%v", ZxidString(p.next.Version), p.next.Voters, p.next.Observers)
+			}
+		}
 		if w.stateDiverges(n) {
 			// Only bug switches make the state machine differ from the
 			// committed history.

@@ -32,6 +32,10 @@ type learner struct {
 	deadline      uint64 // tickOfNextAckDeadline
 	round         int64  // highest PING round echoed
 	acked         int64  // highest proposal zxid ACKed
+	// voteCur and voteNext: it is a follower that votes in the active
+	// config, in the pending one (setVotes keeps them current).
+	// inNext: it votes in the pending config, whatever it connected as.
+	voteCur, voteNext, inNext bool
 	// newLeaderDue: zk-3642 only. NEWLEADER goes out on the next tick
 	// after a SNAP, as ZooKeeper's LearnerHandler queues it behind the
 	// snapshot stream; a leader crash in between is the defect's window.
@@ -98,20 +102,6 @@ func (p *Peer) deleteLearner(id uint64) {
 	p.ld.sorted = nil
 }
 
-// countVoters counts us plus the voting learners for which ok holds.
-func (p *Peer) countVoters(self bool, ok func(*learner) bool) int {
-	n := 0
-	if self {
-		n++
-	}
-	for _, l := range p.sortedLearners() {
-		if !l.observer && ok(l) {
-			n++
-		}
-	}
-	return n
-}
-
 func (p *Peer) stepLeader(from uint64, m *Packet) {
 	if m.Type == PacketFollowerInfo || m.Type == PacketObserverInfo {
 		p.onLearnerInfo(from, m)
@@ -144,8 +134,11 @@ func (p *Peer) stepLeader(from uint64, m *Packet) {
 
 func (p *Peer) onLearnerInfo(from uint64, m *Packet) {
 	observer := m.Type == PacketObserverInfo
-	if observer != p.isObserver(from) {
+	if observer && p.isVoter(from) || !observer && p.isObserver(from) && (p.next == nil || !p.next.IsVoter(from)) {
 		return // a voter claiming to observe, or the reverse: refuse
+	}
+	if p.cfg.Configs == nil && observer != p.isObserver(from) {
+		return
 	}
 	if old := p.ld.learners[from]; old != nil && old.stage == stageInfo {
 		return // a retry of the registration we are already handling
@@ -159,6 +152,7 @@ func (p *Peer) onLearnerInfo(from uint64, m *Packet) {
 		return
 	}
 	l.deadline = p.tick + uint64(p.cfg.InitLimitTicks+p.cfg.SyncLimitTicks)
+	p.setVotes(l)
 	p.setLearner(l)
 	if p.ld.newEpoch == 0 {
 		p.maybeProposeEpoch()
@@ -170,7 +164,7 @@ func (p *Peer) onLearnerInfo(from uint64, m *Packet) {
 // maybeProposeEpoch is getEpochToPropose: once a quorum of voters connected,
 // the new epoch is one past the largest acceptedEpoch among them.
 func (p *Peer) maybeProposeEpoch() {
-	if p.countVoters(true, func(*learner) bool { return true }) < len(p.voters)/2+1 {
+	if !p.quorumCur(true, func(*learner) bool { return true }) {
 		return
 	}
 	epoch := p.acceptedEpoch
@@ -207,7 +201,7 @@ func (p *Peer) leaderDurable() {
 		p.maybeWriteLeaderEpoch()
 		p.maybeEstablish()
 	}
-	if ld.established {
+	if ld.established && p.ld == ld { // (a reconfig may have made us step down)
 		p.tryCommit()
 	}
 }
@@ -246,7 +240,7 @@ func (p *Peer) maybeFinishEpoch() {
 	if ld.epochAcked || !ld.infoSent {
 		return
 	}
-	if !p.quorum(p.countVoters(true, func(l *learner) bool { return l.stage >= stageAckedEpoch && l.epochVote })) {
+	if !p.quorumCur(true, func(l *learner) bool { return l.stage >= stageAckedEpoch && l.epochVote }) {
 		return
 	}
 	ld.epochAcked = true
@@ -304,7 +298,7 @@ func (p *Peer) syncLearner(l *learner) {
 }
 
 func (p *Peer) sendNewLeader(l *learner) {
-	p.send(l.id, p.packet(PacketNewLeader, MakeZxid(p.ld.newEpoch, 0), nil))
+	p.send(l.id, p.packet(PacketNewLeader, MakeZxid(p.ld.newEpoch, 0), p.newLeaderConfig()))
 	l.newLeaderDue = false
 }
 
@@ -418,8 +412,7 @@ func (p *Peer) selfAckedNewLeader() bool {
 
 // maybeEstablish is waitForNewLeaderAck: a quorum acked NEWLEADER.
 func (p *Peer) maybeEstablish() {
-	n := p.countVoters(p.selfAckedNewLeader(), func(l *learner) bool { return l.stage >= stageAckedNewLeader })
-	if !p.quorum(n) {
+	if !p.quorumAny(p.selfAckedNewLeader(), func(l *learner) bool { return l.stage >= stageAckedNewLeader }) {
 		return
 	}
 	ld := p.ld
@@ -429,10 +422,20 @@ func (p *Peer) maybeEstablish() {
 	p.el.vote.PeerEpoch = ld.newEpoch // updateElectionVote (ZOOKEEPER-1732)
 	p.settleReplayed()
 	p.commitThrough(ld.historyEnd)
+	if c := p.newLeaderConfig(); c != nil && p.ld != nil {
+		if m, err := p.cfg.Configs.ParseConfig(c); err == nil {
+			p.activate(m)
+		}
+	}
 	for _, l := range p.sortedLearners() {
 		if l.stage == stageAckedNewLeader {
 			p.sendUpToDate(l)
 		}
+	}
+	if p.cfg.Configs != nil && !p.cur.IsVoter(p.id) {
+		// Our history's reconfig left us out: the learners learn it from
+		// UPTODATE and look for a leader it allows; so do we.
+		p.becomeLooking()
 	}
 }
 
@@ -474,11 +477,18 @@ func (p *Peer) propose(data []byte) (int64, error) {
 // (us included once our fsync is done) acked them.
 func (p *Peer) tryCommit() {
 	for _, e := range p.entriesAfter(p.lastCommitted) {
-		n := p.countVoters(p.ownDurable() >= e.Zxid, func(l *learner) bool { return l.acked >= e.Zxid && l.stage >= stageAckedNewLeader })
-		if !p.quorum(n) {
+		if !p.quorumAll(p.ownDurable() >= e.Zxid, func(l *learner) bool { return l.acked >= e.Zxid && l.stage >= stageAckedNewLeader }, e.Zxid) {
 			break
 		}
+		reconfig := p.next != nil && e.Zxid == p.next.Version
 		p.commitThrough(e.Zxid)
+		if reconfig {
+			p.commitReconfig(e)
+			if p.ld == nil {
+				return // we stepped down
+			}
+			continue
+		}
 		p.broadcastCommit(e)
 	}
 	p.checkSyncs()
@@ -512,7 +522,7 @@ func (p *Peer) tickLeader() {
 			p.deleteLearner(l.id) // the handler's socket timed out
 		}
 	}
-	if !p.quorum(p.countVoters(true, func(l *learner) bool { return l.stage >= stageAckedNewLeader })) {
+	if !p.quorumAny(true, func(l *learner) bool { return l.stage >= stageAckedNewLeader }) {
 		p.becomeLooking() // "Not sufficient followers synced"
 		return
 	}
@@ -566,8 +576,7 @@ func (p *Peer) checkSyncs() {
 		if s.after > p.lastCommitted {
 			return
 		}
-		n := p.countVoters(true, func(l *learner) bool { return l.stage == stageActive && l.round >= s.round })
-		if s.round > 0 && !p.quorum(n) {
+		if s.round > 0 && !p.quorumAny(true, func(l *learner) bool { return l.stage == stageActive && l.round >= s.round }) {
 			return
 		}
 		// Shift the rest to the front rather than reslicing, so the queue

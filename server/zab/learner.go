@@ -23,9 +23,10 @@ type learnerState struct {
 	syncEnd       int64  // our log end when NEWLEADER arrived
 	ackedTo       int64  // highest zxid ACKed
 	touches       [][]byte
-	reacked       bool      // LEADERINFO's epoch was already accepted
-	gotSnap       bool      // this sync came as SNAP
-	memSnap       *Snapshot // zk-3642: the SNAP, held in memory until NEWLEADER
+	reacked       bool        // LEADERINFO's epoch was already accepted
+	gotSnap       bool        // this sync came as SNAP
+	memSnap       *Snapshot   // zk-3642: the SNAP, held in memory until NEWLEADER
+	leaderCfg     *Membership // the config NEWLEADER carried, activated at UPTODATE
 }
 
 // claimedZxid is the last zxid a learner reports in ACKEPOCH. Normally its
@@ -93,6 +94,18 @@ func (p *Peer) stepLearner(from uint64, m *Packet) {
 		p.onProposal(m)
 	case PacketCommit:
 		p.onCommit(m.Zxid)
+	case PacketCommitAndActivate:
+		if lead, err := decodeInt64(m.Data); err == nil {
+			p.onCommitAndActivate(m.Zxid, uint64(lead))
+		}
+	case PacketInformAndActivate:
+		if len(m.Data) >= 8 {
+			lead, _ := decodeInt64(m.Data[:8])
+			p.onProposal(&Packet{Type: PacketProposal, Zxid: m.Zxid, Data: m.Data[8:]})
+			if p.ln != nil {
+				p.onCommitAndActivate(m.Zxid, uint64(lead))
+			}
+		}
 	case PacketNewLeader:
 		p.onNewLeader(m)
 	case PacketUpToDate:
@@ -183,6 +196,7 @@ func (p *Peer) onNewLeader(m *Packet) {
 	}
 	p.ln.stage = lsNewLeader
 	p.ln.newLeaderZxid = m.Zxid
+	p.ln.leaderCfg = p.leaderConfigFrom(m.Data)
 	p.ln.syncEnd = p.lastLogged
 	if s := p.ln.memSnap; s != nil {
 		// zk-3642: only now does the snapshot go to disk. A sync that ended
@@ -201,8 +215,14 @@ func (p *Peer) onUpToDate() {
 	p.setStatus(RoleState{Role: p.status.Role, Leader: p.status.Leader, Epoch: p.ln.newEpoch, Serving: true})
 	p.el.vote.PeerEpoch = p.ln.newEpoch // updateElectionVote (ZOOKEEPER-1732)
 	p.settleReplayed()
+	if c := p.ln.leaderCfg; c != nil {
+		p.activate(*c)
+	}
 	p.commitThrough(p.ln.commitTarget)
 	p.sendAcks()
+	if p.cfg.Configs != nil {
+		p.moveTo(p.status.Leader) // the config may leave us out, or make us vote
+	}
 }
 
 func (p *Peer) onPing(m *Packet) {

@@ -21,6 +21,9 @@ type Notification struct {
 	Zxid          int64  // proposed leader's last zxid
 	ElectionEpoch uint64 // sender's logical clock
 	PeerEpoch     uint32 // proposed leader's currentEpoch
+	// Config is the sender's active config text (dynamic reconfiguration;
+	// empty otherwise). Never modified once sent.
+	Config []byte
 }
 
 func (*Notification) isMessage() {}
@@ -35,23 +38,29 @@ type PacketType int32
 
 // Packet types of ZooKeeper 3.8.
 const (
-	PacketRequest      PacketType = 1
-	PacketProposal     PacketType = 2
-	PacketAck          PacketType = 3
-	PacketCommit       PacketType = 4
-	PacketPing         PacketType = 5
-	PacketRevalidate   PacketType = 6
-	PacketSync         PacketType = 7
-	PacketInform       PacketType = 8
-	PacketNewLeader    PacketType = 10
-	PacketFollowerInfo PacketType = 11
-	PacketUpToDate     PacketType = 12
-	PacketDiff         PacketType = 13
-	PacketTrunc        PacketType = 14
-	PacketSnap         PacketType = 15
-	PacketObserverInfo PacketType = 16
-	PacketLeaderInfo   PacketType = 17
-	PacketAckEpoch     PacketType = 18
+	PacketRequest    PacketType = 1
+	PacketProposal   PacketType = 2
+	PacketAck        PacketType = 3
+	PacketCommit     PacketType = 4
+	PacketPing       PacketType = 5
+	PacketRevalidate PacketType = 6
+	PacketSync       PacketType = 7
+	PacketInform     PacketType = 8
+	// PacketCommitAndActivate is COMMIT for a reconfig txn; Data is the
+	// designated leader's id (8 bytes).
+	PacketCommitAndActivate PacketType = 9
+	PacketNewLeader         PacketType = 10
+	PacketFollowerInfo      PacketType = 11
+	PacketUpToDate          PacketType = 12
+	PacketDiff              PacketType = 13
+	PacketTrunc             PacketType = 14
+	PacketSnap              PacketType = 15
+	PacketObserverInfo      PacketType = 16
+	PacketLeaderInfo        PacketType = 17
+	PacketAckEpoch          PacketType = 18
+	// PacketInformAndActivate is INFORM for a reconfig txn; Data is the
+	// designated leader's id (8 bytes) and then the txn.
+	PacketInformAndActivate PacketType = 19
 )
 
 var packetNames = map[PacketType]string{
@@ -60,6 +69,7 @@ var packetNames = map[PacketType]string{
 	PacketNewLeader: "NEWLEADER", PacketFollowerInfo: "FOLLOWERINFO", PacketUpToDate: "UPTODATE",
 	PacketDiff: "DIFF", PacketTrunc: "TRUNC", PacketSnap: "SNAP", PacketObserverInfo: "OBSERVERINFO",
 	PacketLeaderInfo: "LEADERINFO", PacketAckEpoch: "ACKEPOCH",
+	PacketCommitAndActivate: "COMMITANDACTIVATE", PacketInformAndActivate: "INFORMANDACTIVATE",
 }
 
 // knownPacket reports whether t is a packet type of packetNames (a switch:
@@ -68,7 +78,8 @@ func knownPacket(t PacketType) bool {
 	switch t {
 	case PacketRequest, PacketProposal, PacketAck, PacketCommit, PacketPing, PacketRevalidate,
 		PacketSync, PacketInform, PacketNewLeader, PacketFollowerInfo, PacketUpToDate, PacketDiff,
-		PacketTrunc, PacketSnap, PacketObserverInfo, PacketLeaderInfo, PacketAckEpoch:
+		PacketTrunc, PacketSnap, PacketObserverInfo, PacketLeaderInfo, PacketAckEpoch,
+		PacketCommitAndActivate, PacketInformAndActivate:
 		return true
 	}
 	return false
@@ -118,7 +129,8 @@ var ErrBadMessage = errors.New("zab: malformed message")
 
 // EncodeNotification appends n in FastLeaderElection.buildMsg layout: state
 // i32, leader i64, zxid i64, electionEpoch i64, peerEpoch i64, version i32,
-// config buffer (empty: zabsim has no dynamic reconfiguration).
+// config buffer (the sender's active config with dynamic reconfiguration,
+// else empty).
 func EncodeNotification(e *wire.Encoder, n *Notification) {
 	e.Int32(int32(n.State))
 	e.Int64(int64(n.Leader))
@@ -126,7 +138,11 @@ func EncodeNotification(e *wire.Encoder, n *Notification) {
 	e.Int64(int64(n.ElectionEpoch))
 	e.Int64(int64(n.PeerEpoch))
 	e.Int32(notificationVersion)
-	e.Buffer([]byte{})
+	if n.Config == nil {
+		e.Buffer([]byte{})
+	} else {
+		e.Buffer(n.Config)
+	}
 }
 
 // DecodeNotification reads a notification written by EncodeNotification.
@@ -140,7 +156,9 @@ func DecodeNotification(b []byte) (*Notification, error) {
 	}
 	peerEpoch := d.Int64()
 	version := d.Int32()
-	_ = d.Buffer()
+	if cfg := d.Buffer(); len(cfg) > 0 {
+		n.Config = cfg
+	}
 	if err := d.Err(); err != nil {
 		return nil, fmt.Errorf("%w: notification: %v", ErrBadMessage, err)
 	}
@@ -286,7 +304,7 @@ const (
 func MessageSize(m Message) int {
 	switch m := m.(type) {
 	case *Notification:
-		return notificationSize
+		return notificationSize + len(m.Config)
 	case *Packet:
 		return packetFixedSize + len(m.Data)
 	}

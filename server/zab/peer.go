@@ -21,11 +21,11 @@ var (
 // concurrent use, and the host must call no other method between Ready and
 // Advance.
 type Peer struct {
-	cfg       Config
-	id        uint64
-	voters    []uint64 // sorted
-	observers []uint64 // sorted
-	tick      uint64
+	cfg  Config
+	id   uint64
+	cur  Membership  // the active config (quorumVerifier)
+	next *Membership // a logged, uncommitted reconfig's config (lastSeenQuorumVerifier)
+	tick uint64
 
 	// Epochs: requested (written in Ready) and durable (EpochPersisted).
 	acceptedEpoch, currentEpoch     uint32
@@ -72,8 +72,8 @@ func NewPeer(cfg Config) (*Peer, error) {
 		return nil, err
 	}
 	p := &Peer{cfg: cfg, id: cfg.ID}
-	p.voters = sortedCopy(cfg.Voters)
-	p.observers = sortedCopy(cfg.Observers)
+	p.cur = Membership{Version: cfg.ConfigVersion, Voters: sortedCopy(cfg.Voters),
+		Observers: sortedCopy(cfg.Observers), Text: cfg.ConfigText}
 	p.restore(&cfg.Initial)
 	p.becomeLooking()
 	return p, nil
@@ -109,6 +109,13 @@ func (p *Peer) restore(s *InitialState) {
 		if e > p.acceptedEpoch {
 			p.acceptedEpoch = e
 			p.out.WriteAcceptedEpoch = ptr(e)
+		}
+	}
+	if p.cfg.Configs != nil {
+		for _, e := range p.log {
+			if e.Zxid > p.lastCommitted {
+				p.seeEntry(e)
+			}
 		}
 	}
 	p.replayLog()
@@ -152,17 +159,9 @@ func (p *Peer) LastCommittedZxid() int64 { return p.lastCommitted }
 // (which may not be durable yet).
 func (p *Peer) Epochs() (accepted, current uint32) { return p.acceptedEpoch, p.currentEpoch }
 
-func (p *Peer) isVoter(id uint64) bool {
-	_, ok := slices.BinarySearch(p.voters, id)
-	return ok
-}
+func (p *Peer) isVoter(id uint64) bool { return p.cur.IsVoter(id) }
 
-func (p *Peer) isObserver(id uint64) bool {
-	_, ok := slices.BinarySearch(p.observers, id)
-	return ok
-}
-
-func (p *Peer) quorum(n int) bool { return 2*n > len(p.voters) }
+func (p *Peer) isObserver(id uint64) bool { return p.cur.IsObserver(id) }
 
 // Tick advances the peer's clock by one tick.
 func (p *Peer) Tick() { p.Elapse(1) }
@@ -189,12 +188,14 @@ func (p *Peer) Elapse(ticks uint64) {
 	}
 }
 
-// Step hands the peer a message that arrived from peer from. Messages from
-// unknown servers and malformed payloads are dropped. The peer keeps no
+// Step hands the peer a message that arrived from peer from. Malformed
+// payloads are dropped, and without dynamic reconfiguration so are messages
+// from servers outside the config (with it, a server about to join talks
+// to the ensemble first: it learns the leader and syncs as a non-voter). The peer keeps no
 // reference to m once Step returns (it may keep m's Data), so a host may
 // decode the next message into the same Packet.
 func (p *Peer) Step(from uint64, m Message) {
-	if from == p.id || (!p.isVoter(from) && !p.isObserver(from)) {
+	if from == p.id || from == 0 || (p.cfg.Configs == nil && !p.isVoter(from) && !p.isObserver(from)) {
 		return
 	}
 	switch m := m.(type) {
@@ -334,6 +335,9 @@ func (p *Peer) appendEntry(e Entry) {
 	p.log = append(p.log, e)
 	p.lastLogged = e.Zxid
 	p.out.Append = append(p.out.Append, e)
+	if p.cfg.Configs != nil {
+		p.seeEntry(e)
+	}
 }
 
 // entriesAfter returns the held entries with zxid > z.
@@ -381,6 +385,7 @@ func (p *Peer) hasEntry(z int64) bool {
 // truncateLog drops entries after z and tells the host to do the same.
 func (p *Peer) truncateLog(z int64) {
 	p.retainApplied(z)
+	p.dropNextAfter(z)
 	p.log = slices.Clone(p.log[:len(p.log)-len(p.entriesAfter(z))])
 	p.windowBase = min(p.windowBase, z)
 	p.lastLogged = z
@@ -414,6 +419,7 @@ func (p *Peer) retainApplied(z int64) {
 
 // installSnapshot replaces the log and state machine with s.
 func (p *Peer) installSnapshot(s Snapshot) {
+	p.dropNextAfter(-1)
 	p.log, p.windowBase = nil, s.Zxid
 	p.lastLogged, p.lastCommitted, p.persisted = s.Zxid, s.Zxid, s.Zxid
 	p.snapPending, p.snapZxid = true, s.Zxid
@@ -428,6 +434,7 @@ func (p *Peer) installSnapshot(s Snapshot) {
 // snapshot (it will claim its zxid in the next ACKEPOCH), but nothing of it
 // is durable until persistMemorySnapshot runs.
 func (p *Peer) loadSnapshotInMemory(s Snapshot) {
+	p.dropNextAfter(-1)
 	p.log, p.windowBase = nil, s.Zxid
 	p.lastLogged, p.lastCommitted, p.persisted = s.Zxid, s.Zxid, s.Zxid
 	p.snapPending = false
@@ -459,6 +466,9 @@ func (p *Peer) commitThrough(z int64) {
 		}
 		p.out.Commit = append(p.out.Commit, e)
 		p.lastCommitted = e.Zxid
+		if p.next != nil && e.Zxid == p.next.Version {
+			p.activate(*p.next)
+		}
 	}
 	p.trimLog()
 }

@@ -40,6 +40,13 @@ type Ready struct {
 	Touches            []Touch
 	SyncDone           []uint64
 
+	// ActivateConfig is a config that became active (a reconfig txn
+	// committed — it is in this Ready's Commit — or a newer config learned
+	// from the leader or an election): write it down (ZooKeeper's
+	// zoo.cfg.dynamic.<version>), connect to its members and stop serving
+	// as what it no longer lets this server be; RoleChange says the rest.
+	ActivateConfig *Membership
+
 	// SnapshotInMemory is set only by zk-3642: load InstallSnapshot into
 	// the state machine but leave the disk as it is (no snapshot written,
 	// no log discarded, no SnapshotPersisted). Later Appends go to the old log.
@@ -63,7 +70,8 @@ func (rd *Ready) IsEmpty() bool {
 	return rd.RoleChange == nil && rd.InstallSnapshot == nil && rd.Truncate == nil &&
 		len(rd.Append) == 0 && rd.WriteAcceptedEpoch == nil && rd.WriteCurrentEpoch == nil &&
 		len(rd.Commit) == 0 && len(rd.Messages) == 0 && len(rd.Requests) == 0 &&
-		len(rd.Touches) == 0 && len(rd.SyncDone) == 0 && len(rd.Replay) == 0 && len(rd.Settled) == 0
+		len(rd.Touches) == 0 && len(rd.SyncDone) == 0 && len(rd.Replay) == 0 && len(rd.Settled) == 0 &&
+		rd.ActivateConfig == nil
 }
 
 // RetainsState reports whether Truncate must leave the state machine as
@@ -114,8 +122,8 @@ func (p *Peer) Advance(rd Ready) {
 	o.SyncDone, sp.SyncDone = sp.SyncDone, nil
 	if o.RoleChange != nil || o.InstallSnapshot != nil || o.Truncate != nil ||
 		o.WriteAcceptedEpoch != nil || o.WriteCurrentEpoch != nil ||
-		o.SnapshotInMemory || o.Replay != nil || o.Settled != nil {
-		o.RoleChange, o.InstallSnapshot, o.Truncate = nil, nil, nil
+		o.SnapshotInMemory || o.Replay != nil || o.Settled != nil || o.ActivateConfig != nil {
+		o.RoleChange, o.InstallSnapshot, o.Truncate, o.ActivateConfig = nil, nil, nil, nil
 		o.WriteAcceptedEpoch, o.WriteCurrentEpoch = nil, nil
 		o.SnapshotInMemory, o.Replay, o.Settled = false, nil, nil
 	}
