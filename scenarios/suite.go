@@ -171,14 +171,52 @@ func finishedRuns(jobs []job, opts SuiteOptions) (kept []SuiteEntry, todo []job,
 				return nil, nil, fmt.Errorf("report of the finished run %s: %w", dir, err)
 			}
 		}
-		e := SuiteEntry{Scenario: j.s.Name, Seed: j.seed, Dir: rel, Valid: sum.Valid, TraceHash: sum.TraceHash,
-			SimSeconds: sum.SimSeconds, WallSeconds: sum.WallSeconds, Repro: "zabsim repro " + dir, Error: sum.Error}
-		if sum.Valid != checker.Valid {
-			e.Failing = describeFailures(checker.Result{Valid: sum.Valid, Children: sum.Checkers})
-		}
-		kept = append(kept, e)
+		kept = append(kept, entryOf(j.s.Name, j.seed, rel, dir, sum))
 	}
 	return kept, todo, nil
+}
+
+// entryOf is the suite entry of the run directory dir (rel to the suite).
+func entryOf(scenario string, seed uint64, rel, dir string, sum Summary) SuiteEntry {
+	e := SuiteEntry{Scenario: scenario, Seed: seed, Dir: rel, Valid: sum.Valid, TraceHash: sum.TraceHash,
+		SimSeconds: sum.SimSeconds, WallSeconds: sum.WallSeconds, Repro: "zabsim repro " + dir, Error: sum.Error}
+	if sum.Valid != checker.Valid {
+		e.Failing = describeFailures(checker.Result{Valid: sum.Valid, Children: sum.Checkers})
+	}
+	return e
+}
+
+// RescanSuite lists a suite directory's runs as they are on disk: the
+// entries of its suite.json whose run directories are still there, and
+// every run directory (SCENARIO/seed-N with a summary.json) it does not
+// list — runs copied or written in later — so a report rewritten over it
+// is current. It also writes the new suite.json.
+func RescanSuite(dir string) ([]SuiteEntry, error) {
+	old, err := ReadSuite(dir)
+	if err != nil {
+		return nil, err
+	}
+	listed := map[string]SuiteEntry{}
+	for _, e := range old {
+		listed[filepath.ToSlash(e.Dir)] = e
+	}
+	found, _ := filepath.Glob(filepath.Join(dir, "*", "seed-*"))
+	sort.Strings(found)
+	var out []SuiteEntry
+	for _, d := range found {
+		rel, _ := filepath.Rel(dir, d)
+		sum, _, err := LoadRun(d)
+		if err != nil {
+			continue // not a (finished) run directory
+		}
+		if e, ok := listed[filepath.ToSlash(rel)]; ok {
+			out = append(out, e)
+			continue
+		}
+		out = append(out, entryOf(sum.Scenario, sum.Seed, rel, d, sum))
+	}
+	sortEntries(out)
+	return out, WriteSuite(dir, out)
 }
 
 // runJobs runs the jobs on opts.Parallel workers until they are done, or

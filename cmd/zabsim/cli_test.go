@@ -167,3 +167,25 @@ func TestSuiteOneScenario(t *testing.T) {
 		t.Fatal("empty suite directory")
 	}
 }
+
+// zabsim report over a suite directory lists the runs written into it
+// since (an old index must not hide them), and drops none it had.
+func TestReportPicksUpNewRuns(t *testing.T) {
+	suite := filepath.Join(t.TempDir(), "s")
+	if code, text := zabsim(t, "suite", "--scenario", "api-chaos", "--seeds", "1", "--quiet", "--out", suite); code != 0 {
+		t.Fatalf("suite: exit %d: %s", code, text)
+	}
+	if code, text := zabsim(t, "run", "--scenario", "api-chaos", "--seed", "4", "--out", filepath.Join(suite, "api-chaos", "seed-4")); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, text)
+	}
+	if code, text := zabsim(t, "report", suite); code != 0 {
+		t.Fatalf("report: exit %d: %s", code, text)
+	}
+	js, _ := os.ReadFile(filepath.Join(suite, "suite.json"))
+	page, _ := os.ReadFile(filepath.Join(suite, "index.html"))
+	for _, seed := range []string{"seed-1", "seed-4"} {
+		if !strings.Contains(string(js), seed) || !strings.Contains(string(page), seed) {
+			t.Errorf("%s missing from the rewritten suite.json or index.html", seed)
+		}
+	}
+}

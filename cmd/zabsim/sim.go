@@ -568,7 +568,11 @@ func newReportCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
-			if entries, err := scenarios.ReadSuite(dir); err == nil {
+			if _, err := scenarios.ReadSuite(dir); err == nil {
+				entries, err := scenarios.RescanSuite(dir) // runs added since are listed too
+				if err != nil {
+					return err
+				}
 				return writeSuiteReport(dir, entries, "")
 			}
 			if _, _, err := scenarios.LoadRun(dir); err != nil {
