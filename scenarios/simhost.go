@@ -42,6 +42,7 @@ func (h *simHost) Kill(node string, mode nemesis.CrashMode) error {
 	if !h.w.Running(node) {
 		return nil
 	}
+	delete(h.paused, node) // a crashed process is no longer stopped: its restart runs
 	return h.w.Crash(node, simCrashMode(mode))
 }
 
