@@ -38,14 +38,8 @@ type historyData struct {
 }
 
 func (s *Server) history(w http.ResponseWriter, r *http.Request) {
-	rel, ok := relPath(r.PathValue("rel"))
+	rel, run, ok := s.requestedRun(w, r)
 	if !ok {
-		http.Error(w, "not a run directory", http.StatusNotFound)
-		return
-	}
-	run, ok := s.loadRun(rel)
-	if !ok {
-		http.Error(w, rel+": not a run directory of this store", http.StatusNotFound)
 		return
 	}
 	q := r.URL.Query()

@@ -107,6 +107,22 @@ func relPath(p string) (string, bool) {
 }
 
 // loadRun reads the run directory rel.
+// requestedRun is the run directory a request's {rel} names; when there is
+// none it answers 404 and reports false.
+func (s *Server) requestedRun(w http.ResponseWriter, r *http.Request) (string, Run, bool) {
+	rel, ok := relPath(r.PathValue("rel"))
+	if !ok {
+		http.Error(w, "not a run directory", http.StatusNotFound)
+		return "", Run{}, false
+	}
+	run, ok := s.loadRun(rel)
+	if !ok {
+		http.Error(w, rel+": not a run directory of this store (no readable summary.json)", http.StatusNotFound)
+		return "", Run{}, false
+	}
+	return rel, run, true
+}
+
 func (s *Server) loadRun(rel string) (Run, bool) {
 	r, ok := readRun(s.fsys, rel)
 	if !ok {
@@ -256,14 +272,8 @@ func appendNew(xs []string, x string) []string {
 }
 
 func (s *Server) run(w http.ResponseWriter, r *http.Request) {
-	rel, ok := relPath(r.PathValue("rel"))
+	rel, run, ok := s.requestedRun(w, r)
 	if !ok {
-		http.Error(w, "not a run directory", http.StatusNotFound)
-		return
-	}
-	run, ok := s.loadRun(rel)
-	if !ok {
-		http.Error(w, rel+": not a run directory of this store (no readable summary.json)", http.StatusNotFound)
 		return
 	}
 	data := runData{Title: fmt.Sprintf("%s seed %d: %s", run.Scenario, run.Seed, verdictWord(run.Valid)), R: run, Checkers: flatten(run.Summary.Checkers), Files: s.listFiles(rel),

@@ -173,19 +173,7 @@ func TestLiveEnsembleKillLeader(t *testing.T) {
 		nd.start(t, bin)
 	}
 	leader := waitLeader(t, nodes, nil)
-	var addrs []string
-	for _, nd := range nodes {
-		addrs = append(addrs, nd.client)
-	}
-	c, events, err := zk.Connect(addrs, 4*time.Second, zk.WithLogInfo(false), zk.WithLogger(quietZKLogger{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	go func() {
-		for range events {
-		}
-	}()
+	c := ensembleClient(t, nodes)
 
 	var mu sync.Mutex
 	var acked []string
@@ -242,4 +230,24 @@ func TestLiveEnsembleKillLeader(t *testing.T) {
 			t.Fatalf("acknowledged write %s missing on the restarted node %d (exists=%v, err=%v)", p, leader.id, ok, err)
 		}
 	}
+}
+
+// ensembleClient is a go-zookeeper session over every node of the
+// ensemble, closed when the test ends; its events are drained.
+func ensembleClient(t *testing.T, nodes []*ensembleNode) *zk.Conn {
+	t.Helper()
+	var addrs []string
+	for _, nd := range nodes {
+		addrs = append(addrs, nd.client)
+	}
+	c, events, err := zk.Connect(addrs, 4*time.Second, zk.WithLogInfo(false), zk.WithLogger(quietZKLogger{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	go func() {
+		for range events {
+		}
+	}()
+	return c
 }

@@ -30,19 +30,7 @@ func TestLiveReconfigGoZK(t *testing.T) {
 		nd.start(t, bin)
 	}
 	waitLeader(t, nodes, nil)
-	var addrs []string
-	for _, nd := range nodes {
-		addrs = append(addrs, nd.client)
-	}
-	c, events, err := zk.Connect(addrs, 4*time.Second, zk.WithLogInfo(false), zk.WithLogger(quietZKLogger{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	go func() {
-		for range events {
-		}
-	}()
+	c := ensembleClient(t, nodes)
 	data, st, err := c.Get("/zookeeper/config")
 	if err != nil {
 		t.Fatal(err)
