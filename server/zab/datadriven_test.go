@@ -1,19 +1,18 @@
 package zab
 
 import (
-	"bufio"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/cockroachdb/datadriven"
 )
 
 // Interaction tests in the style of etcd-io/raft's testdata: each file is a
 // script of commands, each followed by "----" and the output it must
-// produce. Run with -rewrite to regenerate the expected output.
+// produce (github.com/cockroachdb/datadriven, as etcd-io/raft and pebble use
+// it). Run with -rewrite to regenerate the expected output.
 //
 // Commands:
 //
@@ -34,93 +33,25 @@ import (
 //	propose ID "data" / forward ID "data" / sync ID SYNCID / touch ID "data"
 //	queues / state
 
-var rewrite = flag.Bool("rewrite", false, "rewrite datadriven expected output")
-
-type ddCase struct {
-	pos      string
-	cmd      string
-	expected string
-	prefix   []string // comment/blank lines before the command
-}
-
-func parseDD(path string) ([]ddCase, []string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	var cases []ddCase
-	var pending []string
-	sc := bufio.NewScanner(f)
-	line := 0
-	for sc.Scan() {
-		line++
-		t := sc.Text()
-		if strings.TrimSpace(t) == "" || strings.HasPrefix(t, "#") {
-			pending = append(pending, t)
-			continue
-		}
-		c := ddCase{pos: fmt.Sprintf("%s:%d", path, line), cmd: t, prefix: pending}
-		pending = nil
-		if !sc.Scan() || sc.Text() != "----" {
-			return nil, nil, fmt.Errorf("%s: want ---- after command", c.pos)
-		}
-		line++
-		var out []string
-		for sc.Scan() {
-			line++
-			if sc.Text() == "" {
-				break
-			}
-			out = append(out, sc.Text())
-		}
-		c.expected = strings.Join(out, "\n")
-		cases = append(cases, c)
-	}
-	return cases, pending, sc.Err()
-}
-
 func TestDataDriven(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.txt")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no testdata: %v", err)
-	}
-	for _, path := range files {
-		t.Run(filepath.Base(path), func(t *testing.T) { runDDFile(t, path) })
-	}
+	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
+		var d ddRunner
+		datadriven.RunTest(t, path, func(t *testing.T, td *datadriven.TestData) string {
+			return d.run(directive(td))
+		})
+	})
 }
 
-func runDDFile(t *testing.T, path string) {
-	cases, tail, err := parseDD(path)
-	if err != nil {
-		t.Fatal(err)
+// directive rebuilds a script line from datadriven's parse of it: the
+// command, then each argument as written ("key", "key=value"); a quoted
+// string with spaces comes back whole because its pieces are rejoined with
+// the single spaces it was split on.
+func directive(td *datadriven.TestData) string {
+	parts := []string{td.Cmd}
+	for _, a := range td.CmdArgs {
+		parts = append(parts, a.String())
 	}
-	var d ddRunner
-	var b strings.Builder
-	for _, c := range cases {
-		got := d.run(c.cmd)
-		if !*rewrite && got != c.expected {
-			t.Errorf("%s: %s\nwant:\n%s\ngot:\n%s", c.pos, c.cmd, c.expected, got)
-		}
-		for _, l := range c.prefix {
-			b.WriteString(l + "\n")
-		}
-		fmt.Fprintf(&b, "%s\n----\n", c.cmd)
-		if got != "" {
-			b.WriteString(got + "\n")
-		}
-		b.WriteString("\n")
-	}
-	for _, l := range tail {
-		if strings.TrimSpace(l) != "" {
-			b.WriteString(l + "\n")
-		}
-	}
-	if *rewrite {
-		if err := os.WriteFile(path, []byte(strings.TrimRight(b.String(), "\n")+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return strings.Join(parts, " ")
 }
 
 type ddRunner struct{ w *world }
