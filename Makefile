@@ -20,10 +20,11 @@ build:
 run: build
 	./$(BIN) suite --suite default --seeds 1-3
 
-## test: everything CI needs (vet, format, architecture rules, unit + property + determinism tests).
+## test: everything CI needs (vet, format, architecture rules, unit + property + determinism tests;
+## the simulated packages again under -race with -tags invariants: the expensive assertions of server/zab and sim on).
 test: lint
 	$(GO) test -count=1 $(PKGS)
-	$(GO) test -count=1 -race -short $(SIM_PKGS)
+	$(GO) test -count=1 -race -short -tags invariants $(SIM_PKGS)
 
 lint:
 	@fmt=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -133,6 +133,7 @@ func (w *World) AddObserver(o Observer) error {
 const firstSeq = 1 << 48
 
 func (w *World) push(e event) {
+	assertf(e.atNS >= w.nowNS, "event of kind %d pushed for %dns, before now (%dns)", e.kind, e.atNS, w.nowNS)
 	w.seq++
 	e.seq = w.seq
 	w.q.push(e)
@@ -175,6 +176,7 @@ func (w *World) Step() bool {
 	}
 	e := w.q.pop()
 	data := w.q.take(e.slot)
+	w.checkStep(&e)
 	w.nowNS = e.atNS
 	w.exec(&e, data)
 	w.runDeferred()

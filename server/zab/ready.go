@@ -99,6 +99,7 @@ func (p *Peer) Ready() Ready {
 	if p.statusDirty {
 		rd.RoleChange = ptr(p.status)
 	}
+	p.checkCheap(&rd)
 	return rd
 }
 

@@ -1,0 +1,7 @@
+//go:build invariants
+
+package sim
+
+// expensiveChecks: built with -tags invariants, every event also checks the
+// whole queue (see eventQueue.check).
+const expensiveChecks = true
