@@ -1,6 +1,7 @@
 package server
 
 import (
+	"hash/fnv"
 	"slices"
 	"sort"
 
@@ -312,16 +313,11 @@ func committedNote(node string, t txn.Txn, encoded []byte) Committed {
 	return n
 }
 
-// txnDigest is FNV-64a of a txn's canonical encoding (inlined: hash/fnv's
-// interface value costs an allocation per committed txn per server).
+// txnDigest is FNV-64a of a txn's canonical encoding.
 func txnDigest(encoded []byte) uint64 {
-	const offset64, prime64 = 14695981039346656037, 1099511628211
-	h := uint64(offset64)
-	for _, c := range encoded {
-		h ^= uint64(c)
-		h *= prime64
-	}
-	return h
+	h := fnv.New64a()
+	h.Write(encoded)
+	return h.Sum64()
 }
 
 func (s *Server) deliverEvents(evs []tree.Event) {

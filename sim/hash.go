@@ -18,7 +18,11 @@ const (
 	hashPrime2 = 0xC2B2AE3D27D4EB4F
 )
 
-func newTraceHash() traceHash { return traceHash{h: fnvOffset64} }
+// traceSeed is the hash's starting value (FNV-1a's 64-bit offset basis,
+// kept from the days it was FNV so that trace hashes did not change).
+const traceSeed = 14695981039346656037
+
+func newTraceHash() traceHash { return traceHash{h: traceSeed} }
 
 func (t *traceHash) u64(v uint64) {
 	t.h = bits.RotateLeft64(t.h^(v*hashPrime2), 31) * hashPrime1

@@ -1,21 +1,15 @@
 package sim
 
-import "math/rand/v2"
-
-// fnv64 constants (FNV-1a, 64 bit).
-const (
-	fnvOffset64 = 14695981039346656037
-	fnvPrime64  = 1099511628211
+import (
+	"hash/fnv"
+	"math/rand/v2"
 )
 
-// hashString is FNV-1a over s; it does not allocate.
+// hashString is FNV-1a (64 bit) over s.
 func hashString(s string) uint64 {
-	h := uint64(fnvOffset64)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= fnvPrime64
-	}
-	return h
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
 }
 
 // newStream derives the named random stream of a seed. Streams are keyed by

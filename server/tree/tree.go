@@ -208,7 +208,9 @@ func nodeHash(path string, n *node) uint64 {
 }
 
 // fnvHash is a running FNV-1a (64-bit) hash, fed big-endian integers and
-// length-prefixed strings as a jute encoding of them would be.
+// length-prefixed strings as a jute encoding of them would be. It is not
+// hash/fnv because a hash.Hash64 carried through the field helpers escapes:
+// measured, 3 allocations and 40 B per node hashed against none.
 type fnvHash uint64
 
 const (
