@@ -21,12 +21,17 @@ const (
 	KindClock
 	KindDisk
 	KindNet
+	// KindChurn is a planning family only (its steps are Kill and Restart
+	// actions of KindKill): a window of kills and restarts of random node
+	// subsets, majorities and all included, at short random intervals —
+	// Jepsen's random-subset kill nemesis, FoundationDB's machine attrition.
+	KindChurn
 	KindHeal
 )
 
 var kindNames = [...]string{
 	KindPartition: "partition", KindKill: "kill", KindPause: "pause", KindClock: "clock",
-	KindDisk: "disk", KindNet: "net", KindHeal: "heal",
+	KindDisk: "disk", KindNet: "net", KindChurn: "churn", KindHeal: "heal",
 }
 
 func (k Kind) String() string {

@@ -98,7 +98,7 @@ func Plan(rng *rand.Rand, o PlanOptions) (Schedule, error) {
 	if err := o.check(); err != nil {
 		return Schedule{}, err
 	}
-	p := planner{rng: rng, nodes: sortedSet(o.Nodes)}
+	p := &planner{rng: rng, nodes: sortedSet(o.Nodes)}
 	faultEnd := o.Duration - o.HealedTail
 	var s Schedule
 	for t := o.Gap.draw(rng); t < faultEnd; {
@@ -106,6 +106,13 @@ func Plan(rng *rand.Rand, o PlanOptions) (Schedule, error) {
 		starts, stops := p.window(o.Kinds, max(o.MaxCompose, 1))
 		for _, a := range starts {
 			s.Steps = append(s.Steps, Step{At: t, Action: a})
+		}
+		if k, ok := starts[len(starts)-1].(Kill); ok && p.churning {
+			steps, anyDown := p.churn(k.Target.Nodes, t, stop)
+			s.Steps = append(s.Steps, steps...)
+			if !anyDown { // the churn restarted every node itself
+				stops = slices.DeleteFunc(stops, func(a Action) bool { _, r := a.(Restart); return r })
+			}
 		}
 		for _, a := range stops {
 			s.Steps = append(s.Steps, Step{At: stop, Action: a})
@@ -119,11 +126,15 @@ func Plan(rng *rand.Rand, o PlanOptions) (Schedule, error) {
 type planner struct {
 	rng   *rand.Rand
 	nodes []string
+	// churning is set by fault when the window's last start is a churn's
+	// first kill (planner is a value: window sets it through the pointer
+	// Plan hands it).
+	churning bool
 }
 
 // window draws one fault window: up to maxCompose distinct kinds, disk
 // faults first so a crash mode is set before a kill in the same window.
-func (p planner) window(kinds []Kind, maxCompose int) (starts, stops []Action) {
+func (p *planner) window(kinds []Kind, maxCompose int) (starts, stops []Action) {
 	distinct := sortedKinds(kinds)
 	n := 1 + p.rng.IntN(min(maxCompose, len(distinct)))
 	picked := []Kind{kinds[p.rng.IntN(len(kinds))]}
@@ -134,6 +145,7 @@ func (p planner) window(kinds []Kind, maxCompose int) (starts, stops []Action) {
 		}
 	}
 	slices.SortFunc(picked, func(a, b Kind) int { return planOrder(a) - planOrder(b) })
+	p.churning = picked[len(picked)-1] == KindChurn
 	for _, k := range picked {
 		start, stop := p.fault(k)
 		starts = append(starts, start)
@@ -151,15 +163,18 @@ func sortedKinds(kinds []Kind) []Kind {
 }
 
 func planOrder(k Kind) int {
-	if k == KindDisk {
-		return -1
+	switch k {
+	case KindDisk:
+		return -1 // a crash mode is set before a kill in the same window
+	case KindChurn:
+		return int(KindHeal) // last: its kills and restarts follow the rest
 	}
 	return int(k)
 }
 
 // fault draws one fault of kind k and the action that stops it (nil for a
 // one-shot).
-func (p planner) fault(k Kind) (start, stop Action) {
+func (p *planner) fault(k Kind) (start, stop Action) {
 	switch k {
 	case KindPartition:
 		return p.partition(), StopPartition{}
@@ -171,15 +186,66 @@ func (p planner) fault(k Kind) (start, stop Action) {
 		return p.clock(), ClockReset{}
 	case KindDisk:
 		return p.disk()
+	case KindChurn:
+		return Kill{Target: Named(p.node())}, Restart{Target: All}
 	}
 	return NetDegrade{Faults: p.linkFaults()}, NetRestore{}
 }
 
-func (p planner) target(ts ...Target) Target { return ts[p.rng.IntN(len(ts))] }
+// churn draws the steps of a churn window after its first kill (of one
+// node, killed, at start) and before its final restart of every node (at stop):
+// every 100 ms to 1.5 s it kills a random subset of the nodes it has left
+// running or restarts a random subset of those it killed, so quorums are
+// lost and regained, and members return in every order — a node that fell
+// behind coming back with a node that missed an epoch, say.
+func (p *planner) churn(killed []string, start, stop time.Duration) (steps []Step, anyDown bool) {
+	down := map[string]bool{}
+	for _, n := range killed {
+		down[n] = true
+	}
+	for t := start + p.ms(100, 1500); t < stop; t += p.ms(100, 1500) {
+		var up, dn []string
+		for _, n := range p.nodes {
+			if down[n] {
+				dn = append(dn, n)
+			} else {
+				up = append(up, n)
+			}
+		}
+		if len(dn) > 0 && (len(up) == 0 || p.rng.IntN(2) == 0) {
+			sub := p.subset(dn)
+			for _, n := range sub {
+				delete(down, n)
+			}
+			steps = append(steps, Step{At: t, Action: Restart{Target: Named(sub...)}})
+			continue
+		}
+		// One kill per node, so that a later restart of any subset of
+		// them closes exactly those faults.
+		for _, n := range p.subset(up) {
+			down[n] = true
+			steps = append(steps, Step{At: t, Action: Kill{Target: Named(n)}})
+		}
+	}
+	return steps, len(down) > 0
+}
 
-func (p planner) node() string { return p.nodes[p.rng.IntN(len(p.nodes))] }
+// subset draws a random non-empty subset of nodes (sorted).
+func (p *planner) subset(nodes []string) []string {
+	k := 1 + p.rng.IntN(len(nodes))
+	perm := p.rng.Perm(len(nodes))[:k]
+	out := make([]string, k)
+	for i, j := range perm {
+		out[i] = nodes[j]
+	}
+	return sortedSet(out)
+}
 
-func (p planner) partition() Action {
+func (p *planner) target(ts ...Target) Target { return ts[p.rng.IntN(len(ts))] }
+
+func (p *planner) node() string { return p.nodes[p.rng.IntN(len(p.nodes))] }
+
+func (p *planner) partition() Action {
 	shape := Shape(1 + p.rng.IntN(int(ShapeOneWay)))
 	switch shape {
 	case ShapeIsolateNode:
@@ -193,11 +259,11 @@ func (p planner) partition() Action {
 }
 
 // ms draws a whole number of milliseconds in [lo, hi].
-func (p planner) ms(lo, hi int64) time.Duration {
+func (p *planner) ms(lo, hi int64) time.Duration {
 	return time.Duration(lo+p.rng.Int64N(hi-lo+1)) * time.Millisecond
 }
 
-func (p planner) clock() Action {
+func (p *planner) clock() Action {
 	t := p.target(One, Leader, Minority, All)
 	switch p.rng.IntN(3) {
 	case 0:
@@ -208,7 +274,7 @@ func (p planner) clock() Action {
 	return ClockStrobe{Target: t, Low: p.ms(-5_000, 0), High: p.ms(0, 5_000), Period: p.ms(10, 1_000)}
 }
 
-func (p planner) disk() (start, stop Action) {
+func (p *planner) disk() (start, stop Action) {
 	switch p.rng.IntN(4) {
 	case 0:
 		return DiskCorrupt{Target: p.target(One, Leader)}, nil
@@ -221,9 +287,9 @@ func (p planner) disk() (start, stop Action) {
 }
 
 // prob draws a probability in [0, hi] in steps of 0.01.
-func (p planner) prob(hi int) float64 { return float64(p.rng.IntN(hi+1)) / 100 }
+func (p *planner) prob(hi int) float64 { return float64(p.rng.IntN(hi+1)) / 100 }
 
-func (p planner) linkFaults() LinkFaults {
+func (p *planner) linkFaults() LinkFaults {
 	return LinkFaults{
 		Latency:     p.ms(0, 200),
 		Jitter:      p.ms(0, 100),
