@@ -144,6 +144,10 @@ func (p *planner) window(kinds []Kind, maxCompose int) (starts, stops []Action) 
 			picked = append(picked, k)
 		}
 	}
+	if slices.Contains(picked, KindChurn) {
+		// A churn does the window's kills and restarts itself.
+		picked = slices.DeleteFunc(picked, func(k Kind) bool { return k == KindKill })
+	}
 	slices.SortFunc(picked, func(a, b Kind) int { return planOrder(a) - planOrder(b) })
 	p.churning = picked[len(picked)-1] == KindChurn
 	for _, k := range picked {

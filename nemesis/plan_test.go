@@ -122,3 +122,58 @@ func TestPlanRejectsBadOptions(t *testing.T) {
 		t.Error("Plan accepted a nil rng")
 	}
 }
+
+// A churn window kills and restarts random subsets, quorums included, each
+// kill naming one node; every plan stays valid and ends with every node
+// running, alone or composed with the other families.
+func TestPlanChurn(t *testing.T) {
+	majorityDown, partialRestart := false, false
+	for seed := range uint64(100) {
+		o := planOpts(3 + 2*int(seed%2))
+		o.Kinds = []Kind{KindChurn}
+		if seed%3 == 0 {
+			o.Kinds = append([]Kind{KindChurn}, allKinds...)
+		}
+		s := plan(t, seed, o)
+		if err := s.Validate(o.Nodes); err != nil {
+			t.Fatalf("seed %d: %v\n%s", seed, err, s)
+		}
+		if back, err := Parse(s.String()); err != nil || !reflect.DeepEqual(back, s) {
+			t.Fatalf("seed %d: round trip: %v", seed, err)
+		}
+		h := newFakeHost(o.Nodes...)
+		h.leader = o.Nodes[0]
+		runAll(t, s, h, seed)
+		if err := h.healthy(); err != nil {
+			t.Fatalf("seed %d: %v\n%s", seed, err, s)
+		}
+		down := map[string]bool{}
+		for _, st := range s.Steps {
+			switch a := st.Action.(type) {
+			case Kill:
+				if a.Target.Kind == TargetNodes {
+					down[a.Target.Nodes[0]] = true
+					if len(down) > len(o.Nodes)/2 {
+						majorityDown = true
+					}
+				}
+			case Restart:
+				if a.Target.Kind == TargetNodes {
+					if len(a.Target.Nodes) < len(down) {
+						partialRestart = true
+					}
+					for _, n := range a.Target.Nodes {
+						delete(down, n)
+					}
+				} else {
+					clear(down)
+				}
+			case Heal:
+				clear(down)
+			}
+		}
+	}
+	if !majorityDown || !partialRestart {
+		t.Fatalf("100 churn plans: a majority down %v, a partial restart %v", majorityDown, partialRestart)
+	}
+}
