@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/checker"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
+	"github.com/zabsim/zabsim/simrun"
 )
 
 // HuntOptions bound a bug hunt. Use keyed literals.
@@ -62,7 +65,7 @@ type HuntResult struct {
 
 // huntRun is one (scenario, seed) run of a hunt.
 type huntRun struct {
-	scenario Scenario
+	scenario scenario.Scenario
 	seed     uint64
 	failing  []string
 	simS     float64
@@ -74,7 +77,7 @@ type huntRun struct {
 // shrinks that run. Seeds run in batches of Parallel worlds and the lowest
 // failing seed wins, so the result is the same for any Parallel.
 func Hunt(bug string, opts HuntOptions) (HuntResult, error) {
-	scs, err := BugScenarios(bug)
+	scs, err := scenario.BugScenarios(bug)
 	if err != nil {
 		return HuntResult{}, err
 	}
@@ -88,7 +91,7 @@ func Hunt(bug string, opts HuntOptions) (HuntResult, error) {
 	if hit != nil {
 		res.Detected, res.Scenario, res.Seed, res.Failing = true, hit.scenario.Name, hit.seed, hit.failing
 		res.SeedsToDetect = int(hit.seed-opts.StartSeed) + 1
-		res.Command = fmt.Sprintf("zabsim run --scenario %s --seed %d --bug %s", hit.scenario.Name, hit.seed, bug)
+		res.Command = rundir.RunCommand(hit.scenario, hit.seed, []string{bug}, "")
 		if opts.Shrink {
 			sh, err := Shrink(hit.scenario, hit.seed, []string{bug}, ShrinkOptions{MaxRuns: opts.ShrinkRuns})
 			if err != nil {
@@ -106,7 +109,7 @@ func Hunt(bug string, opts HuntOptions) (HuntResult, error) {
 // A failing run counts only if the same scenario and seed pass with every
 // switch off; otherwise it is appended to unattributed and the hunt goes
 // on. simS accumulates the simulated seconds of runs up to that seed.
-func firstFailure(scs []Scenario, bugs []string, opts HuntOptions, simS *float64, unattributed *[]CleanFailure) (*huntRun, error) {
+func firstFailure(scs []scenario.Scenario, bugs []string, opts HuntOptions, simS *float64, unattributed *[]CleanFailure) (*huntRun, error) {
 	end := opts.StartSeed + uint64(opts.MaxSeeds)
 	for lo := opts.StartSeed; lo < end; lo += uint64(opts.Parallel) {
 		hi := min(lo+uint64(opts.Parallel), end)
@@ -161,14 +164,14 @@ func runHuntJobs(jobs []huntRun, bugs []string, par int) {
 }
 
 func (j *huntRun) run(bugs []string) {
-	o, err := Execute(j.scenario, j.seed, Options{Bugs: bugs}, nil)
+	o, err := simrun.Execute(j.scenario, j.seed, simrun.Options{Bugs: bugs})
 	if err != nil {
 		j.err = err
 		return
 	}
 	j.simS = float64(o.Result.SimNS) / 1e9
 	if o.Check.Valid != checker.Valid {
-		j.failing = failingCheckers(o.Check)
+		j.failing = rundir.FailingCheckers(o.Check)
 		if len(j.failing) == 0 {
 			j.failing = []string{o.Check.Valid.String()}
 		}
@@ -177,7 +180,7 @@ func (j *huntRun) run(bugs []string) {
 
 func (j *huntRun) cleanFailure() CleanFailure {
 	return CleanFailure{Scenario: j.scenario.Name, Seed: j.seed, Failing: j.failing,
-		Command: fmt.Sprintf("zabsim run --scenario %s --seed %d", j.scenario.Name, j.seed)}
+		Command: rundir.RunCommand(j.scenario, j.seed, nil, "")}
 }
 
 // CleanFailure is a run that failed with every bug switch off: a defect in
@@ -193,7 +196,7 @@ type CleanFailure struct {
 // seeds [StartSeed, StartSeed+MaxSeeds) and returns every failing run: the
 // false-positive check. The run count is len(scenarios)*MaxSeeds.
 func CleanSweep(bug string, opts HuntOptions) (runs int, failures []CleanFailure, err error) {
-	scs, err := BugScenarios(bug)
+	scs, err := scenario.BugScenarios(bug)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -282,7 +285,7 @@ func Catalogue(infos []BugDoc, opts CatalogueOptions) ([]CatalogueRow, error) {
 	}
 	bugs := opts.Bugs
 	if len(bugs) == 0 {
-		bugs = HuntableBugs()
+		bugs = scenario.HuntableBugs()
 	}
 	var rows []CatalogueRow
 	for _, bug := range bugs {

@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"github.com/zabsim/zabsim/checker"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
+	"github.com/zabsim/zabsim/simrun"
 )
 
 // knownDetections are seeds at which each switch's hunting scenario fails
@@ -26,24 +29,24 @@ var knownDetections = []struct {
 func TestBugScenariosFailOnlyWithTheirSwitch(t *testing.T) {
 	for _, c := range knownDetections {
 		t.Run(c.bug, func(t *testing.T) {
-			s, err := ByName(c.scenario)
+			s, err := scenario.ByName(c.scenario)
 			if err != nil {
 				t.Fatal(err)
 			}
-			on, err := Execute(s, c.seed, Options{Bugs: []string{c.bug}}, nil)
+			on, err := simrun.Execute(s, c.seed, simrun.Options{Bugs: []string{c.bug}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if on.Check.Valid != checker.Invalid {
 				t.Errorf("%s seed %d with %s: verdict %v, want a violation", c.scenario, c.seed, c.bug, on.Check.Valid)
 			}
-			off, err := Execute(s, c.seed, Options{}, nil)
+			off, err := simrun.Execute(s, c.seed, simrun.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !off.Valid() {
 				t.Errorf("%s seed %d with every switch off: %v (failing %v): a false positive", c.scenario, c.seed,
-					off.Check.Valid, failingCheckers(off.Check))
+					off.Check.Valid, rundir.FailingCheckers(off.Check))
 			}
 			if on.Result.TraceHash == off.Result.TraceHash {
 				t.Errorf("the switch changed nothing in the run (trace %s)", on.Result.TraceHash)
@@ -54,23 +57,23 @@ func TestBugScenariosFailOnlyWithTheirSwitch(t *testing.T) {
 
 func TestEveryBugSwitchHasAHuntingScenario(t *testing.T) {
 	for _, b := range []string{"ack-before-fsync", "sync-no-quorum", "zk-1154", "zk-1208", "zk-3104", "zk-3911"} {
-		scs, err := BugScenarios(b)
+		scs, err := scenario.BugScenarios(b)
 		if err != nil || len(scs) == 0 {
 			t.Errorf("%s: %v", b, err)
 			continue
 		}
 		for _, s := range scs {
-			if got, err := ByName(s.Name); err != nil || got.Name != s.Name {
+			if got, err := scenario.ByName(s.Name); err != nil || got.Name != s.Name {
 				t.Errorf("ByName(%s): %v", s.Name, err)
 			}
-			if slices.Contains(suites["default"], s.Name) {
+			if inSuite(t, "default", s.Name) {
 				t.Errorf("%s is in the default suite; bug scenarios must stay out of it", s.Name)
 			}
 		}
 	}
 	// The per-layer catalogues (bugscenarios_zab.go, bugscenarios_server.go)
 	// add switches: the list holds at least the first seven's, sorted.
-	got := HuntableBugs()
+	got := scenario.HuntableBugs()
 	for _, b := range []string{"ack-before-fsync", "sync-no-quorum", "zk-1154", "zk-1208", "zk-3104", "zk-3911"} {
 		if !slices.Contains(got, b) {
 			t.Errorf("HuntableBugs() = %v lacks %s", got, b)
@@ -111,7 +114,7 @@ func TestHuntFindsAndShrinks(t *testing.T) {
 		t.Fatalf("shrink result %+v", r.Shrunk)
 	}
 	// The shrunk scenario reproduces on its own: it carries the switch.
-	o, err := Execute(r.Shrunk.Scenario, r.Seed, Options{}, nil)
+	o, err := simrun.Execute(r.Shrunk.Scenario, r.Seed, simrun.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,9 +153,9 @@ func TestHuntAttributionAndParallelism(t *testing.T) {
 			a.Seed, a.SeedsToDetect, len(a.Unattributed), a.SimSeconds, b.Seed, b.SeedsToDetect, len(b.Unattributed), b.SimSeconds)
 	}
 	// Every run the hunt set aside fails with the switch off, as claimed.
-	s, _ := ByName("bug-zk-3911")
+	s, _ := scenario.ByName("bug-zk-3911")
 	for _, u := range a.Unattributed {
-		o, err := Execute(s, u.Seed, Options{}, nil)
+		o, err := simrun.Execute(s, u.Seed, simrun.Options{})
 		if err != nil || o.Valid() {
 			t.Errorf("unattributed seed %d passes with every switch off (err %v)", u.Seed, err)
 		}
@@ -198,7 +201,7 @@ func TestHuntSweep(t *testing.T) {
 	if os.Getenv("ZABSIM_SOAK") == "" && os.Getenv("ZABSIM_HUNT") == "" {
 		t.Skip("set ZABSIM_SOAK=1 (or ZABSIM_HUNT=bug,bug) to measure seeds-to-detect")
 	}
-	bugs := HuntableBugs()
+	bugs := scenario.HuntableBugs()
 	if only := os.Getenv("ZABSIM_HUNT"); only != "" && only != "1" {
 		bugs = strings.Split(only, ",")
 	}

@@ -8,19 +8,22 @@ import (
 	"testing"
 
 	"github.com/zabsim/zabsim/history"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
+	"github.com/zabsim/zabsim/simrun"
 )
 
 // Every named scenario is deterministic: two runs with the same seed give the
 // same trace hash and byte-identical history, and a run directory reproduces.
 func TestEveryScenarioIsDeterministic(t *testing.T) {
-	for _, s := range All() {
+	for _, s := range scenario.All() {
 		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
-			a, err := Run(s, 7, Options{})
+			a, err := simrun.Run(s, 7, simrun.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := Run(s, 7, Options{})
+			b, err := simrun.Run(s, 7, simrun.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -48,7 +51,7 @@ func TestEveryScenarioIsDeterministic(t *testing.T) {
 			if len(a.History) < 50 {
 				t.Fatalf("only %d history records: the scenario did little", len(a.History))
 			}
-			c, err := Run(s, 8, Options{})
+			c, err := simrun.Run(s, 8, simrun.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,20 +66,20 @@ func TestEveryScenarioIsDeterministic(t *testing.T) {
 // (from a file, or a built-in one changed) is re-run from the run
 // directory's copy, never by a name that means another scenario.
 func TestRunCommandOfAFileScenario(t *testing.T) {
-	s, err := ByName("register-partition")
+	s, err := scenario.ByName("register-partition")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Duration, s.HealedTail = secs(6), secs(2)
-	o, err := Execute(s, 3, Options{Bugs: []string{"zk-1154"}}, nil)
+	o, err := simrun.Execute(s, 3, simrun.Options{Bugs: []string{"zk-1154"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")
-	if err := WriteRun(dir, o, nil); err != nil {
+	if err := rundir.Write(dir, o, rundir.PlotsAll); err != nil {
 		t.Fatal(err)
 	}
-	want := "zabsim run --scenario-file " + filepath.Join(dir, ScenarioFile) + " --seed 3 --bug zk-1154"
+	want := "zabsim run --scenario-file " + filepath.Join(dir, rundir.ScenarioFile) + " --seed 3 --bug zk-1154"
 	if o.Summary.Command != want {
 		t.Fatalf("command %q, want %q", o.Summary.Command, want)
 	}
@@ -90,25 +93,25 @@ func TestRunCommandOfAFileScenario(t *testing.T) {
 }
 
 func TestRunDirectoryReproduces(t *testing.T) {
-	s, err := ByName("register-partition")
+	s, err := scenario.ByName("register-partition")
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := Execute(s, 3, Options{}, nil)
+	o, err := simrun.Execute(s, 3, simrun.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "run")
-	if err := WriteRun(dir, o, nil); err != nil {
+	if err := rundir.Write(dir, o, rundir.PlotsAll); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteRunReport(dir); err != nil {
+	if err := rundir.Rewrite(dir, true); err != nil {
 		t.Fatal(err)
 	}
 	if want := "zabsim run --scenario register-partition --seed 3"; o.Summary.Command != want {
 		t.Errorf("command %q, want %q", o.Summary.Command, want)
 	}
-	for _, f := range []string{SummaryFile, ScenarioFile, HistoryFile, NemesisFile, RolesFile, "index.html", "latency-raw.png", "availability.svg"} {
+	for _, f := range []string{rundir.SummaryFile, rundir.ScenarioFile, rundir.HistoryFile, rundir.NemesisFile, rundir.RolesFile, "index.html", "latency-raw.png", "availability.svg"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Fatalf("%s missing or empty: %v", f, err)
 		}
@@ -121,9 +124,9 @@ func TestRunDirectoryReproduces(t *testing.T) {
 		t.Fatalf("repro gave %s, the directory says %s", r.Got, r.Want)
 	}
 	// A tampered trace hash must be reported as a failed reproduction.
-	sum, _ := os.ReadFile(filepath.Join(dir, SummaryFile))
+	sum, _ := os.ReadFile(filepath.Join(dir, rundir.SummaryFile))
 	bad := strings.Replace(string(sum), o.Summary.TraceHash, "0000000000000000", 1)
-	if err := os.WriteFile(filepath.Join(dir, SummaryFile), []byte(bad), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, rundir.SummaryFile), []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if r, err := Repro(dir); err != nil || r.Matches() {
@@ -132,10 +135,10 @@ func TestRunDirectoryReproduces(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	if _, err := ByName("no-such-scenario"); err == nil || !strings.Contains(err.Error(), "register-partition") {
+	if _, err := scenario.ByName("no-such-scenario"); err == nil || !strings.Contains(err.Error(), "register-partition") {
 		t.Errorf("unknown scenario: %v", err)
 	}
-	if _, err := Suite("nope"); err == nil {
+	if _, err := scenario.Suite("nope"); err == nil {
 		t.Error("unknown suite accepted")
 	}
 	for _, bad := range []string{"", "x", "5-1", "1-2000000", "1,,2", "-3"} {
@@ -151,12 +154,12 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("shard %q accepted", bad)
 		}
 	}
-	if _, _, err := LoadRun(t.TempDir()); err == nil {
+	if _, _, err := rundir.LoadRun(t.TempDir()); err == nil {
 		t.Error("empty directory loaded as a run")
 	}
 	corrupt := t.TempDir()
-	os.WriteFile(filepath.Join(corrupt, SummaryFile), []byte("{not json"), 0o644)
-	if _, _, err := LoadRun(corrupt); err == nil || !strings.Contains(err.Error(), "corrupt") {
+	os.WriteFile(filepath.Join(corrupt, rundir.SummaryFile), []byte("{not json"), 0o644)
+	if _, _, err := rundir.LoadRun(corrupt); err == nil || !strings.Contains(err.Error(), "corrupt") {
 		t.Errorf("corrupt summary: %v", err)
 	}
 	files := map[string]string{
@@ -168,30 +171,30 @@ func TestBadInput(t *testing.T) {
 		"think.json":   `{"name":"x","workload":"register","duration":"10s","think":["2s","1s"]}`,
 	}
 	for name, body := range files {
-		if _, err := ParseFile(name, []byte(body)); err == nil {
+		if _, err := scenario.ParseFile(name, []byte(body)); err == nil {
 			t.Errorf("%s accepted", name)
 		}
 	}
 	good := "name: mine\nservers: 3\nworkload: register\nduration: 12s\nfaults: [partition, kill]\nthink: [1s, 2s]\n"
-	s, err := ParseFile("good.yaml", []byte(good))
+	s, err := scenario.ParseFile("good.yaml", []byte(good))
 	if err != nil {
 		t.Fatalf("valid YAML scenario rejected: %v", err)
 	}
 	if s.Duration.D().Seconds() != 12 || len(s.Faults) != 2 || s.Think[1].D().Seconds() != 2 {
 		t.Errorf("parsed %+v", s)
 	}
-	if _, err := Run(Scenario{Name: "x", Servers: 3, Workload: "nope", Duration: secs(5)}, 1, Options{}); err == nil {
+	if _, err := simrun.Run(scenario.Scenario{Name: "x", Servers: 3, Workload: "nope", Duration: secs(5)}, 1, simrun.Options{}); err == nil {
 		t.Error("unknown workload ran")
 	}
-	if _, err := Run(Scenario{Name: "x", Servers: 3, Workload: "register", Duration: secs(5)}, 1, Options{Bugs: []string{"zk-9999"}}); err == nil {
+	if _, err := simrun.Run(scenario.Scenario{Name: "x", Servers: 3, Workload: "register", Duration: secs(5)}, 1, simrun.Options{Bugs: []string{"zk-9999"}}); err == nil {
 		t.Error("unknown bug switch ran")
 	}
 }
 
 // A scenario file round-trips through its JSON form.
 func TestScenarioJSONRoundTrip(t *testing.T) {
-	for _, s := range All() {
-		back, err := ParseFile("s.json", s.JSON())
+	for _, s := range scenario.All() {
+		back, err := scenario.ParseFile("s.json", s.JSON())
 		if err != nil {
 			t.Fatalf("%s: %v", s.Name, err)
 		}
@@ -202,14 +205,14 @@ func TestScenarioJSONRoundTrip(t *testing.T) {
 }
 
 func TestSuiteShardsAndMerge(t *testing.T) {
-	s, _ := ByName("sequential-clock")
+	s, _ := scenario.ByName("sequential-clock")
 	s.Duration = secs(8)
 	s.HealedTail = secs(3)
 	root := t.TempDir()
 	var dirs []string
 	for i := 0; i < 2; i++ {
 		dir := filepath.Join(root, "shard", string(rune('0'+i)))
-		es, err := RunSuite([]Scenario{s}, SuiteOptions{Seeds: []uint64{1, 2, 3}, Parallel: 2, Shard: i, Shards: 2, Out: dir})
+		es, err := RunSuite([]scenario.Scenario{s}, SuiteOptions{Seeds: []uint64{1, 2, 3}, Parallel: 2, Shard: i, Shards: 2, Out: dir})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -225,7 +228,7 @@ func TestSuiteShardsAndMerge(t *testing.T) {
 	if len(merged) != 3 {
 		t.Fatalf("merged %d runs, want 3", len(merged))
 	}
-	shardSummary, err := os.ReadFile(filepath.Join(dirs[0], merged[0].Dir, SummaryFile))
+	shardSummary, err := os.ReadFile(filepath.Join(dirs[0], merged[0].Dir, rundir.SummaryFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +245,7 @@ func TestSuiteShardsAndMerge(t *testing.T) {
 			t.Errorf("merged entry %s points outside the merged suite", e.Dir)
 		}
 		dir := filepath.Join(root, "all", e.Dir)
-		sum, _, err := LoadRun(dir)
+		sum, _, err := rundir.LoadRun(dir)
 		if err != nil {
 			t.Errorf("merged entry does not point at its run: %v", err)
 			continue
@@ -255,7 +258,7 @@ func TestSuiteShardsAndMerge(t *testing.T) {
 			t.Errorf("merged run page does not name its new place (%v)", err)
 		}
 	}
-	if after, err := os.ReadFile(filepath.Join(moved, "0", merged[0].Dir, SummaryFile)); err != nil || string(after) != string(shardSummary) {
+	if after, err := os.ReadFile(filepath.Join(moved, "0", merged[0].Dir, rundir.SummaryFile)); err != nil || string(after) != string(shardSummary) {
 		t.Errorf("merge changed the shard's own summary.json (%v)", err)
 	}
 	if err := WriteSuiteReport(filepath.Join(root, "all"), merged, filepath.Join(root, "junit.xml")); err != nil {
@@ -272,16 +275,16 @@ func TestBugFoundShrunkAndReproduced(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a small suite and a shrink")
 	}
-	s, err := ByName("bug-ack-before-fsync")
+	s, err := scenario.ByName("bug-ack-before-fsync")
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	es, err := RunSuite([]Scenario{s}, SuiteOptions{Seeds: []uint64{1, 2, 3}, Parallel: 2, Out: out, Bugs: []string{"ack-before-fsync"}})
+	es, err := RunSuite([]scenario.Scenario{s}, SuiteOptions{Seeds: []uint64{1, 2, 3}, Parallel: 2, Out: out, Bugs: []string{"ack-before-fsync"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var failed *SuiteEntry
+	var failed *rundir.SuiteEntry
 	for i := range es {
 		if es[i].Failed() && es[i].Error == "" {
 			failed = &es[i]
@@ -291,7 +294,7 @@ func TestBugFoundShrunkAndReproduced(t *testing.T) {
 	if failed == nil {
 		t.Fatalf("ack-before-fsync went unnoticed in seeds 1-3: %+v", es)
 	}
-	sum, sc, err := LoadRun(filepath.Join(out, failed.Dir))
+	sum, sc, err := rundir.LoadRun(filepath.Join(out, failed.Dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +306,7 @@ func TestBugFoundShrunkAndReproduced(t *testing.T) {
 		t.Errorf("shrink kept all %d nemesis steps", res.StepsFrom)
 	}
 	min := filepath.Join(out, "min")
-	if err := WriteRun(min, res.Outcome, nil); err != nil {
+	if err := rundir.Write(min, res.Outcome, rundir.PlotsAll); err != nil {
 		t.Fatal(err)
 	}
 	r, err := Repro(min)
@@ -313,7 +316,7 @@ func TestBugFoundShrunkAndReproduced(t *testing.T) {
 	if !r.Matches() || r.Outcome.Valid() {
 		t.Fatalf("shrunk run: reproduced=%v valid=%v", r.Matches(), r.Outcome.Valid())
 	}
-	got := strings.Join(failingCheckers(r.Outcome.Check), ",")
+	got := strings.Join(rundir.FailingCheckers(r.Outcome.Check), ",")
 	for _, want := range res.Failing {
 		if !strings.Contains(got, want) {
 			t.Errorf("shrunk run fails %s, not %s", got, want)

@@ -1,11 +1,13 @@
 package campaign
 
 import (
-	"bytes"
 	"fmt"
 	"time"
 
 	"github.com/zabsim/zabsim/nemesis"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
+	"github.com/zabsim/zabsim/simrun"
 	"github.com/zabsim/zabsim/workloads"
 )
 
@@ -21,10 +23,10 @@ type ShrinkOptions struct {
 
 // ShrinkResult is the smallest failing run found.
 type ShrinkResult struct {
-	Outcome   *Outcome
+	Outcome   *rundir.Outcome
 	Runs      int
-	Original  Scenario
-	Scenario  Scenario
+	Original  scenario.Scenario
+	Scenario  scenario.Scenario
 	Failing   []string
 	StepsFrom int
 	StepsTo   int
@@ -42,7 +44,7 @@ type ShrinkResult struct {
 // fault windows, cuts api operations (cutOps), then halves the client
 // count and the duration, keeping
 // every change after which the same checkers still fail.
-func Shrink(s Scenario, seed uint64, bugs []string, opts ShrinkOptions) (*ShrinkResult, error) {
+func Shrink(s scenario.Scenario, seed uint64, bugs []string, opts ShrinkOptions) (*ShrinkResult, error) {
 	if opts.MaxRuns == 0 {
 		opts.MaxRuns = 200
 	}
@@ -50,14 +52,14 @@ func Shrink(s Scenario, seed uint64, bugs []string, opts ShrinkOptions) (*Shrink
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	first, err := Execute(s, seed, Options{Bugs: bugs}, nil)
+	first, err := simrun.Execute(s, seed, simrun.Options{Bugs: bugs})
 	if err != nil {
 		return nil, err
 	}
 	if first.Valid() {
 		return nil, fmt.Errorf("scenario %s seed %d passes: nothing to shrink", s.Name, seed)
 	}
-	sh := &shrinker{seed: seed, bugs: bugs, want: failingCheckers(first.Check), max: opts.MaxRuns, logf: logf, stop: opts.Stop}
+	sh := &shrinker{seed: seed, bugs: bugs, want: rundir.FailingCheckers(first.Check), max: opts.MaxRuns, logf: logf, stop: opts.Stop}
 	cur := s.Defaults()
 	cur.Bugs = first.Result.Scenario.Bugs
 	cur.Schedule, cur.Faults = first.Result.Schedule.String(), nil
@@ -74,9 +76,8 @@ func Shrink(s Scenario, seed uint64, bugs []string, opts ShrinkOptions) (*Shrink
 	// The smallest run again, drawing its timeline (the runs that tried
 	// candidates did not: Porcupine's drawing costs more than the run).
 	// Same scenario and seed: the same run.
-	var viz bytes.Buffer
-	if o, err := Execute(cur, seed, Options{}, &viz); err == nil && o.Result.TraceHash == best.Result.TraceHash {
-		res.Timeline = viz.Bytes()
+	if o, err := simrun.Execute(cur, seed, simrun.Options{Timeline: true}); err == nil && o.Result.TraceHash == best.Result.TraceHash {
+		res.Timeline = o.Timeline
 	}
 	return res, nil
 }
@@ -96,7 +97,7 @@ type shrinker struct {
 
 // fails runs a candidate and reports whether every originally failing
 // checker still fails.
-func (sh *shrinker) fails(s Scenario) (*Outcome, bool) {
+func (sh *shrinker) fails(s scenario.Scenario) (*rundir.Outcome, bool) {
 	if sh.interrupted || (sh.stop != nil && sh.stop()) {
 		sh.interrupted = true
 		return nil, false
@@ -109,12 +110,12 @@ func (sh *shrinker) fails(s Scenario) (*Outcome, bool) {
 	if s.Validate() != nil {
 		return nil, false
 	}
-	o, err := Execute(s, sh.seed, Options{}, nil)
+	o, err := simrun.Execute(s, sh.seed, simrun.Options{})
 	if err != nil {
 		return nil, false
 	}
 	got := map[string]bool{}
-	for _, f := range failingCheckers(o.Check) {
+	for _, f := range rundir.FailingCheckers(o.Check) {
 		got[f] = true
 	}
 	for _, w := range sh.want {
@@ -125,7 +126,7 @@ func (sh *shrinker) fails(s Scenario) (*Outcome, bool) {
 	return o, true
 }
 
-func (sh *shrinker) dropSteps(cur Scenario, best *Outcome) (Scenario, *Outcome) {
+func (sh *shrinker) dropSteps(cur scenario.Scenario, best *rundir.Outcome) (scenario.Scenario, *rundir.Outcome) {
 	for changed := true; changed; {
 		changed = false
 		sched, err := nemesis.Parse(cur.Schedule)
@@ -149,7 +150,7 @@ func (sh *shrinker) dropSteps(cur Scenario, best *Outcome) (Scenario, *Outcome) 
 	return cur, best
 }
 
-func (sh *shrinker) shortenFaults(cur Scenario, best *Outcome) (Scenario, *Outcome) {
+func (sh *shrinker) shortenFaults(cur scenario.Scenario, best *rundir.Outcome) (scenario.Scenario, *rundir.Outcome) {
 	sched, err := nemesis.Parse(cur.Schedule)
 	if err != nil {
 		return cur, best
@@ -174,7 +175,7 @@ func (sh *shrinker) shortenFaults(cur Scenario, best *Outcome) (Scenario, *Outco
 }
 
 // halve tries fewer clients and a shorter run.
-func (sh *shrinker) halve(cur Scenario, best *Outcome) (Scenario, *Outcome) {
+func (sh *shrinker) halve(cur scenario.Scenario, best *rundir.Outcome) (scenario.Scenario, *rundir.Outcome) {
 	for len(cur.Mix) == 0 && (cur.Clients == 0 || cur.Clients > 1) {
 		c := cur
 		n := cur.Clients
@@ -194,8 +195,8 @@ func (sh *shrinker) halve(cur Scenario, best *Outcome) (Scenario, *Outcome) {
 	}
 	for cur.Duration.D() > 4*time.Second {
 		c := cur
-		c.Duration = Duration(cur.Duration.D() / 2)
-		c.HealedTail = Duration(min(cur.HealedTail.D(), c.Duration.D()/3))
+		c.Duration = scenario.Duration(cur.Duration.D() / 2)
+		c.HealedTail = scenario.Duration(min(cur.HealedTail.D(), c.Duration.D()/3))
 		sched, err := nemesis.Parse(cur.Schedule)
 		if err != nil {
 			break

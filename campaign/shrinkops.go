@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/zabsim/zabsim/history"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
 	"github.com/zabsim/zabsim/workloads"
 )
 
@@ -16,15 +18,15 @@ import (
 // thirty-second — keeping each cut after which the same checkers still
 // fail. Skipped operations are still drawn, so the others stay what they
 // were; their timing shifts, which can make the failure go away.
-func (sh *shrinker) cutOps(cur Scenario, best *Outcome) (Scenario, *Outcome) {
-	if !cur.hasWorkload("api") {
+func (sh *shrinker) cutOps(cur scenario.Scenario, best *rundir.Outcome) (scenario.Scenario, *rundir.Outcome) {
+	if !cur.HasWorkload("api") {
 		return cur, best
 	}
 	total := lastAPIOp(best.Result.History)
 	if total < 2 {
 		return cur, best
 	}
-	cut, _ := ParseOpRanges(cur.SkipOps)
+	cut, _ := scenario.ParseOpRanges(cur.SkipOps)
 	// Operations past the failing run's last are not part of it: cut
 	// them for good, so cutting a stretch removes work rather than
 	// letting later draws take its place.

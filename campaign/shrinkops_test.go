@@ -6,12 +6,15 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/history"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
+	"github.com/zabsim/zabsim/simrun"
 	"github.com/zabsim/zabsim/workloads"
 )
 
 func TestOpRangesRoundTrip(t *testing.T) {
 	for _, text := range []string{"", "1", "1-9", "3,5-7,100-200"} {
-		rs, err := ParseOpRanges(text)
+		rs, err := scenario.ParseOpRanges(text)
 		if err != nil {
 			t.Fatalf("%q: %v", text, err)
 		}
@@ -20,7 +23,7 @@ func TestOpRangesRoundTrip(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"x", "0", "-1", "5-3", "1-", ","} {
-		if _, err := ParseOpRanges(bad); err == nil {
+		if _, err := scenario.ParseOpRanges(bad); err == nil {
 			t.Errorf("ParseOpRanges(%q) accepted", bad)
 		}
 	}
@@ -33,16 +36,16 @@ func TestOpRangesRoundTrip(t *testing.T) {
 // A skipped operation is drawn but never sent: the history names none of
 // its numbers, and the others still run.
 func TestSkipOpsCutsAPIOperations(t *testing.T) {
-	s, err := ByName("api-chaos")
+	s, err := scenario.ByName("api-chaos")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Duration, s.HealedTail = Duration(12*time.Second), Duration(5*time.Second)
+	s.Duration, s.HealedTail = scenario.Duration(12*time.Second), scenario.Duration(5*time.Second)
 	s.SkipOps = "1-9,20-39"
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	o, err := Execute(s, 3, Options{}, nil)
+	o, err := simrun.Execute(s, 3, simrun.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +66,7 @@ func TestSkipOpsCutsAPIOperations(t *testing.T) {
 		}
 	}
 	if !o.Valid() {
-		t.Fatalf("a run with operations cut must still be valid: %v", failingCheckers(o.Check))
+		t.Fatalf("a run with operations cut must still be valid: %v", rundir.FailingCheckers(o.Check))
 	}
 	s.SkipOps = "7-3"
 	if err := s.Validate(); err == nil {

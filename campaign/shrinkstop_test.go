@@ -3,6 +3,8 @@ package campaign
 import (
 	"strings"
 	"testing"
+
+	"github.com/zabsim/zabsim/scenario"
 )
 
 // TestShrinkSaysWhyItStopped: a shrink that runs out of runs says so, one
@@ -13,7 +15,7 @@ func TestShrinkSaysWhyItStopped(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs shrinks")
 	}
-	s, err := ByName("bug-sync-no-quorum")
+	s, err := scenario.ByName("bug-sync-no-quorum")
 	if err != nil {
 		t.Fatal(err)
 	}

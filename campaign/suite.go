@@ -1,8 +1,6 @@
 package campaign
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,27 +11,10 @@ import (
 	"sync"
 
 	"github.com/zabsim/zabsim/checker"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
+	"github.com/zabsim/zabsim/simrun"
 )
-
-// SuiteEntry is one run of a suite, as suite.json lists it.
-type SuiteEntry struct {
-	Scenario    string           `json:"scenario"`
-	Seed        uint64           `json:"seed"`
-	Dir         string           `json:"dir"`   // relative to the suite directory
-	Valid       checker.Validity `json:"valid"` // true, false or "unknown", as in summary.json (older suite.json files wrote "true"/"false" strings; they still read)
-	Failing     string           `json:"failing,omitempty"`
-	Error       string           `json:"error,omitempty"`
-	TraceHash   string           `json:"trace_hash,omitempty"`
-	SimSeconds  float64          `json:"sim_seconds"`
-	WallSeconds float64          `json:"wall_seconds"`
-	Repro       string           `json:"repro"`
-}
-
-// Failed reports whether the entry is not a clean pass.
-func (e SuiteEntry) Failed() bool { return e.Valid != checker.Valid }
-
-// SuiteFile lists a suite directory's runs.
-const SuiteFile = "suite.json"
 
 // SuiteOptions configure RunSuite.
 type SuiteOptions struct {
@@ -51,7 +32,7 @@ type SuiteOptions struct {
 	Invocation string
 	// Progress, if set, is called after every run (from one goroutine at a
 	// time).
-	Progress func(done, total, failures int, e SuiteEntry)
+	Progress func(done, total, failures int, e rundir.SuiteEntry)
 	// Stop, once closed, starts no new run; the worlds in flight finish
 	// and are listed (Ctrl-C).
 	Stop <-chan struct{}
@@ -79,14 +60,14 @@ var ErrResumeMismatch = errors.New("not an interrupted run of this suite")
 var ErrInterrupted = errors.New("suite interrupted")
 
 type job struct {
-	s    Scenario
+	s    scenario.Scenario
 	seed uint64
 }
 
 // RunSuite runs every scenario with every seed (this shard's share), writing
 // one run directory each and suite.json; it returns the entries sorted by
 // scenario and seed.
-func RunSuite(scs []Scenario, opts SuiteOptions) ([]SuiteEntry, error) {
+func RunSuite(scs []scenario.Scenario, opts SuiteOptions) ([]rundir.SuiteEntry, error) {
 	if opts.Shards == 0 {
 		opts.Shards = 1
 	}
@@ -107,7 +88,7 @@ func RunSuite(scs []Scenario, opts SuiteOptions) ([]SuiteEntry, error) {
 		return nil, err
 	}
 	total := len(jobs)
-	var kept []SuiteEntry
+	var kept []rundir.SuiteEntry
 	if opts.Resume {
 		var err error
 		if kept, jobs, err = finishedRuns(jobs, opts); err != nil {
@@ -119,7 +100,7 @@ func RunSuite(scs []Scenario, opts SuiteOptions) ([]SuiteEntry, error) {
 	}
 	entries := append(kept, runJobs(jobs, opts)...)
 	sortEntries(entries)
-	if err := WriteSuite(opts.Out, entries); err != nil {
+	if err := rundir.WriteSuite(opts.Out, entries); err != nil {
 		return entries, err
 	}
 	if len(entries) < total {
@@ -132,7 +113,7 @@ func RunSuite(scs []Scenario, opts SuiteOptions) ([]SuiteEntry, error) {
 // finished (listed again from their summaries) and those still to run. A
 // run directory without summary.json was cut off mid-write: it is removed
 // and run again; a finished run without its report page gets one.
-func finishedRuns(jobs []job, opts SuiteOptions) (kept []SuiteEntry, todo []job, err error) {
+func finishedRuns(jobs []job, opts SuiteOptions) (kept []rundir.SuiteEntry, todo []job, err error) {
 	want := map[string]job{}
 	for _, j := range jobs {
 		want[RunDirName(j.s.Name, j.seed)] = j
@@ -149,7 +130,7 @@ func finishedRuns(jobs []job, opts SuiteOptions) (kept []SuiteEntry, todo []job,
 	for _, j := range jobs {
 		rel := RunDirName(j.s.Name, j.seed)
 		dir := filepath.Join(opts.Out, rel)
-		sum, _, err := LoadRun(dir)
+		sum, _, err := rundir.LoadRun(dir)
 		if err != nil {
 			if err := os.RemoveAll(dir); err != nil {
 				return nil, nil, err
@@ -157,17 +138,14 @@ func finishedRuns(jobs []job, opts SuiteOptions) (kept []SuiteEntry, todo []job,
 			todo = append(todo, j)
 			continue
 		}
-		wantBugs := dedupe(sortedStrings(append(append([]string(nil), j.s.Bugs...), opts.Bugs...)))
-		if got := dedupe(sortedStrings(append([]string(nil), sum.Bugs...))); strings.Join(got, ",") != strings.Join(wantBugs, ",") {
+		wantBugs := scenario.MergeBugs(j.s.Bugs, opts.Bugs)
+		if got := scenario.MergeBugs(sum.Bugs, nil); strings.Join(got, ",") != strings.Join(wantBugs, ",") {
 			return nil, nil, fmt.Errorf("%s ran with bug switches [%s], not [%s]: %w (resume with the suite's own --bug flags)",
 				filepath.Join(opts.Out, rel), strings.Join(got, " "), strings.Join(wantBugs, " "), ErrResumeMismatch)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "index.html")); err != nil {
-			write := WriteRunReport
-			if opts.PlotFailuresOnly && sum.Valid == checker.Valid {
-				write = WriteRunPage
-			}
-			if err := write(dir); err != nil {
+			plots := !opts.PlotFailuresOnly || sum.Valid != checker.Valid
+			if err := rundir.Rewrite(dir, plots); err != nil {
 				return nil, nil, fmt.Errorf("report of the finished run %s: %w", dir, err)
 			}
 		}
@@ -177,11 +155,11 @@ func finishedRuns(jobs []job, opts SuiteOptions) (kept []SuiteEntry, todo []job,
 }
 
 // entryOf is the suite entry of the run directory dir (rel to the suite).
-func entryOf(scenario string, seed uint64, rel, dir string, sum Summary) SuiteEntry {
-	e := SuiteEntry{Scenario: scenario, Seed: seed, Dir: rel, Valid: sum.Valid, TraceHash: sum.TraceHash,
-		SimSeconds: sum.SimSeconds, WallSeconds: sum.WallSeconds, Repro: "zabsim repro " + dir, Error: sum.Error}
+func entryOf(name string, seed uint64, rel, dir string, sum rundir.Summary) rundir.SuiteEntry {
+	e := rundir.SuiteEntry{Scenario: name, Seed: seed, Dir: rel, Valid: sum.Valid, TraceHash: sum.TraceHash,
+		SimSeconds: sum.SimSeconds, WallSeconds: sum.WallSeconds, Repro: rundir.ReproCommand(dir), Error: sum.Error}
 	if sum.Valid != checker.Valid {
-		e.Failing = describeFailures(checker.Result{Valid: sum.Valid, Children: sum.Checkers})
+		e.Failing = rundir.DescribeFailures(checker.Result{Valid: sum.Valid, Children: sum.Checkers})
 	}
 	return e
 }
@@ -191,21 +169,21 @@ func entryOf(scenario string, seed uint64, rel, dir string, sum Summary) SuiteEn
 // every run directory (SCENARIO/seed-N with a summary.json) it does not
 // list — runs copied or written in later — so a report rewritten over it
 // is current. It also writes the new suite.json.
-func RescanSuite(dir string) ([]SuiteEntry, error) {
-	old, err := ReadSuite(dir)
+func RescanSuite(dir string) ([]rundir.SuiteEntry, error) {
+	old, err := rundir.ReadSuite(dir)
 	if err != nil {
 		return nil, err
 	}
-	listed := map[string]SuiteEntry{}
+	listed := map[string]rundir.SuiteEntry{}
 	for _, e := range old {
 		listed[filepath.ToSlash(e.Dir)] = e
 	}
 	found, _ := filepath.Glob(filepath.Join(dir, "*", "seed-*"))
 	sort.Strings(found)
-	var out []SuiteEntry
+	var out []rundir.SuiteEntry
 	for _, d := range found {
 		rel, _ := filepath.Rel(dir, d)
-		sum, _, err := LoadRun(d)
+		sum, _, err := rundir.LoadRun(d)
 		if err != nil {
 			continue // not a (finished) run directory
 		}
@@ -216,7 +194,7 @@ func RescanSuite(dir string) ([]SuiteEntry, error) {
 		out = append(out, entryOf(sum.Scenario, sum.Seed, rel, d, sum))
 	}
 	sortEntries(out)
-	return out, WriteSuite(dir, out)
+	return out, rundir.WriteSuite(dir, out)
 }
 
 // runJobs runs the jobs on opts.Parallel workers until they are done, or
@@ -224,10 +202,10 @@ func RescanSuite(dir string) ([]SuiteEntry, error) {
 // opts.Discard is closed (the worlds in flight are abandoned: a world
 // still simulating writes nothing, one being written is waited for, and
 // the directories of both are removed).
-func runJobs(jobs []job, opts SuiteOptions) []SuiteEntry {
+func runJobs(jobs []job, opts SuiteOptions) []rundir.SuiteEntry {
 	par := max(opts.Parallel, 1)
 	work := make(chan job)
-	results := make(chan SuiteEntry)
+	results := make(chan rundir.SuiteEntry)
 	g := &discardGate{inFlight: map[string]bool{}}
 	g.idle = sync.NewCond(&g.mu)
 	var wg sync.WaitGroup
@@ -269,7 +247,7 @@ func runJobs(jobs []job, opts SuiteOptions) []SuiteEntry {
 			}
 		}
 	}()
-	var out []SuiteEntry
+	var out []rundir.SuiteEntry
 	failures := 0
 	for {
 		select {
@@ -347,12 +325,11 @@ func RunDirName(scenario string, seed uint64) string {
 
 // runOne runs and writes one run; the run directory is written only if
 // begin allows it, and end follows the writing.
-func runOne(j job, opts SuiteOptions, begin func() bool, end func()) SuiteEntry {
+func runOne(j job, opts SuiteOptions, begin func() bool, end func()) rundir.SuiteEntry {
 	rel := RunDirName(j.s.Name, j.seed)
-	e := SuiteEntry{Scenario: j.s.Name, Seed: j.seed, Dir: rel, Valid: checker.Unknown}
-	e.Repro = runCommand(&Result{Scenario: j.s, Seed: j.seed, Bugs: dedupe(sortedStrings(append(append([]string(nil), j.s.Bugs...), opts.Bugs...)))})
-	var viz bytes.Buffer
-	o, err := Execute(j.s, j.seed, Options{Bugs: opts.Bugs}, &viz)
+	e := rundir.SuiteEntry{Scenario: j.s.Name, Seed: j.seed, Dir: rel, Valid: checker.Unknown}
+	e.Repro = rundir.RunCommand(j.s, j.seed, scenario.MergeBugs(j.s.Bugs, opts.Bugs), "")
+	o, err := simrun.Execute(j.s, j.seed, simrun.Options{Bugs: opts.Bugs, Timeline: true})
 	if err != nil {
 		e.Error = err.Error()
 		return e
@@ -364,28 +341,24 @@ func runOne(j job, opts SuiteOptions, begin func() bool, end func()) SuiteEntry 
 	defer end()
 	dir := filepath.Join(opts.Out, rel)
 	o.Summary.Invocation = opts.Invocation
-	if err := WriteRun(dir, o, viz.Bytes()); err != nil {
+	plots := rundir.PlotsAll
+	if opts.PlotFailuresOnly {
+		plots = rundir.PlotsIfFailing
+	}
+	if err := rundir.Write(dir, o, plots); err != nil {
 		e.Error = err.Error()
-		return e
-	}
-	write := WriteRunReport
-	if opts.PlotFailuresOnly && o.Valid() {
-		write = WriteRunPage
-	}
-	if err := write(dir); err != nil {
-		e.Error = "report: " + err.Error()
 		return e
 	}
 	e.Valid, e.TraceHash = o.Summary.Valid, o.Summary.TraceHash
 	e.SimSeconds, e.WallSeconds = o.Summary.SimSeconds, o.Summary.WallSeconds
-	e.Repro = "zabsim repro " + dir
+	e.Repro = rundir.ReproCommand(dir)
 	if !o.Valid() {
-		e.Failing = describeFailures(o.Check)
+		e.Failing = rundir.DescribeFailures(o.Check)
 	}
 	return e
 }
 
-func sortEntries(es []SuiteEntry) {
+func sortEntries(es []rundir.SuiteEntry) {
 	sort.Slice(es, func(i, j int) bool {
 		if es[i].Scenario != es[j].Scenario {
 			return es[i].Scenario < es[j].Scenario
@@ -394,42 +367,20 @@ func sortEntries(es []SuiteEntry) {
 	})
 }
 
-// WriteSuite writes suite.json.
-func WriteSuite(dir string, entries []SuiteEntry) error {
-	b, err := json.MarshalIndent(entries, "", "  ")
-	if err != nil {
-		return err
-	}
-	return WriteFileAtomic(filepath.Join(dir, SuiteFile), append(b, '\n'))
-}
-
-// ReadSuite reads a suite directory's suite.json.
-func ReadSuite(dir string) ([]SuiteEntry, error) {
-	b, err := os.ReadFile(filepath.Join(dir, SuiteFile))
-	if err != nil {
-		return nil, fmt.Errorf("%s: not a suite directory: %w", dir, err)
-	}
-	var es []SuiteEntry
-	if err := json.Unmarshal(b, &es); err != nil {
-		return nil, fmt.Errorf("%s: corrupt %s: %w", dir, SuiteFile, err)
-	}
-	return es, nil
-}
-
 // Merge combines shard directories into out: every run directory is
 // brought into out under its own name (hard-linked where the file system
 // allows, else copied), so the merged suite stands on its own when the
 // shard directories move or go; its summary and re-run commands name the
 // new place. One suite.json lists them all. Duplicate (scenario, seed)
 // pairs are an error.
-func Merge(out string, shardDirs []string) ([]SuiteEntry, error) {
+func Merge(out string, shardDirs []string) ([]rundir.SuiteEntry, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
 	seen := map[string]string{}
-	var all []SuiteEntry
+	var all []rundir.SuiteEntry
 	for _, d := range shardDirs {
-		es, err := ReadSuite(d)
+		es, err := rundir.ReadSuite(d)
 		if err != nil {
 			return nil, err
 		}
@@ -450,17 +401,17 @@ func Merge(out string, shardDirs []string) ([]SuiteEntry, error) {
 					return nil, fmt.Errorf("merge %s: %w", src, err)
 				}
 				if _, err := os.Stat(filepath.Join(dst, "index.html")); err == nil {
-					if err := WriteRunPage(dst); err != nil { // its repro command names the new place
+					if err := rundir.Rewrite(dst, false); err != nil { // its repro command names the new place
 						return nil, fmt.Errorf("merge %s: %w", src, err)
 					}
 				}
-				e.Repro = "zabsim repro " + dst
+				e.Repro = rundir.ReproCommand(dst)
 			}
 			all = append(all, e)
 		}
 	}
 	sortEntries(all)
-	return all, WriteSuite(out, all)
+	return all, rundir.WriteSuite(out, all)
 }
 
 // copyTree makes dst a copy of the directory src: files are hard-linked
@@ -497,21 +448,12 @@ func copyTree(src, dst string) error {
 // replaceRepro makes the summary.json of a run directory brought to dir
 // name dir in its re-run commands (the write replaces the hard link).
 func replaceRepro(dir string) error {
-	sum, _, err := LoadRun(dir)
+	sum, _, err := rundir.LoadRun(dir)
 	if err != nil {
 		return nil // not a complete run: nothing names a place
 	}
-	old := strings.TrimPrefix(sum.Repro, "zabsim repro ")
-	sum.Repro = "zabsim repro " + dir
-	if old != "" {
-		sum.Command = strings.Replace(sum.Command, "--scenario-file "+filepath.Join(old, ScenarioFile),
-			"--scenario-file "+filepath.Join(dir, ScenarioFile), 1)
-	}
-	b, err := json.MarshalIndent(sum, "", "  ")
-	if err != nil {
-		return err
-	}
-	return WriteFileAtomic(filepath.Join(dir, SummaryFile), append(b, '\n'))
+	sum.Place(dir, strings.TrimPrefix(sum.Repro, rundir.ReproCommand("")))
+	return rundir.WriteSummary(dir, sum)
 }
 
 // ParseSeeds reads "1-100", "7", or "1,5,9-12".

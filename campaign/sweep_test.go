@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/history"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
+	"github.com/zabsim/zabsim/simrun"
 )
 
 // recoveryBound is how long after the final heal the ensemble must elect a
@@ -24,20 +27,20 @@ const recoveryBound = 60 * 100 * time.Millisecond
 // frequent snapshots, on 3 voters and on 5 voters with an observer. The
 // last two found a learner's snapshot missing sessions after a SNAP and
 // outstanding proposals that never committed after a re-sync.
-func sweepScenarios() []Scenario {
+func sweepScenarios() []scenario.Scenario {
 	faults := []string{"partition", "kill", "pause", "clock", "disk"}
-	mix := func(name string, n, observers int, wl string, snapCount int) Scenario {
-		return Scenario{Name: name, Servers: n, Observers: observers, Workload: wl, SnapCount: snapCount,
+	mix := func(name string, n, observers int, wl string, snapCount int) scenario.Scenario {
+		return scenario.Scenario{Name: name, Servers: n, Observers: observers, Workload: wl, SnapCount: snapCount,
 			Faults: faults, MaxCompose: 2, Duration: secs(20), HealedTail: secs(8),
-			FaultGap: [2]Duration{secs(1), secs(3)}, FaultLength: [2]Duration{secs(1), secs(4)}}.Defaults()
+			FaultGap: [2]scenario.Duration{secs(1), secs(3)}, FaultLength: [2]scenario.Duration{secs(1), secs(4)}}.Defaults()
 	}
-	var out []Scenario
+	var out []scenario.Scenario
 	for _, n := range []int{3, 5} {
 		for _, wl := range []string{"register", "durability"} {
 			out = append(out, mix(fmt.Sprintf("sweep-%s-%d", wl, n), n, 0, wl, 0))
 		}
 	}
-	for _, m := range []Scenario{mix("sweep-lock-3-snap50", 3, 0, "lock", 50), mix("sweep-lock-5-obs-snap30", 5, 1, "lock", 30)} {
+	for _, m := range []scenario.Scenario{mix("sweep-lock-3-snap50", 3, 0, "lock", 50), mix("sweep-lock-5-obs-snap30", 5, 1, "lock", 30)} {
 		m.MaxCompose, m.Duration = 3, secs(25)
 		out = append(out, m)
 	}
@@ -46,7 +49,9 @@ func sweepScenarios() []Scenario {
 
 // writeRecovery reports whether the sweep bounds s's recovery by its first
 // acknowledged write after the heal; the lock mixes are held to liveness.
-func writeRecovery(s Scenario) bool { return s.Workload == "register" || s.Workload == "durability" }
+func writeRecovery(s scenario.Scenario) bool {
+	return s.Workload == "register" || s.Workload == "durability"
+}
 
 // TestRandomizedSweep runs simulated ensembles under random crashes (every
 // disk crash mode), partitions, pauses, clock faults and disk faults: 50
@@ -62,7 +67,7 @@ func TestRandomizedSweep(t *testing.T) {
 		perMix = 1250
 	}
 	type job struct {
-		s    Scenario
+		s    scenario.Scenario
 		seed uint64
 	}
 	jobs := make(chan job)
@@ -75,13 +80,13 @@ func TestRandomizedSweep(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				o, err := Execute(j.s, j.seed, Options{}, nil)
+				o, err := simrun.Execute(j.s, j.seed, simrun.Options{})
 				mu.Lock()
 				switch {
 				case err != nil:
 					failures = append(failures, fmt.Sprintf("%s seed %d: %v", j.s.Name, j.seed, err))
 				case !o.Valid():
-					failures = append(failures, fmt.Sprintf("%s seed %d: %s", j.s.Name, j.seed, describeFailures(o.Check)))
+					failures = append(failures, fmt.Sprintf("%s seed %d: %s", j.s.Name, j.seed, rundir.DescribeFailures(o.Check)))
 				case !writeRecovery(j.s):
 				default:
 					if d, ok := recoveryTime(o.Result.History); ok {

@@ -7,7 +7,7 @@ import (
 )
 
 // version is set at link time (go build -ldflags "-X
-// github.com/zabsim/zabsim/scenarios.version=v1.2.3"); empty means the
+// github.com/zabsim/zabsim/rundir.version=v1.2.3"); empty means the
 // version the Go toolchain stamped into the build.
 var version = ""
 

@@ -11,16 +11,10 @@ import (
 	"github.com/zabsim/zabsim/reports"
 )
 
-// WriteRunReport renders a run directory's plots and index.html from the
-// files the run wrote (summary.json, history.jsonl, roles.json).
-func WriteRunReport(dir string) error { return writeRunReport(dir, true) }
-
-// WriteRunPage renders a run directory's index.html without drawing plots
-// (cheap: for the passing runs of large sweeps); plots already there are
-// shown.
-func WriteRunPage(dir string) error { return writeRunReport(dir, false) }
-
-func writeRunReport(dir string, plots bool) error {
+// Rewrite renders run directory dir's report again from the files the
+// run wrote (summary.json, history.jsonl, roles.json): every plot, or, with
+// plots false, index.html alone (plots already there are shown).
+func Rewrite(dir string, plots bool) error {
 	sum, _, err := LoadRun(dir)
 	if err != nil {
 		return err
@@ -40,10 +34,15 @@ func writeRunReport(dir string, plots bool) error {
 			return fmt.Errorf("%s: corrupt %s: %w", dir, RolesFile, err)
 		}
 	}
-	rs := sum.RunSummary
-	page := reports.RunPage{Summary: rs, Ops: ops, Logs: serverLogs(dir)}
+	return writeReport(dir, sum, ops, roles, plots)
+}
+
+// writeReport renders a run directory's plots (when plots is set) and
+// index.html from the run's summary, history and role changes.
+func writeReport(dir string, sum Summary, ops []history.Op, roles []RoleChange, plots bool) error {
+	page := reports.RunPage{Summary: sum.RunSummary, Ops: ops, Logs: serverLogs(dir)}
 	if sum.Live == nil {
-		page.Summary.Repro = "zabsim repro " + dir
+		page.Summary.Repro = ReproCommand(dir)
 	} else {
 		page.Live = sum.Live.Target
 	}
@@ -120,33 +119,8 @@ func roleSpans(changes []RoleChange, endNS int64) []reports.RoleSpan {
 			if epoch == 0 {
 				epoch = -1
 			}
-			out = append(out, reports.RoleSpan{Node: n, StartNS: c.TimeNS, EndNS: end, Role: c.Role, Epoch: epoch})
+			out = append(out, reports.RoleSpan{Node: n, StartNS: c.TimeNS, EndNS: end, Role: c.Label(), Epoch: epoch})
 		}
 	}
 	return out
-}
-
-// WriteSuiteReport renders a suite directory's index.html and, if junit is
-// set, JUnit XML. Runs that errored get a summary carrying the error.
-func WriteSuiteReport(dir string, entries []SuiteEntry, junit string) error {
-	runs := make([]reports.SuiteRun, 0, len(entries))
-	for _, e := range entries {
-		rs := reports.RunSummary{Scenario: e.Scenario, Seed: e.Seed, TraceHash: e.TraceHash, Repro: e.Repro,
-			SimSeconds: e.SimSeconds, WallSeconds: e.WallSeconds, Error: e.Error}
-		if sum, _, err := LoadRun(filepath.Join(dir, e.Dir)); err == nil {
-			rs = sum.RunSummary
-			rs.Repro = e.Repro
-		}
-		runs = append(runs, reports.SuiteRun{Dir: e.Dir, Summary: rs})
-	}
-	if err := reports.WriteSuitePage(dir, "zabsim suite", runs); err != nil {
-		return err
-	}
-	if junit != "" {
-		if err := os.MkdirAll(filepath.Dir(junit), 0o755); err != nil {
-			return fmt.Errorf("--junit: %w", err)
-		}
-		return reports.WriteJUnit(junit, "zabsim", runs)
-	}
-	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/zabsim/zabsim/history"
 	"github.com/zabsim/zabsim/nemesis"
 	"github.com/zabsim/zabsim/reports"
+	"github.com/zabsim/zabsim/scenario"
 )
 
 // Summary is summary.json: the reports package's run summary (scenario,
@@ -30,7 +30,7 @@ type Summary struct {
 	// Live is set for runs against real processes (zabsim live), which a
 	// seed cannot reproduce; Repro then says so instead of naming a command.
 	Live *LiveInfo `json:"live,omitempty"`
-	// Version is the zabsim that made the run (WriteRun fills it in).
+	// Version is the zabsim that made the run (Write fills it in).
 	Version string `json:"zabsim_version"`
 	// Invocation is the full command line that made the run (empty when
 	// a program called the library).
@@ -45,87 +45,140 @@ const (
 	NemesisFile  = "nemesis.txt"
 	TimelineFile = "timeline.html"
 	RolesFile    = "roles.json"
+	// SuiteFile lists a suite directory's runs.
+	SuiteFile = "suite.json"
 )
+
+// LiveInfo describes a run against real processes in its summary.
+type LiveInfo struct {
+	Target    string `json:"target"` // "zabsim" or "zookeeper"
+	Nodes     int    `json:"nodes"`  // voting servers
+	Observers int    `json:"observers,omitempty"`
+	// Note says why the run cannot be reproduced by its seed.
+	Note string `json:"note"`
+}
+
+// Result is everything a run directory holds of a run.
+type Result struct {
+	Scenario  scenario.Scenario
+	Seed      uint64
+	Bugs      []string
+	TraceHash string
+	History   []history.Op
+	Schedule  nemesis.Schedule
+	Roles     []RoleChange
+	SimNS     int64
+	Events    uint64
+	Commits   int
+	// Invariants are the online Zab invariant violations (one zxid chain,
+	// primary order, no committed txn lost, one leader per epoch).
+	Invariants []string
+	// Progressing are the Unfinished workers that still completed an
+	// operation in the run's last scenario.ProgressWindow: cut off, not stuck.
+	Progressing []string
+	// Unfinished are workers that did not finish their final phase in the
+	// healed tail: a liveness failure.
+	Unfinished []string
+	// Logs are the servers' logs (LogsDir/NODE.log), in node order.
+	Logs []NodeLog
+}
+
+// LogsDir is the run directory's folder of per-server logs: LogsDir/NODE.log.
+const LogsDir = "logs"
+
+// NodeLog is one server's log of a simulated run (LogsDir/NODE.log).
+type NodeLog struct {
+	Node string
+	Text []byte
+}
 
 // Outcome is a run and its verdict.
 type Outcome struct {
 	Result  *Result
 	Check   checker.Result
 	Summary Summary
+	// Timeline is timeline.html: Porcupine's visualization of the
+	// linearizability verdict, or the plain history timeline; nil writes
+	// none.
+	Timeline []byte
 }
 
 // Valid reports the verdict: true only when every checker said valid.
 func (o *Outcome) Valid() bool { return o.Check.Valid == checker.Valid }
 
-// Execute runs and checks one scenario; viz receives Porcupine's HTML.
-func Execute(s Scenario, seed uint64, opts Options, vizOut *bytes.Buffer) (*Outcome, error) {
-	start := time.Now()
-	res, err := Run(s, seed, opts)
-	if err != nil {
-		return nil, err
-	}
-	var viz *bytes.Buffer
-	if vizOut != nil {
-		viz = vizOut
-	}
-	var chk checker.Result
-	if viz != nil {
-		chk, err = Check(res.Scenario, res, viz)
-	} else {
-		chk, err = Check(res.Scenario, res, nil)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if viz != nil && viz.Len() == 0 {
-		// No linearizability checker drew one: draw the plain timeline.
-		if err := historyTimeline(res.History, viz); err != nil {
-			return nil, err
-		}
-	}
-	return &Outcome{Result: res, Check: chk, Summary: summarize(res, chk, time.Since(start))}, nil
-}
-
-func summarize(res *Result, chk checker.Result, wall time.Duration) Summary {
+// Summarize is a simulated run's summary: the run directory is named by
+// Write (Place).
+func Summarize(res *Result, chk checker.Result, wall time.Duration) Summary {
 	return Summary{
 		RunSummary: reports.RunSummary{
 			Scenario: res.Scenario.Name, Seed: res.Seed, Bugs: res.Bugs, TraceHash: res.TraceHash,
 			Valid: chk.Valid, Checkers: chk.Children, Ops: reports.CountOps(res.History),
-			SimSeconds: float64(res.SimNS) / 1e9, WallSeconds: wall.Seconds(), Repro: "zabsim repro DIR",
+			SimSeconds: float64(res.SimNS) / 1e9, WallSeconds: wall.Seconds(), Repro: ReproCommand("DIR"),
 		},
-		Events: res.Events, Commits: res.Commits, Command: runCommand(res),
+		Events: res.Events, Commits: res.Commits, Command: RunCommand(res.Scenario, res.Seed, res.Bugs, ""),
 	}
 }
 
-// runCommand is the exact command that reproduces a built-in scenario run.
-func runCommand(res *Result) string {
-	cmd := fmt.Sprintf("zabsim run --scenario %s --seed %d", res.Scenario.Name, res.Seed)
-	if !builtin(res.Scenario) {
-		// A scenario from a file (or one a shrinker made): the run
-		// directory's copy of it; WriteRun puts in the directory.
-		cmd = fmt.Sprintf("zabsim run --scenario-file %s --seed %d", ScenarioFile, res.Seed)
+// ReproCommand is the command that re-runs run directory dir and checks
+// its trace hash.
+func ReproCommand(dir string) string { return "zabsim repro " + dir }
+
+// RunCommand is the exact command that re-runs a simulated run of s with
+// seed and bugs: a built-in scenario by name; any other (a file, a drawn
+// configuration's or a shrinker's) from the scenario.json of run directory
+// dir ("" for the directory's own, relative, until Place names it).
+func RunCommand(s scenario.Scenario, seed uint64, bugs []string, dir string) string {
+	cmd := fmt.Sprintf("zabsim run --scenario %s --seed %d", s.Name, seed)
+	if !builtin(s) {
+		cmd = fmt.Sprintf("zabsim run --scenario-file %s --seed %d", filepath.Join(dir, ScenarioFile), seed)
 	}
-	for _, b := range res.Bugs {
+	for _, b := range bugs {
 		cmd += " --bug " + b
 	}
 	return cmd
 }
 
 // builtin reports whether s is the built-in scenario of its name.
-func builtin(s Scenario) bool {
-	b, err := ByName(s.Name)
+func builtin(s scenario.Scenario) bool {
+	b, err := scenario.ByName(s.Name)
 	return err == nil && bytes.Equal(b.Defaults().JSON(), s.Defaults().JSON())
 }
 
-// WriteRun writes a run directory: every file is written to a temporary
-// name and renamed, and summary.json goes last, so a directory with a
-// summary is complete.
-func WriteRun(dir string, o *Outcome, viz []byte) error {
+// Plots says what a run's report draws.
+type Plots uint8
+
+const (
+	// PlotsAll draws every plot.
+	PlotsAll Plots = iota
+	// PlotsIfFailing draws plots only for a run that did not pass; a
+	// passing run gets its page without them (large sweeps).
+	PlotsIfFailing
+)
+
+// Write writes run directory dir and renders its report (plots and
+// index.html) from the outcome in memory, in one call. Every file is
+// written to a temporary name and renamed, summary.json after the run's
+// data, so a directory with a summary holds the whole run; the report
+// follows it. A simulated run's summary names dir in its re-run commands.
+// On failure dir is removed: no half-written run directory stays.
+func Write(dir string, o *Outcome, plots Plots) error {
+	err := writeFiles(dir, o)
+	if err == nil {
+		err = writeReport(dir, o.Summary, o.Result.History, o.Result.Roles, plots == PlotsAll || !o.Valid())
+	}
+	if err != nil {
+		_ = os.RemoveAll(dir)
+	}
+	return err
+}
+
+// writeFiles writes the run's files, summary.json last.
+func writeFiles(dir string, o *Outcome) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	if o.Summary.Live == nil {
-		o.placeIn(dir)
+		o.Summary.Place(dir, "")
 	}
 	if o.Summary.Version == "" {
 		o.Summary.Version = Version()
@@ -144,11 +197,11 @@ func WriteRun(dir string, o *Outcome, viz []byte) error {
 		{NemesisFile, nemesisText(o.Result.Schedule, o.Result.History)},
 		{RolesFile, roles},
 	}
-	if viz != nil {
+	if o.Timeline != nil {
 		files = append(files, struct {
 			name string
 			data []byte
-		}{TimelineFile, viz})
+		}{TimelineFile, o.Timeline})
 	}
 	if len(o.Result.Logs) > 0 {
 		if err := os.MkdirAll(filepath.Join(dir, LogsDir), 0o755); err != nil {
@@ -166,11 +219,26 @@ func WriteRun(dir string, o *Outcome, viz []byte) error {
 			return err
 		}
 	}
-	sum, err := json.MarshalIndent(o.Summary, "", "  ")
+	return WriteSummary(dir, o.Summary)
+}
+
+// WriteSummary writes a run directory's summary.json.
+func WriteSummary(dir string, sum Summary) error {
+	b, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(dir, SummaryFile), append(sum, '\n'))
+	return WriteFileAtomic(filepath.Join(dir, SummaryFile), append(b, '\n'))
+}
+
+// Place makes a simulated run's re-run commands name run directory dir:
+// the run directory's repro command, and a scenario file's re-run command,
+// which names the directory's copy of the scenario (old is the directory
+// the summary named before, "" for none).
+func (sum *Summary) Place(dir, old string) {
+	sum.Repro = ReproCommand(dir)
+	sum.Command = strings.Replace(sum.Command, "--scenario-file "+filepath.Join(old, ScenarioFile),
+		"--scenario-file "+filepath.Join(dir, ScenarioFile), 1)
 }
 
 // nemesisText is nemesis.txt: the schedule (which parses back), then, as
@@ -211,81 +279,28 @@ var WriteFileAtomic = reports.WriteFileAtomic
 var ErrNotRunDir = errors.New("not a run directory")
 
 // LoadRun reads a run directory's summary and scenario.
-func LoadRun(dir string) (Summary, Scenario, error) {
+func LoadRun(dir string) (Summary, scenario.Scenario, error) {
 	var sum Summary
 	b, err := os.ReadFile(filepath.Join(dir, SummaryFile))
 	if err != nil {
-		return sum, Scenario{}, fmt.Errorf("%s: %w: %v", dir, ErrNotRunDir, err)
+		return sum, scenario.Scenario{}, fmt.Errorf("%s: %w: %v", dir, ErrNotRunDir, err)
 	}
 	if err := json.Unmarshal(b, &sum); err != nil {
-		return sum, Scenario{}, fmt.Errorf("%s: corrupt %s: %w", dir, SummaryFile, err)
+		return sum, scenario.Scenario{}, fmt.Errorf("%s: corrupt %s: %w", dir, SummaryFile, err)
 	}
 	sb, err := os.ReadFile(filepath.Join(dir, ScenarioFile))
 	if err != nil {
-		return sum, Scenario{}, fmt.Errorf("%s: %w: %v", dir, ErrNotRunDir, err)
+		return sum, scenario.Scenario{}, fmt.Errorf("%s: %w: %v", dir, ErrNotRunDir, err)
 	}
-	s, err := ParseFile(ScenarioFile, sb)
+	s, err := scenario.ParseFile(ScenarioFile, sb)
 	if err != nil {
-		return sum, Scenario{}, fmt.Errorf("%s: %w", dir, err)
+		return sum, scenario.Scenario{}, fmt.Errorf("%s: %w", dir, err)
 	}
 	return sum, s, nil
 }
 
-// ReproResult is what Repro found.
-type ReproResult struct {
-	Want, Got string
-	Outcome   *Outcome
-}
-
-// Matches reports whether the trace hash reproduced.
-func (r ReproResult) Matches() bool { return r.Want == r.Got }
-
-// Repro re-runs a run directory's scenario and seed and compares trace
-// hashes.
-func Repro(dir string) (ReproResult, error) { return ReproWith(dir, nil) }
-
-// ReproWith is Repro with log receiving every simulated process's log
-// lines and the servers' logs (as zabsim run --log does); nil discards them.
-func ReproWith(dir string, log io.Writer) (ReproResult, error) {
-	sum, s, err := LoadRun(dir)
-	if err != nil {
-		return ReproResult{}, err
-	}
-	if sum.Live != nil {
-		return ReproResult{}, fmt.Errorf("%s: %w", dir, ErrLiveRun)
-	}
-	// The scenario file already carries the run's bugs merged in.
-	o, err := Execute(s, sum.Seed, Options{Bugs: extraBugs(s.Bugs, sum.Bugs), Log: log}, nil)
-	if err != nil {
-		return ReproResult{}, err
-	}
-	o.placeIn(dir)
-	return ReproResult{Want: sum.TraceHash, Got: o.Result.TraceHash, Outcome: o}, nil
-}
-
-// placeIn makes a simulated run's re-run commands name run directory dir
-// (a file scenario is re-run from the directory's copy).
-func (o *Outcome) placeIn(dir string) {
-	o.Summary.Repro = "zabsim repro " + dir
-	o.Summary.Command = strings.Replace(o.Summary.Command, "--scenario-file "+ScenarioFile, "--scenario-file "+filepath.Join(dir, ScenarioFile), 1)
-}
-
-func extraBugs(have, want []string) []string {
-	in := map[string]bool{}
-	for _, b := range have {
-		in[b] = true
-	}
-	var out []string
-	for _, b := range want {
-		if !in[b] {
-			out = append(out, b)
-		}
-	}
-	return out
-}
-
-// failingCheckers names the checkers that did not say valid.
-func failingCheckers(r checker.Result) []string {
+// FailingCheckers names the checkers that did not say valid.
+func FailingCheckers(r checker.Result) []string {
 	var out []string
 	for _, c := range r.Children {
 		if c.Valid != checker.Valid {
@@ -295,10 +310,10 @@ func failingCheckers(r checker.Result) []string {
 	return out
 }
 
-// describeFailures is a one-line account of what failed: each checker
+// DescribeFailures is a one-line account of what failed: each checker
 // that did not say valid, with its verdict ("linearizable invalid,
 // liveness unknown").
-func describeFailures(r checker.Result) string {
+func DescribeFailures(r checker.Result) string {
 	var f []string
 	for _, c := range r.Children {
 		if c.Valid != checker.Valid {
@@ -310,9 +325,6 @@ func describeFailures(r checker.Result) string {
 	}
 	return strings.Join(f, ", ")
 }
-
-// DescribeFailures is describeFailures for the CLI's messages.
-func DescribeFailures(r checker.Result) string { return describeFailures(r) }
 
 // VerdictWord names a verdict in words: valid, invalid or unknown.
 func VerdictWord(v checker.Validity) string {

@@ -10,11 +10,11 @@ import (
 	"github.com/zabsim/zabsim/history"
 )
 
-// historyTimeline writes Porcupine's HTML timeline of a history whose
+// HistoryTimeline writes Porcupine's HTML timeline of a history whose
 // workload has no linearizability model: every client op on its process's
 // row, partitioned by f, under a model that accepts any order. It is a
 // browsing aid, not a verdict (the workload's own checkers judge the run).
-func historyTimeline(ops []history.Op, w io.Writer) error {
+func HistoryTimeline(ops []history.Op, w io.Writer) error {
 	pairs := history.Pairs(ops)
 	rows := map[int]int{}
 	var procs []int

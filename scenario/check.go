@@ -87,38 +87,12 @@ func (s Scenario) CheckerList() ([]string, error) {
 	return names, nil
 }
 
-// Check judges a run with the scenario's checkers plus the online Zab
-// invariants the run recorded. viz, if not nil, receives Porcupine's HTML
-// visualization.
-func Check(s Scenario, res *Result, viz io.Writer) (checker.Result, error) {
-	cs, err := workloadCheckers(s, viz)
-	if err != nil {
-		return checker.Result{}, err
-	}
-	// sessions judges every run: the recorder writes the quorum's session
-	// closings into the history.
-	cs = append(cs, checker.Sessions(), invariantChecker(res.Invariants), livenessChecker(res.Unfinished, res.Progressing))
-	return checker.Compose(s.Name, res.History, cs...), nil
-}
-
-// invariantChecker reports the online Zab invariant violations as a checker.
-func invariantChecker(violations []string) checker.Checker {
-	return func([]history.Op) checker.Result {
-		r := checker.Result{Name: "zab-invariants", Valid: checker.Valid, Counts: map[string]int{"violations": len(violations)}}
-		for _, v := range violations {
-			r.Valid = checker.Invalid
-			r.Anomalies = append(r.Anomalies, checker.Anomaly{Kind: "zab-invariant", Explanation: v})
-		}
-		return r
-	}
-}
-
-// livenessChecker fails a run whose workers did not finish their final phase
+// Liveness fails a run whose workers did not finish their final phase
 // after the faults healed. Workers that were still completing operations
 // when the run's time ran out (progressing) were cut off, not stuck: if all
 // unfinished workers were, the verdict is unknown (the final phase needed
 // more time than the scenario gives it, e.g. under a high offered load).
-func livenessChecker(unfinished, progressing []string) checker.Checker {
+func Liveness(unfinished, progressing []string) checker.Checker {
 	return func([]history.Op) checker.Result {
 		r := checker.Result{Name: "liveness", Valid: checker.Valid, Counts: map[string]int{"unfinished": len(unfinished), "cut-off": len(progressing)}}
 		var stuck []string
@@ -135,8 +109,12 @@ func livenessChecker(unfinished, progressing []string) checker.Checker {
 		case len(progressing) > 0:
 			r.Valid = checker.Unknown
 			r.Anomalies = append(r.Anomalies, checker.Anomaly{Kind: "final-phase-cut-off",
-				Explanation: fmt.Sprintf("workers %s were still completing operations (the last within %v of the end) when the final phase's time ran out: cut off, not stuck; lower the load or lengthen the run", strings.Join(progressing, ", "), progressWindow)})
+				Explanation: fmt.Sprintf("workers %s were still completing operations (the last within %v of the end) when the final phase's time ran out: cut off, not stuck; lower the load or lengthen the run", strings.Join(progressing, ", "), ProgressWindow)})
 		}
 		return r
 	}
 }
+
+// ProgressWindow is how recently an unfinished worker must have completed
+// an operation, at the end of a run, to count as cut off rather than stuck.
+const ProgressWindow = time.Second

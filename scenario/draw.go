@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/zabsim/zabsim/sim"
 	"github.com/zabsim/zabsim/workloads"
 )
 
@@ -35,7 +34,7 @@ func (s Scenario) Drawn(seed uint64) Scenario {
 	if !s.Draw {
 		return s
 	}
-	d := drawConfig(sim.NewStream(seed, drawStream))
+	d := drawConfig(Stream(seed, drawStream))
 	d.Name, d.Bugs = s.Name, s.Bugs
 	d.Description = fmt.Sprintf("drawn by seed %d from %s: %s", seed, s.Name, d.summary())
 	return d

@@ -2,7 +2,6 @@ package scenario
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/zabsim/zabsim/checker"
@@ -26,10 +25,10 @@ type Group struct {
 	ProcessBase int
 }
 
-// groupProcessStride separates the process numbers of a mix's groups: a
+// GroupProcessStride separates the process numbers of a mix's groups: a
 // worker's numbers are its group's base plus index plus incarnation strides
 // (workloads.WorkerConfig.ProcessBase), far below a billion in any run.
-const groupProcessStride = 1_000_000_000
+const GroupProcessStride = 1_000_000_000
 
 // Groups lists the run's workload groups: the scenario's one workload, or
 // its mix in order.
@@ -51,7 +50,7 @@ func (s Scenario) Groups() ([]Group, error) {
 		}
 		base := 0
 		if len(s.Mix) > 0 {
-			base = i * groupProcessStride
+			base = i * GroupProcessStride
 		}
 		out = append(out, Group{Workload: e.Workload, Clients: n, First: first, ProcessBase: base})
 		first += n
@@ -59,9 +58,9 @@ func (s Scenario) Groups() ([]Group, error) {
 	return out, nil
 }
 
-// hasWorkload reports whether the scenario runs the named workload, alone
+// HasWorkload reports whether the scenario runs the named workload, alone
 // or in its mix.
-func (s Scenario) hasWorkload(name string) bool {
+func (s Scenario) HasWorkload(name string) bool {
 	if s.Workload == name {
 		return true
 	}
@@ -106,7 +105,7 @@ func (s Scenario) validateMix(bad func(field, format string, args ...any)) {
 func groupChecker(g Group, name string, c checker.Checker) checker.Checker {
 	return func(ops []history.Op) checker.Result {
 		part := history.Filter(ops, func(o history.Op) bool {
-			return !o.IsClient() || (o.Process >= g.ProcessBase && o.Process < g.ProcessBase+groupProcessStride)
+			return !o.IsClient() || (o.Process >= g.ProcessBase && o.Process < g.ProcessBase+GroupProcessStride)
 		})
 		r := c(part)
 		r.Name = g.Workload + "/" + name
@@ -114,33 +113,24 @@ func groupChecker(g Group, name string, c checker.Checker) checker.Checker {
 	}
 }
 
-// workloadCheckers builds the workload checkers of a run: the scenario's
-// list for a single workload, each group's defaults for a mix.
-func workloadCheckers(s Scenario, viz io.Writer) ([]checker.Checker, error) {
+// checkerNames lists each group's workload checkers by name: the
+// scenario's list (or its workload's defaults) for a single workload, each
+// group's defaults for a mix.
+func (s Scenario) checkerNames(groups []Group) ([][]string, error) {
 	if len(s.Mix) == 0 {
 		names, err := s.CheckerList()
 		if err != nil {
 			return nil, err
 		}
-		cs := make([]checker.Checker, 0, len(names))
-		for _, n := range names {
-			cs = append(cs, checkerCatalog[n](s, viz))
-		}
-		return cs, nil
+		return [][]string{names}, nil
 	}
-	groups, err := s.Groups()
-	if err != nil {
-		return nil, err
-	}
-	var cs []checker.Checker
+	out := make([][]string, 0, len(groups))
 	for _, g := range groups {
 		names := defaultCheckers[g.Workload]
 		if len(names) == 0 {
 			return nil, fmt.Errorf("workload %q has no default checkers", g.Workload)
 		}
-		for _, n := range names {
-			cs = append(cs, groupChecker(g, n, checkerCatalog[n](s, viz)))
-		}
+		out = append(out, names)
 	}
-	return cs, nil
+	return out, nil
 }

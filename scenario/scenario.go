@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -172,8 +172,25 @@ const (
 )
 
 // Validate reports every problem with the scenario at once, as
-// *FieldError values joined with errors.Join.
+// *FieldError values joined with errors.Join. Compile holds the same rules
+// and keeps what it parsed.
 func (s Scenario) Validate() error {
+	_, err := s.parse()
+	return err
+}
+
+// parsed is what checking a scenario parses: the typed values Compile keeps.
+type parsed struct {
+	kinds    []nemesis.Kind
+	schedule nemesis.Schedule
+	skipOps  []workloads.OpRange
+}
+
+// parse checks the scenario, reporting every problem at once as
+// *FieldError values joined with errors.Join, and returns the fault kinds,
+// schedule and skipped operations it parsed.
+func (s Scenario) parse() (parsed, error) {
+	var p parsed
 	var errs []error
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
@@ -185,7 +202,7 @@ func (s Scenario) Validate() error {
 		bad("bugs", "%v", err)
 	}
 	if s.Draw {
-		return errors.Join(errs...) // each seed's drawn configuration is validated when it runs
+		return p, errors.Join(errs...) // each seed's drawn configuration is validated when it runs
 	}
 	if s.Servers < 1 || s.Servers > maxServers {
 		bad("servers", "must be between 1 and %d, got %d", maxServers, s.Servers)
@@ -216,12 +233,17 @@ func (s Scenario) Validate() error {
 		bad("faults", "give either faults (planned from the seed) or schedule (explicit steps), not both")
 	}
 	for _, f := range s.Faults {
-		if _, err := nemesis.ParseKind(f); err != nil {
+		k, err := nemesis.ParseKind(f)
+		if err != nil {
 			bad("faults", "unknown fault family %q (known: partition, kill, pause, clock, disk, net)", f)
+			continue
 		}
+		p.kinds = append(p.kinds, k)
 	}
 	if s.Schedule != "" {
-		for _, err := range s.scheduleErrors(durationOK) {
+		var serrs []error
+		p.schedule, serrs = s.parseSchedule(durationOK)
+		for _, err := range serrs {
 			bad("schedule", "%v", err)
 		}
 	}
@@ -245,7 +267,8 @@ func (s Scenario) Validate() error {
 	if s.SyncLatency <= 0 || s.SyncLatency.D() > time.Minute {
 		bad("fsync_latency", "must be more than 0s and at most 1m, got %v", s.SyncLatency.D())
 	}
-	if _, err := ParseOpRanges(s.SkipOps); err != nil {
+	var err error
+	if p.skipOps, err = ParseOpRanges(s.SkipOps); err != nil {
 		bad("skip_ops", "%v", err)
 	}
 	if len(s.Checkers) > 0 {
@@ -255,7 +278,7 @@ func (s Scenario) Validate() error {
 			}
 		}
 	}
-	return errors.Join(errs...)
+	return p, errors.Join(errs...)
 }
 
 // checkInterval checks a [min, max] pair of durations.
@@ -272,17 +295,17 @@ func (s Scenario) checkInterval(bad func(string, string, ...any), field string, 
 	}
 }
 
-// scheduleErrors checks the explicit schedule: its text, its node names,
-// and that every step falls inside the run (a step at or past duration
-// would never run).
-func (s Scenario) scheduleErrors(durationOK bool) []error {
+// parseSchedule parses and checks the explicit schedule: its text, its
+// node names, and that every step falls inside the run (a step at or past
+// duration would never run).
+func (s Scenario) parseSchedule(durationOK bool) (nemesis.Schedule, []error) {
 	sched, err := nemesis.Parse(s.Schedule)
 	if err != nil {
-		return []error{err}
+		return sched, []error{err}
 	}
 	if s.Servers >= 1 && s.Servers <= maxServers && s.Observers >= 0 && s.Observers <= maxObservers {
-		if err := sched.Validate(nodeNames(s.Servers + s.Observers)); err != nil {
-			return []error{fmt.Errorf("%w (this scenario's nodes are %s)", err, strings.Join(nodeNames(s.Servers+s.Observers), ", "))}
+		if err := sched.Validate(NodeNames(s.Servers + s.Observers)); err != nil {
+			return sched, []error{fmt.Errorf("%w (this scenario's nodes are %s)", err, strings.Join(NodeNames(s.Servers+s.Observers), ", "))}
 		}
 	}
 	var errs []error
@@ -294,11 +317,12 @@ func (s Scenario) scheduleErrors(durationOK bool) []error {
 			}
 		}
 	}
-	return errs
+	return sched, errs
 }
 
-// nodeNames names a world's nodes: s1..sN (voters first, then observers).
-func nodeNames(n int) []string {
+// NodeNames names a world's nodes: s1..sN (voters first, then observers),
+// in the simulator and the live tier alike.
+func NodeNames(n int) []string {
 	out := make([]string, n)
 	for i := range out {
 		out[i] = "s" + strconv.Itoa(i+1)
@@ -329,45 +353,16 @@ func checkName(name string) error {
 	return nil
 }
 
-// normalizeYAML turns yaml.v3's map[string]any trees into JSON-encodable
-// values (keys sorted by encoding/json).
-func normalizeYAML(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			t[k] = normalizeYAML(x)
-		}
-		return t
-	case []any:
-		for i, x := range t {
-			t[i] = normalizeYAML(x)
-		}
-		return t
-	}
-	return v
-}
-
 // JSON returns the scenario's canonical JSON form.
 func (s Scenario) JSON() []byte {
 	b, _ := json.MarshalIndent(s, "", "  ")
 	return b
 }
 
-func sortedStrings(ss []string) []string {
-	out := append([]string(nil), ss...)
-	sort.Strings(out)
-	return out
-}
-
-// dedupe removes adjacent duplicates from a sorted list.
-func dedupe(ss []string) []string {
-	var out []string
-	for i, s := range ss {
-		if i == 0 || s != ss[i-1] {
-			out = append(out, s)
-		}
-	}
-	return out
+// MergeBugs is the bug set of a run: the scenario's switches and the
+// extra ones, sorted, each once.
+func MergeBugs(have, extra []string) []string {
+	return slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(have), extra...))))
 }
 
 // ParseOpRanges reads skip_ops: "" (none), or ranges such as "1-199,260,300-310".

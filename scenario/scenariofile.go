@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"sort"
 	"strings"
 
-	"github.com/zabsim/zabsim/server"
 	"gopkg.in/yaml.v3"
 )
 
@@ -72,7 +70,7 @@ func parseFile(data []byte, ext string) (Scenario, error) {
 		if err := yaml.Unmarshal(data, &generic); err != nil {
 			return s, fmt.Errorf("not valid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
 		}
-		j, err := json.Marshal(normalizeYAML(generic))
+		j, err := json.Marshal(generic)
 		if err != nil {
 			return s, fmt.Errorf("not a scenario: %w", err)
 		}
@@ -203,26 +201,4 @@ func kindText(t reflect.Type) string {
 		return "a list of names, like [a, b]"
 	}
 	return t.String()
-}
-
-// CheckBugs reports the names that are not bug switches, listing every
-// switch (as zabsim list does).
-func CheckBugs(names []string) error {
-	var known []string
-	for _, b := range server.AllBugs() {
-		known = append(known, string(b.Name))
-	}
-	var unknown []string
-	for _, n := range names {
-		if !slices.Contains(known, n) {
-			unknown = append(unknown, fmt.Sprintf("%q", n))
-		}
-	}
-	switch len(unknown) {
-	case 0:
-		return nil
-	case 1:
-		return fmt.Errorf("unknown bug switch %s (known: %s)", unknown[0], strings.Join(known, ", "))
-	}
-	return fmt.Errorf("unknown bug switches %s (known: %s)", strings.Join(unknown, ", "), strings.Join(known, ", "))
 }

@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/zabsim/zabsim/scenario"
 )
 
 // BenchmarkEnsembleSteadyLoad measures simulated seconds per wall second for
@@ -13,7 +15,7 @@ import (
 // machines where the wall-clock figures do not; `zabsim bench -sim` prints
 // the same figures per run.
 func BenchmarkEnsembleSteadyLoad(b *testing.B) {
-	s := Scenario{Name: "bench", Servers: 5, Workload: "register", Clients: 10, Duration: secs(60)}.Defaults()
+	s := scenario.Scenario{Name: "bench", Servers: 5, Workload: "register", Clients: 10, Duration: secs(60)}.Defaults()
 	var simNS, events, ops int64
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)

@@ -1,9 +1,13 @@
-// Package scenarios names and runs whole tests: a cluster shape and server
-// configuration, a workload, a nemesis schedule (planned from the seed or
-// given explicitly), a duration with a final healed phase, and the checkers
-// that judge the history. Run builds one deterministic simulated world from a
-// scenario and a seed and returns everything a run directory needs.
+// Package simrun runs a scenario in the simulator: it builds one
+// deterministic world from a compiled scenario and a seed (servers with
+// their bug switches, the workloads' workers, the nemesis through a sim
+// host, window faults at protocol moments), records the history, role
+// changes, the quorum's commits and the servers' logs as sim observers,
+// supervises servers that stop on their own, checks the online Zab
+// invariants and judges the run (Execute). Its result is a rundir.Outcome.
 //
-// scenarios may import everything below it (sim, server, client, workloads,
-// nemesis, history, checker); never live or cmd.
-package scenarios
+// simrun is the only package above sim that builds worlds of servers. It
+// must not import live, liverun, campaign or cmd; and nothing of the live
+// tier may import it (it links the simulator). It lives outside sim/
+// because sim must never depend on the server.
+package simrun

@@ -10,22 +10,11 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/nemesis"
+	"github.com/zabsim/zabsim/rundir"
 	"github.com/zabsim/zabsim/server"
 	"github.com/zabsim/zabsim/server/zab"
 	"github.com/zabsim/zabsim/sim"
 )
-
-// LogsDir is the run directory's folder of per-server logs: LogsDir/NODE.log.
-const LogsDir = "logs"
-
-// NodeLog is one server's log of a simulated run: what the harness saw it
-// do — starts, crashes, pauses, role changes (elections), Zab's
-// synchronisation steps, snapshots, session expiries — and the faults the
-// nemesis applied to it, one line each, with the simulated time.
-type NodeLog struct {
-	Node string
-	Text []byte
-}
 
 // nodeLogger writes the servers' logs of a run. It is a sim observer of
 // its own (notes and lifecycle changes only), so the recorder stays as it
@@ -167,16 +156,16 @@ func (l *nodeLogger) line(at time.Duration, node, msg string) {
 }
 
 // result returns the logs in node order (s2 before s10).
-func (l *nodeLogger) result() []NodeLog {
+func (l *nodeLogger) result() []rundir.NodeLog {
 	nodes := slices.SortedFunc(maps.Keys(l.logs), func(a, b string) int {
 		if len(a) != len(b) {
 			return len(a) - len(b)
 		}
 		return strings.Compare(a, b)
 	})
-	out := make([]NodeLog, 0, len(nodes))
+	out := make([]rundir.NodeLog, 0, len(nodes))
 	for _, n := range nodes {
-		out = append(out, NodeLog{Node: n, Text: l.logs[n]})
+		out = append(out, rundir.NodeLog{Node: n, Text: l.logs[n]})
 	}
 	return out
 }

@@ -4,26 +4,18 @@ import (
 	"strings"
 
 	"github.com/zabsim/zabsim/history"
-	"github.com/zabsim/zabsim/nemesis"
+	"github.com/zabsim/zabsim/rundir"
 	"github.com/zabsim/zabsim/server"
 	"github.com/zabsim/zabsim/server/wire"
 	"github.com/zabsim/zabsim/server/zab"
 	"github.com/zabsim/zabsim/sim"
 )
 
-// RoleChange is one change of a server's role, for the role timeline.
-type RoleChange struct {
-	TimeNS int64  `json:"time_ns"`
-	Node   string `json:"node"`
-	Role   string `json:"role"` // "down", "starting", "standalone", "leader", "follower", "looking", "observer", "failed"
-	Epoch  int64  `json:"epoch,omitempty"`
-}
-
 // recorder collects the history and role changes of a run. It is a sim
 // observer, so it sees everything in execution order.
 type recorder struct {
 	ops     opLog
-	roles   []RoleChange
+	roles   []rundir.RoleChange
 	role    map[string]server.RoleChanged // latest per node
 	servers map[string]bool
 	commits int
@@ -45,7 +37,37 @@ type recorder struct {
 	onMoment func(server.Moment)
 	// onFailed is called when a server stops serving on its own (disk
 	// error, corrupt state): the runner's supervisor restarts it.
-	onFailed func(node, reason string)
+	onFailed func(failure)
+}
+
+// failure is a server that stopped serving on its own.
+type failure struct {
+	node, reason string
+	kind         failureKind
+}
+
+// failureKind says why a server stopped serving, as the supervisor tells
+// the cases apart.
+type failureKind uint8
+
+const (
+	// failedExit: the server exits (an fsync error, as ZooKeeper does);
+	// restarting it is the remedy.
+	failedExit failureKind = iota
+	// failedCorrupt: its data is corrupt and it refuses to start; an
+	// ensemble member's data directory is cleared (the admin guide's
+	// remedy).
+	failedCorrupt
+)
+
+// failureOf classifies a server's Failed note. The server reports the
+// error as text, so this is the one place that reads it.
+func failureOf(node string, n server.Failed) failure {
+	f := failure{node: node, reason: n.Err}
+	if strings.Contains(n.Err, "corrupt") {
+		f.kind = failedCorrupt
+	}
+	return f
 }
 
 func newRecorder(servers []string) *recorder {
@@ -84,19 +106,15 @@ func (r *recorder) note(rec *sim.Record) {
 		}
 	case server.RoleChanged:
 		r.role[rec.Node] = n
-		role := n.Role
-		if !n.Serving && role != "looking" {
-			role += " (syncing)"
-		}
-		r.addRole(rec, role, int64(n.Epoch))
+		r.addRole(rec, rundir.Role(n.Role), !n.Serving && n.Role != string(rundir.RoleLooking), int64(n.Epoch))
 	case server.Serving:
 		if _, replicated := r.role[rec.Node]; !replicated {
-			r.addRole(rec, "standalone", 0)
+			r.addRole(rec, rundir.RoleStandalone, false, 0)
 		}
 	case server.Failed:
-		r.addRole(rec, "failed", 0)
+		r.addRole(rec, rundir.RoleFailed, false, 0)
 		if r.onFailed != nil {
-			r.onFailed(rec.Node, n.Err)
+			r.onFailed(failureOf(rec.Node, n))
 		}
 	case server.Moment:
 		if r.onMoment != nil {
@@ -177,45 +195,20 @@ func (r *recorder) lifecycle(rec *sim.Record) {
 	switch rec.Lifecycle {
 	case sim.Crashed:
 		delete(r.role, rec.Node)
-		r.addRole(rec, "down", 0)
+		r.addRole(rec, rundir.RoleDown, false, 0)
 	case sim.Started, sim.Restarted:
-		r.addRole(rec, "starting", 0)
+		r.addRole(rec, rundir.RoleStarting, false, 0)
 	case sim.Paused:
-		r.addRole(rec, "paused", 0)
+		r.addRole(rec, rundir.RolePaused, false, 0)
 	case sim.Resumed:
+		// The role it had when paused, drawn as serving: the server tells
+		// whether it still serves with its next role change.
 		if rc, ok := r.role[rec.Node]; ok {
-			r.addRole(rec, rc.Role, int64(rc.Epoch))
+			r.addRole(rec, rundir.Role(rc.Role), false, int64(rc.Epoch))
 		}
 	}
 }
 
-func (r *recorder) addRole(rec *sim.Record, role string, epoch int64) {
-	r.roles = append(r.roles, RoleChange{TimeNS: int64(rec.At), Node: rec.Node, Role: role, Epoch: epoch})
-}
-
-// nemesisOp turns an applied nemesis step into a history record. Its f is the
-// action's verb ("start partition", "stop partition", "kill", "restart",
-// "clock skew", "clock reset", "disk corrupt", "net degrade", "heal", …); the
-// detail carries the whole action text.
-func nemesisOp(ev nemesis.Event) history.Op {
-	words := strings.Fields(ev.Action)
-	f := ev.Kind.String()
-	if len(words) > 0 {
-		f = words[0]
-		switch f {
-		case "start", "stop", "clock", "disk", "net":
-			if len(words) > 1 {
-				f += " " + words[1]
-			}
-		}
-	}
-	detail := ev.Action
-	if ev.Shape != "" {
-		detail += ": " + ev.Shape
-	}
-	if ev.Note != "" {
-		detail += " (" + ev.Note + ")"
-	}
-	v, _ := history.EncodeValue(history.NemesisValue{Nodes: ev.Targets, Detail: detail, Shape: ev.Shape})
-	return history.Op{Process: history.NemesisProcess, Type: history.Info, F: f, Value: v, Time: int64(ev.Time)}
+func (r *recorder) addRole(rec *sim.Record, role rundir.Role, syncing bool, epoch int64) {
+	r.roles = append(r.roles, rundir.RoleChange{TimeNS: int64(rec.At), Node: rec.Node, Role: role, Syncing: syncing, Epoch: epoch})
 }

@@ -4,16 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/zabsim/zabsim/history"
 	"github.com/zabsim/zabsim/nemesis"
 	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
 	"github.com/zabsim/zabsim/server"
-	"github.com/zabsim/zabsim/server/zab"
 	"github.com/zabsim/zabsim/sim"
 	"github.com/zabsim/zabsim/workloads"
 )
@@ -30,55 +29,34 @@ type Options struct {
 	FinalExtension time.Duration
 	// Log, if set, receives every process's Logf lines (with sim time).
 	Log io.Writer
-}
-
-// Result is everything a run directory holds.
-type Result struct {
-	Scenario  Scenario
-	Seed      uint64
-	Bugs      []string
-	TraceHash string
-	History   []history.Op
-	Schedule  nemesis.Schedule
-	Roles     []RoleChange
-	SimNS     int64
-	Events    uint64
-	Commits   int
-	// Invariants are the online Zab invariant violations (one zxid chain,
-	// primary order, no committed txn lost, one leader per epoch).
-	Invariants []string
-	// Progressing are the Unfinished workers that still completed an
-	// operation in the run's last progressWindow: cut off, not stuck.
-	Progressing []string
-	// Unfinished are workers that did not finish their final phase in the
-	// healed tail: a liveness failure.
-	Unfinished []string
-	// Logs are the servers' logs (LogsDir/NODE.log), in node order.
-	Logs []NodeLog
+	// Timeline makes Execute draw timeline.html (Outcome.Timeline):
+	// Porcupine's visualization, or the plain history timeline.
+	Timeline bool
 }
 
 // Run builds the world for scenario s and seed, runs it to the end and
-// returns the history. Checking is separate (see Check).
-func Run(s Scenario, seed uint64, opts Options) (*Result, error) {
-	s = s.Drawn(seed).Defaults()
-	if err := s.Validate(); err != nil {
+// returns the history. Checking is separate (see Execute).
+func Run(s scenario.Scenario, seed uint64, opts Options) (*rundir.Result, error) {
+	c, err := scenario.Compile(s, seed, opts.Bugs)
+	if err != nil {
 		return nil, err
 	}
-	bugs := dedupe(sortedStrings(append(append([]string(nil), s.Bugs...), opts.Bugs...)))
-	if err := CheckBugs(bugs); err != nil {
-		return nil, err
-	}
-	s.Bugs = bugs
-	r, err := build(s, seed, bugs, opts.Log)
+	return run(c, opts)
+}
+
+// run runs a compiled scenario.
+func run(c *scenario.Compiled, opts Options) (*rundir.Result, error) {
+	s := c.Scenario
+	r, err := build(c, opts.Log)
 	if err != nil {
 		return nil, err
 	}
 	if err := r.run(opts); err != nil {
-		return nil, fmt.Errorf("scenario %s seed %d: %w", s.Name, seed, err)
+		return nil, fmt.Errorf("scenario %s seed %d: %w", s.Name, c.Seed, err)
 	}
 	unfinished := r.unfinished()
-	return &Result{
-		Scenario: s, Seed: seed, Bugs: bugs, TraceHash: r.w.TraceHash(), History: r.rec.ops.all(),
+	return &rundir.Result{
+		Scenario: s, Seed: c.Seed, Bugs: c.Bugs, TraceHash: r.w.TraceHash(), History: r.rec.ops.all(),
 		Schedule: r.schedule, Roles: r.rec.roles, SimNS: int64(r.w.Now()), Events: r.w.Executed(), Commits: r.rec.commits,
 		Invariants: r.rec.inv.Violations(), Unfinished: unfinished, Progressing: r.progressing(unfinished),
 		Logs: r.logs.result(),
@@ -87,7 +65,8 @@ func Run(s Scenario, seed uint64, opts Options) (*Result, error) {
 
 // runner holds one world under construction.
 type runner struct {
-	s        Scenario
+	c        *scenario.Compiled
+	s        scenario.Scenario
 	w        *sim.World
 	rec      *recorder
 	logs     *nodeLogger
@@ -101,23 +80,21 @@ type runner struct {
 	err      error
 }
 
-func build(s Scenario, seed uint64, bugs []string, log io.Writer) (*runner, error) {
-	r := &runner{s: s, live: map[string]workloads.Worker{}}
-	for i := 1; i <= s.Servers+s.Observers; i++ {
-		r.servers = append(r.servers, fmt.Sprintf("s%d", i))
-	}
+func build(c *scenario.Compiled, log io.Writer) (*runner, error) {
+	s := c.Scenario
+	r := &runner{c: c, s: s, live: map[string]workloads.Worker{}, servers: c.Nodes()}
 	r.rec = newRecorder(r.servers)
-	r.rec.txns = s.hasWorkload("api") // its checker replays the committed txns
+	r.rec.txns = s.HasWorkload("api") // its checker replays the committed txns
 	r.logs = newNodeLogger(r.servers, log)
 	wopts := sim.DefaultOptions()
 	wopts.Observers = []sim.Observer{r.rec, r.logs}
 	wopts.Log = log
-	w, err := sim.NewWorld(seed, wopts)
+	w, err := sim.NewWorld(c.Seed, wopts)
 	if err != nil {
 		return nil, err
 	}
 	r.w = w
-	if err := r.addServers(bugs); err != nil {
+	if err := r.addServers(); err != nil {
 		return nil, err
 	}
 	if err := r.addWorkers(); err != nil {
@@ -139,16 +116,8 @@ func (r *runner) clientAddrs() []string {
 	return out
 }
 
-func (r *runner) addServers(bugs []string) error {
-	known := make([]server.Bug, 0)
-	for _, b := range server.KnownBugs() {
-		known = append(known, b.Name)
-	}
-	set, err := server.ParseBugs(joinComma(serverBugNames(bugs)), known)
-	if err != nil {
-		return err
-	}
-	zbugs, err := zab.ParseBugs(joinComma(zabBugNames(bugs)))
+func (r *runner) addServers() error {
+	set, zbugs, err := bugSet(r.c.Bugs)
 	if err != nil {
 		return err
 	}
@@ -176,11 +145,7 @@ func (r *runner) addServers(bugs []string) error {
 }
 
 func (r *runner) addWorkers() error {
-	groups, err := r.s.Groups()
-	if err != nil {
-		return err
-	}
-	for _, g := range groups {
+	for _, g := range r.c.Groups {
 		if err := r.addGroup(g); err != nil {
 			return err
 		}
@@ -189,17 +154,13 @@ func (r *runner) addWorkers() error {
 }
 
 // addGroup adds one workload's workers, c<First+1> on.
-func (r *runner) addGroup(g Group) error {
+func (r *runner) addGroup(g scenario.Group) error {
 	wl, err := workloads.ByName(g.Workload)
 	if err != nil {
 		return err
 	}
-	skip, err := ParseOpRanges(r.s.SkipOps)
-	if err != nil {
-		return err
-	}
 	cfg := workloads.WorkerConfig{Servers: r.clientAddrs(), SessionTimeout: r.s.SessionTimeout.D(), Workers: g.Clients,
-		ThinkMin: r.s.Think[0].D(), ThinkMax: r.s.Think[1].D(), ProcessBase: g.ProcessBase, SkipOps: skip}
+		ThinkMin: r.s.Think[0].D(), ThinkMax: r.s.Think[1].D(), ProcessBase: g.ProcessBase, SkipOps: r.c.SkipOps}
 	for i := 0; i < g.Clients; i++ {
 		if _, err := wl.NewWorker(i, cfg); err != nil {
 			return fmt.Errorf("workload %s: %w", g.Workload, err)
@@ -236,17 +197,18 @@ const supervisorDelay = 2 * time.Second
 // the ZooKeeper admin guide prescribes: once a leader serves, its data
 // directory is cleared so it resynchronises from that leader. That
 // intervention is recorded in the history. A standalone server has no other copy: it stays down.
-func (r *runner) supervise(node, reason string) {
+func (r *runner) supervise(f failure) {
+	node := f.node
 	_ = r.w.After(supervisorDelay, func() {
 		if !r.w.Running(node) {
 			return // the nemesis killed it meanwhile; its restart is the nemesis's
 		}
 		if r.host.paused[node] {
 			// A paused process cannot exit; look again once it resumes.
-			r.supervise(node, reason)
+			r.supervise(f)
 			return
 		}
-		if strings.Contains(reason, "corrupt") {
+		if f.kind == failedCorrupt {
 			// The admin guide's remedy assumes a leader serving with a
 			// quorum of the others, from which the cleared member takes
 			// every committed txn. Cleared while there is none, its empty
@@ -254,14 +216,14 @@ func (r *runner) supervise(node, reason string) {
 			// txns lost (found by a run where the only other up-to-date
 			// member was down). Wait for one.
 			if l, ok := r.leader(); !ok || l == node {
-				r.supervise(node, reason)
+				r.supervise(f)
 				return
 			}
 		}
 		if err := r.w.Crash(node, sim.CrashKeepAll); err != nil {
 			return
 		}
-		if strings.Contains(reason, "corrupt") {
+		if f.kind == failedCorrupt {
 			// Clearing a majority of the voters would let an empty quorum
 			// overwrite the surviving copy: an operator would restore from
 			// backup instead. Leave such a node down. Observers do not
@@ -269,7 +231,7 @@ func (r *runner) supervise(node, reason string) {
 			if r.isVoter(node) && !r.wiped[node] && r.wipedVoters() >= (r.s.Servers-1)/2 {
 				return
 			}
-			r.wipe(node, reason)
+			r.wipe(node, f.reason)
 		}
 		_ = r.w.Restart(node)
 	})
@@ -327,39 +289,13 @@ func (r *runner) leader() (string, bool) {
 }
 
 func (r *runner) planNemesis() error {
-	sched, err := planSchedule(r.s, r.servers, r.w.Rand("nemesis-plan"))
+	sched, err := r.c.Plan(r.servers, r.w.Rand(scenario.PlanStream))
 	if err != nil {
 		return err
 	}
 	r.schedule = sched
-	r.exec, err = nemesis.NewExecutor(sched, r.w.Rand("nemesis"))
+	r.exec, err = nemesis.NewExecutor(sched, r.w.Rand(scenario.ExecutorStream))
 	return err
-}
-
-// planSchedule is the scenario's nemesis schedule over servers: its
-// explicit schedule, or one planned from rng for its fault kinds.
-func planSchedule(s Scenario, servers []string, rng *rand.Rand) (nemesis.Schedule, error) {
-	var sched nemesis.Schedule
-	var err error
-	switch {
-	case s.Schedule != "":
-		sched, err = nemesis.Parse(s.Schedule)
-	case len(s.Faults) > 0:
-		kinds, kerr := nemesis.ParseKinds(joinComma(s.Faults))
-		if kerr != nil {
-			return sched, kerr
-		}
-		sched, err = nemesis.Plan(rng, nemesis.PlanOptions{
-			Kinds: kinds, Duration: s.Duration.D(), Nodes: servers, HealedTail: s.HealedTail.D(),
-			Gap:        nemesis.Interval{Min: s.FaultGap[0].D(), Max: s.FaultGap[1].D()},
-			Length:     nemesis.Interval{Min: s.FaultLength[0].D(), Max: s.FaultLength[1].D()},
-			MaxCompose: s.MaxCompose,
-		})
-	}
-	if err != nil {
-		return sched, err
-	}
-	return sched, sched.Validate(servers)
 }
 
 // run drives the world: nemesis steps as they fall due, Finish at the end
@@ -419,14 +355,14 @@ func (r *runner) run(opts Options) error {
 const maxFinalExtension = 5 * time.Minute
 
 // allProgressing reports whether every unfinished worker completed an
-// operation within progressWindow.
+// operation within scenario.ProgressWindow.
 func (r *runner) allProgressing() bool {
 	now := int64(r.w.Now())
 	for _, name := range r.workers {
 		if !r.isUnfinished(name) {
 			continue
 		}
-		if at, ok := r.rec.lastOK[name]; !ok || now-at > int64(progressWindow) {
+		if at, ok := r.rec.lastOK[name]; !ok || now-at > int64(scenario.ProgressWindow) {
 			return false
 		}
 	}
@@ -448,16 +384,12 @@ func (r *runner) unfinished() []string {
 	return out
 }
 
-// progressWindow is how recently an unfinished worker must have completed
-// an operation, at the end of the run, to count as cut off rather than stuck.
-const progressWindow = time.Second
-
 // progressing returns the workers of unfinished that completed an operation
-// within progressWindow of the end of the run.
+// within scenario.ProgressWindow of the end of the run.
 func (r *runner) progressing(unfinished []string) []string {
 	var out []string
 	for _, name := range unfinished {
-		if at, ok := r.rec.lastOK[name]; ok && int64(r.w.Now())-at <= int64(progressWindow) {
+		if at, ok := r.rec.lastOK[name]; ok && int64(r.w.Now())-at <= int64(scenario.ProgressWindow) {
 			out = append(out, name)
 		}
 	}
@@ -493,53 +425,11 @@ func (r *runner) scheduleNemesis() {
 			r.err = fmt.Errorf("nemesis at %v: %w", r.w.Now(), err)
 		}
 		for _, ev := range evs {
-			op := nemesisOp(ev)
+			op := scenario.NemesisOp(ev)
 			op.Time = int64(r.w.Now())
 			r.rec.ops.add(op)
 			r.logs.nemesis(r.w.Now(), ev)
 		}
 		r.scheduleNemesis()
 	})
-}
-
-func joinComma(ss []string) string {
-	out := ""
-	for i, s := range ss {
-		if i > 0 {
-			out += ","
-		}
-		out += s
-	}
-	return out
-}
-
-// Bug switches live in two places: server-level ones (server.KnownBugs) and
-// replication-level ones (zab.AllBugs). A name goes to whichever knows it.
-func serverBugNames(bugs []string) []string {
-	var out []string
-	for _, b := range bugs {
-		if !isZabBug(b) {
-			out = append(out, b)
-		}
-	}
-	return out
-}
-
-func zabBugNames(bugs []string) []string {
-	var out []string
-	for _, b := range bugs {
-		if isZabBug(b) {
-			out = append(out, b)
-		}
-	}
-	return out
-}
-
-func isZabBug(name string) bool {
-	for _, b := range zab.AllBugs() {
-		if b.String() == name {
-			return true
-		}
-	}
-	return false
 }

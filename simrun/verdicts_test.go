@@ -8,21 +8,23 @@ import (
 	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/history"
 	"github.com/zabsim/zabsim/nemesis"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
 	"github.com/zabsim/zabsim/sim"
 )
 
 // The runner's own verdicts fail when they must and pass otherwise.
 func TestRunnerVerdictsCanFail(t *testing.T) {
-	if r := livenessChecker([]string{"c1"}, nil)(nil); r.Valid != checker.Invalid || len(r.Anomalies) != 1 {
+	if r := scenario.Liveness([]string{"c1"}, nil)(nil); r.Valid != checker.Invalid || len(r.Anomalies) != 1 {
 		t.Fatalf("liveness with an unfinished worker: %+v", r)
 	}
-	if r := livenessChecker([]string{"c1", "c2"}, []string{"c2"})(nil); r.Valid != checker.Invalid || len(r.Anomalies) != 1 {
+	if r := scenario.Liveness([]string{"c1", "c2"}, []string{"c2"})(nil); r.Valid != checker.Invalid || len(r.Anomalies) != 1 {
 		t.Fatalf("liveness with one stuck and one cut-off worker: %+v", r)
 	}
-	if r := livenessChecker([]string{"c1"}, []string{"c1"})(nil); r.Valid != checker.Unknown || len(r.Anomalies) != 1 {
+	if r := scenario.Liveness([]string{"c1"}, []string{"c1"})(nil); r.Valid != checker.Unknown || len(r.Anomalies) != 1 {
 		t.Fatalf("liveness with a cut-off worker only: %+v", r)
 	}
-	if r := livenessChecker(nil, nil)(nil); r.Valid != checker.Valid {
+	if r := scenario.Liveness(nil, nil)(nil); r.Valid != checker.Valid {
 		t.Fatalf("liveness with every worker done: %+v", r)
 	}
 	if r := invariantChecker([]string{"node 1 committed 1:5 after 1:3: gap in epoch 1"})(nil); r.Valid != checker.Invalid || len(r.Anomalies) != 1 {
@@ -32,9 +34,9 @@ func TestRunnerVerdictsCanFail(t *testing.T) {
 		t.Fatalf("zab invariants without violations: %+v", r)
 	}
 	// End to end: a run whose workers cannot finish fails liveness.
-	s := Scenario{Name: "stuck", Servers: 1, Workload: "register", Duration: secs(6),
+	s := scenario.Scenario{Name: "stuck", Servers: 1, Workload: "register", Duration: secs(6),
 		Schedule: "1s kill all\n"}.Defaults()
-	o, err := Execute(s, 1, Options{}, nil)
+	o, err := Execute(s, 1, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,9 +56,9 @@ func TestRunnerVerdictsCanFail(t *testing.T) {
 // given the time — the default extension while workers progress, or the
 // default final phase — the same run passes.
 func TestLivenessCutOffIsUnknown(t *testing.T) {
-	s := Scenario{Name: "cut-off", Servers: 3, Workload: "durability", Clients: 4, Duration: secs(8)}.Defaults()
+	s := scenario.Scenario{Name: "cut-off", Servers: 3, Workload: "durability", Clients: 4, Duration: secs(8)}.Defaults()
 	verdictExt := func(final, ext time.Duration) checker.Result {
-		o, err := Execute(s, 1, Options{FinalTimeout: final, FinalExtension: ext}, nil)
+		o, err := Execute(s, 1, Options{FinalTimeout: final, FinalExtension: ext})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,8 +85,12 @@ func TestLivenessCutOffIsUnknown(t *testing.T) {
 // down; a later "kill all" must count it killed, not abort the run ("crash
 // s2: not up" ended an exploration run), and "restart all" brings it back.
 func TestKillOfADownServerIsANoOp(t *testing.T) {
-	s := Scenario{Name: "down", Servers: 3, Workload: "register", Duration: secs(6)}.Defaults()
-	r, err := build(s, 1, nil, nil)
+	s := scenario.Scenario{Name: "down", Servers: 3, Workload: "register", Duration: secs(6)}.Defaults()
+	c, err := scenario.Compile(s, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := build(c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,15 +115,15 @@ func TestKillOfADownServerIsANoOp(t *testing.T) {
 // (durability and zab-invariants failed). It waits until s2 is back and a
 // leader with every committed txn serves.
 func TestCorruptMemberClearedOnlyUnderALeader(t *testing.T) {
-	s := Scenario{Name: "wipe-under-leader", Servers: 3, Workload: "durability", Clients: 2, Duration: secs(20), HealedTail: secs(6),
+	s := scenario.Scenario{Name: "wipe-under-leader", Servers: 3, Workload: "durability", Clients: 2, Duration: secs(20), HealedTail: secs(6),
 		Schedule: "1s disk corrupt s3\n1s start partition isolate-node s1\n4s kill s3\n4s kill s2\n" +
 			"4500ms restart s3\n4500ms stop partition\n10s restart s2\n12s heal"}.Defaults()
-	o, err := Execute(s, 1, Options{}, nil)
+	o, err := Execute(s, 1, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !o.Valid() {
-		t.Fatalf("invalid: %s", describeFailures(o.Check))
+		t.Fatalf("invalid: %s", rundir.DescribeFailures(o.Check))
 	}
 	wiped := false
 	for _, op := range o.Result.History {
@@ -138,14 +144,14 @@ func TestCorruptMemberClearedOnlyUnderALeader(t *testing.T) {
 // bound on cleared members counts voters only. Left down, it failed the
 // durability workload's final reads (liveness).
 func TestCorruptObserverIsCleared(t *testing.T) {
-	s := Scenario{Name: "observer-wipe", Servers: 3, Observers: 1, Workload: "durability", Clients: 2, Duration: secs(16), HealedTail: secs(5),
+	s := scenario.Scenario{Name: "observer-wipe", Servers: 3, Observers: 1, Workload: "durability", Clients: 2, Duration: secs(16), HealedTail: secs(5),
 		Schedule: "2s disk corrupt s2\n2s kill s2\n2500ms restart s2\n7s disk corrupt s4\n7s kill s4\n7500ms restart s4\n11s heal"}.Defaults()
-	o, err := Execute(s, 1, Options{}, nil)
+	o, err := Execute(s, 1, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !o.Valid() {
-		t.Fatalf("invalid: %s", describeFailures(o.Check))
+		t.Fatalf("invalid: %s", rundir.DescribeFailures(o.Check))
 	}
 	wiped := map[string]bool{}
 	for _, op := range o.Result.History {

@@ -1,17 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/zabsim/zabsim/scenarios"
-	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/campaign"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
 )
 
 // newHuntCmd builds `zabsim hunt`: run a bug switch's scenarios over seeds
@@ -19,7 +18,7 @@ import (
 func newHuntCmd() *cobra.Command {
 	var bug []string
 	var of outFlags
-	var opts scenarios.HuntOptions
+	var opts campaign.HuntOptions
 	var noShrink bool
 	var report string
 	var offsets, cleanSeeds int
@@ -46,18 +45,18 @@ func newHuntCmd() *cobra.Command {
 			// The hunt directory is made when there is a first result to
 			// keep: a hunt that finds nothing leaves nothing behind.
 			out := ""
-			var results []scenarios.HuntResult
+			var results []campaign.HuntResult
 			for _, b := range bugs {
-				r, err := scenarios.Hunt(b, opts)
+				r, err := campaign.Hunt(b, opts)
 				if err != nil {
 					return err
 				}
 				if r.Shrunk != nil && out == "" {
-					if out, err = of.dir(func(st scenarios.Store) (string, error) { return st.HuntDir() }); err != nil {
+					if out, err = of.dir(func(st rundir.Store) (string, error) { return st.HuntDir() }); err != nil {
 						return err
 					}
 				}
-				file, err := writeShrunk(out, r)
+				file, err := campaign.WriteShrunk(out, r, invocation())
 				if err != nil {
 					return err
 				}
@@ -67,7 +66,7 @@ func newHuntCmd() *cobra.Command {
 				}
 				results = append(results, r)
 				if out != "" {
-					if err := writeHuntSummary(out, results); err != nil {
+					if err := campaign.WriteHuntSummary(out, results); err != nil {
 						return err
 					}
 				}
@@ -98,7 +97,7 @@ func newHuntCmd() *cobra.Command {
 // huntTargets resolves --bug: the switches named, in order, or every
 // huntable one for "all".
 func huntTargets(bugs []string) ([]string, error) {
-	known := scenarios.HuntableBugs()
+	known := scenario.HuntableBugs()
 	if len(bugs) == 0 {
 		return nil, usagef("--bug is required (one of %s, or all)", strings.Join(known, ", "))
 	}
@@ -117,46 +116,7 @@ func huntTargets(bugs []string) ([]string, error) {
 	return out, nil
 }
 
-// writeShrunk saves the shrunk scenario as a scenario file, so the printed
-// command reproduces it, and the shrunk run as the run directory DIR/BUG
-// (its report and plots, for zabsim serve); it returns the file's path (""
-// when not shrunk).
-func writeShrunk(dir string, r scenarios.HuntResult) (string, error) {
-	if r.Shrunk == nil {
-		return "", nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	s := r.Shrunk.Scenario
-	s.Name = r.Scenario + "-shrunk"
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	file := filepath.Join(dir, r.Bug+".json")
-	if err := scenarios.WriteFileAtomic(file, append(b, '\n')); err != nil {
-		return "", err
-	}
-	if o := r.Shrunk.Outcome; o != nil {
-		o.Summary.Invocation = invocation()
-		if err := writeRun(filepath.Join(dir, r.Bug), o, nil); err != nil {
-			return "", err
-		}
-	}
-	return file, nil
-}
-
-// writeHuntSummary writes hunt.json: every bug switch hunted so far.
-func writeHuntSummary(dir string, rs []scenarios.HuntResult) error {
-	b, err := json.MarshalIndent(rs, "", "  ")
-	if err != nil {
-		return err
-	}
-	return scenarios.WriteFileAtomic(filepath.Join(dir, scenarios.HuntFile), append(b, '\n'))
-}
-
-func printHunt(w io.Writer, r scenarios.HuntResult, shrunkFile string) {
+func printHunt(w io.Writer, r campaign.HuntResult, shrunkFile string) {
 	if !r.Detected {
 		fmt.Fprintf(w, "%-16s not detected in %d seeds (sim %.0fs, wall %.1fs)\n", r.Bug, r.SeedsToDetect, r.SimSeconds, r.WallSeconds)
 	} else {
@@ -179,16 +139,12 @@ func printHunt(w io.Writer, r scenarios.HuntResult, shrunkFile string) {
 }
 
 // runCatalogue is `hunt --report DIR`: the bug catalogue table.
-func runCatalogue(w io.Writer, dir string, bugs []string, offsets, cleanSeeds int, opts scenarios.HuntOptions) error {
+func runCatalogue(w io.Writer, dir string, bugs []string, offsets, cleanSeeds int, opts campaign.HuntOptions) error {
 	if offsets < 1 || offsets > 100 {
 		return usagef("--offsets must be in [1, 100], got %d", offsets)
 	}
-	var docs []scenarios.BugDoc
-	for _, b := range server.AllBugs() {
-		docs = append(docs, scenarios.BugDoc{Name: string(b.Name), JIRA: b.JIRA, Trigger: b.Trigger, Symptom: b.Symptom})
-	}
-	copts := scenarios.CatalogueOptions{MaxSeeds: opts.MaxSeeds, Parallel: opts.Parallel, CleanSeeds: cleanSeeds, Bugs: bugs,
-		Progress: func(r scenarios.CatalogueRow) {
+	copts := campaign.CatalogueOptions{MaxSeeds: opts.MaxSeeds, Parallel: opts.Parallel, CleanSeeds: cleanSeeds, Bugs: bugs,
+		Progress: func(r campaign.CatalogueRow) {
 			fmt.Fprintf(w, "%-16s detected=%-3s seeds=%d median=%d per-offset=%s switch-off %d runs, %d failures (%.1fs)\n", r.Bug,
 				map[bool]string{true: "yes", false: "no"}[r.Detected], r.SeedsToDetect, r.Median, joinInts(r.PerOffset), r.CleanRuns,
 				len(r.CleanFailures)+len(r.Unattributed), r.WallSeconds)
@@ -199,14 +155,14 @@ func runCatalogue(w io.Writer, dir string, bugs []string, offsets, cleanSeeds in
 	for i := 0; i < offsets; i++ {
 		copts.Offsets = append(copts.Offsets, opts.StartSeed+uint64(i)*1000)
 	}
-	rows, err := scenarios.Catalogue(docs, copts)
+	rows, err := campaign.Catalogue(campaign.BugDocs(), copts)
 	if err != nil {
 		return err
 	}
-	if err := scenarios.WriteCatalogue(dir, rows); err != nil {
+	if err := campaign.WriteCatalogue(dir, rows); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n%s\nwritten: %s, %s\n", scenarios.CatalogueMarkdown(rows), filepath.Join(dir, "bugs.json"), filepath.Join(dir, "bugs.md"))
+	fmt.Fprintf(w, "\n%s\nwritten: %s, %s\n", campaign.CatalogueMarkdown(rows), filepath.Join(dir, "bugs.json"), filepath.Join(dir, "bugs.md"))
 	for _, r := range rows {
 		if !r.Detected {
 			return violationError{fmt.Sprintf("bug switch %s not detected from every offset", r.Bug)}
