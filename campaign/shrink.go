@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/zabsim/zabsim/nemesis"
@@ -218,4 +219,15 @@ func defaultClients(workload string) int {
 		return 0
 	}
 	return wl.Workers()
+}
+
+// ShrunkDir is where the shrunk run of run directory src goes by default:
+// beside it (a latest link resolved to its timestamped directory), as
+// SRC-shrunk, or SRC-shrunk-2, ... when that is taken.
+func ShrunkDir(src string) string {
+	src = filepath.Clean(src)
+	if real, err := filepath.EvalSymlinks(src); err == nil {
+		src = real // store/runs/S/latest → its timestamped directory
+	}
+	return rundir.FreeDir(src + "-shrunk")
 }

@@ -498,3 +498,33 @@ func ParseShard(s string) (int, int, error) {
 	}
 	return i, n, nil
 }
+
+// ShardRuns is how many of a suite's runs shard i of n runs (runs are
+// dealt to shards in turn).
+func ShardRuns(runs, i, n int) int {
+	total := 0
+	for k := range runs {
+		if k%n == i {
+			total++
+		}
+	}
+	return total
+}
+
+// ResumeDir checks the directory an interrupted suite is resumed in: an
+// existing directory. It returns the directory itself, a latest link
+// resolved, so the suite's runs and links name it.
+func ResumeDir(dir string) (string, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return "", fmt.Errorf("--resume %s: %v", dir, errors.Unwrap(err))
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("--resume %s is not a suite directory", dir)
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", fmt.Errorf("--resume %s: %v", dir, err)
+	}
+	return real, nil
+}

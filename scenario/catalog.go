@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -129,4 +130,50 @@ func Suite(name string) ([]Scenario, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// Load resolves a scenario by name (built-in or bug-hunting) or from a
+// scenario file; give one of the two.
+func Load(name, file string) (Scenario, error) {
+	if file == "" {
+		return ByName(name)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return Scenario{}, err
+	}
+	return ParseFile(file, b)
+}
+
+// Select returns the scenarios of the named suite, or, when names are
+// given, those scenarios instead.
+func Select(suite string, names []string) ([]Scenario, error) {
+	if len(names) == 0 {
+		return Suite(suite)
+	}
+	var out []Scenario
+	for _, n := range names {
+		s, err := ByName(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Shape is the scenario's ensemble and workload in a few words, as zabsim
+// list shows it.
+func (s Scenario) Shape() string {
+	if s.Draw {
+		return "drawn from the seed"
+	}
+	shape := fmt.Sprintf("%d servers", s.Servers)
+	if s.Servers == 1 {
+		shape = "1 server"
+	}
+	if s.Observers > 0 {
+		shape += fmt.Sprintf(" + %d observers", s.Observers)
+	}
+	return shape + ", " + s.Workload
 }

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"io"
+	"slices"
 
 	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/nemesis"
@@ -76,4 +77,13 @@ func (c *Compiled) WorkloadCheckers(viz io.Writer) []checker.Checker {
 		}
 	}
 	return cs
+}
+
+// HasFaults reports whether the run's nemesis has faults of kind k:
+// planned from the seed, or steps of the explicit schedule.
+func (c *Compiled) HasFaults(k nemesis.Kind) bool {
+	if slices.Contains(c.Kinds, k) {
+		return true
+	}
+	return slices.ContainsFunc(c.Schedule.Steps, func(st nemesis.Step) bool { return st.Action != nil && st.Action.Kind() == k })
 }

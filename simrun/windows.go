@@ -3,8 +3,6 @@ package simrun
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/zabsim/zabsim/history"
@@ -73,8 +71,8 @@ func newWindowFaults(r *runner) *windowFaults {
 		wf.prob[k] = []float64{0.01, 0.05, 0.2, 0.5, 1}[rng.IntN(5)]
 	}
 	wf.budget = 2 + rng.IntN(7)
-	wf.slowDisks = !slices.Contains(r.s.Faults, "disk") && !strings.Contains(r.s.Schedule, "disk")
-	wf.slowClocks = !slices.Contains(r.s.Faults, "clock") && !strings.Contains(r.s.Schedule, "clock")
+	wf.slowDisks = !r.c.HasFaults(nemesis.KindDisk)
+	wf.slowClocks = !r.c.HasFaults(nemesis.KindClock)
 	if rng.IntN(2) == 0 {
 		// Half the runs let the window faults take down a quorum, or every
 		// node, at once: Zab must then recover every acknowledged write

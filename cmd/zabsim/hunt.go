@@ -4,13 +4,11 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/zabsim/zabsim/campaign"
 	"github.com/zabsim/zabsim/rundir"
-	"github.com/zabsim/zabsim/scenario"
 )
 
 // newHuntCmd builds `zabsim hunt`: run a bug switch's scenarios over seeds
@@ -41,41 +39,18 @@ func newHuntCmd() *cobra.Command {
 				return err
 			}
 			opts.Shrink = !noShrink
-			missed := 0
-			// The hunt directory is made when there is a first result to
-			// keep: a hunt that finds nothing leaves nothing behind.
-			out := ""
-			var results []campaign.HuntResult
-			for _, b := range bugs {
-				r, err := campaign.Hunt(b, opts)
-				if err != nil {
-					return err
-				}
-				if r.Shrunk != nil && out == "" {
-					if out, err = of.dir(func(st rundir.Store) (string, error) { return st.HuntDir() }); err != nil {
-						return err
-					}
-				}
-				file, err := campaign.WriteShrunk(out, r, invocation())
-				if err != nil {
-					return err
-				}
-				printHunt(cmd.OutOrStdout(), r, file)
-				if !r.Detected {
-					missed++
-				}
-				results = append(results, r)
-				if out != "" {
-					if err := campaign.WriteHuntSummary(out, results); err != nil {
-						return err
-					}
-				}
+			w := cmd.OutOrStdout()
+			out, missed, err := campaign.HuntEach(bugs, opts,
+				func() (string, error) { return of.dir(func(st rundir.Store) (string, error) { return st.HuntDir() }) },
+				invocation(), func(r campaign.HuntResult, file string) { printHunt(w, r, file) })
+			if err != nil {
+				return err
 			}
 			if out != "" {
-				fmt.Fprintf(cmd.OutOrStdout(), "hunt directory: %s\n", out)
+				fmt.Fprintf(w, "hunt directory: %s\n", out)
 			}
-			if missed > 0 {
-				return violationError{fmt.Sprintf("%d of %d bug switches not detected", missed, len(bugs))}
+			if len(missed) > 0 {
+				return violationError{fmt.Sprintf("%d of %d bug switches not detected", len(missed), len(bugs))}
 			}
 			return nil
 		},
@@ -94,24 +69,11 @@ func newHuntCmd() *cobra.Command {
 	return cmd
 }
 
-// huntTargets resolves --bug: the switches named, in order, or every
-// huntable one for "all".
+// huntTargets resolves --bug (campaign.HuntTargets) as a usage error.
 func huntTargets(bugs []string) ([]string, error) {
-	known := scenario.HuntableBugs()
-	if len(bugs) == 0 {
-		return nil, usagef("--bug is required (one of %s, or all)", strings.Join(known, ", "))
-	}
-	if slices.Contains(bugs, "all") {
-		return known, nil
-	}
-	var out []string
-	for _, b := range bugs {
-		if !slices.Contains(known, b) {
-			return nil, usagef("--bug: unknown bug switch %q (known: %s, or all)", b, strings.Join(known, ", "))
-		}
-		if !slices.Contains(out, b) {
-			out = append(out, b)
-		}
+	out, err := campaign.HuntTargets(bugs)
+	if err != nil {
+		return nil, usageError{err}
 	}
 	return out, nil
 }
@@ -152,9 +114,7 @@ func runCatalogue(w io.Writer, dir string, bugs []string, offsets, cleanSeeds in
 	if cleanSeeds == 0 {
 		copts.CleanSeeds = -1
 	}
-	for i := 0; i < offsets; i++ {
-		copts.Offsets = append(copts.Offsets, opts.StartSeed+uint64(i)*1000)
-	}
+	copts.Offsets = campaign.CatalogueOffsets(opts.StartSeed, offsets)
 	rows, err := campaign.Catalogue(campaign.BugDocs(), copts)
 	if err != nil {
 		return err

@@ -32,11 +32,11 @@ func newListCmd() *cobra.Command {
 			w := cmd.OutOrStdout()
 			fmt.Fprintln(w, "Scenarios (zabsim run --scenario NAME):")
 			for _, s := range scenario.All() {
-				fmt.Fprintf(w, "  %-26s %-32s %s\n", s.Name, scenarioShape(s), s.Description)
+				fmt.Fprintf(w, "  %-26s %-32s %s\n", s.Name, s.Shape(), s.Description)
 			}
 			fmt.Fprintln(w, "Bug-hunting scenarios (each re-creates a bug switch's trigger; with --bug SWITCH a checker fails, without it the run passes):")
 			for _, s := range scenario.BugCatalog() {
-				fmt.Fprintf(w, "  %-26s %-32s hunts %s: %s\n", s.Name, scenarioShape(s), strings.Join(scenario.BugsHuntedBy(s.Name), ", "), s.Description)
+				fmt.Fprintf(w, "  %-26s %-32s hunts %s: %s\n", s.Name, s.Shape(), strings.Join(scenario.BugsHuntedBy(s.Name), ", "), s.Description)
 			}
 			fmt.Fprintf(w, "Suites (zabsim suite --suite NAME): %s\n", strings.Join(scenario.SuiteNames(), ", "))
 			fmt.Fprintf(w, "Workloads: %s\n", strings.Join(workloads.Names(), ", "))
@@ -51,44 +51,19 @@ func newListCmd() *cobra.Command {
 	}
 }
 
-// scenarioShape is a scenario's ensemble and workload in a few words.
-func scenarioShape(s scenario.Scenario) string {
-	if s.Draw {
-		return "drawn from the seed"
-	}
-	shape := fmt.Sprintf("%d servers", s.Servers)
-	if s.Servers == 1 {
-		shape = "1 server"
-	}
-	if s.Observers > 0 {
-		shape += fmt.Sprintf(" + %d observers", s.Observers)
-	}
-	return shape + ", " + s.Workload
-}
-
 // loadScenario resolves --scenario or --scenario-file.
 func loadScenario(name, file string) (scenario.Scenario, error) {
-	switch {
-	case name != "" && file != "":
+	if name != "" && file != "" {
 		return scenario.Scenario{}, usagef("give --scenario or --scenario-file, not both")
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return scenario.Scenario{}, usageError{err}
-		}
-		s, err := scenario.ParseFile(file, b)
-		if err != nil {
-			return s, usageError{err}
-		}
-		return s, nil
-	case name != "":
-		s, err := scenario.ByName(name)
-		if err != nil {
-			return s, usageError{err}
-		}
-		return s, nil
 	}
-	return scenario.Scenario{}, usagef("--scenario or --scenario-file is required (see `zabsim list`)")
+	if name == "" && file == "" {
+		return scenario.Scenario{}, usagef("--scenario or --scenario-file is required (see `zabsim list`)")
+	}
+	s, err := scenario.Load(name, file)
+	if err != nil {
+		return s, usageError{err}
+	}
+	return s, nil
 }
 
 func newRunCmd() *cobra.Command {
@@ -205,23 +180,15 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
   zabsim merge --out out/all out/shard-*                                       # then merge`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			scs, err := scenario.Suite(suite)
-			if len(only) > 0 {
-				if cmd.Flags().Changed("suite") {
-					return usagef("give --suite or --scenario, not both")
-				}
-				scs, err = nil, nil
-				for _, name := range only {
-					sc, e := scenario.ByName(name)
-					if e != nil {
-						return usageError{e}
-					}
-					scs = append(scs, sc)
-				}
-				suite = strings.Join(only, "+")
+			if len(only) > 0 && cmd.Flags().Changed("suite") {
+				return usagef("give --suite or --scenario, not both")
 			}
+			scs, err := scenario.Select(suite, only)
 			if err != nil {
 				return usageError{err}
+			}
+			if len(only) > 0 {
+				suite = strings.Join(only, "+")
 			}
 			seedList, err := campaign.ParseSeeds(seeds)
 			if err != nil {
@@ -265,12 +232,7 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 					fmt.Fprintf(cmd.ErrOrStderr(), "zabsim: resuming %s: %d of %d runs finished before and are kept; running %d\n",
 						out, kept, total, total-kept)
 				}}
-			total := 0
-			for k := range len(scs) * len(seedList) {
-				if k%n == i {
-					total++
-				}
-			}
+			total := campaign.ShardRuns(len(scs)*len(seedList), i, n)
 			if !quiet {
 				opts.Progress = progress(cmd, total)
 			}
@@ -320,23 +282,16 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 	return cmd
 }
 
-// checkResume accepts --resume DIR: an existing directory, and no --out
-// or --force (the suite goes on where it is). It returns the directory
-// itself, a latest link resolved: the suite's runs and links name it.
+// checkResume accepts --resume DIR: an existing suite directory
+// (campaign.ResumeDir), and no --out or --force (the suite goes on where
+// it is).
 func checkResume(dir string, of outFlags) (string, error) {
 	if of.out != "" || of.force {
 		return "", usagef("--resume continues the suite in its own directory: give --resume DIR without --out or --force")
 	}
-	fi, err := os.Stat(dir)
+	real, err := campaign.ResumeDir(dir)
 	if err != nil {
-		return "", usagef("--resume %s: %v", dir, errors.Unwrap(err))
-	}
-	if !fi.IsDir() {
-		return "", usagef("--resume %s is not a suite directory", dir)
-	}
-	real, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return "", usagef("--resume %s: %v", dir, err)
+		return "", usageError{err}
 	}
 	return real, nil
 }
@@ -515,11 +470,7 @@ func newShrinkCmd() *cobra.Command {
 				return usageError{err}
 			}
 			if out == "" {
-				src := filepath.Clean(args[0])
-				if real, err := filepath.EvalSymlinks(src); err == nil {
-					src = real // store/runs/S/latest → its timestamped directory
-				}
-				out = rundir.FreeDir(src + "-shrunk")
+				out = campaign.ShrunkDir(args[0])
 			} else if err := rundir.CheckOut(out, force); err != nil {
 				return usageError{err}
 			}
