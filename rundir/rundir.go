@@ -128,10 +128,20 @@ func ReproCommand(dir string) string { return "zabsim repro " + dir }
 // configuration's or a shrinker's) from the scenario.json of run directory
 // dir ("" for the directory's own, relative, until Place names it).
 func RunCommand(s scenario.Scenario, seed uint64, bugs []string, dir string) string {
-	cmd := fmt.Sprintf("zabsim run --scenario %s --seed %d", s.Name, seed)
 	if !builtin(s) {
-		cmd = fmt.Sprintf("zabsim run --scenario-file %s --seed %d", filepath.Join(dir, ScenarioFile), seed)
+		return FileRunCommand(filepath.Join(dir, ScenarioFile), seed, bugs)
 	}
+	return runCommand("--scenario "+s.Name, seed, bugs)
+}
+
+// FileRunCommand is the command that runs scenario file file with seed and
+// bugs.
+func FileRunCommand(file string, seed uint64, bugs []string) string {
+	return runCommand("--scenario-file "+file, seed, bugs)
+}
+
+func runCommand(scenarioFlag string, seed uint64, bugs []string) string {
+	cmd := fmt.Sprintf("zabsim run %s --seed %d", scenarioFlag, seed)
 	for _, b := range bugs {
 		cmd += " --bug " + b
 	}

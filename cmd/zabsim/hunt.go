@@ -96,7 +96,7 @@ func printHunt(w io.Writer, r campaign.HuntResult, shrunkFile string) {
 		}
 		fmt.Fprintf(w, "  shrunk in %d runs: %d → %d nemesis steps, %s, %v%s\n", r.Shrunk.Runs, r.Shrunk.StepsFrom, r.Shrunk.StepsTo,
 			clientsText(r.Shrunk.Scenario.Clients), r.Shrunk.Scenario.Duration.D(), spent)
-		fmt.Fprintf(w, "  shrunk repro: zabsim run --scenario-file %s --seed %d --bug %s\n", shrunkFile, r.Seed, r.Bug)
+		fmt.Fprintf(w, "  shrunk repro: %s\n", rundir.FileRunCommand(shrunkFile, r.Seed, []string{r.Bug}))
 	}
 }
 
