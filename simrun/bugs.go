@@ -1,8 +1,8 @@
 package simrun
 
 import (
-	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/zabsim/zabsim/scenario"
 	"github.com/zabsim/zabsim/server"
@@ -20,22 +20,33 @@ func BugSwitches() []string {
 	return out
 }
 
-// bugSet turns a run's bug switch names into the typed sets its servers
-// take. Switches live in two places, server-level ones (server.KnownBugs)
-// and replication-level ones (zab.AllBugs): a name goes to whichever knows
-// it. This is the one place a run's bug names become switches.
+// bugSet turns a run's bug switch names (validated by scenario.Compile)
+// into the typed sets its servers take. Switches live in two places today,
+// server-level ones (server.KnownBugs) and replication-level ones
+// (zab.AllBugs): a name goes to whichever knows it. This is the one place
+// a run's bug names become switches; when the server has one typed bug set
+// it is the one line to change (and the comma lists the two parsers take
+// go with it).
 func bugSet(names []string) (server.Bugs, zab.Bugs, error) {
-	set := server.Bugs{}
-	var zbugs zab.Bugs
+	var srv, zb []string
 	for _, name := range names {
-		if i := slices.IndexFunc(zab.AllBugs(), func(b zab.Bug) bool { return b.String() == name }); i >= 0 {
-			zbugs = zbugs.With(zab.AllBugs()[i])
-			continue
+		if slices.ContainsFunc(zab.AllBugs(), func(b zab.Bug) bool { return b.String() == name }) {
+			zb = append(zb, name)
+		} else {
+			srv = append(srv, name)
 		}
-		if !slices.ContainsFunc(server.KnownBugs(), func(b server.BugInfo) bool { return string(b.Name) == name }) {
-			return nil, 0, fmt.Errorf("unknown bug switch %q (known: %s)", name, scenario.BugSwitchList())
-		}
-		set[server.Bug(name)] = true
+	}
+	known := make([]server.Bug, 0)
+	for _, b := range server.KnownBugs() {
+		known = append(known, b.Name)
+	}
+	set, err := server.ParseBugs(strings.Join(srv, ","), known)
+	if err != nil {
+		return nil, 0, err
+	}
+	zbugs, err := zab.ParseBugs(strings.Join(zb, ","))
+	if err != nil {
+		return nil, 0, err
 	}
 	return set, zbugs, nil
 }

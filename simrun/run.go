@@ -370,7 +370,7 @@ func (r *runner) allProgressing() bool {
 }
 
 // ErrStalled reports a world that ran out of events or hit its event limit.
-var ErrStalled = errors.New("scenarios: the world stopped (no events left or event limit reached)")
+var ErrStalled = errors.New("simrun: the world stopped (no events left or event limit reached)")
 
 // unfinished lists the running workers whose final phase is not done: in
 // the healed phase every worker must finish (liveness).
