@@ -106,8 +106,8 @@ type Outcome struct {
 // Valid reports the verdict: true only when every checker said valid.
 func (o *Outcome) Valid() bool { return o.Check.Valid == checker.Valid }
 
-// Summarize is a simulated run's summary: the run directory is named by
-// Write (Place).
+// Summarize is the summary of a simulated run and its verdict; its re-run
+// commands name no directory until Write places it (Summary.Place).
 func Summarize(res *Result, chk checker.Result, wall time.Duration) Summary {
 	return Summary{
 		RunSummary: reports.RunSummary{

@@ -26,7 +26,7 @@ func CheckBugs(names []string) error {
 			unknown = append(unknown, fmt.Sprintf("%q", n))
 		}
 	}
-	known := BugSwitchList()
+	known := bugSwitchList()
 	switch len(unknown) {
 	case 0:
 		return nil
@@ -36,5 +36,5 @@ func CheckBugs(names []string) error {
 	return fmt.Errorf("unknown bug switches %s (known: %s)", strings.Join(unknown, ", "), known)
 }
 
-// BugSwitchList lists the registered bug switches, comma-separated.
-func BugSwitchList() string { return strings.Join(bugSwitches, ", ") }
+// bugSwitchList lists the registered bug switches, comma-separated.
+func bugSwitchList() string { return strings.Join(bugSwitches, ", ") }
