@@ -6,7 +6,7 @@ SIM_PKGS  := ./proc/... ./sim/... ./server/... ./client/... ./history/... ./mode
 BIN       := bin/zabsim
 # What `zabsim --version` and every summary.json report: the git revision (a tag when there is one).
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
-LDFLAGS   := -X github.com/zabsim/zabsim/scenarios.version=$(VERSION)
+LDFLAGS   := -X github.com/zabsim/zabsim/rundir.version=$(VERSION)
 
 .PHONY: all build run test test-race lint bench soak fuzz deps-live test-live test-clients test-browser bugs crosscheck clean mutants
 

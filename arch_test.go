@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"os/exec"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -67,20 +68,26 @@ func under(relPath, dir string) bool {
 // forbiddenDeps maps a package tree to the module trees it must never depend
 // on, even transitively.
 var forbiddenDeps = map[string][]string{
-	"proc":      {"sim", "live", "server", "client", "history", "model", "checker", "workloads", "nemesis", "scenarios", "reports", "cmd"},
-	"sim":       {"server", "client", "checker", "scenarios", "reports", "live", "workloads", "model", "cmd"},
-	"server":    {"sim", "live", "checker", "scenarios", "reports", "nemesis", "workloads", "client", "model", "cmd"},
-	"client":    {"sim", "live", "server$", "checker", "scenarios", "reports", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "cmd"},
-	"history":   {"sim", "live", "server", "client", "checker", "model", "scenarios", "reports", "cmd"},
-	"model":     {"sim", "live", "server", "client", "checker", "scenarios", "reports", "cmd"},
-	"checker":   {"sim", "live", "server", "client", "scenarios", "reports", "workloads", "cmd"},
-	"nemesis":   {"sim", "live", "server", "client", "checker", "scenarios", "reports", "cmd"},
-	"workloads": {"sim", "live", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "checker", "scenarios", "reports", "cmd"},
-	"reports":   {"sim", "live", "server", "client", "scenarios", "cmd"},
-	"scenarios": {"live", "liverun", "cmd"},
-	"serve":     {"live", "liverun", "cmd"},
-	"live":      {"sim", "cmd", "liverun"},
-	"liverun":   {"cmd"},
+	"proc":      {"sim", "live", "server", "client", "history", "model", "checker", "workloads", "nemesis", "scenario", "simrun", "rundir", "campaign", "reports", "cmd"},
+	"sim":       {"server", "client", "checker", "scenario", "simrun", "rundir", "campaign", "reports", "live", "workloads", "model", "cmd"},
+	"server":    {"sim", "live", "checker", "scenario", "simrun", "rundir", "campaign", "reports", "nemesis", "workloads", "client", "model", "cmd"},
+	"client":    {"sim", "live", "server$", "checker", "scenario", "simrun", "rundir", "campaign", "reports", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "cmd"},
+	"history":   {"sim", "live", "server", "client", "checker", "model", "scenario", "simrun", "rundir", "campaign", "reports", "cmd"},
+	"model":     {"sim", "live", "server", "client", "checker", "scenario", "simrun", "rundir", "campaign", "reports", "cmd"},
+	"checker":   {"sim", "live", "server", "client", "scenario", "simrun", "rundir", "campaign", "reports", "workloads", "cmd"},
+	"nemesis":   {"sim", "live", "server", "client", "checker", "scenario", "simrun", "rundir", "campaign", "reports", "cmd"},
+	"workloads": {"sim", "live", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "checker", "scenario", "simrun", "rundir", "campaign", "reports", "cmd"},
+	"reports":   {"sim", "live", "server", "client", "scenario", "simrun", "rundir", "campaign", "cmd"},
+	// The server internals a scenario must not reach; server/wire is the
+	// codec the client shares, which the workloads bring in.
+	"scenario": {"sim", "simrun", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "server/sasl", "live", "liverun", "rundir", "campaign", "serve", "cmd"},
+	"rundir":   {"sim", "simrun", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "server/sasl", "live", "liverun", "campaign", "serve", "cmd"},
+	"simrun":   {"live", "liverun", "campaign", "serve", "cmd"},
+	"campaign": {"live", "liverun", "serve", "cmd"},
+	"serve":    {"sim", "simrun", "campaign", "live", "liverun", "cmd"},
+	"live":     {"sim", "simrun", "campaign", "cmd", "liverun"},
+	// liverun runs scenarios against real processes: no simulator code.
+	"liverun": {"sim", "simrun", "campaign", "cmd"},
 }
 
 // deterministic trees must not import these standard packages directly.
@@ -142,6 +149,14 @@ func TestArchRuleCatchesViolation(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("server -> sim is not forbidden")
+	}
+	for _, b := range []string{"sim", "simrun"} {
+		if !slices.Contains(forbiddenDeps["liverun"], b) {
+			t.Fatalf("liverun -> %s is not forbidden", b)
+		}
+	}
+	if under("simrun", "sim") {
+		t.Fatal("under() takes simrun for sim")
 	}
 	if !under("server/zab", "server") || under("serverx", "server") {
 		t.Fatal("under() prefix matching is wrong")

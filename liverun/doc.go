@@ -5,11 +5,11 @@
 // are hosted in this process on live Nodes and talk to the servers through
 // go-zookeeper/zk (live.GoZK); nemesis steps are applied at wall-clock
 // times through the cluster's nemesis.Host; the history is stamped with
-// wall time since the start and judged by scenarios.CheckLive.
+// wall time since the start and judged by the scenario's workload checkers
+// and liveness; the run directory is written by rundir.
 //
 // It is a package of its own because it joins the two sides the
-// architecture keeps apart: live must never depend on sim, and scenarios
-// (which builds simulated worlds, hence depends on sim) must never depend
-// on live. liverun imports both, like cmd/zabsim, and nothing imports it
-// but cmd/zabsim.
+// architecture keeps apart: it imports live and the simulator-free halves
+// of the harness (scenario, rundir), never sim, simrun or campaign, and
+// nothing imports it but cmd/zabsim.
 package liverun

@@ -14,14 +14,15 @@ import (
 	"github.com/zabsim/zabsim/live"
 	"github.com/zabsim/zabsim/nemesis"
 	"github.com/zabsim/zabsim/proc"
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/scenario"
 	"github.com/zabsim/zabsim/workloads"
 )
 
 // driver is one live run: the cluster, the workers hosted in this process,
 // the recorder and the timeline of nemesis steps, Finish and Final.
 type driver struct {
-	s     scenarios.Scenario
+	c     *scenario.Compiled
+	s     scenario.Scenario
 	opts  Options
 	sched nemesis.Schedule
 	rec   *liveRecorder
@@ -45,11 +46,11 @@ type liveWorker struct {
 	w    workloads.Worker
 }
 
-func newDriver(s scenarios.Scenario, opts Options, sched nemesis.Schedule) (*driver, error) {
+func newDriver(c *scenario.Compiled, opts Options, sched nemesis.Schedule) (*driver, error) {
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	return &driver{s: s, opts: opts, sched: sched}, nil
+	return &driver{c: c, s: c.Scenario, opts: opts, sched: sched}, nil
 }
 
 // run starts everything and drives the timeline. On return, stop must
@@ -89,10 +90,6 @@ func (d *driver) run(ctx context.Context, exec *nemesis.Executor) error {
 // startWorkers hosts every worker on its own Node with go-zookeeper
 // clients, as the simulator hosts them on simulated nodes c1..cN.
 func (d *driver) startWorkers() error {
-	groups, err := d.s.Groups()
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadInput, err)
-	}
 	names := map[string]string{}
 	for _, node := range d.cluster.Nodes() {
 		names[d.cluster.ClientAddr(node)] = node
@@ -103,7 +100,7 @@ func (d *driver) startWorkers() error {
 		defer logMu.Unlock()
 		fmt.Fprintf(d.logFile, time.Now().UTC().Format("15:04:05.000000 ")+format+"\n", args...)
 	}
-	for _, g := range groups {
+	for _, g := range d.c.Groups {
 		if err := d.startGroup(g, names, logMu, logf); err != nil {
 			return err
 		}
@@ -112,7 +109,7 @@ func (d *driver) startWorkers() error {
 }
 
 // startGroup starts one workload's workers, c<First+1> on.
-func (d *driver) startGroup(g scenarios.Group, names map[string]string, logMu *sync.Mutex, logf func(string, ...any)) error {
+func (d *driver) startGroup(g scenario.Group, names map[string]string, logMu *sync.Mutex, logf func(string, ...any)) error {
 	wl, err := workloads.ByName(g.Workload)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadInput, err)

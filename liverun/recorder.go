@@ -7,7 +7,8 @@ import (
 
 	"github.com/zabsim/zabsim/history"
 	"github.com/zabsim/zabsim/nemesis"
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
 )
 
 // liveRecorder stamps history records with wall time since the run started,
@@ -19,7 +20,7 @@ type liveRecorder struct {
 
 	mu     sync.Mutex
 	ops    []history.Op
-	roles  []scenarios.RoleChange
+	roles  []rundir.RoleChange
 	role   map[string]string // current role per node, for change detection
 	paused map[string]bool
 	killed map[string]bool
@@ -53,7 +54,7 @@ func (r *liveRecorder) nemesis(evs []nemesis.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, ev := range evs {
-		op := scenarios.NemesisOp(ev)
+		op := scenario.NemesisOp(ev)
 		op.Index, op.Time = len(r.ops), r.now()
 		r.ops = append(r.ops, op)
 		r.track(ev)
@@ -112,11 +113,11 @@ func (r *liveRecorder) setRole(node, role string) {
 		return
 	}
 	r.role[node] = role
-	r.roles = append(r.roles, scenarios.RoleChange{TimeNS: r.now(), Node: node, Role: role})
+	r.roles = append(r.roles, rundir.RoleChange{TimeNS: r.now(), Node: node, Role: rundir.Role(role)})
 }
 
 // finish closes the history and returns it with the role changes.
-func (r *liveRecorder) finish() ([]history.Op, []scenarios.RoleChange) {
+func (r *liveRecorder) finish() ([]history.Op, []rundir.RoleChange) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed = true

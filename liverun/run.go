@@ -5,16 +5,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/zabsim/zabsim/checker"
+	"github.com/zabsim/zabsim/history"
 	"github.com/zabsim/zabsim/live"
 	"github.com/zabsim/zabsim/nemesis"
 	"github.com/zabsim/zabsim/reports"
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
 	"github.com/zabsim/zabsim/server"
 )
 
@@ -77,8 +81,8 @@ const Note = "live run against real processes on the wall clock: the seed fixes 
 // nemesis.txt, plots, timeline.html, index.html) and returns the outcome.
 // Every process it started is stopped when it returns, also on error and
 // when ctx is cancelled (cancellation returns ctx's error and no verdict).
-func Run(ctx context.Context, s scenarios.Scenario, opts Options) (*scenarios.Outcome, error) {
-	s, err := liveScenario(s, opts)
+func Run(ctx context.Context, s scenario.Scenario, opts Options) (*rundir.Outcome, error) {
+	c, err := liveScenario(s, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -93,11 +97,10 @@ func Run(ctx context.Context, s scenarios.Scenario, opts Options) (*scenarios.Ou
 	if opts.Dir, err = filepath.Abs(opts.Dir); err != nil {
 		return nil, fmt.Errorf("%w: run directory: %v", ErrBadInput, err)
 	}
-	if err := scenarios.CheckFreshDir(opts.Dir); err != nil {
+	if err := rundir.CheckFreshDir(opts.Dir); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
-	servers := serverNames(s.Servers + s.Observers) // observers follow the voters, as in the simulator
-	sched, rng, err := scenarios.PlanSchedule(s, opts.Seed, servers)
+	sched, rng, err := c.PlanSchedule(c.Nodes()) // observers follow the voters, as in the simulator
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
@@ -105,7 +108,7 @@ func Run(ctx context.Context, s scenarios.Scenario, opts Options) (*scenarios.Ou
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
-	d, err := newDriver(s, opts, sched)
+	d, err := newDriver(c, opts, sched)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +117,7 @@ func Run(ctx context.Context, s scenarios.Scenario, opts Options) (*scenarios.Ou
 		defer d.stop() // every process and session, whatever happened
 		return d.run(ctx, exec)
 	}()
-	var o *scenarios.Outcome
+	var o *rundir.Outcome
 	if runErr == nil {
 		o, runErr = d.judge(time.Since(wallStart))
 	}
@@ -129,51 +132,60 @@ func Run(ctx context.Context, s scenarios.Scenario, opts Options) (*scenarios.Ou
 	return o, nil
 }
 
-// liveScenario applies the options to the scenario and checks what the
-// live tier supports.
-func liveScenario(s scenarios.Scenario, opts Options) (scenarios.Scenario, error) {
+func init() {
+	var names []string
+	for _, b := range server.AllBugs() {
+		names = append(names, string(b.Name))
+	}
+	scenario.RegisterBugSwitches(names)
+}
+
+// liveScenario applies the options to the scenario, checks what the live
+// tier supports and compiles it.
+func liveScenario(s scenario.Scenario, opts Options) (*scenario.Compiled, error) {
 	s = s.Drawn(opts.Seed).Defaults()
 	if _, err := live.ParseTarget(string(opts.Target)); err != nil {
-		return s, fmt.Errorf("%w: %v", ErrBadInput, err)
+		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
 	if opts.Nodes != 0 {
 		s.Servers = opts.Nodes
 	}
 	if err := live.CheckSize(s.Servers, s.Observers); err != nil {
-		return s, fmt.Errorf("%w: scenario %s: %v", ErrBadInput, s.Name, err)
+		return nil, fmt.Errorf("%w: scenario %s: %v", ErrBadInput, s.Name, err)
 	}
 	if opts.Duration < 0 {
-		return s, fmt.Errorf("%w: negative duration", ErrBadInput)
+		return nil, fmt.Errorf("%w: negative duration", ErrBadInput)
 	}
 	if opts.Duration != 0 && opts.Duration != s.Duration.D() {
 		var err error
 		if s, err = scaleScenario(s, opts.Duration); err != nil {
-			return s, fmt.Errorf("%w: %v", ErrBadInput, err)
+			return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 		}
 	}
-	s.Bugs = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(s.Bugs), opts.Bugs...))))
+	s.Bugs = scenario.MergeBugs(s.Bugs, opts.Bugs)
 	if opts.Target == live.TargetZooKeeper && len(s.Bugs) > 0 {
-		return s, fmt.Errorf("%w: bug switches (%s) exist only in zabsim servers", ErrBadInput, strings.Join(s.Bugs, ", "))
+		return nil, fmt.Errorf("%w: bug switches (%s) exist only in zabsim servers", ErrBadInput, strings.Join(s.Bugs, ", "))
 	}
 	for _, b := range s.Bugs {
 		if !slices.ContainsFunc(server.AllBugs(), func(k server.BugInfo) bool { return string(k.Name) == b }) {
-			return s, fmt.Errorf("%w: unknown bug switch %q (see zabsim list)", ErrBadInput, b)
+			return nil, fmt.Errorf("%w: unknown bug switch %q (see zabsim list)", ErrBadInput, b)
 		}
 	}
-	if err := s.Validate(); err != nil {
-		return s, fmt.Errorf("%w: %v", ErrBadInput, err)
+	c, err := scenario.Compile(s, opts.Seed, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
-	return s, nil
+	return c, nil
 }
 
 // scaleScenario stretches s to duration d: the healed tail and an explicit
 // schedule's step times scale by the same factor; planned faults keep
 // their gap and length bounds (a fault window means the same at any run
 // length) and are planned over the new duration.
-func scaleScenario(s scenarios.Scenario, d time.Duration) (scenarios.Scenario, error) {
+func scaleScenario(s scenario.Scenario, d time.Duration) (scenario.Scenario, error) {
 	f := float64(d) / float64(s.Duration.D())
-	s.HealedTail = scenarios.Duration(float64(s.HealedTail.D()) * f)
-	s.Duration = scenarios.Duration(d)
+	s.HealedTail = scenario.Duration(float64(s.HealedTail.D()) * f)
+	s.Duration = scenario.Duration(d)
 	if s.Schedule == "" {
 		return s, nil
 	}
@@ -188,47 +200,44 @@ func scaleScenario(s scenarios.Scenario, d time.Duration) (scenarios.Scenario, e
 	return s, nil
 }
 
-func serverNames(n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = fmt.Sprintf("s%d", i+1)
-	}
-	return out
-}
-
-// judge checks the history and writes the run directory.
-func (d *driver) judge(wall time.Duration) (*scenarios.Outcome, error) {
+// judge checks the history with the scenario's workload checkers and
+// liveness, and writes the run directory. There are no online Zab
+// invariants: the servers are other processes (another implementation, for
+// ZooKeeper), so the run is judged by its history alone.
+func (d *driver) judge(wall time.Duration) (*rundir.Outcome, error) {
 	ops, roles := d.rec.finish()
 	var viz bytes.Buffer
-	chk, err := scenarios.CheckLive(d.s, ops, d.unfinished, &viz)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
-	}
+	chk := check(d.c, ops, d.unfinished, &viz)
 	if viz.Len() == 0 {
-		if err := scenarios.HistoryTimeline(ops, &viz); err != nil {
+		if err := rundir.HistoryTimeline(ops, &viz); err != nil {
 			return nil, err
 		}
 	}
 	span := float64(d.end) / 1e9
-	res := &scenarios.Result{Scenario: d.s, Seed: d.opts.Seed, Bugs: d.s.Bugs, History: ops, Schedule: d.sched,
+	res := &rundir.Result{Scenario: d.s, Seed: d.opts.Seed, Bugs: d.s.Bugs, History: ops, Schedule: d.sched,
 		Roles: roles, SimNS: int64(d.end), Unfinished: d.unfinished}
 	cmd := d.command()
-	o := &scenarios.Outcome{Result: res, Check: chk, Summary: scenarios.Summary{
+	o := &rundir.Outcome{Result: res, Check: chk, Timeline: viz.Bytes(), Summary: rundir.Summary{
 		RunSummary: reports.RunSummary{Scenario: d.s.Name, Seed: d.opts.Seed, Bugs: d.s.Bugs,
 			TraceHash: "none (live run)", Valid: chk.Valid, Checkers: chk.Children, Ops: reports.CountOps(ops),
 			SimSeconds: span, WallSeconds: wall.Seconds(),
 			Repro: "not reproducible by seed (" + Note + "); to run it again: " + cmd},
 		Command: cmd, Invocation: d.opts.Invocation,
-		Live: &scenarios.LiveInfo{Target: string(d.opts.Target), Nodes: d.s.Servers, Observers: d.s.Observers,
+		Live: &rundir.LiveInfo{Target: string(d.opts.Target), Nodes: d.s.Servers, Observers: d.s.Observers,
 			Note: Note},
 	}}
-	if err := scenarios.WriteRun(d.opts.Dir, o, viz.Bytes()); err != nil {
-		return nil, err
-	}
-	if err := scenarios.WriteRunReport(d.opts.Dir); err != nil {
+	if err := rundir.Write(d.opts.Dir, o, rundir.PlotsAll); err != nil {
 		return nil, err
 	}
 	return o, nil
+}
+
+// check judges a live history with the scenario's workload checkers and
+// liveness; viz receives Porcupine's visualization where a checker draws
+// one.
+func check(c *scenario.Compiled, ops []history.Op, unfinished []string, viz io.Writer) checker.Result {
+	cs := append(c.WorkloadCheckers(viz), scenario.Liveness(unfinished, nil))
+	return checker.Compose(c.Scenario.Name, ops, cs...)
 }
 
 // command is the zabsim live command line for this run.

@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zabsim/zabsim/campaign"
 	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/history"
 	"github.com/zabsim/zabsim/live"
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
 )
 
 // The live driver's end-to-end tests: the scenarios' workloads, schedules
@@ -25,18 +27,18 @@ import (
 
 // registerUnderFaults is a 30 s register workload under partitions and
 // kills (the leader and a random node) ending healed.
-func registerUnderFaults() scenarios.Scenario {
-	return scenarios.Scenario{Name: "live-register-partition-kill", Servers: 3, Workload: "register",
-		Duration: scenarios.Duration(30 * time.Second), HealedTail: scenarios.Duration(8 * time.Second),
+func registerUnderFaults() scenario.Scenario {
+	return scenario.Scenario{Name: "live-register-partition-kill", Servers: 3, Workload: "register",
+		Duration: scenario.Duration(30 * time.Second), HealedTail: scenario.Duration(8 * time.Second),
 		Schedule: "3s start partition random-halves\n8s stop partition\n10s kill leader\n13s restart all\n" +
 			"15s start partition isolate-leader\n19s stop partition\n20s kill one\n21s restart all\n22s heal"}
 }
 
 // lockUnderPauses is the lock workload while the leader and then another
 // node are paused (SIGSTOP) for a few seconds.
-func lockUnderPauses() scenarios.Scenario {
-	return scenarios.Scenario{Name: "live-lock-pause", Servers: 3, Workload: "lock",
-		Duration: scenarios.Duration(20 * time.Second), HealedTail: scenarios.Duration(5 * time.Second),
+func lockUnderPauses() scenario.Scenario {
+	return scenario.Scenario{Name: "live-lock-pause", Servers: 3, Workload: "lock",
+		Duration: scenario.Duration(20 * time.Second), HealedTail: scenario.Duration(5 * time.Second),
 		Schedule: "3s pause leader\n7s resume all\n9s pause one\n13s resume all\n15s heal"}
 }
 
@@ -70,9 +72,9 @@ func TestLiveLockPauseZooKeeper(t *testing.T) {
 // observers while the leader is cut off and an observer is killed. Its 16
 // sessions pick their servers at random (go-zookeeper shuffles the list),
 // so some are all but certain to land on an observer.
-func observersUnderFaults() scenarios.Scenario {
-	return scenarios.Scenario{Name: "live-observers", Servers: 3, Observers: 2, Workload: "register", Clients: 16,
-		Duration: scenarios.Duration(20 * time.Second), HealedTail: scenarios.Duration(6 * time.Second),
+func observersUnderFaults() scenario.Scenario {
+	return scenario.Scenario{Name: "live-observers", Servers: 3, Observers: 2, Workload: "register", Clients: 16,
+		Duration: scenario.Duration(20 * time.Second), HealedTail: scenario.Duration(6 * time.Second),
 		Schedule: "3s start partition isolate-leader\n7s stop partition\n8s kill s4\n11s restart all\n14s heal"}
 }
 
@@ -92,11 +94,11 @@ func TestLiveObserversZooKeeper(t *testing.T) {
 
 // requireObservers checks the named nodes ran as observers (their srvr
 // mode) and served the workers: reads, and writes they forwarded.
-func requireObservers(t *testing.T, o *scenarios.Outcome, names ...string) {
+func requireObservers(t *testing.T, o *rundir.Outcome, names ...string) {
 	t.Helper()
 	reads, writes := 0, 0
 	for _, n := range names {
-		if !slices.ContainsFunc(o.Result.Roles, func(r scenarios.RoleChange) bool { return r.Node == n && r.Role == "observer" }) {
+		if !slices.ContainsFunc(o.Result.Roles, func(r rundir.RoleChange) bool { return r.Node == n && r.Role == "observer" }) {
 			t.Errorf("%s never reported Mode: observer", n)
 		}
 		for _, op := range o.Result.History {
@@ -120,7 +122,7 @@ func requireObservers(t *testing.T, o *scenarios.Outcome, names ...string) {
 // runLive runs s against a fresh cluster of target and checks what every
 // live run must leave behind: a complete run directory marked as not
 // reproducible, and no process or client goroutine.
-func runLive(t *testing.T, target live.Target, s scenarios.Scenario, seed uint64) *scenarios.Outcome {
+func runLive(t *testing.T, target live.Target, s scenario.Scenario, seed uint64) *rundir.Outcome {
 	t.Helper()
 	requireLiveE2E(t)
 	// JVMs on a loaded two-core machine can take minutes to elect.
@@ -221,14 +223,14 @@ func requireRunDir(t *testing.T, dir string, target live.Target) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sum scenarios.Summary
+	var sum rundir.Summary
 	if err := json.Unmarshal(b, &sum); err != nil {
 		t.Fatal(err)
 	}
 	if sum.Live == nil || sum.Live.Target != string(target) || !strings.Contains(sum.Repro, "not reproducible") {
 		t.Errorf("summary live=%+v repro=%q: want the target and a not-reproducible note", sum.Live, sum.Repro)
 	}
-	if _, err := scenarios.Repro(dir); err == nil {
+	if _, err := campaign.Repro(dir); err == nil {
 		t.Error("zabsim repro accepted a live run directory")
 	}
 	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
@@ -244,7 +246,7 @@ func requireRunDir(t *testing.T, dir string, target live.Target) {
 }
 
 // requireFaults checks the history records each nemesis f.
-func requireFaults(t *testing.T, o *scenarios.Outcome, fs ...string) {
+func requireFaults(t *testing.T, o *rundir.Outcome, fs ...string) {
 	t.Helper()
 	seen := map[string]bool{}
 	for _, op := range o.Result.History {
@@ -265,7 +267,7 @@ func requireFaults(t *testing.T, o *scenarios.Outcome, fs ...string) {
 
 // requireValid checks every checker passed on a history with enough
 // successful operations to mean something.
-func requireValid(t *testing.T, o *scenarios.Outcome, minOK int) {
+func requireValid(t *testing.T, o *rundir.Outcome, minOK int) {
 	t.Helper()
 	for _, c := range o.Check.Children {
 		t.Logf("%s: %s %v", c.Name, c.Valid, c.Counts)
@@ -284,7 +286,7 @@ func requireValid(t *testing.T, o *scenarios.Outcome, minOK int) {
 // history, with one successful read changed to a value no write produced
 // (what a server serving a torn or phantom state would return), goes
 // through the same checkers and must be judged invalid.
-func requireCheckersCatch(t *testing.T, o *scenarios.Outcome) {
+func requireCheckersCatch(t *testing.T, o *rundir.Outcome) {
 	t.Helper()
 	ops := slices.Clone(o.Result.History)
 	i := slices.IndexFunc(ops, func(op history.Op) bool {
@@ -305,10 +307,11 @@ func requireCheckersCatch(t *testing.T, o *scenarios.Outcome) {
 		t.Fatal(err)
 	}
 	ops[i].Value = raw
-	res, err := scenarios.CheckLive(o.Result.Scenario, ops, nil, nil)
+	c, err := scenario.Compile(o.Result.Scenario, o.Result.Seed, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	res := check(c, ops, nil, nil)
 	if res.Valid != checker.Invalid {
 		t.Fatalf("a phantom read (op %d) passed the live checkers: %s", ops[i].Index, res.Valid)
 	}
@@ -359,8 +362,8 @@ func TestLiveCancelledRunLeavesNothing(t *testing.T) {
 // run without the switch passes: `zabsim live --scenario-file` with this
 // scenario, seeds 1 and 2, see the report.)
 func TestLiveFindsZK1367(t *testing.T) {
-	s := scenarios.Scenario{Name: "live-registry-restart-all", Servers: 3, Workload: "registry",
-		Duration: scenarios.Duration(15 * time.Second), HealedTail: scenarios.Duration(4 * time.Second),
+	s := scenario.Scenario{Name: "live-registry-restart-all", Servers: 3, Workload: "registry",
+		Duration: scenario.Duration(15 * time.Second), HealedTail: scenario.Duration(4 * time.Second),
 		Schedule: "3s kill all\n5s restart all\n8s kill all\n10s restart all\n11s heal", Bugs: []string{"zk-1367"}}
 	o := runLive(t, live.TargetZabsim, s, 1)
 	requireFaults(t, o, "kill", "restart")

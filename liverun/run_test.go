@@ -10,28 +10,29 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/live"
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/scenario"
+	"github.com/zabsim/zabsim/simrun"
 )
 
 // TestLivePlansTheSimulatorsSchedule: for a scenario and seed, a live run
 // applies the schedule a simulated run of the same duration applies.
 func TestLivePlansTheSimulatorsSchedule(t *testing.T) {
 	for _, name := range []string{"register-partition", "lock-pause", "mixed-chaos", "observers-partition"} {
-		s, err := scenarios.ByName(name)
+		s, err := scenario.ByName(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.Duration = scenarios.Duration(12 * time.Second)
-		s.HealedTail = scenarios.Duration(4 * time.Second)
-		sim, err := scenarios.Run(s, 5, scenarios.Options{})
+		s.Duration = scenario.Duration(12 * time.Second)
+		s.HealedTail = scenario.Duration(4 * time.Second)
+		sim, err := simrun.Run(s, 5, simrun.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ls, err := liveScenario(s, Options{Target: live.TargetZabsim})
+		ls, err := liveScenario(s, Options{Target: live.TargetZabsim, Seed: 5})
 		if err != nil {
 			t.Fatal(err)
 		}
-		sched, _, err := scenarios.PlanSchedule(ls, 5, serverNames(ls.Servers+ls.Observers))
+		sched, _, err := ls.PlanSchedule(ls.Nodes())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,20 +45,20 @@ func TestLivePlansTheSimulatorsSchedule(t *testing.T) {
 // TestLiveScenarioOptions: --duration scales an explicit schedule and the
 // healed tail; bad combinations are bad input.
 func TestLiveScenarioOptions(t *testing.T) {
-	s, err := scenarios.ByName("durability-crash-all") // explicit schedule over 30 s, heal at 20 s
+	s, err := scenario.ByName("durability-crash-all") // explicit schedule over 30 s, heal at 20 s
 	if err != nil {
 		t.Fatal(err)
 	}
-	ls, err := liveScenario(s, Options{Target: live.TargetZabsim, Duration: 15 * time.Second})
+	ls, err := liveScenario(s, Options{Target: live.TargetZabsim, Duration: 15 * time.Second, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sched, _, err := scenarios.PlanSchedule(ls, 1, serverNames(3))
+	sched, _, err := ls.PlanSchedule(ls.Nodes())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if end := sched.End(); end != 10*time.Second || ls.HealedTail.D() != 5*time.Second {
-		t.Errorf("scaled to 15s: schedule ends at %v (want 10s), healed tail %v (want 5s)\n%s", end, ls.HealedTail.D(), sched)
+	if end := sched.End(); end != 10*time.Second || ls.Scenario.HealedTail.D() != 5*time.Second {
+		t.Errorf("scaled to 15s: schedule ends at %v (want 10s), healed tail %v (want 5s)\n%s", end, ls.Scenario.HealedTail.D(), sched)
 	}
 	bad := []Options{
 		{Target: "etcd"},
@@ -70,10 +71,10 @@ func TestLiveScenarioOptions(t *testing.T) {
 			t.Errorf("%+v: %v, want ErrBadInput", o, err)
 		}
 	}
-	obs, _ := scenarios.ByName("observers-partition")
+	obs, _ := scenario.ByName("observers-partition")
 	ls, err = liveScenario(obs, Options{Target: live.TargetZabsim})
-	if err != nil || ls.Servers != 3 || ls.Observers != 2 {
-		t.Errorf("observers-partition: %d voters, %d observers, %v; want 3 and 2", ls.Servers, ls.Observers, err)
+	if err != nil || ls.Scenario.Servers != 3 || ls.Scenario.Observers != 2 {
+		t.Errorf("observers-partition: %d voters, %d observers, %v; want 3 and 2", ls.Scenario.Servers, ls.Scenario.Observers, err)
 	}
 	for _, nodes := range []int{1, 6, 8} { // standalone with observers; 8 servers; 10
 		if _, err := liveScenario(obs, Options{Target: live.TargetZabsim, Nodes: nodes}); !errors.Is(err, ErrBadInput) {
@@ -87,7 +88,7 @@ func TestLiveScenarioOptions(t *testing.T) {
 // left behind, half-written or not; a relative directory is no different.
 func TestRunFailedStartLeavesNoDirectory(t *testing.T) {
 	t.Chdir(t.TempDir())
-	s, err := scenarios.ByName("register-partition")
+	s, err := scenario.ByName("register-partition")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/zabsim/zabsim/history"
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/rundir"
 )
 
 // History pages show a window of a run's history.jsonl as a table: around
@@ -61,7 +61,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	f, err := s.fsys.Open(path.Join(rel, scenarios.HistoryFile))
+	f, err := s.fsys.Open(path.Join(rel, rundir.HistoryFile))
 	if err != nil {
 		http.Error(w, rel+": no history.jsonl", http.StatusNotFound)
 		return
@@ -136,6 +136,6 @@ func historyHref(rel string, ops []int) string {
 
 // hasHistory reports whether the run directory rel has a history file.
 func (s *Server) hasHistory(rel string) bool {
-	_, err := fs.Stat(s.fsys, path.Join(rel, scenarios.HistoryFile))
+	_, err := fs.Stat(s.fsys, path.Join(rel, rundir.HistoryFile))
 	return err == nil
 }

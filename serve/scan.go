@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/checker"
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/rundir"
 )
 
 // Run is one run directory found in the store, as the index lists it.
@@ -25,7 +25,7 @@ type Run struct {
 	Bugs     []string
 	Target   string    // a live run's target
 	When     time.Time // from the directory's timestamp, else summary.json's mtime
-	Summary  scenarios.Summary
+	Summary  rundir.Summary
 }
 
 // Suite is one suite directory found in the store.
@@ -78,12 +78,12 @@ func scan(fsys fs.FS) Listing {
 
 // readRun reads the run directory rel, if it is one.
 func readRun(fsys fs.FS, rel string) (Run, bool) {
-	p := path.Join(rel, scenarios.SummaryFile)
+	p := path.Join(rel, rundir.SummaryFile)
 	b, err := fs.ReadFile(fsys, p)
 	if err != nil {
 		return Run{}, false
 	}
-	var sum scenarios.Summary
+	var sum rundir.Summary
 	if json.Unmarshal(b, &sum) != nil {
 		return Run{}, false
 	}
@@ -103,12 +103,12 @@ func readRun(fsys fs.FS, rel string) (Run, bool) {
 
 // readSuite reads the suite directory rel, if it is one, and its runs.
 func readSuite(fsys fs.FS, rel string) (Suite, []Run, bool) {
-	p := path.Join(rel, scenarios.SuiteFile)
+	p := path.Join(rel, rundir.SuiteFile)
 	b, err := fs.ReadFile(fsys, p)
 	if err != nil {
 		return Suite{}, nil, false
 	}
-	var entries []scenarios.SuiteEntry
+	var entries []rundir.SuiteEntry
 	if json.Unmarshal(b, &entries) != nil {
 		return Suite{}, nil, false
 	}
@@ -191,7 +191,7 @@ type namedResult = checker.Leaf
 // flatten lists the leaf checkers of composed results ("all/linearizable").
 func flatten(rs []checker.Result) []namedResult { return checker.Leaves(rs) }
 
-func verdictWord(v checker.Validity) string { return scenarios.VerdictWord(v) }
+func verdictWord(v checker.Validity) string { return rundir.VerdictWord(v) }
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")

@@ -23,7 +23,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/rundir"
 )
 
 // Server serves one results store.
@@ -130,7 +130,7 @@ func (s *Server) loadRun(rel string) (Run, bool) {
 	}
 	if sr, ok := s.suiteOf(rel); ok {
 		r.Kind, r.Suite = "suite", sr
-		r.When = when(s.fsys, sr, path.Join(sr, scenarios.SuiteFile))
+		r.When = when(s.fsys, sr, path.Join(sr, rundir.SuiteFile))
 	}
 	return r, true
 }
@@ -138,7 +138,7 @@ func (s *Server) loadRun(rel string) (Run, bool) {
 // suiteOf is the suite directory holding the run directory rel, if any.
 func (s *Server) suiteOf(rel string) (string, bool) {
 	for d := path.Dir(rel); d != "." && d != "/"; d = path.Dir(d) {
-		if _, err := fs.Stat(s.fsys, path.Join(d, scenarios.SuiteFile)); err == nil {
+		if _, err := fs.Stat(s.fsys, path.Join(d, rundir.SuiteFile)); err == nil {
 			return d, true
 		}
 	}

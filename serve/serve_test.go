@@ -14,7 +14,7 @@ import (
 	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/history"
 	"github.com/zabsim/zabsim/reports"
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/rundir"
 )
 
 // fakeStore lays out a store by hand: two runs of one scenario (one with
@@ -25,21 +25,21 @@ func fakeStore(t *testing.T) string {
 	base := t.TempDir()
 	store := filepath.Join(base, "store")
 	writeSummary(t, filepath.Join(store, "runs", "register-partition", "20261201T100000.000Z-seed-1"),
-		scenarios.Summary{RunSummary: reports.RunSummary{Scenario: "register-partition", Seed: 1, Valid: checker.Valid, TraceHash: "aaaa"}})
+		rundir.Summary{RunSummary: reports.RunSummary{Scenario: "register-partition", Seed: 1, Valid: checker.Valid, TraceHash: "aaaa"}})
 	writeSummary(t, filepath.Join(store, "runs", "register-partition", "20261205T100000.000Z-seed-2"),
-		scenarios.Summary{RunSummary: reports.RunSummary{Scenario: "register-partition", Seed: 2, Valid: checker.Invalid, TraceHash: "bbbb",
+		rundir.Summary{RunSummary: reports.RunSummary{Scenario: "register-partition", Seed: 2, Valid: checker.Invalid, TraceHash: "bbbb",
 			Bugs: []string{"zk-1154"}, Checkers: []checker.Result{{Name: "zab-invariants", Valid: checker.Invalid,
 				Anomalies: []checker.Anomaly{{Kind: "lost", Ops: []int{12}, Explanation: "committed txn 0x100000003 lost"}}}}}})
 	writeSummary(t, filepath.Join(store, "live", "zookeeper", "lock-pause", "20261206T100000.000Z-seed-3"),
-		scenarios.Summary{RunSummary: reports.RunSummary{Scenario: "lock-pause", Seed: 3, Valid: checker.Valid},
-			Live: &scenarios.LiveInfo{Target: "zookeeper", Nodes: 3}})
+		rundir.Summary{RunSummary: reports.RunSummary{Scenario: "lock-pause", Seed: 3, Valid: checker.Valid},
+			Live: &rundir.LiveInfo{Target: "zookeeper", Nodes: 3}})
 	suite := filepath.Join(store, "suites", "default", "20261207T100000.000Z")
 	writeSummary(t, filepath.Join(suite, "bank-disk", "seed-4"),
-		scenarios.Summary{RunSummary: reports.RunSummary{Scenario: "bank-disk", Seed: 4, Valid: checker.Unknown}})
-	entries := []scenarios.SuiteEntry{{Scenario: "bank-disk", Seed: 4, Dir: "bank-disk/seed-4", Valid: checker.Unknown},
+		rundir.Summary{RunSummary: reports.RunSummary{Scenario: "bank-disk", Seed: 4, Valid: checker.Unknown}})
+	entries := []rundir.SuiteEntry{{Scenario: "bank-disk", Seed: 4, Dir: "bank-disk/seed-4", Valid: checker.Unknown},
 		{Scenario: "escape", Seed: 9, Dir: "../../../secret", Valid: checker.Valid}}
 	b, _ := json.Marshal(entries)
-	mustWrite(t, filepath.Join(suite, scenarios.SuiteFile), b)
+	mustWrite(t, filepath.Join(suite, rundir.SuiteFile), b)
 	mustWrite(t, filepath.Join(base, "secret.txt"), []byte("SECRET"))
 	if err := os.Symlink(filepath.Join(base, "secret.txt"), filepath.Join(store, "escape.txt")); err != nil {
 		t.Fatal(err)
@@ -50,13 +50,13 @@ func fakeStore(t *testing.T) string {
 	return store
 }
 
-func writeSummary(t *testing.T, dir string, s scenarios.Summary) {
+func writeSummary(t *testing.T, dir string, s rundir.Summary) {
 	t.Helper()
 	b, err := json.Marshal(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustWrite(t, filepath.Join(dir, scenarios.SummaryFile), b)
+	mustWrite(t, filepath.Join(dir, rundir.SummaryFile), b)
 	var ops []history.Op
 	for i := range 40 {
 		typ := history.Invoke

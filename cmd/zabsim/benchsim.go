@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/scenario"
+	"github.com/zabsim/zabsim/simrun"
 	"github.com/zabsim/zabsim/workloads"
 )
 
@@ -48,18 +49,18 @@ type simBenchRun struct {
 
 func (r simBenchRun) speed() float64 { return float64(r.simNS) / float64(r.wall.Nanoseconds()) }
 
-func (f simBenchFlags) scenario() (scenarios.Scenario, error) {
+func (f simBenchFlags) scenario() (scenario.Scenario, error) {
 	if f.servers < 1 || f.clients < 1 || f.duration <= 0 || f.runs < 1 {
-		return scenarios.Scenario{}, usagef("--sim-servers, --sim-clients, --sim-duration and --sim-runs must be positive")
+		return scenario.Scenario{}, usagef("--sim-servers, --sim-clients, --sim-duration and --sim-runs must be positive")
 	}
 	if f.thinkMin < 0 || f.thinkMax <= 0 || f.thinkMin > f.thinkMax {
-		return scenarios.Scenario{}, usagef("--sim-think-min %v and --sim-think-max %v: want 0s <= min <= max and max more than 0s", f.thinkMin, f.thinkMax)
+		return scenario.Scenario{}, usagef("--sim-think-min %v and --sim-think-max %v: want 0s <= min <= max and max more than 0s", f.thinkMin, f.thinkMax)
 	}
-	s := scenarios.Scenario{Name: "bench-sim", Servers: f.servers, Workload: "register", Clients: f.clients,
-		Duration: scenarios.Duration(f.duration),
-		Think:    [2]scenarios.Duration{scenarios.Duration(f.thinkMin), scenarios.Duration(f.thinkMax)}}.Defaults()
+	s := scenario.Scenario{Name: "bench-sim", Servers: f.servers, Workload: "register", Clients: f.clients,
+		Duration: scenario.Duration(f.duration),
+		Think:    [2]scenario.Duration{scenario.Duration(f.thinkMin), scenario.Duration(f.thinkMax)}}.Defaults()
 	if err := s.Validate(); err != nil {
-		return scenarios.Scenario{}, usageError{err}
+		return scenario.Scenario{}, usageError{err}
 	}
 	return s, nil
 }
@@ -96,12 +97,12 @@ func runSimBench(f simBenchFlags, out io.Writer) error {
 }
 
 // measureSimRun runs one world and measures its wall time and allocations.
-func measureSimRun(s scenarios.Scenario, seed uint64) (simBenchRun, error) {
+func measureSimRun(s scenario.Scenario, seed uint64) (simBenchRun, error) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	start := time.Now()
-	res, err := scenarios.Run(s, seed, scenarios.Options{})
+	res, err := simrun.Run(s, seed, simrun.Options{})
 	wall := time.Since(start)
 	runtime.ReadMemStats(&after)
 	if err != nil {

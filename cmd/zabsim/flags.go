@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/scenario"
 )
 
 // Every command takes GNU-style flags (pflag): --name value or --name=value.
@@ -115,7 +115,7 @@ func alias(fs *pflag.FlagSet, old, name string) {
 // checkBugs refuses unknown --bug names before any work, listing every
 // bug switch (as zabsim list does).
 func checkBugs(bugs []string) error {
-	if err := scenarios.CheckBugs(bugs); err != nil {
+	if err := scenario.CheckBugs(bugs); err != nil {
 		return usagef("--bug: %v", err)
 	}
 	return nil

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/zabsim/zabsim/scenarios"
-	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/campaign"
+	"github.com/zabsim/zabsim/rundir"
 )
 
 // newHuntCmd builds `zabsim hunt`: run a bug switch's scenarios over seeds
@@ -19,7 +16,7 @@ import (
 func newHuntCmd() *cobra.Command {
 	var bug []string
 	var of outFlags
-	var opts scenarios.HuntOptions
+	var opts campaign.HuntOptions
 	var noShrink bool
 	var report string
 	var offsets, cleanSeeds int
@@ -42,41 +39,18 @@ func newHuntCmd() *cobra.Command {
 				return err
 			}
 			opts.Shrink = !noShrink
-			missed := 0
-			// The hunt directory is made when there is a first result to
-			// keep: a hunt that finds nothing leaves nothing behind.
-			out := ""
-			var results []scenarios.HuntResult
-			for _, b := range bugs {
-				r, err := scenarios.Hunt(b, opts)
-				if err != nil {
-					return err
-				}
-				if r.Shrunk != nil && out == "" {
-					if out, err = of.dir(func(st scenarios.Store) (string, error) { return st.HuntDir() }); err != nil {
-						return err
-					}
-				}
-				file, err := writeShrunk(out, r)
-				if err != nil {
-					return err
-				}
-				printHunt(cmd.OutOrStdout(), r, file)
-				if !r.Detected {
-					missed++
-				}
-				results = append(results, r)
-				if out != "" {
-					if err := writeHuntSummary(out, results); err != nil {
-						return err
-					}
-				}
+			w := cmd.OutOrStdout()
+			out, missed, err := campaign.HuntEach(bugs, opts,
+				func() (string, error) { return of.dir(func(st rundir.Store) (string, error) { return st.HuntDir() }) },
+				invocation(), func(r campaign.HuntResult, file string) { printHunt(w, r, file) })
+			if err != nil {
+				return err
 			}
 			if out != "" {
-				fmt.Fprintf(cmd.OutOrStdout(), "hunt directory: %s\n", out)
+				fmt.Fprintf(w, "hunt directory: %s\n", out)
 			}
-			if missed > 0 {
-				return violationError{fmt.Sprintf("%d of %d bug switches not detected", missed, len(bugs))}
+			if len(missed) > 0 {
+				return violationError{fmt.Sprintf("%d of %d bug switches not detected", len(missed), len(bugs))}
 			}
 			return nil
 		},
@@ -95,68 +69,16 @@ func newHuntCmd() *cobra.Command {
 	return cmd
 }
 
-// huntTargets resolves --bug: the switches named, in order, or every
-// huntable one for "all".
+// huntTargets resolves --bug (campaign.HuntTargets) as a usage error.
 func huntTargets(bugs []string) ([]string, error) {
-	known := scenarios.HuntableBugs()
-	if len(bugs) == 0 {
-		return nil, usagef("--bug is required (one of %s, or all)", strings.Join(known, ", "))
-	}
-	if slices.Contains(bugs, "all") {
-		return known, nil
-	}
-	var out []string
-	for _, b := range bugs {
-		if !slices.Contains(known, b) {
-			return nil, usagef("--bug: unknown bug switch %q (known: %s, or all)", b, strings.Join(known, ", "))
-		}
-		if !slices.Contains(out, b) {
-			out = append(out, b)
-		}
+	out, err := campaign.HuntTargets(bugs)
+	if err != nil {
+		return nil, usageError{err}
 	}
 	return out, nil
 }
 
-// writeShrunk saves the shrunk scenario as a scenario file, so the printed
-// command reproduces it, and the shrunk run as the run directory DIR/BUG
-// (its report and plots, for zabsim serve); it returns the file's path (""
-// when not shrunk).
-func writeShrunk(dir string, r scenarios.HuntResult) (string, error) {
-	if r.Shrunk == nil {
-		return "", nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	s := r.Shrunk.Scenario
-	s.Name = r.Scenario + "-shrunk"
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	file := filepath.Join(dir, r.Bug+".json")
-	if err := scenarios.WriteFileAtomic(file, append(b, '\n')); err != nil {
-		return "", err
-	}
-	if o := r.Shrunk.Outcome; o != nil {
-		o.Summary.Invocation = invocation()
-		if err := writeRun(filepath.Join(dir, r.Bug), o, nil); err != nil {
-			return "", err
-		}
-	}
-	return file, nil
-}
-
-// writeHuntSummary writes hunt.json: every bug switch hunted so far.
-func writeHuntSummary(dir string, rs []scenarios.HuntResult) error {
-	b, err := json.MarshalIndent(rs, "", "  ")
-	if err != nil {
-		return err
-	}
-	return scenarios.WriteFileAtomic(filepath.Join(dir, scenarios.HuntFile), append(b, '\n'))
-}
-
-func printHunt(w io.Writer, r scenarios.HuntResult, shrunkFile string) {
+func printHunt(w io.Writer, r campaign.HuntResult, shrunkFile string) {
 	if !r.Detected {
 		fmt.Fprintf(w, "%-16s not detected in %d seeds (sim %.0fs, wall %.1fs)\n", r.Bug, r.SeedsToDetect, r.SimSeconds, r.WallSeconds)
 	} else {
@@ -174,21 +96,17 @@ func printHunt(w io.Writer, r scenarios.HuntResult, shrunkFile string) {
 		}
 		fmt.Fprintf(w, "  shrunk in %d runs: %d → %d nemesis steps, %s, %v%s\n", r.Shrunk.Runs, r.Shrunk.StepsFrom, r.Shrunk.StepsTo,
 			clientsText(r.Shrunk.Scenario.Clients), r.Shrunk.Scenario.Duration.D(), spent)
-		fmt.Fprintf(w, "  shrunk repro: zabsim run --scenario-file %s --seed %d --bug %s\n", shrunkFile, r.Seed, r.Bug)
+		fmt.Fprintf(w, "  shrunk repro: %s\n", rundir.FileRunCommand(shrunkFile, r.Seed, []string{r.Bug}))
 	}
 }
 
 // runCatalogue is `hunt --report DIR`: the bug catalogue table.
-func runCatalogue(w io.Writer, dir string, bugs []string, offsets, cleanSeeds int, opts scenarios.HuntOptions) error {
+func runCatalogue(w io.Writer, dir string, bugs []string, offsets, cleanSeeds int, opts campaign.HuntOptions) error {
 	if offsets < 1 || offsets > 100 {
 		return usagef("--offsets must be in [1, 100], got %d", offsets)
 	}
-	var docs []scenarios.BugDoc
-	for _, b := range server.AllBugs() {
-		docs = append(docs, scenarios.BugDoc{Name: string(b.Name), JIRA: b.JIRA, Trigger: b.Trigger, Symptom: b.Symptom})
-	}
-	copts := scenarios.CatalogueOptions{MaxSeeds: opts.MaxSeeds, Parallel: opts.Parallel, CleanSeeds: cleanSeeds, Bugs: bugs,
-		Progress: func(r scenarios.CatalogueRow) {
+	copts := campaign.CatalogueOptions{MaxSeeds: opts.MaxSeeds, Parallel: opts.Parallel, CleanSeeds: cleanSeeds, Bugs: bugs,
+		Progress: func(r campaign.CatalogueRow) {
 			fmt.Fprintf(w, "%-16s detected=%-3s seeds=%d median=%d per-offset=%s switch-off %d runs, %d failures (%.1fs)\n", r.Bug,
 				map[bool]string{true: "yes", false: "no"}[r.Detected], r.SeedsToDetect, r.Median, joinInts(r.PerOffset), r.CleanRuns,
 				len(r.CleanFailures)+len(r.Unattributed), r.WallSeconds)
@@ -196,17 +114,15 @@ func runCatalogue(w io.Writer, dir string, bugs []string, offsets, cleanSeeds in
 	if cleanSeeds == 0 {
 		copts.CleanSeeds = -1
 	}
-	for i := 0; i < offsets; i++ {
-		copts.Offsets = append(copts.Offsets, opts.StartSeed+uint64(i)*1000)
-	}
-	rows, err := scenarios.Catalogue(docs, copts)
+	copts.Offsets = campaign.CatalogueOffsets(opts.StartSeed, offsets)
+	rows, err := campaign.Catalogue(campaign.BugDocs(), copts)
 	if err != nil {
 		return err
 	}
-	if err := scenarios.WriteCatalogue(dir, rows); err != nil {
+	if err := campaign.WriteCatalogue(dir, rows); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n%s\nwritten: %s, %s\n", scenarios.CatalogueMarkdown(rows), filepath.Join(dir, "bugs.json"), filepath.Join(dir, "bugs.md"))
+	fmt.Fprintf(w, "\n%s\nwritten: %s, %s\n", campaign.CatalogueMarkdown(rows), filepath.Join(dir, "bugs.json"), filepath.Join(dir, "bugs.md"))
 	for _, r := range rows {
 		if !r.Detected {
 			return violationError{fmt.Sprintf("bug switch %s not detected from every offset", r.Bug)}

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/campaign"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
 	"io"
 	"os"
 	"os/exec"
@@ -39,7 +41,7 @@ func testSuiteInterrupt(t *testing.T, bin string, signals int) {
 	if !strings.Contains(errText, "interrupted") || !strings.Contains(errText, "runs finished") {
 		t.Errorf("no word of the interruption on stderr:\n%s", errText)
 	}
-	entries, err := scenarios.ReadSuite(out)
+	entries, err := rundir.ReadSuite(out)
 	if err != nil {
 		t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, stdout, errText)
 	}
@@ -138,14 +140,14 @@ func TestSuiteResume(t *testing.T) {
 	store := filepath.Join(t.TempDir(), "store")
 	junit := filepath.Join(t.TempDir(), "junit.xml")
 	// Shard 0 of 11 over seeds 1-6: a few runs of the default suite.
-	scs, err := scenarios.Suite("default")
+	scs, err := scenario.Suite("default")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var runs []string
 	for n := range len(scs) * 6 {
 		if n%11 == 0 {
-			runs = append(runs, scenarios.RunDirName(scs[n/6].Name, uint64(n%6+1)))
+			runs = append(runs, campaign.RunDirName(scs[n/6].Name, uint64(n%6+1)))
 		}
 	}
 	flags := []string{"suite", "--suite", "default", "--seeds", "1-6", "--shard", "0/11", "--parallel", "1", "--junit", junit, "--store", store}
@@ -163,7 +165,7 @@ func TestSuiteResume(t *testing.T) {
 	if !strings.Contains(errText, "--resume "+out) {
 		t.Errorf("the interruption does not say how to continue (--resume %s):\n%s", out, errText)
 	}
-	before, err := scenarios.ReadSuite(out)
+	before, err := rundir.ReadSuite(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +208,7 @@ func TestSuiteResume(t *testing.T) {
 	if !strings.Contains(string(text), fmt.Sprintf("%d of %d runs finished before", len(before), len(runs))) {
 		t.Errorf("--resume does not say what it kept:\n%s", text)
 	}
-	after, err := scenarios.ReadSuite(out)
+	after, err := rundir.ReadSuite(out)
 	if err != nil {
 		t.Fatal(err)
 	}

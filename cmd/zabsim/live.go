@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/zabsim/zabsim/live"
 	"github.com/zabsim/zabsim/liverun"
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/rundir"
 )
 
 // liveFlags are `zabsim live`'s flags.
@@ -118,7 +118,7 @@ func runLive(cmd *cobra.Command, f liveFlags) error {
 	if err := f.of.check(); err != nil {
 		return err
 	}
-	out, err := f.of.dir(func(st scenarios.Store) (string, error) { return st.LiveRunDir(string(target), s.Name, f.seed) })
+	out, err := f.of.dir(func(st rundir.Store) (string, error) { return st.LiveRunDir(string(target), s.Name, f.seed) })
 	if err != nil {
 		return err
 	}
@@ -144,12 +144,12 @@ func runLive(cmd *cobra.Command, f liveFlags) error {
 	f.of.markLatest(cmd, out)
 	printLiveOutcome(cmd, out, o)
 	if !o.Valid() {
-		return violationError{fmt.Sprintf("live %s %s seed %d: %s", target, o.Summary.Scenario, f.seed, scenarios.DescribeFailures(o.Check))}
+		return violationError{fmt.Sprintf("live %s %s seed %d: %s", target, o.Summary.Scenario, f.seed, rundir.DescribeFailures(o.Check))}
 	}
 	return nil
 }
 
-func printLiveOutcome(cmd *cobra.Command, dir string, o *scenarios.Outcome) {
+func printLiveOutcome(cmd *cobra.Command, dir string, o *rundir.Outcome) {
 	w := cmd.OutOrStdout()
 	s := o.Summary
 	size := fmt.Sprint(s.Live.Nodes)
@@ -157,10 +157,10 @@ func printLiveOutcome(cmd *cobra.Command, dir string, o *scenarios.Outcome) {
 		size += fmt.Sprintf("+%d observers", s.Live.Observers)
 	}
 	fmt.Fprintf(w, "live %s×%s %s seed %d: %s, ops: %d invoked, %d ok, %d fail, %d info; %d faults; %.1fs\n",
-		s.Live.Target, size, s.Scenario, s.Seed, scenarios.VerdictWord(s.Valid), s.Ops.Invoked, s.Ops.OK, s.Ops.Fail, s.Ops.Info,
+		s.Live.Target, size, s.Scenario, s.Seed, rundir.VerdictWord(s.Valid), s.Ops.Invoked, s.Ops.OK, s.Ops.Fail, s.Ops.Info,
 		s.Ops.Nemesis, s.WallSeconds)
 	for _, c := range s.Checkers {
-		fmt.Fprintf(w, "  %-14s %s", c.Name, scenarios.VerdictWord(c.Valid))
+		fmt.Fprintf(w, "  %-14s %s", c.Name, rundir.VerdictWord(c.Valid))
 		if len(c.Anomalies) > 0 {
 			fmt.Fprintf(w, " (%d anomalies; first: %s)", len(c.Anomalies), c.Anomalies[0].Explanation)
 		}

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/rundir"
 )
 
 // Exit codes of the CLI contract.
@@ -63,7 +63,7 @@ Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad 
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(flagError)
-	root.Version = scenarios.VersionLine()
+	root.Version = rundir.VersionLine()
 	root.SetVersionTemplate("zabsim {{.Version}}\n")
 	addCommands(root)
 	return root
@@ -75,7 +75,7 @@ var cliArgs = os.Args[1:]
 
 // invocation is the full command line being run.
 func invocation() string {
-	return strings.TrimSpace("zabsim " + scenarios.CommandLine(cliArgs))
+	return strings.TrimSpace("zabsim " + rundir.CommandLine(cliArgs))
 }
 
 // defaultGCPercent trades memory for speed: a run allocates heavily (the

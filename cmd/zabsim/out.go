@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/pflag"
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/rundir"
 )
 
 // outFlags are where a command's results go: a new timestamped directory
@@ -17,7 +17,7 @@ type outFlags struct {
 
 func (o *outFlags) register(fs *pflag.FlagSet, what string) {
 	fs.StringVar(&o.out, "out", "", what+" directory; it must not exist or be empty (default: a new timestamped directory in the store)")
-	fs.StringVar(&o.store, "store", scenarios.DefaultStore, "results store for runs without --out (never overwritten; STORE/latest is the newest)")
+	fs.StringVar(&o.store, "store", rundir.DefaultStore, "results store for runs without --out (never overwritten; STORE/latest is the newest)")
 	fs.BoolVar(&o.force, "force", false, "with --out: replace the run or suite directory already there")
 }
 
@@ -30,7 +30,7 @@ func (o *outFlags) check() error {
 		}
 		return nil
 	}
-	if err := scenarios.CheckOut(o.out, o.force); err != nil {
+	if err := rundir.CheckOut(o.out, o.force); err != nil {
 		return usageError{err}
 	}
 	return nil
@@ -38,14 +38,14 @@ func (o *outFlags) check() error {
 
 // dir makes the directory for the results: --out (an earlier run or suite
 // there removed with --force), or a new one in the store from newDir.
-func (o *outFlags) dir(newDir func(scenarios.Store) (string, error)) (string, error) {
+func (o *outFlags) dir(newDir func(rundir.Store) (string, error)) (string, error) {
 	if o.out != "" {
-		if err := scenarios.PrepareOut(o.out, o.force); err != nil {
+		if err := rundir.PrepareOut(o.out, o.force); err != nil {
 			return "", usageError{err}
 		}
 		return o.out, nil
 	}
-	d, err := newDir(scenarios.Store{Root: o.store})
+	d, err := newDir(rundir.Store{Root: o.store})
 	if err != nil {
 		return "", fmt.Errorf("%w (give --out or another --store)", err)
 	}
@@ -58,7 +58,7 @@ func (o *outFlags) markLatest(cmd interface{ PrintErrf(string, ...any) }, dir st
 	if o.out != "" {
 		return
 	}
-	if err := (scenarios.Store{Root: o.store}).MarkLatest(dir); err != nil {
+	if err := (rundir.Store{Root: o.store}).MarkLatest(dir); err != nil {
 		cmd.PrintErrf("zabsim: warning: %v\n", err)
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/scenario"
 )
 
 // readmeExample is one `zabsim ...` line of README.md.
@@ -142,7 +142,7 @@ func TestREADMEScenarioFileIsTheExample(t *testing.T) {
 	if string(m[1]) != string(file) {
 		t.Errorf("README.md's scenario file differs from examples/my-register.yaml:\n%s\n---\n%s", m[1], file)
 	}
-	if _, err := scenarios.ParseFile("my-register.yaml", file); err != nil {
+	if _, err := scenario.ParseFile("my-register.yaml", file); err != nil {
 		t.Error(err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/rundir"
 	"github.com/zabsim/zabsim/serve"
 )
 
@@ -67,7 +67,7 @@ address served is printed. Ctrl-C stops it.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&store, "store", scenarios.DefaultStore, "results store to serve")
+	cmd.Flags().StringVar(&store, "store", rundir.DefaultStore, "results store to serve")
 	cmd.Flags().StringVar(&addr, "addr", defaultServeAddr, "address to listen on, HOST:PORT (port 0: any free port)")
 	return cmd
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -15,8 +14,11 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/campaign"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
 	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/simrun"
 	"github.com/zabsim/zabsim/workloads"
 	"golang.org/x/term"
 )
@@ -29,17 +31,17 @@ func newListCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
 			fmt.Fprintln(w, "Scenarios (zabsim run --scenario NAME):")
-			for _, s := range scenarios.All() {
-				fmt.Fprintf(w, "  %-26s %-32s %s\n", s.Name, scenarioShape(s), s.Description)
+			for _, s := range scenario.All() {
+				fmt.Fprintf(w, "  %-26s %-32s %s\n", s.Name, s.Shape(), s.Description)
 			}
 			fmt.Fprintln(w, "Bug-hunting scenarios (each re-creates a bug switch's trigger; with --bug SWITCH a checker fails, without it the run passes):")
-			for _, s := range scenarios.BugCatalog() {
-				fmt.Fprintf(w, "  %-26s %-32s hunts %s: %s\n", s.Name, scenarioShape(s), strings.Join(scenarios.BugsHuntedBy(s.Name), ", "), s.Description)
+			for _, s := range scenario.BugCatalog() {
+				fmt.Fprintf(w, "  %-26s %-32s hunts %s: %s\n", s.Name, s.Shape(), strings.Join(scenario.BugsHuntedBy(s.Name), ", "), s.Description)
 			}
-			fmt.Fprintf(w, "Suites (zabsim suite --suite NAME): %s\n", strings.Join(scenarios.SuiteNames(), ", "))
+			fmt.Fprintf(w, "Suites (zabsim suite --suite NAME): %s\n", strings.Join(scenario.SuiteNames(), ", "))
 			fmt.Fprintf(w, "Workloads: %s\n", strings.Join(workloads.Names(), ", "))
-			fmt.Fprintf(w, "Checkers (a scenario file's checkers:): %s\n", strings.Join(scenarios.CheckerNames(), ", "))
-			fmt.Fprintf(w, "Checkers of every run (besides the scenario's): %s\n", strings.Join(scenarios.RunCheckerNames(), ", "))
+			fmt.Fprintf(w, "Checkers (a scenario file's checkers:): %s\n", strings.Join(scenario.CheckerNames(), ", "))
+			fmt.Fprintf(w, "Checkers of every run (besides the scenario's): %s\n", strings.Join(scenario.RunCheckerNames(), ", "))
 			fmt.Fprintln(w, "Bug switches (--bug NAME):")
 			for _, b := range server.AllBugs() {
 				fmt.Fprintf(w, "  %-16s %s: %s → %s\n", b.Name, b.JIRA, b.Trigger, b.Symptom)
@@ -49,44 +51,19 @@ func newListCmd() *cobra.Command {
 	}
 }
 
-// scenarioShape is a scenario's ensemble and workload in a few words.
-func scenarioShape(s scenarios.Scenario) string {
-	if s.Draw {
-		return "drawn from the seed"
-	}
-	shape := fmt.Sprintf("%d servers", s.Servers)
-	if s.Servers == 1 {
-		shape = "1 server"
-	}
-	if s.Observers > 0 {
-		shape += fmt.Sprintf(" + %d observers", s.Observers)
-	}
-	return shape + ", " + s.Workload
-}
-
 // loadScenario resolves --scenario or --scenario-file.
-func loadScenario(name, file string) (scenarios.Scenario, error) {
-	switch {
-	case name != "" && file != "":
-		return scenarios.Scenario{}, usagef("give --scenario or --scenario-file, not both")
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return scenarios.Scenario{}, usageError{err}
-		}
-		s, err := scenarios.ParseFile(file, b)
-		if err != nil {
-			return s, usageError{err}
-		}
-		return s, nil
-	case name != "":
-		s, err := scenarios.ByName(name)
-		if err != nil {
-			return s, usageError{err}
-		}
-		return s, nil
+func loadScenario(name, file string) (scenario.Scenario, error) {
+	if name != "" && file != "" {
+		return scenario.Scenario{}, usagef("give --scenario or --scenario-file, not both")
 	}
-	return scenarios.Scenario{}, usagef("--scenario or --scenario-file is required (see `zabsim list`)")
+	if name == "" && file == "" {
+		return scenario.Scenario{}, usagef("--scenario or --scenario-file is required (see `zabsim list`)")
+	}
+	s, err := scenario.Load(name, file)
+	if err != nil {
+		return s, usageError{err}
+	}
+	return s, nil
 }
 
 func newRunCmd() *cobra.Command {
@@ -118,7 +95,7 @@ Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad 
 			if err := of.check(); err != nil {
 				return err
 			}
-			opts := scenarios.Options{Bugs: bugs}
+			opts := simrun.Options{Bugs: bugs, Timeline: true}
 			if logFile != "" {
 				f, err := os.Create(logFile)
 				if err != nil {
@@ -127,23 +104,22 @@ Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad 
 				defer f.Close()
 				opts.Log = f
 			}
-			var viz bytes.Buffer
-			o, err := scenarios.Execute(s, seed, opts, &viz)
+			o, err := simrun.Execute(s, seed, opts)
 			if err != nil {
 				return usageError{err}
 			}
-			out, err := of.dir(func(st scenarios.Store) (string, error) { return st.RunDir(s.Name, seed) })
+			out, err := of.dir(func(st rundir.Store) (string, error) { return st.RunDir(s.Name, seed) })
 			if err != nil {
 				return err
 			}
 			o.Summary.Invocation = invocation()
-			if err := writeRun(out, o, viz.Bytes()); err != nil {
+			if err := rundir.Write(out, o, rundir.PlotsAll); err != nil {
 				return err
 			}
 			of.markLatest(cmd, out)
 			printOutcome(cmd, out, o)
 			if !o.Valid() {
-				return violationError{fmt.Sprintf("%s seed %d: %s", s.Name, seed, scenarios.DescribeFailures(o.Check))}
+				return violationError{fmt.Sprintf("%s seed %d: %s", s.Name, seed, rundir.DescribeFailures(o.Check))}
 			}
 			return nil
 		},
@@ -157,13 +133,13 @@ Exit codes: 0 valid, 1 a checker found a violation (or could not decide), 2 bad 
 	return cmd
 }
 
-func printOutcome(cmd *cobra.Command, dir string, o *scenarios.Outcome) {
+func printOutcome(cmd *cobra.Command, dir string, o *rundir.Outcome) {
 	w := cmd.OutOrStdout()
 	s := o.Summary
 	fmt.Fprintf(w, "%s seed %d: %s, trace %s, ops: %d invoked, %d ok, %d fail, %d info; %d faults; sim=%.1fs wall=%.2fs\n",
-		s.Scenario, s.Seed, scenarios.VerdictWord(s.Valid), s.TraceHash, s.Ops.Invoked, s.Ops.OK, s.Ops.Fail, s.Ops.Info, s.Ops.Nemesis, s.SimSeconds, s.WallSeconds)
+		s.Scenario, s.Seed, rundir.VerdictWord(s.Valid), s.TraceHash, s.Ops.Invoked, s.Ops.OK, s.Ops.Fail, s.Ops.Info, s.Ops.Nemesis, s.SimSeconds, s.WallSeconds)
 	for _, c := range s.Checkers {
-		fmt.Fprintf(w, "  %-14s %s", c.Name, scenarios.VerdictWord(c.Valid))
+		fmt.Fprintf(w, "  %-14s %s", c.Name, rundir.VerdictWord(c.Valid))
 		if len(c.Anomalies) > 0 {
 			fmt.Fprintf(w, " (%d anomalies; first: %s)", len(c.Anomalies), c.Anomalies[0].Explanation)
 		}
@@ -204,31 +180,23 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
   zabsim merge --out out/all out/shard-*                                       # then merge`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			scs, err := scenarios.Suite(suite)
-			if len(only) > 0 {
-				if cmd.Flags().Changed("suite") {
-					return usagef("give --suite or --scenario, not both")
-				}
-				scs, err = nil, nil
-				for _, name := range only {
-					sc, e := scenarios.ByName(name)
-					if e != nil {
-						return usageError{e}
-					}
-					scs = append(scs, sc)
-				}
-				suite = strings.Join(only, "+")
+			if len(only) > 0 && cmd.Flags().Changed("suite") {
+				return usagef("give --suite or --scenario, not both")
 			}
+			scs, err := scenario.Select(suite, only)
 			if err != nil {
 				return usageError{err}
 			}
-			seedList, err := scenarios.ParseSeeds(seeds)
+			if len(only) > 0 {
+				suite = strings.Join(only, "+")
+			}
+			seedList, err := campaign.ParseSeeds(seeds)
 			if err != nil {
 				return usageError{err}
 			}
 			i, n := 0, 1
 			if shard != "" {
-				if i, n, err = scenarios.ParseShard(shard); err != nil {
+				if i, n, err = campaign.ParseShard(shard); err != nil {
 					return usageError{err}
 				}
 			}
@@ -254,31 +222,26 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 				if n > 1 {
 					shardName = fmt.Sprintf("%dof%d", i, n)
 				}
-				if out, err = of.dir(func(st scenarios.Store) (string, error) { return st.SuiteDir(suite, shardName) }); err != nil {
+				if out, err = of.dir(func(st rundir.Store) (string, error) { return st.SuiteDir(suite, shardName) }); err != nil {
 					return err
 				}
 			}
-			opts := scenarios.SuiteOptions{Seeds: seedList, Parallel: parallel, Shard: i, Shards: n, Out: out, Bugs: bugs,
+			opts := campaign.SuiteOptions{Seeds: seedList, Parallel: parallel, Shard: i, Shards: n, Out: out, Bugs: bugs,
 				PlotFailuresOnly: plots == "failures", Invocation: invocation(), Resume: resume != "",
 				Resumed: func(kept, total int) {
 					fmt.Fprintf(cmd.ErrOrStderr(), "zabsim: resuming %s: %d of %d runs finished before and are kept; running %d\n",
 						out, kept, total, total-kept)
 				}}
-			total := 0
-			for k := range len(scs) * len(seedList) {
-				if k%n == i {
-					total++
-				}
-			}
+			total := campaign.ShardRuns(len(scs)*len(seedList), i, n)
 			if !quiet {
 				opts.Progress = progress(cmd, total)
 			}
 			stopSignals := interruptible(cmd, &opts)
 			defer stopSignals()
 			start := time.Now()
-			entries, err := scenarios.RunSuite(scs, opts)
-			interrupted := errors.Is(err, scenarios.ErrInterrupted)
-			if errors.Is(err, scenarios.ErrResumeMismatch) {
+			entries, err := campaign.RunSuite(scs, opts)
+			interrupted := errors.Is(err, campaign.ErrInterrupted)
+			if errors.Is(err, campaign.ErrResumeMismatch) {
 				return usageError{err}
 			}
 			if err != nil && !interrupted {
@@ -289,7 +252,7 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 			}
 			if resume != "" {
 				// A suite of the store is its newest again; one elsewhere has no links.
-				_ = scenarios.Store{Root: of.store}.MarkLatest(out)
+				_ = rundir.Store{Root: of.store}.MarkLatest(out)
 			} else {
 				of.markLatest(cmd, out)
 			}
@@ -319,23 +282,16 @@ Exit codes: 0 every run valid, 1 a run failed (or could not decide), 2 bad usage
 	return cmd
 }
 
-// checkResume accepts --resume DIR: an existing directory, and no --out
-// or --force (the suite goes on where it is). It returns the directory
-// itself, a latest link resolved: the suite's runs and links name it.
+// checkResume accepts --resume DIR: an existing suite directory
+// (campaign.ResumeDir), and no --out or --force (the suite goes on where
+// it is).
 func checkResume(dir string, of outFlags) (string, error) {
 	if of.out != "" || of.force {
 		return "", usagef("--resume continues the suite in its own directory: give --resume DIR without --out or --force")
 	}
-	fi, err := os.Stat(dir)
+	real, err := campaign.ResumeDir(dir)
 	if err != nil {
-		return "", usagef("--resume %s: %v", dir, errors.Unwrap(err))
-	}
-	if !fi.IsDir() {
-		return "", usagef("--resume %s is not a suite directory", dir)
-	}
-	real, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return "", usagef("--resume %s: %v", dir, err)
+		return "", usageError{err}
 	}
 	return real, nil
 }
@@ -358,14 +314,14 @@ func resumeCommand(args []string, dir string) string {
 		}
 		keep = append(keep, a)
 	}
-	return "zabsim " + scenarios.CommandLine(append(keep, "--resume", dir))
+	return "zabsim " + rundir.CommandLine(append(keep, "--resume", dir))
 }
 
 // interruptible makes Ctrl-C (or SIGTERM) end a suite cleanly: the first
 // starts no new run and lets the worlds in flight finish, a second discards
 // them; either way RunSuite returns the runs that finished. It returns the
 // function that restores the default signal handling.
-func interruptible(cmd *cobra.Command, opts *scenarios.SuiteOptions) func() {
+func interruptible(cmd *cobra.Command, opts *campaign.SuiteOptions) func() {
 	stop, discard := make(chan struct{}), make(chan struct{})
 	opts.Stop, opts.Discard = stop, discard
 	sigs := make(chan os.Signal, 2)
@@ -395,17 +351,17 @@ func interruptible(cmd *cobra.Command, opts *scenarios.SuiteOptions) func() {
 
 // progress returns a progress callback: a bar with ETA on a terminal,
 // plain lines otherwise.
-func progress(cmd *cobra.Command, total int) func(done, total, failures int, e scenarios.SuiteEntry) {
+func progress(cmd *cobra.Command, total int) func(done, total, failures int, e rundir.SuiteEntry) {
 	w := cmd.ErrOrStderr()
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionShowCount(),
 			progressbar.OptionSetPredictTime(true), progressbar.OptionSetDescription("runs"), progressbar.OptionClearOnFinish())
-		return func(done, _ int, failures int, e scenarios.SuiteEntry) {
+		return func(done, _ int, failures int, e rundir.SuiteEntry) {
 			bar.Describe(fmt.Sprintf("runs (%d failing)", failures))
 			_ = bar.Add(1)
 		}
 	}
-	return func(done, total, failures int, e scenarios.SuiteEntry) {
+	return func(done, total, failures int, e rundir.SuiteEntry) {
 		status := "ok"
 		if e.Error != "" {
 			status = "error: " + e.Error
@@ -416,9 +372,9 @@ func progress(cmd *cobra.Command, total int) func(done, total, failures int, e s
 	}
 }
 
-func suiteVerdict(cmd *cobra.Command, out string, entries []scenarios.SuiteEntry, wall time.Duration) error {
+func suiteVerdict(cmd *cobra.Command, out string, entries []rundir.SuiteEntry, wall time.Duration) error {
 	w := cmd.OutOrStdout()
-	var failed []scenarios.SuiteEntry
+	var failed []rundir.SuiteEntry
 	sim := 0.0
 	for _, e := range entries {
 		sim += e.SimSeconds
@@ -478,7 +434,7 @@ func newReproCmd() *cobra.Command {
 				defer f.Close()
 				log = f
 			}
-			r, err := scenarios.ReproWith(args[0], log)
+			r, err := campaign.ReproWith(args[0], log)
 			if err != nil {
 				return usageError{err}
 			}
@@ -509,34 +465,31 @@ func newShrinkCmd() *cobra.Command {
 		Example: "  zabsim shrink store/runs/registry-crash/latest --out out/min",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sum, s, err := scenarios.LoadRun(args[0])
+			sum, s, err := rundir.LoadRun(args[0])
 			if err != nil {
 				return usageError{err}
 			}
 			if out == "" {
-				src := filepath.Clean(args[0])
-				if real, err := filepath.EvalSymlinks(src); err == nil {
-					src = real // store/runs/S/latest → its timestamped directory
-				}
-				out = scenarios.FreeDir(src + "-shrunk")
-			} else if err := scenarios.CheckOut(out, force); err != nil {
+				out = campaign.ShrunkDir(args[0])
+			} else if err := rundir.CheckOut(out, force); err != nil {
 				return usageError{err}
 			}
 			// An interrupt stops the shrink between runs; the smallest
 			// failing run found so far is still written.
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			res, err := scenarios.Shrink(s, sum.Seed, nil, scenarios.ShrinkOptions{MaxRuns: maxRuns,
+			res, err := campaign.Shrink(s, sum.Seed, nil, campaign.ShrinkOptions{MaxRuns: maxRuns,
 				Log:  func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), f+"\n", a...) },
 				Stop: func() bool { return ctx.Err() != nil }})
 			if err != nil {
 				return usageError{err}
 			}
-			if err := scenarios.PrepareOut(out, force); err != nil {
+			if err := rundir.PrepareOut(out, force); err != nil {
 				return usageError{err}
 			}
 			res.Outcome.Summary.Invocation = invocation()
-			if err := writeRun(out, res.Outcome, res.Timeline); err != nil {
+			res.Outcome.Timeline = res.Timeline
+			if err := rundir.Write(out, res.Outcome, rundir.PlotsAll); err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()
@@ -568,17 +521,17 @@ func newReportCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
-			if _, err := scenarios.ReadSuite(dir); err == nil {
-				entries, err := scenarios.RescanSuite(dir) // runs added since are listed too
+			if _, err := rundir.ReadSuite(dir); err == nil {
+				entries, err := campaign.RescanSuite(dir) // runs added since are listed too
 				if err != nil {
 					return err
 				}
 				return writeSuiteReport(dir, entries, "")
 			}
-			if _, _, err := scenarios.LoadRun(dir); err != nil {
+			if _, _, err := rundir.LoadRun(dir); err != nil {
 				return usageError{err}
 			}
-			if err := writeRunReport(dir); err != nil {
+			if err := rundir.Rewrite(dir, true); err != nil {
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), filepath.Join(dir, "index.html"))
@@ -599,10 +552,10 @@ func newMergeCmd() *cobra.Command {
 			if out == "" {
 				return usagef("--out is required")
 			}
-			if err := scenarios.PrepareOut(out, force); err != nil {
+			if err := rundir.PrepareOut(out, force); err != nil {
 				return usageError{err}
 			}
-			entries, err := scenarios.Merge(out, args)
+			entries, err := campaign.Merge(out, args)
 			if err != nil {
 				return usageError{err}
 			}

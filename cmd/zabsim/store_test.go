@@ -3,13 +3,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/zabsim/zabsim/rundir"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/scenario"
 )
 
 // TestRunsNeverOverwrite: without --out every run of one scenario and seed
@@ -116,7 +117,7 @@ func TestVersionAndInvocation(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, text)
 	}
 	suite := filepath.Join(t.TempDir(), "suite")
-	def, err := scenarios.Suite("default")
+	def, err := scenario.Suite("default")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func TestMergeSpeedAndLinks(t *testing.T) {
 	fmt.Sscan(m[1], &sim)
 	fmt.Sscan(m[2], &wall)
 	fmt.Sscan(m[3], &speed)
-	entries, err := scenarios.ReadSuite(merged)
+	entries, err := rundir.ReadSuite(merged)
 	if err != nil {
 		t.Fatal(err)
 	}
