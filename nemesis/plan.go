@@ -104,6 +104,13 @@ func Plan(rng *rand.Rand, o PlanOptions) (Schedule, error) {
 	for t := o.Gap.draw(rng); t < faultEnd; {
 		stop := min(t+o.Length.draw(rng), faultEnd)
 		starts, stops := p.window(o.Kinds, max(o.MaxCompose, 1))
+		if p.churning && !slices.ContainsFunc(starts, func(a Action) bool { return a.Kind() == KindDisk }) {
+			// A churn's kills crash machines, not only processes: what a
+			// killed node loses is drawn per window (keep all, lose what
+			// was not synced, keep a prefix, tear the last write).
+			starts = append([]Action{DiskCrashMode{Mode: CrashMode(p.rng.IntN(len(crashModeNames)))}}, starts...)
+			stops = append([]Action{DiskReset{}}, stops...)
+		}
 		for _, a := range starts {
 			s.Steps = append(s.Steps, Step{At: t, Action: a})
 		}
