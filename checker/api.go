@@ -41,21 +41,21 @@ import (
 // Without "txn" records (a live history) there is nothing to replay and
 // the verdict is unknown.
 func CheckAPI(ops []history.Op) Result {
-	r := newReport("api")
+	r := NewReport("api")
 	a := &apiCheck{r: r, tree: model.NewTree(model.TreeOptions{}), bySessionXid: map[sessionXid]int{},
 		pendingBySession: map[int64][]int{}, triggers: map[string][]apiTrigger{}, sessions: map[int64]bool{},
 		closedChildren: map[string]bool{}, closedAt: map[int64]history.Op{}}
 	if !a.load(ops) {
-		return r.done()
+		return r.Done()
 	}
 	a.replay()
 	a.checkSyncs()
 	a.checkWatches(ops)
-	r.res.Counts["calls"] = len(a.calls)
-	r.res.Counts["txns"] = len(a.txns)
-	r.res.Counts["writes-checked"] = a.writesChecked
-	r.res.Counts["reads-checked"] = a.readsChecked
-	return r.done()
+	r.Counts["calls"] = len(a.calls)
+	r.Counts["txns"] = len(a.txns)
+	r.Counts["writes-checked"] = a.writesChecked
+	r.Counts["reads-checked"] = a.readsChecked
+	return r.Done()
 }
 
 // API returns CheckAPI as a Checker.
@@ -92,7 +92,7 @@ type apiTrigger struct {
 }
 
 type apiCheck struct {
-	r                *report
+	r                *Report
 	tree             *model.Tree
 	calls            []apiCall
 	txns             []apiTxn
@@ -117,7 +117,7 @@ func (a *apiCheck) load(ops []history.Op) bool {
 		}
 		c, err := loadAPICall(p)
 		if err != nil {
-			a.r.doubt("%v", err)
+			a.r.Doubt("%v", err)
 			continue
 		}
 		a.calls = append(a.calls, c)
@@ -126,7 +126,7 @@ func (a *apiCheck) load(ops []history.Op) bool {
 		if op.IsCluster() && op.F == history.FTxn {
 			var v history.TxnValue
 			if err := op.Decode(&v); err != nil {
-				a.r.doubt("%v", err)
+				a.r.Doubt("%v", err)
 				continue
 			}
 			a.txns = append(a.txns, apiTxn{op: op, v: v})
@@ -137,7 +137,7 @@ func (a *apiCheck) load(ops []history.Op) bool {
 		return false
 	}
 	if len(a.txns) == 0 {
-		a.r.doubt("no committed-txn records to replay (the simulator writes them for api runs; a live history has none)")
+		a.r.Doubt("no committed-txn records to replay (the simulator writes them for api runs; a live history has none)")
 		return false
 	}
 	for i := range a.calls {
@@ -271,7 +271,7 @@ func (a *apiCheck) checkSyncs() {
 			continue
 		}
 		if newest := byTime[newestBy[k-1]]; newest.op.Zxid > c.comp.Zxid {
-			a.r.flagOps("stale-sync", []int{c.inv.Index, newest.op.Index, c.comp.Index},
+			a.r.FlagOps("stale-sync", []int{c.inv.Index, newest.op.Index, c.comp.Index},
 				"sync %s (op %d) was answered at zxid %#x, but the quorum had committed zxid %#x (op %d) before the sync was invoked", c.op.Path, c.comp.Index, c.comp.Zxid, newest.op.Zxid, newest.op.Index)
 		}
 	}
@@ -296,7 +296,7 @@ func (a *apiCheck) applyTxn(t apiTxn) {
 		return
 	case "deleteContainer":
 		if res := a.apply(model.TreeOp{Kind: model.OpDeleteContainer, Path: t.v.Path}, z, t.op.Index); res.Err != "" {
-			a.r.flagOps("spec-rejects-txn", []int{t.op.Index}, "the quorum committed deleteContainer %s at zxid %#x, which the spec refuses (%s)", t.v.Path, z, res.Err)
+			a.r.FlagOps("spec-rejects-txn", []int{t.op.Index}, "the quorum committed deleteContainer %s at zxid %#x, which the spec refuses (%s)", t.v.Path, z, res.Err)
 		}
 		return
 	}
@@ -305,7 +305,7 @@ func (a *apiCheck) applyTxn(t apiTxn) {
 		// every later request of it fails SESSIONEXPIRED (the fix of
 		// ZOOKEEPER-1208): a change committed after the close is wrong,
 		// an ephemeral it creates outlives its owner.
-		a.r.flagOps("write-after-close", []int{c.Index, t.op.Index},
+		a.r.FlagOps("write-after-close", []int{c.Index, t.op.Index},
 			"the quorum committed a %s txn of session %#x at zxid %#x (op %d), after it had committed the session's close at zxid %#x (op %d)", t.v.Type, t.op.Session, z, t.op.Index, c.Zxid, c.Index)
 	}
 	i, ok := a.match(t)
@@ -323,29 +323,29 @@ func (a *apiCheck) applyTxn(t apiTxn) {
 			// but leaves their parent's child count alone until the close
 			// is applied (PrepRequestProcessor's closeSession): a delete of
 			// the parent prepped meanwhile fails NOTEMPTY.
-			a.r.res.Counts["notempty-behind-close"]++
+			a.r.Counts["notempty-behind-close"]++
 		case want.Err == "":
-			a.r.flagOps("refused-valid-request", []int{c.inv.Index, t.op.Index},
+			a.r.FlagOps("refused-valid-request", []int{c.inv.Index, t.op.Index},
 				"%s (op %d) was committed at zxid %#x as an error txn %s, but the spec applies it", c.op, c.inv.Index, z, t.v.Err)
 		case want.Err != t.v.Err:
-			a.r.flagOps("wrong-error", []int{c.inv.Index, t.op.Index},
+			a.r.FlagOps("wrong-error", []int{c.inv.Index, t.op.Index},
 				"%s (op %d) was refused at zxid %#x with %s; the spec refuses it with %s", c.op, c.inv.Index, z, t.v.Err, want.Err)
 		}
 		if c.answered() && !sessionLevel(c.res.Err) && c.res.Err != t.v.Err {
-			a.r.flagOps("wrong-reply", []int{c.comp.Index, t.op.Index},
+			a.r.FlagOps("wrong-reply", []int{c.comp.Index, t.op.Index},
 				"%s (op %d) was answered %q but its txn at zxid %#x carries %s", c.op, c.comp.Index, c.res.Err, z, t.v.Err)
 		}
 		return
 	}
 	want := a.apply(c.tree, z, c.inv.Index)
 	if want.Err != "" && c.op.Kind != history.APIMulti {
-		a.r.flagOps("spec-rejects-txn", []int{c.inv.Index, t.op.Index},
+		a.r.FlagOps("spec-rejects-txn", []int{c.inv.Index, t.op.Index},
 			"the quorum committed %s (op %d) at zxid %#x as a change, but the spec refuses it there (%s)", c.op, c.inv.Index, z, want.Err)
 		return
 	}
 	if c.answered() && !sessionLevel(c.res.Err) {
 		if diff := apiDiff(c.op, want, c.res); diff != "" {
-			a.r.flagOps("wrong-reply", []int{c.comp.Index}, "%s (op %d), committed at zxid %#x: %s", c.op, c.comp.Index, z, diff)
+			a.r.FlagOps("wrong-reply", []int{c.comp.Index}, "%s (op %d), committed at zxid %#x: %s", c.op, c.comp.Index, z, diff)
 		}
 	}
 }
@@ -363,7 +363,7 @@ func (a *apiCheck) match(t apiTxn) (int, bool) {
 		delete(a.pendingBySession, t.op.Session)
 		return p[0], true
 	}
-	a.r.doubt("txn %#x (%s) of session %#x, cxid %d, matches no recorded request", t.op.Zxid, t.v.Type, t.op.Session, t.v.Cxid)
+	a.r.Doubt("txn %#x (%s) of session %#x, cxid %d, matches no recorded request", t.op.Zxid, t.v.Type, t.op.Session, t.v.Cxid)
 	return 0, false
 }
 
@@ -385,14 +385,14 @@ func (a *apiCheck) checkRead(c *apiCall) {
 		return
 	case c.op.Kind == history.APIAddWatch:
 		if c.res.Err != "" {
-			a.r.flagOps("wrong-read", []int{c.comp.Index}, "%s (op %d) was refused with %s; ZooKeeper arms a persistent watch on any path", c.op, c.comp.Index, c.res.Err)
+			a.r.FlagOps("wrong-read", []int{c.comp.Index}, "%s (op %d) was refused with %s; ZooKeeper arms a persistent watch on any path", c.op, c.comp.Index, c.res.Err)
 		}
 		return
 	}
 	a.readsChecked++
 	want := a.tree.Apply(c.tree, 0, 0)
 	if diff := apiDiff(c.op, want, c.res); diff != "" {
-		a.r.flagOps("wrong-read", []int{c.comp.Index}, "%s (op %d), served at zxid %#x: %s", c.op, c.comp.Index, c.comp.Zxid, diff)
+		a.r.FlagOps("wrong-read", []int{c.comp.Index}, "%s (op %d), served at zxid %#x: %s", c.op, c.comp.Index, c.comp.Zxid, diff)
 	}
 }
 

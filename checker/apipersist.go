@@ -95,7 +95,7 @@ func (a *apiCheck) owed(ws *watchSession, c *apiCall, k persistKey, w *persistWa
 			continue
 		}
 		w.delivered[ek] = count[t.typ] // flag each missing event once
-		a.r.flagOps("missed-watch-event", []int{w.op, t.op, c.comp.Index},
+		a.r.FlagOps("missed-watch-event", []int{w.op, t.op, c.comp.Index},
 			"session %#x holds a %s watch on %s (armed by op %d at zxid %#x); the change at zxid %#x (%s of %s, op %d) should fire it, but no such event arrived before op %d, whose reply at zxid %#x already reflects that change",
 			c.session, persistText(k), k.path, w.op, w.base, t.zxid, t.typ, path, t.op, c.comp.Index, z)
 	}
@@ -157,7 +157,7 @@ func (a *apiCheck) removeWatches(ws *watchSession, c *apiCall) {
 		want = "NOWATCHER"
 	}
 	if c.res.Err != want && !unsure {
-		a.r.flagOps("wrong-remove-watches", []int{c.comp.Index},
+		a.r.FlagOps("wrong-remove-watches", []int{c.comp.Index},
 			"removeWatches %s %s (op %d) was answered %s, but the session %s such a watch", p, typ, c.comp.Index, errText(c.res.Err), map[bool]string{true: "held", false: "held no"}[held])
 	}
 }

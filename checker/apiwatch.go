@@ -172,13 +172,13 @@ func (a *apiCheck) checkWatches(ops []history.Op) {
 			}
 			ws.away = true
 		case ev.State == "protocolError":
-			a.r.flagOps("protocol-violation", []int{op.Index},
+			a.r.FlagOps("protocol-violation", []int{op.Index},
 				"session %#x: the client dropped its connection to %s because the server broke the protocol (%s)", op.Session, op.Node, ev.Detail)
 		case ev.State == "expired" || ev.State == "closed":
 			delete(sessions, op.Session)
 		}
 	}
-	a.r.res.Counts["watch-events"] = events
+	a.r.Counts["watch-events"] = events
 }
 
 // watchReply checks a reply against the session's armed watches, then arms
@@ -218,7 +218,7 @@ func (a *apiCheck) watchReply(ws *watchSession, c *apiCall) {
 			continue
 		}
 		delete(ws.armed, k)
-		a.r.flagOps("missed-watch-event", []int{w.op, t.op, c.comp.Index},
+		a.r.FlagOps("missed-watch-event", []int{w.op, t.op, c.comp.Index},
 			"session %#x armed a %s watch on %s (op %d, zxid %#x); the change at zxid %#x (%s, op %d) should fire it, but no event arrived before op %d, whose reply at zxid %#x already reflects that change",
 			c.session, classText(k.class), k.path, w.op, w.zxid, t.zxid, t.typ, t.op, c.comp.Index, z)
 	}
@@ -257,11 +257,11 @@ func (a *apiCheck) watchEvent(ws *watchSession, op history.Op, ev history.APIEve
 		once := ok && w.replayed(t)
 		switch {
 		case !ok:
-			a.r.flagOps("watch-event-without-change", []int{w.op, op.Index},
+			a.r.FlagOps("watch-event-without-change", []int{w.op, op.Index},
 				"session %#x got %s for %s (op %d), but nothing changed %s after its %s watch was armed at zxid %#x (op %d)",
 				op.Session, ev.Event, ev.Path, op.Index, ev.Path, classText(class), w.zxid, w.op)
 		case !w.replayed(t) && t.typ != ev.Event:
-			a.r.flagOps("wrong-watch-event", []int{w.op, t.op, op.Index},
+			a.r.FlagOps("wrong-watch-event", []int{w.op, t.op, op.Index},
 				"session %#x got %s for %s (op %d); the first change after its %s watch was armed (zxid %#x, op %d) is %s at zxid %#x (op %d)",
 				op.Session, ev.Event, ev.Path, op.Index, classText(class), w.zxid, w.op, t.typ, t.zxid, t.op)
 		}
@@ -273,7 +273,7 @@ func (a *apiCheck) watchEvent(ws *watchSession, op history.Op, ev history.APIEve
 		matched = true
 	}
 	if !matched {
-		a.r.flagOps("unexpected-watch-event", []int{op.Index},
+		a.r.FlagOps("unexpected-watch-event", []int{op.Index},
 			"session %#x got %s for %s (op %d) without holding a watch that event fires", op.Session, ev.Event, ev.Path, op.Index)
 	}
 }

@@ -21,7 +21,7 @@ type BankOptions struct {
 // a read that sees one side of a transfer but not the other (a non-atomic
 // multi) breaks the sum.
 func CheckBank(ops []history.Op, opts BankOptions) Result {
-	r := newReport("bank")
+	r := NewReport("bank")
 	total, haveTotal := opts.Total, opts.Total != 0
 	for _, p := range completedInOrder(history.Pairs(ops)) {
 		if p.Type() != history.OK {
@@ -29,7 +29,7 @@ func CheckBank(ops []history.Op, opts BankOptions) Result {
 		}
 		switch p.Invoke.F {
 		case history.FTransfer:
-			r.res.Counts["transfers:ok"]++
+			r.Counts["transfers:ok"]++
 			continue
 		case history.FRead:
 		default:
@@ -37,27 +37,27 @@ func CheckBank(ops []history.Op, opts BankOptions) Result {
 		}
 		var v history.BankRead
 		if err := p.Complete.Decode(&v); err != nil {
-			malformed(r, p, err)
+			Malformed(r, p, err)
 			continue
 		}
-		r.res.Counts["reads:ok"]++
+		r.Counts["reads:ok"]++
 		sum := checkBalances(r, p, v, opts)
 		if !haveTotal {
 			total, haveTotal = sum, true
 			continue
 		}
 		if sum != total {
-			r.flagOps("wrong-total", []int{p.Complete.Index}, "read %v sums to %d, not %d: a transfer was seen in part", v.Balances, sum, total)
+			r.FlagOps("wrong-total", []int{p.Complete.Index}, "read %v sums to %d, not %d: a transfer was seen in part", v.Balances, sum, total)
 		}
 	}
-	if r.res.Counts["reads:ok"] == 0 {
-		r.doubt("no ok read to check")
+	if r.Counts["reads:ok"] == 0 {
+		r.Doubt("no ok read to check")
 	}
-	r.res.Stats["total"] = float64(total)
-	return r.done()
+	r.Stats["total"] = float64(total)
+	return r.Done()
 }
 
-func checkBalances(r *report, p history.Pair, v history.BankRead, opts BankOptions) int64 {
+func checkBalances(r *Report, p history.Pair, v history.BankRead, opts BankOptions) int64 {
 	accounts := make([]string, 0, len(v.Balances))
 	for a := range v.Balances {
 		accounts = append(accounts, a)
@@ -67,11 +67,11 @@ func checkBalances(r *report, p history.Pair, v history.BankRead, opts BankOptio
 	for _, a := range accounts {
 		sum += v.Balances[a]
 		if v.Balances[a] < 0 {
-			r.flagOps("negative-balance", []int{p.Complete.Index}, "account %q has balance %d", a, v.Balances[a])
+			r.FlagOps("negative-balance", []int{p.Complete.Index}, "account %q has balance %d", a, v.Balances[a])
 		}
 	}
 	if opts.Accounts > 0 && len(accounts) != opts.Accounts {
-		r.flagOps("missing-account", []int{p.Complete.Index}, "read shows %d accounts, want %d", len(accounts), opts.Accounts)
+		r.FlagOps("missing-account", []int{p.Complete.Index}, "read shows %d accounts, want %d", len(accounts), opts.Accounts)
 	}
 	return sum
 }

@@ -30,7 +30,7 @@ type ConfigOptions struct {
 //     no reply of S carrying a zxid >= z may reach the watcher before an
 //     event for k (see checkLostEvents).
 func CheckConfig(ops []history.Op, opts ConfigOptions) Result {
-	r := newReport("config")
+	r := NewReport("config")
 	writes, lastOK := configWrites(r, ops)
 	checkLostEvents(r, ops)
 	last := map[string]map[string]observation{} // key → watcher → last observation
@@ -41,16 +41,16 @@ func CheckConfig(ops []history.Op, opts ConfigOptions) Result {
 		}
 		var v history.ConfigValue
 		if err := p.Complete.Decode(&v); err != nil {
-			malformed(r, p, err)
+			Malformed(r, p, err)
 			continue
 		}
-		r.res.Counts["observations"]++
+		r.Counts["observations"]++
 		o := observation{value: v.Value, zxid: observedZxid(r, p, v, writes, opts), index: p.Complete.Index}
 		if last[v.Key] == nil {
 			last[v.Key], pos[v.Key] = map[string]observation{}, map[string]observation{}
 		}
 		if prev, ok := pos[v.Key][v.Watcher]; ok && o.zxid >= 0 && o.zxid < prev.zxid {
-			r.flagOps("went-backwards", []int{prev.index, o.index},
+			r.FlagOps("went-backwards", []int{prev.index, o.index},
 				"watcher %q saw %q = %d (zxid 0x%x) after %d (zxid 0x%x)", v.Watcher, v.Key, o.value, o.zxid, prev.value, prev.zxid)
 		} else if o.zxid >= 0 {
 			pos[v.Key][v.Watcher] = o
@@ -58,7 +58,7 @@ func CheckConfig(ops []history.Op, opts ConfigOptions) Result {
 		last[v.Key][v.Watcher] = o
 	}
 	checkConfigConverged(r, last, writes, lastOK)
-	return r.done()
+	return r.Done()
 }
 
 type observation struct {
@@ -75,7 +75,7 @@ type configWrite struct {
 
 // configWrites indexes writes by key and value, and returns each key's last
 // ok write (by zxid).
-func configWrites(r *report, ops []history.Op) (map[string]map[int64]configWrite, map[string]configWrite) {
+func configWrites(r *Report, ops []history.Op) (map[string]map[int64]configWrite, map[string]configWrite) {
 	writes := map[string]map[int64]configWrite{}
 	lastOK := map[string]configWrite{}
 	for _, p := range history.Pairs(ops) {
@@ -84,7 +84,7 @@ func configWrites(r *report, ops []history.Op) (map[string]map[int64]configWrite
 		}
 		var v history.ConfigValue
 		if err := p.Invoke.Decode(&v); err != nil {
-			malformed(r, p, err)
+			Malformed(r, p, err)
 			continue
 		}
 		w := configWrite{zxid: p.Complete.Zxid, ok: p.Type() == history.OK, index: p.Invoke.Index}
@@ -101,16 +101,16 @@ func configWrites(r *report, ops []history.Op) (map[string]map[int64]configWrite
 
 // observedZxid places an observation in write order, flagging values nobody
 // wrote; -1 means the position is unknown (an info write without mzxid).
-func observedZxid(r *report, p history.Pair, v history.ConfigValue, writes map[string]map[int64]configWrite, opts ConfigOptions) int64 {
+func observedZxid(r *Report, p history.Pair, v history.ConfigValue, writes map[string]map[int64]configWrite, opts ConfigOptions) int64 {
 	w, written := writes[v.Key][v.Value]
 	switch {
 	case !written && v.Value == opts.Initial[v.Key]:
 		return 0
 	case !written:
-		r.flagOps("phantom-value", []int{p.Complete.Index}, "watcher %q observed %q = %d, which nobody wrote", v.Watcher, v.Key, v.Value)
+		r.FlagOps("phantom-value", []int{p.Complete.Index}, "watcher %q observed %q = %d, which nobody wrote", v.Watcher, v.Key, v.Value)
 		return -1
 	case v.Mzxid > 0 && w.ok && w.zxid > 0 && w.zxid != v.Mzxid:
-		r.flagOps("phantom-value", []int{p.Complete.Index, w.index}, "watcher %q observed %q = %d at mzxid 0x%x, but it was written at 0x%x", v.Watcher, v.Key, v.Value, v.Mzxid, w.zxid)
+		r.FlagOps("phantom-value", []int{p.Complete.Index, w.index}, "watcher %q observed %q = %d at mzxid 0x%x, but it was written at 0x%x", v.Watcher, v.Key, v.Value, v.Mzxid, w.zxid)
 	}
 	if v.Mzxid > 0 {
 		return v.Mzxid
@@ -121,7 +121,7 @@ func observedZxid(r *report, p history.Pair, v history.ConfigValue, writes map[s
 	return -1
 }
 
-func checkConfigConverged(r *report, last map[string]map[string]observation, writes map[string]map[int64]configWrite, lastOK map[string]configWrite) {
+func checkConfigConverged(r *Report, last map[string]map[string]observation, writes map[string]map[int64]configWrite, lastOK map[string]configWrite) {
 	keys := make([]string, 0, len(last))
 	for k := range last {
 		keys = append(keys, k)
@@ -141,11 +141,11 @@ func checkConfigConverged(r *report, last map[string]map[string]observation, wri
 			isFinalOK := haveOK && written && wr.ok && wr.zxid == final.zxid
 			laterInfo := written && !wr.ok && (o.zxid < 0 || o.zxid > final.zxid)
 			if haveOK && !isFinalOK && !laterInfo {
-				r.flagOps("not-converged", []int{o.index, final.index}, "watcher %q ends on %q = %d, not the last write (op %d)", w, k, o.value, final.index)
+				r.FlagOps("not-converged", []int{o.index, final.index}, "watcher %q ends on %q = %d, not the last write (op %d)", w, k, o.value, final.index)
 				continue
 			}
 			if agreed != nil && agreed.value != o.value {
-				r.flagOps("not-converged", []int{agreed.index, o.index}, "watchers end on different values of %q: %d and %d", k, agreed.value, o.value)
+				r.FlagOps("not-converged", []int{agreed.index, o.index}, "watchers end on different values of %q: %d and %d", k, agreed.value, o.value)
 			}
 			agreed = &o
 		}
@@ -173,7 +173,7 @@ type watcherSession struct {
 // a key only after an event, so a change whose event never came is seen
 // here as a later reply (of any key) whose zxid covers the change. Writes
 // after the watcher's last reply, and events after it, constrain nothing.
-func checkLostEvents(r *report, ops []history.Op) {
+func checkLostEvents(r *Report, ops []history.Op) {
 	committed := configCommitted(ops)
 	watchers := map[string]*watcherSession{}
 	for _, op := range ops {
@@ -186,7 +186,7 @@ func checkLostEvents(r *report, ops []history.Op) {
 			if op.Decode(&e) != nil {
 				continue
 			}
-			r.res.Counts["events"]++
+			r.Counts["events"]++
 			if w := watchers[e.Watcher]; w != nil && w.session == op.Session && w.armed[e.Key] != nil {
 				w.armed[e.Key].heard = true
 			}
@@ -210,7 +210,7 @@ func checkLostEvents(r *report, ops []history.Op) {
 
 // checkReplyAfterChange flags every armed, unheard watch of w whose key
 // changed at a zxid the reply op already covers.
-func checkReplyAfterChange(r *report, watcher string, w *watcherSession, op history.Op, committed map[string][]int64) {
+func checkReplyAfterChange(r *Report, watcher string, w *watcherSession, op history.Op, committed map[string][]int64) {
 	if op.Zxid <= 0 {
 		return
 	}
@@ -229,7 +229,7 @@ func checkReplyAfterChange(r *report, watcher string, w *watcherSession, op hist
 		if i == len(zs) || zs[i] > op.Zxid {
 			continue
 		}
-		r.flagOps("lost-event", []int{a.at, op.Index},
+		r.FlagOps("lost-event", []int{a.at, op.Index},
 			"watcher %q (session 0x%x) read %q at mzxid 0x%x with a watch; it changed at 0x%x, yet a reply at zxid 0x%x (op %d) came before any event for it",
 			watcher, w.session, k, a.mzxid, zs[i], op.Zxid, op.Index)
 		a.heard = true // one report per armed watch

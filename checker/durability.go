@@ -13,7 +13,7 @@ import (
 // by zxid when both have one, else by real time. A key with an acknowledged
 // write but no final read makes the verdict unknown.
 func CheckDurability(ops []history.Op) Result {
-	r := newReport("durability")
+	r := NewReport("durability")
 	writes := durabilityWrites(r, ops)
 	read := map[string]bool{}
 	for _, p := range completedInOrder(history.Pairs(ops)) {
@@ -22,10 +22,10 @@ func CheckDurability(ops []history.Op) Result {
 		}
 		var v history.DurabilityValue
 		if err := p.Complete.Decode(&v); err != nil {
-			malformed(r, p, err)
+			Malformed(r, p, err)
 			continue
 		}
-		r.res.Counts["final-reads"]++
+		r.Counts["final-reads"]++
 		read[v.Key] = true
 		checkFinalRead(r, p, v, writes[v.Key])
 	}
@@ -36,11 +36,11 @@ func CheckDurability(ops []history.Op) Result {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !read[k] && hasAck(writes[k]) {
-			r.doubt("key %q has acknowledged writes but no final read", k)
+			r.Doubt("key %q has acknowledged writes but no final read", k)
 		}
 	}
-	r.res.Counts["keys"] = len(keys)
-	return r.done()
+	r.Counts["keys"] = len(keys)
+	return r.Done()
 }
 
 type durableWrite struct {
@@ -51,7 +51,7 @@ type durableWrite struct {
 	index            int
 }
 
-func durabilityWrites(r *report, ops []history.Op) map[string][]durableWrite {
+func durabilityWrites(r *Report, ops []history.Op) map[string][]durableWrite {
 	out := map[string][]durableWrite{}
 	for _, p := range history.Pairs(ops) {
 		if p.Invoke.F != history.FWrite || p.Type() == history.Fail {
@@ -59,7 +59,7 @@ func durabilityWrites(r *report, ops []history.Op) map[string][]durableWrite {
 		}
 		var v history.DurabilityValue
 		if err := p.Invoke.Decode(&v); err != nil {
-			malformed(r, p, err)
+			Malformed(r, p, err)
 			continue
 		}
 		out[v.Key] = append(out[v.Key], durableWrite{value: v.Value, ok: p.Type() == history.OK, zxid: p.Complete.Zxid,
@@ -85,7 +85,7 @@ func precedes(a, b durableWrite) bool {
 	return a.ok && a.complete < b.invoke
 }
 
-func checkFinalRead(r *report, p history.Pair, v history.DurabilityValue, ws []durableWrite) {
+func checkFinalRead(r *Report, p history.Pair, v history.DurabilityValue, ws []durableWrite) {
 	var acked []durableWrite
 	for _, w := range ws {
 		if w.ok {
@@ -96,7 +96,7 @@ func checkFinalRead(r *report, p history.Pair, v history.DurabilityValue, ws []d
 		return
 	}
 	if !v.Found {
-		r.flagOps("lost-write", []int{acked[0].index, p.Complete.Index},
+		r.FlagOps("lost-write", []int{acked[0].index, p.Complete.Index},
 			"node %s lost key %q: %d acknowledged writes, final read found nothing", p.Complete.Node, v.Key, len(acked))
 		return
 	}
@@ -116,6 +116,6 @@ func checkFinalRead(r *report, p history.Pair, v history.DurabilityValue, ws []d
 		}
 	}
 	last := acked[len(acked)-1]
-	r.flagOps("lost-write", []int{last.index, p.Complete.Index},
+	r.FlagOps("lost-write", []int{last.index, p.Complete.Index},
 		"node %s's final read of %q shows %d, older than (or never) written by an acknowledged write such as %d", p.Complete.Node, v.Key, v.Value, last.value)
 }

@@ -22,7 +22,7 @@ import (
 // Stats: failover_* is the time from leader loss to the next leader's
 // election (the campaign's ok).
 func CheckElection(ops []history.Op) Result {
-	r := newReport("election")
+	r := NewReport("election")
 	var leaders []leaderTerm
 	var writes []fencedWrite
 	winner := map[int64]leaderTerm{}
@@ -34,30 +34,30 @@ func CheckElection(ops []history.Op) Result {
 		switch p.Invoke.F {
 		case history.FCampaign:
 			if err := p.Complete.Decode(&v); err != nil {
-				malformed(r, p, err)
+				Malformed(r, p, err)
 				continue
 			}
 			l := leaderTerm{candidate: v.Candidate, term: v.Term, at: p.Complete.Time, index: p.Complete.Index}
 			if w, ok := winner[v.Term]; ok && w.candidate != v.Candidate {
-				r.flagOps("double-leader", []int{w.index, l.index}, "term %d won by both %q and %q", v.Term, w.candidate, v.Candidate)
+				r.FlagOps("double-leader", []int{w.index, l.index}, "term %d won by both %q and %q", v.Term, w.candidate, v.Candidate)
 			} else if !ok {
 				winner[v.Term] = l
 			}
 			leaders = append(leaders, l)
 		case history.FFencedWrite:
 			if err := p.Decode(&v); err != nil {
-				malformed(r, p, err)
+				Malformed(r, p, err)
 				continue
 			}
 			writes = append(writes, fencedWrite{token: v.Token, candidate: v.Candidate, zxid: p.Complete.Zxid,
 				invoke: p.Invoke.Time, complete: p.Complete.Time, index: p.Complete.Index})
 		}
 	}
-	r.res.Counts["elections"] = len(leaders)
-	r.res.Counts["fenced-writes:ok"] = len(writes)
+	r.Counts["elections"] = len(leaders)
+	r.Counts["fenced-writes:ok"] = len(writes)
 	checkFencing(r, writes)
 	failovers(r, ops, leaders)
-	return r.done()
+	return r.Done()
 }
 
 type leaderTerm struct {
@@ -75,7 +75,7 @@ type fencedWrite struct {
 	index            int
 }
 
-func checkFencing(r *report, writes []fencedWrite) {
+func checkFencing(r *Report, writes []fencedWrite) {
 	var withZxid []fencedWrite
 	for _, w := range writes {
 		if w.zxid > 0 {
@@ -87,7 +87,7 @@ func checkFencing(r *report, writes []fencedWrite) {
 	for i := range withZxid {
 		w := &withZxid[i]
 		if top != nil && w.token < top.token {
-			r.flagOps("deposed-leader-write", []int{top.index, w.index},
+			r.FlagOps("deposed-leader-write", []int{top.index, w.index},
 				"resource accepted %q's write with token %d (zxid 0x%x) after accepting token %d (zxid 0x%x)",
 				w.candidate, w.token, w.zxid, top.token, top.zxid)
 			continue
@@ -110,7 +110,7 @@ func checkFencing(r *report, writes []fencedWrite) {
 			}
 		}
 		if best != nil && w.token < best.token && (w.zxid == 0 || best.zxid == 0) {
-			r.flagOps("deposed-leader-write", []int{best.index, w.index},
+			r.FlagOps("deposed-leader-write", []int{best.index, w.index},
 				"resource accepted %q's write with token %d invoked after the write with token %d had completed",
 				w.candidate, w.token, best.token)
 		}
@@ -127,7 +127,7 @@ func lossEvents(ops []history.Op) []history.Op {
 
 // failovers measures leader loss → next leader and flags a loss never
 // followed by a new leader.
-func failovers(r *report, ops []history.Op, leaders []leaderTerm) {
+func failovers(r *Report, ops []history.Op, leaders []leaderTerm) {
 	losses := lossEvents(ops)
 	sort.SliceStable(leaders, func(i, j int) bool { return leaders[i].at < leaders[j].at })
 	var durations []int64
@@ -150,14 +150,14 @@ func failovers(r *report, ops []history.Op, leaders []leaderTerm) {
 			// Nobody left to take over (the workers finished and the
 			// last leader resigned): no failover is owed.
 			if w, waiting := campaignAfter(ops, lost); waiting {
-				r.flagOps("no-failover", []int{l.index, at, w}, "leader %q (term %d) was lost and no later leader was elected", l.candidate, l.term)
+				r.FlagOps("no-failover", []int{l.index, at, w}, "leader %q (term %d) was lost and no later leader was elected", l.candidate, l.term)
 			}
 			continue
 		}
 		durations = append(durations, max(leaders[next].at-lost, 0))
 	}
-	r.res.Counts["failovers"] = len(durations)
-	durationStats(r.res.Stats, "failover", durations)
+	r.Counts["failovers"] = len(durations)
+	DurationStats(r.Stats, "failover", durations)
 }
 
 // campaignAfter finds a campaign still waiting at time t — invoked and not

@@ -24,10 +24,10 @@ import (
 //   - progress: some acquire invoked in the healed phase (after the last
 //     nemesis record; anywhere if there were no faults) succeeds.
 func CheckLock(ops []history.Op) Result {
-	r := newReport("lock")
+	r := NewReport("lock")
 	holds := lockHolds(r, ops)
-	r.res.Counts["acquisitions"] = len(holds)
-	r.res.Counts["fenced"] = 0
+	r.Counts["acquisitions"] = len(holds)
+	r.Counts["fenced"] = 0
 	sort.Slice(holds, func(i, j int) bool { return holds[i].start < holds[j].start })
 	byToken := map[int64]lockHold{}
 	var longest *lockHold // the accepted hold that ends last
@@ -35,16 +35,16 @@ func CheckLock(ops []history.Op) Result {
 	for i := range holds {
 		h := &holds[i]
 		if prev, dup := byToken[h.token]; dup {
-			r.flagOps("duplicate-token", []int{prev.index, h.index}, "token %d granted to %q and %q", h.token, prev.client, h.client)
+			r.FlagOps("duplicate-token", []int{prev.index, h.index}, "token %d granted to %q and %q", h.token, prev.client, h.client)
 		}
 		byToken[h.token] = *h
 		if h.token < top {
-			r.res.Counts["fenced"]++ // the resource refuses it
+			r.Counts["fenced"]++ // the resource refuses it
 			continue
 		}
 		top = h.token
 		if longest != nil && h.start < longest.end {
-			r.flagOps("overlapping-holds", []int{longest.index, h.index},
+			r.FlagOps("overlapping-holds", []int{longest.index, h.index},
 				"%q (token %d) acquired the lock while %q (token %d) still held it", h.client, h.token, longest.client, longest.token)
 		}
 		if longest == nil || h.end > longest.end {
@@ -52,7 +52,7 @@ func CheckLock(ops []history.Op) Result {
 		}
 	}
 	checkLockProgress(r, ops)
-	return r.done()
+	return r.Done()
 }
 
 type lockHold struct {
@@ -62,7 +62,7 @@ type lockHold struct {
 	index      int
 }
 
-func lockHolds(r *report, ops []history.Op) []lockHold {
+func lockHolds(r *Report, ops []history.Op) []lockHold {
 	type key struct {
 		client string
 		token  int64
@@ -87,7 +87,7 @@ func lockHolds(r *report, ops []history.Op) []lockHold {
 		}
 		var v history.LockValue
 		if err := p.Complete.Decode(&v); err != nil {
-			malformed(r, p, err)
+			Malformed(r, p, err)
 			continue
 		}
 		end, released := ends[key{v.Client, v.Token}]
@@ -99,12 +99,12 @@ func lockHolds(r *report, ops []history.Op) []lockHold {
 	return holds
 }
 
-func checkLockProgress(r *report, ops []history.Op) {
-	heal := healTime(ops)
+func checkLockProgress(r *Report, ops []history.Op) {
+	heal := HealTime(ops)
 	for _, p := range history.Pairs(ops) {
 		if p.Invoke.F == history.FAcquire && p.Type() == history.OK && p.Invoke.Time >= heal {
 			return
 		}
 	}
-	r.flag("no-progress", "no acquire invoked after the last fault (t=%d) succeeded", heal)
+	r.Flag("no-progress", "no acquire invoked after the last fault (t=%d) succeeded", heal)
 }

@@ -33,14 +33,14 @@ type RegistryOptions struct {
 // Stats: detection_* is the time from a broker's leave/expire to the first
 // view invoked after it that no longer lists it.
 func CheckRegistry(ops []history.Op, opts RegistryOptions) Result {
-	r := newReport("registry")
+	r := NewReport("registry")
 	events, views := registryEvents(r, ops)
-	r.res.Counts["views"] = len(views)
-	r.res.Counts["membership-changes"] = len(events)
+	r.Counts["views"] = len(views)
+	r.Counts["membership-changes"] = len(events)
 	checkGhosts(r, events, views, int64(opts.DetectionBound))
-	checkConvergence(r, events, views, healTime(ops))
-	checkStuck(r, events, healTime(ops), lastTime(ops), int64(opts.DetectionBound))
-	return r.done()
+	checkConvergence(r, events, views, HealTime(ops))
+	checkStuck(r, events, HealTime(ops), lastTime(ops), int64(opts.DetectionBound))
+	return r.Done()
 }
 
 // checkStuck flags a broker whose join or expire is still open at the end
@@ -50,13 +50,13 @@ func CheckRegistry(ops []history.Op, opts RegistryOptions) Result {
 // staying open that long means a session that ended (or should have) still
 // owns the broker's registration: a ghost member that outlived its session
 // (ZOOKEEPER-1208, -1367).
-func checkStuck(r *report, events []memberEvent, healNS, endNS, boundNS int64) {
+func checkStuck(r *Report, events []memberEvent, healNS, endNS, boundNS int64) {
 	for _, e := range events {
 		if e.done != math.MaxInt64 || (e.f != history.FJoin && e.f != history.FExpire) {
 			continue
 		}
 		if since := max(e.invoke, healNS); endNS-since > boundNS {
-			r.flagOps("stuck-member", []int{e.index},
+			r.FlagOps("stuck-member", []int{e.index},
 				"%q's %s (op %d) was still open %v after the faults healed, beyond the %v detection bound: a registration outlived its session",
 				e.broker, e.f, e.index, time.Duration(endNS-since), time.Duration(boundNS))
 		}
@@ -88,7 +88,7 @@ type registryView struct {
 	index            int
 }
 
-func registryEvents(r *report, ops []history.Op) ([]memberEvent, []registryView) {
+func registryEvents(r *Report, ops []history.Op) ([]memberEvent, []registryView) {
 	var events []memberEvent
 	var views []registryView
 	for _, p := range history.Pairs(ops) {
@@ -99,7 +99,7 @@ func registryEvents(r *report, ops []history.Op) ([]memberEvent, []registryView)
 			}
 			var v history.RegistryMember
 			if err := p.Invoke.Decode(&v); err != nil {
-				malformed(r, p, err)
+				Malformed(r, p, err)
 				continue
 			}
 			events = append(events, memberEvent{broker: v.Broker, f: p.Invoke.F, typ: p.Type(),
@@ -110,7 +110,7 @@ func registryEvents(r *report, ops []history.Op) ([]memberEvent, []registryView)
 			}
 			var v history.RegistryView
 			if err := p.Complete.Decode(&v); err != nil {
-				malformed(r, p, err)
+				Malformed(r, p, err)
 				continue
 			}
 			views = append(views, registryView{watcher: v.Watcher, members: v.Members,
@@ -123,7 +123,7 @@ func registryEvents(r *report, ops []history.Op) ([]memberEvent, []registryView)
 
 // checkGhosts flags views listing a broker whose session ended more than
 // bound before the view was invoked, with no join invoked since.
-func checkGhosts(r *report, events []memberEvent, views []registryView, boundNS int64) {
+func checkGhosts(r *Report, events []memberEvent, views []registryView, boundNS int64) {
 	var detections []int64
 	for _, e := range events {
 		if (e.f != history.FLeave && e.f != history.FExpire) || e.typ != history.OK {
@@ -137,7 +137,7 @@ func checkGhosts(r *report, events []memberEvent, views []registryView, boundNS 
 			}
 			listed := slices.Contains(v.members, e.broker)
 			if listed && v.invoke > e.done+boundNS {
-				r.flagOps("ghost-member", []int{e.index, v.index},
+				r.FlagOps("ghost-member", []int{e.index, v.index},
 					"%s's view (op %d) lists %q %v after its %s (op %d), beyond the %v detection bound",
 					v.watcher, v.index, e.broker, time.Duration(v.invoke-e.done), e.f, e.index, time.Duration(boundNS))
 			}
@@ -147,7 +147,7 @@ func checkGhosts(r *report, events []memberEvent, views []registryView, boundNS 
 			}
 		}
 	}
-	durationStats(r.res.Stats, "detection", detections)
+	DurationStats(r.Stats, "detection", detections)
 }
 
 func rejoinTime(events []memberEvent, end memberEvent) int64 {
@@ -178,7 +178,7 @@ func liveSets(events []memberEvent) (certain, maybe map[string]bool) {
 	return certain, maybe
 }
 
-func checkConvergence(r *report, events []memberEvent, views []registryView, heal int64) {
+func checkConvergence(r *Report, events []memberEvent, views []registryView, heal int64) {
 	certain, maybe := liveSets(events)
 	lastView := map[string]registryView{}
 	for _, v := range views {
@@ -194,11 +194,11 @@ func checkConvergence(r *report, events []memberEvent, views []registryView, hea
 	for _, w := range watchers {
 		v := lastView[w]
 		if v.invoke < heal {
-			r.doubt("watcher %q has no view in the healed phase", w)
+			r.Doubt("watcher %q has no view in the healed phase", w)
 			continue
 		}
 		if bad := viewMismatch(v.members, certain, maybe); bad != "" {
-			r.flagOps("not-converged", []int{v.index}, "watcher %q's final view %v: %s", w, v.members, bad)
+			r.FlagOps("not-converged", []int{v.index}, "watcher %q's final view %v: %s", w, v.members, bad)
 		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 // went backwards: ZOOKEEPER-1046), and none completes with SESSIONMOVED
 // (ZOOKEEPER-710).
 func CheckSequential(ops []history.Op) Result {
-	r := newReport("sequential")
+	r := NewReport("sequential")
 	owner := map[string]int{}
 	type last struct {
 		seq   int64
@@ -27,14 +27,14 @@ func CheckSequential(ops []history.Op) Result {
 			continue
 		}
 		if p.Type() == history.Fail && p.Complete.Error == "NODEEXISTS" {
-			r.flagOps("name-collision", []int{p.Complete.Index}, "a sequential create failed with NODEEXISTS (op %d): the server reused a name", p.Complete.Index)
+			r.FlagOps("name-collision", []int{p.Complete.Index}, "a sequential create failed with NODEEXISTS (op %d): the server reused a name", p.Complete.Index)
 			continue
 		}
 		if p.Complete.Error == "SESSIONMOVED" {
 			// A server tears down the connection of a request that failed
 			// with SESSIONMOVED (ZOOKEEPER-710), so a client, which reads
 			// only its current connection, never sees the code.
-			r.flagOps("session-moved", []int{p.Complete.Index}, "a create completed with SESSIONMOVED (op %d) on the client's own connection", p.Complete.Index)
+			r.FlagOps("session-moved", []int{p.Complete.Index}, "a create completed with SESSIONMOVED (op %d) on the client's own connection", p.Complete.Index)
 			continue
 		}
 		if p.Type() != history.OK {
@@ -42,27 +42,27 @@ func CheckSequential(ops []history.Op) Result {
 		}
 		var v history.SequentialValue
 		if err := p.Complete.Decode(&v); err != nil {
-			malformed(r, p, err)
+			Malformed(r, p, err)
 			continue
 		}
-		r.res.Counts["creates"]++
+		r.Counts["creates"]++
 		seq, err := sequenceNumber(v)
 		if err != nil {
-			r.flagOps("bad-name", []int{p.Complete.Index}, "%v", err)
+			r.FlagOps("bad-name", []int{p.Complete.Index}, "%v", err)
 			continue
 		}
 		if first, dup := owner[v.Name]; dup {
-			r.flagOps("duplicate-name", []int{first, p.Complete.Index}, "%q created twice (ops %d and %d)", v.Name, first, p.Complete.Index)
+			r.FlagOps("duplicate-name", []int{first, p.Complete.Index}, "%q created twice (ops %d and %d)", v.Name, first, p.Complete.Index)
 		}
 		owner[v.Name] = p.Complete.Index
 		s := sessionName(p) + " " + v.Prefix
 		if prev, ok := perSession[s]; ok && seq <= prev.seq {
-			r.flagOps("non-monotonic", []int{prev.index, p.Complete.Index},
+			r.FlagOps("non-monotonic", []int{prev.index, p.Complete.Index},
 				"%s: %q after sequence %d", s, v.Name, prev.seq)
 		}
 		perSession[s] = last{seq: seq, index: p.Complete.Index}
 	}
-	return r.done()
+	return r.Done()
 }
 
 func sequenceNumber(v history.SequentialValue) (int64, error) {
