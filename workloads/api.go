@@ -45,9 +45,9 @@ var apiSeqParents = []string{"/api/a", "/api/b"}
 
 const apiSeen = 8
 
-func newAPI(int, WorkerConfig) driver { return &api{versions: map[string]int32{}} }
+func newAPI(int, WorkerConfig) Driver { return &api{versions: map[string]int32{}} }
 
-func (*api) setup() []znode { return nil }
+func (*api) Setup() []Znode { return nil }
 
 // apiClient is the part of zabsim's deterministic client the api workload
 // needs beyond Client: any request.
@@ -55,7 +55,7 @@ type apiClient interface {
 	Do(req wire.Request, opts client.OpOptions, cb func(client.Result))
 }
 
-func (a *api) event(b *base, ev client.Event) {
+func (a *api) Event(b *Base, ev client.Event) {
 	v, node := history.APIEvent{}, ""
 	switch ev.Kind {
 	case client.EventWatch:
@@ -67,34 +67,34 @@ func (a *api) event(b *base, ev client.Event) {
 	default:
 		return
 	}
-	b.notify(b.encode(v), ev.SessionID, node, ev.Zxid)
+	b.Notify(b.Encode(v), ev.SessionID, node, ev.Zxid)
 }
 
-func (a *api) step(b *base) {
+func (a *api) Step(b *Base) {
 	for range maxSkipRun {
 		ops, piped := a.drawStep(b)
 		a.n++
 		n := a.n
-		if skipped(b.cfg.SkipOps, n) {
+		if Skipped(b.Config().SkipOps, n) {
 			continue // drawn, not done: the shrinker cut it
 		}
 		if !piped {
-			a.run(b, 0, n, ops[0], b.idleFunc())
+			a.run(b, 0, n, ops[0], b.IdleFunc())
 			return
 		}
 		left := len(ops)
 		then := func() {
 			if left--; left == 0 {
-				b.idle()
+				b.Idle()
 			}
 		}
 		for _, op := range ops {
 			a.lanes++
-			a.run(b, b.eventProcess()-b.cfg.Workers*a.lanes, n, op, then)
+			a.run(b, b.EventProcess()-b.Config().Workers*a.lanes, n, op, then)
 		}
 		return
 	}
-	b.idle() // a long skipped stretch: go on after a think time
+	b.Idle() // a long skipped stretch: go on after a think time
 }
 
 // maxSkipRun bounds how many skipped operations one step draws in a row.
@@ -110,16 +110,16 @@ const maxLanes = incarnationStride / 4
 // answers (writes and reads interleaved), as clients that pipeline do:
 // ZooKeeper answers a session's requests in order, and a read sent after a
 // write of the same session sees it.
-func (a *api) drawStep(b *base) ([]history.APIOp, bool) {
-	if b.env.Rand().IntN(10) != 0 || a.lanes >= maxLanes {
+func (a *api) drawStep(b *Base) ([]history.APIOp, bool) {
+	if b.Env().Rand().IntN(10) != 0 || a.lanes >= maxLanes {
 		return []history.APIOp{a.draw(b)}, false
 	}
 	p := a.path(b)
-	n := 2 + b.env.Rand().IntN(3)
+	n := 2 + b.Env().Rand().IntN(3)
 	ops := make([]history.APIOp, 0, n)
 	for i := range n {
 		var op history.APIOp
-		switch r := b.env.Rand().IntN(6); {
+		switch r := b.Env().Rand().IntN(6); {
 		case i%2 == 1 && r < 3:
 			op = history.APIOp{Kind: history.APIGetData, Path: p}
 		case i%2 == 1 && r < 5:
@@ -151,27 +151,27 @@ func parentPath(p string) string {
 // run performs op on the current client, records it, then calls then.
 // lane 0 is the worker's own process (the base's open op); any other
 // number is a pipelined op's own process.
-func (a *api) run(b *base, lane, n int, op history.APIOp, then func()) {
-	cl := b.c
+func (a *api) run(b *Base, lane, n int, op history.APIOp, then func()) {
+	cl := b.Client()
 	v := history.APIValue{Op: op.String(), N: n}
 	if lane == 0 {
-		b.opClient = cl
-		b.invoke(history.FAPI, v)
-		b.opClient = nil
+		b.SetOpClient(cl)
+		b.Invoke(history.FAPI, v)
+		b.SetOpClient(nil)
 	} else {
-		b.env.Emit(history.Op{Process: lane, Type: history.Invoke, F: history.FAPI, Value: b.encode(v), Session: cl.SessionID()})
+		b.Env().Emit(history.Op{Process: lane, Type: history.Invoke, F: history.FAPI, Value: b.Encode(v), Session: cl.SessionID()})
 	}
 	if op.Kind == history.APIClose {
-		b.retire()
+		b.Retire()
 		cl.Close(func(res client.Result) { a.done(b, lane, cl, op, res, then) })
-		b.newClient()
+		b.StartClient()
 		return
 	}
 	dc, ok := cl.(apiClient)
 	if !ok {
-		b.env.Logf("workloads: %s: the api workload needs zabsim's own client", b.name)
+		b.Env().Logf("workloads: %s: the api workload needs zabsim's own client", b.Name())
 		if lane == 0 {
-			b.complete(history.Fail, nil, nil, "unsupported")
+			b.Complete(history.Fail, nil, nil, "unsupported")
 		}
 		return // the worker stays idle: no more ops
 	}
@@ -180,7 +180,7 @@ func (a *api) run(b *base, lane, n int, op history.APIOp, then func()) {
 
 // done records op's completion: ok, fail with the server's error, or info
 // when no answer came.
-func (a *api) done(b *base, lane int, cl Client, op history.APIOp, res client.Result, then func()) {
+func (a *api) done(b *Base, lane int, cl Client, op history.APIOp, res client.Result, then func()) {
 	v := history.APIValue{Op: op.String(), Session: cl.SessionID(), Xid: res.Xid}
 	t := history.Info
 	if res.Server != "" && !res.Indeterminate() {
@@ -189,21 +189,21 @@ func (a *api) done(b *base, lane int, cl Client, op history.APIOp, res client.Re
 		if res.Err != wire.ErrOK {
 			t = history.Fail
 			if op.IsWrite() {
-				t = writeOutcome(res) // SESSIONEXPIRED and the like: maybe applied
+				t = WriteOutcome(res) // SESSIONEXPIRED and the like: maybe applied
 			}
 		}
 		a.learn(v.Result, op)
 	}
 	if lane == 0 {
-		b.opClient = cl
-		b.complete(t, v, &res, "")
-		b.opClient = nil
+		b.SetOpClient(cl)
+		b.Complete(t, v, &res, "")
+		b.SetOpClient(nil)
 	} else {
-		rec := history.Op{Process: lane, Type: t, F: history.FAPI, Value: b.encode(v), Session: v.Session, Node: res.Server, Zxid: res.Zxid}
+		rec := history.Op{Process: lane, Type: t, F: history.FAPI, Value: b.Encode(v), Session: v.Session, Node: res.Server, Zxid: res.Zxid}
 		if t != history.OK && res.Err != wire.ErrOK {
-			rec.Error = errorName(res.Err)
+			rec.Error = ErrorName(res.Err)
 		}
-		b.env.Emit(rec)
+		b.Env().Emit(rec)
 	}
 	then()
 }
@@ -224,8 +224,8 @@ func (a *api) learn(r *history.APIResult, op history.APIOp) {
 }
 
 // draw picks the next operation from the seeded stream.
-func (a *api) draw(b *base) history.APIOp {
-	r := b.env.Rand().IntN(100)
+func (a *api) draw(b *Base) history.APIOp {
+	r := b.Env().Rand().IntN(100)
 	switch {
 	case r < 20:
 		return a.drawCreate(b)
@@ -235,15 +235,15 @@ func (a *api) draw(b *base) history.APIOp {
 		p := a.path(b)
 		return history.APIOp{Kind: history.APISetData, Path: p, Data: a.data(b), Version: a.version(b, p)}
 	case r < 57:
-		return history.APIOp{Kind: history.APIGetData, Path: a.path(b), Watch: b.env.Rand().IntN(2) == 0}
+		return history.APIOp{Kind: history.APIGetData, Path: a.path(b), Watch: b.Env().Rand().IntN(2) == 0}
 	case r < 65:
-		return history.APIOp{Kind: history.APIExists, Path: a.path(b), Watch: b.env.Rand().IntN(2) == 0}
+		return history.APIOp{Kind: history.APIExists, Path: a.path(b), Watch: b.Env().Rand().IntN(2) == 0}
 	case r < 75:
 		kind := history.APIGetChildren
-		if b.env.Rand().IntN(2) == 0 {
+		if b.Env().Rand().IntN(2) == 0 {
 			kind = history.APIGetChildren2
 		}
-		return history.APIOp{Kind: kind, Path: a.path(b), Watch: b.env.Rand().IntN(2) == 0}
+		return history.APIOp{Kind: kind, Path: a.path(b), Watch: b.Env().Rand().IntN(2) == 0}
 	case r < 78:
 		return history.APIOp{Kind: history.APIGetAllChildrenNumber, Path: a.path(b)}
 	case r < 81:
@@ -264,9 +264,9 @@ func (a *api) draw(b *base) history.APIOp {
 	}
 }
 
-func (a *api) drawCreate(b *base) history.APIOp {
+func (a *api) drawCreate(b *Base) history.APIOp {
 	op := history.APIOp{Kind: history.APICreate, Data: a.data(b)}
-	switch r := b.env.Rand().IntN(100); {
+	switch r := b.Env().Rand().IntN(100); {
 	case r < 40:
 		op.Mode = "persistent"
 	case r < 65:
@@ -286,13 +286,13 @@ func (a *api) drawCreate(b *base) history.APIOp {
 	return op
 }
 
-func (a *api) drawMulti(b *base) history.APIOp {
-	n := 2 + b.env.Rand().IntN(3)
+func (a *api) drawMulti(b *Base) history.APIOp {
+	n := 2 + b.Env().Rand().IntN(3)
 	op := history.APIOp{Kind: history.APIMulti}
 	for range n {
 		p := a.path(b)
 		var sub history.APIOp
-		switch b.env.Rand().IntN(4) {
+		switch b.Env().Rand().IntN(4) {
 		case 0:
 			sub = history.APIOp{Kind: history.APICreate, Path: p, Data: a.data(b), Mode: a.pick(b, []string{"persistent", "ephemeral"})}
 		case 1:
@@ -307,12 +307,12 @@ func (a *api) drawMulti(b *base) history.APIOp {
 	return op
 }
 
-func (a *api) drawMultiRead(b *base) history.APIOp {
-	n := 2 + b.env.Rand().IntN(2)
+func (a *api) drawMultiRead(b *Base) history.APIOp {
+	n := 2 + b.Env().Rand().IntN(2)
 	op := history.APIOp{Kind: history.APIMultiRead}
 	for range n {
 		kind := history.APIGetData
-		if b.env.Rand().IntN(2) == 0 {
+		if b.Env().Rand().IntN(2) == 0 {
 			kind = history.APIGetChildren
 		}
 		op.Ops = append(op.Ops, history.APIOp{Kind: kind, Path: a.path(b)})
@@ -322,21 +322,21 @@ func (a *api) drawMultiRead(b *base) history.APIOp {
 
 // path draws a path: mostly the shared tree, sometimes a sequential name
 // seen lately.
-func (a *api) path(b *base) string {
-	if len(a.seen) > 0 && b.env.Rand().IntN(10) < 3 {
+func (a *api) path(b *Base) string {
+	if len(a.seen) > 0 && b.Env().Rand().IntN(10) < 3 {
 		return a.pick(b, a.seen)
 	}
 	return a.pick(b, apiPaths)
 }
 
-func (a *api) pick(b *base, from []string) string { return from[b.env.Rand().IntN(len(from))] }
+func (a *api) pick(b *Base, from []string) string { return from[b.Env().Rand().IntN(len(from))] }
 
-func (a *api) data(b *base) string { return fmt.Sprintf("d%d", b.unique()) }
+func (a *api) data(b *Base) string { return fmt.Sprintf("d%d", b.Unique()) }
 
 // version draws an expected version: any (-1), the last one seen, or one
 // past it (to provoke BADVERSION).
-func (a *api) version(b *base, p string) int32 {
-	switch r := b.env.Rand().IntN(10); {
+func (a *api) version(b *Base, p string) int32 {
+	switch r := b.Env().Rand().IntN(10); {
 	case r < 4 || p == "":
 		return -1
 	case r < 8:
@@ -348,7 +348,7 @@ func (a *api) version(b *base, p string) int32 {
 
 // final reads the whole shared tree once more in the healed phase: a sync,
 // then getData and getChildren2 of every shared path.
-func (a *api) final(b *base, done func()) {
+func (a *api) Final(b *Base, done func()) {
 	var steps []history.APIOp
 	steps = append(steps, history.APIOp{Kind: history.APISync, Path: "/api"})
 	for _, p := range apiPaths {
@@ -356,7 +356,7 @@ func (a *api) final(b *base, done func()) {
 	}
 	var next func()
 	next = func() {
-		if a.finalStep == len(steps) || b.c == nil {
+		if a.finalStep == len(steps) || b.Client() == nil {
 			done()
 			return
 		}

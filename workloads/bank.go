@@ -22,37 +22,37 @@ const BankInitialBalance = 100
 // bankMaxAmount bounds one transfer.
 const bankMaxAmount = 5
 
-func newBank(_ int, cfg WorkerConfig) driver { return &bank{accounts: max(cfg.Keys, 2)} }
+func newBank(_ int, cfg WorkerConfig) Driver { return &bank{accounts: max(cfg.Keys, 2)} }
 
 func bankAccount(i int) string    { return "a" + strconv.Itoa(i) }
 func bankPath(acct string) string { return "/bank/" + acct }
 
-func (k *bank) setup() []znode {
-	nodes := []znode{{path: "/bank"}}
+func (k *bank) Setup() []Znode {
+	nodes := []Znode{{Path: "/bank"}}
 	for i := range k.accounts {
-		nodes = append(nodes, znode{path: bankPath(bankAccount(i)), data: []byte(strconv.Itoa(BankInitialBalance))})
+		nodes = append(nodes, Znode{Path: bankPath(bankAccount(i)), Data: []byte(strconv.Itoa(BankInitialBalance))})
 	}
 	return nodes
 }
 
-func (k *bank) event(*base, client.Event) {}
+func (k *bank) Event(*Base, client.Event) {}
 
-func (k *bank) step(b *base) {
-	if b.env.Rand().IntN(100) < 30 {
-		k.read(b, func(bool) { b.idle() })
+func (k *bank) Step(b *Base) {
+	if b.Env().Rand().IntN(100) < 30 {
+		k.read(b, func(bool) { b.Idle() })
 		return
 	}
-	from := b.env.Rand().IntN(k.accounts)
-	to := (from + 1 + b.env.Rand().IntN(k.accounts-1)) % k.accounts
-	k.transfer(b, history.BankTransfer{From: bankAccount(from), To: bankAccount(to), Amount: 1 + b.env.Rand().Int64N(bankMaxAmount)})
+	from := b.Env().Rand().IntN(k.accounts)
+	to := (from + 1 + b.Env().Rand().IntN(k.accounts-1)) % k.accounts
+	k.transfer(b, history.BankTransfer{From: bankAccount(from), To: bankAccount(to), Amount: 1 + b.Env().Rand().Int64N(bankMaxAmount)})
 }
 
-func (k *bank) final(b *base, done func()) { k.finalRead(b, 0, done) }
+func (k *bank) Final(b *Base, done func()) { k.finalRead(b, 0, done) }
 
-func (k *bank) finalRead(b *base, attempt int, done func()) {
+func (k *bank) finalRead(b *Base, attempt int, done func()) {
 	k.read(b, func(ok bool) {
-		if !ok && attempt+1 < maxFinalAttempts {
-			b.after(retryDelay, func() { k.finalRead(b, attempt+1, done) })
+		if !ok && attempt+1 < MaxFinalAttempts {
+			b.After(RetryDelay, func() { k.finalRead(b, attempt+1, done) })
 			return
 		}
 		done()
@@ -60,20 +60,20 @@ func (k *bank) finalRead(b *base, attempt int, done func()) {
 }
 
 // read records f "read" of all accounts; then learns whether it was ok.
-func (k *bank) read(b *base, then func(ok bool)) {
-	b.invoke(history.FRead, history.BankRead{})
+func (k *bank) read(b *Base, then func(ok bool)) {
+	b.Invoke(history.FRead, history.BankRead{})
 	paths := make([]string, k.accounts)
 	for i := range paths {
 		paths[i] = bankPath(bankAccount(i))
 	}
 	readBalances(b, paths, func(res client.Result, balances []int64, bad string) {
 		if bad != "" {
-			b.complete(history.Fail, nil, &res, bad)
+			b.Complete(history.Fail, nil, &res, bad)
 			then(false)
 			return
 		}
 		if balances == nil {
-			b.complete(readOutcome(res), nil, &res, "")
+			b.Complete(ReadOutcome(res), nil, &res, "")
 			then(false)
 			return
 		}
@@ -81,7 +81,7 @@ func (k *bank) read(b *base, then func(ok bool)) {
 		for i, v := range balances {
 			m[bankAccount(i)] = v
 		}
-		b.complete(history.OK, history.BankRead{Balances: m}, &res, "")
+		b.Complete(history.OK, history.BankRead{Balances: m}, &res, "")
 		then(true)
 	})
 }
@@ -89,33 +89,33 @@ func (k *bank) read(b *base, then func(ok bool)) {
 // transfer records one transfer: read both balances, then a versioned
 // multi. Nothing is written before the multi, so any failure before it is
 // a certain fail.
-func (k *bank) transfer(b *base, t history.BankTransfer) {
-	b.invoke(history.FTransfer, t)
+func (k *bank) transfer(b *Base, t history.BankTransfer) {
+	b.Invoke(history.FTransfer, t)
 	from, to := bankPath(t.From), bankPath(t.To)
 	readBalances(b, []string{from, to}, func(res client.Result, bal []int64, bad string) {
 		switch {
 		case bad != "":
-			b.complete(history.Fail, nil, &res, bad)
+			b.Complete(history.Fail, nil, &res, bad)
 		case bal == nil:
-			b.complete(history.Fail, nil, &res, "")
+			b.Complete(history.Fail, nil, &res, "")
 		case bal[0] < t.Amount:
-			b.complete(history.Fail, nil, &res, "INSUFFICIENT")
+			b.Complete(history.Fail, nil, &res, "INSUFFICIENT")
 		default:
 			k.apply(b, t, bal, versionsOf(res))
 			return
 		}
-		b.idle()
+		b.Idle()
 	})
 }
 
-func (k *bank) apply(b *base, t history.BankTransfer, bal []int64, versions []int32) {
+func (k *bank) apply(b *Base, t history.BankTransfer, bal []int64, versions []int32) {
 	ops := []wire.Request{
 		&wire.SetDataRequest{Path: bankPath(t.From), Data: []byte(strconv.FormatInt(bal[0]-t.Amount, 10)), Version: versions[0]},
 		&wire.SetDataRequest{Path: bankPath(t.To), Data: []byte(strconv.FormatInt(bal[1]+t.Amount, 10)), Version: versions[1]},
 	}
-	b.c.Multi(ops, func(res client.Result) {
-		b.complete(writeOutcome(res), nil, &res, "")
-		b.idle()
+	b.Client().Multi(ops, func(res client.Result) {
+		b.Complete(WriteOutcome(res), nil, &res, "")
+		b.Idle()
 	})
 }
 
@@ -132,12 +132,12 @@ func versionsOf(res client.Result) []int32 {
 // readBalances reads paths in one multiRead. It reports balances (nil if
 // the read failed; res says why) or bad, a description of a reply that
 // makes no sense (missing results, unparsable data).
-func readBalances(b *base, paths []string, then func(res client.Result, balances []int64, bad string)) {
+func readBalances(b *Base, paths []string, then func(res client.Result, balances []int64, bad string)) {
 	ops := make([]wire.Request, len(paths))
 	for i, p := range paths {
 		ops[i] = &wire.GetDataRequest{Path: p}
 	}
-	b.c.MultiRead(ops, func(res client.Result) {
+	b.Client().MultiRead(ops, func(res client.Result) {
 		if res.Err != wire.ErrOK {
 			then(res, nil, "")
 			return

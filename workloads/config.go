@@ -25,7 +25,7 @@ type config struct {
 	session int64  // watcher: the session the keys were last read in
 }
 
-func newConfig(index int, cfg WorkerConfig) driver {
+func newConfig(index int, cfg WorkerConfig) Driver {
 	writers := max(cfg.Workers/2, 1)
 	c := &config{keys: cfg.Keys, writer: index < writers, dirty: make([]bool, cfg.Keys)}
 	if !c.writer {
@@ -39,15 +39,15 @@ func newConfig(index int, cfg WorkerConfig) driver {
 func configKey(i int) string     { return "topic-" + strconv.Itoa(i) }
 func configPath(k string) string { return "/config/" + k }
 
-func (c *config) setup() []znode {
-	nodes := []znode{{path: "/config"}}
+func (c *config) Setup() []Znode {
+	nodes := []Znode{{Path: "/config"}}
 	for i := range c.keys {
-		nodes = append(nodes, znode{path: configPath(configKey(i)), data: []byte("0")})
+		nodes = append(nodes, Znode{Path: configPath(configKey(i)), Data: []byte("0")})
 	}
 	return nodes
 }
 
-func (c *config) event(b *base, ev client.Event) {
+func (c *config) Event(b *Base, ev client.Event) {
 	if c.writer {
 		return
 	}
@@ -74,7 +74,7 @@ func (c *config) markAll() {
 
 // watchEvent records a watch event on a config key and marks the key for
 // a re-read.
-func (c *config) watchEvent(b *base, ev client.Event) {
+func (c *config) watchEvent(b *Base, ev client.Event) {
 	for i := range c.keys {
 		if configPath(configKey(i)) != ev.Path {
 			continue
@@ -92,62 +92,62 @@ func (c *config) watchEvent(b *base, ev client.Event) {
 // recordEvent emits a notify record pair on the worker's event process:
 // an observe of the same worker may be open, and a record on its process
 // would complete it.
-func (c *config) recordEvent(b *base, ev client.Event, key string) {
-	raw := b.encode(history.ConfigEvent{Key: key, Watcher: b.name, Event: ev.Type.String()})
-	b.notify(raw, ev.SessionID, ev.Server, ev.Zxid)
+func (c *config) recordEvent(b *Base, ev client.Event, key string) {
+	raw := b.Encode(history.ConfigEvent{Key: key, Watcher: b.Name(), Event: ev.Type.String()})
+	b.Notify(raw, ev.SessionID, ev.Server, ev.Zxid)
 }
 
-func (c *config) step(b *base) {
+func (c *config) Step(b *Base) {
 	if c.writer {
 		c.write(b)
 		return
 	}
 	for i, d := range c.dirty {
 		if d {
-			c.observe(b, i, func(bool) { b.idle() })
+			c.observe(b, i, func(bool) { b.Idle() })
 			return
 		}
 	}
-	b.idle() // nothing changed: look again after a think time
+	b.Idle() // nothing changed: look again after a think time
 }
 
-func (c *config) write(b *base) {
-	key := configKey(b.env.Rand().IntN(c.keys))
-	v := history.ConfigValue{Key: key, Value: b.unique()}
-	b.invoke(history.FWrite, v)
-	b.c.SetData(configPath(key), []byte(strconv.FormatInt(v.Value, 10)), -1, func(res client.Result) {
-		b.complete(writeOutcome(res), nil, &res, "")
-		b.idle()
+func (c *config) write(b *Base) {
+	key := configKey(b.Env().Rand().IntN(c.keys))
+	v := history.ConfigValue{Key: key, Value: b.Unique()}
+	b.Invoke(history.FWrite, v)
+	b.Client().SetData(configPath(key), []byte(strconv.FormatInt(v.Value, 10)), -1, func(res client.Result) {
+		b.Complete(WriteOutcome(res), nil, &res, "")
+		b.Idle()
 	})
 }
 
 // observe reads key i with a watch and records it; then learns whether
 // the observation was ok.
-func (c *config) observe(b *base, i int, then func(ok bool)) {
+func (c *config) observe(b *Base, i int, then func(ok bool)) {
 	key := configKey(i)
 	c.dirty[i] = false
-	b.invoke(history.FObserve, history.ConfigValue{Key: key, Watcher: b.name})
-	b.c.GetData(configPath(key), true, func(res client.Result) {
+	b.Invoke(history.FObserve, history.ConfigValue{Key: key, Watcher: b.Name()})
+	b.Client().GetData(configPath(key), true, func(res client.Result) {
 		if res.Err != wire.ErrOK || res.Stat == nil {
 			c.dirty[i] = true
-			b.complete(readOutcome(res), nil, &res, "")
+			b.Complete(ReadOutcome(res), nil, &res, "")
 			then(false)
 			return
 		}
 		v, err := strconv.ParseInt(string(res.Data), 10, 64)
 		if err != nil {
-			b.complete(history.Fail, nil, &res, fmt.Sprintf("BADDATA %q", res.Data))
+			b.Complete(history.Fail, nil, &res, fmt.Sprintf("BADDATA %q", res.Data))
 			then(false)
 			return
 		}
-		b.complete(history.OK, history.ConfigValue{Key: key, Value: v, Watcher: b.name, Mzxid: res.Stat.Mzxid}, &res, "")
+		b.Complete(history.OK, history.ConfigValue{Key: key, Value: v, Watcher: b.Name(), Mzxid: res.Stat.Mzxid}, &res, "")
 		then(true)
 	})
 }
 
 // final: every watcher observes every key once more (retrying), so each
 // watcher's last observation is taken in the healed phase.
-func (c *config) final(b *base, done func()) {
+func (c *config) Final(b *Base, done func()) {
 	if c.writer {
 		done()
 		return
@@ -155,14 +155,14 @@ func (c *config) final(b *base, done func()) {
 	c.finalKey(b, 0, 0, done)
 }
 
-func (c *config) finalKey(b *base, i, attempt int, done func()) {
+func (c *config) finalKey(b *Base, i, attempt int, done func()) {
 	if i == c.keys {
 		done()
 		return
 	}
 	c.observe(b, i, func(ok bool) {
-		if !ok && attempt+1 < maxFinalAttempts {
-			b.after(retryDelay, func() { c.finalKey(b, i, attempt+1, done) })
+		if !ok && attempt+1 < MaxFinalAttempts {
+			b.After(RetryDelay, func() { c.finalKey(b, i, attempt+1, done) })
 			return
 		}
 		c.finalKey(b, i+1, 0, done)

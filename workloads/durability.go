@@ -24,31 +24,31 @@ type durKey struct {
 	value int64
 }
 
-func newDurability(int, WorkerConfig) driver { return &durability{} }
+func newDurability(int, WorkerConfig) Driver { return &durability{} }
 
 func durPath(key string) string { return "/dur/" + key }
 
-func (d *durability) setup() []znode            { return []znode{{path: "/dur"}} }
-func (d *durability) event(*base, client.Event) {}
+func (d *durability) Setup() []Znode            { return []Znode{{Path: "/dur"}} }
+func (d *durability) Event(*Base, client.Event) {}
 
-func (d *durability) step(b *base) {
-	k := durKey{key: "k" + strconv.FormatInt(b.unique(), 10), value: 1 + b.env.Rand().Int64N(1_000_000)}
-	b.invoke(history.FWrite, history.DurabilityValue{Key: k.key, Value: k.value})
+func (d *durability) Step(b *Base) {
+	k := durKey{key: "k" + strconv.FormatInt(b.Unique(), 10), value: 1 + b.Env().Rand().Int64N(1_000_000)}
+	b.Invoke(history.FWrite, history.DurabilityValue{Key: k.key, Value: k.value})
 	data := []byte(strconv.FormatInt(k.value, 10))
-	b.c.Create(durPath(k.key), data, wire.OpenACLUnsafe, wire.FlagPersistent, func(res client.Result) {
-		t := writeOutcome(res)
+	b.Client().Create(durPath(k.key), data, wire.OpenACLUnsafe, wire.FlagPersistent, func(res client.Result) {
+		t := WriteOutcome(res)
 		if t != history.Fail {
 			d.keys = append(d.keys, k)
 		}
-		b.complete(t, nil, &res, "")
-		b.idle()
+		b.Complete(t, nil, &res, "")
+		b.Idle()
 	})
 }
 
 // final reads every key from every server, each through a client pinned
 // to that server, so a node that lost an acknowledged write is caught even
 // when others kept it.
-func (d *durability) final(b *base, done func()) {
+func (d *durability) Final(b *Base, done func()) {
 	d.adoptLineage(b, 0, func() { d.finalServer(b, 0, done) })
 }
 
@@ -57,11 +57,11 @@ func (d *durability) final(b *base, done func()) {
 // come from unique(), which encodes the index. A key an earlier
 // incarnation created and every server lost cannot be found this way; the
 // durability checker then reports "unknown", never a pass.
-func (d *durability) adoptLineage(b *base, attempt int, then func()) {
-	b.c.GetChildren("/dur", false, func(res client.Result) {
+func (d *durability) adoptLineage(b *Base, attempt int, then func()) {
+	b.Client().GetChildren("/dur", false, func(res client.Result) {
 		if res.Err != wire.ErrOK {
-			if attempt+1 < maxFinalAttempts {
-				b.after(retryDelay, func() { d.adoptLineage(b, attempt+1, then) })
+			if attempt+1 < MaxFinalAttempts {
+				b.After(RetryDelay, func() { d.adoptLineage(b, attempt+1, then) })
 				return
 			}
 			then()
@@ -72,7 +72,7 @@ func (d *durability) adoptLineage(b *base, attempt int, then func()) {
 	})
 }
 
-func (d *durability) adopt(b *base, children []string) {
+func (d *durability) adopt(b *Base, children []string) {
 	known := make(map[string]bool, len(d.keys))
 	for _, k := range d.keys {
 		known[k.key] = true
@@ -81,20 +81,20 @@ func (d *durability) adopt(b *base, children []string) {
 	sort.Strings(sorted)
 	for _, c := range sorted {
 		u, err := strconv.ParseInt(strings.TrimPrefix(c, "k"), 10, 64)
-		if err != nil || u < 1 || known[c] || int((u-1)%int64(b.cfg.Workers)) != b.index {
+		if err != nil || u < 1 || known[c] || int((u-1)%int64(b.Config().Workers)) != b.Index() {
 			continue
 		}
 		d.keys = append(d.keys, durKey{key: c})
 	}
 }
 
-func (d *durability) finalServer(b *base, i int, done func()) {
-	if i == len(b.cfg.Servers) {
-		b.opClient = nil
+func (d *durability) finalServer(b *Base, i int, done func()) {
+	if i == len(b.Config().Servers) {
+		b.SetOpClient(nil)
 		done()
 		return
 	}
-	cl := b.pinnedClient(b.cfg.Servers[i])
+	cl := b.PinnedClient(b.Config().Servers[i])
 	if cl == nil {
 		d.finalServer(b, i+1, done)
 		return
@@ -109,10 +109,10 @@ func (d *durability) finalServer(b *base, i int, done func()) {
 	d.sync(b, cl, func() { d.finalRead(b, cl, 0, next) })
 }
 
-func (d *durability) sync(b *base, cl Client, then func()) {
+func (d *durability) sync(b *Base, cl Client, then func()) {
 	cl.Sync("/dur", func(res client.Result) {
 		if res.Err != wire.ErrOK && d.fail() {
-			b.after(retryDelay, func() { d.sync(b, cl, then) })
+			b.After(RetryDelay, func() { d.sync(b, cl, then) })
 			return
 		}
 		then()
@@ -120,34 +120,34 @@ func (d *durability) sync(b *base, cl Client, then func()) {
 }
 
 // fail counts a failed final-phase request and reports whether to retry:
-// a server that keeps failing is given up after maxFinalAttempts.
+// a server that keeps failing is given up after MaxFinalAttempts.
 func (d *durability) fail() bool {
 	d.failures++
-	return d.failures < maxFinalAttempts
+	return d.failures < MaxFinalAttempts
 }
 
-func (d *durability) finalRead(b *base, cl Client, i int, done func()) {
-	if i == len(d.keys) || d.failures >= maxFinalAttempts {
+func (d *durability) finalRead(b *Base, cl Client, i int, done func()) {
+	if i == len(d.keys) || d.failures >= MaxFinalAttempts {
 		done()
 		return
 	}
 	key := d.keys[i].key
-	b.invoke(history.FFinalRead, history.DurabilityValue{Key: key})
+	b.Invoke(history.FFinalRead, history.DurabilityValue{Key: key})
 	cl.GetData(durPath(key), false, func(res client.Result) {
 		switch {
 		case res.Err == wire.ErrNoNode:
-			b.complete(history.OK, history.DurabilityValue{Key: key}, &res, "")
+			b.Complete(history.OK, history.DurabilityValue{Key: key}, &res, "")
 		case res.Err == wire.ErrOK:
 			v, err := strconv.ParseInt(string(res.Data), 10, 64)
 			if err != nil {
-				b.complete(history.Fail, nil, &res, fmt.Sprintf("BADDATA %q", res.Data))
+				b.Complete(history.Fail, nil, &res, fmt.Sprintf("BADDATA %q", res.Data))
 				break
 			}
-			b.complete(history.OK, history.DurabilityValue{Key: key, Value: v, Found: true}, &res, "")
+			b.Complete(history.OK, history.DurabilityValue{Key: key, Value: v, Found: true}, &res, "")
 		default:
-			b.complete(readOutcome(res), nil, &res, "")
+			b.Complete(ReadOutcome(res), nil, &res, "")
 			if d.fail() {
-				b.after(retryDelay, func() { d.finalRead(b, cl, i, done) })
+				b.After(RetryDelay, func() { d.finalRead(b, cl, i, done) })
 				return
 			}
 		}

@@ -20,50 +20,50 @@ import (
 // (f "resign", deleting its node), and records a resign when it learns its
 // session expired or its write was fenced.
 type election struct {
-	q      queue
+	q      Queue
 	leader bool
 }
 
-func newElection(int, WorkerConfig) driver { return &election{q: queue{dir: "/election"}} }
+func newElection(int, WorkerConfig) Driver { return &election{q: Queue{Dir: "/election"}} }
 
-func (e *election) setup() []znode {
-	return []znode{{path: "/election"}, {path: "/resource", data: []byte("0")}}
+func (e *election) Setup() []Znode {
+	return []Znode{{Path: "/election"}, {Path: "/resource", Data: []byte("0")}}
 }
 
 // finalAnytime: a candidate may wait for its turn forever; that is a fine
 // way for a run to end.
-func (e *election) finalAnytime() bool { return true }
+func (e *election) FinalAnytime() bool { return true }
 
-func (e *election) final(_ *base, done func()) { done() }
+func (e *election) Final(_ *Base, done func()) { done() }
 
-func (e *election) value(b *base) history.ElectionValue {
-	return history.ElectionValue{Candidate: b.name, Term: e.q.seq}
+func (e *election) value(b *Base) history.ElectionValue {
+	return history.ElectionValue{Candidate: b.Name(), Term: e.q.Seq}
 }
 
-func (e *election) step(b *base) {
+func (e *election) Step(b *Base) {
 	switch {
 	case !e.leader:
 		e.campaign(b)
-	case b.env.Rand().IntN(100) < 10:
+	case b.Env().Rand().IntN(100) < 10:
 		e.resign(b)
 	default:
 		e.fencedWrite(b)
 	}
 }
 
-func (e *election) campaign(b *base) {
-	e.q.reset()
-	b.invoke(history.FCampaign, history.ElectionValue{Candidate: b.name})
-	gen := e.q.gen
-	b.c.Create(e.q.dir+"/n-", []byte(b.name), wire.OpenACLUnsafe, wire.FlagEphemeralSequential, func(res client.Result) {
-		if gen != e.q.gen {
+func (e *election) campaign(b *Base) {
+	e.q.Reset()
+	b.Invoke(history.FCampaign, history.ElectionValue{Candidate: b.Name()})
+	gen := e.q.Gen
+	b.Client().Create(e.q.Dir+"/n-", []byte(b.Name()), wire.OpenACLUnsafe, wire.FlagEphemeralSequential, func(res client.Result) {
+		if gen != e.q.Gen {
 			return
 		}
-		t := writeOutcome(res)
-		seq, named := sequenceOf(res.Path)
+		t := WriteOutcome(res)
+		seq, named := SequenceOf(res.Path)
 		switch {
 		case t == history.OK && named:
-			e.q.node, e.q.seq = res.Path, seq
+			e.q.Node, e.q.Seq = res.Path, seq
 			e.wait(b)
 		case t == history.OK:
 			e.lose(b, history.Info, &res, "BADNAME "+res.Path)
@@ -75,97 +75,97 @@ func (e *election) campaign(b *base) {
 
 // lose ends a campaign that did not win. A node we may have created dies
 // with the session, which we close.
-func (e *election) lose(b *base, t history.Type, res *client.Result, errName string) {
-	b.complete(t, nil, res, errName)
-	hadNode := e.q.node != "" || t == history.Info
-	e.q.reset()
+func (e *election) lose(b *Base, t history.Type, res *client.Result, errName string) {
+	b.Complete(t, nil, res, errName)
+	hadNode := e.q.Node != "" || t == history.Info
+	e.q.Reset()
 	if hadNode {
-		b.closeClient()
+		b.CloseClient()
 	}
-	b.idle()
+	b.Idle()
 }
 
-func (e *election) wait(b *base) {
-	e.q.check(b, func(res client.Result) {
+func (e *election) wait(b *Base) {
+	e.q.Check(b, func(res client.Result) {
 		e.leader = true
-		b.complete(history.OK, e.value(b), &res, "")
-		b.idle()
+		b.Complete(history.OK, e.value(b), &res, "")
+		b.Idle()
 	}, func(res client.Result) {
 		e.lose(b, history.Info, &res, "NODEGONE")
 	}, func(client.Result) {
-		gen := e.q.gen
-		b.after(retryDelay, func() {
-			if gen == e.q.gen {
+		gen := e.q.Gen
+		b.After(RetryDelay, func() {
+			if gen == e.q.Gen {
 				e.wait(b)
 			}
 		})
 	})
 }
 
-func (e *election) fencedWrite(b *base) {
+func (e *election) fencedWrite(b *Base) {
 	v := e.value(b)
-	v.Term, v.Token, v.Value = 0, e.q.seq, b.unique()
-	b.invoke(history.FFencedWrite, v)
+	v.Term, v.Token, v.Value = 0, e.q.Seq, b.Unique()
+	b.Invoke(history.FFencedWrite, v)
 	ops := []wire.Request{
-		&wire.CheckVersionRequest{Path: e.q.node, Version: -1},
+		&wire.CheckVersionRequest{Path: e.q.Node, Version: -1},
 		&wire.SetDataRequest{Path: "/resource", Data: []byte(strconv.FormatInt(v.Token, 10) + ":" + strconv.FormatInt(v.Value, 10)), Version: -1},
 	}
-	gen := e.q.gen
-	b.c.Multi(ops, func(res client.Result) {
+	gen := e.q.Gen
+	b.Client().Multi(ops, func(res client.Result) {
 		fenced := len(res.Multi) > 0 && res.Multi[0].Err == wire.ErrNoNode
-		switch t := writeOutcome(res); {
+		switch t := WriteOutcome(res); {
 		case t == history.Fail && fenced:
-			b.complete(t, nil, &res, "FENCED")
-			if gen == e.q.gen && e.leader {
+			b.Complete(t, nil, &res, "FENCED")
+			if gen == e.q.Gen && e.leader {
 				e.stepDown(b) // our node is gone: we are no longer leader
 			}
 		default:
-			b.complete(t, nil, &res, "")
+			b.Complete(t, nil, &res, "")
 		}
-		b.idle()
+		b.Idle()
 	})
 }
 
-func (e *election) resign(b *base) {
+func (e *election) resign(b *Base) {
 	e.leader = false
-	b.invoke(history.FResign, e.value(b))
-	node, gen := e.q.node, e.q.gen
-	b.c.Delete(node, -1, func(res client.Result) {
-		if gen != e.q.gen {
+	b.Invoke(history.FResign, e.value(b))
+	node, gen := e.q.Node, e.q.Gen
+	b.Client().Delete(node, -1, func(res client.Result) {
+		if gen != e.q.Gen {
 			return
 		}
-		e.q.reset()
+		e.q.Reset()
 		if res.Err == wire.ErrOK || res.Err == wire.ErrNoNode {
-			b.complete(history.OK, nil, &res, "")
+			b.Complete(history.OK, nil, &res, "")
 		} else {
 			// We stopped acting as leader either way; the node may
 			// survive, so end the session to remove it.
-			b.complete(writeOutcome(res), nil, &res, "")
-			b.closeClient()
+			b.Complete(WriteOutcome(res), nil, &res, "")
+			b.CloseClient()
 		}
-		b.idle()
+		b.Idle()
 	})
 }
 
 // stepDown records that the leader learned it lost leadership.
-func (e *election) stepDown(b *base) {
+func (e *election) stepDown(b *Base) {
 	e.leader = false
-	b.instant(history.FResign, e.value(b))
-	e.q.reset()
+	b.Instant(history.FResign, e.value(b))
+	e.q.Reset()
 }
 
-func (e *election) event(b *base, ev client.Event) {
+func (e *election) Event(b *Base, ev client.Event) {
 	switch {
-	case e.q.onDeleted(ev):
-		if b.open != nil && b.open.f == history.FCampaign {
+	case e.q.OnDeleted(ev):
+		if b.Open() == history.FCampaign {
 			e.wait(b)
 		}
-	case ev.Kind == client.EventExpired && e.leader && b.open == nil:
+	case ev.Kind == client.EventExpired && e.leader && b.Open() == "":
 		e.stepDown(b)
-		b.idle()
-	case ev.Kind == client.EventExpired && b.open != nil && b.open.f == history.FCampaign:
-		b.complete(history.Info, nil, nil, "SESSIONEXPIRED")
-		e.q.reset()
-		b.idle()
+		b.Idle()
+	case ev.Kind == client.EventExpired && b.Open() == history.FCampaign:
+		b.Complete(history.Info, nil, nil, "SESSIONEXPIRED")
+		e.q.Reset()
+		b.Idle()
 	}
 }

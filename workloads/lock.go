@@ -17,7 +17,7 @@ import (
 // can no longer be sure it holds the lock, and it closes the session so its
 // node goes away.
 type lock struct {
-	q       queue
+	q       Queue
 	holding bool
 
 	finalDone  func() // set during the final cycle
@@ -28,32 +28,32 @@ type lock struct {
 // lockHoldMax bounds a hold; holds are drawn uniformly from (0, max].
 const lockHoldMax = 50 * time.Millisecond
 
-func newLock(int, WorkerConfig) driver { return &lock{q: queue{dir: "/lock"}} }
+func newLock(int, WorkerConfig) Driver { return &lock{q: Queue{Dir: "/lock"}} }
 
-func (l *lock) setup() []znode { return []znode{{path: "/lock"}} }
+func (l *lock) Setup() []Znode { return []Znode{{Path: "/lock"}} }
 
-func (l *lock) value(b *base) history.LockValue {
-	return history.LockValue{Client: b.name, Token: l.q.seq}
+func (l *lock) value(b *Base) history.LockValue {
+	return history.LockValue{Client: b.Name(), Token: l.q.Seq}
 }
 
-func (l *lock) step(b *base) { l.acquire(b) }
+func (l *lock) Step(b *Base) { l.acquire(b) }
 
-func (l *lock) acquire(b *base) {
-	l.q.reset()
-	b.invoke(history.FAcquire, history.LockValue{Client: b.name})
-	gen := l.q.gen
-	b.c.Create(l.q.dir+"/n-", []byte(b.name), wire.OpenACLUnsafe, wire.FlagEphemeralSequential, func(res client.Result) {
-		if gen != l.q.gen {
+func (l *lock) acquire(b *Base) {
+	l.q.Reset()
+	b.Invoke(history.FAcquire, history.LockValue{Client: b.Name()})
+	gen := l.q.Gen
+	b.Client().Create(l.q.Dir+"/n-", []byte(b.Name()), wire.OpenACLUnsafe, wire.FlagEphemeralSequential, func(res client.Result) {
+		if gen != l.q.Gen {
 			return
 		}
-		switch t := writeOutcome(res); {
+		switch t := WriteOutcome(res); {
 		case t == history.OK:
-			seq, ok := sequenceOf(res.Path)
+			seq, ok := SequenceOf(res.Path)
 			if !ok {
 				l.acquireFailed(b, history.Info, &res, "BADNAME "+res.Path)
 				return
 			}
-			l.q.node, l.q.seq = res.Path, seq
+			l.q.Node, l.q.Seq = res.Path, seq
 			l.wait(b)
 		default:
 			l.acquireFailed(b, t, &res, "")
@@ -63,25 +63,25 @@ func (l *lock) acquire(b *base) {
 
 // acquireFailed ends an acquire that did not get the lock. A node we may
 // have created dies with the session, which we close.
-func (l *lock) acquireFailed(b *base, t history.Type, res *client.Result, errName string) {
-	b.complete(t, nil, res, errName)
-	hadNode := l.q.node != "" || t == history.Info
-	l.q.reset()
+func (l *lock) acquireFailed(b *Base, t history.Type, res *client.Result, errName string) {
+	b.Complete(t, nil, res, errName)
+	hadNode := l.q.Node != "" || t == history.Info
+	l.q.Reset()
 	if hadNode {
-		b.closeClient()
+		b.CloseClient()
 	}
 	l.afterCycle(b)
 }
 
-func (l *lock) wait(b *base) {
-	l.q.check(b, func(res client.Result) {
+func (l *lock) wait(b *Base) {
+	l.q.Check(b, func(res client.Result) {
 		l.holding = true
 		l.finalHeld = l.finalDone != nil
-		b.complete(history.OK, l.value(b), &res, "")
-		gen := l.q.gen
-		hold := time.Duration(1 + b.env.Rand().Int64N(int64(lockHoldMax)))
-		b.after(hold, func() {
-			if gen == l.q.gen && l.holding {
+		b.Complete(history.OK, l.value(b), &res, "")
+		gen := l.q.Gen
+		hold := time.Duration(1 + b.Env().Rand().Int64N(int64(lockHoldMax)))
+		b.After(hold, func() {
+			if gen == l.q.Gen && l.holding {
 				l.release(b)
 			}
 		})
@@ -89,55 +89,55 @@ func (l *lock) wait(b *base) {
 		// Our node is gone: the session ended under us.
 		l.acquireFailed(b, history.Info, &res, "NODEGONE")
 	}, func(client.Result) {
-		gen := l.q.gen
-		b.after(retryDelay, func() {
-			if gen == l.q.gen {
+		gen := l.q.Gen
+		b.After(RetryDelay, func() {
+			if gen == l.q.Gen {
 				l.wait(b)
 			}
 		})
 	})
 }
 
-func (l *lock) release(b *base) {
+func (l *lock) release(b *Base) {
 	l.holding = false
-	b.invoke(history.FRelease, l.value(b))
-	node, gen := l.q.node, l.q.gen
-	b.c.Delete(node, -1, func(res client.Result) {
-		if gen != l.q.gen {
+	b.Invoke(history.FRelease, l.value(b))
+	node, gen := l.q.Node, l.q.Gen
+	b.Client().Delete(node, -1, func(res client.Result) {
+		if gen != l.q.Gen {
 			return
 		}
-		l.q.reset()
+		l.q.Reset()
 		switch {
 		case res.Err == wire.ErrOK || res.Err == wire.ErrNoNode:
-			b.complete(history.OK, nil, &res, "")
+			b.Complete(history.OK, nil, &res, "")
 		default:
 			// The node may survive: end the session so it goes.
-			b.complete(writeOutcome(res), nil, &res, "")
-			b.closeClient()
+			b.Complete(WriteOutcome(res), nil, &res, "")
+			b.CloseClient()
 		}
 		l.afterCycle(b)
 	})
 }
 
 // afterCycle continues after an acquire failed or a release finished.
-func (l *lock) afterCycle(b *base) {
+func (l *lock) afterCycle(b *Base) {
 	if l.finalDone == nil {
-		b.idle()
+		b.Idle()
 		return
 	}
-	if l.finalHeld || l.finalTries >= maxFinalAttempts {
+	if l.finalHeld || l.finalTries >= MaxFinalAttempts {
 		done := l.finalDone
 		l.finalDone = nil
 		done()
 		return
 	}
-	b.after(retryDelay, func() { l.finalAcquire(b) })
+	b.After(RetryDelay, func() { l.finalAcquire(b) })
 }
 
-func (l *lock) event(b *base, ev client.Event) {
+func (l *lock) Event(b *Base, ev client.Event) {
 	switch {
-	case l.q.onDeleted(ev):
-		if b.open != nil && b.open.f == history.FAcquire {
+	case l.q.OnDeleted(ev):
+		if b.Open() == history.FAcquire {
 			l.wait(b)
 		}
 	case ev.Kind == client.EventDisconnected || ev.Kind == client.EventExpired:
@@ -148,26 +148,26 @@ func (l *lock) event(b *base, ev client.Event) {
 // onSessionTrouble: a holder stops being one the moment its connection
 // drops; a waiter keeps waiting through a disconnection (its watch is
 // restored) but not through an expiry.
-func (l *lock) onSessionTrouble(b *base, expired bool) {
+func (l *lock) onSessionTrouble(b *Base, expired bool) {
 	switch {
 	case l.holding:
 		l.holding = false
-		b.instant(history.FLost, l.value(b))
-		l.q.reset()
+		b.Instant(history.FLost, l.value(b))
+		l.q.Reset()
 		if !expired {
-			b.closeClient()
+			b.CloseClient()
 		}
 		l.afterCycle(b)
-	case expired && b.open != nil && b.open.f == history.FAcquire:
-		b.complete(history.Info, nil, nil, "SESSIONEXPIRED")
-		l.q.reset()
+	case expired && b.Open() == history.FAcquire:
+		b.Complete(history.Info, nil, nil, "SESSIONEXPIRED")
+		l.q.Reset()
 		l.afterCycle(b)
 	}
 }
 
 // final runs one more acquire/hold/release cycle in the healed phase, so a
 // checker can see progress once faults stopped.
-func (l *lock) final(b *base, done func()) {
+func (l *lock) Final(b *Base, done func()) {
 	l.finalDone = done
 	if l.holding {
 		l.release(b) // its afterCycle starts the final acquire
@@ -176,7 +176,7 @@ func (l *lock) final(b *base, done func()) {
 	l.finalAcquire(b)
 }
 
-func (l *lock) finalAcquire(b *base) {
+func (l *lock) finalAcquire(b *Base) {
 	l.finalTries++
 	l.acquire(b)
 }

@@ -37,12 +37,12 @@ type register struct {
 	curExp  int32
 	curThen func()
 	// The callbacks, bound to the base once (see bind).
-	bound                   *base
+	bound                   *Base
 	onWrite, onSync, onRead func(client.Result)
 }
 
 // bind makes the operation callbacks for b once.
-func (r *register) bind(b *base) {
+func (r *register) bind(b *Base) {
 	if r.bound == b {
 		return
 	}
@@ -56,7 +56,7 @@ func (r *register) bind(b *base) {
 	}
 }
 
-func newRegister(_ int, cfg WorkerConfig) driver {
+func newRegister(_ int, cfg WorkerConfig) Driver {
 	r := &register{keys: cfg.Keys, seen: make([]int32, cfg.Keys)}
 	for i := range cfg.Keys {
 		r.names = append(r.names, registerKey(i))
@@ -70,21 +70,21 @@ func newRegister(_ int, cfg WorkerConfig) driver {
 func registerKey(i int) string     { return "k" + strconv.Itoa(i) }
 func registerPath(k string) string { return "/register/" + k }
 
-func (r *register) setup() []znode {
-	nodes := []znode{{path: "/register"}}
+func (r *register) Setup() []Znode {
+	nodes := []Znode{{Path: "/register"}}
 	for i := range r.keys {
-		nodes = append(nodes, znode{path: registerPath(registerKey(i)), data: []byte("0")})
+		nodes = append(nodes, Znode{Path: registerPath(registerKey(i)), Data: []byte("0")})
 	}
 	return nodes
 }
 
-func (r *register) step(b *base) {
-	i := b.env.Rand().IntN(r.keys)
-	switch roll := b.env.Rand().IntN(100); {
+func (r *register) Step(b *Base) {
+	i := b.Env().Rand().IntN(r.keys)
+	switch roll := b.Env().Rand().IntN(100); {
 	case roll < 30:
-		r.read(b, i, false, b.idleFunc())
+		r.read(b, i, false, b.IdleFunc())
 	case roll < 50:
-		r.read(b, i, true, b.idleFunc())
+		r.read(b, i, true, b.IdleFunc())
 	case roll < 75:
 		r.write(b, i, -1)
 	default:
@@ -92,19 +92,19 @@ func (r *register) step(b *base) {
 	}
 }
 
-func (r *register) event(*base, client.Event) {}
+func (r *register) Event(*Base, client.Event) {}
 
 // final sync-reads every key once, retrying indeterminate reads.
-func (r *register) final(b *base, done func()) { r.finalKey(b, 0, 0, done) }
+func (r *register) Final(b *Base, done func()) { r.finalKey(b, 0, 0, done) }
 
-func (r *register) finalKey(b *base, i, attempt int, done func()) {
+func (r *register) finalKey(b *Base, i, attempt int, done func()) {
 	if i == r.keys {
 		done()
 		return
 	}
 	r.read(b, i, true, func() {
-		if r.lastInfo && attempt+1 < maxFinalAttempts {
-			b.after(retryDelay, func() { r.finalKey(b, i, attempt+1, done) })
+		if r.lastInfo && attempt+1 < MaxFinalAttempts {
+			b.After(RetryDelay, func() { r.finalKey(b, i, attempt+1, done) })
 			return
 		}
 		r.finalKey(b, i+1, 0, done)
@@ -112,83 +112,83 @@ func (r *register) finalKey(b *base, i, attempt int, done func()) {
 }
 
 // read records f "read" or "sync-read" of key i and calls then.
-func (r *register) read(b *base, i int, sync bool, then func()) {
+func (r *register) read(b *Base, i int, sync bool, then func()) {
 	f := history.FRead
 	if sync {
 		f = history.FSyncRead
 	}
-	b.invokeRaw(f, r.readValues[i])
+	b.InvokeRaw(f, r.readValues[i])
 	r.bind(b)
 	r.cur, r.curThen = i, then
 	if !sync {
-		b.c.GetData(r.paths[i], false, r.onRead)
+		b.Client().GetData(r.paths[i], false, r.onRead)
 		return
 	}
-	b.c.Sync(r.paths[i], r.onSync)
+	b.Client().Sync(r.paths[i], r.onSync)
 }
 
 // syncDone continues a sync-read of key r.cur once its sync is answered.
-func (r *register) syncDone(b *base, res client.Result) {
+func (r *register) syncDone(b *Base, res client.Result) {
 	if res.Err != wire.ErrOK {
 		then := r.curThen
-		r.lastInfo = readOutcome(res) == history.Info
-		b.complete(readOutcome(res), nil, &res, "")
+		r.lastInfo = ReadOutcome(res) == history.Info
+		b.Complete(ReadOutcome(res), nil, &res, "")
 		then()
 		return
 	}
-	b.c.GetData(r.paths[r.cur], false, r.onRead)
+	b.Client().GetData(r.paths[r.cur], false, r.onRead)
 }
 
-func (r *register) readDone(b *base, i int, res client.Result) {
+func (r *register) readDone(b *Base, i int, res client.Result) {
 	key := r.names[i]
 	r.lastInfo = false
 	switch {
 	case res.Err == wire.ErrNoNode:
-		b.completeRaw(history.OK, history.RegisterValue{Key: key, Version: history.Int32(-1)}.Encode(), &res, "")
+		b.CompleteRaw(history.OK, history.RegisterValue{Key: key, Version: history.Int32(-1)}.Encode(), &res, "")
 	case res.Err != wire.ErrOK || res.Stat == nil:
-		r.lastInfo = readOutcome(res) == history.Info
-		b.complete(readOutcome(res), nil, &res, "")
+		r.lastInfo = ReadOutcome(res) == history.Info
+		b.Complete(ReadOutcome(res), nil, &res, "")
 	default:
 		v, err := strconv.ParseInt(string(res.Data), 10, 64)
 		if err != nil {
 			// Not a value any writer wrote: surface it, never guess.
-			b.complete(history.Fail, nil, &res, fmt.Sprintf("BADDATA %q", res.Data))
+			b.Complete(history.Fail, nil, &res, fmt.Sprintf("BADDATA %q", res.Data))
 			return
 		}
 		r.seen[i] = max(r.seen[i], res.Stat.Version)
-		b.completeRaw(history.OK, history.RegisterValue{Key: key, Value: &v, Version: &res.Stat.Version}.Encode(), &res, "")
+		b.CompleteRaw(history.OK, history.RegisterValue{Key: key, Value: &v, Version: &res.Stat.Version}.Encode(), &res, "")
 	}
 }
 
 // write records a blind write (expect -1) or a cas (expect >= 0) of a
 // fresh unique value.
-func (r *register) write(b *base, i int, expect int32) {
-	val := b.unique()
+func (r *register) write(b *Base, i int, expect int32) {
+	val := b.Unique()
 	f := history.FWrite
 	if expect >= 0 {
 		f = history.FCas
 	}
-	b.invokeRaw(f, r.writeValue(i, val, expect, nil))
+	b.InvokeRaw(f, r.writeValue(i, val, expect, nil))
 	r.bind(b)
 	r.cur, r.curVal, r.curExp = i, val, expect
-	b.c.SetData(r.paths[i], strconv.AppendInt(make([]byte, 0, 20), val, 10), expect, r.onWrite)
+	b.Client().SetData(r.paths[i], strconv.AppendInt(make([]byte, 0, 20), val, 10), expect, r.onWrite)
 }
 
 // writeDone completes the write of r.curVal to key r.cur.
-func (r *register) writeDone(b *base, res client.Result) {
+func (r *register) writeDone(b *Base, res client.Result) {
 	i, val, expect := r.cur, r.curVal, r.curExp
-	t := writeOutcome(res)
+	t := WriteOutcome(res)
 	if t != history.OK || res.Stat == nil {
 		if t == history.OK { // ok without a Stat: the version is unknown
 			t = history.Info
 		}
-		b.complete(t, nil, &res, "")
-		b.idle()
+		b.Complete(t, nil, &res, "")
+		b.Idle()
 		return
 	}
 	r.seen[i] = max(r.seen[i], res.Stat.Version)
-	b.completeRaw(history.OK, r.writeValue(i, val, expect, &res.Stat.Version), &res, "")
-	b.idle()
+	b.CompleteRaw(history.OK, r.writeValue(i, val, expect, &res.Stat.Version), &res, "")
+	b.Idle()
 }
 
 // writeValue encodes the value of a write (expect < 0) or cas of val to

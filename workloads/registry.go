@@ -38,27 +38,27 @@ const (
 	registryLeavePct = 1
 )
 
-func newRegistry(index int, cfg WorkerConfig) driver {
+func newRegistry(index int, cfg WorkerConfig) Driver {
 	brokers := max((cfg.Workers+1)/2, 1)
 	return &registry{broker: index < brokers, dirty: true}
 }
 
 const brokersDir = "/brokers/ids"
 
-func (r *registry) brokerPath(b *base) string { return brokersDir + "/" + b.name }
+func (r *registry) brokerPath(b *Base) string { return brokersDir + "/" + b.Name() }
 
-func (r *registry) setup() []znode { return []znode{{path: "/brokers"}, {path: brokersDir}} }
+func (r *registry) Setup() []Znode { return []Znode{{Path: "/brokers"}, {Path: brokersDir}} }
 
-func (r *registry) step(b *base) {
+func (r *registry) Step(b *Base) {
 	if !r.broker {
-		if r.dirty || b.env.Rand().IntN(100) < 20 {
-			r.view(b, func(bool) { b.idle() })
+		if r.dirty || b.Env().Rand().IntN(100) < 20 {
+			r.view(b, func(bool) { b.Idle() })
 			return
 		}
-		b.idle()
+		b.Idle()
 		return
 	}
-	roll := b.env.Rand().IntN(100)
+	roll := b.Env().Rand().IntN(100)
 	switch {
 	case !r.joined:
 		r.join(b)
@@ -67,27 +67,27 @@ func (r *registry) step(b *base) {
 	case roll < registryCrashPct+registryLeavePct:
 		r.leave(b)
 	default:
-		b.idle() // stay registered
+		b.Idle() // stay registered
 	}
 }
 
 // --- broker ---
 
-func (r *registry) member(b *base) history.RegistryMember {
-	return history.RegistryMember{Broker: b.name}
+func (r *registry) member(b *Base) history.RegistryMember {
+	return history.RegistryMember{Broker: b.Name()}
 }
 
-func (r *registry) join(b *base) {
-	b.invoke(history.FJoin, r.member(b))
+func (r *registry) join(b *Base) {
+	b.Invoke(history.FJoin, r.member(b))
 	r.tryCreate(b)
 }
 
 // tryCreate creates the ephemeral. NODEEXISTS is resolved by looking at
 // the owner: ours (an earlier attempt of this session succeeded) means
 // joined; another session's means wait for it to vanish, as Kafka does.
-func (r *registry) tryCreate(b *base) {
+func (r *registry) tryCreate(b *Base) {
 	gen := r.gen
-	b.c.Create(r.brokerPath(b), []byte(b.name), wire.OpenACLUnsafe, wire.FlagEphemeral, func(res client.Result) {
+	b.Client().Create(r.brokerPath(b), []byte(b.Name()), wire.OpenACLUnsafe, wire.FlagEphemeral, func(res client.Result) {
 		if gen != r.gen {
 			return
 		}
@@ -99,40 +99,40 @@ func (r *registry) tryCreate(b *base) {
 		case res.Indeterminate():
 			// Same session: retrying is safe, NODEEXISTS tells us if the
 			// first attempt won.
-			b.after(retryDelay, func() {
+			b.After(RetryDelay, func() {
 				if gen == r.gen {
 					r.tryCreate(b)
 				}
 			})
 		default:
-			b.complete(writeOutcome(res), nil, &res, "")
-			b.idle()
+			b.Complete(WriteOutcome(res), nil, &res, "")
+			b.Idle()
 		}
 	})
 }
 
-func (r *registry) joinedOK(b *base, res *client.Result) {
+func (r *registry) joinedOK(b *Base, res *client.Result) {
 	r.joined = true
-	b.complete(history.OK, nil, res, "")
-	b.idle()
+	b.Complete(history.OK, nil, res, "")
+	b.Idle()
 }
 
-func (r *registry) resolveExisting(b *base) {
+func (r *registry) resolveExisting(b *Base) {
 	gen := r.gen
 	path := r.brokerPath(b)
-	b.c.Exists(path, true, func(res client.Result) {
+	b.Client().Exists(path, true, func(res client.Result) {
 		if gen != r.gen {
 			return
 		}
 		switch {
 		case res.Err == wire.ErrNoNode:
 			r.tryCreate(b)
-		case res.Err == wire.ErrOK && res.Stat != nil && res.Stat.EphemeralOwner == b.sessionID():
+		case res.Err == wire.ErrOK && res.Stat != nil && res.Stat.EphemeralOwner == b.SessionID():
 			r.joinedOK(b, &res)
 		case res.Err == wire.ErrOK:
 			r.waitingFor = path // the NodeDeleted event retries
 		default:
-			b.after(retryDelay, func() {
+			b.After(RetryDelay, func() {
 				if gen == r.gen {
 					r.resolveExisting(b)
 				}
@@ -142,39 +142,39 @@ func (r *registry) resolveExisting(b *base) {
 }
 
 // leave closes the session, which deletes the ephemeral.
-func (r *registry) leave(b *base) {
-	b.invoke(history.FLeave, r.member(b))
+func (r *registry) leave(b *Base) {
+	b.Invoke(history.FLeave, r.member(b))
 	r.joined = false
-	cl := b.c
-	b.retire()
-	b.newClient()
+	cl := b.Client()
+	b.Retire()
+	b.StartClient()
 	cl.Close(func(res client.Result) {
 		if res.Err == wire.ErrOK {
-			b.complete(history.OK, nil, &res, "")
+			b.Complete(history.OK, nil, &res, "")
 		} else {
-			b.complete(history.Info, nil, &res, "")
+			b.Complete(history.Info, nil, &res, "")
 		}
-		b.idle()
+		b.Idle()
 	})
 }
 
 // crash silences the client for up to a session timeout, then restarts
 // with a new session and waits for the old ephemeral to vanish.
-func (r *registry) crash(b *base) {
-	r.oldSession = b.sessionID()
-	b.invoke(history.FExpire, r.member(b))
+func (r *registry) crash(b *Base) {
+	r.oldSession = b.SessionID()
+	b.Invoke(history.FExpire, r.member(b))
 	r.joined = false
-	b.abandonClient()
-	b.after(b.uniform(0, b.cfg.SessionTimeout), func() {
-		b.newClient()
+	b.AbandonClient()
+	b.After(b.Uniform(0, b.Config().SessionTimeout), func() {
+		b.StartClient()
 		r.awaitExpiry(b)
 	})
 }
 
-func (r *registry) awaitExpiry(b *base) {
+func (r *registry) awaitExpiry(b *Base) {
 	gen := r.gen
 	path := r.brokerPath(b)
-	b.c.Exists(path, true, func(res client.Result) {
+	b.Client().Exists(path, true, func(res client.Result) {
 		if gen != r.gen {
 			return
 		}
@@ -186,7 +186,7 @@ func (r *registry) awaitExpiry(b *base) {
 		case res.Err == wire.ErrOK:
 			r.expired(b, &res) // someone else's node: ours is gone
 		default:
-			b.after(retryDelay, func() {
+			b.After(RetryDelay, func() {
 				if gen == r.gen {
 					r.awaitExpiry(b)
 				}
@@ -195,18 +195,18 @@ func (r *registry) awaitExpiry(b *base) {
 	})
 }
 
-func (r *registry) expired(b *base, res *client.Result) {
+func (r *registry) expired(b *Base, res *client.Result) {
 	r.oldSession = 0
-	b.complete(history.OK, nil, res, "")
-	b.idle()
+	b.Complete(history.OK, nil, res, "")
+	b.Idle()
 }
 
-func (r *registry) brokerEvent(b *base, ev client.Event) {
+func (r *registry) brokerEvent(b *Base, ev client.Event) {
 	if r.waitingFor != "" && ev.Kind == client.EventWatch && ev.Path == r.waitingFor && ev.Type == wire.EventNodeDeleted {
 		r.waitingFor = ""
-		if b.open != nil && b.open.f == history.FExpire {
+		if b.Open() == history.FExpire {
 			r.awaitExpiry(b)
-		} else if b.open != nil && b.open.f == history.FJoin {
+		} else if b.Open() == history.FJoin {
 			r.tryCreate(b)
 		}
 		return
@@ -218,38 +218,38 @@ func (r *registry) brokerEvent(b *base, ev client.Event) {
 	r.gen++
 	r.waitingFor = ""
 	switch {
-	case b.open != nil && b.open.f == history.FJoin:
-		b.complete(history.Info, nil, nil, "SESSIONEXPIRED")
-	case b.open == nil && r.joined:
-		b.instant(history.FExpire, r.member(b))
-	case b.open != nil: // an expire wait: continue it with the next client
-		b.after(retryDelay, func() { r.awaitExpiry(b) })
+	case b.Open() == history.FJoin:
+		b.Complete(history.Info, nil, nil, "SESSIONEXPIRED")
+	case b.Open() == "" && r.joined:
+		b.Instant(history.FExpire, r.member(b))
+	case b.Open() != "": // an expire wait: continue it with the next client
+		b.After(RetryDelay, func() { r.awaitExpiry(b) })
 		return
 	}
 	r.joined = false
-	b.idle()
+	b.Idle()
 }
 
 // --- controller ---
 
-func (r *registry) view(b *base, then func(ok bool)) {
+func (r *registry) view(b *Base, then func(ok bool)) {
 	r.dirty = false
-	b.invoke(history.FView, history.RegistryView{Watcher: b.name})
-	b.c.GetChildren(brokersDir, true, func(res client.Result) {
+	b.Invoke(history.FView, history.RegistryView{Watcher: b.Name()})
+	b.Client().GetChildren(brokersDir, true, func(res client.Result) {
 		if res.Err != wire.ErrOK {
 			r.dirty = true
-			b.complete(readOutcome(res), nil, &res, "")
+			b.Complete(ReadOutcome(res), nil, &res, "")
 			then(false)
 			return
 		}
 		members := append([]string{}, res.Children...)
 		sort.Strings(members)
-		b.complete(history.OK, history.RegistryView{Watcher: b.name, Members: members}, &res, "")
+		b.Complete(history.OK, history.RegistryView{Watcher: b.Name(), Members: members}, &res, "")
 		then(true)
 	})
 }
 
-func (r *registry) event(b *base, ev client.Event) {
+func (r *registry) Event(b *Base, ev client.Event) {
 	if r.broker {
 		r.brokerEvent(b, ev)
 		return
@@ -265,7 +265,7 @@ func (r *registry) event(b *base, ev client.Event) {
 	}
 }
 
-func (r *registry) final(b *base, done func()) {
+func (r *registry) Final(b *Base, done func()) {
 	if r.broker {
 		done()
 		return
@@ -273,10 +273,10 @@ func (r *registry) final(b *base, done func()) {
 	r.finalView(b, 0, done)
 }
 
-func (r *registry) finalView(b *base, attempt int, done func()) {
+func (r *registry) finalView(b *Base, attempt int, done func()) {
 	r.view(b, func(ok bool) {
-		if !ok && attempt+1 < maxFinalAttempts {
-			b.after(retryDelay, func() { r.finalView(b, attempt+1, done) })
+		if !ok && attempt+1 < MaxFinalAttempts {
+			b.After(RetryDelay, func() { r.finalView(b, attempt+1, done) })
 			return
 		}
 		done()

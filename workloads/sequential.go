@@ -13,21 +13,21 @@ type sequential struct{}
 
 const sequentialPrefix = "/seq/n-"
 
-func newSequential(int, WorkerConfig) driver { return sequential{} }
+func newSequential(int, WorkerConfig) Driver { return sequential{} }
 
-func (sequential) setup() []znode             { return []znode{{path: "/seq"}} }
-func (sequential) event(*base, client.Event)  {}
-func (sequential) final(_ *base, done func()) { done() }
+func (sequential) Setup() []Znode             { return []Znode{{Path: "/seq"}} }
+func (sequential) Event(*Base, client.Event)  {}
+func (sequential) Final(_ *Base, done func()) { done() }
 
-func (sequential) step(b *base) {
-	b.invoke(history.FCreate, history.SequentialValue{Prefix: sequentialPrefix})
-	b.c.Create(sequentialPrefix, nil, wire.OpenACLUnsafe, wire.FlagPersistentSequential, func(res client.Result) {
-		t := writeOutcome(res)
+func (sequential) Step(b *Base) {
+	b.Invoke(history.FCreate, history.SequentialValue{Prefix: sequentialPrefix})
+	b.Client().Create(sequentialPrefix, nil, wire.OpenACLUnsafe, wire.FlagPersistentSequential, func(res client.Result) {
+		t := WriteOutcome(res)
 		if t == history.OK {
-			b.complete(t, history.SequentialValue{Prefix: sequentialPrefix, Name: res.Path}, &res, "")
+			b.Complete(t, history.SequentialValue{Prefix: sequentialPrefix, Name: res.Path}, &res, "")
 		} else {
-			b.complete(t, nil, &res, "")
+			b.Complete(t, nil, &res, "")
 		}
-		b.idle()
+		b.Idle()
 	})
 }

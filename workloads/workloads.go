@@ -16,11 +16,11 @@ const (
 	DefaultSessionTimeout = 3 * time.Second
 	DefaultThinkMin       = 10 * time.Millisecond
 	DefaultThinkMax       = 100 * time.Millisecond
-	// retryDelay spaces retries of setup steps and final-phase reads.
-	retryDelay = 50 * time.Millisecond
-	// maxFinalAttempts bounds the attempts of one final-phase read, so a
+	// RetryDelay spaces retries of setup steps and final-phase reads.
+	RetryDelay = 50 * time.Millisecond
+	// MaxFinalAttempts bounds the attempts of one final-phase read, so a
 	// worker facing a dead cluster still reports Done.
-	maxFinalAttempts = 40
+	MaxFinalAttempts = 40
 )
 
 // WorkerConfig configures one worker. Use keyed literals.
@@ -70,7 +70,7 @@ func (cfg WorkerConfig) newClient(c client.Config) (Client, error) { return cfg.
 type OpRange struct{ From, To int }
 
 // skipped reports whether operation n falls in one of rs.
-func skipped(rs []OpRange, n int) bool {
+func Skipped(rs []OpRange, n int) bool {
 	for _, r := range rs {
 		if n >= r.From && n <= r.To {
 			return true
@@ -147,12 +147,12 @@ type Workload interface {
 }
 
 // spec is the one Workload implementation: a name, defaults, and the
-// driver that gives a worker its behaviour.
+// Driver that gives a worker its behaviour.
 type spec struct {
 	name           string
 	defaultWorkers int
 	defaultKeys    int
-	newDriver      func(index int, cfg WorkerConfig) driver
+	newDriver      func(index int, cfg WorkerConfig) Driver
 }
 
 func (s spec) Name() string { return s.name }
