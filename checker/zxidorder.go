@@ -27,14 +27,14 @@ import (
 func CheckZxidOrder(ops []history.Op) Result {
 	r := NewReport("zxid-order")
 	writes := registerWrites(r, ops)
-	completed := completedInOrder(history.Pairs(ops))
+	completed := CompletedInOrder(history.Pairs(ops))
 	sessions := map[string]*sessionView{}
 	var names []string
 	for _, p := range completed {
 		if p.Invoke.F == history.FNotify {
 			continue // a config watcher's event record is no reply: CheckConfig judges it
 		}
-		name := sessionName(p)
+		name := SessionName(p)
 		s := sessions[name]
 		if s == nil {
 			s = newSessionView(name)
@@ -48,16 +48,16 @@ func CheckZxidOrder(ops []history.Op) Result {
 	return r.Done()
 }
 
-func sessionName(p history.Pair) string {
+func SessionName(p history.Pair) string {
 	if s := p.Session(); s != 0 {
 		return fmt.Sprintf("session 0x%x", s)
 	}
 	return fmt.Sprintf("process %d", p.Invoke.Process)
 }
 
-// completedInOrder returns the ok and fail pairs in completion order (info
+// CompletedInOrder returns the ok and fail pairs in completion order (info
 // completions carry no observation).
-func completedInOrder(pairs []history.Pair) []history.Pair {
+func CompletedInOrder(pairs []history.Pair) []history.Pair {
 	var out []history.Pair
 	for _, p := range pairs {
 		if p.Type() == history.OK || p.Type() == history.Fail {

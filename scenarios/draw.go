@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/sim"
-	"github.com/zabsim/zabsim/workloads"
+	"github.com/zabsim/zabsim/studies"
 )
 
 // Drawn configurations, as TigerBeetle's VOPR draws its clusters: a scenario
@@ -69,7 +69,7 @@ func drawConfig(rng *rand.Rand) Scenario {
 	if s.Servers > 1 {
 		s.Observers = observers
 	}
-	names := workloads.Names()
+	names := studies.Names()
 	// The api workload checks every reply against the reference spec, the
 	// strictest oracle there is: it gets three shares, every other one one.
 	weights := make([]int, len(names))

@@ -7,7 +7,7 @@ import (
 
 	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/history"
-	"github.com/zabsim/zabsim/workloads"
+	"github.com/zabsim/zabsim/studies"
 )
 
 // MixEntry is one case study of a mixed scenario: its workload and how
@@ -41,7 +41,7 @@ func (s Scenario) Groups() ([]Group, error) {
 	var out []Group
 	first := 0
 	for i, e := range entries {
-		wl, err := workloads.ByName(e.Workload)
+		wl, err := studies.Workload(e.Workload)
 		if err != nil {
 			return nil, err
 		}
@@ -87,8 +87,8 @@ func (s Scenario) validateMix(bad func(field, format string, args ...any)) {
 	seen := map[string]bool{}
 	for i, e := range s.Mix {
 		field := fmt.Sprintf("mix[%d]", i)
-		if _, err := workloads.ByName(e.Workload); err != nil {
-			bad(field, "unknown workload %q (known: %s)", e.Workload, strings.Join(workloads.Names(), ", "))
+		if _, err := studies.ByName(e.Workload); err != nil {
+			bad(field, "unknown workload %q (known: %s)", e.Workload, strings.Join(studies.Names(), ", "))
 		}
 		if seen[e.Workload] {
 			bad(field, "workload %q appears twice (each case study uses its own znodes once)", e.Workload)
@@ -124,7 +124,11 @@ func workloadCheckers(s Scenario, viz io.Writer) ([]checker.Checker, error) {
 		}
 		cs := make([]checker.Checker, 0, len(names))
 		for _, n := range names {
-			cs = append(cs, checkerCatalog[n](s, viz))
+			c, err := newChecker(n, s, viz)
+			if err != nil {
+				return nil, err
+			}
+			cs = append(cs, c)
 		}
 		return cs, nil
 	}
@@ -134,12 +138,16 @@ func workloadCheckers(s Scenario, viz io.Writer) ([]checker.Checker, error) {
 	}
 	var cs []checker.Checker
 	for _, g := range groups {
-		names := defaultCheckers[g.Workload]
+		names := defaultCheckers(g.Workload)
 		if len(names) == 0 {
 			return nil, fmt.Errorf("workload %q has no default checkers", g.Workload)
 		}
 		for _, n := range names {
-			cs = append(cs, groupChecker(g, n, checkerCatalog[n](s, viz)))
+			c, err := newChecker(n, s, viz)
+			if err != nil {
+				return nil, err
+			}
+			cs = append(cs, groupChecker(g, n, c))
 		}
 	}
 	return cs, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/zabsim/zabsim/server"
 	"github.com/zabsim/zabsim/server/zab"
 	"github.com/zabsim/zabsim/sim"
+	"github.com/zabsim/zabsim/studies"
 	"github.com/zabsim/zabsim/workloads"
 )
 
@@ -107,7 +108,7 @@ func build(s Scenario, seed uint64, bugs []string, log io.Writer) (*runner, erro
 		r.servers = append(r.servers, fmt.Sprintf("s%d", i))
 	}
 	r.rec = newRecorder(r.servers)
-	r.rec.txns = s.hasWorkload("api") // its checker replays the committed txns
+	r.rec.txns = s.needsTxns() // the api study's checker replays the committed txns
 	r.logs = newNodeLogger(r.servers, log)
 	wopts := sim.DefaultOptions()
 	wopts.Observers = []sim.Observer{r.rec, r.logs}
@@ -190,7 +191,7 @@ func (r *runner) addWorkers() error {
 
 // addGroup adds one workload's workers, c<First+1> on.
 func (r *runner) addGroup(g Group) error {
-	wl, err := workloads.ByName(g.Workload)
+	wl, err := studies.Workload(g.Workload)
 	if err != nil {
 		return err
 	}

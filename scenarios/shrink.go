@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/nemesis"
-	"github.com/zabsim/zabsim/workloads"
+	"github.com/zabsim/zabsim/studies"
 )
 
 // ShrinkOptions bound a shrink.
@@ -212,7 +212,7 @@ func (sh *shrinker) halve(cur Scenario, best *Outcome) (Scenario, *Outcome) {
 }
 
 func defaultClients(workload string) int {
-	wl, err := workloads.ByName(workload)
+	wl, err := studies.Workload(workload)
 	if err != nil {
 		return 0
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/history"
+	"github.com/zabsim/zabsim/studies/api"
 	"github.com/zabsim/zabsim/workloads"
 )
 
@@ -48,10 +49,10 @@ func TestSkipOpsCutsAPIOperations(t *testing.T) {
 	}
 	seen := map[int]bool{}
 	for _, op := range o.Result.History {
-		if op.F != history.FAPI || op.Type != history.Invoke {
+		if op.F != api.FAPI || op.Type != history.Invoke {
 			continue
 		}
-		var v history.APIValue
+		var v api.APIValue
 		if err := json.Unmarshal(op.Value, &v); err != nil {
 			t.Fatal(err)
 		}

@@ -133,7 +133,7 @@ func (b *Base) Start(env proc.Env) {
 		b.name = env.Name()
 	}
 	n := b.bumpIncarnation()
-	b.process = b.cfg.ProcessBase + b.index + b.cfg.Workers*incarnationStride*n
+	b.process = b.cfg.ProcessBase + b.index + b.cfg.Workers*IncarnationStride*n
 	// Unique values must stay unique across incarnations too: checkers
 	// identify writes by value.
 	b.counter = int64(n) * uniqueStride
@@ -149,9 +149,9 @@ func (b *Base) begin() {
 // incarnationFile holds how many times this worker node started.
 const incarnationFile = "workload-incarnation"
 
-// incarnationStride is how many process-number retirements one incarnation
+// IncarnationStride is how many process-number retirements one incarnation
 // may use before it could collide with the next incarnation's numbers.
-const incarnationStride = 100_000
+const IncarnationStride = 100_000
 
 // uniqueStride separates the unique values of successive incarnations.
 const uniqueStride = 1 << 32
@@ -557,10 +557,10 @@ func (b *Base) CompleteRaw(t history.Type, raw json.RawMessage, res *client.Resu
 // range, which its retirements (one per info op) never reach: watch-event
 // records go there, since an operation of the worker may be open.
 func (b *Base) EventProcess() int {
-	span := b.cfg.Workers * incarnationStride
+	span := b.cfg.Workers * IncarnationStride
 	first := b.cfg.ProcessBase + b.index
 	incarnation := (b.process - first) / span
-	return first + incarnation*span + b.cfg.Workers*(incarnationStride-1)
+	return first + incarnation*span + b.cfg.Workers*(IncarnationStride-1)
 }
 
 // Notify records something the worker was told (a watch event, a session

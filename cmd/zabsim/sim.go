@@ -17,7 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/zabsim/zabsim/scenarios"
 	"github.com/zabsim/zabsim/server"
-	"github.com/zabsim/zabsim/workloads"
+	"github.com/zabsim/zabsim/studies"
 	"golang.org/x/term"
 )
 
@@ -37,7 +37,7 @@ func newListCmd() *cobra.Command {
 				fmt.Fprintf(w, "  %-26s %-32s hunts %s: %s\n", s.Name, scenarioShape(s), strings.Join(scenarios.BugsHuntedBy(s.Name), ", "), s.Description)
 			}
 			fmt.Fprintf(w, "Suites (zabsim suite --suite NAME): %s\n", strings.Join(scenarios.SuiteNames(), ", "))
-			fmt.Fprintf(w, "Workloads: %s\n", strings.Join(workloads.Names(), ", "))
+			fmt.Fprintf(w, "Workloads: %s\n", strings.Join(studies.Names(), ", "))
 			fmt.Fprintf(w, "Checkers (a scenario file's checkers:): %s\n", strings.Join(scenarios.CheckerNames(), ", "))
 			fmt.Fprintf(w, "Checkers of every run (besides the scenario's): %s\n", strings.Join(scenarios.RunCheckerNames(), ", "))
 			fmt.Fprintln(w, "Bug switches (--bug NAME):")
