@@ -8,7 +8,11 @@ package zabsim_test
 import (
 	"encoding/json"
 	"io"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -71,11 +75,15 @@ var forbiddenDeps = map[string][]string{
 	"sim":       {"server", "client", "checker", "scenarios", "reports", "live", "workloads", "model", "cmd"},
 	"server":    {"sim", "live", "checker", "scenarios", "reports", "nemesis", "workloads", "client", "model", "cmd"},
 	"client":    {"sim", "live", "server$", "checker", "scenarios", "reports", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "cmd"},
-	"history":   {"sim", "live", "server", "client", "checker", "model", "scenarios", "reports", "cmd"},
-	"model":     {"sim", "live", "server", "client", "checker", "scenarios", "reports", "cmd"},
-	"checker":   {"sim", "live", "server", "client", "scenarios", "reports", "workloads", "cmd"},
+	"history":   {"sim", "live", "server", "client", "checker", "model", "study", "studies", "scenarios", "reports", "cmd"},
+	"model":     {"sim", "live", "server", "client", "checker", "study", "studies", "scenarios", "reports", "cmd"},
+	"checker":   {"sim", "live", "server", "client", "scenarios", "reports", "workloads", "study", "studies", "cmd"},
 	"nemesis":   {"sim", "live", "server", "client", "checker", "scenarios", "reports", "cmd"},
-	"workloads": {"sim", "live", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "checker", "scenarios", "reports", "cmd"},
+	"workloads": {"sim", "live", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "checker", "study", "studies", "scenarios", "reports", "cmd"},
+	// A case study (study's type, studies' registry and plug-ins) is a
+	// worker, checkers and value types: no simulator, runtime or server.
+	"study":     {"sim", "live", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "studies", "scenarios", "reports", "serve", "liverun", "cmd"},
+	"studies":   {"sim", "live", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "scenarios", "reports", "serve", "liverun", "cmd"},
 	"reports":   {"sim", "live", "server", "client", "scenarios", "cmd"},
 	"scenarios": {"live", "liverun", "cmd"},
 	"serve":     {"live", "liverun", "cmd"},
@@ -84,7 +92,7 @@ var forbiddenDeps = map[string][]string{
 }
 
 // deterministic trees must not import these standard packages directly.
-var deterministic = []string{"proc", "sim", "server", "client", "workloads", "model", "nemesis", "history"}
+var deterministic = []string{"proc", "sim", "server", "client", "workloads", "studies", "study", "model", "nemesis", "history"}
 var forbiddenStd = []string{"net", "os", "os/exec", "sync", "math/rand", "crypto/rand", "net/http"}
 
 func TestDependencyDirection(t *testing.T) {
@@ -148,5 +156,44 @@ func TestArchRuleCatchesViolation(t *testing.T) {
 	}
 	if !under("server", "server$") || under("server/wire", "server$") {
 		t.Fatal("under() exact matching is wrong")
+	}
+}
+
+// nondeterministic matches what ../shared/tools/archcheck forbids in
+// deterministic sources: the wall clock, sleeps and timers, goroutines,
+// locks and global randomness.
+var nondeterministic = regexp.MustCompile(`time\.(Now|Since|Until|Sleep|After|AfterFunc|Tick|NewTimer|NewTicker)\(|^\s*go\s+[A-Za-z_(]|\bsync\.(Mutex|RWMutex|WaitGroup|Once|Cond)\b|\brand\.(Int|Intn|Int63|Int31|Float64|Perm|Shuffle|Seed|Uint64|IntN|N)\(|crypto/rand`)
+
+// TestStudiesAreDeterministic applies archcheck's source rule to the case
+// studies (archcheck's own list of trees predates them): a study's worker
+// runs inside the simulation.
+func TestStudiesAreDeterministic(t *testing.T) {
+	var files int
+	for _, dir := range []string{"study", "studies"} {
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			files++
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for i, line := range strings.Split(string(src), "\n") {
+				if nondeterministic.MatchString(line) && !strings.Contains(line, "//archcheck:allow") {
+					t.Errorf("%s:%d: %s", path, i+1, strings.TrimSpace(line))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if files == 0 {
+		t.Fatal("no study sources found")
+	}
+	if !nondeterministic.MatchString("\tgo b.run()") || !nondeterministic.MatchString("t := time.Now()") {
+		t.Fatal("the source rule does not match what it forbids")
 	}
 }
