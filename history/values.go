@@ -1,7 +1,9 @@
 package history
 
-// This file is the contract between workloads (which write histories) and
-// checkers (which read them). Every value is a JSON object produced by
+// This file holds the values more than one study or checker reads (each case
+// study's own values live in its package, studies/NAME/values.go); it is the
+// contract between the workers that write them and the checkers that read
+// them. Every value is a JSON object produced by
 // encoding/json from the types below, so key order is the struct field order
 // and map keys are sorted. "invoke" lists what the invocation carries,
 // "ok" what the ok completion carries; fail and info completions may repeat
