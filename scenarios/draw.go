@@ -70,14 +70,10 @@ func drawConfig(rng *rand.Rand) Scenario {
 		s.Observers = observers
 	}
 	names := studies.Names()
-	// The api workload checks every reply against the reference spec, the
-	// strictest oracle there is: it gets three shares, every other one one.
+	// Each study gets its DrawShares (the api study three, every other one).
 	weights := make([]int, len(names))
-	for i, n := range names {
-		weights[i] = 1
-		if n == "api" {
-			weights[i] = 3
-		}
+	for i, st := range studies.All() {
+		weights[i] = max(1, st.DrawShares)
 	}
 	s.Workload = pick(rng, names, weights)
 	s.Clients = 1 + rng.IntN(8)

@@ -34,7 +34,11 @@ type Study struct {
 	// committed txns as cluster records (history.FTxn): a checker of the
 	// study replays them.
 	NeedsTxns bool
-	_         struct{}
+	// DrawShares is how many shares of a drawn configuration's workload
+	// draw (scenario explore) the study gets; 0 means 1. Changing it, or
+	// adding a study, changes what every explore seed draws.
+	DrawShares int
+	_          struct{}
 }
 
 // A Checker is one named checker a study runs. Use keyed literals.
@@ -112,6 +116,9 @@ func (s *Study) Validate() error {
 		if c.New == nil {
 			bad("study %s: checker %s has no New", s.Name, c.Name)
 		}
+	}
+	if s.DrawShares < 0 {
+		bad("study %s: negative DrawShares", s.Name)
 	}
 	if len(s.Schema.Ops) == 0 || strings.TrimSpace(s.Schema.Doc) == "" {
 		bad("study %s: the Schema lists no ops or has no Doc", s.Name)
