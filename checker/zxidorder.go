@@ -48,6 +48,8 @@ func CheckZxidOrder(ops []history.Op) Result {
 	return r.Done()
 }
 
+// SessionName names an op's session in explanations (its process if it
+// has none).
 func SessionName(p history.Pair) string {
 	if s := p.Session(); s != 0 {
 		return fmt.Sprintf("session 0x%x", s)

@@ -262,9 +262,11 @@ func (b *Base) Final() {
 
 // Done implements Worker. A reaction still in flight after the final phase
 // (a re-read triggered by a watch event) keeps it false.
-func (b *Base) Done() bool { return b.done && (b.open == nil || b.FinalAnytime()) }
+func (b *Base) Done() bool { return b.done && (b.open == nil || b.finalAnytime()) }
 
-func (b *Base) FinalAnytime() bool {
+// finalAnytime reports whether the driver's final phase may start while an
+// operation is open (FinalWhileBusy).
+func (b *Base) finalAnytime() bool {
 	fa, ok := b.drv.(FinalWhileBusy)
 	return ok && fa.FinalAnytime()
 }
@@ -294,6 +296,8 @@ func (b *Base) Unique() int64 {
 
 // --- client lifecycle ---
 
+// StartClient starts a new current client (a new session), whose events
+// reach the driver's Event.
 func (b *Base) StartClient() {
 	var cl Client
 	cl, err := b.cfg.newClient(client.Config{
@@ -383,6 +387,7 @@ func (b *Base) ops() Client {
 	return b.c
 }
 
+// SessionID is the session of the client operations go to (0 if none).
 func (b *Base) SessionID() int64 {
 	if cl := b.ops(); cl != nil {
 		return cl.SessionID()
@@ -466,7 +471,7 @@ func (b *Base) tryFinal() {
 	if !b.finalWanted || b.finalStarted || !b.ready {
 		return
 	}
-	if b.open != nil && !b.FinalAnytime() {
+	if b.open != nil && !b.finalAnytime() {
 		return
 	}
 	b.finalStarted = true
@@ -486,6 +491,7 @@ func (b *Base) emit(t history.Type, f string, value json.RawMessage, res *client
 	b.env.Emit(op)
 }
 
+// Encode encodes a history value (nil, logged, if it cannot).
 func (b *Base) Encode(v any) json.RawMessage {
 	if rv, ok := v.(history.RegisterValue); ok {
 		return rv.Encode() // no reflection; see invokeRaw for the unboxed path
@@ -583,6 +589,8 @@ func (b *Base) Instant(f string, v any) {
 	b.Complete(history.OK, nil, nil, "")
 }
 
+// ErrorName is a reply error's name in history records ("timeout" for an
+// operation timeout).
 func ErrorName(e wire.Err) string {
 	if e == wire.ErrOperationTimeout {
 		return "timeout"

@@ -33,7 +33,7 @@ func (e *election) Setup() []workloads.Znode {
 	return []workloads.Znode{{Path: "/election"}, {Path: "/resource", Data: []byte("0")}}
 }
 
-// finalAnytime: a candidate may wait for its turn forever; that is a fine
+// FinalAnytime: a candidate may wait for its turn forever; that is a fine
 // way for a run to end.
 func (e *election) FinalAnytime() bool { return true }
 
