@@ -111,6 +111,7 @@ func TestWorkloadsHealthy(t *testing.T) {
 				}
 			}
 			checkProcesses(t, r.ops, len(r.workers))
+			checkSchema(t, c.name, r.ops)
 
 			again := newRun(t, wl, p)
 			again.execute(p)
@@ -264,6 +265,21 @@ func judge(t *testing.T, c wlCase, ops []history.Op) {
 	res := c.check(ops)
 	if res.Valid != checker.Valid {
 		t.Fatalf("%s checker: %s", c.name, res)
+	}
+}
+
+// checkSchema: every client record is of an operation the study's schema
+// lists.
+func checkSchema(t *testing.T, name string, ops []history.Op) {
+	t.Helper()
+	st, err := studies.ByName(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range ops {
+		if op.IsClient() && !slices.Contains(st.Schema.Ops, op.F) {
+			t.Fatalf("op %d: f %q is not in the %s study's schema %v", op.Index, op.F, name, st.Schema.Ops)
+		}
 	}
 }
 
