@@ -8,7 +8,11 @@ package zabsim_test
 import (
 	"encoding/json"
 	"io"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -72,12 +76,17 @@ var forbiddenDeps = map[string][]string{
 	"sim":       {"server", "client", "checker", "scenario", "simrun", "rundir", "campaign", "reports", "live", "workloads", "model", "cmd"},
 	"server":    {"sim", "live", "checker", "scenario", "simrun", "rundir", "campaign", "reports", "nemesis", "workloads", "client", "model", "cmd"},
 	"client":    {"sim", "live", "server$", "checker", "scenario", "simrun", "rundir", "campaign", "reports", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "cmd"},
-	"history":   {"sim", "live", "server", "client", "checker", "model", "scenario", "simrun", "rundir", "campaign", "reports", "cmd"},
-	"model":     {"sim", "live", "server", "client", "checker", "scenario", "simrun", "rundir", "campaign", "reports", "cmd"},
-	"checker":   {"sim", "live", "server", "client", "scenario", "simrun", "rundir", "campaign", "reports", "workloads", "cmd"},
+	"history":   {"sim", "live", "server", "client", "checker", "model", "study", "studies", "scenario", "simrun", "rundir", "campaign", "reports", "cmd"},
+	"model":     {"sim", "live", "server", "client", "checker", "study", "studies", "scenario", "simrun", "rundir", "campaign", "reports", "cmd"},
+	"checker":   {"sim", "live", "server", "client", "study", "studies", "scenario", "simrun", "rundir", "campaign", "reports", "workloads", "cmd"},
 	"nemesis":   {"sim", "live", "server", "client", "checker", "scenario", "simrun", "rundir", "campaign", "reports", "cmd"},
-	"workloads": {"sim", "live", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "checker", "scenario", "simrun", "rundir", "campaign", "reports", "cmd"},
+	"workloads": {"sim", "live", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "checker", "study", "studies", "scenario", "simrun", "rundir", "campaign", "reports", "cmd"},
 	"reports":   {"sim", "live", "server", "client", "scenario", "simrun", "rundir", "campaign", "cmd"},
+	// A case study (study's type, studies' registry and plug-ins) is a
+	// worker, checkers and value types: no simulator, runtime, server or
+	// scenario layer.
+	"study":   {"sim", "live", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "studies", "scenario", "simrun", "rundir", "campaign", "reports", "serve", "liverun", "cmd"},
+	"studies": {"sim", "live", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "scenario", "simrun", "rundir", "campaign", "reports", "serve", "liverun", "cmd"},
 	// The server internals a scenario must not reach; server/wire is the
 	// codec the client shares, which the workloads bring in.
 	"scenario": {"sim", "simrun", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "server/sasl", "live", "liverun", "rundir", "campaign", "serve", "cmd"},
@@ -91,7 +100,7 @@ var forbiddenDeps = map[string][]string{
 }
 
 // deterministic trees must not import these standard packages directly.
-var deterministic = []string{"proc", "sim", "server", "client", "workloads", "model", "nemesis", "history"}
+var deterministic = []string{"proc", "sim", "server", "client", "workloads", "studies", "study", "model", "nemesis", "history"}
 var forbiddenStd = []string{"net", "os", "os/exec", "sync", "math/rand", "crypto/rand", "net/http"}
 
 func TestDependencyDirection(t *testing.T) {
@@ -163,5 +172,44 @@ func TestArchRuleCatchesViolation(t *testing.T) {
 	}
 	if !under("server", "server$") || under("server/wire", "server$") {
 		t.Fatal("under() exact matching is wrong")
+	}
+}
+
+// nondeterministic matches what ../shared/tools/archcheck forbids in
+// deterministic sources: the wall clock, sleeps and timers, goroutines,
+// locks and global randomness.
+var nondeterministic = regexp.MustCompile(`time\.(Now|Since|Until|Sleep|After|AfterFunc|Tick|NewTimer|NewTicker)\(|^\s*go\s+[A-Za-z_(]|\bsync\.(Mutex|RWMutex|WaitGroup|Once|Cond)\b|\brand\.(Int|Intn|Int63|Int31|Float64|Perm|Shuffle|Seed|Uint64|IntN|N)\(|crypto/rand`)
+
+// TestStudiesAreDeterministic applies archcheck's source rule to the case
+// studies (archcheck's own list of trees predates them): a study's worker
+// runs inside the simulation.
+func TestStudiesAreDeterministic(t *testing.T) {
+	var files int
+	for _, dir := range []string{"study", "studies"} {
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			files++
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for i, line := range strings.Split(string(src), "\n") {
+				if nondeterministic.MatchString(line) && !strings.Contains(line, "//archcheck:allow") {
+					t.Errorf("%s:%d: %s", path, i+1, strings.TrimSpace(line))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if files == 0 {
+		t.Fatal("no study sources found")
+	}
+	if !nondeterministic.MatchString("\tgo b.run()") || !nondeterministic.MatchString("t := time.Now()") {
+		t.Fatal("the source rule does not match what it forbids")
 	}
 }

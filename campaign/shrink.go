@@ -9,7 +9,7 @@ import (
 	"github.com/zabsim/zabsim/rundir"
 	"github.com/zabsim/zabsim/scenario"
 	"github.com/zabsim/zabsim/simrun"
-	"github.com/zabsim/zabsim/workloads"
+	"github.com/zabsim/zabsim/studies"
 )
 
 // ShrinkOptions bound a shrink.
@@ -214,7 +214,7 @@ func (sh *shrinker) halve(cur scenario.Scenario, best *rundir.Outcome) (scenario
 }
 
 func defaultClients(workload string) int {
-	wl, err := workloads.ByName(workload)
+	wl, err := studies.Workload(workload)
 	if err != nil {
 		return 0
 	}

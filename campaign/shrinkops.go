@@ -9,6 +9,7 @@ import (
 	"github.com/zabsim/zabsim/history"
 	"github.com/zabsim/zabsim/rundir"
 	"github.com/zabsim/zabsim/scenario"
+	"github.com/zabsim/zabsim/studies/api"
 	"github.com/zabsim/zabsim/workloads"
 )
 
@@ -58,10 +59,10 @@ const maxOpNumber = 1 << 30
 func lastAPIOp(ops []history.Op) int {
 	last := -1
 	for _, op := range ops {
-		if op.F != history.FAPI || op.Type != history.Invoke {
+		if op.F != api.FAPI || op.Type != history.Invoke {
 			continue
 		}
-		var v history.APIValue
+		var v api.APIValue
 		if json.Unmarshal(op.Value, &v) == nil && v.N > last {
 			last = v.N
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/zabsim/zabsim/rundir"
 	"github.com/zabsim/zabsim/scenario"
 	"github.com/zabsim/zabsim/simrun"
+	"github.com/zabsim/zabsim/studies/api"
 	"github.com/zabsim/zabsim/workloads"
 )
 
@@ -51,10 +52,10 @@ func TestSkipOpsCutsAPIOperations(t *testing.T) {
 	}
 	seen := map[int]bool{}
 	for _, op := range o.Result.History {
-		if op.F != history.FAPI || op.Type != history.Invoke {
+		if op.F != api.FAPI || op.Type != history.Invoke {
 			continue
 		}
-		var v history.APIValue
+		var v api.APIValue
 		if err := json.Unmarshal(op.Value, &v); err != nil {
 			t.Fatal(err)
 		}

@@ -41,49 +41,49 @@ func Linearizable(opts LinearOptions) Checker {
 // CheckLinearizable judges the register ops (write, cas, sync-read, and read
 // if asked) of a history for linearizability, per key.
 func CheckLinearizable(ops []history.Op, opts LinearOptions) Result {
-	r := newReport("linearizable")
+	r := NewReport("linearizable")
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultPorcupineTimeout
 	}
 	pops, _, err := model.RegisterOperations(ops, model.RegisterOptions{PlainReads: opts.PlainReads})
 	if err != nil {
-		r.doubt("cannot read the register history: %v", err)
-		return r.done()
+		r.Doubt("cannot read the register history: %v", err)
+		return r.Done()
 	}
-	r.res.Counts["ops"] = len(pops)
+	r.Counts["ops"] = len(pops)
 	for _, part := range model.PartitionByKey(pops) {
 		checkKey(r, part, opts)
 	}
 	if opts.Visualization != nil {
 		visualize(r, pops, opts)
 	}
-	return r.done()
+	return r.Done()
 }
 
-func checkKey(r *report, part []porcupine.Operation, opts LinearOptions) {
+func checkKey(r *Report, part []porcupine.Operation, opts LinearOptions) {
 	key := part[0].Input.(model.RegisterInput).Key
-	r.res.Counts["keys"]++
+	r.Counts["keys"]++
 	if !opts.NoFastPath {
 		// The fast path proves linearizability or finds certain
 		// violations; when it can do neither, Porcupine decides.
 		why, bad := fastPathKey(part)
 		for _, a := range bad {
-			r.flagOps(a.Kind, a.Ops, "%s", a.Explanation)
+			r.FlagOps(a.Kind, a.Ops, "%s", a.Explanation)
 		}
 		if why == "" || len(bad) > 0 {
-			r.res.Counts["keys:fast-path"]++
+			r.Counts["keys:fast-path"]++
 			return
 		}
 	}
-	r.res.Counts["keys:porcupine"]++
+	r.Counts["keys:porcupine"]++
 	res, info := porcupine.CheckOperationsVerbose(model.RegisterModel(), part, opts.Timeout)
 	switch res {
 	case porcupine.Ok:
 	case porcupine.Unknown:
-		r.doubt("Porcupine timed out after %v on key %q (%d ops)", opts.Timeout, key, len(part))
+		r.Doubt("Porcupine timed out after %v on key %q (%d ops)", opts.Timeout, key, len(part))
 	default:
 		stuck := unlinearized(part, info)
-		r.flagOps("nonlinearizable", stuck, "key %q: no linearization of its %d ops exists; %s",
+		r.FlagOps("nonlinearizable", stuck, "key %q: no linearization of its %d ops exists; %s",
 			key, len(part), describeStuck(part, stuck))
 	}
 }
@@ -140,27 +140,27 @@ func describeStuck(part []porcupine.Operation, stuck []int) string {
 // so; the verdict does not depend on it.
 const MaxVisualizedOps = 2500
 
-func visualize(r *report, pops []porcupine.Operation, opts LinearOptions) {
-	if len(pops) > MaxVisualizedOps && len(citedOps(r.res)) > 0 {
+func visualize(r *Report, pops []porcupine.Operation, opts LinearOptions) {
+	if len(pops) > MaxVisualizedOps && len(citedOps(r.Result)) > 0 {
 		// Too long to draw whole: draw the failing windows.
-		r.res.Counts["visualization:windows"] = 1
-		if err := visualizeWindows(pops, r.res, opts); err != nil {
-			r.doubt("cannot write Porcupine visualization: %v", err)
+		r.Counts["visualization:windows"] = 1
+		if err := visualizeWindows(pops, r.Result, opts); err != nil {
+			r.Doubt("cannot write Porcupine visualization: %v", err)
 		}
 		return
 	}
 	if len(pops) > MaxVisualizedOps {
-		r.res.Counts["visualization:skipped"] = 1
+		r.Counts["visualization:skipped"] = 1
 		if _, err := fmt.Fprintf(opts.Visualization, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Porcupine timeline skipped</title></head>"+
 			"<body><p>Porcupine's timeline is drawn for register histories of at most %d operations; this one has %d. "+
 			"The linearizability verdict and its anomalies are in summary.json and the run page.</p></body></html>\n", MaxVisualizedOps, len(pops)); err != nil {
-			r.doubt("cannot write Porcupine visualization: %v", err)
+			r.Doubt("cannot write Porcupine visualization: %v", err)
 		}
 		return
 	}
 	m := model.RegisterModel()
 	_, info := porcupine.CheckOperationsVerbose(m, pops, opts.Timeout)
 	if err := porcupine.Visualize(m, info, opts.Visualization); err != nil {
-		r.doubt("cannot write Porcupine visualization: %v", err)
+		r.Doubt("cannot write Porcupine visualization: %v", err)
 	}
 }

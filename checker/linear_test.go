@@ -174,7 +174,7 @@ func TestFastPathAgreesWithPorcupine(t *testing.T) {
 }
 
 // corruptSyncRead rewrites the last ok sync-read that saw version >= 2 to
-// report the previous write's version (value unknown to it: use a value
+// Report the previous write's version (value unknown to it: use a value
 // no write wrote, so the history is certainly not linearizable).
 func corruptSyncRead(t *testing.T, ops []history.Op) []history.Op {
 	t.Helper()

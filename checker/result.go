@@ -78,54 +78,61 @@ type Checker func(ops []history.Op) Result
 // of them stays in Counts["anomalies"].
 const MaxAnomalies = 100
 
-// report collects anomalies and counts while a checker runs.
-type report struct {
-	res     Result
+// Report collects a checker's anomalies, counts and stats while it runs;
+// checkers outside this package (a case study's, see package study) build
+// their Result with it too.
+type Report struct {
+	Result
 	unknown []string
 }
 
-func newReport(name string) *report {
-	return &report{res: Result{Name: name, Counts: map[string]int{}, Stats: map[string]float64{}}}
+// NewReport starts the report of the checker name.
+func NewReport(name string) *Report {
+	return &Report{Result: Result{Name: name, Counts: map[string]int{}, Stats: map[string]float64{}}}
 }
 
-func (r *report) flag(kind, format string, args ...any) {
-	r.flagOps(kind, nil, format, args...)
+// Flag records an anomaly of kind citing no op.
+func (r *Report) Flag(kind, format string, args ...any) {
+	r.FlagOps(kind, nil, format, args...)
 }
 
-func (r *report) flagOps(kind string, ops []int, format string, args ...any) {
-	r.res.Counts["anomalies"]++
-	r.res.Counts["anomalies:"+kind]++
-	if len(r.res.Anomalies) < MaxAnomalies {
-		r.res.Anomalies = append(r.res.Anomalies, Anomaly{Kind: kind, Ops: ops, Explanation: fmt.Sprintf(format, args...)})
+// FlagOps records an anomaly of kind citing the ops (history indexes).
+func (r *Report) FlagOps(kind string, ops []int, format string, args ...any) {
+	r.Counts["anomalies"]++
+	r.Counts["anomalies:"+kind]++
+	if len(r.Anomalies) < MaxAnomalies {
+		r.Anomalies = append(r.Anomalies, Anomaly{Kind: kind, Ops: ops, Explanation: fmt.Sprintf(format, args...)})
 	}
 }
 
-// doubt records why the verdict cannot be Valid without being Invalid.
-func (r *report) doubt(format string, args ...any) {
+// Doubt records why the verdict cannot be Valid without being Invalid.
+func (r *Report) Doubt(format string, args ...any) {
 	r.unknown = append(r.unknown, fmt.Sprintf(format, args...))
 }
 
-func (r *report) done() Result {
+// Done returns the verdict: Invalid with an anomaly, else Unknown with a
+// doubt, else Valid.
+func (r *Report) Done() Result {
 	switch {
-	case r.res.Counts["anomalies"] > 0:
-		r.res.Valid = Invalid
+	case r.Counts["anomalies"] > 0:
+		r.Valid = Invalid
 	case len(r.unknown) > 0:
-		r.res.Valid = Unknown
+		r.Valid = Unknown
 		for _, u := range r.unknown {
-			if len(r.res.Anomalies) < MaxAnomalies {
-				r.res.Anomalies = append(r.res.Anomalies, Anomaly{Kind: "unknown", Explanation: u})
+			if len(r.Anomalies) < MaxAnomalies {
+				r.Anomalies = append(r.Anomalies, Anomaly{Kind: "unknown", Explanation: u})
 			}
 		}
 	default:
-		r.res.Valid = Valid
+		r.Valid = Valid
 	}
-	if len(r.res.Counts) == 0 {
-		r.res.Counts = nil
+	if len(r.Counts) == 0 {
+		r.Counts = nil
 	}
-	if len(r.res.Stats) == 0 {
-		r.res.Stats = nil
+	if len(r.Stats) == 0 {
+		r.Stats = nil
 	}
-	return r.res
+	return r.Result
 }
 
 // Compose runs every checker and merges the verdicts: any false makes the
@@ -162,8 +169,8 @@ func (r Result) String() string {
 	return string(b)
 }
 
-// quantile returns the q-quantile (nearest rank) of sorted xs.
-func quantile(sorted []int64, q float64) int64 {
+// Quantile returns the q-quantile (nearest rank) of sorted xs.
+func Quantile(sorted []int64, q float64) int64 {
 	if len(sorted) == 0 {
 		return 0
 	}
@@ -172,8 +179,8 @@ func quantile(sorted []int64, q float64) int64 {
 	return sorted[i]
 }
 
-// durationStats adds count/p50/p95/p99/max/mean of xs (ns) under prefix.
-func durationStats(stats map[string]float64, prefix string, xs []int64) {
+// DurationStats adds count/p50/p95/p99/max/mean of xs (ns) under prefix.
+func DurationStats(stats map[string]float64, prefix string, xs []int64) {
 	if len(xs) == 0 {
 		return
 	}
@@ -184,16 +191,16 @@ func durationStats(stats map[string]float64, prefix string, xs []int64) {
 		sum += float64(x)
 	}
 	stats[prefix+"_count"] = float64(len(s))
-	stats[prefix+"_p50_ns"] = float64(quantile(s, 0.50))
-	stats[prefix+"_p95_ns"] = float64(quantile(s, 0.95))
-	stats[prefix+"_p99_ns"] = float64(quantile(s, 0.99))
+	stats[prefix+"_p50_ns"] = float64(Quantile(s, 0.50))
+	stats[prefix+"_p95_ns"] = float64(Quantile(s, 0.95))
+	stats[prefix+"_p99_ns"] = float64(Quantile(s, 0.99))
 	stats[prefix+"_max_ns"] = float64(s[len(s)-1])
 	stats[prefix+"_mean_ns"] = sum / float64(len(s))
 }
 
-// healTime is the time of the last nemesis record (the start of the healed
+// HealTime is the time of the last nemesis record (the start of the healed
 // phase), or -1 if the history has no faults.
-func healTime(ops []history.Op) int64 {
+func HealTime(ops []history.Op) int64 {
 	t := int64(-1)
 	for _, op := range ops {
 		if op.IsNemesis() {
@@ -203,10 +210,10 @@ func healTime(ops []history.Op) int64 {
 	return t
 }
 
-// malformed flags a record whose value does not match its workload's schema:
+// Malformed flags a record whose value does not match its workload's schema:
 // the workload wrote something the checker cannot judge.
-func malformed(r *report, p history.Pair, err error) {
-	r.flagOps("malformed", []int{p.Invoke.Index}, "cannot decode %s value: %v", p.Invoke.F, err)
+func Malformed(r *Report, p history.Pair, err error) {
+	r.FlagOps("malformed", []int{p.Invoke.Index}, "cannot decode %s value: %v", p.Invoke.F, err)
 }
 
 // Leaf is one checker's verdict with its path in a composed result.

@@ -41,7 +41,7 @@ import (
 // cluster records (the live tier) is trivially valid; Counts["closed"] says
 // how many closings the verdict rests on.
 func CheckSessions(ops []history.Op) Result {
-	r := newReport("sessions")
+	r := NewReport("sessions")
 	closedAt := map[int64]history.Op{}
 	timing := true
 	for _, op := range ops {
@@ -54,10 +54,10 @@ func CheckSessions(ops []history.Op) Result {
 			timing = false
 		}
 	}
-	r.res.Counts["closed"] = len(closedAt)
-	r.res.Counts["timing-rule"] = 0
+	r.Counts["closed"] = len(closedAt)
+	r.Counts["timing-rule"] = 0
 	if timing {
-		r.res.Counts["timing-rule"] = 1
+		r.Counts["timing-rule"] = 1
 	}
 	checked := 0
 	for _, p := range history.Pairs(ops) {
@@ -78,17 +78,17 @@ func CheckSessions(ops []history.Op) Result {
 		}
 		switch {
 		case p.Complete.Zxid >= c.Zxid:
-			r.flagOps("served-after-apply", []int{c.Index, p.Invoke.Index, p.Complete.Index},
+			r.FlagOps("served-after-apply", []int{c.Index, p.Invoke.Index, p.Complete.Index},
 				"%s of session %#x invoked at %s succeeded on %s at zxid %#x, a state that already holds the session's close (zxid %#x, committed at %s on %s)",
 				p.Invoke.F, s, fmtNS(p.Invoke.Time), nodeOr(p.Complete.Node), p.Complete.Zxid, c.Zxid, fmtNS(c.Time), nodeOr(c.Node))
 		case timing:
-			r.flagOps("op-after-close", []int{c.Index, p.Invoke.Index, p.Complete.Index},
+			r.FlagOps("op-after-close", []int{c.Index, p.Invoke.Index, p.Complete.Index},
 				"%s of session %#x invoked at %s succeeded on %s (state at zxid %#x), after the quorum closed the session (zxid %#x at %s on %s)",
 				p.Invoke.F, s, fmtNS(p.Invoke.Time), nodeOr(p.Complete.Node), p.Complete.Zxid, c.Zxid, fmtNS(c.Time), nodeOr(c.Node))
 		}
 	}
-	r.res.Counts["ops-after-close"] = checked
-	return r.done()
+	r.Counts["ops-after-close"] = checked
+	return r.Done()
 }
 
 // Sessions returns CheckSessions as a Checker.

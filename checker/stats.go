@@ -78,7 +78,7 @@ func Summarize(ops []history.Op, opts StatsOptions) Summary {
 	for f, ls := range latencies {
 		sort.Slice(ls, func(i, j int) bool { return ls[i] < ls[j] })
 		s := per[f]
-		s.P50NS, s.P95NS, s.P99NS, s.MaxNS = quantile(ls, 0.5), quantile(ls, 0.95), quantile(ls, 0.99), ls[len(ls)-1]
+		s.P50NS, s.P95NS, s.P99NS, s.MaxNS = Quantile(ls, 0.5), Quantile(ls, 0.95), Quantile(ls, 0.99), ls[len(ls)-1]
 		per[f] = s
 	}
 	notifications := 0
@@ -120,7 +120,7 @@ func sortedWindows(m map[int64]*Window) []Window {
 // phase (after the last nemesis record) and none succeeded, or no op at all
 // succeeded.
 func CheckStats(ops []history.Op, opts StatsOptions) Result {
-	r := newReport("stats")
+	r := NewReport("stats")
 	sum := Summarize(ops, opts)
 	fs := make([]string, 0, len(sum.PerF))
 	totalOK := 0
@@ -131,30 +131,30 @@ func CheckStats(ops []history.Op, opts StatsOptions) Result {
 	for _, f := range fs {
 		s := sum.PerF[f]
 		totalOK += s.OK
-		r.res.Counts[f+":ok"], r.res.Counts[f+":fail"], r.res.Counts[f+":info"] = s.OK, s.Fail, s.Info
-		r.res.Stats[f+":latency_p50_ns"] = float64(s.P50NS)
-		r.res.Stats[f+":latency_p95_ns"] = float64(s.P95NS)
-		r.res.Stats[f+":latency_p99_ns"] = float64(s.P99NS)
-		r.res.Stats[f+":latency_max_ns"] = float64(s.MaxNS)
+		r.Counts[f+":ok"], r.Counts[f+":fail"], r.Counts[f+":info"] = s.OK, s.Fail, s.Info
+		r.Stats[f+":latency_p50_ns"] = float64(s.P50NS)
+		r.Stats[f+":latency_p95_ns"] = float64(s.P95NS)
+		r.Stats[f+":latency_p99_ns"] = float64(s.P99NS)
+		r.Stats[f+":latency_max_ns"] = float64(s.MaxNS)
 	}
 	minAvail := 1.0
 	for _, w := range sum.Windows {
 		minAvail = min(minAvail, w.Availability())
 	}
-	r.res.Stats["availability_min"] = minAvail
-	r.res.Counts["windows"] = len(sum.Windows)
+	r.Stats["availability_min"] = minAvail
+	r.Counts["windows"] = len(sum.Windows)
 	if sum.Notifications > 0 {
-		r.res.Counts["notifications"] = sum.Notifications
+		r.Counts["notifications"] = sum.Notifications
 	}
 	if len(fs) > 0 && totalOK == 0 {
-		r.flag("unavailable", "none of the client ops succeeded")
+		r.Flag("unavailable", "none of the client ops succeeded")
 	}
 	checkHealedAvailability(r, ops)
-	return r.done()
+	return r.Done()
 }
 
-func checkHealedAvailability(r *report, ops []history.Op) {
-	heal := healTime(ops)
+func checkHealedAvailability(r *Report, ops []history.Op) {
+	heal := HealTime(ops)
 	if heal < 0 {
 		return
 	}
@@ -167,8 +167,8 @@ func checkHealedAvailability(r *report, ops []history.Op) {
 			}
 		}
 	}
-	r.res.Counts["healed:invoked"], r.res.Counts["healed:ok"] = invoked, ok
+	r.Counts["healed:invoked"], r.Counts["healed:ok"] = invoked, ok
 	if invoked > 0 && ok == 0 {
-		r.flag("unavailable-after-heal", "%d ops invoked after the last fault (t=%s), none succeeded", invoked, fmt.Sprint(time.Duration(heal)))
+		r.Flag("unavailable-after-heal", "%d ops invoked after the last fault (t=%s), none succeeded", invoked, fmt.Sprint(time.Duration(heal)))
 	}
 }

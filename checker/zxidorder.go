@@ -25,16 +25,16 @@ import (
 //
 // Sessions are Op.Session, or the process when no session was recorded.
 func CheckZxidOrder(ops []history.Op) Result {
-	r := newReport("zxid-order")
+	r := NewReport("zxid-order")
 	writes := registerWrites(r, ops)
-	completed := completedInOrder(history.Pairs(ops))
+	completed := CompletedInOrder(history.Pairs(ops))
 	sessions := map[string]*sessionView{}
 	var names []string
 	for _, p := range completed {
 		if p.Invoke.F == history.FNotify {
 			continue // a config watcher's event record is no reply: CheckConfig judges it
 		}
-		name := sessionName(p)
+		name := SessionName(p)
 		s := sessions[name]
 		if s == nil {
 			s = newSessionView(name)
@@ -43,21 +43,23 @@ func CheckZxidOrder(ops []history.Op) Result {
 		}
 		s.observe(r, p, writes)
 	}
-	r.res.Counts["sessions"] = len(names)
-	r.res.Counts["completions"] = len(completed)
-	return r.done()
+	r.Counts["sessions"] = len(names)
+	r.Counts["completions"] = len(completed)
+	return r.Done()
 }
 
-func sessionName(p history.Pair) string {
+// SessionName names an op's session in explanations (its process if it
+// has none).
+func SessionName(p history.Pair) string {
 	if s := p.Session(); s != 0 {
 		return fmt.Sprintf("session 0x%x", s)
 	}
 	return fmt.Sprintf("process %d", p.Invoke.Process)
 }
 
-// completedInOrder returns the ok and fail pairs in completion order (info
+// CompletedInOrder returns the ok and fail pairs in completion order (info
 // completions carry no observation).
-func completedInOrder(pairs []history.Pair) []history.Pair {
+func CompletedInOrder(pairs []history.Pair) []history.Pair {
 	var out []history.Pair
 	for _, p := range pairs {
 		if p.Type() == history.OK || p.Type() == history.Fail {
@@ -80,7 +82,7 @@ type keyWrites struct {
 	infoValues map[int64]bool
 }
 
-func registerWrites(r *report, ops []history.Op) map[string]*keyWrites {
+func registerWrites(r *Report, ops []history.Op) map[string]*keyWrites {
 	out := map[string]*keyWrites{}
 	get := func(k string) *keyWrites {
 		if out[k] == nil {
@@ -125,7 +127,7 @@ func newSessionView(name string) *sessionView {
 	return &sessionView{name: name, lastInvoke: -1, versions: map[string]int32{}, armed: map[string]armedWatch{}}
 }
 
-func (s *sessionView) observe(r *report, p history.Pair, writes map[string]*keyWrites) {
+func (s *sessionView) observe(r *Report, p history.Pair, writes map[string]*keyWrites) {
 	s.checkFIFO(r, p)
 	s.checkZxid(r, p)
 	switch {
@@ -142,42 +144,42 @@ func (s *sessionView) observe(r *report, p history.Pair, writes map[string]*keyW
 	}
 }
 
-func (s *sessionView) checkFIFO(r *report, p history.Pair) {
+func (s *sessionView) checkFIFO(r *Report, p history.Pair) {
 	if p.Invoke.Index < s.lastInvoke {
-		r.flagOps("fifo", []int{s.lastDoneAt, p.Complete.Index},
+		r.FlagOps("fifo", []int{s.lastDoneAt, p.Complete.Index},
 			"%s: op %d completed after op %d but was invoked before it", s.name, p.Complete.Index, s.lastDoneAt)
 	}
 	s.lastInvoke, s.lastDoneAt = max(s.lastInvoke, p.Invoke.Index), p.Complete.Index
 }
 
-func (s *sessionView) checkZxid(r *report, p history.Pair) {
+func (s *sessionView) checkZxid(r *Report, p history.Pair) {
 	z := p.Complete.Zxid
 	if z <= 0 || p.Invoke.F == history.FWatchEvent {
 		return
 	}
 	if z < s.maxZxid {
-		r.flagOps("zxid-backwards", []int{s.maxZxidAt, p.Complete.Index},
+		r.FlagOps("zxid-backwards", []int{s.maxZxidAt, p.Complete.Index},
 			"%s: reply zxid 0x%x after it already saw 0x%x", s.name, z, s.maxZxid)
 	} else {
 		s.maxZxid, s.maxZxidAt = z, p.Complete.Index
 	}
 }
 
-func (s *sessionView) read(r *report, p history.Pair, writes map[string]*keyWrites) {
+func (s *sessionView) read(r *Report, p history.Pair, writes map[string]*keyWrites) {
 	var v history.RegisterValue
 	if err := p.Complete.Decode(&v); err != nil || v.Version == nil || *v.Version < 0 {
 		return
 	}
 	ver := *v.Version
 	if seen, ok := s.versions[v.Key]; ok && ver < seen {
-		r.flagOps("stale-read", []int{p.Complete.Index},
+		r.FlagOps("stale-read", []int{p.Complete.Index},
 			"%s: read %q version %d after it had seen version %d", s.name, v.Key, ver, seen)
 	}
 	s.versions[v.Key] = max(s.versions[v.Key], ver)
 	if kw := writes[v.Key]; kw != nil && v.Value != nil {
 		checkCommitted(r, p, v.Key, *v.Value, ver, kw)
 	} else if v.Value != nil && ver > 0 {
-		r.flagOps("phantom-read", []int{p.Complete.Index}, "read %q version %d but no write on it exists", v.Key, ver)
+		r.FlagOps("phantom-read", []int{p.Complete.Index}, "read %q version %d but no write on it exists", v.Key, ver)
 	}
 	s.checkArmedWatch(r, p, v.Key, ver)
 	if v.Watch {
@@ -187,37 +189,37 @@ func (s *sessionView) read(r *report, p history.Pair, writes map[string]*keyWrit
 
 // checkCommitted checks that a read equals the committed state at its reply
 // zxid.
-func checkCommitted(r *report, p history.Pair, key string, value int64, ver int32, kw *keyWrites) {
+func checkCommitted(r *Report, p history.Pair, key string, value int64, ver int32, kw *keyWrites) {
 	z, at := p.Complete.Zxid, p.Complete.Index
 	prod, known := kw.byVersion[ver]
 	switch {
 	case ver == 0 && value != 0:
-		r.flagOps("phantom-read", []int{at}, "read %q version 0 with value %d; the initial value is 0", key, value)
+		r.FlagOps("phantom-read", []int{at}, "read %q version 0 with value %d; the initial value is 0", key, value)
 	case known && prod.value != value:
-		r.flagOps("phantom-read", []int{at, prod.index}, "read %q version %d value %d, but op %d wrote %d at that version", key, ver, value, prod.index, prod.value)
+		r.FlagOps("phantom-read", []int{at, prod.index}, "read %q version %d value %d, but op %d wrote %d at that version", key, ver, value, prod.index, prod.value)
 	case !known && ver > 0 && !kw.infoValues[value]:
-		r.flagOps("phantom-read", []int{at}, "read %q version %d value %d, which no write produced", key, ver, value)
+		r.FlagOps("phantom-read", []int{at}, "read %q version %d value %d, which no write produced", key, ver, value)
 	case known && z > 0 && prod.zxid > z:
-		r.flagOps("future-read", []int{at, prod.index}, "read %q at zxid 0x%x returned the write committed at 0x%x", key, z, prod.zxid)
+		r.FlagOps("future-read", []int{at, prod.index}, "read %q at zxid 0x%x returned the write committed at 0x%x", key, z, prod.zxid)
 	}
 	if next, ok := kw.byVersion[ver+1]; ok && z > 0 && next.zxid > 0 && next.zxid <= z {
-		r.flagOps("stale-read", []int{at, next.index},
+		r.FlagOps("stale-read", []int{at, next.index},
 			"read %q at zxid 0x%x returned version %d, but op %d committed version %d at 0x%x", key, z, ver, next.index, ver+1, next.zxid)
 	}
 }
 
-func (s *sessionView) checkArmedWatch(r *report, p history.Pair, key string, ver int32) {
+func (s *sessionView) checkArmedWatch(r *Report, p history.Pair, key string, ver int32) {
 	w, ok := s.armed[key]
 	if !ok || ver <= w.version {
 		return
 	}
-	r.flagOps("event-after-data", []int{w.index, p.Complete.Index},
+	r.FlagOps("event-after-data", []int{w.index, p.Complete.Index},
 		"%s: watch on %q armed at version %d by op %d; op %d returned version %d before any event for %q arrived",
 		s.name, key, w.version, w.index, p.Complete.Index, ver, key)
 	delete(s.armed, key)
 }
 
-func (s *sessionView) watchEvent(r *report, p history.Pair) {
+func (s *sessionView) watchEvent(r *Report, p history.Pair) {
 	var v history.WatchEventValue
 	if err := p.Decode(&v); err == nil {
 		delete(s.armed, v.Key)
@@ -228,7 +230,7 @@ func (s *sessionView) watchEvent(r *report, p history.Pair) {
 	}
 	// Session zxids only grow (checked above), so the largest one decides.
 	if s.maxZxid >= ze {
-		r.flagOps("event-after-data", []int{s.maxZxidAt, p.Complete.Index},
+		r.FlagOps("event-after-data", []int{s.maxZxidAt, p.Complete.Index},
 			"%s: watch event for zxid 0x%x arrived after reply %d already reflected zxid 0x%x", s.name, ze, s.maxZxidAt, s.maxZxid)
 	}
 }

@@ -1,7 +1,7 @@
 // Package history owns zabsim's Jepsen-shaped operation records: the Op type,
 // its JSON Lines on-disk form (a Writer and a validating Reader), pairing of
-// invocations with completions, filters, and the typed value shapes every
-// case-study workload writes and every checker reads.
+// invocations with completions, filters, and the value shapes more than one
+// case study or checker shares.
 //
 // # Records
 //
@@ -34,13 +34,16 @@
 // whose invoke arrives while the process already has one open; the error
 // names the 1-based line number.
 //
-// # Workload schemas
+// # Value schemas
 //
-// values.go defines one Go type per value shape and documents, per workload,
-// the f names and which fields each record carries. Workloads and checkers
-// must use those types so the JSON stays identical on both sides.
+// Each case study owns the values of its records: their Go types, f names
+// and a schema document live in its package (studies/NAME/values.go, see
+// package study), so its worker and checker share one definition. history
+// keeps the shared ones: the register values the generic linearizability
+// and zxid-order checkers read (values.go), "notify" records, nemesis
+// values, and the cluster "txn" record (txn.go).
 //
 // history imports only the standard library. It must never import sim, live,
-// server, client, model, checker or anything that would make it depend on how
+// server, client, model, checker, study, studies or anything that would make it depend on how
 // a history was produced.
 package history

@@ -22,7 +22,12 @@ func genValue(t *rapid.T, label string) json.RawMessage {
 		b, _ := json.Marshal(v)
 		return b
 	default:
-		v := RegistryView{Watcher: "w1", Members: rapid.SliceOf(rapid.StringMatching(`b[0-9]`)).Draw(t, label+"m")}
+		// a list-valued record, shaped as the registry study's views
+		type view struct {
+			Watcher string   `json:"watcher"`
+			Members []string `json:"members"`
+		}
+		v := view{Watcher: "w1", Members: rapid.SliceOf(rapid.StringMatching(`b[0-9]`)).Draw(t, label+"m")}
 		b, _ := json.Marshal(v)
 		return b
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/zabsim/zabsim/nemesis"
 	"github.com/zabsim/zabsim/proc"
 	"github.com/zabsim/zabsim/scenario"
+	"github.com/zabsim/zabsim/studies"
 	"github.com/zabsim/zabsim/workloads"
 )
 
@@ -110,7 +111,7 @@ func (d *driver) startWorkers() error {
 
 // startGroup starts one workload's workers, c<First+1> on.
 func (d *driver) startGroup(g scenario.Group, names map[string]string, logMu *sync.Mutex, logf func(string, ...any)) error {
-	wl, err := workloads.ByName(g.Workload)
+	wl, err := studies.Workload(g.Workload)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadInput, err)
 	}

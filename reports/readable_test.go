@@ -31,8 +31,8 @@ func workloadThenFinalReads() []history.Op {
 	}
 	for i := range 3000 {
 		t := 30*sec + int64(i)*(sec/6000)
-		b.add(t, 1+i%8, history.Invoke, history.FFinalRead, nil)
-		b.add(t+100_000, 1+i%8, history.OK, history.FFinalRead, nil)
+		b.add(t, 1+i%8, history.Invoke, "final-read", nil)
+		b.add(t+100_000, 1+i%8, history.OK, "final-read", nil)
 	}
 	return b.ops
 }

@@ -4,66 +4,54 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/history"
+	"github.com/zabsim/zabsim/studies"
+	"github.com/zabsim/zabsim/study"
 )
 
-// checkerFactory builds a named checker for a scenario; viz receives
-// Porcupine's visualization where the checker has one.
-type checkerFactory func(s Scenario, viz io.Writer) checker.Checker
+// CheckerNames lists the known checkers, sorted: every study's (package
+// studies).
+func CheckerNames() []string { return studies.CheckerNames() }
 
-// scenarioPorcupineTimeout bounds each per-key Porcupine search of a run.
-const scenarioPorcupineTimeout = 90 * time.Second
-
-var checkerCatalog = map[string]checkerFactory{
-	"linearizable": func(s Scenario, viz io.Writer) checker.Checker {
-		// Porcupine runs only on keys the zxid fast path cannot order; a
-		// few heavy histories (bug-sync-no-quorum's, ~900 ops on a key with
-		// many indeterminate writes) need 20-40 s on a loaded 2-core
-		// machine, and a timeout is an unknown verdict, never a pass.
-		return checker.Linearizable(checker.LinearOptions{Timeout: scenarioPorcupineTimeout, Visualization: viz})
-	},
-	"zxid-order": func(Scenario, io.Writer) checker.Checker { return checker.ZxidOrder() },
-	"election":   func(Scenario, io.Writer) checker.Checker { return checker.Election() },
-	"registry": func(s Scenario, _ io.Writer) checker.Checker {
-		// A dead broker may linger for its session timeout plus the
-		// expiry bucket and the watch round trip.
-		return checker.Registry(checker.RegistryOptions{DetectionBound: 2*s.SessionTimeout.D() + 2*time.Second})
-	},
-	"config":     func(Scenario, io.Writer) checker.Checker { return checker.Config(checker.ConfigOptions{}) },
-	"lock":       func(Scenario, io.Writer) checker.Checker { return checker.Lock() },
-	"sequential": func(Scenario, io.Writer) checker.Checker { return checker.Sequential() },
-	"bank":       func(Scenario, io.Writer) checker.Checker { return checker.Bank(checker.BankOptions{}) },
-	"durability": func(Scenario, io.Writer) checker.Checker { return checker.Durability() },
-	"stats":      func(Scenario, io.Writer) checker.Checker { return checker.Stats(checker.StatsOptions{}) },
-	"api":        func(Scenario, io.Writer) checker.Checker { return checker.API() },
-}
-
-// defaultCheckers are each workload's checkers.
-var defaultCheckers = map[string][]string{
-	"api":        {"api", "zxid-order", "stats"},
-	"register":   {"linearizable", "zxid-order", "stats"},
-	"election":   {"election", "zxid-order", "stats"},
-	"registry":   {"registry", "zxid-order", "stats"},
-	"config":     {"config", "zxid-order", "stats"},
-	"lock":       {"lock", "stats"},
-	"sequential": {"sequential", "zxid-order", "stats"},
-	"bank":       {"bank", "stats"},
-	"durability": {"durability", "stats"},
-}
-
-// CheckerNames lists the known checkers, sorted.
-func CheckerNames() []string {
-	out := make([]string, 0, len(checkerCatalog))
-	for k := range checkerCatalog {
-		out = append(out, k)
+// newChecker builds the named checker for a run of s.
+func newChecker(name string, s Scenario, viz io.Writer) (checker.Checker, error) {
+	c, err := studies.Checker(name)
+	if err != nil {
+		return nil, err
 	}
-	sort.Strings(out)
-	return out
+	return c.New(study.Params{SessionTimeout: s.SessionTimeout.D(), Visualization: viz}), nil
+}
+
+// defaultCheckers names a workload's checkers: its study's, in order.
+func defaultCheckers(workload string) []string {
+	st, err := studies.ByName(workload)
+	if err != nil {
+		return nil
+	}
+	names := make([]string, len(st.Checkers))
+	for i, c := range st.Checkers {
+		names[i] = c.Name
+	}
+	return names
+}
+
+// needsTxns reports whether a study of the run asks the recorder for the
+// quorum's committed txns.
+func (s Scenario) NeedsTxns() bool {
+	groups, err := s.Groups()
+	if err != nil {
+		return false
+	}
+	for _, g := range groups {
+		if st, err := studies.ByName(g.Workload); err == nil && st.NeedsTxns {
+			return true
+		}
+	}
+	return false
 }
 
 // RunCheckerNames lists the checkers that judge every simulated run
@@ -74,14 +62,14 @@ func RunCheckerNames() []string { return []string{"sessions", "zab-invariants", 
 func (s Scenario) CheckerList() ([]string, error) {
 	names := s.Checkers
 	if len(names) == 0 {
-		names = defaultCheckers[s.Workload]
+		names = defaultCheckers(s.Workload)
 	}
 	if len(names) == 0 {
 		return nil, fmt.Errorf("workload %q has no default checkers; name them in the scenario", s.Workload)
 	}
 	for _, n := range names {
-		if _, ok := checkerCatalog[n]; !ok {
-			return nil, fmt.Errorf("unknown checker %q (known: %s)", n, strings.Join(CheckerNames(), ", "))
+		if _, err := studies.Checker(n); err != nil {
+			return nil, err
 		}
 	}
 	return names, nil

@@ -69,7 +69,10 @@ func (c *Compiled) WorkloadCheckers(viz io.Writer) []checker.Checker {
 	mix := len(c.Scenario.Mix) > 0
 	for i, names := range c.checkers {
 		for _, n := range names {
-			ch := checkerCatalog[n](c.Scenario, viz)
+			ch, err := newChecker(n, c.Scenario, viz)
+			if err != nil {
+				panic(err) // Compile checked every name
+			}
 			if mix {
 				ch = groupChecker(c.Groups[i], n, ch)
 			}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/zabsim/zabsim/workloads"
+	"github.com/zabsim/zabsim/studies"
 )
 
 // Drawn configurations, as TigerBeetle's VOPR draws its clusters: a scenario
@@ -68,15 +68,11 @@ func drawConfig(rng *rand.Rand) Scenario {
 	if s.Servers > 1 {
 		s.Observers = observers
 	}
-	names := workloads.Names()
-	// The api workload checks every reply against the reference spec, the
-	// strictest oracle there is: it gets three shares, every other one one.
+	names := studies.Names()
+	// Each study gets its DrawShares (the api study three, every other one).
 	weights := make([]int, len(names))
-	for i, n := range names {
-		weights[i] = 1
-		if n == "api" {
-			weights[i] = 3
-		}
+	for i, st := range studies.All() {
+		weights[i] = max(1, st.DrawShares)
 	}
 	s.Workload = pick(rng, names, weights)
 	s.Clients = 1 + rng.IntN(8)

@@ -6,7 +6,7 @@ import (
 
 	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/history"
-	"github.com/zabsim/zabsim/workloads"
+	"github.com/zabsim/zabsim/studies"
 )
 
 // MixEntry is one case study of a mixed scenario: its workload and how
@@ -40,7 +40,7 @@ func (s Scenario) Groups() ([]Group, error) {
 	var out []Group
 	first := 0
 	for i, e := range entries {
-		wl, err := workloads.ByName(e.Workload)
+		wl, err := studies.Workload(e.Workload)
 		if err != nil {
 			return nil, err
 		}
@@ -86,8 +86,8 @@ func (s Scenario) validateMix(bad func(field, format string, args ...any)) {
 	seen := map[string]bool{}
 	for i, e := range s.Mix {
 		field := fmt.Sprintf("mix[%d]", i)
-		if _, err := workloads.ByName(e.Workload); err != nil {
-			bad(field, "unknown workload %q (known: %s)", e.Workload, strings.Join(workloads.Names(), ", "))
+		if _, err := studies.ByName(e.Workload); err != nil {
+			bad(field, "unknown workload %q (known: %s)", e.Workload, strings.Join(studies.Names(), ", "))
 		}
 		if seen[e.Workload] {
 			bad(field, "workload %q appears twice (each case study uses its own znodes once)", e.Workload)
@@ -126,7 +126,7 @@ func (s Scenario) checkerNames(groups []Group) ([][]string, error) {
 	}
 	out := make([][]string, 0, len(groups))
 	for _, g := range groups {
-		names := defaultCheckers[g.Workload]
+		names := defaultCheckers(g.Workload)
 		if len(names) == 0 {
 			return nil, fmt.Errorf("workload %q has no default checkers", g.Workload)
 		}

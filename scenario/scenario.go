@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/nemesis"
+	"github.com/zabsim/zabsim/studies"
 	"github.com/zabsim/zabsim/workloads"
 )
 
@@ -212,10 +213,10 @@ func (s Scenario) parse() (parsed, error) {
 	}
 	switch {
 	case s.Workload == "" && len(s.Mix) == 0:
-		bad("workload", "is required (one of %s), or a mix", strings.Join(workloads.Names(), ", "))
+		bad("workload", "is required (one of %s), or a mix", strings.Join(studies.Names(), ", "))
 	case s.Workload != "":
-		if _, err := workloads.ByName(s.Workload); err != nil {
-			bad("workload", "unknown workload %q (known: %s)", s.Workload, strings.Join(workloads.Names(), ", "))
+		if _, err := studies.ByName(s.Workload); err != nil {
+			bad("workload", "unknown workload %q (known: %s)", s.Workload, strings.Join(studies.Names(), ", "))
 		}
 	}
 	s.validateMix(bad)
@@ -273,7 +274,7 @@ func (s Scenario) parse() (parsed, error) {
 	}
 	if len(s.Checkers) > 0 {
 		for _, c := range s.Checkers {
-			if _, ok := checkerCatalog[c]; !ok {
+			if _, err := studies.Checker(c); err != nil {
 				bad("checkers", "unknown checker %q (known: %s)", c, strings.Join(CheckerNames(), ", "))
 			}
 		}

@@ -155,7 +155,7 @@ func suiteName(rel string) string {
 	return parts[len(parts)-1]
 }
 
-// stampLayout is the store's directory timestamp (scenarios/store.go).
+// stampLayout is the store's directory timestamp (rundir/store.go).
 const stampLayout = "20060102T150405.000Z"
 
 // when is the time in the nearest directory name of rel that starts with a

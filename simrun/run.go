@@ -14,6 +14,7 @@ import (
 	"github.com/zabsim/zabsim/scenario"
 	"github.com/zabsim/zabsim/server"
 	"github.com/zabsim/zabsim/sim"
+	"github.com/zabsim/zabsim/studies"
 	"github.com/zabsim/zabsim/workloads"
 )
 
@@ -84,7 +85,7 @@ func build(c *scenario.Compiled, log io.Writer) (*runner, error) {
 	s := c.Scenario
 	r := &runner{c: c, s: s, live: map[string]workloads.Worker{}, servers: c.Nodes()}
 	r.rec = newRecorder(r.servers)
-	r.rec.txns = s.HasWorkload("api") // its checker replays the committed txns
+	r.rec.txns = s.NeedsTxns() // the api study's checker replays the committed txns
 	r.logs = newNodeLogger(r.servers, log)
 	wopts := sim.DefaultOptions()
 	wopts.Observers = []sim.Observer{r.rec, r.logs}
@@ -155,7 +156,7 @@ func (r *runner) addWorkers() error {
 
 // addGroup adds one workload's workers, c<First+1> on.
 func (r *runner) addGroup(g scenario.Group) error {
-	wl, err := workloads.ByName(g.Workload)
+	wl, err := studies.Workload(g.Workload)
 	if err != nil {
 		return err
 	}

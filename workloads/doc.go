@@ -1,7 +1,10 @@
-// Package workloads owns zabsim's case-study workloads: one generator and
-// one piece of client-side logic per way ZooKeeper is really used (register,
-// HDFS-style election with fencing, Kafka broker registry and topic configs,
-// Storm-style locks, sequential nodes, multi bank transfers, durability).
+// Package workloads owns the worker machinery every case study's workload
+// shares: the worker process (Base: client lifecycle, setup, think times,
+// history records, process numbers, the Finish/Final protocol), the Driver
+// seam a study implements to give workers their operations (Define makes a
+// Workload of one), the Client interface, the ephemeral-sequential Queue
+// recipe and the outcome rules. The drivers themselves live with their
+// studies (studies/register, studies/election, ...; see package study).
 //
 // A workload is a set of worker processes. Each worker is a proc.Process
 // hosting a ZooKeeper session behind the small Client interface: zabsim's
@@ -32,5 +35,6 @@
 // sleeps, starts goroutines, locks, or touches net, os or global randomness,
 // and sorts map keys before anything observable. It imports proc, client,
 // history, server/wire and the standard library only; it must never import
-// sim, server (beyond server/wire), checker, scenarios, reports or live.
+// sim, server (beyond server/wire), checker, study, studies, scenarios,
+// reports or live.
 package workloads

@@ -9,21 +9,21 @@ import (
 	"github.com/zabsim/zabsim/server/wire"
 )
 
-// queue is ZooKeeper's ephemeral-sequential queue recipe, shared by the
+// Queue is ZooKeeper's ephemeral-sequential queue recipe, shared by the
 // lock and the election: create dir/n-<seq>, and hold the head of the
 // queue once every lower sequence number is gone, watching only the
 // immediate predecessor so a departure wakes one waiter (no herd).
-type queue struct {
-	dir  string
-	node string // our node's path, "" when we have none
-	seq  int64  // our node's sequence number
-	pred string // the predecessor we wait for, "" when not waiting
-	gen  int    // bumped whenever the attempt is abandoned
+type Queue struct {
+	Dir  string
+	Node string // our node's path, "" when we have none
+	Seq  int64  // our node's sequence number
+	Pred string // the predecessor we wait for, "" when not waiting
+	Gen  int    // bumped whenever the attempt is abandoned
 }
 
-// sequenceOf parses the 10-digit suffix ZooKeeper appends to sequential
+// SequenceOf parses the 10-digit suffix ZooKeeper appends to sequential
 // nodes; ok is false for a name without one.
-func sequenceOf(name string) (int64, bool) {
+func SequenceOf(name string) (int64, bool) {
 	if len(name) < 10 {
 		return 0, false
 	}
@@ -31,46 +31,47 @@ func sequenceOf(name string) (int64, bool) {
 	return n, err == nil && n >= 0
 }
 
-// reset forgets the node and invalidates callbacks of earlier attempts.
-func (q *queue) reset() {
-	q.node, q.seq, q.pred = "", 0, ""
-	q.gen++
+// Reset forgets the node and invalidates callbacks of earlier attempts.
+func (q *Queue) Reset() {
+	q.Node, q.Seq, q.Pred = "", 0, ""
+	q.Gen++
 }
 
-// check lists the queue and calls head when our node is first, lost when
+// Check lists the queue and calls head when our node is first, lost when
 // it is gone, retry when the listing did not complete, or arms a watch on
 // the predecessor (whose NodeDeleted event must call check again).
-func (q *queue) check(b *base, head, lost, retry func(res client.Result)) {
-	gen := q.gen
-	b.c.GetChildren(q.dir, false, func(res client.Result) {
-		if gen != q.gen {
+func (q *Queue) Check(b *Base, head, lost, retry func(res client.Result)) {
+	gen := q.Gen
+	b.Client().GetChildren(q.Dir, false, func(res client.Result) {
+		if gen != q.Gen {
 			return
 		}
 		if res.Err != wire.ErrOK {
 			retry(res)
 			return
 		}
-		pred, mine := q.predecessor(res.Children)
+		pred, mine := q.Predecessor(res.Children)
 		switch {
 		case !mine:
 			lost(res)
 		case pred == "":
-			q.pred = ""
+			q.Pred = ""
 			head(res)
 		default:
-			q.watch(b, q.dir+"/"+pred, head, lost, retry)
+			q.Watch(b, q.Dir+"/"+pred, head, lost, retry)
 		}
 	})
 }
 
-func (q *queue) watch(b *base, pred string, head, lost, retry func(res client.Result)) {
-	gen := q.gen
-	q.pred = pred
-	b.c.Exists(pred, true, func(res client.Result) {
+// Watch arms a watch on the predecessor pred and looks again if it is gone.
+func (q *Queue) Watch(b *Base, pred string, head, lost, retry func(res client.Result)) {
+	gen := q.Gen
+	q.Pred = pred
+	b.Client().Exists(pred, true, func(res client.Result) {
 		switch {
-		case gen != q.gen:
+		case gen != q.Gen:
 		case res.Err == wire.ErrNoNode: // gone already: look again
-			q.check(b, head, lost, retry)
+			q.Check(b, head, lost, retry)
 		case res.Err != wire.ErrOK:
 			retry(res)
 		}
@@ -78,23 +79,23 @@ func (q *queue) watch(b *base, pred string, head, lost, retry func(res client.Re
 	})
 }
 
-// onDeleted reports whether ev is the deletion of the node we wait for.
-func (q *queue) onDeleted(ev client.Event) bool {
-	return q.pred != "" && ev.Kind == client.EventWatch && ev.Type == wire.EventNodeDeleted && ev.Path == q.pred
+// OnDeleted reports whether ev is the deletion of the node we wait for.
+func (q *Queue) OnDeleted(ev client.Event) bool {
+	return q.Pred != "" && ev.Kind == client.EventWatch && ev.Type == wire.EventNodeDeleted && ev.Path == q.Pred
 }
 
-// predecessor returns the child immediately before ours in sequence order
+// Predecessor returns the child immediately before ours in sequence order
 // ("" if ours is first) and whether ours is present at all.
-func (q *queue) predecessor(children []string) (string, bool) {
+func (q *Queue) Predecessor(children []string) (string, bool) {
 	type entry struct {
 		name string
 		seq  int64
 	}
-	mine := q.node[strings.LastIndex(q.node, "/")+1:]
+	mine := q.Node[strings.LastIndex(q.Node, "/")+1:]
 	var all []entry
 	found := false
 	for _, c := range children {
-		if s, ok := sequenceOf(c); ok {
+		if s, ok := SequenceOf(c); ok {
 			all = append(all, entry{c, s})
 			found = found || c == mine
 		}

@@ -15,9 +15,9 @@ func TestSequenceOf(t *testing.T) {
 		{"n-00000000x7", 0, false},
 		{"", 0, false},
 	} {
-		got, ok := sequenceOf(c.name)
+		got, ok := SequenceOf(c.name)
 		if got != c.want || ok != c.ok {
-			t.Errorf("sequenceOf(%q) = %d, %v; want %d, %v", c.name, got, ok, c.want, c.ok)
+			t.Errorf("SequenceOf(%q) = %d, %v; want %d, %v", c.name, got, ok, c.want, c.ok)
 		}
 	}
 }
@@ -25,7 +25,7 @@ func TestSequenceOf(t *testing.T) {
 // The predecessor is the next lower sequence number, whatever the order
 // the server lists children in; names without a sequence are ignored.
 func TestQueuePredecessor(t *testing.T) {
-	q := queue{dir: "/lock", node: "/lock/n-0000000005"}
+	q := Queue{Dir: "/lock", Node: "/lock/n-0000000005"}
 	for _, c := range []struct {
 		children []string
 		pred     string
@@ -37,7 +37,7 @@ func TestQueuePredecessor(t *testing.T) {
 		{[]string{"n-0000000001", "n-0000000003"}, "", false},
 		{nil, "", false},
 	} {
-		pred, mine := q.predecessor(c.children)
+		pred, mine := q.Predecessor(c.children)
 		if pred != c.pred || mine != c.mine {
 			t.Errorf("predecessor(%v) = %q, %v; want %q, %v", c.children, pred, mine, c.pred, c.mine)
 		}

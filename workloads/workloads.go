@@ -3,8 +3,6 @@ package workloads
 import (
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/zabsim/zabsim/client"
@@ -16,11 +14,11 @@ const (
 	DefaultSessionTimeout = 3 * time.Second
 	DefaultThinkMin       = 10 * time.Millisecond
 	DefaultThinkMax       = 100 * time.Millisecond
-	// retryDelay spaces retries of setup steps and final-phase reads.
-	retryDelay = 50 * time.Millisecond
-	// maxFinalAttempts bounds the attempts of one final-phase read, so a
+	// RetryDelay spaces retries of setup steps and final-phase reads.
+	RetryDelay = 50 * time.Millisecond
+	// MaxFinalAttempts bounds the attempts of one final-phase read, so a
 	// worker facing a dead cluster still reports Done.
-	maxFinalAttempts = 40
+	MaxFinalAttempts = 40
 )
 
 // WorkerConfig configures one worker. Use keyed literals.
@@ -70,7 +68,7 @@ func (cfg WorkerConfig) newClient(c client.Config) (Client, error) { return cfg.
 type OpRange struct{ From, To int }
 
 // skipped reports whether operation n falls in one of rs.
-func skipped(rs []OpRange, n int) bool {
+func Skipped(rs []OpRange, n int) bool {
 	for _, r := range rs {
 		if n >= r.From && n <= r.To {
 			return true
@@ -146,13 +144,21 @@ type Workload interface {
 	NewWorker(index int, cfg WorkerConfig) (Worker, error)
 }
 
+// Define makes the Workload named name from its driver: newDriver gives
+// worker index of a run its behaviour; defaultWorkers and defaultKeys fill
+// a WorkerConfig's zero Workers and Keys. A case study's package calls it
+// once (see package study).
+func Define(name string, defaultWorkers, defaultKeys int, newDriver func(index int, cfg WorkerConfig) Driver) Workload {
+	return spec{name: name, defaultWorkers: defaultWorkers, defaultKeys: defaultKeys, newDriver: newDriver}
+}
+
 // spec is the one Workload implementation: a name, defaults, and the
 // driver that gives a worker its behaviour.
 type spec struct {
 	name           string
 	defaultWorkers int
 	defaultKeys    int
-	newDriver      func(index int, cfg WorkerConfig) driver
+	newDriver      func(index int, cfg WorkerConfig) Driver
 }
 
 func (s spec) Name() string { return s.name }
@@ -167,36 +173,4 @@ func (s spec) NewWorker(index int, cfg WorkerConfig) (Worker, error) {
 		return nil, fmt.Errorf("%w: %s worker index %d outside [0, %d)", ErrBadConfig, s.name, index, cfg.Workers)
 	}
 	return newBase(index, cfg, s.newDriver(index, cfg)), nil
-}
-
-var all = []spec{
-	{name: "api", defaultWorkers: 4, defaultKeys: 0, newDriver: newAPI},
-	{name: "bank", defaultWorkers: 4, defaultKeys: 4, newDriver: newBank},
-	{name: "config", defaultWorkers: 4, defaultKeys: 2, newDriver: newConfig},
-	{name: "durability", defaultWorkers: 3, defaultKeys: 0, newDriver: newDurability},
-	{name: "election", defaultWorkers: 3, defaultKeys: 0, newDriver: newElection},
-	{name: "lock", defaultWorkers: 3, defaultKeys: 0, newDriver: newLock},
-	{name: "register", defaultWorkers: 4, defaultKeys: 3, newDriver: newRegister},
-	{name: "registry", defaultWorkers: 4, defaultKeys: 0, newDriver: newRegistry},
-	{name: "sequential", defaultWorkers: 3, defaultKeys: 0, newDriver: newSequential},
-}
-
-// Names returns the workload names, sorted.
-func Names() []string {
-	names := make([]string, len(all))
-	for i, s := range all {
-		names[i] = s.name
-	}
-	sort.Strings(names)
-	return names
-}
-
-// ByName returns the named workload.
-func ByName(name string) (Workload, error) {
-	for _, s := range all {
-		if s.name == name {
-			return s, nil
-		}
-	}
-	return nil, fmt.Errorf("workloads: unknown workload %q (known: %s)", name, strings.Join(Names(), ", "))
 }

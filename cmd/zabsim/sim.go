@@ -19,7 +19,6 @@ import (
 	"github.com/zabsim/zabsim/scenario"
 	"github.com/zabsim/zabsim/server"
 	"github.com/zabsim/zabsim/simrun"
-	"github.com/zabsim/zabsim/workloads"
 	"golang.org/x/term"
 )
 
@@ -39,8 +38,9 @@ func newListCmd() *cobra.Command {
 				fmt.Fprintf(w, "  %-26s %-32s hunts %s: %s\n", s.Name, s.Shape(), strings.Join(scenario.BugsHuntedBy(s.Name), ", "), s.Description)
 			}
 			fmt.Fprintf(w, "Suites (zabsim suite --suite NAME): %s\n", strings.Join(scenario.SuiteNames(), ", "))
-			fmt.Fprintf(w, "Workloads: %s\n", strings.Join(workloads.Names(), ", "))
+			printStudies(w)
 			fmt.Fprintf(w, "Checkers (a scenario file's checkers:): %s\n", strings.Join(scenario.CheckerNames(), ", "))
+			printCheckers(w)
 			fmt.Fprintf(w, "Checkers of every run (besides the scenario's): %s\n", strings.Join(scenario.RunCheckerNames(), ", "))
 			fmt.Fprintln(w, "Bug switches (--bug NAME):")
 			for _, b := range server.AllBugs() {
