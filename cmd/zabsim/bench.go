@@ -19,6 +19,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/live/bench"
+	"github.com/zabsim/zabsim/live/cluster"
+	"github.com/zabsim/zabsim/live/serverproc"
 	"github.com/zabsim/zabsim/server"
 	"github.com/zabsim/zabsim/server/config"
 )
@@ -114,29 +117,29 @@ work but are deprecated.`,
 	return acceptSingleDash(cmd)
 }
 
-func (f benchFlags) options() (live.BenchOptions, []int, error) {
-	ops, err := live.ParseBenchOps(f.ops)
+func (f benchFlags) options() (bench.Options, []int, error) {
+	ops, err := bench.ParseOps(f.ops)
 	if err != nil {
-		return live.BenchOptions{}, nil, usageError{err}
+		return bench.Options{}, nil, usageError{err}
 	}
 	clients, err := parseClientCounts(f.clients)
 	if err != nil {
-		return live.BenchOptions{}, nil, err
+		return bench.Options{}, nil, err
 	}
 	if f.duration <= 0 || f.znodes < 1 || f.dataBytes < 1 {
-		return live.BenchOptions{}, nil, usagef("--duration, --znodes and --data-bytes must be positive")
+		return bench.Options{}, nil, usagef("--duration, --znodes and --data-bytes must be positive")
 	}
 	if f.nodes != 1 && (f.nodes < 3 || f.nodes > 7) {
-		return live.BenchOptions{}, nil, usagef("--servers %d: want 1 (standalone) or 3..7", f.nodes)
+		return bench.Options{}, nil, usagef("--servers %d: want 1 (standalone) or 3..7", f.nodes)
 	}
 	if f.basePort != 0 && (f.basePort < 1024 || f.basePort > 65535-3*7) {
-		return live.BenchOptions{}, nil, usagef("--base-port must be between 1024 and %d, got %d", 65535-3*7, f.basePort)
+		return bench.Options{}, nil, usagef("--base-port must be between 1024 and %d, got %d", 65535-3*7, f.basePort)
 	}
 	warmup := f.warmup
 	if warmup == 0 {
 		warmup = -1 // BenchOptions: negative means none
 	}
-	return live.BenchOptions{Duration: f.duration, Warmup: warmup, Znodes: f.znodes, DataBytes: f.dataBytes, Ops: ops}, clients, nil
+	return bench.Options{Duration: f.duration, Warmup: warmup, Znodes: f.znodes, DataBytes: f.dataBytes, Ops: ops}, clients, nil
 }
 
 // joinInts writes 1,16,64.
@@ -215,7 +218,7 @@ func runBench(ctx context.Context, f benchFlags, out, log io.Writer) error {
 	}
 	defer stopProfile()
 
-	var targets []live.BenchTarget
+	var targets []bench.Target
 	for _, name := range names {
 		fmt.Fprintf(log, "bench: %s (%d server(s)): clients %s, %v per op (+%v warm-up), ops %s\n",
 			name, f.nodes, joinInts(clients), opts.Duration, max(opts.Warmup, 0), f.ops)
@@ -223,12 +226,12 @@ func runBench(ctx context.Context, f benchFlags, out, log io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("bench %s: %w", name, err)
 		}
-		targets = append(targets, live.BenchTarget{Name: name, Nodes: f.nodes, Results: res})
+		targets = append(targets, bench.Target{Name: name, Nodes: f.nodes, Results: res})
 	}
 	summary := fmt.Sprintf("%d node(s) per target, %v per op, %d znodes, %d-byte values; %d CPUs shared by the servers under test and the clients",
 		f.nodes, opts.Duration, opts.Znodes, opts.DataBytes, runtime.NumCPU())
 	fmt.Fprintln(out, summary)
-	if err := live.WriteBenchMarkdown(out, targets); err != nil {
+	if err := bench.WriteMarkdown(out, targets); err != nil {
 		return err
 	}
 	return writeBenchFiles(f, opts, summary, targets)
@@ -236,13 +239,13 @@ func runBench(ctx context.Context, f benchFlags, out, log io.Writer) error {
 
 // writeBenchFiles writes bench.md, bench.json, bench.png and
 // bench-latency.png into --out.
-func writeBenchFiles(f benchFlags, opts live.BenchOptions, summary string, targets []live.BenchTarget) error {
+func writeBenchFiles(f benchFlags, opts bench.Options, summary string, targets []bench.Target) error {
 	if f.out == "" {
 		return nil
 	}
 	var md strings.Builder
 	fmt.Fprintf(&md, "# zabsim bench\n\n%s.\n\n", summary)
-	if err := live.WriteBenchMarkdown(&md, targets); err != nil {
+	if err := bench.WriteMarkdown(&md, targets); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(f.out, "bench.md"), []byte(md.String()), 0o644); err != nil {
@@ -251,33 +254,33 @@ func writeBenchFiles(f benchFlags, opts live.BenchOptions, summary string, targe
 	meta := map[string]any{"nodes": f.nodes, "duration_s": opts.Duration.Seconds(), "warmup_s": max(opts.Warmup, 0).Seconds(),
 		"znodes": opts.Znodes, "data_bytes": opts.DataBytes, "cpus": runtime.NumCPU()}
 	var js strings.Builder
-	if err := live.WriteBenchJSON(&js, targets, meta); err != nil {
+	if err := bench.WriteJSON(&js, targets, meta); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(f.out, "bench.json"), []byte(js.String()), 0o644); err != nil {
 		return err
 	}
 	title := fmt.Sprintf("throughput, %d node(s) per target, %v per point", f.nodes, opts.Duration)
-	if err := live.PlotBench(filepath.Join(f.out, "bench.png"), targets, title); err != nil {
+	if err := bench.PlotThroughput(filepath.Join(f.out, "bench.png"), targets, title); err != nil {
 		return err
 	}
 	title = fmt.Sprintf("latency (p50, p99), %d node(s) per target, %v per point", f.nodes, opts.Duration)
-	return live.PlotBenchLatency(filepath.Join(f.out, "bench-latency.png"), targets, title)
+	return bench.PlotLatency(filepath.Join(f.out, "bench-latency.png"), targets, title)
 }
 
 // benchOne starts the named target (unless it is an external address),
 // runs the load once per client count and stops it.
-func benchOne(ctx context.Context, name, dir string, opts live.BenchOptions, clients []int, f benchFlags, log io.Writer) ([]live.BenchResult, error) {
+func benchOne(ctx context.Context, name, dir string, opts bench.Options, clients []int, f benchFlags, log io.Writer) ([]bench.Result, error) {
 	servers, stop, err := startBenchTarget(ctx, name, dir, f, log)
 	if err != nil {
 		return nil, err
 	}
 	defer stop()
 	opts.Servers = servers
-	var all []live.BenchResult
+	var all []bench.Result
 	for _, n := range clients {
 		opts.Clients = n
-		res, err := live.RunBench(ctx, opts)
+		res, err := bench.Run(ctx, opts)
 		all = append(all, res...)
 		if err != nil {
 			return all, err
@@ -303,7 +306,7 @@ func startBenchTarget(ctx context.Context, name, dir string, f benchFlags, log i
 		}
 		bin = exe
 	}
-	c, err := live.StartCluster(ctx, live.ClusterOptions{Target: live.Target(name), Nodes: f.nodes, Dir: dir,
+	c, err := cluster.Start(ctx, cluster.Options{Target: cluster.Target(name), Nodes: f.nodes, Dir: dir,
 		ZabsimBin: bin, TickTime: 2 * time.Second, NoClockFaults: true, DirectLinks: true, BasePort: f.basePort,
 		JavaOpts: []string{"-Xmx1g", "-XX:+UseParallelGC"},
 		Logf:     func(format string, args ...any) { fmt.Fprintf(log, "bench: "+format+"\n", args...) }})
@@ -321,7 +324,7 @@ func startStandaloneTarget(name, dir string, f benchFlags, log io.Writer) ([]str
 	}
 	if name == "zabsim" {
 		cfg := server.Config{ClientAddr: addr, TickTimeMS: 2000, MaxClientCnxns: -1}
-		node, addr, err := live.StartServer(cfg, live.Options{Name: "zabsim", DataDir: dir})
+		node, addr, err := serverproc.StartServer(cfg, live.Options{Name: "zabsim", DataDir: dir})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -340,7 +343,7 @@ func startStandaloneTarget(name, dir string, f benchFlags, log io.Writer) ([]str
 	if f.basePort > 0 {
 		zkAddr = addr
 	}
-	z, err := live.StartApacheZooKeeper(live.ApacheOptions{Dir: dir, Config: &cfg, Log: zkLog, Addr: zkAddr,
+	z, err := cluster.StartApacheZooKeeper(cluster.ApacheOptions{Dir: dir, Config: &cfg, Log: zkLog, Addr: zkAddr,
 		JavaOpts: []string{"-Xmx1g", "-XX:+UseParallelGC"}})
 	if err != nil {
 		return nil, nil, err

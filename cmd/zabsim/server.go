@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/live/serverproc"
 	"github.com/zabsim/zabsim/server"
 	"github.com/zabsim/zabsim/server/config"
 )
@@ -126,8 +127,8 @@ but are deprecated.`,
 type loadedServer struct {
 	cfg     server.Config
 	dataDir string
-	admin   live.AdminOptions // AdminServer and Prometheus endpoints
-	notes   []string          // warnings for the log
+	admin   serverproc.AdminOptions // AdminServer and Prometheus endpoints
+	notes   []string                // warnings for the log
 }
 
 // loadServerConfig reads zoo.cfg (with the JVM system properties sys),
@@ -184,7 +185,7 @@ func loadServerConfig(path string, sys []config.Property) (loadedServer, error) 
 		}
 	}
 	ld.dataDir = zc.DataDir
-	if ld.admin, err = live.AdminOptionsFromZooCfg(zc); err != nil {
+	if ld.admin, err = serverproc.AdminOptionsFromZooCfg(zc); err != nil {
 		return loadedServer{}, usageError{fmt.Errorf("%s: %w", path, err)}
 	}
 	if zc.DataLogDir != "" && filepath.Clean(zc.DataLogDir) != filepath.Clean(zc.DataDir) {
@@ -256,7 +257,7 @@ func runServer(ctx context.Context, f serverFlags, log io.Writer) error {
 			}
 		}
 	}
-	h, addr, err := live.StartServerHandle(ld.cfg, live.Options{Name: name, DataDir: ld.dataDir, Log: log, Observe: observe})
+	h, addr, err := serverproc.StartServerHandle(ld.cfg, live.Options{Name: name, DataDir: ld.dataDir, Log: log, Observe: observe})
 	if err != nil {
 		return err
 	}
@@ -274,15 +275,15 @@ func runServer(ctx context.Context, f serverFlags, log io.Writer) error {
 // As in ZooKeeper, an AdminServer that cannot bind is logged and the
 // server keeps serving clients; a metrics endpoint that cannot bind stops
 // the start (ZooKeeper fails to start its metrics provider the same way).
-func startAdminEndpoints(h *live.ServerHandle, opts live.AdminOptions, log io.Writer) (stop func(), err error) {
-	var started []*live.AdminServer
+func startAdminEndpoints(h *serverproc.ServerHandle, opts serverproc.AdminOptions, log io.Writer) (stop func(), err error) {
+	var started []*serverproc.AdminServer
 	stop = func() {
 		for _, a := range started {
 			_ = a.Close()
 		}
 	}
 	if opts.AdminAddr != "" {
-		a, err := live.StartAdmin(h, live.AdminOptions{AdminAddr: opts.AdminAddr, CommandURL: opts.CommandURL})
+		a, err := serverproc.StartAdmin(h, serverproc.AdminOptions{AdminAddr: opts.AdminAddr, CommandURL: opts.CommandURL})
 		if err != nil {
 			fmt.Fprintf(log, "zabsim server: problem starting AdminServer on %s: %v; serving clients without it\n", opts.AdminAddr, err)
 		} else {
@@ -291,7 +292,7 @@ func startAdminEndpoints(h *live.ServerHandle, opts live.AdminOptions, log io.Wr
 		}
 	}
 	if opts.MetricsAddr != "" {
-		m, err := live.StartAdmin(h, live.AdminOptions{MetricsAddr: opts.MetricsAddr})
+		m, err := serverproc.StartAdmin(h, serverproc.AdminOptions{MetricsAddr: opts.MetricsAddr})
 		if err != nil {
 			stop()
 			return nil, err
