@@ -79,8 +79,18 @@ var forbiddenDeps = map[string][]string{
 	"reports":   {"sim", "live", "server", "client", "scenarios", "cmd"},
 	"scenarios": {"live", "liverun", "cmd"},
 	"serve":     {"live", "liverun", "cmd"},
-	"live":      {"sim", "cmd", "liverun"},
+	"live":      {"sim", "scenarios", "simbench", "serve", "cmd", "liverun"},
 	"liverun":   {"cmd"},
+
+	// The live tier by job: the runtime hosts any process; the supervisor
+	// starts servers as processes; the clients never see the server.
+	"live$":           {"server", "client", "workloads", "nemesis", "checker", "model", "history", "reports", "live/cluster", "live/serverproc", "live/zkclient", "live/crosscheck", "live/bench", "live/livetest"},
+	"live/cluster":    {"server$", "server/zab", "server/tree", "server/session", "server/storage", "client", "workloads", "live/serverproc", "live/zkclient", "live/crosscheck", "live/bench", "live/livetest"},
+	"live/serverproc": {"client", "workloads", "nemesis", "checker", "live/cluster", "live/zkclient", "live/crosscheck", "live/bench", "live/livetest"},
+	"live/zkclient":   {"server$", "server/zab", "server/tree", "server/session", "server/storage", "live/cluster", "live/serverproc", "live/crosscheck", "live/bench", "live/livetest"},
+	"live/crosscheck": {"live/bench", "live/livetest"},
+	"live/bench":      {"live/crosscheck", "live/livetest"},
+	"simbench":        {"live", "liverun", "serve", "cmd"},
 }
 
 // deterministic trees must not import these standard packages directly.
