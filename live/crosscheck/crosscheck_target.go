@@ -34,11 +34,6 @@ type xWatch struct {
 	closed bool
 }
 
-// quietLogger keeps go-zookeeper's connection chatter out of reports.
-type quietLogger struct{}
-
-func (quietLogger) Printf(string, ...any) {}
-
 func openXTarget(name, addr string, ioTimeout time.Duration) (*xTarget, error) {
 	tg := &xTarget{name: name, rr: newReplyRenderer(), ioTimeout: ioTimeout}
 	for i := range 2 {
@@ -63,7 +58,7 @@ func openXTarget(name, addr string, ioTimeout time.Duration) (*xTarget, error) {
 
 // dialGoZK opens a go-zookeeper session and waits until it is established.
 func dialGoZK(addr string, timeout time.Duration) (*zk.Conn, error) {
-	c, events, err := zk.Connect([]string{addr}, diffSessionTimeoutMS*time.Millisecond, zk.WithLogInfo(false), zk.WithLogger(quietLogger{}))
+	c, events, err := zk.Connect([]string{addr}, diffSessionTimeoutMS*time.Millisecond, zk.WithLogInfo(false), zk.WithLogger(zkclient.QuietLogger{}))
 	if err != nil {
 		return nil, err
 	}

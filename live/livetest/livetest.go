@@ -2,10 +2,11 @@
 // net/http/httptest does for net/http: a standalone zabsim server on a
 // free loopback port, and the rule for tests that need Apache ZooKeeper.
 //
-// It is imported by tests only. It may import live and its packages
-// (except those whose own tests would then form an import cycle: the
-// tests of live, live/cluster and live/serverproc keep their own
-// helpers), and never sim, scenarios or cmd.
+// It is imported by tests only (live/serverproc's are an external test
+// package for it; the internal tests of live and live/cluster, which it
+// imports, keep their own copies of the few helpers they need). It may
+// import live and its packages but the ones that test with it, and never
+// sim, scenarios or cmd.
 package livetest
 
 import (

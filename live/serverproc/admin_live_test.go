@@ -1,4 +1,4 @@
-package serverproc
+package serverproc_test
 
 import (
 	"encoding/json"
@@ -15,20 +15,22 @@ import (
 
 	"github.com/zabsim/zabsim/live"
 	"github.com/zabsim/zabsim/live/cluster"
+	"github.com/zabsim/zabsim/live/livetest"
+	"github.com/zabsim/zabsim/live/serverproc"
 	"github.com/zabsim/zabsim/server"
 	"github.com/zabsim/zabsim/server/config"
 )
 
 // startAdminServer runs a zabsim server with its AdminServer and Prometheus
 // endpoint on free loopback ports.
-func startAdminServer(t *testing.T, cfg server.Config) (*ServerHandle, *AdminServer, string) {
+func startAdminServer(t *testing.T, cfg server.Config) (*serverproc.ServerHandle, *serverproc.AdminServer, string) {
 	t.Helper()
 	var logBuf live.LockedBuffer
-	h, addr, err := StartServerHandle(cfg, live.Options{Name: "zabsim", DataDir: t.TempDir(), Log: &logBuf})
+	h, addr, err := serverproc.StartServerHandle(cfg, live.Options{Name: "zabsim", DataDir: t.TempDir(), Log: &logBuf})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := StartAdmin(h, AdminOptions{AdminAddr: "127.0.0.1:0", CommandURL: "/commands", MetricsAddr: "127.0.0.1:0"})
+	a, err := serverproc.StartAdmin(h, serverproc.AdminOptions{AdminAddr: "127.0.0.1:0", CommandURL: "/commands", MetricsAddr: "127.0.0.1:0"})
 	if err != nil {
 		_ = h.Node().Stop()
 		t.Fatal(err)
@@ -48,7 +50,7 @@ func startAdminServer(t *testing.T, cfg server.Config) (*ServerHandle, *AdminSer
 }
 
 func standaloneAdminConfig() server.Config {
-	return server.Config{ClientAddr: "127.0.0.1:0", TickTimeMS: liveTickMS, MaxClientCnxns: -1}
+	return server.Config{ClientAddr: "127.0.0.1:0", TickTimeMS: livetest.TickMS, MaxClientCnxns: -1}
 }
 
 // httpGet returns the status, content type and body of one request.
@@ -72,7 +74,7 @@ func httpDo(t *testing.T, method, url string) (int, string, []byte) {
 }
 
 // getCommand GETs one command and decodes its JSON.
-func getCommand(t *testing.T, a *AdminServer, name string) (int, map[string]any) {
+func getCommand(t *testing.T, a *serverproc.AdminServer, name string) (int, map[string]any) {
 	t.Helper()
 	status, ctype, body := httpDo(t, http.MethodGet, "http://"+a.AdminAddr+"/commands/"+name)
 	if !strings.HasPrefix(ctype, "application/json") {
@@ -236,7 +238,7 @@ func TestLiveMetricsEndpoint(t *testing.T) {
 	_, a, addr := startAdminServer(t, standaloneAdminConfig())
 	scrape := func() map[string]float64 {
 		status, ctype, body := httpDo(t, http.MethodGet, "http://"+a.MetricsAddr+"/metrics")
-		if status != http.StatusOK || ctype != PrometheusContentType {
+		if status != http.StatusOK || ctype != serverproc.PrometheusContentType {
 			t.Fatalf("metrics: %d %q", status, ctype)
 		}
 		return parsePrometheus(t, string(body))
@@ -271,11 +273,11 @@ func TestLiveMetricsEndpoint(t *testing.T) {
 
 func TestWritePrometheusRejectsBadNames(t *testing.T) {
 	var b strings.Builder
-	err := WritePrometheus(&b, []server.Metric{{Name: "ok_name", Value: 1}, {Name: "bad-name", Value: 2}})
+	err := serverproc.WritePrometheus(&b, []server.Metric{{Name: "ok_name", Value: 1}, {Name: "bad-name", Value: 2}})
 	if err == nil || b.Len() != 0 {
 		t.Fatalf("err %v, wrote %q", err, b.String())
 	}
-	if err := WritePrometheus(&b, []server.Metric{{Name: "a:b_c", Help: "line\nwith \\ escapes", Value: 0.25}}); err != nil {
+	if err := serverproc.WritePrometheus(&b, []server.Metric{{Name: "a:b_c", Help: "line\nwith \\ escapes", Value: 0.25}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := parsePrometheus(t, b.String()); got["a:b_c"] != 0.25 || !strings.Contains(b.String(), `line\nwith \\ escapes`) {
@@ -284,28 +286,28 @@ func TestWritePrometheusRejectsBadNames(t *testing.T) {
 }
 
 func TestAdminOptionsFromZooCfg(t *testing.T) {
-	parse := func(text string) (AdminOptions, error) {
+	parse := func(text string) (serverproc.AdminOptions, error) {
 		zc, _, err := config.Parse([]byte("dataDir=/d\nclientPort=2181\n" + text))
 		if err != nil {
 			t.Fatalf("%q: %v", text, err)
 		}
-		return AdminOptionsFromZooCfg(zc)
+		return serverproc.AdminOptionsFromZooCfg(zc)
 	}
 	got, err := parse("")
 	if err != nil || got.AdminAddr != "0.0.0.0:8080" || got.CommandURL != "/commands" || got.MetricsAddr != "" {
 		t.Fatalf("defaults: %+v %v", got, err)
 	}
 	got, err = parse("admin.serverAddress=127.0.0.1\nadmin.serverPort=9090\nadmin.commandURL=/zk\n" +
-		"metricsProvider.className=" + PrometheusProviderClass + "\nmetricsProvider.httpPort=7001\nmetricsProvider.httpHost=127.0.0.1\n")
+		"metricsProvider.className=" + serverproc.PrometheusProviderClass + "\nmetricsProvider.httpPort=7001\nmetricsProvider.httpHost=127.0.0.1\n")
 	if err != nil || got.AdminAddr != "127.0.0.1:9090" || got.CommandURL != "/zk" || got.MetricsAddr != "127.0.0.1:7001" {
 		t.Fatalf("set: %+v %v", got, err)
 	}
-	got, err = parse("admin.enableServer=false\nmetricsProvider.className=" + PrometheusProviderClass + "\n")
+	got, err = parse("admin.enableServer=false\nmetricsProvider.className=" + serverproc.PrometheusProviderClass + "\n")
 	if err != nil || got.AdminAddr != "" || got.MetricsAddr != "0.0.0.0:7000" {
 		t.Fatalf("admin off, metrics default: %+v %v", got, err)
 	}
 	for _, bad := range []string{"metricsProvider.className=com.example.Other\n", "admin.commandURL=commands\n",
-		"metricsProvider.className=" + PrometheusProviderClass + "\nmetricsProvider.httpPort=http\n"} {
+		"metricsProvider.className=" + serverproc.PrometheusProviderClass + "\nmetricsProvider.httpPort=http\n"} {
 		if _, err := parse(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
@@ -322,7 +324,7 @@ func TestLiveAdminServerEnsemble(t *testing.T) {
 		}
 		peers = append(peers, server.PeerConfig{ID: int64(i), Addr: addr})
 	}
-	admins := make([]*AdminServer, n)
+	admins := make([]*serverproc.AdminServer, n)
 	for i := range n {
 		cfg := standaloneAdminConfig()
 		cfg.ID, cfg.Peers = int64(i+1), peers

@@ -1,4 +1,4 @@
-package serverproc
+package serverproc_test
 
 import (
 	"archive/zip"
@@ -19,6 +19,7 @@ import (
 
 	"github.com/zabsim/zabsim/live"
 	"github.com/zabsim/zabsim/live/cluster"
+	"github.com/zabsim/zabsim/live/livetest"
 	"github.com/zabsim/zabsim/server"
 	"github.com/zabsim/zabsim/server/config"
 )
@@ -30,7 +31,7 @@ import (
 // ZooKeeper writes too (zabsim omits what it does not measure; see
 // docs/deviations.md).
 func TestAdminServerMatchesZooKeeper(t *testing.T) {
-	requireZooKeeper(t)
+	livetest.RequireZooKeeper(t)
 	zkAdmin := startZooKeeperWithAdmin(t)
 	_, a, _ := startAdminServer(t, standaloneAdminConfig())
 	names := []string{"nosuchcommand"}
@@ -57,7 +58,7 @@ func TestAdminServerMatchesZooKeeper(t *testing.T) {
 // ephemerals, watches (mntr counts data and child watches, wchs data
 // watches only), connections, and the ephemerals dump.
 func TestAdminServerValuesMatchZooKeeper(t *testing.T) {
-	requireZooKeeper(t)
+	livetest.RequireZooKeeper(t)
 	zkAdmin, zkAddr := startZooKeeperWithAdminAddr(t)
 	cfg := standaloneAdminConfig()
 	cfg.TickTimeMS = 2000

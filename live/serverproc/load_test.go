@@ -1,4 +1,4 @@
-package serverproc
+package serverproc_test
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/zabsim/zabsim/live/cluster"
+	"github.com/zabsim/zabsim/live/serverproc"
 	"github.com/zabsim/zabsim/server/config"
 )
 
@@ -51,7 +52,7 @@ func writeZooCfg(t *testing.T, extra string) (string, string) {
 // the command line, in that order, as zkServer.sh and kazoo's harness pass
 // them to the JVM.
 func TestServerSystemProperties(t *testing.T) {
-	props, rest := SystemProperties([]string{"-Dfile.encoding=UTF-8", "-config", "z.cfg", "-Dflag", "-D", "-D=x", "zoo.cfg"})
+	props, rest := serverproc.SystemProperties([]string{"-Dfile.encoding=UTF-8", "-config", "z.cfg", "-Dflag", "-D", "-D=x", "zoo.cfg"})
 	if want := []config.Property{{Key: "file.encoding", Value: "UTF-8"}, {Key: "flag"}}; !reflect.DeepEqual(props, want) {
 		t.Fatalf("props %v", props)
 	}
@@ -59,7 +60,7 @@ func TestServerSystemProperties(t *testing.T) {
 		t.Fatalf("rest %v", rest)
 	}
 	env := map[string]string{"SERVER_JVMFLAGS": "-Xmx1g -Da=1", "JVMFLAGS": " -Da=2\t-Db=3 "}
-	got := EnvSystemProperties(func(k string) string { return env[k] })
+	got := serverproc.EnvSystemProperties(func(k string) string { return env[k] })
 	if want := []config.Property{{Key: "a", Value: "1"}, {Key: "a", Value: "2"}, {Key: "b", Value: "3"}}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("env props %v", got)
 	}
@@ -74,7 +75,7 @@ func TestServerLoadsJAAS(t *testing.T) {
 	cfgPath, _ := writeZooCfg(t, "authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider\n")
 	sys := []config.Property{{Key: "java.security.auth.login.config", Value: jaas}, {Key: "zookeeper.sessionRequireClientSASLAuth", Value: "true"},
 		{Key: "zookeeper.log.dir", Value: "/tmp"}}
-	ld, err := Load(cfgPath, sys)
+	ld, err := serverproc.Load(cfgPath, sys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestServerLoadsJAAS(t *testing.T) {
 		t.Fatalf("notes:\n%s", notes)
 	}
 	cfgPath, _ = writeZooCfg(t, "zabsim.jaasLoginConfig="+writeFile(t, "empty.conf", "")+"\n")
-	if ld, err = Load(cfgPath, nil); err != nil || ld.Config.SASL != nil {
+	if ld, err = serverproc.Load(cfgPath, nil); err != nil || ld.Config.SASL != nil {
 		t.Fatalf("empty JAAS file: %v %+v", err, ld.Config.SASL)
 	}
 }

@@ -1,4 +1,4 @@
-package serverproc
+package serverproc_test
 
 // These tests run the zabsim server in a live Node on 127.0.0.1 and drive it
 // with github.com/go-zookeeper/zk v1.0.4 (and, where go-zookeeper cannot say
@@ -18,45 +18,14 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
-	"github.com/zabsim/zabsim/live"
 	"github.com/zabsim/zabsim/live/cluster"
+	"github.com/zabsim/zabsim/live/livetest"
 	"github.com/zabsim/zabsim/live/zkclient"
 	"github.com/zabsim/zabsim/server"
 	"github.com/zabsim/zabsim/server/wire"
 )
 
-// liveTickMS is short so session expiry tests wait a few seconds, not minutes.
-const liveTickMS = 200
-
 var openACL = zk.WorldACL(zk.PermAll)
-
-// startLiveServer runs a standalone zabsim server on a free loopback port
-// with a short tick, containers checked every 100 ms and every four-letter
-// word allowed; mutate adjusts the config.
-func startLiveServer(t *testing.T, mutate func(*server.Config)) string {
-	t.Helper()
-	cfg := server.Config{
-		ClientAddr: "127.0.0.1:0", TickTimeMS: liveTickMS, MaxClientCnxns: -1,
-		FourLetterWords: []string{"*"}, ExtendedTypesEnabled: true, ContainerCheckIntervalMS: 100,
-	}
-	if mutate != nil {
-		mutate(&cfg)
-	}
-	var logBuf live.LockedBuffer
-	n, addr, err := StartServer(cfg, live.Options{Name: "zabsim", DataDir: t.TempDir(), Log: &logBuf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := n.Stop(); err != nil {
-			t.Errorf("server stop: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logBuf.String())
-		}
-	})
-	return addr
-}
 
 // connectZK opens a go-zookeeper session and waits until it is established.
 func connectZK(t *testing.T, addr string) (*zk.Conn, <-chan zk.Event) {
@@ -108,7 +77,7 @@ func wantErr(t *testing.T, what string, got, want error) {
 }
 
 func TestLiveCreateModes(t *testing.T) {
-	addr := startLiveServer(t, nil)
+	addr := livetest.StartZabsim(t, nil)
 	c, _ := connectZK(t, addr)
 
 	if p := mustCreate(t, c, "/p", "d", zk.FlagPersistent); p != "/p" {
@@ -193,7 +162,7 @@ func waitGone(t *testing.T, c *zk.Conn, path string, within time.Duration) {
 // Without extendedTypesEnabled a TTL create is refused (UNIMPLEMENTED), as
 // ZooKeeper refuses it.
 func TestLiveCreateTTLDisabled(t *testing.T) {
-	addr := startLiveServer(t, func(c *server.Config) { c.ExtendedTypesEnabled = false })
+	addr := livetest.StartZabsim(t, func(c *server.Config) { c.ExtendedTypesEnabled = false })
 	c, _ := connectZK(t, addr)
 	_, err := c.CreateTTL("/ttl", nil, zk.FlagTTL, openACL, time.Minute)
 	if err == nil || !strings.Contains(err.Error(), "-6") {
@@ -202,7 +171,7 @@ func TestLiveCreateTTLDisabled(t *testing.T) {
 }
 
 func TestLiveReadWriteAndErrors(t *testing.T) {
-	addr := startLiveServer(t, nil)
+	addr := livetest.StartZabsim(t, nil)
 	c, _ := connectZK(t, addr)
 	mustCreate(t, c, "/a", "one", 0)
 	_, err := c.Create("/a", nil, 0, openACL)
@@ -248,7 +217,7 @@ func TestLiveReadWriteAndErrors(t *testing.T) {
 }
 
 func TestLiveACLs(t *testing.T) {
-	addr := startLiveServer(t, nil)
+	addr := livetest.StartZabsim(t, nil)
 	owner, _ := connectZK(t, addr)
 	other, _ := connectZK(t, addr)
 
@@ -301,7 +270,7 @@ func mustCreateACL(t *testing.T, c *zk.Conn, path string, acl []zk.ACL) {
 }
 
 func TestLiveMulti(t *testing.T) {
-	addr := startLiveServer(t, nil)
+	addr := livetest.StartZabsim(t, nil)
 	c, _ := connectZK(t, addr)
 	mustCreate(t, c, "/m", "0", 0)
 	res, err := c.Multi(
@@ -338,7 +307,7 @@ func TestLiveMulti(t *testing.T) {
 }
 
 func TestLiveWatches(t *testing.T) {
-	addr := startLiveServer(t, nil)
+	addr := livetest.StartZabsim(t, nil)
 	c, _ := connectZK(t, addr)
 	w, _ := connectZK(t, addr)
 
@@ -415,7 +384,7 @@ func expectEventNow(t *testing.T, ch <-chan zk.Event, typ zk.EventType, path str
 // The wire-level version of the ordering rule: on one connection the
 // notification frame precedes the reply to the read that observes the change.
 func TestLiveWatchEventPrecedesReply(t *testing.T) {
-	addr := startLiveServer(t, nil)
+	addr := livetest.StartZabsim(t, nil)
 	writer := dialRaw(t, addr, 0, nil)
 	reader := dialRaw(t, addr, 0, nil)
 	rawCall(t, writer, &wire.CreateRequest{Path: "/o", Data: []byte("0"), ACL: wire.OpenACLUnsafe}, wire.ErrOK)
@@ -457,7 +426,7 @@ func rawCall(t *testing.T, c *zkclient.RawClient, req wire.Request, want wire.Er
 }
 
 func TestLiveEphemeralsRemovedOnClose(t *testing.T) {
-	addr := startLiveServer(t, nil)
+	addr := livetest.StartZabsim(t, nil)
 	a, _ := connectZK(t, addr)
 	b, _ := connectZK(t, addr)
 	mustCreate(t, a, "/eph", "", zk.FlagEphemeral)
@@ -514,7 +483,7 @@ func (g *gatedDialer) Heal() {
 }
 
 func TestLiveEphemeralsRemovedOnSessionExpiry(t *testing.T) {
-	addr := startLiveServer(t, nil)
+	addr := livetest.StartZabsim(t, nil)
 	var gate gatedDialer
 	a, aEvents := connectZKWith(t, addr, time.Second, gate.dial)
 	b, _ := connectZK(t, addr)
@@ -554,7 +523,7 @@ func TestLiveEphemeralsRemovedOnSessionExpiry(t *testing.T) {
 // client does when it moves to another server); the old connection is
 // closed, the ephemerals stay, and a wrong password is refused.
 func TestLiveSessionMove(t *testing.T) {
-	addr := startLiveServer(t, nil)
+	addr := livetest.StartZabsim(t, nil)
 	first := dialRaw(t, addr, 0, nil)
 	rawCall(t, first, &wire.CreateRequest{Path: "/owned", ACL: wire.OpenACLUnsafe, Flags: wire.FlagEphemeral}, wire.ErrOK)
 
@@ -589,7 +558,7 @@ func TestLiveSessionMove(t *testing.T) {
 }
 
 func TestLiveFourLetterWords(t *testing.T) {
-	addr := startLiveServer(t, nil)
+	addr := livetest.StartZabsim(t, nil)
 	c, _ := connectZK(t, addr)
 	mustCreate(t, c, "/four", "", 0)
 	cases := []struct{ cmd, want string }{
@@ -616,7 +585,7 @@ func TestLiveFourLetterWords(t *testing.T) {
 
 // With ZooKeeper's default whitelist only srvr answers.
 func TestLiveFourLetterWordsWhitelist(t *testing.T) {
-	addr := startLiveServer(t, func(c *server.Config) { c.FourLetterWords = nil })
+	addr := livetest.StartZabsim(t, func(c *server.Config) { c.FourLetterWords = nil })
 	out, err := cluster.FourLetterWord(addr, "ruok", 5*time.Second)
 	if err != nil || out != "ruok is not executed because it is not in the whitelist.\n" {
 		t.Fatalf("ruok off the whitelist = %q, %v", out, err)
@@ -629,7 +598,7 @@ func TestLiveFourLetterWordsWhitelist(t *testing.T) {
 // Ops go-zookeeper lacks, through zkclient.RawClient: getAllChildrenNumber,
 // getEphemerals, create2, multiRead, and create2.
 func TestLiveRawOnlyOps(t *testing.T) {
-	addr := startLiveServer(t, nil)
+	addr := livetest.StartZabsim(t, nil)
 	c := dialRaw(t, addr, 0, nil)
 	_, resp := rawCall(t, c, &wire.Create2Request{CreateRequest: wire.CreateRequest{Path: "/r", Data: []byte("x"), ACL: wire.OpenACLUnsafe}}, wire.ErrOK)
 	if r := resp.(*wire.Create2Response); r.Path != "/r" || r.Stat.DataLength != 1 {
@@ -665,7 +634,7 @@ func boolInt(b bool) int32 {
 // as ZooKeeper sends it, never as a null vector (count -1): go-zookeeper
 // v1.0.4 decodes -1 as a 4 GiB slice and the client process dies of OOM.
 func TestLiveEmptyChildrenVector(t *testing.T) {
-	addr := startLiveServer(t, nil)
+	addr := livetest.StartZabsim(t, nil)
 	c := dialRaw(t, addr, 0, nil)
 	rawCall(t, c, &wire.CreateRequest{Path: "/leaf", ACL: wire.OpenACLUnsafe}, wire.ErrOK)
 	_, resp := rawCall(t, c, &wire.GetChildren2Request{GetChildrenRequest: wire.GetChildrenRequest{Path: "/leaf"}}, wire.ErrOK)
@@ -683,7 +652,7 @@ func TestLiveEmptyChildrenVector(t *testing.T) {
 // a multi get create2 results with a Stat (observed with zkclient.RawClient against
 // Debian's 3.8.0). zabsim answers create2 with a Stat.
 func TestLiveMultiCreate2Result(t *testing.T) {
-	addr := startLiveServer(t, nil)
+	addr := livetest.StartZabsim(t, nil)
 	c := dialRaw(t, addr, 0, nil)
 	_, resp := rawCall(t, c, &wire.MultiRequest{Ops: []wire.Request{
 		&wire.Create2Request{CreateRequest: wire.CreateRequest{Path: "/a", ACL: wire.OpenACLUnsafe}},
@@ -698,7 +667,7 @@ func TestLiveMultiCreate2Result(t *testing.T) {
 // reconfigEnabled answers RECONFIGDISABLED (-123) and keeps the session's
 // connection; so does zabsim.
 func TestLiveReconfigDisabled(t *testing.T) {
-	addr := startLiveServer(t, nil)
+	addr := livetest.StartZabsim(t, nil)
 	c, _ := connectZK(t, addr)
 	_, err := c.IncrementalReconfig([]string{"server.5=127.0.0.1:1:2"}, nil, -1)
 	wantErr(t, "incremental reconfig", err, zk.ErrReconfigDisabled)
@@ -716,7 +685,7 @@ func TestLiveReconfigDisabled(t *testing.T) {
 func TestLiveWatchModesPerPath(t *testing.T) {
 	t.Skip("server difference (for the lead): zabsim keeps several watch modes per session and path " +
 		"(ZooKeeper 3.9 behaviour); ZooKeeper 3.8.0 keeps the last one — decide: match 3.8.0, or a switch, or document")
-	addr := startLiveServer(t, nil)
+	addr := livetest.StartZabsim(t, nil)
 	x := dialRaw(t, addr, 0, nil)
 	y := dialRaw(t, addr, 0, nil)
 	rawCall(t, y, &wire.CreateRequest{Path: "/q", ACL: wire.OpenACLUnsafe}, wire.ErrOK)
