@@ -94,9 +94,19 @@ var forbiddenDeps = map[string][]string{
 	"simrun":   {"live", "liverun", "campaign", "serve", "cmd"},
 	"campaign": {"live", "liverun", "serve", "cmd"},
 	"serve":    {"sim", "simrun", "campaign", "live", "liverun", "cmd"},
-	"live":     {"sim", "simrun", "campaign", "cmd", "liverun"},
+	"live":     {"sim", "simrun", "campaign", "simbench", "serve", "cmd", "liverun"},
 	// liverun runs scenarios against real processes: no simulator code.
 	"liverun": {"sim", "simrun", "campaign", "cmd"},
+
+	// The live tier by job: the runtime hosts any process; the supervisor
+	// starts servers as processes; the clients never see the server.
+	"live$":           {"server", "client", "workloads", "nemesis", "checker", "model", "history", "reports", "live/cluster", "live/serverproc", "live/zkclient", "live/crosscheck", "live/bench", "live/livetest"},
+	"live/cluster":    {"server$", "server/zab", "server/tree", "server/session", "server/storage", "client", "workloads", "live/serverproc", "live/zkclient", "live/crosscheck", "live/bench", "live/livetest"},
+	"live/serverproc": {"client", "workloads", "nemesis", "checker", "live/cluster", "live/zkclient", "live/crosscheck", "live/bench", "live/livetest"},
+	"live/zkclient":   {"server$", "server/zab", "server/tree", "server/session", "server/storage", "live/cluster", "live/serverproc", "live/crosscheck", "live/bench", "live/livetest"},
+	"live/crosscheck": {"live/bench", "live/livetest"},
+	"live/bench":      {"live/crosscheck", "live/livetest"},
+	"simbench":        {"live", "liverun", "serve", "cmd"},
 }
 
 // deterministic trees must not import these standard packages directly.

@@ -46,15 +46,16 @@ func (c *offsetClock) now() time.Time {
 		c.readAt = real
 		// A missing or unreadable file keeps the last offset: the nemesis
 		// replaces the file atomically, so a read never sees half of one.
-		if d, err := readClockOffset(c.path); err == nil {
+		if d, err := ReadClockOffset(c.path); err == nil {
 			c.offset = d
 		}
 	}
 	return real.Add(c.offset)
 }
 
-// readClockOffset parses an offset file; an empty file is no offset.
-func readClockOffset(path string) (time.Duration, error) {
+// ReadClockOffset parses an offset file (ClockOffsetEnv) as the runtime
+// reads it; an empty file is no offset.
+func ReadClockOffset(path string) (time.Duration, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, err

@@ -1,5 +1,6 @@
 // Package live is the real runtime for proc processes: TCP on loopback (or
-// any local address), UDP datagrams beside each listener, the wall clock,
+// any local address), UDP datagrams beside each listener, the wall clock
+// (shifted by an offset file when ZABSIM_CLOCK_OFFSET_FILE names one),
 // timers and a directory-backed disk.
 //
 // A Node hosts one proc.Process. One goroutine, the event loop, owns the
@@ -13,17 +14,16 @@
 // queue. Go code outside the process (tests, drivers, supervisors) reaches
 // it through Node.Do, which runs a function on the loop goroutine.
 //
-// Beside the runtime, live holds the live tier's ZooKeeper tooling:
-// StartServer runs a zabsim server in a Node; StartApacheZooKeeper runs a
-// real Apache ZooKeeper 3.8 standalone server (Debian's package) in its own
-// process group; RawClient speaks raw jute (session resumption, every
-// opcode, exact event/reply interleaving); RunBench is a closed-loop
-// go-zookeeper/zk load generator whose results WriteBenchTable prints side
-// by side. The differential test against Apache ZooKeeper lives here too
-// (differential_test.go; deliberate differences in docs/deviations.md).
+// The live tier's other jobs are packages below this one, each built on
+// Node: live/serverproc (a zabsim server in a Node: `zabsim server`'s
+// start-up, AdminServer, metrics), live/cluster (the supervisor of server
+// processes and their real faults), live/zkclient (the go-zookeeper
+// adapter the workloads drive and a raw jute client), live/crosscheck
+// (zabsim against Apache ZooKeeper, reply by reply) and live/bench (the
+// go-zookeeper load generator).
 //
-// live may import proc, the server packages, client, history, workloads,
-// nemesis and checker; it must never import sim or cmd. Unlike the
-// deterministic packages it may use time, goroutines, sync, net and os: it is
-// where those are confined.
+// live imports proc and the standard library only: not the server (a Node
+// hosts any process), not its own subpackages, and never sim, scenarios or
+// cmd. Unlike the deterministic packages it may use time, goroutines, sync,
+// net and os: it is where those are confined.
 package live

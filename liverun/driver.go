@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/live/cluster"
+	"github.com/zabsim/zabsim/live/zkclient"
 	"github.com/zabsim/zabsim/nemesis"
 	"github.com/zabsim/zabsim/proc"
 	"github.com/zabsim/zabsim/scenario"
@@ -28,7 +30,7 @@ type driver struct {
 	sched nemesis.Schedule
 	rec   *liveRecorder
 
-	cluster *live.Cluster
+	cluster *cluster.Cluster
 	workers []*liveWorker
 	logFile *os.File
 
@@ -43,7 +45,7 @@ type driver struct {
 type liveWorker struct {
 	name string
 	node *live.Node
-	gz   *live.GoZK
+	gz   *zkclient.GoZK
 	w    workloads.Worker
 }
 
@@ -63,7 +65,7 @@ func (d *driver) run(ctx context.Context, exec *nemesis.Executor) error {
 		return err
 	}
 	d.opts.Logf("live: starting %d %s nodes (%d observers)", d.s.Servers+d.s.Observers, d.opts.Target, d.s.Observers)
-	d.cluster, err = live.StartCluster(ctx, live.ClusterOptions{Target: d.opts.Target, Nodes: d.s.Servers, Observers: d.s.Observers, BasePort: d.opts.BasePort,
+	d.cluster, err = cluster.Start(ctx, cluster.Options{Target: d.opts.Target, Nodes: d.s.Servers, Observers: d.s.Observers, BasePort: d.opts.BasePort,
 		Dir: clusterDir(d.opts.Dir), ZabsimBin: d.opts.ZabsimBin, TickTime: time.Duration(d.s.TickTimeMS) * time.Millisecond,
 		SnapCount: d.s.SnapCount,
 		Bugs:      d.s.Bugs, Logf: d.opts.Logf, StartTimeout: d.opts.StartTimeout})
@@ -119,7 +121,7 @@ func (d *driver) startGroup(g scenario.Group, names map[string]string, logMu *sy
 		name := fmt.Sprintf("c%d", g.First+i+1)
 		node := live.NewNode(live.Options{Name: name, DataDir: filepath.Join(d.opts.Dir, "workers", name),
 			Log: runLogWriter{mu: logMu, w: d.logFile}, Observe: d.rec.observe, Seed: workerSeed(d.opts.Seed, name)})
-		gz := live.NewGoZK(live.GoZKOptions{Node: node, Names: names, Logf: func(f string, a ...any) { logf(name+" "+f, a...) }})
+		gz := zkclient.NewGoZK(zkclient.GoZKOptions{Node: node, Names: names, Logf: func(f string, a ...any) { logf(name+" "+f, a...) }})
 		cfg := workloads.WorkerConfig{Servers: d.cluster.ClientAddrs(), SessionTimeout: d.s.SessionTimeout.D(),
 			Workers: g.Clients, NewClient: gz.NewClient, ThinkMin: d.s.Think[0].D(), ThinkMax: d.s.Think[1].D(), ProcessBase: g.ProcessBase}
 		w, err := wl.NewWorker(i, cfg)

@@ -4,14 +4,14 @@ import (
 	"os"
 	"testing"
 
-	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/live/cluster"
 )
 
 // testZabsimBin is $ZABSIM_BIN or a zabsim binary built once per test
 // process.
 func testZabsimBin(t *testing.T) string {
 	t.Helper()
-	bin, err := live.ZabsimBinary("../cmd/zabsim")
+	bin, err := cluster.ZabsimBinary("../cmd/zabsim")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func testZabsimBin(t *testing.T) string {
 // ZABSIM_REQUIRE_ZK=1 makes that a failure (CI).
 func requireZooKeeper(t *testing.T) {
 	t.Helper()
-	if err := live.ZooKeeperAvailable(); err != nil {
+	if err := cluster.ZooKeeperAvailable(); err != nil {
 		if os.Getenv("ZABSIM_REQUIRE_ZK") == "1" {
 			t.Fatalf("ZABSIM_REQUIRE_ZK=1 but Apache ZooKeeper is unavailable: %v", err)
 		}
@@ -37,7 +37,7 @@ func requireNoProcesses(t *testing.T, pgids []int) {
 	if len(pgids) == 0 {
 		t.Fatal("no process groups recorded: the check would prove nothing")
 	}
-	left, err := live.ProcessGroupMembers(pgids)
+	left, err := cluster.ProcessGroupMembers(pgids)
 	if err != nil {
 		t.Skipf("no /proc: %v", err)
 	}

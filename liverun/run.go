@@ -14,7 +14,7 @@ import (
 
 	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/history"
-	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/live/cluster"
 	"github.com/zabsim/zabsim/nemesis"
 	"github.com/zabsim/zabsim/reports"
 	"github.com/zabsim/zabsim/rundir"
@@ -24,7 +24,7 @@ import (
 
 // Options configure Run.
 type Options struct {
-	Target live.Target
+	Target cluster.Target
 	// Nodes is the ensemble size; 0 means the scenario's servers.
 	Nodes int
 	// Duration replaces the scenario's duration; the healed tail and an
@@ -41,19 +41,19 @@ type Options struct {
 	// an earlier run's data); a run that ends without a verdict (an error,
 	// cancellation) removes it again.
 	Dir string
-	// ZabsimBin is the zabsim binary (live.TargetZabsim).
+	// ZabsimBin is the zabsim binary (cluster.TargetZabsim).
 	ZabsimBin string
-	// Bugs are zabsim bug switches added to the scenario's (live.TargetZabsim).
+	// Bugs are zabsim bug switches added to the scenario's (cluster.TargetZabsim).
 	Bugs []string
 	// StartTimeout bounds the cluster's start (default: the cluster's).
 	StartTimeout time.Duration
-	// BasePort gives the nodes fixed ports from it on (live.ClusterOptions.BasePort).
+	// BasePort gives the nodes fixed ports from it on (cluster.Options.BasePort).
 	BasePort int
 	// Logf receives progress lines; nil discards.
 	Logf func(format string, args ...any)
 	// OnCluster, if set, is called once the cluster serves, before any
 	// worker starts (tests watch its process groups).
-	OnCluster func(*live.Cluster)
+	OnCluster func(*cluster.Cluster)
 	// Command is how to run this again, for the summary and report;
 	// empty means a zabsim live command line built from the options.
 	Command string
@@ -144,13 +144,13 @@ func init() {
 // tier supports and compiles it.
 func liveScenario(s scenario.Scenario, opts Options) (*scenario.Compiled, error) {
 	s = s.Drawn(opts.Seed).Defaults()
-	if _, err := live.ParseTarget(string(opts.Target)); err != nil {
+	if _, err := cluster.ParseTarget(string(opts.Target)); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
 	if opts.Nodes != 0 {
 		s.Servers = opts.Nodes
 	}
-	if err := live.CheckSize(s.Servers, s.Observers); err != nil {
+	if err := cluster.CheckSize(s.Servers, s.Observers); err != nil {
 		return nil, fmt.Errorf("%w: scenario %s: %v", ErrBadInput, s.Name, err)
 	}
 	if opts.Duration < 0 {
@@ -163,7 +163,7 @@ func liveScenario(s scenario.Scenario, opts Options) (*scenario.Compiled, error)
 		}
 	}
 	s.Bugs = scenario.MergeBugs(s.Bugs, opts.Bugs)
-	if opts.Target == live.TargetZooKeeper && len(s.Bugs) > 0 {
+	if opts.Target == cluster.TargetZooKeeper && len(s.Bugs) > 0 {
 		return nil, fmt.Errorf("%w: bug switches (%s) exist only in zabsim servers", ErrBadInput, strings.Join(s.Bugs, ", "))
 	}
 	for _, b := range s.Bugs {

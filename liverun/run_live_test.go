@@ -16,7 +16,7 @@ import (
 	"github.com/zabsim/zabsim/campaign"
 	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/history"
-	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/live/cluster"
 	"github.com/zabsim/zabsim/rundir"
 	"github.com/zabsim/zabsim/scenario"
 )
@@ -43,27 +43,27 @@ func lockUnderPauses() scenario.Scenario {
 }
 
 func TestLiveRegisterPartitionKillZabsim(t *testing.T) {
-	o := runLive(t, live.TargetZabsim, registerUnderFaults(), 1)
+	o := runLive(t, cluster.TargetZabsim, registerUnderFaults(), 1)
 	requireFaults(t, o, "start partition", "kill", "restart", "heal")
 	requireValid(t, o, 200)
 	requireCheckersCatch(t, o)
 }
 
 func TestLiveRegisterPartitionKillZooKeeper(t *testing.T) {
-	o := runLive(t, live.TargetZooKeeper, registerUnderFaults(), 1)
+	o := runLive(t, cluster.TargetZooKeeper, registerUnderFaults(), 1)
 	requireFaults(t, o, "start partition", "kill", "restart", "heal")
 	requireValid(t, o, 200)
 	requireCheckersCatch(t, o)
 }
 
 func TestLiveLockPauseZabsim(t *testing.T) {
-	o := runLive(t, live.TargetZabsim, lockUnderPauses(), 2)
+	o := runLive(t, cluster.TargetZabsim, lockUnderPauses(), 2)
 	requireFaults(t, o, "pause", "resume", "heal")
 	requireValid(t, o, 20)
 }
 
 func TestLiveLockPauseZooKeeper(t *testing.T) {
-	o := runLive(t, live.TargetZooKeeper, lockUnderPauses(), 2)
+	o := runLive(t, cluster.TargetZooKeeper, lockUnderPauses(), 2)
 	requireFaults(t, o, "pause", "resume", "heal")
 	requireValid(t, o, 20)
 }
@@ -79,14 +79,14 @@ func observersUnderFaults() scenario.Scenario {
 }
 
 func TestLiveObserversZabsim(t *testing.T) {
-	o := runLive(t, live.TargetZabsim, observersUnderFaults(), 3)
+	o := runLive(t, cluster.TargetZabsim, observersUnderFaults(), 3)
 	requireFaults(t, o, "start partition", "kill", "restart", "heal")
 	requireValid(t, o, 100)
 	requireObservers(t, o, "s4", "s5")
 }
 
 func TestLiveObserversZooKeeper(t *testing.T) {
-	o := runLive(t, live.TargetZooKeeper, observersUnderFaults(), 3)
+	o := runLive(t, cluster.TargetZooKeeper, observersUnderFaults(), 3)
 	requireFaults(t, o, "start partition", "kill", "restart", "heal")
 	requireValid(t, o, 100)
 	requireObservers(t, o, "s4", "s5")
@@ -122,13 +122,13 @@ func requireObservers(t *testing.T, o *rundir.Outcome, names ...string) {
 // runLive runs s against a fresh cluster of target and checks what every
 // live run must leave behind: a complete run directory marked as not
 // reproducible, and no process or client goroutine.
-func runLive(t *testing.T, target live.Target, s scenario.Scenario, seed uint64) *rundir.Outcome {
+func runLive(t *testing.T, target cluster.Target, s scenario.Scenario, seed uint64) *rundir.Outcome {
 	t.Helper()
 	requireLiveE2E(t)
 	// JVMs on a loaded two-core machine can take minutes to elect.
 	opts := Options{Target: target, Seed: seed, Dir: filepath.Join(t.TempDir(), "run"), Logf: t.Logf,
 		StartTimeout: 3 * time.Minute}
-	if target == live.TargetZabsim {
+	if target == cluster.TargetZabsim {
 		opts.ZabsimBin = testZabsimBin(t)
 	} else {
 		requireZooKeeper(t)
@@ -159,7 +159,7 @@ type pgidSampler struct {
 	active bool
 }
 
-func (p *pgidSampler) watch(c *live.Cluster) {
+func (p *pgidSampler) watch(c *cluster.Cluster) {
 	p.active = true
 	p.done.Go(func() {
 		t := time.NewTicker(50 * time.Millisecond)
@@ -211,7 +211,7 @@ func requireNoClientGoroutines(t *testing.T, before int) {
 	}
 }
 
-func requireRunDir(t *testing.T, dir string, target live.Target) {
+func requireRunDir(t *testing.T, dir string, target cluster.Target) {
 	t.Helper()
 	for _, f := range []string{"summary.json", "history.jsonl", "nemesis.txt", "roles.json", "timeline.html",
 		"index.html", "latency-raw.png", "node-roles.png", "workers.log", "cluster/s1/server.log"} {
@@ -332,8 +332,8 @@ func TestLiveCancelledRunLeavesNothing(t *testing.T) {
 	groups := &pgidSampler{stop: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	opts := Options{Target: live.TargetZabsim, Seed: 1, Dir: dir, Logf: t.Logf, ZabsimBin: testZabsimBin(t),
-		OnCluster: func(c *live.Cluster) {
+	opts := Options{Target: cluster.TargetZabsim, Seed: 1, Dir: dir, Logf: t.Logf, ZabsimBin: testZabsimBin(t),
+		OnCluster: func(c *cluster.Cluster) {
 			groups.watch(c)
 			time.AfterFunc(3*time.Second, cancel) // mid-run, with a partition in place
 		}}
@@ -365,7 +365,7 @@ func TestLiveFindsZK1367(t *testing.T) {
 	s := scenario.Scenario{Name: "live-registry-restart-all", Servers: 3, Workload: "registry",
 		Duration: scenario.Duration(15 * time.Second), HealedTail: scenario.Duration(4 * time.Second),
 		Schedule: "3s kill all\n5s restart all\n8s kill all\n10s restart all\n11s heal", Bugs: []string{"zk-1367"}}
-	o := runLive(t, live.TargetZabsim, s, 1)
+	o := runLive(t, cluster.TargetZabsim, s, 1)
 	requireFaults(t, o, "kill", "restart")
 	if o.Valid() {
 		t.Fatalf("zk-1367 went unnoticed: %s", o.Check.Valid)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/live/cluster"
 	"github.com/zabsim/zabsim/scenario"
 	"github.com/zabsim/zabsim/simrun"
 )
@@ -28,7 +28,7 @@ func TestLivePlansTheSimulatorsSchedule(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ls, err := liveScenario(s, Options{Target: live.TargetZabsim, Seed: 5})
+		ls, err := liveScenario(s, Options{Target: cluster.TargetZabsim, Seed: 5})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +49,7 @@ func TestLiveScenarioOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ls, err := liveScenario(s, Options{Target: live.TargetZabsim, Duration: 15 * time.Second, Seed: 1})
+	ls, err := liveScenario(s, Options{Target: cluster.TargetZabsim, Duration: 15 * time.Second, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,9 +62,9 @@ func TestLiveScenarioOptions(t *testing.T) {
 	}
 	bad := []Options{
 		{Target: "etcd"},
-		{Target: live.TargetZooKeeper, Bugs: []string{"zk-1208"}},
-		{Target: live.TargetZabsim, Bugs: []string{"no-such-bug"}},
-		{Target: live.TargetZabsim, Duration: -time.Second},
+		{Target: cluster.TargetZooKeeper, Bugs: []string{"zk-1208"}},
+		{Target: cluster.TargetZabsim, Bugs: []string{"no-such-bug"}},
+		{Target: cluster.TargetZabsim, Duration: -time.Second},
 	}
 	for _, o := range bad {
 		if _, err := liveScenario(s, o); !errors.Is(err, ErrBadInput) {
@@ -72,12 +72,12 @@ func TestLiveScenarioOptions(t *testing.T) {
 		}
 	}
 	obs, _ := scenario.ByName("observers-partition")
-	ls, err = liveScenario(obs, Options{Target: live.TargetZabsim})
+	ls, err = liveScenario(obs, Options{Target: cluster.TargetZabsim})
 	if err != nil || ls.Scenario.Servers != 3 || ls.Scenario.Observers != 2 {
 		t.Errorf("observers-partition: %d voters, %d observers, %v; want 3 and 2", ls.Scenario.Servers, ls.Scenario.Observers, err)
 	}
 	for _, nodes := range []int{1, 6, 8} { // standalone with observers; 8 servers; 10
-		if _, err := liveScenario(obs, Options{Target: live.TargetZabsim, Nodes: nodes}); !errors.Is(err, ErrBadInput) {
+		if _, err := liveScenario(obs, Options{Target: cluster.TargetZabsim, Nodes: nodes}); !errors.Is(err, ErrBadInput) {
 			t.Errorf("observers-partition with --servers %d: %v, want ErrBadInput", nodes, err)
 		}
 	}
@@ -92,7 +92,7 @@ func TestRunFailedStartLeavesNoDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Run(context.Background(), s, Options{Target: live.TargetZabsim, Seed: 1, Dir: filepath.Join("out", "run"),
+	_, err = Run(context.Background(), s, Options{Target: cluster.TargetZabsim, Seed: 1, Dir: filepath.Join("out", "run"),
 		ZabsimBin: "/bin/false", Duration: 5 * time.Second, StartTimeout: 20 * time.Second})
 	if err == nil {
 		t.Fatal("a cluster of /bin/false started")

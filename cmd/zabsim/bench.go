@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -18,9 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/zabsim/zabsim/live"
-	"github.com/zabsim/zabsim/server"
-	"github.com/zabsim/zabsim/server/config"
+	"github.com/zabsim/zabsim/live/bench"
 )
 
 // benchFlags are `zabsim bench`'s flags.
@@ -114,29 +108,29 @@ work but are deprecated.`,
 	return acceptSingleDash(cmd)
 }
 
-func (f benchFlags) options() (live.BenchOptions, []int, error) {
-	ops, err := live.ParseBenchOps(f.ops)
+func (f benchFlags) options() (bench.Options, []int, error) {
+	ops, err := bench.ParseOps(f.ops)
 	if err != nil {
-		return live.BenchOptions{}, nil, usageError{err}
+		return bench.Options{}, nil, usageError{err}
 	}
 	clients, err := parseClientCounts(f.clients)
 	if err != nil {
-		return live.BenchOptions{}, nil, err
+		return bench.Options{}, nil, err
 	}
 	if f.duration <= 0 || f.znodes < 1 || f.dataBytes < 1 {
-		return live.BenchOptions{}, nil, usagef("--duration, --znodes and --data-bytes must be positive")
+		return bench.Options{}, nil, usagef("--duration, --znodes and --data-bytes must be positive")
 	}
 	if f.nodes != 1 && (f.nodes < 3 || f.nodes > 7) {
-		return live.BenchOptions{}, nil, usagef("--servers %d: want 1 (standalone) or 3..7", f.nodes)
+		return bench.Options{}, nil, usagef("--servers %d: want 1 (standalone) or 3..7", f.nodes)
 	}
 	if f.basePort != 0 && (f.basePort < 1024 || f.basePort > 65535-3*7) {
-		return live.BenchOptions{}, nil, usagef("--base-port must be between 1024 and %d, got %d", 65535-3*7, f.basePort)
+		return bench.Options{}, nil, usagef("--base-port must be between 1024 and %d, got %d", 65535-3*7, f.basePort)
 	}
 	warmup := f.warmup
 	if warmup == 0 {
-		warmup = -1 // BenchOptions: negative means none
+		warmup = -1 // bench.Options: negative means none
 	}
-	return live.BenchOptions{Duration: f.duration, Warmup: warmup, Znodes: f.znodes, DataBytes: f.dataBytes, Ops: ops}, clients, nil
+	return bench.Options{Duration: f.duration, Warmup: warmup, Znodes: f.znodes, DataBytes: f.dataBytes, Ops: ops}, clients, nil
 }
 
 // joinInts writes 1,16,64.
@@ -185,6 +179,8 @@ func (f benchFlags) targetNames() ([]string, error) {
 	return nil, usagef("--target %s: want zabsim, zookeeper, both or addr", f.target)
 }
 
+// runBench wires `zabsim bench`'s flags to bench.Compare; SIGINT and
+// SIGTERM stop the run (every server is stopped).
 func runBench(ctx context.Context, f benchFlags, out, log io.Writer) error {
 	opts, clients, err := f.options()
 	if err != nil {
@@ -199,166 +195,17 @@ func runBench(ctx context.Context, f benchFlags, out, log io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if f.out != "" {
-		if err := os.MkdirAll(f.out, 0o755); err != nil {
-			return err
-		}
-	}
-	dir, cleanup, err := benchDir(f.dir)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
 	stopProfile, err := startProfile(f.cpuProfile)
 	if err != nil {
 		return err
 	}
 	defer stopProfile()
-
-	var targets []live.BenchTarget
-	for _, name := range names {
-		fmt.Fprintf(log, "bench: %s (%d server(s)): clients %s, %v per op (+%v warm-up), ops %s\n",
-			name, f.nodes, joinInts(clients), opts.Duration, max(opts.Warmup, 0), f.ops)
-		res, err := benchOne(ctx, name, filepath.Join(dir, name), opts, clients, f, log)
-		if err != nil {
-			return fmt.Errorf("bench %s: %w", name, err)
-		}
-		targets = append(targets, live.BenchTarget{Name: name, Nodes: f.nodes, Results: res})
-	}
-	summary := fmt.Sprintf("%d node(s) per target, %v per op, %d znodes, %d-byte values; %d CPUs shared by the servers under test and the clients",
-		f.nodes, opts.Duration, opts.Znodes, opts.DataBytes, runtime.NumCPU())
-	fmt.Fprintln(out, summary)
-	if err := live.WriteBenchMarkdown(out, targets); err != nil {
-		return err
-	}
-	return writeBenchFiles(f, opts, summary, targets)
+	return bench.Compare(ctx, bench.Plan{Targets: names, Servers: f.nodes, Clients: clients, Load: opts, Dir: f.dir, Out: f.out,
+		ZabsimBin: f.zabsimBin, BasePort: f.basePort, ZooKeeperLog: f.zkLog, Log: log}, out)
 }
 
-// writeBenchFiles writes bench.md, bench.json, bench.png and
-// bench-latency.png into --out.
-func writeBenchFiles(f benchFlags, opts live.BenchOptions, summary string, targets []live.BenchTarget) error {
-	if f.out == "" {
-		return nil
-	}
-	var md strings.Builder
-	fmt.Fprintf(&md, "# zabsim bench\n\n%s.\n\n", summary)
-	if err := live.WriteBenchMarkdown(&md, targets); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(f.out, "bench.md"), []byte(md.String()), 0o644); err != nil {
-		return err
-	}
-	meta := map[string]any{"nodes": f.nodes, "duration_s": opts.Duration.Seconds(), "warmup_s": max(opts.Warmup, 0).Seconds(),
-		"znodes": opts.Znodes, "data_bytes": opts.DataBytes, "cpus": runtime.NumCPU()}
-	var js strings.Builder
-	if err := live.WriteBenchJSON(&js, targets, meta); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(f.out, "bench.json"), []byte(js.String()), 0o644); err != nil {
-		return err
-	}
-	title := fmt.Sprintf("throughput, %d node(s) per target, %v per point", f.nodes, opts.Duration)
-	if err := live.PlotBench(filepath.Join(f.out, "bench.png"), targets, title); err != nil {
-		return err
-	}
-	title = fmt.Sprintf("latency (p50, p99), %d node(s) per target, %v per point", f.nodes, opts.Duration)
-	return live.PlotBenchLatency(filepath.Join(f.out, "bench-latency.png"), targets, title)
-}
-
-// benchOne starts the named target (unless it is an external address),
-// runs the load once per client count and stops it.
-func benchOne(ctx context.Context, name, dir string, opts live.BenchOptions, clients []int, f benchFlags, log io.Writer) ([]live.BenchResult, error) {
-	servers, stop, err := startBenchTarget(ctx, name, dir, f, log)
-	if err != nil {
-		return nil, err
-	}
-	defer stop()
-	opts.Servers = servers
-	var all []live.BenchResult
-	for _, n := range clients {
-		opts.Clients = n
-		res, err := live.RunBench(ctx, opts)
-		all = append(all, res...)
-		if err != nil {
-			return all, err
-		}
-	}
-	return all, nil
-}
-
-// startBenchTarget starts a target and returns its client addresses and
-// how to stop it.
-func startBenchTarget(ctx context.Context, name, dir string, f benchFlags, log io.Writer) ([]string, func(), error) {
-	if name != "zabsim" && name != "zookeeper" {
-		return []string{name}, func() {}, nil
-	}
-	if f.nodes == 1 {
-		return startStandaloneTarget(name, dir, f, log)
-	}
-	bin := f.zabsimBin
-	if bin == "" && name == "zabsim" {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, nil, err
-		}
-		bin = exe
-	}
-	c, err := live.StartCluster(ctx, live.ClusterOptions{Target: live.Target(name), Nodes: f.nodes, Dir: dir,
-		ZabsimBin: bin, TickTime: 2 * time.Second, NoClockFaults: true, DirectLinks: true, BasePort: f.basePort,
-		JavaOpts: []string{"-Xmx1g", "-XX:+UseParallelGC"},
-		Logf:     func(format string, args ...any) { fmt.Fprintf(log, "bench: "+format+"\n", args...) }})
-	if err != nil {
-		return nil, nil, err
-	}
-	return c.ClientAddrs(), func() { _ = c.Stop() }, nil
-}
-
-// startStandaloneTarget is --servers 1: zabsim in this process, or one JVM.
-func startStandaloneTarget(name, dir string, f benchFlags, log io.Writer) ([]string, func(), error) {
-	addr := "127.0.0.1:0"
-	if f.basePort > 0 {
-		addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(f.basePort))
-	}
-	if name == "zabsim" {
-		cfg := server.Config{ClientAddr: addr, TickTimeMS: 2000, MaxClientCnxns: -1}
-		node, addr, err := live.StartServer(cfg, live.Options{Name: "zabsim", DataDir: dir})
-		if err != nil {
-			return nil, nil, err
-		}
-		return []string{addr}, func() { _ = node.Stop() }, nil
-	}
-	cfg := config.Default()
-	cfg.TickTimeMS, cfg.MaxClientCnxns, cfg.AdminEnableServer = 2000, 0, false
-	var zkLog io.Writer
-	if f.zkLog {
-		zkLog = log
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, nil, err
-	}
-	zkAddr := ""
-	if f.basePort > 0 {
-		zkAddr = addr
-	}
-	z, err := live.StartApacheZooKeeper(live.ApacheOptions{Dir: dir, Config: &cfg, Log: zkLog, Addr: zkAddr,
-		JavaOpts: []string{"-Xmx1g", "-XX:+UseParallelGC"}})
-	if err != nil {
-		return nil, nil, err
-	}
-	return []string{z.Addr()}, z.Stop, nil
-}
-
-func benchDir(dir string) (string, func(), error) {
-	if dir != "" {
-		return dir, func() {}, os.MkdirAll(dir, 0o755)
-	}
-	tmp, err := os.MkdirTemp("", "zabsim-bench-")
-	if err != nil {
-		return "", nil, err
-	}
-	return tmp, func() { _ = os.RemoveAll(tmp) }, nil
-}
-
+// startProfile writes a CPU profile of this process to path (none for "")
+// until the returned stop is called.
 func startProfile(path string) (func(), error) {
 	if path == "" {
 		return func() {}, nil

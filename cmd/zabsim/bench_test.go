@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/live/cluster"
 )
 
 func runBenchCmd(t *testing.T, args ...string) (string, error) {
@@ -88,7 +88,7 @@ func TestLiveBenchCommandBoth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts two 3-node ensembles")
 	}
-	if err := live.ZooKeeperAvailable(); err != nil {
+	if err := cluster.ZooKeeperAvailable(); err != nil {
 		if os.Getenv("ZABSIM_REQUIRE_ZK") == "1" {
 			t.Fatalf("ZABSIM_REQUIRE_ZK=1 but Apache ZooKeeper is unavailable: %v", err)
 		}

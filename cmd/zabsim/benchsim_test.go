@@ -47,15 +47,3 @@ func TestBenchSimBadFlags(t *testing.T) {
 		}
 	}
 }
-
-func TestMedianRun(t *testing.T) {
-	mk := func(seed uint64, simNS int64) simBenchRun {
-		return simBenchRun{seed: seed, simNS: simNS, wall: 1e9}
-	}
-	if got := medianRun([]simBenchRun{mk(1, 30), mk(2, 10), mk(3, 20)}); got.seed != 3 {
-		t.Errorf("median of 3 runs is seed %d, want 3", got.seed)
-	}
-	if got := medianRun([]simBenchRun{mk(1, 40), mk(2, 10), mk(3, 30), mk(4, 20)}); got.seed != 4 {
-		t.Errorf("median of 4 runs is seed %d, want the lower middle (4)", got.seed)
-	}
-}

@@ -3,11 +3,11 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/live/crosscheck"
 )
 
 func newCrosscheckCmd() *cobra.Command {
-	var opts live.CrossCheckOptions
+	var opts crosscheck.Options
 	var quiet, progress bool
 	cmd := &cobra.Command{
 		Use:   "crosscheck",
@@ -41,14 +41,14 @@ that could not complete (for example Apache ZooKeeper not installed).`,
 
 // runCrossCheck runs the cross-check for `zabsim crosscheck` and
 // `zabsim live --crosscheck`.
-func runCrossCheck(cmd *cobra.Command, opts live.CrossCheckOptions, progress bool) error {
+func runCrossCheck(cmd *cobra.Command, opts crosscheck.Options, progress bool) error {
 	if opts.Ops <= 0 {
 		return usagef("--ops must be positive, got %d", opts.Ops)
 	}
 	if progress {
 		opts.Progress = cmd.ErrOrStderr()
 	}
-	ok, err := live.RunCrossCheck(cmd.Context(), opts, cmd.OutOrStdout())
+	ok, err := crosscheck.Run(cmd.Context(), opts, cmd.OutOrStdout())
 	if err != nil {
 		return err
 	}

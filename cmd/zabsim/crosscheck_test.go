@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/live/cluster"
 )
 
 func TestCrosscheckCommandBadUsage(t *testing.T) {
@@ -27,7 +27,7 @@ func TestCrosscheckCommandBadUsage(t *testing.T) {
 // TestLiveCrosscheckCommand runs `zabsim crosscheck` end to end: both
 // servers started, a short sequence, the report on stdout, exit 0.
 func TestLiveCrosscheckCommand(t *testing.T) {
-	if err := live.ZooKeeperAvailable(); err != nil {
+	if err := cluster.ZooKeeperAvailable(); err != nil {
 		if os.Getenv("ZABSIM_REQUIRE_ZK") == "1" {
 			t.Fatalf("ZABSIM_REQUIRE_ZK=1 but Apache ZooKeeper is unavailable: %v", err)
 		}

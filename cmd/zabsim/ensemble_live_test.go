@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/live/cluster"
 )
 
 // ensembleNode is one zabsim server process of a live ensemble.
@@ -39,7 +40,7 @@ func (nd *ensembleNode) exited() bool {
 // buildBinary is $ZABSIM_BIN or this command built once per test process.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin, err := live.ZabsimBinary(".")
+	bin, err := cluster.ZabsimBinary(".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func buildBinary(t *testing.T) string {
 
 func freePort(t *testing.T) string {
 	t.Helper()
-	addr, err := live.FreeAddr()
+	addr, err := cluster.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func (nd *ensembleNode) start(t *testing.T, bin string) {
 func (nd *ensembleNode) kill9() { _ = syscall.Kill(-nd.cmd.Process.Pid, syscall.SIGKILL) }
 
 func (nd *ensembleNode) mode() string {
-	out, err := live.FourLetterWord(nd.client, "srvr", time.Second)
+	out, err := cluster.FourLetterWord(nd.client, "srvr", time.Second)
 	if err != nil {
 		return ""
 	}

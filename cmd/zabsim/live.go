@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/live/cluster"
+	"github.com/zabsim/zabsim/live/crosscheck"
 	"github.com/zabsim/zabsim/liverun"
 	"github.com/zabsim/zabsim/rundir"
 )
@@ -62,7 +63,7 @@ the run was interrupted), 2 bad usage or input (or the cluster could not run).`,
 				if f.scenario != "" || f.file != "" {
 					return usagef("--crosscheck takes no scenario")
 				}
-				return runCrossCheck(cmd, live.CrossCheckOptions{Ops: f.crossOps, Seed: f.seed}, !f.quiet)
+				return runCrossCheck(cmd, crosscheck.Options{Ops: f.crossOps, Seed: f.seed}, !f.quiet)
 			}
 			return runLive(cmd, f)
 		},
@@ -86,7 +87,7 @@ the run was interrupted), 2 bad usage or input (or the cluster could not run).`,
 }
 
 func runLive(cmd *cobra.Command, f liveFlags) error {
-	target, err := live.ParseTarget(f.target)
+	target, err := cluster.ParseTarget(f.target)
 	if err != nil {
 		return usageError{err}
 	}
@@ -106,8 +107,8 @@ func runLive(cmd *cobra.Command, f liveFlags) error {
 	if err := checkBugs(f.bugs); err != nil {
 		return err
 	}
-	if target == live.TargetZooKeeper {
-		if err := live.ZooKeeperAvailable(); err != nil {
+	if target == cluster.TargetZooKeeper {
+		if err := cluster.ZooKeeperAvailable(); err != nil {
 			return usagef("--target zookeeper: %v", err)
 		}
 	}

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/live/cluster"
 )
 
 // TestLiveBadInputExitsTwo: `zabsim live` refuses bad input before it
@@ -176,7 +176,7 @@ func requireLiveCLI(t *testing.T, target string) string {
 		t.Skip("starts a real ensemble: set ZABSIM_LIVE=1 (make test-live does)")
 	}
 	if target == "zookeeper" {
-		if err := live.ZooKeeperAvailable(); err != nil {
+		if err := cluster.ZooKeeperAvailable(); err != nil {
 			if os.Getenv("ZABSIM_REQUIRE_ZK") == "1" {
 				t.Fatalf("ZABSIM_REQUIRE_ZK=1 but Apache ZooKeeper is unavailable: %v", err)
 			}

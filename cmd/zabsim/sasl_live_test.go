@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/live/cluster"
+	"github.com/zabsim/zabsim/live/zkclient"
 	"github.com/zabsim/zabsim/server/config"
 	"github.com/zabsim/zabsim/server/sasl"
 	"github.com/zabsim/zabsim/server/wire"
@@ -102,7 +104,7 @@ func TestLiveSASLZooKeeper(t *testing.T) {
 
 func requireZK(t *testing.T) {
 	t.Helper()
-	if err := live.ZooKeeperAvailable(); err != nil {
+	if err := cluster.ZooKeeperAvailable(); err != nil {
 		if os.Getenv("ZABSIM_REQUIRE_ZK") == "1" {
 			t.Fatalf("ZABSIM_REQUIRE_ZK=1 but Apache ZooKeeper is unavailable: %v", err)
 		}
@@ -141,7 +143,7 @@ func startSASLZooKeeper(t *testing.T, sc saslScenario, props []string) string {
 	t.Helper()
 	cfg := saslZooCfg(t, sc)
 	var log live.LockedBuffer
-	z, err := live.StartApacheZooKeeper(live.ApacheOptions{Dir: t.TempDir(), Config: &cfg, Log: &log,
+	z, err := cluster.StartApacheZooKeeper(cluster.ApacheOptions{Dir: t.TempDir(), Config: &cfg, Log: &log,
 		JavaOpts: append([]string{"-Xmx256m", "-XX:+UseSerialGC"}, props...)})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
@@ -158,7 +160,7 @@ func startSASLZooKeeper(t *testing.T, sc saslScenario, props []string) string {
 func startSASLZabsim(t *testing.T, bin string, sc saslScenario, props []string) string {
 	t.Helper()
 	dir := t.TempDir()
-	addr, err := live.FreeAddr()
+	addr, err := cluster.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,15 +195,15 @@ func saslRawOutcomes(t *testing.T, addr string) string {
 	t.Helper()
 	var out []string
 	note := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
-	dial := func() *live.RawClient {
-		c, err := live.DialRaw(addr, 30000, 0, nil, 5*time.Second)
+	dial := func() *zkclient.RawClient {
+		c, err := zkclient.DialRaw(addr, 30000, 0, nil, 5*time.Second)
 		if err != nil {
 			t.Fatalf("dial %s: %v", addr, err)
 		}
 		t.Cleanup(func() { c.Conn().Close() })
 		return c
 	}
-	call := func(what string, c *live.RawClient, req wire.Request) (wire.ReplyHeader, wire.Response, bool) {
+	call := func(what string, c *zkclient.RawClient, req wire.Request) (wire.ReplyHeader, wire.Response, bool) {
 		hdr, resp, err := c.Call(req)
 		if err != nil {
 			note("%s: connection closed", what)
@@ -228,7 +230,7 @@ func saslRawOutcomes(t *testing.T, addr string) string {
 	}
 	// login runs DIGEST-MD5 for user:pass; it reports whether the server's
 	// rspauth proves it knows the password.
-	login := func(c *live.RawClient, user, pass string) bool {
+	login := func(c *zkclient.RawClient, user, pass string) bool {
 		_, resp, ok := call("sasl start", c, &wire.SASLRequest{Token: []byte{}})
 		r, isSASL := resp.(*wire.SASLResponse)
 		if !ok || !isSASL || r.Token == nil {

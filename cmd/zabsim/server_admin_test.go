@@ -12,7 +12,8 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
-	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/live/cluster"
+	"github.com/zabsim/zabsim/live/serverproc"
 )
 
 // TestLiveServerAdminEndpoints runs `zabsim server` with the AdminServer
@@ -23,7 +24,7 @@ func TestLiveServerAdminEndpoints(t *testing.T) {
 	_, metricsPort, _ := net.SplitHostPort(metricsAddr)
 	cfg, addr := writeZooCfg(t, fmt.Sprintf("admin.serverAddress=127.0.0.1\nadmin.serverPort=%s\nadmin.commandURL=/zk\n"+
 		"metricsProvider.className=%s\nmetricsProvider.httpHost=127.0.0.1\nmetricsProvider.httpPort=%s\n",
-		adminPort, live.PrometheusProviderClass, metricsPort))
+		adminPort, serverproc.PrometheusProviderClass, metricsPort))
 	stop, log := runServerCmd(t, "--config", cfg)
 	c := zkSession(t, addr)
 	defer c.Close()
@@ -81,7 +82,7 @@ func TestLiveServerAdminPortInUse(t *testing.T) {
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	addr, err := live.FreeAddr()
+	addr, err := cluster.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/zabsim/zabsim/live"
+	"github.com/zabsim/zabsim/live/cluster"
 )
 
 // writeZooCfg writes a standalone zoo.cfg on a free loopback port and
@@ -25,7 +26,7 @@ import (
 func writeZooCfg(t *testing.T, extra string) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
-	addr, err := live.FreeAddr()
+	addr, err := cluster.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestLiveServerCommand(t *testing.T) {
 	if _, err := c.Create("/kept", []byte("v1"), 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := live.FourLetterWord(addr, "ruok", 5*time.Second); err != nil || out != "imok" {
+	if out, err := cluster.FourLetterWord(addr, "ruok", 5*time.Second); err != nil || out != "imok" {
 		t.Fatalf("ruok = %q, %v", out, err)
 	}
 	c.Close()
@@ -179,7 +180,7 @@ func TestLiveServerBinary(t *testing.T) {
 	if p, err := c.Create("/bin", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil || p != "/bin" {
 		t.Fatalf("create = %q, %v", p, err)
 	}
-	if out, _ := live.FourLetterWord(addr, "mntr", 5*time.Second); !strings.Contains(out, "zk_ephemerals_count\t1") {
+	if out, _ := cluster.FourLetterWord(addr, "mntr", 5*time.Second); !strings.Contains(out, "zk_ephemerals_count\t1") {
 		t.Fatalf("mntr = %q, want one ephemeral", out)
 	}
 	c.Close()
@@ -206,7 +207,7 @@ func waitServerServing(t *testing.T, addr string, exited <-chan error) {
 			t.Fatalf("server exited before serving: %v", err)
 		default:
 		}
-		if out, _ := live.FourLetterWord(addr, "srvr", time.Second); strings.Contains(out, "Mode: standalone") {
+		if out, _ := cluster.FourLetterWord(addr, "srvr", time.Second); strings.Contains(out, "Mode: standalone") {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
