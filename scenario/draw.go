@@ -115,6 +115,11 @@ func drawConfig(rng *rand.Rand) Scenario {
 		}
 		s.Workload, s.Clients = "", 0
 	}
+	if rng.IntN(100) < 30 {
+		// Churn: kills and restarts of random node subsets, quorums
+		// included (drawn last, so the knobs above stay as they were).
+		s.Faults = append(s.Faults, "churn")
+	}
 	return s
 }
 
