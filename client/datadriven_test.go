@@ -2,6 +2,8 @@ package client
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,7 +94,7 @@ func (s *script) run(td *datadriven.TestData) (string, error) {
 		}
 	case "watches":
 		w := s.c.watches
-		fmt.Fprintf(&b, "data=%v exist=%v child=%v persistent=%v recursive=%v\n", sorted(w.data), sorted(w.exist), sorted(w.child), sorted(w.persistent), sorted(w.recursive))
+		fmt.Fprintf(&b, "data=%v exist=%v child=%v persistent=%v recursive=%v\n", slices.Sorted(maps.Keys(w.data)), slices.Sorted(maps.Keys(w.exist)), slices.Sorted(maps.Keys(w.child)), slices.Sorted(maps.Keys(w.persistent)), slices.Sorted(maps.Keys(w.recursive)))
 	default:
 		err = fmt.Errorf("unknown command %q", td.Cmd)
 	}

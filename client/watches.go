@@ -1,7 +1,8 @@
 package client
 
 import (
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/zabsim/zabsim/server/wire"
 )
@@ -94,7 +95,7 @@ func (w *watchRegistry) fired(t wire.EventType, path string) {
 // packet exceeds setWatchesLimitBytes. Paths are sorted: map order must not
 // reach the wire.
 func (w *watchRegistry) setWatches(zxid int64) []wire.Request {
-	lists := [5][]string{sorted(w.data), sorted(w.exist), sorted(w.child), sorted(w.persistent), sorted(w.recursive)}
+	lists := [5][]string{slices.Sorted(maps.Keys(w.data)), slices.Sorted(maps.Keys(w.exist)), slices.Sorted(maps.Keys(w.child)), slices.Sorted(maps.Keys(w.persistent)), slices.Sorted(maps.Keys(w.recursive))}
 	v2 := len(lists[3])+len(lists[4]) > 0
 	var out []wire.Request
 	var cur [5][]string
@@ -124,15 +125,6 @@ func (w *watchRegistry) setWatches(zxid int64) []wire.Request {
 		}
 	}
 	flush()
-	return out
-}
-
-func sorted(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 

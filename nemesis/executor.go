@@ -312,9 +312,9 @@ func (x *Executor) process(h Host, nodes []string, a Action, ev *Event) error {
 		candidates = x.filter(x.filter(nodes, x.killed), x.paused)
 		act = h.Pause
 	case Restart:
-		t, set, candidates, act = a.Target, x.killed, sortedKeys(x.killed), h.Restart
+		t, set, candidates, act = a.Target, x.killed, slices.Sorted(maps.Keys(x.killed)), h.Restart
 	case Resume:
-		t, set, candidates, act = a.Target, x.paused, sortedKeys(x.paused), h.Resume
+		t, set, candidates, act = a.Target, x.paused, slices.Sorted(maps.Keys(x.paused)), h.Resume
 	}
 	targets, err := x.resolve(h, t, nodes, candidates, ev)
 	if err != nil {
@@ -338,8 +338,6 @@ func (x *Executor) process(h Host, nodes []string, a Action, ev *Event) error {
 func (x *Executor) filter(nodes []string, out map[string]bool) []string {
 	return slices.DeleteFunc(slices.Clone(nodes), func(n string) bool { return out[n] })
 }
-
-func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 func (x *Executor) clock(h Host, nodes []string, a Action, ev *Event) error {
 	if _, ok := a.(ClockReset); ok {
@@ -380,13 +378,13 @@ func (x *Executor) clock(h Host, nodes []string, a Action, ev *Event) error {
 func (x *Executor) clockReset(h Host, ev *Event) error {
 	// Only nodes a ClockRate touched get their rate back: a schedule
 	// without one makes exactly the calls it always made.
-	for _, n := range sortedKeys(x.rated) {
+	for _, n := range slices.Sorted(maps.Keys(x.rated)) {
 		if err := h.ClockRate(n, 1); err != nil {
 			return err
 		}
 		delete(x.rated, n)
 	}
-	for _, n := range sortedKeys(x.clocked) {
+	for _, n := range slices.Sorted(maps.Keys(x.clocked)) {
 		if err := h.ClockSkew(n, 0); err != nil {
 			return err
 		}
@@ -501,7 +499,7 @@ func (x *Executor) setDisk(h Host, n string, f DiskFault) error {
 
 func (x *Executor) diskReset(h Host, ev *Event) error {
 	x.crashMode = CrashLoseUnsynced
-	for _, n := range sortedKeys(x.disks) {
+	for _, n := range slices.Sorted(maps.Keys(x.disks)) {
 		if err := h.DiskFault(n, DiskFault{}); err != nil {
 			return err
 		}

@@ -1,6 +1,9 @@
 package api
 
 import (
+	"cmp"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -174,17 +177,20 @@ func (a *apiCheck) triggerPaths() []string {
 }
 
 func sortedPersistKeys(m map[persistKey]*persistWatch) []persistKey {
-	keys := make([]persistKey, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].path != keys[j].path {
-			return keys[i].path < keys[j].path
-		}
-		return !keys[i].recursive && keys[j].recursive
+	return slices.SortedFunc(maps.Keys(m), func(a, b persistKey) int {
+		return cmp.Or(strings.Compare(a.path, b.path), boolCmp(a.recursive, b.recursive))
 	})
-	return keys
+}
+
+// boolCmp orders false before true.
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
 }
 
 func persistText(k persistKey) string {

@@ -1,7 +1,10 @@
 package api
 
 import (
+	"cmp"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -293,15 +296,7 @@ func classText(c watchClass) string {
 }
 
 func sortedWatchKeys(m map[watchKey]*apiWatch) []watchKey {
-	keys := make([]watchKey, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].path != keys[j].path {
-			return keys[i].path < keys[j].path
-		}
-		return keys[i].class < keys[j].class
+	return slices.SortedFunc(maps.Keys(m), func(a, b watchKey) int {
+		return cmp.Or(strings.Compare(a.path, b.path), cmp.Compare(a.class, b.class))
 	})
-	return keys
 }
