@@ -15,7 +15,7 @@ import (
 	"github.com/zabsim/zabsim/nemesis"
 	"github.com/zabsim/zabsim/reports"
 	"github.com/zabsim/zabsim/scenarios"
-	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/bugs"
 )
 
 // Options configure Run.
@@ -156,7 +156,7 @@ func liveScenario(s scenarios.Scenario, opts Options) (scenarios.Scenario, error
 		return s, fmt.Errorf("%w: bug switches (%s) exist only in zabsim servers", ErrBadInput, strings.Join(s.Bugs, ", "))
 	}
 	for _, b := range s.Bugs {
-		if !slices.ContainsFunc(server.AllBugs(), func(k server.BugInfo) bool { return string(k.Name) == b }) {
+		if !slices.Contains(bugs.Names(), b) {
 			return s, fmt.Errorf("%w: unknown bug switch %q (see zabsim list)", ErrBadInput, b)
 		}
 	}

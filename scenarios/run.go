@@ -13,7 +13,7 @@ import (
 	"github.com/zabsim/zabsim/nemesis"
 	"github.com/zabsim/zabsim/proc"
 	"github.com/zabsim/zabsim/server"
-	"github.com/zabsim/zabsim/server/zab"
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/sim"
 	"github.com/zabsim/zabsim/workloads"
 )
@@ -139,16 +139,8 @@ func (r *runner) clientAddrs() []string {
 	return out
 }
 
-func (r *runner) addServers(bugs []string) error {
-	known := make([]server.Bug, 0)
-	for _, b := range server.KnownBugs() {
-		known = append(known, b.Name)
-	}
-	set, err := server.ParseBugs(joinComma(serverBugNames(bugs)), known)
-	if err != nil {
-		return err
-	}
-	zbugs, err := zab.ParseBugs(joinComma(zabBugNames(bugs)))
+func (r *runner) addServers(names []string) error {
+	set, err := bugs.ParseSet(names...)
 	if err != nil {
 		return err
 	}
@@ -161,7 +153,7 @@ func (r *runner) addServers(bugs []string) error {
 	disk := sim.DiskOptions{SyncLatency: sim.UniformLatency(r.s.SyncLatency.D()/2, r.s.SyncLatency.D()*2)}
 	for i, name := range r.servers {
 		f, err := server.Factory(server.Config{ID: int64(i + 1), ClientAddr: name + ":2181", TickTimeMS: r.s.TickTimeMS,
-			SnapCount: r.s.SnapCount, Bugs: set, ZabBugs: zbugs, Peers: peers})
+			SnapCount: r.s.SnapCount, Bugs: set, Peers: peers})
 		if err != nil {
 			return err
 		}
@@ -511,35 +503,4 @@ func joinComma(ss []string) string {
 		out += s
 	}
 	return out
-}
-
-// Bug switches live in two places: server-level ones (server.KnownBugs) and
-// replication-level ones (zab.AllBugs). A name goes to whichever knows it.
-func serverBugNames(bugs []string) []string {
-	var out []string
-	for _, b := range bugs {
-		if !isZabBug(b) {
-			out = append(out, b)
-		}
-	}
-	return out
-}
-
-func zabBugNames(bugs []string) []string {
-	var out []string
-	for _, b := range bugs {
-		if isZabBug(b) {
-			out = append(out, b)
-		}
-	}
-	return out
-}
-
-func isZabBug(name string) bool {
-	for _, b := range zab.AllBugs() {
-		if b.String() == name {
-			return true
-		}
-	}
-	return false
 }

@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/bugs"
 	"gopkg.in/yaml.v3"
 )
 
@@ -209,8 +209,8 @@ func kindText(t reflect.Type) string {
 // switch (as zabsim list does).
 func CheckBugs(names []string) error {
 	var known []string
-	for _, b := range server.AllBugs() {
-		known = append(known, string(b.Name))
+	for _, b := range bugs.All() {
+		known = append(known, b.Name)
 	}
 	var unknown []string
 	for _, n := range names {

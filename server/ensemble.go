@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/server/session"
 	"github.com/zabsim/zabsim/server/storage"
 	"github.com/zabsim/zabsim/server/tree"
@@ -158,7 +159,7 @@ func (s *Server) startEnsemble(rec *storage.Recovery) error {
 // database it loaded, which (log replayed) holds uncommitted txns; a later
 // TRUNC cannot take them out of that snapshot.
 func (s *Server) dirtySnapshotAtLoad(rec *storage.Recovery) {
-	if !s.cfg.ZabBugs.Has(zab.BugZK1549) || s.failed != nil || s.tree.LastZxid() <= rec.SnapshotZxid {
+	if !s.cfg.Bugs.Has(bugs.ZK1549) || s.failed != nil || s.tree.LastZxid() <= rec.SnapshotZxid {
 		return
 	}
 	s.snapshotting = true
@@ -611,7 +612,7 @@ func (s *Server) loadSnapshot(snap zab.Snapshot) bool {
 		s.fail(fmt.Errorf("snapshot from leader: %w", err))
 		return false
 	}
-	t.SetStaleReplay(s.cfg.Bugs.Has(BugZK1046))
+	t.SetStaleReplay(s.cfg.Bugs.Has(bugs.ZK1046))
 	t.SetProviders(s.providers())
 	s.tree, s.ens.global = t, timeouts
 	// The snapshot's sessions replace ours too (ZKDatabase.deserializeSnapshot

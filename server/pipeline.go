@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/txn"
 	"github.com/zabsim/zabsim/server/wire"
@@ -474,7 +475,7 @@ func (s *Server) snapshotBytes() (int64, []byte, error) {
 	} else {
 		sessions = s.sessionTimeouts()
 	}
-	if !s.cfg.Bugs.Has(BugZK1046) || len(s.recent) <= fuzzyWindow {
+	if !s.cfg.Bugs.Has(bugs.ZK1046) || len(s.recent) <= fuzzyWindow {
 		return s.tree.LastZxid(), s.tree.Serialize(sessions), nil
 	}
 	stale := map[string]int32{}
@@ -490,7 +491,7 @@ func (s *Server) snapshotBytes() (int64, []byte, error) {
 
 // noteRecent keeps the last applied txns for zk-1046's fuzzy snapshots.
 func (s *Server) noteRecent(t txn.Txn, res tree.Result) {
-	if !s.cfg.Bugs.Has(BugZK1046) {
+	if !s.cfg.Bugs.Has(bugs.ZK1046) {
 		return
 	}
 	r := recentTxn{zxid: t.Header.Zxid}

@@ -3,6 +3,7 @@ package server
 import (
 	"strings"
 
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/server/session"
 	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/txn"
@@ -514,7 +515,7 @@ func (s *Server) prepCloseSession(p *prepCtx) txn.Record {
 		}
 		s.changes.add(&change{zxid: p.hdr.Zxid, path: path, exists: false})
 	}
-	if !s.cfg.Bugs.Has(BugZK1208) {
+	if !s.cfg.Bugs.Has(bugs.ZK1208) {
 		s.sessions.SetClosing(p.session)
 	}
 	return &txn.CloseSession{Paths2Delete: paths}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf16"
 
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/wire"
 )
@@ -179,7 +180,7 @@ func (s *Server) getEphemerals(session int64, prefix string) []string {
 
 func (s *Server) setWatches(c *conn, rel int64, ws tree.WatchSet) {
 	replay := s.tree.SetWatches
-	if s.cfg.Bugs.Has(BugSetWatchesStaleZxid) {
+	if s.cfg.Bugs.Has(bugs.SetWatchesStaleZxid) {
 		replay = s.tree.SetWatchesStaleZxid
 	}
 	for _, ev := range replay(rel, ws, c.watcher) {

@@ -89,7 +89,7 @@ func membership(d config.Dynamic, text []byte) zab.Membership {
 // addresses, into e) of the static config, or with reconfigEnabled of the
 // newest config this server knows (startConfig), and the recovered log.
 func (s *Server) zabConfig(e *ensemble, rec *storage.Recovery) zab.Config {
-	zc := zab.Config{ID: uint64(s.cfg.ID), Bugs: s.cfg.ZabBugs, Snapshots: snapshotSource{s}}
+	zc := zab.Config{ID: uint64(s.cfg.ID), Bugs: s.cfg.Bugs, Snapshots: snapshotSource{s}}
 	for _, p := range s.cfg.Peers {
 		if p.ID == s.cfg.ID {
 			e.myAddr = p.Addr

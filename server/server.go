@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/server/session"
 	"github.com/zabsim/zabsim/server/storage"
 	"github.com/zabsim/zabsim/server/tree"
@@ -216,7 +217,7 @@ func (s *Server) recover() (*storage.Recovery, error) {
 			return nil, fmt.Errorf("snapshot %#x: %w", rec.SnapshotZxid, err)
 		}
 	}
-	t.SetStaleReplay(s.cfg.Bugs.Has(BugZK1046))
+	t.SetStaleReplay(s.cfg.Bugs.Has(bugs.ZK1046))
 	t.SetProviders(s.providers())
 	if len(s.cfg.Peers) > 0 {
 		s.tree = t
@@ -246,7 +247,7 @@ func (s *Server) recover() (*storage.Recovery, error) {
 // of the snapshot and those a log record (past the snapshot, re-delivered by
 // Zab in an ensemble) creates and no later record closes.
 func (s *Server) noteRestored(snapshot map[int64]int32, tail []storage.Record) {
-	if !s.cfg.Bugs.Has(BugZK1367) {
+	if !s.cfg.Bugs.Has(bugs.ZK1367) {
 		return
 	}
 	live := map[int64]int32{}
@@ -435,7 +436,7 @@ func (s *Server) expire() {
 // the wall clock, as before that fix, so a clock step on the leader moves
 // every deadline: forwards, it expires every session at once.
 func (s *Server) sessionClockMS() int64 {
-	if s.cfg.Bugs.Has(BugZK1366) {
+	if s.cfg.Bugs.Has(bugs.ZK1366) {
 		return s.nowMS()
 	}
 	return s.elapsedMS()
@@ -445,7 +446,7 @@ func (s *Server) sessionClockMS() int64 {
 // them closing, so a request of theirs prepped before the closeSession is
 // applied fails; zk-1208 skips the mark.
 func (s *Server) expireSessions() []int64 {
-	if s.cfg.Bugs.Has(BugZK1208) {
+	if s.cfg.Bugs.Has(bugs.ZK1208) {
 		return s.sessions.ExpiredOpen(s.sessionClockMS())
 	}
 	return s.sessions.Expired(s.sessionClockMS())

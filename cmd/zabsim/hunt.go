@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/zabsim/zabsim/scenarios"
-	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/bugs"
 )
 
 // newHuntCmd builds `zabsim hunt`: run a bug switch's scenarios over seeds
@@ -179,15 +179,15 @@ func printHunt(w io.Writer, r scenarios.HuntResult, shrunkFile string) {
 }
 
 // runCatalogue is `hunt --report DIR`: the bug catalogue table.
-func runCatalogue(w io.Writer, dir string, bugs []string, offsets, cleanSeeds int, opts scenarios.HuntOptions) error {
+func runCatalogue(w io.Writer, dir string, names []string, offsets, cleanSeeds int, opts scenarios.HuntOptions) error {
 	if offsets < 1 || offsets > 100 {
 		return usagef("--offsets must be in [1, 100], got %d", offsets)
 	}
 	var docs []scenarios.BugDoc
-	for _, b := range server.AllBugs() {
-		docs = append(docs, scenarios.BugDoc{Name: string(b.Name), JIRA: b.JIRA, Trigger: b.Trigger, Symptom: b.Symptom})
+	for _, b := range bugs.All() {
+		docs = append(docs, scenarios.BugDoc{Name: b.Name, JIRA: b.JIRA, Trigger: b.Trigger, Symptom: b.Symptom})
 	}
-	copts := scenarios.CatalogueOptions{MaxSeeds: opts.MaxSeeds, Parallel: opts.Parallel, CleanSeeds: cleanSeeds, Bugs: bugs,
+	copts := scenarios.CatalogueOptions{MaxSeeds: opts.MaxSeeds, Parallel: opts.Parallel, CleanSeeds: cleanSeeds, Bugs: names,
 		Progress: func(r scenarios.CatalogueRow) {
 			fmt.Fprintf(w, "%-16s detected=%-3s seeds=%d median=%d per-offset=%s switch-off %d runs, %d failures (%.1fs)\n", r.Bug,
 				map[bool]string{true: "yes", false: "no"}[r.Detected], r.SeedsToDetect, r.Median, joinInts(r.PerOffset), r.CleanRuns,

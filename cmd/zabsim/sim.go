@@ -16,7 +16,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/zabsim/zabsim/scenarios"
-	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/workloads"
 	"golang.org/x/term"
 )
@@ -41,7 +41,7 @@ func newListCmd() *cobra.Command {
 			fmt.Fprintf(w, "Checkers (a scenario file's checkers:): %s\n", strings.Join(scenarios.CheckerNames(), ", "))
 			fmt.Fprintf(w, "Checkers of every run (besides the scenario's): %s\n", strings.Join(scenarios.RunCheckerNames(), ", "))
 			fmt.Fprintln(w, "Bug switches (--bug NAME):")
-			for _, b := range server.AllBugs() {
+			for _, b := range bugs.All() {
 				fmt.Fprintf(w, "  %-16s %s: %s → %s\n", b.Name, b.JIRA, b.Trigger, b.Symptom)
 			}
 			return nil

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/zabsim/zabsim/server/bugs"
 )
 
 // Interaction tests in the style of etcd-io/raft's testdata: each file is a
@@ -265,7 +267,7 @@ func (d *ddRunner) cluster(args []string) error {
 		case "observers":
 			observers, err = parseIDs(v)
 		case "bugs":
-			cfg.Bugs, err = ParseBugs(v)
+			cfg.Bugs, err = bugs.ParseSet(v)
 		case "window":
 			cfg.CommittedLogEntries, err = strconv.Atoi(v)
 		case "encode":
