@@ -98,7 +98,7 @@ func (s *Server) Serving() bool {
 	if s.env == nil || s.failed != nil {
 		return false
 	}
-	return s.ens == nil || s.ens.role.Serving
+	return s.repl.serving()
 }
 
 func (s *Server) adminConf(resp map[string]any) {

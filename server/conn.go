@@ -96,7 +96,7 @@ func clientHost(remote string) string {
 }
 
 func (s *Server) accept(a proc.Accepted) {
-	if s.ens != nil && !s.ens.role.Serving {
+	if !s.repl.serving() {
 		// Not serving (electing or syncing): the client tries another server.
 		s.env.Close(a.Conn)
 		return
@@ -307,7 +307,7 @@ func (s *Server) reopenSession(c *conn, id int64, passwd []byte) {
 	// leader and decides after the barrier (finishRevalidation), as
 	// LearnerZooKeeperServer.revalidateSession does.
 	known := ok && !sess.Closing
-	if s.ens != nil && !s.leads() {
+	if !s.repl.preps() {
 		known = true
 	}
 	if !known || !session.CheckPassword(id, passwd) {
@@ -320,16 +320,11 @@ func (s *Server) reopenSession(c *conn, id int64, passwd []byte) {
 	}
 	s.attach(c, id)
 	s.sessions.Touch(id, c.timeoutMS, s.sessionClockMS())
-	if s.ens != nil {
-		s.forwardRevalidate(c, id)
-		if !s.leads() {
-			s.awaitRevalidation(c)
-			s.drain()
-			return
-		}
-		s.drain()
+	wait := s.repl.reopened(c, id)
+	s.repl.flush()
+	if !wait {
+		s.sendConnectResponse(c, id, c.timeoutMS)
 	}
-	s.sendConnectResponse(c, id, c.timeoutMS)
 }
 
 // attach binds a session to a connection. Standalone, the connection owns
@@ -338,7 +333,7 @@ func (s *Server) reopenSession(c *conn, id int64, passwd []byte) {
 func (s *Server) attach(c *conn, id int64) {
 	c.session = id
 	s.sessionConn[id] = c
-	if s.ens == nil {
+	if s.repl.owner() == nil { // standalone: the connection owns it
 		_ = s.sessions.SetOwner(id, session.Owner{Server: s.cfg.ID, Conn: uint64(c.id)})
 	}
 }

@@ -6,12 +6,12 @@ import (
 
 	"github.com/zabsim/zabsim/proc"
 	"github.com/zabsim/zabsim/server/bugs"
+	"github.com/zabsim/zabsim/server/prep"
 	"github.com/zabsim/zabsim/server/session"
 	"github.com/zabsim/zabsim/server/storage"
 	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/txn"
 	"github.com/zabsim/zabsim/server/wire"
-	"github.com/zabsim/zabsim/server/zab"
 )
 
 // Server is a standalone ZooKeeper-compatible server as a proc.Process.
@@ -34,7 +34,7 @@ type Server struct {
 	pendingSessions map[int64]*conn
 
 	lastZxid int64 // highest zxid assigned by prep
-	changes  changeLog
+	prep     *prep.Processor
 
 	// Writes waiting for durability, in zxid order.
 	inflight     []txn.Txn // prepped txns on their way through log → apply (standalone)
@@ -62,7 +62,10 @@ type Server struct {
 	// catchUp).
 	expiredAtMS int64
 
-	ens           *ensemble       // nil for a standalone server
+	// repl is how prepped txns become durable and committed: standalone,
+	// or the ensemble (see replication).
+	repl          replication
+	ens           *ensemble       // the ensemble's state; nil for a standalone server
 	ensGlobalSeed map[int64]int32 // sessions in the recovered snapshot
 
 	// moments holds the Moment notes, boxed once (emitMoment).
@@ -138,6 +141,9 @@ func (s *Server) Start(env proc.Env) {
 	s.sessionConn = map[int64]*conn{}
 	s.pending = map[writeKey]*request{}
 	s.pendingSessions = map[int64]*conn{}
+	s.repl = standalone{s}
+	s.prep = prep.New(prepHost{s}, prep.Options{ExtendedTypes: s.cfg.ExtendedTypesEnabled,
+		StandaloneDisabled: s.cfg.StandaloneDisabled, SkipACL: s.cfg.SkipACL, Bugs: s.cfg.Bugs})
 	rec, err := s.recover()
 	if err != nil {
 		s.fail(fmt.Errorf("recovery: %w", err))
@@ -316,9 +322,7 @@ func (s *Server) trackRestored(tr *session.Tracker, id int64, timeoutMS int32) {
 // the stop may come before them. On time (within two tick periods of the
 // last pass) it does nothing: the timers are due, not overdue.
 func (s *Server) catchUp() {
-	if s.ens != nil && s.env.Mono()-s.ens.tickedAtNS >= 2*s.cfg.PeerTickMS*1e6 {
-		s.zabTicks()
-	}
+	s.repl.catchUp()
 	if s.elapsedMS()-s.expiredAtMS >= 2*s.tickMS() {
 		s.expire()
 	}
@@ -344,7 +348,7 @@ func (s *Server) Handle(ev proc.Event) {
 		return
 	}
 	s.catchUp()
-	if s.ens != nil && s.handlePeerEvent(ev) {
+	if s.repl.event(ev) {
 		return
 	}
 	switch e := ev.(type) {
@@ -371,12 +375,8 @@ func (s *Server) HandleReceived(e proc.Received) {
 		return
 	}
 	s.catchUp()
-	if s.ens != nil {
-		if l := s.ens.byConn[e.Conn]; l != nil {
-			s.peerBytes(l, e.Bytes)
-			s.drain()
-			return
-		}
+	if s.repl.received(e) {
+		return
 	}
 	if c := s.conns[e.Conn]; c != nil {
 		s.receive(c, e.Bytes)
@@ -392,14 +392,12 @@ func (s *Server) HandleTimer(e proc.TimerFired) {
 	case tickTag:
 		s.expire()
 		s.armTick()
-	case peerTickTag:
-		if s.ens != nil {
-			s.peerTick()
-		}
 	case containerTag:
 		s.catchUp()
 		s.checkContainers()
 		s.env.After(msToDuration(s.cfg.ContainerCheckIntervalMS), containerTag{})
+	default:
+		s.repl.timer(e.Tag)
 	}
 }
 
@@ -412,17 +410,11 @@ func (s *Server) HandleSyncDone(e proc.SyncDone) {
 	s.syncDone(e)
 }
 
-// leads reports whether this server decides expiry and containers: a
-// standalone server, or an ensemble's serving leader.
-func (s *Server) leads() bool {
-	return s.ens == nil || (s.ens.role.Serving && s.ens.role.Role == zab.RoleLeading)
-}
-
 // expire closes the sessions whose deadline passed, when this server
 // decides expiry.
 func (s *Server) expire() {
 	s.expiredAtMS = s.elapsedMS()
-	if !s.leads() {
+	if !s.repl.preps() {
 		return
 	}
 	for _, id := range s.expireSessions() {
@@ -457,13 +449,11 @@ func (s *Server) expireSessions() []int64 {
 // expired TTL node; prep re-checks each, so a node that gained a child in the
 // meantime fails harmlessly with NOTEMPTY.
 func (s *Server) checkContainers() {
-	if !s.leads() {
+	if !s.repl.preps() {
 		return
 	}
 	for _, path := range s.tree.CleanupCandidates(s.nowMS(), s.cfg.ContainerMaxNeverUsedMS) {
-		p := s.newPrep(0, 0, wire.OpDeleteContainer, nil)
-		rec, err := s.prepDeleteContainer(&p, path)
-		s.propose(p.finish(rec, err))
+		s.repl.propose(s.prep.DeleteContainer(s.nextHeader(0, 0, wire.OpDeleteContainer), path))
 	}
 }
 
