@@ -123,12 +123,12 @@ func (s *Server) advance(c *conn) {
 func (s *Server) recordLatency(r *request) {
 	ms := (s.env.Now() - r.start) / 1e6
 	st := &s.stats
-	if st.latencyCount == 0 || ms < st.minLatencyMS {
-		st.minLatencyMS = ms
+	if st.LatencyCount == 0 || ms < st.MinLatencyMS {
+		st.MinLatencyMS = ms
 	}
-	st.maxLatencyMS = max(st.maxLatencyMS, ms)
-	st.totalLatencyMS += ms
-	st.latencyCount++
+	st.MaxLatencyMS = max(st.MaxLatencyMS, ms)
+	st.TotalLatencyMS += ms
+	st.LatencyCount++
 }
 
 // reply finishes r with a reply carrying the last processed zxid; resp is

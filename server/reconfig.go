@@ -221,12 +221,3 @@ func (s *Server) reconfigReply(r *request, res tree.Result) {
 	data, _ := s.tree.ConfigNode()
 	s.reply(r, res.Err, &wire.GetDataResponse{Data: data, Stat: statOf(res)})
 }
-
-// configVersion is the active config's version, for srvr, conf and the
-// AdminServer (an ensemble member with reconfigEnabled only).
-func (s *Server) configVersion() (int64, bool) {
-	if s.ens == nil || !s.cfg.ReconfigEnabled {
-		return 0, false
-	}
-	return s.ens.peer.Config().Version, true
-}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/zabsim/zabsim/proc"
 	"github.com/zabsim/zabsim/server/bugs"
+	"github.com/zabsim/zabsim/server/monitor"
 	"github.com/zabsim/zabsim/server/prep"
 	"github.com/zabsim/zabsim/server/session"
 	"github.com/zabsim/zabsim/server/storage"
@@ -42,7 +43,7 @@ type Server struct {
 	sinceSnap    int
 	snapshotting bool
 
-	stats serverStats
+	stats monitor.Stats // ServerStats' counters
 
 	// replyEnc is scratch space for encoding replies (beginReply,
 	// endReply). Every reply is copied out of it before it is kept or sent
@@ -95,15 +96,6 @@ const fuzzyWindow = 8
 type writeKey struct {
 	session int64
 	cxid    int32
-}
-
-type serverStats struct {
-	packetsReceived int64
-	packetsSent     int64
-	minLatencyMS    int64
-	maxLatencyMS    int64
-	totalLatencyMS  int64
-	latencyCount    int64
 }
 
 // tickTag tags the server's periodic timer.
