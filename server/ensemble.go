@@ -277,7 +277,7 @@ func (e *ensemble) applyReady(rd *zab.Ready) {
 				s.fail(fmt.Errorf("committed txn %s: %w", zab.ZxidString(en.Zxid), err))
 				return
 			}
-			s.applyEncoded(t, en.Data)
+			s.applyDigested(t, e.obs.EntryDigest(en))
 		}
 	}
 	if m := rd.ActivateConfig; m != nil {
@@ -346,6 +346,10 @@ func (e *ensemble) touched(c *conn) {
 // emitMoments reports the protocol moments a carried-out Ready reached
 // (see Moment), each at most once, in Moments() order.
 func (e *ensemble) emitMoments(rd *zab.Ready) {
+	if e.role.Serving && e.role.Role != zab.RoleLeading && rd.InstallSnapshot == nil && rd.Truncate == nil &&
+		rd.WriteAcceptedEpoch == nil && rd.WriteCurrentEpoch == nil {
+		return // a synced learner sends only what no moment names
+	}
 	var reached [momentCount]bool
 	reached[momentSnapReceived] = rd.InstallSnapshot != nil
 	reached[momentTruncated] = rd.Truncate != nil

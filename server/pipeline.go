@@ -8,6 +8,7 @@ import (
 	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/txn"
 	"github.com/zabsim/zabsim/server/wire"
+	"github.com/zabsim/zabsim/server/zab"
 )
 
 // isWrite reports whether op goes through prep and the log.
@@ -237,16 +238,16 @@ func (s *Server) commitDurable() {
 
 // apply is FinalRequestProcessor: apply a committed txn to the tree, fire
 // watches, and answer the local request (if any) it came from.
-func (s *Server) apply(t txn.Txn) { s.applyEncoded(t, t.Marshal()) }
+func (s *Server) apply(t txn.Txn) { s.applyDigested(t, zab.Digest(t.Marshal())) }
 
-// applyEncoded is apply for a txn whose encoding is at hand (a committed Zab
-// entry): the txn encoding is canonical, so the Committed digest is taken
-// from those bytes instead of marshalling the txn again on every server.
-func (s *Server) applyEncoded(t txn.Txn, encoded []byte) {
+// applyDigested is apply for a txn whose digest (zab.Digest of its
+// canonical encoding) is at hand: a committed Zab entry's, which the
+// invariant observer has just taken.
+func (s *Server) applyDigested(t txn.Txn, digest uint64) {
 	res := s.tree.ApplyTxn(t)
 	s.noteRecent(t, res)
 	s.prep.Applied(t.Header.Zxid)
-	s.env.Emit(committedNote(s.env.Name(), t, encoded))
+	s.env.Emit(s.notes.committed(committedNote(s.env.Name(), t, digest)))
 	s.deliverEvents(res.Events)
 	key := writeKey{t.Header.ClientID, t.Header.Cxid}
 	req := s.pending[key]
@@ -268,9 +269,9 @@ func (s *Server) applyEncoded(t txn.Txn, encoded []byte) {
 }
 
 // committedNote is the Committed observation of an applied txn.
-func committedNote(node string, t txn.Txn, encoded []byte) Committed {
+func committedNote(node string, t txn.Txn, digest uint64) Committed {
 	n := Committed{Node: node, Zxid: t.Header.Zxid, Type: t.Header.Type.String(), Session: t.Header.ClientID,
-		Cxid: t.Header.Cxid, Digest: txnDigest(encoded)}
+		Cxid: t.Header.Cxid, Digest: digest}
 	switch r := t.Record.(type) {
 	case *txn.Error:
 		n.Err = r.Err.Name()
@@ -280,18 +281,6 @@ func committedNote(node string, t txn.Txn, encoded []byte) Committed {
 		}
 	}
 	return n
-}
-
-// txnDigest is FNV-64a of a txn's canonical encoding (inlined: hash/fnv's
-// interface value costs an allocation per committed txn per server).
-func txnDigest(encoded []byte) uint64 {
-	const offset64, prime64 = 14695981039346656037, 1099511628211
-	h := uint64(offset64)
-	for _, c := range encoded {
-		h ^= uint64(c)
-		h *= prime64
-	}
-	return h
 }
 
 func (s *Server) deliverEvents(evs []tree.Event) {
