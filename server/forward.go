@@ -1,6 +1,8 @@
 package server
 
 import (
+	"fmt"
+
 	"github.com/zabsim/zabsim/server/session"
 	"github.com/zabsim/zabsim/server/txn"
 	"github.com/zabsim/zabsim/server/wire"
@@ -52,6 +54,11 @@ func (e *ensemble) leaderRequest(r zab.Request) {
 	s := e.s
 	if len(r.Data) == 0 {
 		return
+	}
+	if r.From == uint64(s.cfg.ID) {
+		// Only learners forward (see replication): a leader preps its own
+		// clients' requests directly.
+		panic(fmt.Sprintf("server %d: a request forwarded to itself", s.cfg.ID))
 	}
 	d := wire.NewDecoder(r.Data[1:])
 	owner := session.Owner{Server: int64(r.From)}

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"errors"
+
 	"github.com/zabsim/zabsim/proc"
 	"github.com/zabsim/zabsim/server/session"
 	"github.com/zabsim/zabsim/server/storage"
@@ -114,8 +116,4 @@ func (r standalone) durable(comp storage.Completion) {
 func (r standalone) snapshotSessions() map[int64]int32 { return r.s.sessionTimeouts() }
 
 // errStandalone: a standalone server has no leader to forward to.
-var errStandalone = errorString("standalone: no leader to forward to")
-
-type errorString string
-
-func (e errorString) Error() string { return string(e) }
+var errStandalone = errors.New("standalone: no leader to forward to")
