@@ -102,13 +102,13 @@ func (r *recorder) note(rec *sim.Record) {
 		if r.onMoment != nil {
 			r.onMoment(n)
 		}
-	case *server.Committed: // a pointer: not boxed per txn and server
+	case server.Committed:
 		r.commits++
 		if n.Type == closeSessionType && n.Zxid > r.lastClose {
-			r.sessionClosed(rec, *n)
+			r.sessionClosed(rec, n)
 		}
 		if r.txns && n.Zxid > r.lastTxn {
-			r.txnCommitted(rec, *n)
+			r.txnCommitted(rec, n)
 		}
 	default:
 		r.inv.Observe(rec.Note) // zab observations

@@ -15,8 +15,7 @@ type Failed struct {
 	Err  string
 }
 
-// Committed reports a txn applied to the tree. The server emits it as a
-// *Committed (see noteSlab).
+// Committed reports a txn applied to the tree.
 type Committed struct {
 	Node    string
 	Zxid    int64
@@ -96,18 +95,4 @@ func (s *Server) emitMoment(k momentIndex) {
 		}
 	}
 	s.env.Emit(s.moments[k])
-}
-
-// noteSlab cuts the Committed notes from chunks: a note emitted as a
-// pointer is held by an interface without an allocation of its own (a
-// Committed value would be boxed, one allocation per txn and server).
-// Notes are never reused.
-type noteSlab struct{ chunk []Committed }
-
-func (n *noteSlab) committed(c Committed) *Committed {
-	if len(n.chunk) == cap(n.chunk) {
-		n.chunk = make([]Committed, 0, 128)
-	}
-	n.chunk = append(n.chunk, c)
-	return &n.chunk[len(n.chunk)-1]
 }

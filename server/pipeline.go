@@ -247,7 +247,7 @@ func (s *Server) applyDigested(t txn.Txn, digest uint64) {
 	res := s.tree.ApplyTxn(t)
 	s.noteRecent(t, res)
 	s.prep.Applied(t.Header.Zxid)
-	s.env.Emit(s.notes.committed(committedNote(s.env.Name(), t, digest)))
+	s.env.Emit(committedNote(s.env.Name(), t, digest))
 	s.deliverEvents(res.Events)
 	key := writeKey{t.Header.ClientID, t.Header.Cxid}
 	req := s.pending[key]

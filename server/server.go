@@ -69,8 +69,6 @@ type Server struct {
 	ens           *ensemble       // the ensemble's state; nil for a standalone server
 	ensGlobalSeed map[int64]int32 // sessions in the recovered snapshot
 
-	// notes supplies the Committed notes.
-	notes noteSlab
 	// moments holds the Moment notes, boxed once (emitMoment).
 	moments []any
 

@@ -128,7 +128,7 @@ func (r *run) observe(rec *sim.Record) {
 	if rec.Kind != sim.RecordNote {
 		return
 	}
-	if c, ok := rec.Note.(*server.Committed); ok && c.Zxid > r.lastTxn {
+	if c, ok := rec.Note.(server.Committed); ok && c.Zxid > r.lastTxn {
 		// The api checker replays the quorum's txns: record each once, at
 		// its first application (as the scenarios' recorder does).
 		r.lastTxn = c.Zxid
