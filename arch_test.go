@@ -89,7 +89,7 @@ var forbiddenDeps = map[string][]string{
 	"studies": {"sim", "live", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "scenario", "simrun", "rundir", "campaign", "reports", "serve", "liverun", "cmd"},
 	// The server internals a scenario must not reach; server/wire is the
 	// codec the client shares, which the workloads bring in.
-	"scenario": {"sim", "simrun", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "server/sasl", "live", "liverun", "rundir", "campaign", "serve", "cmd"},
+	"scenario": {"sim", "simrun", "server$", "server/zab", "server/prep", "server/quorum", "server/monitor", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "server/sasl", "live", "liverun", "rundir", "campaign", "serve", "cmd"},
 	"rundir":   {"sim", "simrun", "server$", "server/zab", "server/tree", "server/session", "server/storage", "server/txn", "server/config", "server/sasl", "live", "liverun", "campaign", "serve", "cmd"},
 	"simrun":   {"live", "liverun", "campaign", "serve", "cmd"},
 	"campaign": {"live", "liverun", "serve", "cmd"},

@@ -303,7 +303,7 @@ func Catalogue(infos []BugDoc, opts CatalogueOptions) ([]CatalogueRow, error) {
 	return rows, nil
 }
 
-// BugDoc is what the catalogue says about a switch (server.AllBugs has it).
+// BugDoc is what the catalogue says about a switch (server/bugs' table has it).
 type BugDoc struct{ Name, JIRA, Trigger, Symptom string }
 
 func catalogueRow(bug string, opts CatalogueOptions) (CatalogueRow, error) {

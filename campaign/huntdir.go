@@ -10,7 +10,7 @@ import (
 
 	"github.com/zabsim/zabsim/rundir"
 	"github.com/zabsim/zabsim/scenario"
-	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/bugs"
 )
 
 // WriteShrunk keeps what a hunt shrank in hunt directory dir: the shrunk
@@ -53,11 +53,12 @@ func WriteHuntSummary(dir string, rs []HuntResult) error {
 	return rundir.WriteFileAtomic(filepath.Join(dir, rundir.HuntFile), append(b, '\n'))
 }
 
-// BugDocs is what the catalogue says about every bug switch (server.AllBugs).
+// BugDocs is what the catalogue says about every bug switch (server/bugs'
+// table).
 func BugDocs() []BugDoc {
 	var docs []BugDoc
-	for _, b := range server.AllBugs() {
-		docs = append(docs, BugDoc{Name: string(b.Name), JIRA: b.JIRA, Trigger: b.Trigger, Symptom: b.Symptom})
+	for _, b := range bugs.All() {
+		docs = append(docs, BugDoc{Name: b.Name, JIRA: b.JIRA, Trigger: b.Trigger, Symptom: b.Symptom})
 	}
 	return docs
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/zabsim/zabsim/reports"
 	"github.com/zabsim/zabsim/rundir"
 	"github.com/zabsim/zabsim/scenario"
-	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/bugs"
 )
 
 // Options configure Run.
@@ -132,14 +132,6 @@ func Run(ctx context.Context, s scenario.Scenario, opts Options) (*rundir.Outcom
 	return o, nil
 }
 
-func init() {
-	var names []string
-	for _, b := range server.AllBugs() {
-		names = append(names, string(b.Name))
-	}
-	scenario.RegisterBugSwitches(names)
-}
-
 // liveScenario applies the options to the scenario, checks what the live
 // tier supports and compiles it.
 func liveScenario(s scenario.Scenario, opts Options) (*scenario.Compiled, error) {
@@ -167,7 +159,7 @@ func liveScenario(s scenario.Scenario, opts Options) (*scenario.Compiled, error)
 		return nil, fmt.Errorf("%w: bug switches (%s) exist only in zabsim servers", ErrBadInput, strings.Join(s.Bugs, ", "))
 	}
 	for _, b := range s.Bugs {
-		if !slices.ContainsFunc(server.AllBugs(), func(k server.BugInfo) bool { return string(k.Name) == b }) {
+		if !slices.Contains(bugs.Names(), b) {
 			return nil, fmt.Errorf("%w: unknown bug switch %q (see zabsim list)", ErrBadInput, b)
 		}
 	}

@@ -4,37 +4,26 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/zabsim/zabsim/server/bugs"
 )
 
-// The bug switches a scenario may turn on are the server's (server.AllBugs
-// holds their table). This package is data and must not import the server,
-// so the packages that run scenarios against a server register the names
-// once, at init: simrun (the simulator) and liverun (real processes).
-var bugSwitches []string
-
-// RegisterBugSwitches sets the names CheckBugs accepts.
-func RegisterBugSwitches(names []string) {
-	bugSwitches = slices.Sorted(slices.Values(names))
-}
-
-// CheckBugs reports the names that are not bug switches, listing every
-// switch (as zabsim list does).
+// CheckBugs reports the names that are not bug switches (server/bugs holds
+// their one table, a leaf package this data package may read), listing
+// every switch as zabsim list does.
 func CheckBugs(names []string) error {
+	known := bugs.Names()
 	var unknown []string
 	for _, n := range names {
-		if !slices.Contains(bugSwitches, n) {
+		if !slices.Contains(known, n) {
 			unknown = append(unknown, fmt.Sprintf("%q", n))
 		}
 	}
-	known := bugSwitchList()
 	switch len(unknown) {
 	case 0:
 		return nil
 	case 1:
-		return fmt.Errorf("unknown bug switch %s (known: %s)", unknown[0], known)
+		return fmt.Errorf("unknown bug switch %s (known: %s)", unknown[0], strings.Join(known, ", "))
 	}
-	return fmt.Errorf("unknown bug switches %s (known: %s)", strings.Join(unknown, ", "), known)
+	return fmt.Errorf("unknown bug switches %s (known: %s)", strings.Join(unknown, ", "), strings.Join(known, ", "))
 }
-
-// bugSwitchList lists the registered bug switches, comma-separated.
-func bugSwitchList() string { return strings.Join(bugSwitches, ", ") }

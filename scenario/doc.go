@@ -11,8 +11,8 @@
 // (Stream), the nemesis plan and its history records, the checker
 // catalogue and the liveness checker.
 //
-// scenario must not import sim, simrun, server (any of server/...), live,
-// liverun, rundir, campaign or cmd: it is data that both tiers read. The
-// bug switches it accepts are registered by the packages that run servers
-// (RegisterBugSwitches).
+// scenario must not import sim, simrun, the server (any of server/... but
+// server/wire, which the client brings, and server/bugs, the leaf table of
+// bug switches it checks names against), live, liverun, rundir, campaign or
+// cmd: it is data that both tiers read.
 package scenario

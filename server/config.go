@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/server/wire"
-	"github.com/zabsim/zabsim/server/zab"
 )
 
 // Config is a server's runtime configuration. Zero fields take ZooKeeper's
@@ -57,8 +57,9 @@ type Config struct {
 	// identity of before any request but auth and sasl
 	// (sessionRequireClientSASLAuth, enforce.auth.*); nil = none.
 	EnforceAuthSchemes []string
-	// Bugs are the enabled bug switches.
-	Bugs Bugs
+	// Bugs are the enabled bug switches, of both layers: the server acts
+	// on its own, Zab on its.
+	Bugs bugs.Set
 	// Peers lists the ensemble (server.N lines), this server included;
 	// empty means standalone.
 	Peers []PeerConfig
@@ -69,8 +70,6 @@ type Config struct {
 	// PeerTickMS is Zab's tick (default TickTimeMS/2): election, initLimit
 	// and syncLimit count in it.
 	PeerTickMS int64
-	// ZabBugs are replication-level bug switches (server/zab).
-	ZabBugs zab.Bugs
 	// ReconfigEnabled is reconfigEnabled: the reconfig op, /zookeeper/config
 	// filled with the ensemble's config, committed configs activated and
 	// written to zoo.cfg.dynamic.<version>. Off, reconfig answers
@@ -163,9 +162,6 @@ func (c Config) Normalize() (Config, error) {
 	}
 	if c.Version == "" {
 		c.Version = "3.8.0-zabsim"
-	}
-	if c.Bugs == nil {
-		c.Bugs = Bugs{}
 	}
 	if c.PeerTickMS == 0 {
 		c.PeerTickMS = max(c.TickTimeMS/2, 1)

@@ -3,12 +3,11 @@ package server
 import (
 	"encoding/binary"
 	"errors"
-	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/server/monitor"
 	"github.com/zabsim/zabsim/server/sasl"
 	"github.com/zabsim/zabsim/server/session"
 	"github.com/zabsim/zabsim/server/tree"
@@ -67,41 +66,13 @@ func hostOf(addr string) string {
 	return addr
 }
 
-// clientHost is a client's address as ZooKeeper spells it for the ip
-// scheme, whoAmI and connection listings (InetAddress.getHostAddress): an
-// IPv4 address (mapped or not) dotted, an IPv6 one unbracketed and in full,
-// each group in hex without leading zeros ("0:0:0:0:0:0:0:1" for [::1]).
-// Anything else (a simulated node's name) is kept as it is.
-func clientHost(remote string) string {
-	host := strings.TrimSuffix(strings.TrimPrefix(hostOf(remote), "["), "]")
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	if a = a.Unmap(); a.Is4() {
-		return a.String()
-	}
-	b16 := a.As16()
-	out := make([]byte, 0, 40)
-	for i := 0; i < 16; i += 2 {
-		if i > 0 {
-			out = append(out, ':')
-		}
-		out = strconv.AppendUint(out, uint64(b16[i])<<8|uint64(b16[i+1]), 16)
-	}
-	if z := a.Zone(); z != "" {
-		out = append(append(out, '%'), z...)
-	}
-	return string(out)
-}
-
 func (s *Server) accept(a proc.Accepted) {
-	if s.ens != nil && !s.ens.role.Serving {
+	if !s.repl.serving() {
 		// Not serving (electing or syncing): the client tries another server.
 		s.env.Close(a.Conn)
 		return
 	}
-	host := clientHost(a.Remote)
+	host := tree.HostAddress(a.Remote)
 	if s.cfg.MaxClientCnxns > 0 && s.connsFrom(host) >= s.cfg.MaxClientCnxns {
 		s.env.Logf("too many connections from %s (max %d)", host, s.cfg.MaxClientCnxns)
 		s.env.Close(a.Conn)
@@ -137,7 +108,7 @@ func (s *Server) receive(c *conn, b []byte) {
 			return
 		}
 		c.decided = true
-		if cmd := string(c.prefix[:4]); isFourLetterWord(cmd) && binary.BigEndian.Uint32(c.prefix[:4]) > uint32(s.cfg.MaxBufferBytes) {
+		if cmd := string(c.prefix[:4]); monitor.IsFourLetterWord(cmd) && binary.BigEndian.Uint32(c.prefix[:4]) > uint32(s.cfg.MaxBufferBytes) {
 			s.fourLetterWord(c, cmd)
 			return
 		}
@@ -155,7 +126,7 @@ func (s *Server) receive(c *conn, b []byte) {
 			return
 		}
 		c.received++
-		s.stats.packetsReceived++
+		s.stats.PacketsReceived++
 		s.frame(c, frame)
 	}
 }
@@ -307,7 +278,7 @@ func (s *Server) reopenSession(c *conn, id int64, passwd []byte) {
 	// leader and decides after the barrier (finishRevalidation), as
 	// LearnerZooKeeperServer.revalidateSession does.
 	known := ok && !sess.Closing
-	if s.ens != nil && !s.leads() {
+	if !s.repl.preps() {
 		known = true
 	}
 	if !known || !session.CheckPassword(id, passwd) {
@@ -320,16 +291,11 @@ func (s *Server) reopenSession(c *conn, id int64, passwd []byte) {
 	}
 	s.attach(c, id)
 	s.sessions.Touch(id, c.timeoutMS, s.sessionClockMS())
-	if s.ens != nil {
-		s.forwardRevalidate(c, id)
-		if !s.leads() {
-			s.awaitRevalidation(c)
-			s.drain()
-			return
-		}
-		s.drain()
+	wait := s.repl.reopened(c, id)
+	s.repl.flush()
+	if !wait {
+		s.sendConnectResponse(c, id, c.timeoutMS)
 	}
-	s.sendConnectResponse(c, id, c.timeoutMS)
 }
 
 // attach binds a session to a connection. Standalone, the connection owns
@@ -338,7 +304,7 @@ func (s *Server) reopenSession(c *conn, id int64, passwd []byte) {
 func (s *Server) attach(c *conn, id int64) {
 	c.session = id
 	s.sessionConn[id] = c
-	if s.ens == nil {
+	if s.repl.owner() == nil { // standalone: the connection owns it
 		_ = s.sessions.SetOwner(id, session.Owner{Server: s.cfg.ID, Conn: uint64(c.id)})
 	}
 }
@@ -359,7 +325,7 @@ func (s *Server) send(c *conn, b []byte) {
 		return
 	}
 	c.sent++
-	s.stats.packetsSent++
+	s.stats.PacketsSent++
 	s.env.Send(c.id, b)
 }
 

@@ -6,11 +6,12 @@ import (
 
 	"github.com/zabsim/zabsim/server/txn"
 	"github.com/zabsim/zabsim/server/wire"
+	"github.com/zabsim/zabsim/server/zab"
 )
 
-// txnDigest is FNV-64a, and the digest of a committed Zab entry's bytes is
-// the digest of the decoded txn re-encoded (the encoding is canonical), so
-// applyEncoded reports what apply reports.
+// The Committed digest is zab.Digest, FNV-64a, and the digest of a
+// committed Zab entry's bytes is the digest of the decoded txn re-encoded
+// (the encoding is canonical), so applyDigested reports what apply reports.
 func TestTxnDigestOfEncodedEqualsReencoded(t *testing.T) {
 	hdr := txn.Header{ClientID: 0x100, Cxid: 3, Zxid: 0x200000005, TimeMS: 1700000000000}
 	txns := []txn.Txn{
@@ -26,11 +27,11 @@ func TestTxnDigestOfEncodedEqualsReencoded(t *testing.T) {
 		}
 		h := fnv.New64a()
 		h.Write(decoded.Marshal())
-		if got, want := txnDigest(encoded), h.Sum64(); got != want {
+		if got, want := zab.Digest(encoded), h.Sum64(); got != want {
 			t.Errorf("%v: digest %x, want FNV-64a of the re-encoded txn %x", tx.Header.Type, got, want)
 		}
 	}
-	if txnDigest(nil) != fnv.New64a().Sum64() {
+	if zab.Digest(nil) != fnv.New64a().Sum64() {
 		t.Error("digest of no bytes is not FNV-64a's offset basis")
 	}
 }

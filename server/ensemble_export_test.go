@@ -23,7 +23,7 @@ type proposedCheck struct {
 func (p *proposedCheck) Start(env proc.Env) {
 	p.Process.Start(env)
 	if s, ok := p.Process.(*Server); ok && s.ens != nil {
-		s.ens.checkProposed = p.f
+		s.ens.checkPrepped = p.f
 	}
 }
 

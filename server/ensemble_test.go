@@ -12,6 +12,7 @@ import (
 	"github.com/zabsim/zabsim/client"
 	"github.com/zabsim/zabsim/proc"
 	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/server/txn"
 	"github.com/zabsim/zabsim/server/wire"
 	"github.com/zabsim/zabsim/server/zab"
@@ -34,19 +35,19 @@ func newEnsemble(t tb, seed uint64, n int) *ensembleWorld {
 	if os.Getenv("ZDEBUG") != "" {
 		log = os.Stderr
 	}
-	return newEnsembleWith(t, seed, n, nil, log)
+	return newEnsembleWith(t, seed, n, 0, log)
 }
 
 // newEnsembleWith is newEnsemble with bug switches on every server and the
 // processes' log lines written to log (nil: dropped).
-func newEnsembleWith(t tb, seed uint64, n int, bugs server.Bugs, log io.Writer) *ensembleWorld {
+func newEnsembleWith(t tb, seed uint64, n int, set bugs.Set, log io.Writer) *ensembleWorld {
 	t.Helper()
-	return newEnsembleWrapped(t, seed, n, bugs, log, nil, nil)
+	return newEnsembleWrapped(t, seed, n, set, log, nil, nil)
 }
 
 // newEnsembleWrapped is newEnsembleWith with every server's config passed
 // through tweak and its process through wrap (nil: none).
-func newEnsembleWrapped(t tb, seed uint64, n int, bugs server.Bugs, log io.Writer, tweak func(*server.Config), wrap func(proc.Process) proc.Process) *ensembleWorld {
+func newEnsembleWrapped(t tb, seed uint64, n int, set bugs.Set, log io.Writer, tweak func(*server.Config), wrap func(proc.Process) proc.Process) *ensembleWorld {
 	t.Helper()
 	ew := &ensembleWorld{roles: map[string]server.RoleChanged{}, configs: map[string]server.ConfigActivated{}, inv: zab.NewInvariants()}
 	opts := sim.DefaultOptions()
@@ -75,7 +76,7 @@ func newEnsembleWrapped(t tb, seed uint64, n int, bugs server.Bugs, log io.Write
 	disk := sim.DiskOptions{SyncLatency: sim.UniformLatency(time.Millisecond, 4*time.Millisecond)}
 	for i := 1; i <= n; i++ {
 		name := fmt.Sprintf("s%d", i)
-		cfg := server.Config{ID: int64(i), ClientAddr: name + ":2181", TickTimeMS: 200, SnapCount: 50, Peers: peers, Bugs: bugs}
+		cfg := server.Config{ID: int64(i), ClientAddr: name + ":2181", TickTimeMS: 200, SnapCount: 50, Peers: peers, Bugs: set}
 		if tweak != nil {
 			tweak(&cfg)
 		}
@@ -227,7 +228,7 @@ func TestLeaderAppliesPreppedTxn(t *testing.T) {
 	}
 	wrap := func(p proc.Process) proc.Process { return server.WithProposedCheck(p, check) }
 	ttl := func(c *server.Config) { c.ExtendedTypesEnabled = true }
-	ew := newEnsembleWrapped(t, 21, 3, nil, nil, ttl, wrap)
+	ew := newEnsembleWrapped(t, 21, 3, 0, nil, ttl, wrap)
 	ew.run(3 * time.Second)
 	multi := func(name string, ops ...wire.Request) step {
 		return opStep(name, func(c *client.Client, cb func(client.Result)) { c.Multi(ops, cb) })
@@ -289,7 +290,7 @@ func TestLeaderAppliesPreppedTxn(t *testing.T) {
 // misnamed or unreachable peer is never a silent LOOKING loop.
 func TestPeerDialFailureLogged(t *testing.T) {
 	var logBuf strings.Builder
-	ew := newEnsembleWith(t, 31, 3, nil, &logBuf)
+	ew := newEnsembleWith(t, 31, 3, 0, &logBuf)
 	if err := ew.w.Crash("s1", sim.CrashLoseUnsynced); err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +320,7 @@ func TestPeerDialFailureLogged(t *testing.T) {
 // with a log line, and the ensemble is unaffected.
 func TestClientOnQuorumPortDropped(t *testing.T) {
 	var logBuf strings.Builder
-	ew := newEnsembleWith(t, 32, 3, nil, &logBuf)
+	ew := newEnsembleWith(t, 32, 3, 0, &logBuf)
 	ew.run(3 * time.Second)
 	rp := &rawProc{rawConn: rawConn{addr: "s1:2888", connect: wire.ConnectRequest{TimeoutMS: 4000}}}
 	if err := ew.w.AddNode("lost", func() proc.Process { return rp }, sim.NodeOptions{}); err != nil {

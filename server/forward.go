@@ -1,14 +1,17 @@
 package server
 
 import (
+	"fmt"
+
 	"github.com/zabsim/zabsim/server/session"
 	"github.com/zabsim/zabsim/server/txn"
 	"github.com/zabsim/zabsim/server/wire"
 	"github.com/zabsim/zabsim/server/zab"
 )
 
-// Client requests a learner hands to the leader (moved out of ensemble.go
-// unchanged).
+// What a learner hands its leader, and the leader's side of it. The leader
+// preps its own clients' writes directly (Server.request); only learners
+// forward.
 
 // Forwarded requests travel to the leader as REQUEST payloads: a kind byte,
 // then the fields of that kind.
@@ -18,15 +21,15 @@ const (
 	fwdRevalidate    byte = 3 // session, timeout: the client reconnected here
 )
 
-// forwardWrite sends a client write to the leader (itself included).
-func (s *Server) forwardWrite(c *conn, xid int32, frame []byte) error {
+// forward sends a client write to the leader (learners only).
+func (e *ensemble) forward(c *conn, xid int32, frame []byte) error {
 	size := 1 + 8 + 4 + 4 + 4 + len(frame)
 	for _, id := range c.authIDs {
 		size += 4 + len(id.Scheme) + 4 + len(id.ID)
 	}
 	// Forward takes the bytes (the REQUEST packet keeps them): carve them
-	// like a peer frame (see ensemble.frames).
-	enc := wire.NewEncoder(append(s.ens.frames.Buf(size), fwdRequest))
+	// from the links' frame slab.
+	enc := wire.NewEncoder(append(e.tr.Buf(size), fwdRequest))
 	enc.Int64(c.session)
 	enc.Int32(xid)
 	enc.VectorLen(len(c.authIDs), false)
@@ -35,15 +38,30 @@ func (s *Server) forwardWrite(c *conn, xid int32, frame []byte) error {
 		enc.String(id.ID)
 	}
 	enc.Buffer(frame)
-	return s.ens.peer.Forward(enc.Bytes())
+	return e.peer.Forward(enc.Bytes())
 }
 
-// leaderRequest preps and proposes a forwarded write.
-func (s *Server) leaderRequest(r zab.Request) {
+// forwardSession asks the leader to create session id (learners only).
+func (e *ensemble) forwardSession(c *conn, id int64) error {
+	enc := wire.NewEncoder([]byte{fwdCreateSession})
+	enc.Int64(id)
+	enc.Int32(c.timeoutMS)
+	return e.peer.Forward(enc.Bytes())
+}
+
+// leaderRequest preps and proposes a write a learner forwarded.
+func (e *ensemble) leaderRequest(r zab.Request) {
+	s := e.s
 	if len(r.Data) == 0 {
 		return
 	}
+	if r.From == uint64(s.cfg.ID) {
+		// Only learners forward (see replication): a leader preps its own
+		// clients' requests directly.
+		panic(fmt.Sprintf("server %d: a request forwarded to itself", s.cfg.ID))
+	}
 	d := wire.NewDecoder(r.Data[1:])
+	owner := session.Owner{Server: int64(r.From)}
 	switch r.Data[0] {
 	case fwdRequest:
 		id, xid := d.Int64(), d.Int32()
@@ -67,17 +85,14 @@ func (s *Server) leaderRequest(r zab.Request) {
 			// body is an error txn, as on a standalone server.
 			body = nil
 		}
-		owner := session.Owner{Server: int64(r.From)}
-		s.propose(s.prepWrite(id, xid, hdr.Type, body, ids, &owner))
+		s.repl.propose(s.prepWrite(id, xid, hdr.Type, body, ids, &owner))
 	case fwdCreateSession:
 		id, timeout := d.Int64(), d.Int32()
 		if d.Err() != nil {
 			return
 		}
 		s.sessions.Add(id, timeout, s.sessionClockMS())
-		_ = s.sessions.SetOwner(id, session.Owner{Server: int64(r.From)})
-		p := s.newPrep(id, 0, wire.OpCreateSession, nil)
-		s.propose(p.finish(&txn.CreateSession{TimeoutMS: timeout}, nil))
+		s.proposeCreateSession(id, timeout, &owner)
 	case fwdRevalidate:
 		id, timeout := d.Int64(), d.Int32()
 		if d.Err() == nil {
@@ -86,29 +101,30 @@ func (s *Server) leaderRequest(r zab.Request) {
 	}
 }
 
-// forwardRevalidate tells the leader a client resumed its session here
-// (ZooKeeper's REVALIDATE). The leader touches the session and records this
-// server as its owner, so a request of the session still in flight from the
-// server the client left fails with SESSIONMOVED.
-func (s *Server) forwardRevalidate(c *conn, id int64) {
+// reopened tells the leader a client resumed its session here (ZooKeeper's
+// REVALIDATE): the leader touches the session and records this server as
+// its owner, so a request of the session still in flight from the server
+// the client left fails with SESSIONMOVED. The leader does it at once; a
+// learner then holds the connect response until the leader has answered for
+// the session, as ZooKeeper's Learner.validateSession does: a sync barrier
+// follows the REVALIDATE on the same FIFO link, and once it completes every
+// txn the leader committed or proposed before it — an expiry's closeSession
+// included — is applied here. Answering at once would let a client whose
+// session the leader already expired resume it on a lagging follower and
+// read stale state (a lock recipe then grants a lock to a dead session; the
+// live lock test under pauses found it).
+func (e *ensemble) reopened(c *conn, id int64) bool {
+	s := e.s
+	if e.preps() {
+		s.revalidated(id, c.timeoutMS, s.cfg.ID)
+		return false
+	}
 	enc := wire.NewEncoder([]byte{fwdRevalidate})
 	enc.Int64(id)
 	enc.Int32(c.timeoutMS)
-	if err := s.ens.peer.Forward(enc.Bytes()); err != nil {
+	if err := e.peer.Forward(enc.Bytes()); err != nil {
 		s.env.Logf("conn %d: cannot revalidate session %#x: %v", c.id, id, err)
 	}
-}
-
-// awaitRevalidation holds a learner's connect response until the leader has
-// answered for the session, as ZooKeeper's Learner.validateSession does: a
-// sync barrier follows the REVALIDATE on the same FIFO link, and once it
-// completes every txn the leader committed or proposed before it — an
-// expiry's closeSession included — is applied here. Answering at once would
-// let a client whose session the leader already expired resume it on a
-// lagging follower and read stale state (a lock recipe then grants a lock to
-// a dead session; the live lock test under pauses found it).
-func (s *Server) awaitRevalidation(c *conn) {
-	e := s.ens
 	e.nextSync++
 	e.revalidating[e.nextSync] = c
 	if err := e.peer.Sync(e.nextSync); err != nil {
@@ -116,12 +132,14 @@ func (s *Server) awaitRevalidation(c *conn) {
 		s.env.Logf("conn %d: cannot revalidate session %#x: %v", c.id, c.session, err)
 		s.closeConn(c)
 	}
+	return true
 }
 
 // finishRevalidation answers a resumed session's connect once the leader's
 // view of it is applied here: expired (timeout 0, then close) if the session
 // is gone or closing, else connected.
-func (s *Server) finishRevalidation(c *conn) {
+func (e *ensemble) finishRevalidation(c *conn) {
+	s := e.s
 	if c.closing {
 		return
 	}
@@ -140,4 +158,13 @@ func (s *Server) revalidated(id int64, timeoutMS int32, from int64) {
 	if s.sessions.Touch(id, timeoutMS, s.sessionClockMS()) {
 		_ = s.sessions.SetOwner(id, session.Owner{Server: from})
 	}
+}
+
+// proposeCreateSession preps and proposes the createSession txn of a
+// session the tracker holds; owner (nil standalone) becomes its owner.
+func (s *Server) proposeCreateSession(id int64, timeoutMS int32, owner *session.Owner) {
+	if owner != nil {
+		_ = s.sessions.SetOwner(id, *owner)
+	}
+	s.repl.propose(txn.Txn{Header: s.nextHeader(id, 0, wire.OpCreateSession), Record: &txn.CreateSession{TimeoutMS: timeoutMS}})
 }

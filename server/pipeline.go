@@ -1,14 +1,14 @@
 package server
 
 import (
-	"hash/fnv"
 	"slices"
-	"sort"
 
 	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/txn"
 	"github.com/zabsim/zabsim/server/wire"
+	"github.com/zabsim/zabsim/server/zab"
 )
 
 // isWrite reports whether op goes through prep and the log.
@@ -46,25 +46,24 @@ func (s *Server) request(c *conn, r *request, hdr wire.RequestHeader, body wire.
 	c.queue = append(c.queue, r)
 	switch {
 	case isWrite(hdr.Type) || hdr.Type == wire.OpReconfig && s.cfg.ReconfigEnabled:
+		// The one write path: the server that preps writes (standalone,
+		// or the leader) preps this one now; a learner forwards it.
 		r.write = true
 		s.pending[writeKey{c.session, hdr.Xid}] = r
-		if s.ens != nil {
-			s.forwardOrFail(c, r, s.forwardWrite(c, hdr.Xid, frame))
+		if s.repl.preps() {
+			s.repl.propose(s.prepWrite(c.session, hdr.Xid, hdr.Type, body, c.authIDs, s.repl.owner()))
 		} else {
-			s.propose(s.prepWrite(c.session, hdr.Xid, hdr.Type, body, c.authIDs, nil))
+			s.forwardOrFail(c, r, s.repl.forward(c, hdr.Xid, frame))
 		}
-	case hdr.Type == wire.OpSync && s.ens != nil && !malformed:
-		// A linearizable sync: later reads wait until the leader confirmed
-		// its quorum and everything committed before it is applied here.
-		r.write = true
-		s.ens.nextSync++
-		s.ens.syncs[s.ens.nextSync] = r
-		s.forwardOrFail(c, r, s.ens.peer.Sync(s.ens.nextSync))
+	case hdr.Type == wire.OpSync && !malformed:
+		// A linearizable sync (ensemble): later reads wait until it is
+		// done. Standalone it is a read.
+		barrier, err := s.repl.sync(r)
+		r.write = barrier
+		s.forwardOrFail(c, r, err)
 	}
 	s.advance(c)
-	if s.ens != nil {
-		s.drain()
-	}
+	s.repl.flush()
 }
 
 // touch renews the session (and, on a learner, queues the touch for the
@@ -73,9 +72,7 @@ func (s *Server) touch(c *conn) bool {
 	if !s.sessions.Touch(c.session, c.timeoutMS, s.sessionClockMS()) {
 		return false
 	}
-	if s.ens != nil && !s.leads() {
-		s.ens.local.Touch(c.session, c.timeoutMS)
-	}
+	s.repl.touched(c)
 	return true
 }
 
@@ -127,12 +124,12 @@ func (s *Server) advance(c *conn) {
 func (s *Server) recordLatency(r *request) {
 	ms := (s.env.Now() - r.start) / 1e6
 	st := &s.stats
-	if st.latencyCount == 0 || ms < st.minLatencyMS {
-		st.minLatencyMS = ms
+	if st.LatencyCount == 0 || ms < st.MinLatencyMS {
+		st.MinLatencyMS = ms
 	}
-	st.maxLatencyMS = max(st.maxLatencyMS, ms)
-	st.totalLatencyMS += ms
-	st.latencyCount++
+	st.MaxLatencyMS = max(st.MaxLatencyMS, ms)
+	st.TotalLatencyMS += ms
+	st.LatencyCount++
 }
 
 // reply finishes r with a reply carrying the last processed zxid; resp is
@@ -173,21 +170,6 @@ func (s *Server) endReply(r *request) {
 // maxReplyScratch bounds the reply buffer kept between replies.
 const maxReplyScratch = 64 << 10
 
-// propose logs a prepped txn; it is applied once durable (standalone) or
-// once Zab commits it (ensemble leader).
-func (s *Server) propose(t txn.Txn) {
-	if s.ens != nil {
-		s.proposeZab(t)
-		return
-	}
-	if err := s.store.Append(t.Header.Zxid, t.Marshal()); err != nil {
-		s.fail(err)
-		return
-	}
-	s.inflight = append(s.inflight, t)
-	s.kickSync()
-}
-
 // kickSync starts a group-commit fsync unless one is already running; txns
 // appended meanwhile ride on the next one.
 func (s *Server) kickSync() {
@@ -220,19 +202,7 @@ func (s *Server) syncDone(e proc.SyncDone) {
 	if !comp.Known {
 		return
 	}
-	if s.ens != nil {
-		if comp.SnapshotDone && !(s.ens.snapshotPending && comp.SnapshotZxid == s.ens.snapshotAt) {
-			s.snapshotting = false
-		}
-		s.ensembleSyncDone(comp)
-		return
-	}
-	if comp.SnapshotDone {
-		s.snapshotting = false
-		s.purge()
-	}
-	s.commitDurable()
-	s.kickSync()
+	s.repl.durable(comp)
 }
 
 // purge runs after every durable snapshot: it keeps the newest
@@ -268,23 +238,23 @@ func (s *Server) commitDurable() {
 
 // apply is FinalRequestProcessor: apply a committed txn to the tree, fire
 // watches, and answer the local request (if any) it came from.
-func (s *Server) apply(t txn.Txn) { s.applyEncoded(t, t.Marshal()) }
+func (s *Server) apply(t txn.Txn) { s.applyDigested(t, zab.Digest(t.Marshal())) }
 
-// applyEncoded is apply for a txn whose encoding is at hand (a committed Zab
-// entry): the txn encoding is canonical, so the Committed digest is taken
-// from those bytes instead of marshalling the txn again on every server.
-func (s *Server) applyEncoded(t txn.Txn, encoded []byte) {
+// applyDigested is apply for a txn whose digest (zab.Digest of its
+// canonical encoding) is at hand: a committed Zab entry's, which the
+// invariant observer has just taken.
+func (s *Server) applyDigested(t txn.Txn, digest uint64) {
 	res := s.tree.ApplyTxn(t)
 	s.noteRecent(t, res)
-	s.changes.applied(t.Header.Zxid)
-	s.env.Emit(committedNote(s.env.Name(), t, encoded))
+	s.prep.Applied(t.Header.Zxid)
+	s.env.Emit(committedNote(s.env.Name(), t, digest))
 	s.deliverEvents(res.Events)
 	key := writeKey{t.Header.ClientID, t.Header.Cxid}
 	req := s.pending[key]
 	if req != nil {
 		delete(s.pending, key)
 	}
-	s.ensembleSessionApplied(t)
+	s.repl.applied(t)
 	switch r := t.Record.(type) {
 	case *txn.CreateSession:
 		s.sessionCreated(t.Header.ClientID, r.TimeoutMS)
@@ -299,9 +269,9 @@ func (s *Server) applyEncoded(t txn.Txn, encoded []byte) {
 }
 
 // committedNote is the Committed observation of an applied txn.
-func committedNote(node string, t txn.Txn, encoded []byte) Committed {
+func committedNote(node string, t txn.Txn, digest uint64) Committed {
 	n := Committed{Node: node, Zxid: t.Header.Zxid, Type: t.Header.Type.String(), Session: t.Header.ClientID,
-		Cxid: t.Header.Cxid, Digest: txnDigest(encoded)}
+		Cxid: t.Header.Cxid, Digest: digest}
 	switch r := t.Record.(type) {
 	case *txn.Error:
 		n.Err = r.Err.Name()
@@ -311,13 +281,6 @@ func committedNote(node string, t txn.Txn, encoded []byte) Committed {
 		}
 	}
 	return n
-}
-
-// txnDigest is FNV-64a of a txn's canonical encoding.
-func txnDigest(encoded []byte) uint64 {
-	h := fnv.New64a()
-	h.Write(encoded)
-	return h.Sum64()
 }
 
 func (s *Server) deliverEvents(evs []tree.Event) {
@@ -464,13 +427,8 @@ func (s *Server) snapshotBytes() (int64, []byte, error) {
 	// and did not close (ZKDatabase.sessionsWithTimeouts), as its SNAP and
 	// load-time snapshots do: its tracker is not that set (a leader's holds
 	// sessions not committed yet).
-	var sessions map[int64]int32
-	if s.ens != nil {
-		sessions = s.ens.global
-	} else {
-		sessions = s.sessionTimeouts()
-	}
-	if !s.cfg.Bugs.Has(BugZK1046) || len(s.recent) <= fuzzyWindow {
+	sessions := s.repl.snapshotSessions()
+	if !s.cfg.Bugs.Has(bugs.ZK1046) || len(s.recent) <= fuzzyWindow {
 		return s.tree.LastZxid(), s.tree.Serialize(sessions), nil
 	}
 	stale := map[string]int32{}
@@ -486,7 +444,7 @@ func (s *Server) snapshotBytes() (int64, []byte, error) {
 
 // noteRecent keeps the last applied txns for zk-1046's fuzzy snapshots.
 func (s *Server) noteRecent(t txn.Txn, res tree.Result) {
-	if !s.cfg.Bugs.Has(BugZK1046) {
+	if !s.cfg.Bugs.Has(bugs.ZK1046) {
 		return
 	}
 	r := recentTxn{zxid: t.Header.Zxid}
@@ -514,20 +472,12 @@ func (s *Server) sessionTimeouts() map[int64]int32 {
 func (s *Server) createSession(c *conn) {
 	id := s.sessions.Create(c.timeoutMS, s.sessionClockMS())
 	s.pendingSessions[id] = c
-	if s.ens != nil {
-		enc := wire.NewEncoder([]byte{fwdCreateSession})
-		enc.Int64(id)
-		enc.Int32(c.timeoutMS)
-		s.forwardOrFail(c, nil, s.ens.peer.Forward(enc.Bytes()))
-		s.drain()
-		return
+	if s.repl.preps() {
+		s.proposeCreateSession(id, c.timeoutMS, s.repl.owner())
+	} else {
+		s.forwardOrFail(c, nil, s.repl.forwardSession(c, id))
 	}
-	s.lastZxid++
-	t := txn.Txn{
-		Header: txn.Header{ClientID: id, Zxid: s.lastZxid, TimeMS: s.nowMS(), Type: wire.OpCreateSession},
-		Record: &txn.CreateSession{TimeoutMS: c.timeoutMS},
-	}
-	s.propose(t)
+	s.repl.flush()
 }
 
 func (s *Server) sessionCreated(id int64, timeoutMS int32) {
@@ -542,7 +492,7 @@ func (s *Server) sessionCreated(id int64, timeoutMS int32) {
 
 // submitCloseSession preps and logs the closeSession of an expired session.
 func (s *Server) submitCloseSession(id int64) {
-	s.propose(s.prepWrite(id, 0, wire.OpCloseSession, &wire.CloseSessionRequest{}, nil, nil))
+	s.repl.propose(s.prepWrite(id, 0, wire.OpCloseSession, &wire.CloseSessionRequest{}, nil, nil))
 }
 
 func (s *Server) sessionClosed(id int64, req *request) {
@@ -551,5 +501,3 @@ func (s *Server) sessionClosed(id int64, req *request) {
 		s.closeConn(c)
 	}
 }
-
-func sortStrings(ss []string) { sort.Strings(ss) }

@@ -1,11 +1,9 @@
 package server
 
 import (
-	"slices"
-	"sort"
 	"strings"
-	"unicode/utf16"
 
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/wire"
 )
@@ -67,7 +65,7 @@ func (s *Server) execRead(r *request) {
 	case *wire.RemoveWatchesRequest:
 		s.reply(r, s.tree.RemoveWatches(q.Path, q.Type, c.watcher), nil)
 	case *wire.WhoAmIRequest:
-		s.reply(r, wire.ErrOK, &wire.WhoAmIResponse{ClientInfo: clientInfos(c.authIDs)})
+		s.reply(r, wire.ErrOK, &wire.WhoAmIResponse{ClientInfo: tree.ClientInfos(c.authIDs)})
 	case *wire.MultiReadRequest:
 		s.reply(r, wire.ErrOK, &wire.MultiReadResponse{Results: s.multiRead(c, q.Ops)})
 	default:
@@ -179,7 +177,7 @@ func (s *Server) getEphemerals(session int64, prefix string) []string {
 
 func (s *Server) setWatches(c *conn, rel int64, ws tree.WatchSet) {
 	replay := s.tree.SetWatches
-	if s.cfg.Bugs.Has(BugSetWatchesStaleZxid) {
+	if s.cfg.Bugs.Has(bugs.SetWatchesStaleZxid) {
 		replay = s.tree.SetWatchesStaleZxid
 	}
 	for _, ev := range replay(rel, ws, c.watcher) {
@@ -210,62 +208,6 @@ func (s *Server) multiRead(c *conn, ops []wire.Request) []wire.Response {
 		}
 	}
 	return out
-}
-
-// clientInfos is AuthUtil.getClientInfos over ServerCnxn's authInfo, a
-// set backed by a ConcurrentHashMap: it lists the identities in the map's
-// iteration order, by hash bucket, and in the order they were added within
-// a bucket (see javaSetOrder). So ZooKeeper 3.8.0 lists ip:127.0.0.1 after
-// digest:alice:... but before sasl:jaasuser, as the differential tests
-// against Apache ZooKeeper show.
-func clientInfos(ids []wire.ID) []wire.ClientInfo {
-	ordered := javaSetOrder(ids)
-	out := make([]wire.ClientInfo, 0, len(ordered))
-	for _, id := range ordered {
-		user := id.ID
-		if id.Scheme == "digest" {
-			if i := strings.IndexByte(user, ':'); i >= 0 {
-				user = user[:i]
-			}
-		}
-		out = append(out, wire.ClientInfo{AuthScheme: id.Scheme, User: user})
-	}
-	return out
-}
-
-// javaSetOrder returns ids (unique, in insertion order) in the iteration
-// order of a Java ConcurrentHashMap-backed set of jute Ids: by bucket
-// (spread(hashCode) & (tableSize-1); the table starts at 16 and doubles
-// when it reaches three quarters full), insertion order within a bucket.
-// (After a resize Java may reorder a bucket's entries; with the handful of
-// identities a connection holds the table never grows.)
-func javaSetOrder(ids []wire.ID) []wire.ID {
-	n := uint32(16)
-	for uint32(len(ids)) >= n-n/4 {
-		n *= 2
-	}
-	out := slices.Clone(ids)
-	sort.SliceStable(out, func(i, j int) bool { return javaBucket(out[i], n) < javaBucket(out[j], n) })
-	return out
-}
-
-// javaBucket is the bucket of a jute Id in a ConcurrentHashMap of n bins:
-// Id.hashCode is 37*(37*17 + scheme.hashCode()) + id.hashCode(), spread as
-// ConcurrentHashMap.spread does.
-func javaBucket(id wire.ID, n uint32) uint32 {
-	h := uint32(17)
-	h = 37*h + javaStringHash(id.Scheme)
-	h = 37*h + javaStringHash(id.ID)
-	return ((h ^ h>>16) & 0x7fffffff) & (n - 1)
-}
-
-// javaStringHash is String.hashCode: over the UTF-16 code units.
-func javaStringHash(s string) uint32 {
-	var h uint32
-	for _, u := range utf16.Encode([]rune(s)) {
-		h = 31*h + uint32(u)
-	}
-	return h
 }
 
 // auth is addauth, answered at once outside the session's queue as ZooKeeper

@@ -1,9 +1,7 @@
 package server
 
 import (
-	"cmp"
 	"encoding/binary"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,10 +84,10 @@ func membership(d config.Dynamic, text []byte) zab.Membership {
 }
 
 // zabConfig builds the Zab peer's config: the members (and their
-// addresses, into e) of the static config, or with reconfigEnabled of the
+// addresses, into addrs) of the static config, or with reconfigEnabled of the
 // newest config this server knows (startConfig), and the recovered log.
-func (s *Server) zabConfig(e *ensemble, rec *storage.Recovery) zab.Config {
-	zc := zab.Config{ID: uint64(s.cfg.ID), Bugs: s.cfg.ZabBugs, Snapshots: snapshotSource{s}}
+func (s *Server) zabConfig(e *ensemble, addrs map[uint64]string, rec *storage.Recovery) zab.Config {
+	zc := zab.Config{ID: uint64(s.cfg.ID), Bugs: s.cfg.Bugs, Snapshots: e}
 	for _, p := range s.cfg.Peers {
 		if p.ID == s.cfg.ID {
 			e.myAddr = p.Addr
@@ -97,7 +95,7 @@ func (s *Server) zabConfig(e *ensemble, rec *storage.Recovery) zab.Config {
 		if s.cfg.ReconfigEnabled {
 			continue
 		}
-		e.addrs[uint64(p.ID)] = p.Addr
+		addrs[uint64(p.ID)] = p.Addr
 		if p.Observer {
 			zc.Observers = append(zc.Observers, uint64(p.ID))
 		} else {
@@ -107,7 +105,7 @@ func (s *Server) zabConfig(e *ensemble, rec *storage.Recovery) zab.Config {
 	if s.cfg.ReconfigEnabled {
 		d := s.startConfig()
 		for _, srv := range d.Servers {
-			e.addrs[uint64(srv.ID)] = srv.QuorumAddr()
+			addrs[uint64(srv.ID)] = srv.QuorumAddr()
 		}
 		text := []byte(d.String())
 		m := membership(d, text)
@@ -210,143 +208,11 @@ func (s *Server) activateConfig(m zab.Membership) {
 		}
 	}
 	for _, srv := range d.Servers {
-		s.ens.setMemberAddr(uint64(srv.ID), srv.QuorumAddr())
+		s.ens.tr.SetMemberAddr(uint64(srv.ID), srv.QuorumAddr())
 	}
 	s.initConfigNode(m)
 	s.env.Logf("activated config %s: voters %v observers %v", zab.ZxidString(m.Version), m.Voters, m.Observers)
 	s.env.Emit(ConfigActivated{Node: s.env.Name(), Version: m.Version, Voters: slices.Clone(m.Voters), Observers: slices.Clone(m.Observers)})
-}
-
-// setMemberAddr records (or updates) a peer's quorum address; a peer not
-// known yet gets a link slot. addr "" is a server that connected to us
-// before any config named it (a joiner): we answer it, never dial it.
-func (e *ensemble) setMemberAddr(id uint64, addr string) {
-	if _, ok := e.addrs[id]; ok {
-		if addr != "" {
-			e.addrs[id] = addr
-		}
-		return
-	}
-	e.addrs[id] = addr
-	i, _ := slices.BinarySearch(e.peerIDs, id)
-	e.peerIDs = slices.Insert(e.peerIDs, i, id)
-	e.links = slices.Insert(e.links, i, nil)
-}
-
-// peerAnnounced takes a lower id's announce (its id and quorum address):
-// a server this one may have no address for (it joined, or a config this
-// one never saw named it) must be dialled by this, the higher, id.
-func (s *Server) peerAnnounced(l *peerLink, frame []byte) {
-	id, addr := binary.BigEndian.Uint64(frame), string(frame[8:])
-	s.env.Close(l.conn)
-	delete(s.ens.byConn, l.conn)
-	if id == 0 || id == uint64(s.cfg.ID) {
-		return
-	}
-	s.ens.setMemberAddr(id, addr)
-	s.dialPeers()
-}
-
-// prepReconfig is PrepRequestProcessor's reconfig case, in its order of
-// checks (reconfigEnabled was checked when the request arrived).
-func (s *Server) prepReconfig(p *prepCtx, r *wire.ReconfigRequest) (txn.Record, error) {
-	if err := s.checkSession(p); err != nil {
-		return nil, err
-	}
-	if s.ens == nil {
-		return nil, wire.ErrUnimplemented // standalone: "reconfiguration currently not supported"
-	}
-	peer := s.ens.peer
-	if peer.ReconfigPending() {
-		return nil, wire.ErrReconfigInProgress
-	}
-	cur := peer.Config()
-	if r.CurConfigID != -1 && r.CurConfigID != cur.Version {
-		return nil, wire.ErrBadVersion
-	}
-	next, err := nextConfig(cur, r)
-	if err != nil {
-		s.env.Logf("reconfig: %v", err)
-		return nil, wire.ErrBadArguments
-	}
-	next.Version = p.hdr.Zxid
-	m := membership(next, nil)
-	if !s.cfg.StandaloneDisabled && len(m.Voters) < 2 || len(m.Voters) < 1 {
-		s.env.Logf("reconfig failed: the new configuration must include at least %d followers", 2)
-		return nil, wire.ErrBadArguments
-	}
-	if !peer.QuorumSynced(&m) {
-		return nil, wire.ErrNewConfigNoQuorum
-	}
-	node, err := s.record(tree.ConfigPath)
-	if err != nil {
-		return nil, err
-	}
-	if !s.cfg.SkipACL {
-		if err := s.checkACL(node.acl, wire.PermWrite, p.authIDs); err != nil {
-			return nil, err
-		}
-	}
-	data := []byte(next.String())
-	nc := node.dup(p.hdr.Zxid)
-	nc.stat.Version = -1
-	nc.stat.Mtime = p.hdr.TimeMS
-	nc.stat.Mzxid = p.hdr.Zxid
-	s.changes.add(nc)
-	return &txn.SetData{Path: tree.ConfigPath, Data: data, Version: -1}, nil
-}
-
-// nextConfig applies a reconfig request to the active config: newMembers
-// replaces the membership; otherwise leaving ids go and joining
-// server.N=spec lines (quorum, election and client ports) are added or
-// replace the same id.
-func nextConfig(cur zab.Membership, r *wire.ReconfigRequest) (config.Dynamic, error) {
-	if r.NewMembers != nil {
-		d, err := config.ParseDynamic(r.NewMembers)
-		if err != nil {
-			return config.Dynamic{}, err
-		}
-		return config.Dynamic{Servers: d.Servers}, nil
-	}
-	d, err := config.ParseDynamic(cur.Text)
-	if err != nil {
-		return config.Dynamic{}, fmt.Errorf("active config: %w", err)
-	}
-	servers := d.Servers
-	for _, id := range splitList(r.LeavingServers) {
-		sid, err := strconv.ParseInt(id, 10, 64)
-		if err != nil {
-			return config.Dynamic{}, fmt.Errorf("leaving server %q is not an id", id)
-		}
-		servers = slices.DeleteFunc(servers, func(s config.Server) bool { return s.ID == sid })
-	}
-	for _, line := range splitList(r.JoiningServers) {
-		key, value, ok := strings.Cut(line, "=")
-		if !ok {
-			return config.Dynamic{}, fmt.Errorf("wrong format of server string %q", line)
-		}
-		srv, err := config.ParseServerLine(key, value)
-		if err != nil {
-			return config.Dynamic{}, err
-		}
-		if srv.ClientPort == 0 {
-			return config.Dynamic{}, fmt.Errorf("%q: each server should have at least 3 ports specified", line)
-		}
-		servers = slices.DeleteFunc(servers, func(s config.Server) bool { return s.ID == srv.ID })
-		servers = append(servers, srv)
-	}
-	slices.SortFunc(servers, func(a, b config.Server) int { return cmp.Compare(a.ID, b.ID) })
-	return config.Dynamic{Servers: servers}, nil
-}
-
-func splitList(b []byte) []string {
-	var out []string
-	for _, f := range strings.Split(string(b), ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // reconfigReply answers a committed reconfig: the new config's data and
@@ -354,13 +220,4 @@ func splitList(b []byte) []string {
 func (s *Server) reconfigReply(r *request, res tree.Result) {
 	data, _ := s.tree.ConfigNode()
 	s.reply(r, res.Err, &wire.GetDataResponse{Data: data, Stat: statOf(res)})
-}
-
-// configVersion is the active config's version, for srvr, conf and the
-// AdminServer (an ensemble member with reconfigEnabled only).
-func (s *Server) configVersion() (int64, bool) {
-	if s.ens == nil || !s.cfg.ReconfigEnabled {
-		return 0, false
-	}
-	return s.ens.peer.Config().Version, true
 }

@@ -56,7 +56,7 @@ func newReconfigEnsembleWith(t *testing.T, seed uint64, members int, extra func(
 	if os.Getenv("ZDEBUG") != "" {
 		log = os.Stderr
 	}
-	return newEnsembleWrapped(t, seed, 5, nil, log, tweak, nil)
+	return newEnsembleWrapped(t, seed, 5, 0, log, tweak, nil)
 }
 
 func addAuthStep(auth string) step {

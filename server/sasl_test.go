@@ -374,7 +374,7 @@ func TestSASLAllowFailedClients(t *testing.T) {
 // writes it forwards, so the leader accepts the sasl ACL (its provider is
 // configured too) and the node is the user's on every member.
 func TestSASLEnsemble(t *testing.T) {
-	ew := newEnsembleWrapped(t, 18, 3, nil, nil, func(c *server.Config) {
+	ew := newEnsembleWrapped(t, 18, 3, 0, nil, func(c *server.Config) {
 		sc := saslConfig()
 		c.SASL, c.SASLProvider = sc.SASL, true
 	}, nil)

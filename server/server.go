@@ -5,12 +5,14 @@ import (
 	"sort"
 
 	"github.com/zabsim/zabsim/proc"
+	"github.com/zabsim/zabsim/server/bugs"
+	"github.com/zabsim/zabsim/server/monitor"
+	"github.com/zabsim/zabsim/server/prep"
 	"github.com/zabsim/zabsim/server/session"
 	"github.com/zabsim/zabsim/server/storage"
 	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/txn"
 	"github.com/zabsim/zabsim/server/wire"
-	"github.com/zabsim/zabsim/server/zab"
 )
 
 // Server is a standalone ZooKeeper-compatible server as a proc.Process.
@@ -33,7 +35,7 @@ type Server struct {
 	pendingSessions map[int64]*conn
 
 	lastZxid int64 // highest zxid assigned by prep
-	changes  changeLog
+	prep     *prep.Processor
 
 	// Writes waiting for durability, in zxid order.
 	inflight     []txn.Txn // prepped txns on their way through log → apply (standalone)
@@ -41,7 +43,7 @@ type Server struct {
 	sinceSnap    int
 	snapshotting bool
 
-	stats serverStats
+	stats monitor.Stats // ServerStats' counters
 
 	// replyEnc is scratch space for encoding replies (beginReply,
 	// endReply). Every reply is copied out of it before it is kept or sent
@@ -61,7 +63,10 @@ type Server struct {
 	// catchUp).
 	expiredAtMS int64
 
-	ens           *ensemble       // nil for a standalone server
+	// repl is how prepped txns become durable and committed: standalone,
+	// or the ensemble (see replication).
+	repl          replication
+	ens           *ensemble       // the ensemble's state; nil for a standalone server
 	ensGlobalSeed map[int64]int32 // sessions in the recovered snapshot
 
 	// moments holds the Moment notes, boxed once (emitMoment).
@@ -91,15 +96,6 @@ const fuzzyWindow = 8
 type writeKey struct {
 	session int64
 	cxid    int32
-}
-
-type serverStats struct {
-	packetsReceived int64
-	packetsSent     int64
-	minLatencyMS    int64
-	maxLatencyMS    int64
-	totalLatencyMS  int64
-	latencyCount    int64
 }
 
 // tickTag tags the server's periodic timer.
@@ -137,6 +133,9 @@ func (s *Server) Start(env proc.Env) {
 	s.sessionConn = map[int64]*conn{}
 	s.pending = map[writeKey]*request{}
 	s.pendingSessions = map[int64]*conn{}
+	s.repl = standalone{s}
+	s.prep = prep.New(prepHost{s}, prep.Options{ExtendedTypes: s.cfg.ExtendedTypesEnabled,
+		StandaloneDisabled: s.cfg.StandaloneDisabled, SkipACL: s.cfg.SkipACL, Bugs: s.cfg.Bugs})
 	rec, err := s.recover()
 	if err != nil {
 		s.fail(fmt.Errorf("recovery: %w", err))
@@ -216,7 +215,7 @@ func (s *Server) recover() (*storage.Recovery, error) {
 			return nil, fmt.Errorf("snapshot %#x: %w", rec.SnapshotZxid, err)
 		}
 	}
-	t.SetStaleReplay(s.cfg.Bugs.Has(BugZK1046))
+	t.SetStaleReplay(s.cfg.Bugs.Has(bugs.ZK1046))
 	t.SetProviders(s.providers())
 	if len(s.cfg.Peers) > 0 {
 		s.tree = t
@@ -246,7 +245,7 @@ func (s *Server) recover() (*storage.Recovery, error) {
 // of the snapshot and those a log record (past the snapshot, re-delivered by
 // Zab in an ensemble) creates and no later record closes.
 func (s *Server) noteRestored(snapshot map[int64]int32, tail []storage.Record) {
-	if !s.cfg.Bugs.Has(BugZK1367) {
+	if !s.cfg.Bugs.Has(bugs.ZK1367) {
 		return
 	}
 	live := map[int64]int32{}
@@ -315,9 +314,7 @@ func (s *Server) trackRestored(tr *session.Tracker, id int64, timeoutMS int32) {
 // the stop may come before them. On time (within two tick periods of the
 // last pass) it does nothing: the timers are due, not overdue.
 func (s *Server) catchUp() {
-	if s.ens != nil && s.env.Mono()-s.ens.tickedAtNS >= 2*s.cfg.PeerTickMS*1e6 {
-		s.zabTicks()
-	}
+	s.repl.catchUp()
 	if s.elapsedMS()-s.expiredAtMS >= 2*s.tickMS() {
 		s.expire()
 	}
@@ -343,7 +340,7 @@ func (s *Server) Handle(ev proc.Event) {
 		return
 	}
 	s.catchUp()
-	if s.ens != nil && s.handlePeerEvent(ev) {
+	if s.repl.event(ev) {
 		return
 	}
 	switch e := ev.(type) {
@@ -370,12 +367,8 @@ func (s *Server) HandleReceived(e proc.Received) {
 		return
 	}
 	s.catchUp()
-	if s.ens != nil {
-		if l := s.ens.byConn[e.Conn]; l != nil {
-			s.peerBytes(l, e.Bytes)
-			s.drain()
-			return
-		}
+	if s.repl.received(e) {
+		return
 	}
 	if c := s.conns[e.Conn]; c != nil {
 		s.receive(c, e.Bytes)
@@ -391,14 +384,12 @@ func (s *Server) HandleTimer(e proc.TimerFired) {
 	case tickTag:
 		s.expire()
 		s.armTick()
-	case peerTickTag:
-		if s.ens != nil {
-			s.peerTick()
-		}
 	case containerTag:
 		s.catchUp()
 		s.checkContainers()
 		s.env.After(msToDuration(s.cfg.ContainerCheckIntervalMS), containerTag{})
+	default:
+		s.repl.timer(e.Tag)
 	}
 }
 
@@ -411,17 +402,11 @@ func (s *Server) HandleSyncDone(e proc.SyncDone) {
 	s.syncDone(e)
 }
 
-// leads reports whether this server decides expiry and containers: a
-// standalone server, or an ensemble's serving leader.
-func (s *Server) leads() bool {
-	return s.ens == nil || (s.ens.role.Serving && s.ens.role.Role == zab.RoleLeading)
-}
-
 // expire closes the sessions whose deadline passed, when this server
 // decides expiry.
 func (s *Server) expire() {
 	s.expiredAtMS = s.elapsedMS()
-	if !s.leads() {
+	if !s.repl.preps() {
 		return
 	}
 	for _, id := range s.expireSessions() {
@@ -435,7 +420,7 @@ func (s *Server) expire() {
 // the wall clock, as before that fix, so a clock step on the leader moves
 // every deadline: forwards, it expires every session at once.
 func (s *Server) sessionClockMS() int64 {
-	if s.cfg.Bugs.Has(BugZK1366) {
+	if s.cfg.Bugs.Has(bugs.ZK1366) {
 		return s.nowMS()
 	}
 	return s.elapsedMS()
@@ -445,7 +430,7 @@ func (s *Server) sessionClockMS() int64 {
 // them closing, so a request of theirs prepped before the closeSession is
 // applied fails; zk-1208 skips the mark.
 func (s *Server) expireSessions() []int64 {
-	if s.cfg.Bugs.Has(BugZK1208) {
+	if s.cfg.Bugs.Has(bugs.ZK1208) {
 		return s.sessions.ExpiredOpen(s.sessionClockMS())
 	}
 	return s.sessions.Expired(s.sessionClockMS())
@@ -456,13 +441,11 @@ func (s *Server) expireSessions() []int64 {
 // expired TTL node; prep re-checks each, so a node that gained a child in the
 // meantime fails harmlessly with NOTEMPTY.
 func (s *Server) checkContainers() {
-	if !s.leads() {
+	if !s.repl.preps() {
 		return
 	}
 	for _, path := range s.tree.CleanupCandidates(s.nowMS(), s.cfg.ContainerMaxNeverUsedMS) {
-		p := s.newPrep(0, 0, wire.OpDeleteContainer, nil)
-		rec, err := s.prepDeleteContainer(&p, path)
-		s.propose(p.finish(rec, err))
+		s.repl.propose(s.prep.DeleteContainer(s.nextHeader(0, 0, wire.OpDeleteContainer), path))
 	}
 }
 

@@ -77,7 +77,7 @@ func electedTrio(t *testing.T, ew *ensembleWorld) (leader, f1, f2 string) {
 // processes' log lines.
 func moveSession(t *testing.T) (moved client.Result, script, logs string) {
 	var logBuf strings.Builder
-	ew := newEnsembleWith(t, 21, 3, nil, &logBuf)
+	ew := newEnsembleWith(t, 21, 3, 0, &logBuf)
 	_, oldSrv, newSrv := electedTrio(t, ew)
 
 	var sid int64
@@ -149,7 +149,7 @@ func TestSessionMovedAcrossServers(t *testing.T) {
 func loggedEnsemble(t *testing.T, seed uint64) *ensembleWorld {
 	t.Helper()
 	var logBuf strings.Builder
-	ew := newEnsembleWith(t, seed, 3, nil, &logBuf)
+	ew := newEnsembleWith(t, seed, 3, 0, &logBuf)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Log(logBuf.String())

@@ -29,7 +29,7 @@ import (
 func TestSnapSyncedLearnerSessions(t *testing.T) {
 	procs := map[string]proc.Process{}
 	n := 0
-	ew := newEnsembleWrapped(t, 5, 3, nil, nil, nil, func(p proc.Process) proc.Process {
+	ew := newEnsembleWrapped(t, 5, 3, 0, nil, nil, func(p proc.Process) proc.Process {
 		n++
 		procs[fmt.Sprintf("s%d", n)] = p // started in order s1..s3
 		return p

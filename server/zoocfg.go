@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/server/config"
 	"github.com/zabsim/zabsim/server/sasl"
-	"github.com/zabsim/zabsim/server/zab"
 )
 
 // FromZooCfg maps a parsed zoo.cfg to a server Config, so `zabsim server
@@ -22,8 +22,7 @@ import (
 //     clientPortAddress:clientPort, and a missing clientPortAddress means all
 //     interfaces (0.0.0.0), never loopback only;
 //   - maxClientCnxns=0 means unlimited (server.Config spells that negatively);
-//   - zabsim.bugs names server-level switches (KnownBugs) and Zab switches
-//     (zab.AllBugs); zabsim.syncQuorum=false turns on sync-no-quorum (a
+//   - zabsim.bugs names bug switches (server/bugs); zabsim.syncQuorum=false turns on sync-no-quorum (a
 //     Config built in Go should start from config.Default, whose
 //     SyncQuorum is true);
 //   - with more than one server.N line the server joins an ensemble on the
@@ -42,7 +41,7 @@ func FromZooCfg(c config.Config, myid int64) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	srvBugs, zabBugs, err := bugsFromZooCfg(c)
+	set, err := bugsFromZooCfg(c)
 	if err != nil {
 		return Config{}, err
 	}
@@ -62,8 +61,7 @@ func FromZooCfg(c config.Config, myid int64) (Config, error) {
 		SuperDigest:            c.SuperDigest,
 		FourLetterWords:        c.FourLetterWords,
 		ExtendedTypesEnabled:   c.ExtendedTypesEnabled,
-		Bugs:                   srvBugs,
-		ZabBugs:                zabBugs,
+		Bugs:                   set,
 		Peers:                  peers,
 		QuorumListenOnAllIPs:   c.QuorumListenOnAllIPs,
 		SASLProvider:           slices.Contains(c.AuthSchemes(), "sasl"),
@@ -140,50 +138,16 @@ func joinHostPort(host, port string) string {
 	return host + ":" + port
 }
 
-// bugsFromZooCfg splits zabsim.bugs between the server's switches and
-// Zab's, rejecting names neither knows.
-func bugsFromZooCfg(c config.Config) (Bugs, zab.Bugs, error) {
-	known := make([]Bug, 0, len(serverBugs))
-	for _, b := range KnownBugs() {
-		known = append(known, b.Name)
-	}
-	var srvNames, zabNames []string
-	for _, name := range c.Bugs {
-		if isZabBug(name) {
-			zabNames = append(zabNames, name)
-		} else {
-			srvNames = append(srvNames, name)
-		}
+// bugsFromZooCfg reads zabsim.bugs, rejecting names that are no switch.
+func bugsFromZooCfg(c config.Config) (bugs.Set, error) {
+	set, err := bugs.ParseSet(c.Bugs...)
+	if err != nil {
+		return 0, fmt.Errorf("zoo.cfg: zabsim.bugs: %w", err)
 	}
 	if !c.SyncQuorum {
-		zabNames = append(zabNames, zab.BugSyncNoQuorum.String())
+		set = set.With(bugs.SyncNoQuorum)
 	}
-	srv, err := ParseBugs(strings.Join(srvNames, ","), known)
-	if err != nil {
-		return nil, 0, fmt.Errorf("zoo.cfg: zabsim.bugs: %w (zab switches: %s)", err, zabBugList())
-	}
-	zb, err := zab.ParseBugs(strings.Join(zabNames, ","))
-	if err != nil {
-		return nil, 0, fmt.Errorf("zoo.cfg: zabsim.bugs: %w", err)
-	}
-	return srv, zb, nil
-}
-
-func isZabBug(name string) bool {
-	for _, b := range zab.AllBugs() {
-		if b.String() == name {
-			return true
-		}
-	}
-	return false
-}
-
-func zabBugList() string {
-	var names []string
-	for _, b := range zab.AllBugs() {
-		names = append(names, b.String())
-	}
-	return strings.Join(names, ", ")
+	return set, nil
 }
 
 // peersFromZooCfg returns the ensemble, or nil for a standalone config (at

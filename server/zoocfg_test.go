@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/server/config"
-	"github.com/zabsim/zabsim/server/zab"
 )
 
 func parseZooCfg(t *testing.T, text string) config.Config {
@@ -29,7 +29,7 @@ func TestFromZooCfgDefaults(t *testing.T) {
 		MinSessionTimeoutMS: 6000, MaxSessionTimeoutMS: 60000,
 		MaxClientCnxns: 60, MaxBufferBytes: 0xfffff, SnapCount: 100000,
 		FourLetterWords: []string{"srvr"}, ContainerCheckIntervalMS: 60000,
-		Version: "3.8.0-zabsim", Bugs: Bugs{}, PeerTickMS: 1500,
+		Version: "3.8.0-zabsim", Bugs: 0, PeerTickMS: 1500,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("FromZooCfg(defaults)\n got %+v\nwant %+v", got, want)
@@ -62,8 +62,7 @@ func TestFromZooCfgEverySetting(t *testing.T) {
 		{"FourLetterWords", got.FourLetterWords, []string{"ruok", "mntr", "srvr"}},
 		{"SuperDigest", got.SuperDigest, "super:D/InIHSb7yEEbrWz8b9l71RjZJU="},
 		{"ExtendedTypesEnabled", got.ExtendedTypesEnabled, true},
-		{"Bugs", got.Bugs, Bugs{BugZK1208: true}},
-		{"ZabBugs", got.ZabBugs, zab.Bugs(0).With(zab.BugAckBeforeFsync)},
+		{"Bugs", got.Bugs, bugs.Set(0).With(bugs.ZK1208).With(bugs.AckBeforeFsync)},
 		{"Peers", len(got.Peers), 0},
 	}
 	for _, ck := range checks {
@@ -89,8 +88,8 @@ func TestFromZooCfgSyncQuorumOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.ZabBugs.Has(zab.BugSyncNoQuorum) {
-		t.Fatalf("ZabBugs = %v, want sync-no-quorum", got.ZabBugs)
+	if !got.Bugs.Has(bugs.SyncNoQuorum) {
+		t.Fatalf("Bugs = %v, want sync-no-quorum", got.Bugs)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/zabsim/zabsim/rundir"
 	"github.com/zabsim/zabsim/scenario"
 	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/sim"
 	"github.com/zabsim/zabsim/studies"
 	"github.com/zabsim/zabsim/workloads"
@@ -118,7 +119,7 @@ func (r *runner) clientAddrs() []string {
 }
 
 func (r *runner) addServers() error {
-	set, zbugs, err := bugSet(r.c.Bugs)
+	set, err := bugs.ParseSet(r.c.Bugs...)
 	if err != nil {
 		return err
 	}
@@ -131,7 +132,7 @@ func (r *runner) addServers() error {
 	disk := sim.DiskOptions{SyncLatency: sim.UniformLatency(r.s.SyncLatency.D()/2, r.s.SyncLatency.D()*2)}
 	for i, name := range r.servers {
 		f, err := server.Factory(server.Config{ID: int64(i + 1), ClientAddr: name + ":2181", TickTimeMS: r.s.TickTimeMS,
-			SnapCount: r.s.SnapCount, Bugs: set, ZabBugs: zbugs, Peers: peers})
+			SnapCount: r.s.SnapCount, Bugs: set, Peers: peers})
 		if err != nil {
 			return err
 		}

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
-	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/bugs"
 )
 
 // TestOneFlagSyntax: every command takes --flags; bench and server accept
@@ -100,7 +100,7 @@ var goValue = regexp.MustCompile(`\[[\w-]+( [\w-]+)+\]|<nil>|map\[|: (true|false
 // switch zabsim list shows (all 15), for every command that takes --bug;
 // no message prints Go values.
 func TestBugSwitchesListedAndMessagesPlain(t *testing.T) {
-	all := server.AllBugs()
+	all := bugs.All()
 	if len(all) != 15 {
 		t.Fatalf("%d bug switches; this test expects the 15 of the catalogue", len(all))
 	}

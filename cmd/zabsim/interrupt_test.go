@@ -4,9 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"github.com/zabsim/zabsim/campaign"
-	"github.com/zabsim/zabsim/rundir"
-	"github.com/zabsim/zabsim/scenario"
 	"io"
 	"os"
 	"os/exec"
@@ -14,6 +11,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zabsim/zabsim/campaign"
+	"github.com/zabsim/zabsim/rundir"
+	"github.com/zabsim/zabsim/scenario"
 )
 
 // TestSuiteInterruptWritesIndex sends SIGINT to a built zabsim running a

@@ -1,8 +1,9 @@
 package main
 
 import (
-	"github.com/zabsim/zabsim/rundir"
 	"runtime"
+
+	"github.com/zabsim/zabsim/rundir"
 
 	"github.com/zabsim/zabsim/campaign"
 )

@@ -17,7 +17,7 @@ import (
 	"github.com/zabsim/zabsim/campaign"
 	"github.com/zabsim/zabsim/rundir"
 	"github.com/zabsim/zabsim/scenario"
-	"github.com/zabsim/zabsim/server"
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/simrun"
 	"golang.org/x/term"
 )
@@ -43,7 +43,7 @@ func newListCmd() *cobra.Command {
 			printCheckers(w)
 			fmt.Fprintf(w, "Checkers of every run (besides the scenario's): %s\n", strings.Join(scenario.RunCheckerNames(), ", "))
 			fmt.Fprintln(w, "Bug switches (--bug NAME):")
-			for _, b := range server.AllBugs() {
+			for _, b := range bugs.All() {
 				fmt.Fprintf(w, "  %-16s %s: %s → %s\n", b.Name, b.JIRA, b.Trigger, b.Symptom)
 			}
 			return nil

@@ -3,12 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/zabsim/zabsim/rundir"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/zabsim/zabsim/rundir"
 
 	"github.com/zabsim/zabsim/scenario"
 )

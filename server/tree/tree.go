@@ -457,3 +457,29 @@ func (t *Tree) CleanupCandidates(nowMS, maxNeverUsedMS int64) []string {
 func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
 	return slices.Sorted(maps.Keys(m))
 }
+
+// ApproximateDataSize is DataTree.approximateDataSize: the length of every
+// znode's path plus its data. It walks the whole tree: it is for
+// operators, not for the request path.
+func (t *Tree) ApproximateDataSize() int64 {
+	var size int64
+	stack := []string{"/"}
+	for len(stack) > 0 {
+		path := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		n, ok := t.Node(path)
+		if !ok {
+			continue
+		}
+		size += int64(len(path) + n.DataLength)
+		kids, _, _ := t.GetChildren(path, 0, false)
+		for _, k := range kids {
+			if path == "/" {
+				stack = append(stack, "/"+k)
+			} else {
+				stack = append(stack, path+"/"+k)
+			}
+		}
+	}
+	return size
+}

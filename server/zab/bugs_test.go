@@ -2,6 +2,8 @@ package zab
 
 import (
 	"testing"
+
+	"github.com/zabsim/zabsim/server/bugs"
 )
 
 // With a bug switch on, the randomized harness must find the defect — a
@@ -9,36 +11,36 @@ import (
 // diverging state after healing — within maxSeeds seeds.
 func TestChaosFindsBugs(t *testing.T) {
 	cases := []struct {
-		bug      Bug
+		bug      bugs.Bug
 		maxSeeds int
 		tune     func(*chaosOpts)
 		slow     bool // needs >100 seeds: skipped with -short (race runs)
 	}{
 		// A total crash while followers' ACKed txns are not yet durable.
-		{BugAckBeforeFsync, 100, func(o *chaosOpts) { o.persistPct, o.allCrashPM = 25, 5 }, false},
+		{bugs.AckBeforeFsync, 100, func(o *chaosOpts) { o.persistPct, o.allCrashPM = 25, 5 }, false},
 		// A DIFF-synced follower's new epoch must outlive its history: slow
 		// disks, long DIFFs, and crashes of the leader with a follower.
-		{BugZK3911, 300, func(o *chaosOpts) {
+		{bugs.ZK3911, 300, func(o *chaosOpts) {
 			o.window, o.allCrashPM, o.quorumCrashPM, o.crashPM = 1000, 5, 10, 5
 		}, true},
 		// A SNAP during establishment: frequent local snapshots and a tiny
 		// DIFF window put lagging learners on SNAP.
-		{BugZK3104, 400, func(o *chaosOpts) {
+		{bugs.ZK3104, 400, func(o *chaosOpts) {
 			o.persistPct, o.window, o.snapshotPct = 25, 3, 10
 			o.allCrashPM, o.quorumCrashPM, o.crashPM = 5, 10, 5
 		}, true},
-		{BugZK1154, 100, func(o *chaosOpts) {}, false},
+		{bugs.ZK1154, 100, func(o *chaosOpts) {}, false},
 		// Restarts with uncommitted tails and returns into a new epoch.
-		{BugZK2845, 100, func(o *chaosOpts) {}, false},
-		{BugZK1549, 100, func(o *chaosOpts) {}, false},
+		{bugs.ZK2845, 100, func(o *chaosOpts) {}, false},
+		{bugs.ZK1549, 100, func(o *chaosOpts) {}, false},
 		// The zk-3911 profile: the epoch file outruns the DIFF's txns. Found
 		// at seed 628 since learners ACK the outstanding proposals of their
 		// sync (at 146 before, when those waited for the next write).
-		{BugZK4646, 1000, func(o *chaosOpts) {
+		{bugs.ZK4646, 1000, func(o *chaosOpts) {
 			o.window, o.allCrashPM, o.quorumCrashPM, o.crashPM = 1000, 5, 10, 5
 		}, true},
 		// The zk-3104 profile: SNAPs during establishment, crashes.
-		{BugZK3642, 400, func(o *chaosOpts) {
+		{bugs.ZK3642, 400, func(o *chaosOpts) {
 			o.persistPct, o.window, o.snapshotPct = 25, 3, 10
 			o.allCrashPM, o.quorumCrashPM, o.crashPM = 5, 10, 5
 		}, true},
@@ -49,7 +51,7 @@ func TestChaosFindsBugs(t *testing.T) {
 				t.Skip("searches >100 seeds; run without -short")
 			}
 			o := defaultChaos()
-			o.bugs = Bugs(0).With(c.bug)
+			o.bugs = bugs.Set(0).With(c.bug)
 			c.tune(&o)
 			for seed := uint64(1); seed <= uint64(c.maxSeeds); seed++ {
 				r := runChaos(seed, o)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/zabsim/zabsim/server/bugs"
 )
 
 // The randomized harness: a world of Peers under crashes (losing unsynced
@@ -22,7 +24,7 @@ const healBoundTicks = 150
 
 type chaosOpts struct {
 	voters, observers int
-	bugs              Bugs
+	bugs              bugs.Set
 	chaosTicks        int
 	// Fault rates are per mille per tick.
 	crashPM       int // crash one node

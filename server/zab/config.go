@@ -4,93 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
+
+	"github.com/zabsim/zabsim/server/bugs"
 )
-
-// Bug names one re-created ZooKeeper defect. See doc.go for each one's
-// trigger and symptom.
-type Bug uint8
-
-// Bug switches. All are off by default; with none on, nothing changes.
-const (
-	BugZK3911         Bug = iota + 1 // follower ACKs NEWLEADER before the DIFF txns are durable
-	BugZK3104                        // follower ACKs NEWLEADER before a received SNAP is durable
-	BugZK1154                        // leader does not TRUNC a learner holding txns it lacks
-	BugAckBeforeFsync                // followers ACK proposals before they are durable
-	BugSyncNoQuorum                  // sync answered without confirming the quorum
-	BugZK2355                        // a follower whose stream broke mid-PROPOSAL rejoins claiming it
-	BugZK4646                        // follower makes currentEpoch durable before the synced txns
-	BugZK2845                        // log replayed into the state at load; TRUNC keeps the state
-	BugZK1549                        // as zk-2845, and the replayed state is snapshotted at load
-	BugZK3642                        // a SNAP is held in memory only until NEWLEADER
-	bugLimit
-)
-
-var bugNames = [...]string{
-	BugZK3911:         "zk-3911",
-	BugZK3104:         "zk-3104",
-	BugZK1154:         "zk-1154",
-	BugAckBeforeFsync: "ack-before-fsync",
-	BugSyncNoQuorum:   "sync-no-quorum",
-	BugZK2355:         "zk-2355",
-	BugZK4646:         "zk-4646",
-	BugZK2845:         "zk-2845",
-	BugZK1549:         "zk-1549",
-	BugZK3642:         "zk-3642",
-}
-
-func (b Bug) String() string {
-	if b > 0 && b < bugLimit {
-		return bugNames[b]
-	}
-	return fmt.Sprintf("bug(%d)", uint8(b))
-}
-
-// AllBugs lists every switch, in declaration order.
-func AllBugs() []Bug {
-	out := make([]Bug, 0, bugLimit-1)
-	for b := Bug(1); b < bugLimit; b++ {
-		out = append(out, b)
-	}
-	return out
-}
-
-// Bugs is a set of bug switches. The zero value has every switch off.
-type Bugs uint32
-
-// Has reports whether b is on.
-func (s Bugs) Has(b Bug) bool { return s&(1<<b) != 0 }
-
-// With returns s with b on.
-func (s Bugs) With(b Bug) Bugs { return s | 1<<b }
-
-// String lists the switches that are on, comma-separated ("" for none).
-func (s Bugs) String() string {
-	var names []string
-	for _, b := range AllBugs() {
-		if s.Has(b) {
-			names = append(names, b.String())
-		}
-	}
-	return strings.Join(names, ",")
-}
-
-// ParseBugs parses a comma-separated list of switch names ("" is the empty set).
-func ParseBugs(list string) (Bugs, error) {
-	var s Bugs
-	for _, name := range strings.Split(list, ",") {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			continue
-		}
-		i := slices.Index(bugNames[:], name)
-		if i <= 0 {
-			return 0, fmt.Errorf("zab: unknown bug switch %q (known: %s)", name, strings.Join(bugNames[1:], ", "))
-		}
-		s = s.With(Bug(i))
-	}
-	return s, nil
-}
 
 // InitialState is what survived on the host's disk: the epoch files and the
 // log. The host's state machine must reflect exactly the txns up to
@@ -134,7 +50,7 @@ type Config struct {
 	ConfigText    []byte
 	Configs       ConfigCodec
 
-	Bugs      Bugs
+	Bugs      bugs.Set       // the switches of the Zab layer act here (see server/bugs)
 	Snapshots SnapshotSource // needed to send SNAP; without it such learners are refused
 	Initial   InitialState
 	_         struct{}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
+	"github.com/zabsim/zabsim/server/bugs"
 )
 
 // Interaction tests in the style of etcd-io/raft's testdata: each file is a
@@ -196,7 +197,7 @@ func (d *ddRunner) cluster(args []string) error {
 		case "observers":
 			observers, err = parseIDs(v)
 		case "bugs":
-			cfg.Bugs, err = ParseBugs(v)
+			cfg.Bugs, err = bugs.ParseSet(v)
 		case "window":
 			cfg.CommittedLogEntries, err = strconv.Atoi(v)
 		case "encode":

@@ -63,40 +63,13 @@
 //
 // All off by default; with every switch off nothing changes.
 //
-//	switch            JIRA / source            trigger                                      symptom
-//	zk-3911           ZOOKEEPER-3911           follower ACKs NEWLEADER (and writes           quorum crash after the ACK loses
-//	                                           currentEpoch) before the DIFF txns are        committed txns: the follower returns
-//	                                           durable                                       with the new epoch and an old log,
-//	                                                                                         and its vote wins
-//	zk-3104           ZOOKEEPER-3104           follower ACKs NEWLEADER before the SNAP it    same, through the snapshot
-//	                                           received (and the txns after it) is durable
-//	zk-1154           ZOOKEEPER-1154 (+1156)   election while the highest-zxid node is       that node keeps (and applies) txns
-//	                                           down; when it returns, the leader sends       the leader never had: the zxid
-//	                                           DIFF instead of TRUNC                          chains diverge
-//	ack-before-fsync  (SyncRequestProcessor    followers ACK proposals before fsync          crash of a follower that completed a
-//	                  contract)                                                              quorum loses a committed txn
-//	sync-no-quorum    Jepsen 2019 note on      the leader answers sync once earlier txns     a partitioned stale leader answers
-//	                  ZooKeeper's sync         committed, without confirming its quorum      sync: stale sync+read
-//	zk-2355           ZOOKEEPER-2355           a follower's stream breaks while a PROPOSAL   the follower rejoins claiming that
-//	                                           is in flight                                  zxid; the DIFF skips it, so a
-//	                                                                                         committed txn (the JIRA: the
-//	                                                                                         closeSession of an ephemeral) never
-//	                                                                                         reaches that follower
-//	zk-4646           ZOOKEEPER-4646           follower writes currentEpoch at NEWLEADER     a quorum crash in between: the
-//	                                           while the DIFF/SNAP txns are still being      follower returns with the new epoch
-//	                                           logged (its ACK still waits for them)         over an old log, its vote wins and
-//	                                                                                         committed txns are truncated
-//	zk-2845           ZOOKEEPER-2845           the whole log, uncommitted tail included,     the node serves txns no quorum
-//	                                           is replayed into the state at load (Ready.    committed until it restarts; the
-//	                                           Replay); a TRUNC then cuts the log but the    zxid chains diverge
-//	                                           state is kept (Ready.Settled), not reloaded
-//	zk-1549           ZOOKEEPER-1549           as zk-2845, and the server snapshots the      as zk-2845, and the phantom txns
-//	                                           replayed state at load (a dirty snapshot)     survive restarts
-//	zk-3642           ZOOKEEPER-3642           a learner holds a SNAP in memory until        the snapshot is never written: after
-//	                                           NEWLEADER (Ready.SnapshotInMemory), which     a restart the learner lacks every
-//	                                           the leader sends a tick after the SNAP; the   txn up to it (a hole in its history)
-//	                                           leader crashes in between, the next one
-//	                                           DIFFs from the snapshot's zxid
+// The switches of the Zab layer (zk-3911, zk-3104, zk-1154, ack-before-fsync,
+// sync-no-quorum, zk-2355, zk-4646, zk-2845, zk-1549, zk-3642) are typed in
+// server/bugs, whose table says each one's JIRA, trigger and symptom;
+// Config.Bugs carries the set. Three of them change what a Ready means:
+// zk-2845 and zk-1549 replay the whole log into the state at load
+// (Ready.Replay) and keep that state across a TRUNC (Ready.Settled);
+// zk-3642 holds a SNAP in memory until NEWLEADER (Ready.SnapshotInMemory).
 //
 // zk-1154 covers both of ZooKeeper's cases: a learner past the sync point
 // (TRUNC in the fix) and, the JIRA's own example, a learner inside the

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/server/wire"
 )
 
@@ -122,7 +123,7 @@ func (w *world) start(id uint64) error {
 	n.peer = p
 	w.observe(id, Truncated{Node: id, ToZxid: n.dSnap.Zxid})
 	w.drain(id)
-	if cfg.Bugs.Has(BugZK1549) && lastZxid(n.applied) > n.dSnap.Zxid {
+	if cfg.Bugs.Has(bugs.ZK1549) && lastZxid(n.applied) > n.dSnap.Zxid {
 		// ZooKeeper's loadData snapshots what it loaded: with the log
 		// replayed, a dirty snapshot holding uncommitted txns.
 		n.snap = snapshotOf(n.applied)
@@ -273,7 +274,7 @@ func (w *world) takeSnapshot(id uint64) {
 // the log alone is the reference.
 func (w *world) stateDiverges(n *tnode) bool {
 	want, _ := decodeEntries(n.snap.Data)
-	if w.cfg.Bugs.Has(BugZK2845) || w.cfg.Bugs.Has(BugZK1549) {
+	if w.cfg.Bugs.Has(bugs.ZK2845) || w.cfg.Bugs.Has(bugs.ZK1549) {
 		want = nil
 	}
 	for _, e := range n.log {

@@ -56,8 +56,20 @@ func Digest(data []byte) uint64 {
 func Observe(node uint64, rd *Ready) []any {
 	var out []any
 	var o Observer
-	o.Each(node, rd, func(x any) { out = append(out, x) })
+	o.Each(node, rd, func(x any) { out = append(out, NoteValue(x)) })
 	return out
+}
+
+// NoteValue is an observation as a value: Observer.Each emits Logged and
+// Committed as pointers (see Observer), Observe as values.
+func NoteValue(x any) any {
+	switch n := x.(type) {
+	case *Logged:
+		return *n
+	case *Committed:
+		return *n
+	}
+	return x
 }
 
 // Observer derives observations from Readys like Observe (one at a time,
@@ -67,6 +79,31 @@ func Observe(node uint64, rd *Ready) []any {
 // value is ready to use; a host keeps one per peer.
 type Observer struct {
 	recent [64]digestSlot // by zxid modulo 64
+	// logged and committed are the chunks the notes are cut from: a note
+	// is emitted as a pointer into one, which an interface holds without
+	// an allocation of its own (a Logged or Committed value would be
+	// boxed, one allocation per txn per node). Notes are never reused.
+	logged    []Logged
+	committed []Committed
+}
+
+// noteChunk is how many notes one chunk holds.
+const noteChunk = 256
+
+func (o *Observer) loggedNote(n Logged) *Logged {
+	if len(o.logged) == cap(o.logged) {
+		o.logged = make([]Logged, 0, noteChunk)
+	}
+	o.logged = append(o.logged, n)
+	return &o.logged[len(o.logged)-1]
+}
+
+func (o *Observer) committedNote(n Committed) *Committed {
+	if len(o.committed) == cap(o.committed) {
+		o.committed = make([]Committed, 0, noteChunk)
+	}
+	o.committed = append(o.committed, n)
+	return &o.committed[len(o.committed)-1]
 }
 
 // digestSlot is a remembered digest: of the n bytes at data (txn bytes are
@@ -92,6 +129,10 @@ func (o *Observer) digest(e Entry) uint64 {
 	return s.d
 }
 
+// EntryDigest is Digest(e.Data), remembered: a txn Each has just seen
+// costs no second hashing.
+func (o *Observer) EntryDigest(e Entry) uint64 { return o.digest(e) }
+
 // Each calls emit with each observation rd implies for node (see Observe).
 func (o *Observer) Each(node uint64, rd *Ready, emit func(any)) {
 	if s := rd.RoleChange; s != nil && s.Role == RoleLeading && s.Serving {
@@ -104,13 +145,13 @@ func (o *Observer) Each(node uint64, rd *Ready, emit func(any)) {
 		emit(Truncated{Node: node, ToZxid: *rd.Truncate})
 	}
 	for _, e := range rd.Settled { // zk-2845/zk-1549: replayed at load, now the node's state
-		emit(Committed{Node: node, Zxid: e.Zxid, Digest: o.digest(e)})
+		emit(o.committedNote(Committed{Node: node, Zxid: e.Zxid, Digest: o.digest(e)}))
 	}
 	for _, e := range rd.Append {
-		emit(Logged{Node: node, Zxid: e.Zxid, Digest: o.digest(e)})
+		emit(o.loggedNote(Logged{Node: node, Zxid: e.Zxid, Digest: o.digest(e)}))
 	}
 	for _, e := range rd.Commit {
-		emit(Committed{Node: node, Zxid: e.Zxid, Digest: o.digest(e)})
+		emit(o.committedNote(Committed{Node: node, Zxid: e.Zxid, Digest: o.digest(e)}))
 	}
 }
 
@@ -258,11 +299,14 @@ func (inv *Invariants) node(id uint64) *nodeChain {
 // pass everything it emits.
 func (inv *Invariants) Observe(o any) {
 	switch o := o.(type) {
+	case *Committed: // Observer's notes
+		inv.onCommitted(*o)
+	case *Logged:
+		inv.onLogged(*o)
 	case Committed:
 		inv.onCommitted(o)
 	case Logged:
-		t := inv.txns.at(o.Zxid)
-		inv.sameTxn("logged", &t.logged, &t.hasLogged, o.Node, o.Zxid, o.Digest)
+		inv.onLogged(o)
 	case Truncated:
 		inv.node(o.Node).truncate(o.ToZxid)
 	case SnapshotInstalled:
@@ -274,6 +318,11 @@ func (inv *Invariants) Observe(o any) {
 		}
 		inv.leaders[o.Epoch] = o.Node
 	}
+}
+
+func (inv *Invariants) onLogged(o Logged) {
+	t := inv.txns.at(o.Zxid)
+	inv.sameTxn("logged", &t.logged, &t.hasLogged, o.Node, o.Zxid, o.Digest)
 }
 
 // sameTxn checks digest d of zxid against the first one recorded in

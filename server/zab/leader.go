@@ -3,6 +3,8 @@ package zab
 import (
 	"cmp"
 	"slices"
+
+	"github.com/zabsim/zabsim/server/bugs"
 )
 
 // The leader side: discovery (Leader.getEpochToPropose, waitForEpochAck),
@@ -287,7 +289,7 @@ func (p *Peer) syncLearner(l *learner) {
 	}
 	p.send(l.id, p.packet(op, opZxid, snap.Data))
 	p.sendHistory(l, from)
-	if op == PacketSnap && p.cfg.Bugs.Has(BugZK3642) {
+	if op == PacketSnap && p.cfg.Bugs.Has(bugs.ZK3642) {
 		l.newLeaderDue = true
 	} else {
 		p.sendNewLeader(l)
@@ -334,7 +336,7 @@ func (p *Peer) chooseSync(peer int64) (op PacketType, opZxid, from int64, ok boo
 	// itself can take a DIFF too.
 	minC := min(p.windowBase, maxC)
 	newEpochZxid := CounterOf(peer) == 0
-	bug1154 := p.cfg.Bugs.Has(BugZK1154)
+	bug1154 := p.cfg.Bugs.Has(bugs.ZK1154)
 	switch {
 	case peer == maxC:
 		return PacketDiff, maxC, maxC, true
@@ -560,7 +562,7 @@ func (p *Peer) onPingReply(l *learner, m *Packet) {
 // round whose quorum of echoes proves we still lead.
 func (p *Peer) leaderSync(from, id uint64) {
 	s := pendingSync{from: from, id: id, after: p.lastLogged}
-	if !p.cfg.Bugs.Has(BugSyncNoQuorum) {
+	if !p.cfg.Bugs.Has(bugs.SyncNoQuorum) {
 		p.ping()
 		s.round = p.ld.round
 	}

@@ -1,5 +1,7 @@
 package zab
 
+import "github.com/zabsim/zabsim/server/bugs"
+
 // The learner side (Learner.registerWithLeader, syncWithLeader,
 // Follower.processPacket, Observer.processPacket).
 
@@ -38,7 +40,7 @@ type learnerState struct {
 // ephemeral whose closeSession was that txn is never deleted there).
 func (p *Peer) claimedZxid() int64 {
 	z := p.lastLogged
-	if p.cfg.Bugs.Has(BugZK2355) && p.brokenMidProposal > z {
+	if p.cfg.Bugs.Has(bugs.ZK2355) && p.brokenMidProposal > z {
 		z = p.brokenMidProposal
 	}
 	p.brokenMidProposal = 0
@@ -150,7 +152,7 @@ func (p *Peer) onSyncMode(m *Packet) {
 		p.truncateLog(m.Zxid)
 	case PacketSnap:
 		snap := Snapshot{Zxid: m.Zxid, Data: m.Data}
-		if p.cfg.Bugs.Has(BugZK3642) {
+		if p.cfg.Bugs.Has(bugs.ZK3642) {
 			p.loadSnapshotInMemory(snap)
 			p.ln.memSnap = &snap
 		} else {
@@ -262,10 +264,10 @@ func (p *Peer) maybeAckNewLeader() {
 	ln := p.ln
 	// zk-3104: before the fix a SNAP-synced follower held the snapshot and
 	// the txns after it in memory only when it ACKed.
-	bug3104 := p.cfg.Bugs.Has(BugZK3104) && ln.gotSnap
-	logOK := p.persisted >= ln.syncEnd || p.cfg.Bugs.Has(BugZK3911) || bug3104
+	bug3104 := p.cfg.Bugs.Has(bugs.ZK3104) && ln.gotSnap
+	logOK := p.persisted >= ln.syncEnd || p.cfg.Bugs.Has(bugs.ZK3911) || bug3104
 	snapOK := !p.snapPending || bug3104
-	if p.cfg.Bugs.Has(BugZK4646) {
+	if p.cfg.Bugs.Has(bugs.ZK4646) {
 		// zk-4646: the epoch file is written at NEWLEADER while the synced
 		// txns are still being logged (asynchronously in ZooKeeper). The
 		// ACK below still waits for them; a crash in between leaves a

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/server/wire"
 )
 
@@ -126,7 +127,7 @@ func (p *Peer) restore(s *InitialState) {
 // at load, as ZooKeeper's loadDataBase replays it, uncommitted tail
 // included. (zabsim keeps the tail out until a leader's history covers it.)
 func (p *Peer) replayLog() {
-	if !p.cfg.Bugs.Has(BugZK2845) && !p.cfg.Bugs.Has(BugZK1549) {
+	if !p.cfg.Bugs.Has(bugs.ZK2845) && !p.cfg.Bugs.Has(bugs.ZK1549) {
 		return
 	}
 	p.replayed = slices.Clone(p.entriesAfter(p.lastCommitted))
@@ -320,7 +321,7 @@ func (p *Peer) afterDurable() {
 
 // durableZxid is how far the peer may claim durability in ACKs.
 func (p *Peer) durableZxid() int64 {
-	if p.cfg.Bugs.Has(BugAckBeforeFsync) {
+	if p.cfg.Bugs.Has(bugs.AckBeforeFsync) {
 		return p.lastLogged
 	}
 	if p.snapPending {
@@ -408,7 +409,7 @@ func (p *Peer) truncateLog(z int64) {
 // ZOOKEEPER-2845's fix makes ZKDatabase.truncateLog reload the database;
 // with zk-1549 the reload finds the dirty snapshot taken at load.
 func (p *Peer) retainApplied(z int64) {
-	if !p.cfg.Bugs.Has(BugZK2845) && !p.cfg.Bugs.Has(BugZK1549) {
+	if !p.cfg.Bugs.Has(bugs.ZK2845) && !p.cfg.Bugs.Has(bugs.ZK1549) {
 		return
 	}
 	if len(entriesAfter(p.replayed, z)) > 0 {

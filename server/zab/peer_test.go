@@ -2,34 +2,8 @@ package zab
 
 import (
 	"errors"
-	"strings"
 	"testing"
 )
-
-func TestParseBugs(t *testing.T) {
-	s, err := ParseBugs("zk-3911, sync-no-quorum")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !s.Has(BugZK3911) || !s.Has(BugSyncNoQuorum) || s.Has(BugZK1154) {
-		t.Fatalf("wrong set %v", s)
-	}
-	if s.String() != "zk-3911,sync-no-quorum" {
-		t.Fatalf("String() = %q", s.String())
-	}
-	if _, err := ParseBugs("zk-9999"); err == nil || !strings.Contains(err.Error(), "zk-9999") {
-		t.Fatalf("unknown switch accepted: %v", err)
-	}
-	if s, err := ParseBugs(""); err != nil || s != 0 {
-		t.Fatalf("empty list: %v %v", s, err)
-	}
-	for _, b := range AllBugs() {
-		got, err := ParseBugs(b.String())
-		if err != nil || got != Bugs(0).With(b) {
-			t.Errorf("%v does not round-trip", b)
-		}
-	}
-}
 
 func TestConfigValidation(t *testing.T) {
 	bad := []Config{

@@ -68,7 +68,7 @@ func TestObserverMatchesObserve(t *testing.T) {
 	var o Observer
 	for i := range readys {
 		var got []any
-		o.Each(7, &readys[i], func(x any) { got = append(got, x) })
+		o.Each(7, &readys[i], func(x any) { got = append(got, NoteValue(x)) })
 		want := Observe(7, &readys[i])
 		if !slices.Equal(got, want) {
 			t.Errorf("ready %d: got %v, want %v", i, got, want)

@@ -1,10 +1,9 @@
-package server
+package tree
 
 import (
 	"reflect"
 	"testing"
 
-	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/wire"
 )
 
@@ -14,8 +13,8 @@ import (
 // before ip:127.0.0.1 (bucket 0 before 12), sasl:jaasuser after it (15).
 func TestWhoAmIOrder(t *testing.T) {
 	ip := wire.ID{Scheme: "ip", ID: "127.0.0.1"}
-	alice := wire.ID{Scheme: "digest", ID: tree.GenerateDigest("alice:secret")}
-	bob := wire.ID{Scheme: "digest", ID: tree.GenerateDigest("bob:pw")}
+	alice := wire.ID{Scheme: "digest", ID: GenerateDigest("alice:secret")}
+	bob := wire.ID{Scheme: "digest", ID: GenerateDigest("bob:pw")}
 	jaas := wire.ID{Scheme: "sasl", ID: "jaasuser"}
 	for _, c := range []struct{ in, want []wire.ID }{
 		{[]wire.ID{ip, bob, alice}, []wire.ID{bob, alice, ip}},
@@ -29,5 +28,19 @@ func TestWhoAmIOrder(t *testing.T) {
 	}
 	if h := javaStringHash("hello"); h != 99162322 {
 		t.Errorf(`"hello".hashCode() = %d, want 99162322`, h)
+	}
+}
+func TestClientHost(t *testing.T) {
+	for _, c := range []struct{ remote, want string }{
+		{"127.0.0.1:51234", "127.0.0.1"},
+		{"[::1]:51234", "0:0:0:0:0:0:0:1"},
+		{"[fe80::a:b0c:1%eth0]:1", "fe80:0:0:0:0:a:b0c:1%eth0"},
+		{"[::ffff:10.0.0.7]:2181", "10.0.0.7"},
+		{"[2001:db8::ff00:42]:2181", "2001:db8:0:0:0:0:ff00:42"},
+		{"c3:17", "c3"}, // a simulated node
+	} {
+		if got := HostAddress(c.remote); got != c.want {
+			t.Errorf("HostAddress(%q) = %q, want %q", c.remote, got, c.want)
+		}
 	}
 }

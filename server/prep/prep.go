@@ -1,12 +1,15 @@
-package server
+package prep
 
 import (
+	"slices"
 	"strings"
 
+	"github.com/zabsim/zabsim/server/bugs"
 	"github.com/zabsim/zabsim/server/session"
 	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/txn"
 	"github.com/zabsim/zabsim/server/wire"
+	"github.com/zabsim/zabsim/server/zab"
 )
 
 // change is ZooKeeper's ChangeRecord: the state a path will have once the
@@ -78,6 +81,53 @@ func (c change) dup(zxid int64) *change {
 	return &c
 }
 
+// Host is what prep reads: the server's current tree and session tracker
+// (both are replaced when a snapshot is installed), its ACL providers, and
+// on an ensemble member the Zab peer a reconfig is checked against.
+type Host interface {
+	Tree() *tree.Tree
+	Sessions() *session.Tracker
+	Providers() tree.Providers
+	// Quorum is nil on a standalone server.
+	Quorum() Quorum
+	Logf(format string, args ...any)
+}
+
+// Quorum is the part of the Zab peer a reconfig's prep asks (*zab.Peer).
+type Quorum interface {
+	ReconfigPending() bool
+	Config() zab.Membership
+	QuorumSynced(m *zab.Membership) bool
+}
+
+// Options are the server settings prep obeys.
+type Options struct {
+	ExtendedTypes      bool // zookeeper.extendedTypesEnabled: TTL nodes
+	StandaloneDisabled bool // standaloneEnabled=false: a reconfig may leave one voter
+	SkipACL            bool // skipACL: reconfig ignores /zookeeper/config's ACL
+	Bugs               bugs.Set
+}
+
+// Processor is PrepRequestProcessor: it validates writes against the tree
+// plus the outstanding changes of writes prepped before them, and builds
+// their txns. The caller assigns zxids and must report every applied txn
+// (Applied), and Reset it when the outstanding writes are abandoned.
+type Processor struct {
+	host    Host
+	opts    Options
+	changes changeLog
+}
+
+// New returns a processor for host.
+func New(host Host, opts Options) *Processor { return &Processor{host: host, opts: opts} }
+
+// Applied drops the outstanding changes of txns up to zxid (the
+// FinalRequestProcessor does this as it applies each txn).
+func (pr *Processor) Applied(zxid int64) { pr.changes.applied(zxid) }
+
+// Reset forgets every outstanding change (the server stopped serving).
+func (pr *Processor) Reset() { pr.changes = changeLog{} }
+
 // prepCtx is one write being prepped.
 type prepCtx struct {
 	hdr     txn.Header
@@ -93,25 +143,25 @@ type prepCtx struct {
 // tree's node. A missing node is wire.ErrNoNode. It returns a copy (prep
 // only reads it, or dups it into a new record), so looking a node up
 // allocates nothing.
-func (s *Server) record(path string) (change, error) {
+func (pr *Processor) record(path string) (change, error) {
 	if path == "" {
 		path = "/" // DataTree registers the root under "" as well
 	}
-	if c, ok := s.changes.byPath[path]; ok {
+	if c, ok := pr.changes.byPath[path]; ok {
 		if !c.exists {
 			return change{}, wire.ErrNoNode
 		}
 		return *c, nil
 	}
-	n, ok := s.tree.Node(path)
+	n, ok := pr.host.Tree().Node(path)
 	if !ok {
 		return change{}, wire.ErrNoNode
 	}
 	return change{zxid: -1, path: path, exists: true, stat: n.Stat, childCount: n.NumChildren, acl: n.ACL}, nil
 }
 
-func (s *Server) checkACL(acls []wire.ACL, perm int32, ids []wire.ID) error {
-	if e := s.providers().CheckACL(acls, perm, ids); e != wire.ErrOK {
+func (pr *Processor) checkACL(acls []wire.ACL, perm int32, ids []wire.ID) error {
+	if e := pr.host.Providers().CheckACL(acls, perm, ids); e != wire.ErrOK {
 		return e
 	}
 	return nil
@@ -121,8 +171,8 @@ func (s *Server) checkACL(acls []wire.ACL, perm int32, ids []wire.ID) error {
 // unknown session is expired; on an ensemble's leader a session owned by
 // another server (the client moved there, and that server revalidated it)
 // is SESSIONMOVED, and an unowned one becomes owned by the forwarder.
-func (s *Server) checkSession(p *prepCtx) error {
-	sess, ok := s.sessions.Get(p.session)
+func (pr *Processor) checkSession(p *prepCtx) error {
+	sess, ok := pr.host.Sessions().Get(p.session)
 	if !ok || sess.Closing {
 		return wire.ErrSessionExpired
 	}
@@ -133,7 +183,7 @@ func (s *Server) checkSession(p *prepCtx) error {
 		return wire.ErrSessionMoved
 	}
 	if !sess.Owned {
-		return s.sessions.SetOwner(p.session, *p.owner)
+		return pr.host.Sessions().SetOwner(p.session, *p.owner)
 	}
 	return nil
 }
@@ -169,39 +219,33 @@ func isSpecialPath(path string) bool {
 	return false
 }
 
-// prepWrite turns a write request into a txn (pRequest). A request that
-// fails validation still gets a zxid and becomes an ErrorTxn, as in
-// ZooKeeper.
-// owner is the forwarding server on an ensemble's leader, else nil. body is
-// nil for a request of a known write op whose body did not parse.
-func (s *Server) prepWrite(sessionID int64, xid int32, op wire.OpCode, body wire.Request, authIDs []wire.ID, owner *session.Owner) txn.Txn {
-	p := s.newPrep(sessionID, xid, op, authIDs)
-	p.owner = owner
+// Write turns a write request into a txn (pRequest); h is its header, with
+// the zxid and time the caller assigned (every write gets one, failed or
+// not). A request that fails validation becomes an ErrorTxn, as in
+// ZooKeeper. owner is the server the request came through, on an
+// ensemble's leader (request.getOwner()); nil when ownership is not checked
+// (standalone, or the leader's own expiry). body is nil for a request of a
+// known write op whose body did not parse.
+func (pr *Processor) Write(h txn.Header, authIDs []wire.ID, owner *session.Owner, body wire.Request) txn.Txn {
+	p := prepCtx{hdr: h, session: h.ClientID, authIDs: authIDs, owner: owner}
 	if body == nil {
 		// The body did not parse: PrepRequestProcessor answers with an
 		// error txn carrying MARSHALLINGERROR.
 		return p.finish(nil, wire.ErrMarshalling)
 	}
-	if op == wire.OpMulti {
-		return s.prepMulti(&p, body.(*wire.MultiRequest))
+	if h.Type == wire.OpMulti {
+		return pr.prepMulti(&p, body.(*wire.MultiRequest))
 	}
-	rec, err := s.prepOp(&p, op, body)
+	rec, err := pr.prepOp(&p, h.Type, body)
 	return p.finish(rec, err)
 }
 
-// newPrep assigns the next zxid (every write gets one, failed or not). The
-// context is a value: it lives only while the write is prepped.
-func (s *Server) newPrep(session int64, xid int32, op wire.OpCode, authIDs []wire.ID) prepCtx {
-	if s.ens != nil {
-		if z, ok := s.ens.peer.NextZxid(); ok {
-			s.lastZxid = z - 1
-		}
-	}
-	s.lastZxid++
-	return prepCtx{
-		hdr:     txn.Header{ClientID: session, Cxid: xid, Zxid: s.lastZxid, TimeMS: s.nowMS(), Type: op},
-		session: session, authIDs: authIDs,
-	}
+// DeleteContainer preps the ContainerManager's deleteContainer of path; it
+// fails harmlessly (NOTEMPTY) if the node gained a child meanwhile.
+func (pr *Processor) DeleteContainer(h txn.Header, path string) txn.Txn {
+	p := prepCtx{hdr: h}
+	rec, err := pr.prepDeleteContainer(&p, path)
+	return p.finish(rec, err)
 }
 
 // finish builds the txn, or an ErrorTxn when prep failed.
@@ -220,28 +264,28 @@ func errCode(err error) wire.Err {
 	return wire.ErrMarshalling
 }
 
-func (s *Server) prepOp(p *prepCtx, op wire.OpCode, body wire.Request) (txn.Record, error) {
+func (pr *Processor) prepOp(p *prepCtx, op wire.OpCode, body wire.Request) (txn.Record, error) {
 	switch r := body.(type) {
 	case *wire.CreateRequest:
-		return s.prepCreate(p, op, r.Path, r.Data, r.ACL, r.Flags, -1)
+		return pr.prepCreate(p, op, r.Path, r.Data, r.ACL, r.Flags, -1)
 	case *wire.Create2Request:
-		return s.prepCreate(p, op, r.Path, r.Data, r.ACL, r.Flags, -1)
+		return pr.prepCreate(p, op, r.Path, r.Data, r.ACL, r.Flags, -1)
 	case *wire.CreateContainerRequest:
-		return s.prepCreate(p, op, r.Path, r.Data, r.ACL, r.Flags, -1)
+		return pr.prepCreate(p, op, r.Path, r.Data, r.ACL, r.Flags, -1)
 	case *wire.CreateTTLRequest:
-		return s.prepCreate(p, op, r.Path, r.Data, r.ACL, r.Flags, r.TTLMS)
+		return pr.prepCreate(p, op, r.Path, r.Data, r.ACL, r.Flags, r.TTLMS)
 	case *wire.DeleteRequest:
-		return s.prepDelete(p, r)
+		return pr.prepDelete(p, r)
 	case *wire.SetDataRequest:
-		return s.prepSetData(p, r)
+		return pr.prepSetData(p, r)
 	case *wire.SetACLRequest:
-		return s.prepSetACL(p, r)
+		return pr.prepSetACL(p, r)
 	case *wire.CheckVersionRequest:
-		return s.prepCheck(p, r)
+		return pr.prepCheck(p, r)
 	case *wire.CloseSessionRequest:
-		return s.prepCloseSession(p), nil
+		return pr.prepCloseSession(p), nil
 	case *wire.ReconfigRequest:
-		return s.prepReconfig(p, r)
+		return pr.prepReconfig(p, r)
 	}
 	return nil, wire.ErrUnimplemented
 }
@@ -285,18 +329,18 @@ func validateTTL(m createMode, ttlMS int64) error {
 	return nil
 }
 
-func (s *Server) prepCreate(p *prepCtx, op wire.OpCode, path string, data []byte, acl []wire.ACL, flags int32, ttlMS int64) (txn.Record, error) {
+func (pr *Processor) prepCreate(p *prepCtx, op wire.OpCode, path string, data []byte, acl []wire.ACL, flags int32, ttlMS int64) (txn.Record, error) {
 	mode, err := parseCreateFlags(flags)
 	if err != nil {
 		return nil, err
 	}
-	if mode.ttl && !s.cfg.ExtendedTypesEnabled {
+	if mode.ttl && !pr.opts.ExtendedTypes {
 		return nil, wire.ErrUnimplemented // zookeeper.extendedTypesEnabled is off by default
 	}
 	if err := validateTTL(mode, ttlMS); err != nil {
 		return nil, err
 	}
-	if err := s.checkSession(p); err != nil {
+	if err := pr.checkSession(p); err != nil {
 		return nil, err
 	}
 	i := strings.LastIndexByte(path, '/')
@@ -304,15 +348,15 @@ func (s *Server) prepCreate(p *prepCtx, op wire.OpCode, path string, data []byte
 		return nil, wire.ErrBadArguments
 	}
 	parentPath := path[:i]
-	fixed, code := s.providers().FixupACL(acl, p.authIDs)
+	fixed, code := pr.host.Providers().FixupACL(acl, p.authIDs)
 	if code != wire.ErrOK {
 		return nil, code
 	}
-	parent, err := s.record(parentPath)
+	parent, err := pr.record(parentPath)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkACL(parent.acl, wire.PermCreate, p.authIDs); err != nil {
+	if err := pr.checkACL(parent.acl, wire.PermCreate, p.authIDs); err != nil {
 		return nil, err
 	}
 	if mode.sequential {
@@ -321,7 +365,7 @@ func (s *Server) prepCreate(p *prepCtx, op wire.OpCode, path string, data []byte
 	if err := validatePath(path); err != nil {
 		return nil, err
 	}
-	if _, err := s.record(path); err == nil {
+	if _, err := pr.record(path); err == nil {
 		return nil, wire.ErrNodeExists
 	}
 	if tree.KindOf(parent.stat.EphemeralOwner) == tree.OwnerSession {
@@ -348,28 +392,28 @@ func (s *Server) prepCreate(p *prepCtx, op wire.OpCode, path string, data []byte
 	pc.childCount++
 	pc.stat.Cversion = newCversion
 	pc.stat.Pzxid = z
-	s.changes.add(pc)
-	s.changes.add(&change{zxid: z, path: path, exists: true, acl: fixed,
+	pr.changes.add(pc)
+	pr.changes.add(&change{zxid: z, path: path, exists: true, acl: fixed,
 		stat: tree.Persisted{Czxid: z, Mzxid: z, Ctime: t, Mtime: t, EphemeralOwner: owner, Pzxid: z}})
 	return rec, nil
 }
 
-func (s *Server) prepDelete(p *prepCtx, r *wire.DeleteRequest) (txn.Record, error) {
-	if err := s.checkSession(p); err != nil {
+func (pr *Processor) prepDelete(p *prepCtx, r *wire.DeleteRequest) (txn.Record, error) {
+	if err := pr.checkSession(p); err != nil {
 		return nil, err
 	}
 	parentPath, err := parentAndValidate(r.Path)
 	if err != nil {
 		return nil, err
 	}
-	parent, err := s.record(parentPath)
+	parent, err := pr.record(parentPath)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkACL(parent.acl, wire.PermDelete, p.authIDs); err != nil {
+	if err := pr.checkACL(parent.acl, wire.PermDelete, p.authIDs); err != nil {
 		return nil, err
 	}
-	node, err := s.record(r.Path)
+	node, err := pr.record(r.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -379,16 +423,16 @@ func (s *Server) prepDelete(p *prepCtx, r *wire.DeleteRequest) (txn.Record, erro
 	if node.childCount > 0 {
 		return nil, wire.ErrNotEmpty
 	}
-	s.recordDelete(parent, r.Path, p.hdr.Zxid)
+	pr.recordDelete(parent, r.Path, p.hdr.Zxid)
 	return &txn.Delete{Path: r.Path}, nil
 }
 
-func (s *Server) prepDeleteContainer(p *prepCtx, path string) (txn.Record, error) {
+func (pr *Processor) prepDeleteContainer(p *prepCtx, path string) (txn.Record, error) {
 	parentPath, err := parentAndValidate(path)
 	if err != nil {
 		return nil, err
 	}
-	node, err := s.record(path)
+	node, err := pr.record(path)
 	if err != nil {
 		return nil, err
 	}
@@ -398,27 +442,27 @@ func (s *Server) prepDeleteContainer(p *prepCtx, path string) (txn.Record, error
 	if tree.KindOf(node.stat.EphemeralOwner) == tree.OwnerSession {
 		return nil, wire.ErrBadVersion
 	}
-	parent, err := s.record(parentPath)
+	parent, err := pr.record(parentPath)
 	if err != nil {
 		return nil, err
 	}
-	s.recordDelete(parent, path, p.hdr.Zxid)
+	pr.recordDelete(parent, path, p.hdr.Zxid)
 	return &txn.Delete{Path: path}, nil
 }
 
-func (s *Server) recordDelete(parent change, path string, zxid int64) {
+func (pr *Processor) recordDelete(parent change, path string, zxid int64) {
 	pc := parent.dup(zxid)
 	pc.childCount--
 	pc.stat.Pzxid = zxid
-	s.changes.add(pc)
-	s.changes.add(&change{zxid: zxid, path: path, exists: false})
+	pr.changes.add(pc)
+	pr.changes.add(&change{zxid: zxid, path: path, exists: false})
 }
 
 // checkedNode is the prologue setData, setACL and check share, in
 // PrepRequestProcessor's order (which decides the error when several
 // apply): session, path, the ACL fixup (setACL only), the node, its ACL.
-func (s *Server) checkedNode(p *prepCtx, path string, perm int32, fixup func() error) (change, error) {
-	if err := s.checkSession(p); err != nil {
+func (pr *Processor) checkedNode(p *prepCtx, path string, perm int32, fixup func() error) (change, error) {
+	if err := pr.checkSession(p); err != nil {
 		return change{}, err
 	}
 	if err := validatePath(path); err != nil {
@@ -429,18 +473,18 @@ func (s *Server) checkedNode(p *prepCtx, path string, perm int32, fixup func() e
 			return change{}, err
 		}
 	}
-	node, err := s.record(path)
+	node, err := pr.record(path)
 	if err != nil {
 		return change{}, err
 	}
-	if err := s.checkACL(node.acl, perm, p.authIDs); err != nil {
+	if err := pr.checkACL(node.acl, perm, p.authIDs); err != nil {
 		return change{}, err
 	}
 	return node, nil
 }
 
-func (s *Server) prepSetData(p *prepCtx, r *wire.SetDataRequest) (txn.Record, error) {
-	node, err := s.checkedNode(p, r.Path, wire.PermWrite, nil)
+func (pr *Processor) prepSetData(p *prepCtx, r *wire.SetDataRequest) (txn.Record, error) {
+	node, err := pr.checkedNode(p, r.Path, wire.PermWrite, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -452,15 +496,15 @@ func (s *Server) prepSetData(p *prepCtx, r *wire.SetDataRequest) (txn.Record, er
 	nc.stat.Version = v
 	nc.stat.Mtime = p.hdr.TimeMS
 	nc.stat.Mzxid = p.hdr.Zxid
-	s.changes.add(nc)
+	pr.changes.add(nc)
 	return &txn.SetData{Path: r.Path, Data: r.Data, Version: v}, nil
 }
 
-func (s *Server) prepSetACL(p *prepCtx, r *wire.SetACLRequest) (txn.Record, error) {
+func (pr *Processor) prepSetACL(p *prepCtx, r *wire.SetACLRequest) (txn.Record, error) {
 	var fixed []wire.ACL
-	node, err := s.checkedNode(p, r.Path, wire.PermAdmin, func() error {
+	node, err := pr.checkedNode(p, r.Path, wire.PermAdmin, func() error {
 		var code wire.Err
-		if fixed, code = s.providers().FixupACL(r.ACL, p.authIDs); code != wire.ErrOK {
+		if fixed, code = pr.host.Providers().FixupACL(r.ACL, p.authIDs); code != wire.ErrOK {
 			return code
 		}
 		return nil
@@ -474,12 +518,12 @@ func (s *Server) prepSetACL(p *prepCtx, r *wire.SetACLRequest) (txn.Record, erro
 	}
 	nc := node.dup(p.hdr.Zxid)
 	nc.stat.Aversion = v
-	s.changes.add(nc)
+	pr.changes.add(nc)
 	return &txn.SetACL{Path: r.Path, ACL: fixed, Version: v}, nil
 }
 
-func (s *Server) prepCheck(p *prepCtx, r *wire.CheckVersionRequest) (txn.Record, error) {
-	node, err := s.checkedNode(p, r.Path, wire.PermRead, nil)
+func (pr *Processor) prepCheck(p *prepCtx, r *wire.CheckVersionRequest) (txn.Record, error) {
+	node, err := pr.checkedNode(p, r.Path, wire.PermRead, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -493,12 +537,12 @@ func (s *Server) prepCheck(p *prepCtx, r *wire.CheckVersionRequest) (txn.Record,
 // prepCloseSession collects the session's ephemerals, including those that
 // outstanding changes create or delete, and marks the session closing so no
 // later request of it is accepted (the ZOOKEEPER-1208 fix).
-func (s *Server) prepCloseSession(p *prepCtx) txn.Record {
+func (pr *Processor) prepCloseSession(p *prepCtx) txn.Record {
 	es := map[string]bool{}
-	for _, path := range s.tree.Ephemerals(p.session) {
+	for _, path := range pr.host.Tree().Ephemerals(p.session) {
 		es[path] = true
 	}
-	for _, c := range s.changes.list {
+	for _, c := range pr.changes.list {
 		if !c.exists {
 			delete(es, c.path)
 		} else if c.stat.EphemeralOwner == p.session {
@@ -507,23 +551,23 @@ func (s *Server) prepCloseSession(p *prepCtx) txn.Record {
 	}
 	paths := sortedKeys(es)
 	for _, path := range paths {
-		if parent, err := s.record(tree.ParentPath(path)); err == nil {
+		if parent, err := pr.record(tree.ParentPath(path)); err == nil {
 			pc := parent.dup(p.hdr.Zxid)
 			pc.stat.Pzxid = p.hdr.Zxid
-			s.changes.add(pc)
+			pr.changes.add(pc)
 		}
-		s.changes.add(&change{zxid: p.hdr.Zxid, path: path, exists: false})
+		pr.changes.add(&change{zxid: p.hdr.Zxid, path: path, exists: false})
 	}
-	if !s.cfg.Bugs.Has(BugZK1208) {
-		s.sessions.SetClosing(p.session)
+	if !pr.opts.Bugs.Has(bugs.ZK1208) {
+		pr.host.Sessions().SetClosing(p.session)
 	}
 	return &txn.CloseSession{Paths2Delete: paths}
 }
 
 // prepMulti preps every op of a multi under one zxid; the first failure turns
 // it and every later op into ErrorTxns and rolls back the change records.
-func (s *Server) prepMulti(p *prepCtx, m *wire.MultiRequest) txn.Txn {
-	saved := s.pendingFor(m.Ops)
+func (pr *Processor) prepMulti(p *prepCtx, m *wire.MultiRequest) txn.Txn {
+	saved := pr.pendingFor(m.Ops)
 	ops := make([]txn.Op, 0, len(m.Ops))
 	var failed error
 	for _, op := range m.Ops {
@@ -533,14 +577,14 @@ func (s *Server) prepMulti(p *prepCtx, m *wire.MultiRequest) txn.Txn {
 		}
 		sub := *p
 		sub.hdr.Type = op.Op()
-		rec, err := s.prepOp(&sub, op.Op(), op)
+		rec, err := pr.prepOp(&sub, op.Op(), op)
 		if err == nil && !txn.InMulti(op.Op()) {
 			err = wire.ErrBadArguments
 		}
 		if err != nil {
 			failed = err
 			ops = append(ops, txn.Op{Type: wire.OpError, Record: &txn.Error{Err: errCode(err)}})
-			s.changes.rollback(p.hdr.Zxid, saved)
+			pr.changes.rollback(p.hdr.Zxid, saved)
 			continue
 		}
 		ops = append(ops, txn.Op{Type: op.Op(), Record: rec})
@@ -550,18 +594,18 @@ func (s *Server) prepMulti(p *prepCtx, m *wire.MultiRequest) txn.Txn {
 
 // pendingFor saves the outstanding records of a multi's paths and their
 // parents, for rollback (getPendingChanges, with ZOOKEEPER-1624's parent).
-func (s *Server) pendingFor(ops []wire.Request) map[string]*change {
+func (pr *Processor) pendingFor(ops []wire.Request) map[string]*change {
 	saved := map[string]*change{}
 	for _, op := range ops {
 		path := requestPath(op)
-		if c, ok := s.changes.byPath[path]; ok {
+		if c, ok := pr.changes.byPath[path]; ok {
 			saved[path] = c
 		}
 		i := strings.LastIndexByte(path, '/')
 		if i < 0 || strings.IndexByte(path, 0) >= 0 {
 			continue
 		}
-		if c, ok := s.changes.byPath[path[:i]]; ok {
+		if c, ok := pr.changes.byPath[path[:i]]; ok {
 			saved[path[:i]] = c
 		}
 	}
@@ -595,6 +639,6 @@ func sortedKeys(m map[string]bool) []string {
 	for k := range m {
 		out = append(out, k)
 	}
-	sortStrings(out)
+	slices.Sort(out)
 	return out
 }
