@@ -8,6 +8,7 @@ import (
 	"github.com/zabsim/zabsim/proc"
 	"github.com/zabsim/zabsim/server/wire"
 	"github.com/zabsim/zabsim/server/zab"
+	"github.com/zabsim/zabsim/server/zab/codec"
 )
 
 // MaxFrame bounds a quorum frame (a SNAP carries the whole tree).
@@ -269,7 +270,7 @@ func (t *Transport) Received(conn proc.ConnID, b []byte) {
 		}
 		// The Handler keeps no reference to the message (only to its
 		// Data, a view of frame), so every packet decodes into the same rx.
-		m, err := zab.UnmarshalMessageInto(&t.rx, frame, MaxFrame)
+		m, err := codec.UnmarshalMessageInto(&t.rx, frame, MaxFrame)
 		if err != nil {
 			t.env.Logf("peer %d sent a bad message: %v", l.id, err)
 			t.env.Close(l.conn)
@@ -332,8 +333,8 @@ func (t *Transport) Send(env zab.Envelope) error {
 	}
 	// Encode straight into the frame (MessageSize is exact: no append
 	// outgrows it).
-	size := zab.MessageSize(env.Msg)
-	b, err := zab.AppendMessage(t.frames.Buf(4 + size)[:4], env.Msg)
+	size := codec.MessageSize(env.Msg)
+	b, err := codec.AppendMessage(t.frames.Buf(4 + size)[:4], env.Msg)
 	if err != nil {
 		return err
 	}

@@ -175,7 +175,7 @@ func (p *Peer) maybeProposeEpoch() {
 			epoch = max(epoch, l.acceptedEpoch)
 		}
 	}
-	if epoch == maxCounter {
+	if epoch == MaxCounter {
 		p.becomeLooking() // epochs exhausted; nothing sane to do
 		return
 	}
@@ -458,7 +458,7 @@ func (p *Peer) ownDurable() int64 {
 
 func (p *Peer) propose(data []byte) (int64, error) {
 	zxid := p.ld.nextZxid
-	if CounterOf(zxid) == maxCounter {
+	if CounterOf(zxid) == MaxCounter {
 		// Leader.propose: "zxid lower 32 bits have rolled over, forcing
 		// re-election, and therefore new epoch start".
 		p.becomeLooking()

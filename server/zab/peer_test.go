@@ -77,8 +77,8 @@ func TestCounterOverflow(t *testing.T) {
 	l := w.leader()
 	p := w.nodes[l].peer
 	epoch := p.Status().Epoch
-	p.ld.nextZxid = MakeZxid(epoch, maxCounter-1)
-	if z, err := p.Propose([]byte("last")); err != nil || CounterOf(z) != maxCounter-1 {
+	p.ld.nextZxid = MakeZxid(epoch, MaxCounter-1)
+	if z, err := p.Propose([]byte("last")); err != nil || CounterOf(z) != MaxCounter-1 {
 		t.Fatalf("last usable counter: %v %v", ZxidString(z), err)
 	}
 	if _, err := p.Propose([]byte("one too many")); !errors.Is(err, ErrZxidExhausted) {
@@ -95,7 +95,7 @@ func TestCounterOverflow(t *testing.T) {
 	// (The invariant checker rightly objects to the artificial jump to
 	// counter 0xfffffffe, so compare the state machines instead.)
 	for _, id := range w.ids {
-		if got := w.nodes[id].peer.LastCommittedZxid(); got != MakeZxid(epoch, maxCounter-1) {
+		if got := w.nodes[id].peer.LastCommittedZxid(); got != MakeZxid(epoch, MaxCounter-1) {
 			t.Errorf("node %d committed up to %s", id, ZxidString(got))
 		}
 	}

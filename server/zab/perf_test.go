@@ -1,14 +1,10 @@
 package zab
 
 import (
-	"bytes"
 	"hash/fnv"
 	"math/rand/v2"
-	"reflect"
 	"slices"
 	"testing"
-
-	"github.com/zabsim/zabsim/server/wire"
 )
 
 // Digest is FNV-1a 64, as hash/fnv computes it.
@@ -116,54 +112,6 @@ func TestReleaseReusesSlices(t *testing.T) {
 	for i, env := range sent {
 		if env.Msg == nil || env.To == 0 {
 			t.Errorf("copied message %d damaged: %+v", i, env)
-		}
-	}
-}
-
-// The plain-store packet codec matches the wire.Encoder/Decoder one: same
-// bytes out, and the fast decoder either declines or decodes what the
-// general one decodes, on valid and damaged input alike.
-func TestPacketFastPathsMatchGeneral(t *testing.T) {
-	pkts := []*Packet{
-		{Type: PacketProposal, Zxid: MakeZxid(1, 1), Data: []byte("txn")},
-		{Type: PacketCommit, Zxid: MakeZxid(1, 1)},
-		{Type: PacketSnap, Zxid: 5, Data: []byte{}},
-		{Type: PacketPing, Zxid: -3, Data: encodeInt64(7)},
-		{Type: PacketType(99), Zxid: 1, Data: []byte("x")},
-	}
-	r := rand.New(rand.NewPCG(3, 4))
-	for _, p := range pkts {
-		e := wire.NewEncoder([]byte{ChannelQuorum})
-		EncodePacket(e, p)
-		want := e.Bytes()
-		got, err := AppendMessage(nil, p)
-		if err != nil || !bytes.Equal(got, want) {
-			t.Fatalf("%v: AppendMessage = % x, %v; want % x", p, got, err, want)
-		}
-		body := want[1:]
-		for i := range 2000 {
-			b := slices.Clone(body)
-			switch {
-			case i == 0: // as is
-			case i%3 == 0:
-				b = b[:r.IntN(len(b)+1)]
-			default:
-				b[r.IntN(len(b))] = byte(r.IntN(256))
-				if r.IntN(4) == 0 {
-					b = append(b, byte(r.IntN(256)))
-				}
-			}
-			for _, max := range []int{0, 2, 1 << 20} {
-				var slow Packet
-				slowErr := decodePacketGeneral(&slow, b, max)
-				var fast Packet
-				if !decodePacketFast(&fast, b, max) {
-					continue
-				}
-				if slowErr != nil || !reflect.DeepEqual(fast, slow) {
-					t.Fatalf("% x (max %d): fast %#v, general %#v, %v", b, max, fast, slow, slowErr)
-				}
-			}
 		}
 	}
 }

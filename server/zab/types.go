@@ -21,9 +21,9 @@ func ZxidString(zxid int64) string {
 	return fmt.Sprintf("%x:%x", EpochOf(zxid), CounterOf(zxid))
 }
 
-// maxCounter is the last usable counter: ZooKeeper forces a new election
+// MaxCounter is the last usable counter: ZooKeeper forces a new election
 // rather than let the counter roll over into the epoch bits.
-const maxCounter = 0xffffffff
+const MaxCounter = 0xffffffff
 
 // Role is a peer's server state; the values are ZooKeeper's
 // QuorumPeer.ServerState ordinals, which FLE notifications carry on the wire.

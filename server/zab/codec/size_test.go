@@ -1,20 +1,22 @@
-package zab
+package codec
 
 import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/zabsim/zabsim/server/zab"
 )
 
 // AppendMessage writes exactly MarshalMessage's bytes after whatever dst
 // holds, and MessageSize predicts their length, so a host can frame a
 // message with one allocation.
 func TestAppendMessageMatchesMarshal(t *testing.T) {
-	msgs := []Message{
-		&Notification{State: RoleLeading, Leader: 3, Zxid: MakeZxid(2, 7), ElectionEpoch: 9, PeerEpoch: 2},
-		&Packet{Type: PacketProposal, Zxid: MakeZxid(1, 1), Data: []byte("txn bytes")},
-		&Packet{Type: PacketCommit, Zxid: MakeZxid(1, 1)},
-		&Packet{Type: PacketSnap, Data: []byte{}},
+	msgs := []zab.Message{
+		&zab.Notification{State: zab.RoleLeading, Leader: 3, Zxid: zab.MakeZxid(2, 7), ElectionEpoch: 9, PeerEpoch: 2},
+		&zab.Packet{Type: zab.PacketProposal, Zxid: zab.MakeZxid(1, 1), Data: []byte("txn bytes")},
+		&zab.Packet{Type: zab.PacketCommit, Zxid: zab.MakeZxid(1, 1)},
+		&zab.Packet{Type: zab.PacketSnap, Data: []byte{}},
 	}
 	for _, m := range msgs {
 		want, err := MarshalMessage(m)
@@ -36,15 +38,15 @@ func TestAppendMessageMatchesMarshal(t *testing.T) {
 	if n := MessageSize(nil); n != 0 {
 		t.Errorf("MessageSize(nil) = %d", n)
 	}
-	if _, err := AppendMessage(nil, nil); !errors.Is(err, ErrBadMessage) {
-		t.Errorf("AppendMessage(nil message): %v, want ErrBadMessage", err)
+	if _, err := AppendMessage(nil, nil); !errors.Is(err, zab.ErrBadMessage) {
+		t.Errorf("AppendMessage(nil message): %v, want zab.ErrBadMessage", err)
 	}
 }
 
 // A decoded packet's Data is a view of the frame that cannot be appended
 // over the bytes after it.
 func TestDecodedPacketDataIsCappedView(t *testing.T) {
-	b, err := MarshalMessage(&Packet{Type: PacketProposal, Zxid: 5, Data: []byte("abc")})
+	b, err := MarshalMessage(&zab.Packet{Type: zab.PacketProposal, Zxid: 5, Data: []byte("abc")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +54,7 @@ func TestDecodedPacketDataIsCappedView(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := m.(*Packet)
+	p := m.(*zab.Packet)
 	if string(p.Data) != "abc" || cap(p.Data) != len(p.Data) {
 		t.Fatalf("data %q cap %d", p.Data, cap(p.Data))
 	}
