@@ -111,16 +111,18 @@ func interruptAfter(t *testing.T, bin string, signals, after int, progress func(
 			t.Fatal(err)
 		}
 	}
+	// Read stderr to its end before Wait: Wait closes the pipe once the
+	// process exits, and a read still under way then loses the last lines
+	// (under load this cut the "continue it:" line short).
 	rest := make(chan string, 1)
 	go func() { b, _ := io.ReadAll(stderr); rest <- string(b) }()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	select {
-	case err = <-done:
+	case tail := <-rest:
+		errText.WriteString(tail)
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("zabsim %s did not exit within 2 minutes of SIGINT", args[0])
 	}
-	errText.WriteString(<-rest)
+	err = cmd.Wait()
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
 		t.Fatalf("zabsim %s: %v", strings.Join(args, " "), err)
