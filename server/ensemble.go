@@ -2,6 +2,8 @@ package server
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/zabsim/zabsim/proc"
 	"github.com/zabsim/zabsim/server/bugs"
@@ -399,7 +401,7 @@ func (e *ensemble) roleChanged(rc zab.RoleState) {
 	if was.Serving && (!rc.Serving || was.Role != rc.Role || was.Epoch != rc.Epoch) {
 		// ZooKeeper shuts its ZooKeeperServer down on losing its role:
 		// clients reconnect elsewhere.
-		for _, id := range sortedConnIDs(s.conns) {
+		for _, id := range slices.Sorted(maps.Keys(s.conns)) {
 			s.closeConn(s.conns[id])
 		}
 		s.pending = map[writeKey]*request{}

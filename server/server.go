@@ -2,6 +2,8 @@ package server
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/zabsim/zabsim/proc"
@@ -161,7 +163,7 @@ func (s *Server) fail(err error) {
 	s.failed = err
 	s.env.Logf("server stopped: %v", err)
 	s.env.Emit(Failed{Node: s.env.Name(), Err: err.Error()})
-	for _, id := range sortedConnIDs(s.conns) {
+	for _, id := range slices.Sorted(maps.Keys(s.conns)) {
 		s.env.Close(id)
 	}
 	s.conns = map[proc.ConnID]*conn{}
@@ -447,13 +449,4 @@ func (s *Server) checkContainers() {
 	for _, path := range s.tree.CleanupCandidates(s.nowMS(), s.cfg.ContainerMaxNeverUsedMS) {
 		s.repl.propose(s.prep.DeleteContainer(s.nextHeader(0, 0, wire.OpDeleteContainer), path))
 	}
-}
-
-func sortedConnIDs(m map[proc.ConnID]*conn) []proc.ConnID {
-	ids := make([]proc.ConnID, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	return ids
 }

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/zabsim/zabsim/server/config"
@@ -92,7 +94,7 @@ func (s *Server) status() monitor.Status {
 	if s.env != nil {
 		st.Host = s.env.Name()
 	}
-	for _, id := range sortedConnIDs(s.conns) {
+	for _, id := range slices.Sorted(maps.Keys(s.conns)) {
 		c := s.conns[id]
 		st.Conns = append(st.Conns, monitor.Conn{Remote: c.remote, Queued: len(c.queue), Received: c.received, Sent: c.sent,
 			Session: c.session, LastZxid: c.lastZxid, TimeoutMS: c.timeoutMS})

@@ -1,6 +1,7 @@
 package prep
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -549,7 +550,7 @@ func (pr *Processor) prepCloseSession(p *prepCtx) txn.Record {
 			es[c.path] = true
 		}
 	}
-	paths := sortedKeys(es)
+	paths := slices.Sorted(maps.Keys(es))
 	for _, path := range paths {
 		if parent, err := pr.record(tree.ParentPath(path)); err == nil {
 			pc := parent.dup(p.hdr.Zxid)
@@ -632,13 +633,4 @@ func requestPath(r wire.Request) string {
 		return r.Path
 	}
 	return ""
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
