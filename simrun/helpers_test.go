@@ -2,25 +2,12 @@ package simrun
 
 import (
 	"testing"
-	"time"
 
 	"github.com/zabsim/zabsim/scenario"
+	"github.com/zabsim/zabsim/scenario/scenariotest"
 )
 
-func secs(n int) scenario.Duration   { return scenario.Duration(time.Duration(n) * time.Second) }
-func millis(n int) scenario.Duration { return scenario.Duration(time.Duration(n) * time.Millisecond) }
+func secs(n int) scenario.Duration   { return scenariotest.Secs(n) }
+func millis(n int) scenario.Duration { return scenariotest.Millis(n) }
 
-// inSuite reports whether the named suite lists scenario name.
-func inSuite(t *testing.T, suite, name string) bool {
-	t.Helper()
-	scs, err := scenario.Suite(suite)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range scs {
-		if s.Name == name {
-			return true
-		}
-	}
-	return false
-}
+func inSuite(t *testing.T, suite, name string) bool { return scenariotest.InSuite(t, suite, name) }
