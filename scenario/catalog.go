@@ -175,5 +175,11 @@ func (s Scenario) Shape() string {
 	if s.Observers > 0 {
 		shape += fmt.Sprintf(" + %d observers", s.Observers)
 	}
+	if s.Spares > 0 {
+		shape += fmt.Sprintf(" + %d spares", s.Spares)
+	}
+	if s.Reconfig {
+		shape += " (reconfig)"
+	}
 	return shape + ", " + s.Workload
 }

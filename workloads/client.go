@@ -63,3 +63,9 @@ func newDeterministicClient(cfg client.Config) (Client, error) {
 	}
 	return cl, nil
 }
+
+// SuperAuth is the super user's digest credential ("super:<password>") in
+// an ensemble run with dynamic reconfiguration: the simulator starts every
+// server with its digest (superDigest), and an operator adds it to its
+// session before a reconfig, which ZooKeeper allows only to the super user.
+const SuperAuth = "super:zabsim-operator"
