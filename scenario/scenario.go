@@ -239,6 +239,13 @@ func (s Scenario) parse() (parsed, error) {
 		}
 	}
 	s.validateMix(bad)
+	if !s.Reconfig {
+		for _, e := range s.mixEntries() {
+			if st, err := studies.ByName(e); err == nil && st.NeedsReconfig {
+				bad("reconfig", "workload %s reconfigs: it needs reconfig: true", e)
+			}
+		}
+	}
 	if s.Clients < 0 || s.Clients > maxClients {
 		bad("clients", "must be between 1 and %d, got %d", maxClients, s.Clients)
 	}

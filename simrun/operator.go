@@ -75,8 +75,8 @@ func (h *simHost) Member(c nemesis.MemberChange) error {
 		nodes = append(nodes, c.With)
 	}
 	if why != "" {
-		h.recordMember(nodes, fmt.Sprintf("%v refused by the operator: %s", c, why))
-		return nil
+		// Recorded after the step's own record, as an answer would be.
+		return h.w.After(0, func() { h.recordMember(nodes, fmt.Sprintf("%v refused by the operator: %s", c, why)) })
 	}
 	if !h.w.Running(operatorNode) {
 		return fmt.Errorf("%v: the operator process is down", c)
