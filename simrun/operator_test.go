@@ -60,3 +60,37 @@ func TestMembershipNemesisReconfigs(t *testing.T) {
 		t.Fatal("the run does not reproduce")
 	}
 }
+
+// The named scenario and a planned membership nemesis: valid, every
+// checker of the mix judged, same seed same history.
+func TestMembershipScenarios(t *testing.T) {
+	named, err := scenario.ByName("membership-change")
+	if err != nil {
+		t.Fatal(err)
+	}
+	planned := scenario.Scenario{Name: "members-planned", Servers: 3, Spares: 2, Reconfig: true,
+		Mix:      []scenario.MixEntry{{Workload: "register", Clients: 2}, {Workload: "exhibitor", Clients: 1}},
+		Duration: secs(40), Faults: []string{"membership", "membership", "partition", "kill"}}.Defaults()
+	for _, s := range []scenario.Scenario{named, planned} {
+		o, err := Execute(s, 2, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !o.Valid() {
+			t.Fatalf("%s: %+v", s.Name, o.Check)
+		}
+		if got := nemesisDetails(t, o.Result.History, "reconfig"); len(got) == 0 {
+			t.Fatalf("%s: no membership change answered", s.Name)
+		}
+		if testing.Short() {
+			continue
+		}
+		again, err := Execute(s, 2, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Result.TraceHash != o.Result.TraceHash {
+			t.Fatalf("%s: the run does not reproduce", s.Name)
+		}
+	}
+}

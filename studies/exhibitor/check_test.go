@@ -11,7 +11,9 @@ var (
 	two   = []Member{{ID: 1, Client: "s1:2181"}, {ID: 3, Client: "s3:2181"}, {ID: 4, Client: "s4:2181", Observer: true}}
 )
 
-func cfgAt(v int64, ms []Member, server string) Config { return Config{Version: v, Members: ms, Server: server} }
+func cfgAt(v int64, ms []Member, server string) Config {
+	return Config{Version: v, Members: ms, Server: server}
+}
 
 // exhibitorBase: the operator (process 0, session 7) reads version 0x10,
 // removes server 2 (acknowledged with 0x20), reads 0x20, adds 2 back (0x30);
