@@ -107,6 +107,7 @@ func build(c *scenario.Compiled, log io.Writer) (*runner, error) {
 	r.host.config = func() server.ConfigActivated { return r.rec.config }
 	r.host.record = r.rec.ops.add
 	if s.Reconfig {
+		r.rec.config = r.initialConfig()
 		if err := r.addOperator(); err != nil {
 			return nil, err
 		}
@@ -175,6 +176,22 @@ func (r *runner) peersOf(i int) []server.PeerConfig {
 		peers = append(peers, p)
 	}
 	return peers
+}
+
+// initialConfig is the config the members start with, unversioned (the
+// first leader gives it a version): the operator's view until a server
+// activates a versioned one. A spare's own config, which names it, is
+// never taken for it.
+func (r *runner) initialConfig() server.ConfigActivated {
+	var c server.ConfigActivated
+	for i := range r.s.Servers + r.s.Observers {
+		if i < r.s.Servers {
+			c.Voters = append(c.Voters, uint64(i+1))
+		} else {
+			c.Observers = append(c.Observers, uint64(i+1))
+		}
+	}
+	return c
 }
 
 // addOperator adds the process through which membership changes are
