@@ -192,5 +192,5 @@ func (s Scenario) Shape() string {
 	if s.Reconfig {
 		shape += " (reconfig)"
 	}
-	return shape + ", " + s.Workload
+	return shape + ", " + strings.Join(s.mixEntries(), " + ")
 }
