@@ -587,3 +587,33 @@ func TestOpsBeforeStart(t *testing.T) {
 		t.Fatalf("dials %d log %v", len(env2.dials), rec2.log)
 	}
 }
+
+// Reconfig sends opcode 16 with null strings for empty lists, and reads the
+// new config's data and Stat like getData's reply.
+func TestReconfigRequestAndResult(t *testing.T) {
+	c, _, rec, s := connected(t, nil)
+	c.Reconfig([]string{"server.4=s4:2888:3888:participant;s4:2181"}, []string{"2"}, nil, 0x100000000, rec.cb("incremental"))
+	h, req := s.request()
+	want := &wire.ReconfigRequest{JoiningServers: []byte("server.4=s4:2888:3888:participant;s4:2181"), LeavingServers: []byte("2"), CurConfigID: 0x100000000}
+	if h.Type != wire.OpReconfig || !reflect.DeepEqual(req, want) {
+		t.Fatalf("reconfig %+v %+v, want %+v", h, req, want)
+	}
+	s.reply(h.Xid, 60, wire.ErrOK, &wire.GetDataResponse{Data: []byte("server.1=s1:2888:3888:participant;s1:2181\nversion=3c"), Stat: wire.Stat{Mzxid: 60}})
+	if r := rec.results[0]; r.Err != wire.ErrOK || r.Op != wire.OpReconfig || string(r.Data) != "server.1=s1:2888:3888:participant;s1:2181\nversion=3c" || r.Stat == nil || r.Stat.Mzxid != 60 {
+		t.Fatalf("result %+v", r)
+	}
+	c.Reconfig(nil, []string{"3"}, nil, -1, rec.cb("leave"))
+	h, req = s.request()
+	if r := req.(*wire.ReconfigRequest); r.JoiningServers != nil || string(r.LeavingServers) != "3" || r.NewMembers != nil || r.CurConfigID != -1 {
+		t.Fatalf("leave %+v", r)
+	}
+	s.reply(h.Xid, 61, wire.ErrNoAuth, nil)
+	c.Reconfig([]string{"ignored"}, nil, []string{"server.1=a", "server.2=b"}, -1, rec.cb("members"))
+	_, req = s.request()
+	if r := req.(*wire.ReconfigRequest); r.JoiningServers != nil || r.LeavingServers != nil || string(r.NewMembers) != "server.1=a,server.2=b" {
+		t.Fatalf("members %+v", r)
+	}
+	if r := rec.results[1]; r.Err != wire.ErrNoAuth {
+		t.Fatalf("leave %+v", r)
+	}
+}

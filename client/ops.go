@@ -2,6 +2,7 @@ package client
 
 import (
 	"math"
+	"strings"
 	"time"
 
 	"github.com/zabsim/zabsim/server/wire"
@@ -338,4 +339,31 @@ func (c *Client) GetAllChildrenNumber(path string, cb func(Result)) {
 // WhoAmI lists the identities the session is authenticated as.
 func (c *Client) WhoAmI(cb func(Result)) {
 	c.Do(&wire.WhoAmIRequest{}, OpOptions{}, cb)
+}
+
+// Reconfig changes the ensemble's membership (ZooKeeper's reconfig, opcode
+// 16), as the super user or with skipACL only. Incremental when members is
+// nil: joining are server lines to add ("server.4=h:2888:3888:participant;h:2181"),
+// leaving are server ids to remove; otherwise members is the whole new
+// membership. fromConfig is the config version it expects (-1: any). The
+// result carries the new config's data and Stat, as getData's does.
+func (c *Client) Reconfig(joining, leaving, members []string, fromConfig int64, cb func(Result)) {
+	c.Do(NewReconfigRequest(joining, leaving, members, fromConfig), OpOptions{}, cb)
+}
+
+// NewReconfigRequest builds Reconfig's request: each list comma-joined, an
+// empty list a null string (ZooKeeper tells "no joiners" by null).
+func NewReconfigRequest(joining, leaving, members []string, fromConfig int64) *wire.ReconfigRequest {
+	join := func(l []string) []byte {
+		if len(l) == 0 {
+			return nil
+		}
+		return []byte(strings.Join(l, ","))
+	}
+	req := &wire.ReconfigRequest{JoiningServers: join(joining), LeavingServers: join(leaving), CurConfigID: fromConfig}
+	if members != nil {
+		req.JoiningServers, req.LeavingServers = nil, nil
+		req.NewMembers = []byte(strings.Join(members, ","))
+	}
+	return req
 }

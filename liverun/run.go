@@ -145,6 +145,11 @@ func liveScenario(s scenario.Scenario, opts Options) (*scenario.Compiled, error)
 	if err := cluster.CheckSize(s.Servers, s.Observers); err != nil {
 		return nil, fmt.Errorf("%w: scenario %s: %v", ErrBadInput, s.Name, err)
 	}
+	if s.Reconfig || s.Spares > 0 {
+		// Live clusters start without reconfigEnabled, spares or the
+		// operator's super user (issue 19's live half).
+		return nil, fmt.Errorf("%w: scenario %s runs with dynamic reconfiguration, which the live tier does not start yet", ErrBadInput, s.Name)
+	}
 	if opts.Duration < 0 {
 		return nil, fmt.Errorf("%w: negative duration", ErrBadInput)
 	}

@@ -26,12 +26,16 @@ const (
 	// subsets, majorities and all included, at short random intervals —
 	// Jepsen's random-subset kill nemesis, FoundationDB's machine attrition.
 	KindChurn
+	// KindMember changes the ensemble's membership (Member actions, one-shots
+	// applied through reconfig); planned only for ensembles run with
+	// dynamic reconfiguration (PlanOptions.Members).
+	KindMember
 	KindHeal
 )
 
 var kindNames = [...]string{
 	KindPartition: "partition", KindKill: "kill", KindPause: "pause", KindClock: "clock",
-	KindDisk: "disk", KindNet: "net", KindChurn: "churn", KindHeal: "heal",
+	KindDisk: "disk", KindNet: "net", KindChurn: "churn", KindMember: "membership", KindHeal: "heal",
 }
 
 func (k Kind) String() string {

@@ -26,11 +26,17 @@
 //	disk slow TARGET LATENCY    disk reset
 //	net degrade latency=D jitter=D loss=P dup=P reorder=P
 //	net restore
+//	member add NODE             member remove NODE|leader
+//	member observer NODE        member participant NODE
+//	member replace OLD NEW      (membership changes: one-shots the host
+//	                             applies as an operator's reconfig)
 //	heal
 //
 // Each start is closed by the stop of its kind (restart closes kill, resume
 // closes pause, clock/disk reset and net restore close their kind) or by
-// heal. Faults compose by sharing a time: steps at one time apply in order.
+// heal; membership changes (KindMember) are one-shots, planned only with
+// the initial config (PlanOptions.Members), never leaving fewer than three
+// voters. Faults compose by sharing a time: steps at one time apply in order.
 //
 // An Executor walks a schedule as its host's time advances (Due, Apply) and
 // acts on the world only through the Host interface, which both the simulator

@@ -56,6 +56,12 @@ type Host interface {
 	CorruptRecord(node string, pick uint64) error
 	// Degrade replaces the faults on every link; the zero value is healthy.
 	Degrade(f LinkFaults) error
+	// Member asks the ensemble for a membership change, as an operator
+	// does: a reconfig through an admin (super user) session. It returns
+	// once the request is on its way; the host records the reconfig's
+	// answer when it comes (a refused or failed reconfig is the
+	// ensemble's answer, not a host failure).
+	Member(c MemberChange) error
 }
 
 // DiskFault is a node's persistent disk fault state.
@@ -185,6 +191,8 @@ func (x *Executor) apply(h Host, a Action, ev *Event) error {
 		return h.Degrade(a.Faults)
 	case NetRestore:
 		return h.Degrade(LinkFaults{})
+	case Member:
+		return x.member(h, nodes, a, ev)
 	case Heal:
 		return x.heal(h, ev)
 	}

@@ -142,6 +142,17 @@ func (h *fakeHost) Degrade(f LinkFaults) error {
 	return nil
 }
 
+func (h *fakeHost) Member(c MemberChange) error {
+	h.logf("member %v", c)
+	if err := h.known(c.Node); err != nil {
+		return err
+	}
+	if c.With != "" {
+		return h.known(c.With)
+	}
+	return nil
+}
+
 // healthy reports what, if anything, is still faulty.
 func (h *fakeHost) healthy() error {
 	var bad []string

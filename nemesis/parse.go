@@ -43,6 +43,8 @@ func parseFields(f []string) (Action, error) {
 		return parseDisk(f)
 	case "net":
 		return parseNet(f)
+	case "member":
+		return parseMember(f)
 	case "heal":
 		return Heal{}, arity(f, 1)
 	}

@@ -41,6 +41,16 @@ type PlanOptions struct {
 	Nodes      []string      // the cluster's nodes, for faults that name one
 	HealedTail time.Duration // fault-free phase at the end in which liveness is required
 	MaxCompose int           // most faults started together in one window (0 or 1: one)
+	// Members is the initial config of an ensemble run with dynamic
+	// reconfiguration; KindMember needs it. Nodes outside it are spares a
+	// change may add.
+	Members *Membership
+}
+
+// Membership is an ensemble's config: its voters and observers.
+type Membership struct {
+	Voters    []string
+	Observers []string
 }
 
 // maxPlanWindows bounds a plan's size, so bad options cannot exhaust memory.
@@ -70,7 +80,21 @@ func (o PlanOptions) check() error {
 	if len(o.Nodes) == 0 {
 		return errors.New("nemesis: plan needs the node list")
 	}
-	return checkNodeList(o.Nodes)
+	if err := checkNodeList(o.Nodes); err != nil {
+		return err
+	}
+	if !slices.Contains(o.Kinds, KindMember) {
+		return nil
+	}
+	if o.Members == nil || len(o.Members.Voters) == 0 {
+		return errors.New("nemesis: membership changes need the initial config (an ensemble with reconfig)")
+	}
+	for _, n := range slices.Concat(o.Members.Voters, o.Members.Observers) {
+		if !slices.Contains(o.Nodes, n) {
+			return fmt.Errorf("nemesis: member %q is not a node", n)
+		}
+	}
+	return checkNodeList(slices.Concat(o.Members.Voters, o.Members.Observers))
 }
 
 // checkNodeList requires distinct names that the text form can carry.
@@ -99,6 +123,9 @@ func Plan(rng *rand.Rand, o PlanOptions) (Schedule, error) {
 		return Schedule{}, err
 	}
 	p := &planner{rng: rng, nodes: sortedSet(o.Nodes)}
+	if o.Members != nil {
+		p.members = newMemberPlan(p.nodes, *o.Members)
+	}
 	faultEnd := o.Duration - o.HealedTail
 	var s Schedule
 	for t := o.Gap.draw(rng); t < faultEnd; {
@@ -137,6 +164,8 @@ type planner struct {
 	// first kill (planner is a value: window sets it through the pointer
 	// Plan hands it).
 	churning bool
+	// members is the membership the planned changes lead to (KindMember).
+	members *memberPlan
 }
 
 // window draws one fault window: up to maxCompose distinct kinds, disk
@@ -199,6 +228,8 @@ func (p *planner) fault(k Kind) (start, stop Action) {
 		return p.disk()
 	case KindChurn:
 		return Kill{Target: Named(p.node())}, Restart{Target: All}
+	case KindMember:
+		return p.members.draw(p.rng), nil
 	}
 	return NetDegrade{Faults: p.linkFaults()}, NetRestore{}
 }

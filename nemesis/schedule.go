@@ -140,6 +140,14 @@ func namedNodes(a Action) []string {
 		return a.Target.Nodes
 	case DiskSlow:
 		return a.Target.Nodes
+	case Member:
+		var out []string
+		for _, n := range []string{a.Node, a.With} {
+			if n != "" && n != LeaderNode {
+				out = append(out, n)
+			}
+		}
+		return out
 	}
 	return nil
 }

@@ -36,6 +36,8 @@ var exampleActions = []string{
 	"disk reset",
 	"net degrade latency=10ms jitter=5ms loss=0.05 dup=0.01 reorder=0.125",
 	"net restore",
+	"member add s4", "member remove s2", "member remove leader",
+	"member observer s3", "member participant s3", "member replace s2 s5",
 	"heal",
 }
 
@@ -126,6 +128,12 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 		{"1s disk slow s1 -1ms", 1, "negative disk latency"},
 		{"1s disk crash-mode shred", 1, "unknown crash mode"},
 		{"1s net degrade loss=1.5", 1, "outside [0, 1]"},
+		{"1s member join s4", 1, "unknown change"},
+		{"1s member add", 1, "member: want"},
+		{"1s member add leader", 1, "not leader"},
+		{"1s member remove s1 s2", 1, "want 3 fields"},
+		{"1s member replace s2 s2", 1, "cannot replace itself"},
+		{"1s member replace s2", 1, "want 4 fields"},
 		{"1s net degrade loss=NaN", 1, "outside [0, 1]"},
 		{"1s net degrade loss=0.1 loss=0.2", 1, "repeated"},
 		{"1s net degrade colour=red", 1, "unknown field"},
@@ -231,6 +239,18 @@ var genAction = rapid.Custom(func(t *rapid.T) Action {
 				LossProb: genProb.Draw(t, "loss"), DupProb: genProb.Draw(t, "dup"), ReorderProb: genProb.Draw(t, "reorder")}}
 		},
 		func() Action { return NetRestore{} },
+		func() Action {
+			op := MemberOp(rapid.IntRange(1, int(MemberReplace)).Draw(t, "memberOp"))
+			node := genNode.Draw(t, "memberNode")
+			switch {
+			case op == MemberReplace:
+				with := genNode.Filter(func(n string) bool { return n != node }).Draw(t, "with")
+				return Member{Op: op, Node: node, With: with}
+			case op == MemberRemove && rapid.Bool().Draw(t, "leader"):
+				return Member{Op: op, Node: LeaderNode}
+			}
+			return Member{Op: op, Node: node}
+		},
 		func() Action { return Heal{} },
 	}
 	return gens[rapid.IntRange(0, len(gens)-1).Draw(t, "action")]()

@@ -44,6 +44,17 @@ var catalog = []Scenario{
 		Servers: 3, Observers: 2, Workload: "register", Faults: []string{"partition"}},
 	{Name: "api-chaos", Description: "random operations over the whole client API (every create mode, versions, watches, multi, sessions) judged reply by reply against the reference spec, under partitions, kills and pauses",
 		Servers: 3, Workload: "api", Faults: []string{"partition", "kill", "pause"}, MaxCompose: 2},
+	// 3 → 5 → 3 voters and an observer promoted and demoted, by the
+	// membership nemesis (an operator's reconfigs) between partitions and
+	// crashes, while Exhibitor's operator makes its own rolling changes
+	// and the register's writes must stay linearizable across them all.
+	{Name: "membership-change", Description: "3 → 5 → 3 voters (spares added, the leader removed) and an observer promoted and demoted by reconfig under partitions and crashes; registers stay linearizable and every member converges on the last config",
+		Servers: 3, Observers: 1, Spares: 2, Reconfig: true, Duration: secs(55), HealedTail: secs(15),
+		Mix: []MixEntry{{Workload: "register", Clients: 3}, {Workload: "exhibitor", Clients: 2}},
+		Schedule: "2s member add s5\n4s start partition random-halves\n6s member add s6\n8s stop partition\n" +
+			"10s kill one\n12s member participant s4\n14s restart all\n16s start partition isolate-leader\n" +
+			"18s member observer s4\n20s stop partition\n22s kill minority\n25s restart all\n27s member remove s6\n" +
+			"29s start partition majority-ring\n32s stop partition\n34s member remove leader\n36s kill leader\n38s restart all\n40s heal"},
 	{Name: "explore", Description: "a whole configuration drawn from the seed (ensemble shape, timing, sessions, snapshots, disks, workload and load, fault families and intensity; see scenario.json of each run)",
 		Draw: true},
 	{Name: "mixed-chaos", Description: "every fault family composed, on a 5-node ensemble",
@@ -175,5 +186,11 @@ func (s Scenario) Shape() string {
 	if s.Observers > 0 {
 		shape += fmt.Sprintf(" + %d observers", s.Observers)
 	}
-	return shape + ", " + s.Workload
+	if s.Spares > 0 {
+		shape += fmt.Sprintf(" + %d spares", s.Spares)
+	}
+	if s.Reconfig {
+		shape += " (reconfig)"
+	}
+	return shape + ", " + strings.Join(s.mixEntries(), " + ")
 }

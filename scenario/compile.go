@@ -59,8 +59,15 @@ func Compile(s Scenario, seed uint64, extraBugs []string) (*Compiled, error) {
 	return c, nil
 }
 
-// Nodes names the compiled scenario's servers: voters, then observers.
-func (c *Compiled) Nodes() []string { return NodeNames(c.Scenario.Servers + c.Scenario.Observers) }
+// Nodes names the compiled scenario's servers: voters, then observers,
+// then spares.
+func (c *Compiled) Nodes() []string {
+	return NodeNames(c.Scenario.Servers + c.Scenario.Observers + c.Scenario.Spares)
+}
+
+// Members names the servers of the initial config: voters, then observers
+// (the spares are outside it).
+func (c *Compiled) Members() []string { return NodeNames(c.Scenario.Servers + c.Scenario.Observers) }
 
 // WorkloadCheckers builds the run's workload checkers; viz receives
 // Porcupine's visualization where a checker draws one.

@@ -72,6 +72,18 @@ func (s Scenario) HasWorkload(name string) bool {
 	return false
 }
 
+// mixEntries names the scenario's workloads: its mix's, or its workload.
+func (s Scenario) mixEntries() []string {
+	if len(s.Mix) == 0 {
+		return []string{s.Workload}
+	}
+	out := make([]string, len(s.Mix))
+	for i, e := range s.Mix {
+		out[i] = e.Workload
+	}
+	return out
+}
+
 // validateMix reports what is wrong with a mix.
 func (s Scenario) validateMix(bad func(field, format string, args ...any)) {
 	if len(s.Mix) == 0 {

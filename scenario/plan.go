@@ -47,12 +47,24 @@ func (c *Compiled) Plan(servers []string, rng *rand.Rand) (nemesis.Schedule, err
 			Gap:        nemesis.Interval{Min: s.FaultGap[0].D(), Max: s.FaultGap[1].D()},
 			Length:     nemesis.Interval{Min: s.FaultLength[0].D(), Max: s.FaultLength[1].D()},
 			MaxCompose: s.MaxCompose,
+			Members:    c.membership(),
 		})
 		if err != nil {
 			return sched, err
 		}
 	}
 	return sched, sched.Validate(servers)
+}
+
+// membership is the initial config the planner's membership changes start
+// from (nil without reconfig).
+func (c *Compiled) membership() *nemesis.Membership {
+	s := c.Scenario
+	if !s.Reconfig {
+		return nil
+	}
+	m := c.Members()
+	return &nemesis.Membership{Voters: m[:s.Servers], Observers: m[s.Servers:]}
 }
 
 // NemesisOp turns an applied nemesis step into a history record. Its f is the

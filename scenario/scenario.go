@@ -65,6 +65,15 @@ type Scenario struct {
 	// adds non-voting observers.
 	Servers   int `json:"servers"`
 	Observers int `json:"observers,omitempty"`
+	// Reconfig runs the ensemble with dynamic reconfiguration: every server
+	// has reconfigEnabled, writes its committed config to a dynamic config
+	// file and serves it at /zookeeper/config, and the super user (the
+	// operator's credential, workloads.SuperAuth) may reconfig. Spares adds
+	// servers started outside the initial config (after the observers),
+	// each knowing the ensemble and itself, as ZooKeeper's admin guide
+	// starts a joiner: a reconfig can add them. Spares need Reconfig.
+	Reconfig bool `json:"reconfig,omitempty"`
+	Spares   int  `json:"spares,omitempty"`
 
 	Workload string `json:"workload,omitempty"`
 	// Mix runs several case studies against the one ensemble instead of
@@ -166,6 +175,7 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 const (
 	maxServers   = 9
 	maxObservers = 5
+	maxSpares    = 4
 	maxClients   = 200
 	maxDuration  = 24 * time.Hour
 	maxTickMS    = 60000
@@ -211,6 +221,15 @@ func (s Scenario) parse() (parsed, error) {
 	if s.Observers < 0 || s.Observers > maxObservers {
 		bad("observers", "must be between 0 and %d, got %d", maxObservers, s.Observers)
 	}
+	if s.Spares < 0 || s.Spares > maxSpares {
+		bad("spares", "must be between 0 and %d, got %d", maxSpares, s.Spares)
+	}
+	if s.Spares > 0 && !s.Reconfig {
+		bad("spares", "need reconfig: true (a spare joins only through a reconfig)")
+	}
+	if s.Reconfig && s.Servers < 2 {
+		bad("reconfig", "needs an ensemble (servers 2 or more): a standalone server refuses reconfig")
+	}
 	switch {
 	case s.Workload == "" && len(s.Mix) == 0:
 		bad("workload", "is required (one of %s), or a mix", strings.Join(studies.Names(), ", "))
@@ -220,6 +239,13 @@ func (s Scenario) parse() (parsed, error) {
 		}
 	}
 	s.validateMix(bad)
+	if !s.Reconfig {
+		for _, e := range s.mixEntries() {
+			if st, err := studies.ByName(e); err == nil && st.NeedsReconfig {
+				bad("reconfig", "workload %s reconfigs: it needs reconfig: true", e)
+			}
+		}
+	}
 	if s.Clients < 0 || s.Clients > maxClients {
 		bad("clients", "must be between 1 and %d, got %d", maxClients, s.Clients)
 	}
@@ -236,7 +262,7 @@ func (s Scenario) parse() (parsed, error) {
 	for _, f := range s.Faults {
 		k, err := nemesis.ParseKind(f)
 		if err != nil {
-			bad("faults", "unknown fault family %q (known: partition, kill, pause, clock, disk, net)", f)
+			bad("faults", "unknown fault family %q (known: partition, kill, pause, clock, disk, net, churn, membership)", f)
 			continue
 		}
 		p.kinds = append(p.kinds, k)
@@ -247,6 +273,10 @@ func (s Scenario) parse() (parsed, error) {
 		for _, err := range serrs {
 			bad("schedule", "%v", err)
 		}
+	}
+	if !s.Reconfig && (slices.Contains(p.kinds, nemesis.KindMember) ||
+		slices.ContainsFunc(p.schedule.Steps, func(st nemesis.Step) bool { return st.Action != nil && st.Action.Kind() == nemesis.KindMember })) {
+		bad("faults", "membership changes need reconfig: true (an ensemble with dynamic reconfiguration)")
 	}
 	s.checkInterval(bad, "fault_gap", s.FaultGap, false)
 	s.checkInterval(bad, "fault_length", s.FaultLength, true)
@@ -304,9 +334,10 @@ func (s Scenario) parseSchedule(durationOK bool) (nemesis.Schedule, []error) {
 	if err != nil {
 		return sched, []error{err}
 	}
-	if s.Servers >= 1 && s.Servers <= maxServers && s.Observers >= 0 && s.Observers <= maxObservers {
-		if err := sched.Validate(NodeNames(s.Servers + s.Observers)); err != nil {
-			return sched, []error{fmt.Errorf("%w (this scenario's nodes are %s)", err, strings.Join(NodeNames(s.Servers+s.Observers), ", "))}
+	if s.Servers >= 1 && s.Servers <= maxServers && s.Observers >= 0 && s.Observers <= maxObservers && s.Spares >= 0 && s.Spares <= maxSpares {
+		nodes := NodeNames(s.Servers + s.Observers + s.Spares)
+		if err := sched.Validate(nodes); err != nil {
+			return sched, []error{fmt.Errorf("%w (this scenario's nodes are %s)", err, strings.Join(nodes, ", "))}
 		}
 	}
 	var errs []error
@@ -321,7 +352,7 @@ func (s Scenario) parseSchedule(durationOK bool) (nemesis.Schedule, []error) {
 	return sched, errs
 }
 
-// NodeNames names a world's nodes: s1..sN (voters first, then observers),
+// NodeNames names a world's nodes: s1..sN (voters first, then observers, then spares),
 // in the simulator and the live tier alike.
 func NodeNames(n int) []string {
 	out := make([]string, n)

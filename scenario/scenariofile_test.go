@@ -56,6 +56,12 @@ func TestScenarioFileErrors(t *testing.T) {
 		{"broken.json", `{"name":`, []string{"broken.json:", "not valid JSON"}},
 		{"broken.yaml", "name: x\nservers: [3\n", []string{"broken.yaml: not valid YAML: line"}},
 		{"draw-bug.yaml", "name: x\ndraw: true\nbugs: [nope]\n", []string{"bugs:", "nope"}},
+		{"spares.yaml", base + "duration: 10s\nspares: 2\n", []string{"spares:", "need reconfig: true"}},
+		{"many-spares.yaml", base + "duration: 10s\nreconfig: true\nspares: 9\n", []string{"spares:", "got 9"}},
+		{"reconfig-standalone.yaml", "name: x\nservers: 1\nworkload: register\nduration: 10s\nreconfig: true\n", []string{"reconfig:", "standalone"}},
+		{"member-fault.yaml", base + "duration: 10s\nfaults: [membership]\n", []string{"faults:", "membership changes need reconfig: true"}},
+		{"member-step.yaml", base + "duration: 10s\nschedule: \"2s member add s4\"\n", []string{"schedule:", "s4"}},
+		{"exhibitor.yaml", "name: x\nservers: 3\nworkload: exhibitor\nduration: 10s\n", []string{"reconfig:", "exhibitor", "needs reconfig: true"}},
 	}
 	for _, c := range cases {
 		_, err := ParseFile(c.file, []byte(c.body))
@@ -103,6 +109,39 @@ func TestScenarioFileGood(t *testing.T) {
 // TestBuiltinScenariosValidate: every built-in, bug-hunting and drawn
 // scenario passes the file rules, and its JSON form (scenario.json) parses
 // back to itself.
+// A reconfig scenario with spares names them after the observers; a
+// schedule may change their membership; faults: [membership] plans
+// changes from the initial config.
+func TestReconfigScenario(t *testing.T) {
+	s, err := ParseFile("r.yaml", []byte("name: r\nservers: 3\nobservers: 1\nspares: 2\nreconfig: true\nworkload: exhibitor\n"+
+		"duration: 20s\nschedule: |\n  2s member add s6\n  4s member replace s1 s5\n  6s member remove leader\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Compile(s, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.Nodes(), ","); got != "s1,s2,s3,s4,s5,s6" {
+		t.Fatalf("nodes %s", got)
+	}
+	if got := strings.Join(c.Members(), ","); got != "s1,s2,s3,s4" {
+		t.Fatalf("members %s", got)
+	}
+	s.Schedule, s.Faults = "", []string{"membership", "kill"}
+	c, err = Compile(s, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched, _, err := c.PlanSchedule(c.Nodes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sched.String(), "member ") {
+		t.Fatalf("no membership change planned:\n%s", sched)
+	}
+}
+
 func TestBuiltinScenariosValidate(t *testing.T) {
 	all := append(All(), BugCatalog()...)
 	for seed := uint64(1); seed <= 300; seed++ {

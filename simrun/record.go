@@ -17,6 +17,7 @@ type recorder struct {
 	ops     opLog
 	roles   []rundir.RoleChange
 	role    map[string]server.RoleChanged // latest per node
+	config  server.ConfigActivated        // the highest-versioned config a server activated (at first the initial one)
 	servers map[string]bool
 	commits int
 	inv     *zab.Invariants
@@ -119,6 +120,10 @@ func (r *recorder) note(rec *sim.Record) {
 	case server.Moment:
 		if r.onMoment != nil {
 			r.onMoment(n)
+		}
+	case server.ConfigActivated:
+		if n.Version > r.config.Version {
+			r.config = n
 		}
 	case server.Committed:
 		r.commits++

@@ -14,6 +14,7 @@ import (
 	"github.com/zabsim/zabsim/scenario"
 	"github.com/zabsim/zabsim/server"
 	"github.com/zabsim/zabsim/server/bugs"
+	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/sim"
 	"github.com/zabsim/zabsim/studies"
 	"github.com/zabsim/zabsim/workloads"
@@ -103,6 +104,14 @@ func build(c *scenario.Compiled, log io.Writer) (*runner, error) {
 		return nil, err
 	}
 	r.host = newSimHost(w, r.servers, s.Servers, r.leader, wopts.Link)
+	r.host.config = func() server.ConfigActivated { return r.rec.config }
+	r.host.record = r.rec.ops.add
+	if s.Reconfig {
+		r.rec.config = r.initialConfig()
+		if err := r.addOperator(); err != nil {
+			return nil, err
+		}
+	}
 	r.rec.onFailed = r.supervise
 	if wf := newWindowFaults(r); wf != nil {
 		r.rec.onMoment = wf.moment
@@ -123,16 +132,15 @@ func (r *runner) addServers() error {
 	if err != nil {
 		return err
 	}
-	var peers []server.PeerConfig
-	if len(r.servers) > 1 {
-		for i, name := range r.servers {
-			peers = append(peers, server.PeerConfig{ID: int64(i + 1), Addr: name + ":2888", Observer: i >= r.s.Servers})
-		}
-	}
 	disk := sim.DiskOptions{SyncLatency: sim.UniformLatency(r.s.SyncLatency.D()/2, r.s.SyncLatency.D()*2)}
 	for i, name := range r.servers {
-		f, err := server.Factory(server.Config{ID: int64(i + 1), ClientAddr: name + ":2181", TickTimeMS: r.s.TickTimeMS,
-			SnapCount: r.s.SnapCount, Bugs: set, Peers: peers})
+		cfg := server.Config{ID: int64(i + 1), ClientAddr: name + ":2181", TickTimeMS: r.s.TickTimeMS,
+			SnapCount: r.s.SnapCount, Bugs: set, Peers: r.peersOf(i)}
+		if r.s.Reconfig {
+			cfg.ReconfigEnabled = true
+			cfg.SuperDigest = tree.GenerateDigest(workloads.SuperAuth)
+		}
+		f, err := server.Factory(cfg)
 		if err != nil {
 			return err
 		}
@@ -144,6 +152,57 @@ func (r *runner) addServers() error {
 		}
 	}
 	return nil
+}
+
+// peersOf is the config server i (0-based) starts with: the initial
+// members (voters, then observers) and, for a spare, itself as a
+// participant, as ZooKeeper's admin guide starts a joiner. A reconfig
+// scenario's lines carry the election port and client address that
+// /zookeeper/config shows.
+func (r *runner) peersOf(i int) []server.PeerConfig {
+	if len(r.servers) == 1 {
+		return nil // standalone
+	}
+	members := r.s.Servers + r.s.Observers
+	var peers []server.PeerConfig
+	for j, name := range r.servers {
+		if j >= members && j != i {
+			continue // another spare: outside this server's config
+		}
+		p := server.PeerConfig{ID: int64(j + 1), Addr: name + ":2888", Observer: j >= r.s.Servers && j < members}
+		if r.s.Reconfig {
+			p.ElectionPort, p.ClientAddr = 3888, name+":2181"
+		}
+		peers = append(peers, p)
+	}
+	return peers
+}
+
+// initialConfig is the config the members start with, unversioned (the
+// first leader gives it a version): the operator's view until a server
+// activates a versioned one. A spare's own config, which names it, is
+// never taken for it.
+func (r *runner) initialConfig() server.ConfigActivated {
+	var c server.ConfigActivated
+	for i := range r.s.Servers + r.s.Observers {
+		if i < r.s.Servers {
+			c.Voters = append(c.Voters, uint64(i+1))
+		} else {
+			c.Observers = append(c.Observers, uint64(i+1))
+		}
+	}
+	return c
+}
+
+// addOperator adds the process through which membership changes are
+// applied (see operator).
+func (r *runner) addOperator() error {
+	op := &operator{servers: r.clientAddrs()}
+	r.host.operator = op
+	if err := r.w.AddNode(operatorNode, func() proc.Process { return op }, sim.NodeOptions{}); err != nil {
+		return err
+	}
+	return r.w.Start(operatorNode)
 }
 
 func (r *runner) addWorkers() error {

@@ -5,7 +5,9 @@ import (
 	"sort"
 	"time"
 
+	"github.com/zabsim/zabsim/history"
 	"github.com/zabsim/zabsim/nemesis"
+	"github.com/zabsim/zabsim/server"
 	"github.com/zabsim/zabsim/sim"
 )
 
@@ -22,6 +24,12 @@ type simHost struct {
 	cuts     []nemesis.Link
 	baseLink sim.LinkOptions
 	paused   map[string]bool
+	// operator applies membership changes (nil: the ensemble runs without
+	// reconfig); config is the latest committed config; record adds a
+	// record to the history.
+	operator *operator
+	config   func() server.ConfigActivated
+	record   func(history.Op)
 }
 
 func newSimHost(w *sim.World, servers []string, voters int, leader func() (string, bool), base sim.LinkOptions) *simHost {

@@ -10,6 +10,7 @@ import (
 	"github.com/zabsim/zabsim/studies/config"
 	"github.com/zabsim/zabsim/studies/durability"
 	"github.com/zabsim/zabsim/studies/election"
+	"github.com/zabsim/zabsim/studies/exhibitor"
 	"github.com/zabsim/zabsim/studies/lock"
 	"github.com/zabsim/zabsim/studies/register"
 	"github.com/zabsim/zabsim/studies/registry"
@@ -26,6 +27,7 @@ var all = []*study.Study{
 	config.Study,
 	durability.Study,
 	election.Study,
+	exhibitor.Study,
 	lock.Study,
 	register.Study,
 	registry.Study,

@@ -38,7 +38,11 @@ type Study struct {
 	// draw (scenario explore) the study gets; 0 means 1. Changing it, or
 	// adding a study, changes what every explore seed draws.
 	DrawShares int
-	_          struct{}
+	// NeedsReconfig says the study runs only against an ensemble with
+	// dynamic reconfiguration (scenario reconfig: true): its workers
+	// reconfig. Drawn configurations never pick it.
+	NeedsReconfig bool
+	_             struct{}
 }
 
 // A Checker is one named checker a study runs. Use keyed literals.

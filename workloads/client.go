@@ -32,6 +32,14 @@ type Client interface {
 	Sync(path string, cb func(client.Result))
 	Multi(ops []wire.Request, cb func(client.Result))
 	MultiRead(ops []wire.Request, cb func(client.Result))
+	// AddAuth adds credentials to the session (digest "user:password"; the
+	// super user's lets an operator reconfig); cb reports the answer.
+	AddAuth(scheme string, auth []byte, cb func(client.Result))
+	// Reconfig changes the membership: incremental (joining server lines,
+	// leaving ids) when members is nil, else the whole new membership;
+	// fromConfig is the expected config version (-1: any). The result
+	// carries the new /zookeeper/config data and Stat.
+	Reconfig(joining, leaving, members []string, fromConfig int64, cb func(client.Result))
 }
 
 var _ Client = (*client.Client)(nil)
@@ -55,3 +63,9 @@ func newDeterministicClient(cfg client.Config) (Client, error) {
 	}
 	return cl, nil
 }
+
+// SuperAuth is the super user's digest credential ("super:<password>") in
+// an ensemble run with dynamic reconfiguration: the simulator starts every
+// server with its digest (superDigest), and an operator adds it to its
+// session before a reconfig, which ZooKeeper allows only to the super user.
+const SuperAuth = "super:zabsim-operator"

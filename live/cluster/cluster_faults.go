@@ -323,3 +323,10 @@ func FaketimeLibrary() string {
 	}
 	return ""
 }
+
+// Member is not applied to live clusters yet: the ensembles start without
+// reconfigEnabled, spares or the super user's digest. The step is recorded
+// as unsupported and the run goes on.
+func (c *Cluster) Member(ch nemesis.MemberChange) error {
+	return fmt.Errorf("live: %v: membership changes on live clusters: %w", ch, nemesis.ErrUnsupported)
+}

@@ -235,3 +235,33 @@ func fromZKStat(st *zk.Stat) *wire.Stat {
 		Cversion: st.Cversion, Aversion: st.Aversion, EphemeralOwner: st.EphemeralOwner, DataLength: st.DataLength,
 		NumChildren: st.NumChildren, Pzxid: st.Pzxid}
 }
+
+// AddAuth adds credentials through go-zookeeper (replayed on reconnect, as
+// the deterministic client does).
+func (s *gozkSession) AddAuth(scheme string, auth []byte, cb func(client.Result)) {
+	s.submit(wire.OpAuth, func(c *zk.Conn, s *gozkSession) (res client.Result) {
+		res.Err = s.errCode(c.AddAuth(scheme, auth))
+		return res
+	}, cb)
+}
+
+// Reconfig uses go-zookeeper's IncrementalReconfig (members nil) or
+// Reconfig. go-zookeeper returns no data: the result carries the new
+// config's Stat only (read /zookeeper/config for its text).
+func (s *gozkSession) Reconfig(joining, leaving, members []string, fromConfig int64, cb func(client.Result)) {
+	s.submit(wire.OpReconfig, func(c *zk.Conn, s *gozkSession) (res client.Result) {
+		var st *zk.Stat
+		s.call(wire.OpReconfig, func() (err error) {
+			if members != nil {
+				st, err = c.Reconfig(members, fromConfig)
+			} else {
+				st, err = c.IncrementalReconfig(joining, leaving, fromConfig)
+			}
+			return err
+		}, &res)
+		if res.Err == wire.ErrOK && st != nil {
+			res.Stat = fromZKStat(st)
+		}
+		return res
+	}, cb)
+}
