@@ -133,7 +133,9 @@ func (w *World) AddObserver(o Observer) error {
 const firstSeq = 1 << 48
 
 func (w *World) push(e event) {
-	assertf(e.atNS >= w.nowNS, "event of kind %d pushed for %dns, before now (%dns)", e.kind, e.atNS, w.nowNS)
+	if e.atNS < w.nowNS {
+		failf("event of kind %d pushed for %dns, before now (%dns)", e.kind, e.atNS, w.nowNS)
+	}
 	w.seq++
 	e.seq = w.seq
 	w.q.push(e)
