@@ -183,7 +183,9 @@ func (w *World) crash(n *node, mode CrashMode) error {
 	for _, e := range n.held {
 		w.q.take(e.slot) // free the payloads a paused node was holding
 	}
+	gone := n.timers.live + len(n.timers.far)
 	n.timers.reset(n.nextTimer + 1)
+	w.timersGone(gone)
 	n.listeners, n.held = nil, nil
 	if err := n.disk.Crash(mode); err != nil {
 		return err
@@ -293,12 +295,14 @@ func (w *World) JumpClock(name string, delta time.Duration) error {
 // retime re-queues every pending timer for its local deadline under the
 // current clock. Older queue entries become stale through the generation.
 func (n *node) retime() {
-	for _, id := range n.timers.ids() {
+	ids := n.timers.ids()
+	for _, id := range ids {
 		t, _ := n.timers.get(id)
 		t.gen = n.w.newID()
 		n.timers.set(id, t)
 		n.pushTimer(id, t)
 	}
+	n.w.timersGone(len(ids))
 }
 
 func (n *node) pushTimer(id proc.TimerID, t timer) {
@@ -419,8 +423,9 @@ func (e *env) After(d time.Duration, tag any) proc.TimerID {
 }
 
 func (e *env) Cancel(t proc.TimerID) {
-	if e.live() {
+	if e.live() && e.n.timers.slot(t) != nil {
 		e.n.timers.remove(t)
+		e.w.timersGone(1)
 	}
 }
 

@@ -129,3 +129,28 @@ func (q *eventQueue) pop() event {
 	h[i] = last
 	return top
 }
+
+// heapify restores heap order over the whole of q.h (Floyd's bottom-up
+// build, O(n)), after sweep dropped entries from the middle.
+func (q *eventQueue) heapify() {
+	h := q.h
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		e := h[i]
+		j := i
+		for {
+			m := 2*j + 1
+			if m >= len(h) {
+				break
+			}
+			if r := m + 1; r < len(h) && less(&h[r], &h[m]) {
+				m = r
+			}
+			if !less(&h[m], &e) {
+				break
+			}
+			h[j] = h[m]
+			j = m
+		}
+		h[j] = e
+	}
+}
