@@ -21,15 +21,45 @@ const (
 // what depends on kind; id is a connection end, timer, sync, datagram or
 // function id. It holds no pointers (a payload lives in the queue's slab,
 // named by slot), so moving events in the heap needs no GC write barriers.
+//
+// It is four words: every push and pop moves an event per heap level, and
+// six words (seq, node and kind apart, gen and slot apart) cost a third
+// more. The sequence number, node and kind share key, whose order is the
+// sequence number's (it is in the high bits and unique); a payload slot
+// and a generation are never both needed, so they share aux.
 type event struct {
 	atNS int64
-	seq  uint64
+	key  uint64 // seq<<metaBits | (node+1)<<kindBits | kind
 	id   uint64
-	gen  uint64 // timer generation; incarnation for sync events
-	slot uint32 // payload slot + 1; 0 = no payload
-	node int32
-	kind evKind
+	// aux is the payload slot + 1 of evData and evDatagram (0 = none), the
+	// timer generation of evTimer, the incarnation of evSyncDone.
+	aux uint64
 }
+
+const (
+	kindBits = 4  // evKind values
+	nodeBits = 11 // node index + 1 (0 is the harness, node -1)
+	metaBits = kindBits + nodeBits
+	// maxNodes is how many nodes a world holds (node indexes fit in key).
+	maxNodes = 1<<nodeBits - 1
+	// Sequence numbers have the 64 - metaBits = 49 high bits of key: they
+	// start at firstSeq (1<<48), which leaves 2^48 pushes, far beyond any
+	// run's event limit.
+)
+
+// newEvent is an event not yet numbered (push numbers it).
+func newEvent(atNS int64, kind evKind, node int32, id, aux uint64) event {
+	return event{atNS: atNS, key: uint64(node+1)<<kindBits | uint64(kind), id: id, aux: aux}
+}
+
+func (e *event) seq() uint64  { return e.key >> metaBits }
+func (e *event) node() int32  { return int32(e.key>>kindBits&(1<<nodeBits-1)) - 1 }
+func (e *event) kind() evKind { return evKind(e.key & (1<<kindBits - 1)) }
+
+func (e *event) setSeq(seq uint64) { e.key = seq<<metaBits | e.key&(1<<metaBits-1) }
+
+// payload reports whether aux names a payload slot.
+func (e *event) payload() bool { k := e.kind(); return k == evData || k == evDatagram }
 
 // eventQueue is a binary min-heap of events ordered by (atNS, seq). It is
 // hand-written so that pushes and pops move values, never interfaces, and
@@ -71,7 +101,7 @@ func less(a, b *event) bool {
 	if a.atNS != b.atNS {
 		return a.atNS < b.atNS
 	}
-	return a.seq < b.seq
+	return a.key < b.key // the sequence numbers' order
 }
 
 func (q *eventQueue) push(e event) {

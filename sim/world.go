@@ -137,10 +137,10 @@ const firstSeq = 1 << 48
 
 func (w *World) push(e event) {
 	if e.atNS < w.nowNS {
-		failf("event of kind %d pushed for %dns, before now (%dns)", e.kind, e.atNS, w.nowNS)
+		failf("event of kind %d pushed for %dns, before now (%dns)", e.kind(), e.atNS, w.nowNS)
 	}
 	w.seq++
-	e.seq = w.seq
+	e.setSeq(w.seq)
 	w.q.push(e)
 }
 
@@ -156,11 +156,11 @@ func (w *World) push(e event) {
 
 // staleTimer reports whether e is a stale timer entry.
 func (w *World) staleTimer(e *event) bool {
-	if e.kind != evTimer {
+	if e.kind() != evTimer {
 		return false
 	}
-	t, ok := w.nodes[e.node].timers.get(proc.TimerID(e.id))
-	return !ok || t.gen != e.gen
+	t, ok := w.nodes[e.node()].timers.get(proc.TimerID(e.id))
+	return !ok || t.gen != e.aux
 }
 
 // next returns the earliest queued event that is not a stale timer entry,
@@ -210,7 +210,7 @@ func (w *World) Schedule(at time.Duration, fn func()) error {
 	}
 	id := w.newID()
 	w.funcs[id] = fn
-	w.push(event{atNS: int64(at), kind: evFunc, id: id, node: -1})
+	w.push(newEvent(int64(at), evFunc, -1, id, 0))
 	return nil
 }
 
@@ -229,7 +229,10 @@ func (w *World) Step() bool {
 		return false
 	}
 	e := w.q.pop()
-	data := w.q.take(e.slot)
+	var data []byte
+	if e.payload() {
+		data = w.q.take(uint32(e.aux))
+	}
 	w.checkStep(&e)
 	w.nowNS = e.atNS
 	w.exec(&e, data)
@@ -341,7 +344,7 @@ func (w *World) lifecycle(n *node, l Lifecycle, detail string) {
 
 // exec runs one event.
 func (w *World) exec(e *event, data []byte) {
-	if e.kind == evFunc {
+	if e.kind() == evFunc {
 		fn := w.funcs[e.id]
 		delete(w.funcs, e.id)
 		w.hashEvent(e, nil)
@@ -349,13 +352,15 @@ func (w *World) exec(e *event, data []byte) {
 		fn()
 		return
 	}
-	n := w.nodes[e.node]
+	n := w.nodes[e.node()]
 	if n.state == statePaused {
-		e.slot = w.q.store(data) // keep the payload with the held event
+		if e.payload() {
+			e.aux = uint64(w.q.store(data)) // keep the payload with the held event
+		}
 		n.held = append(n.held, *e)
 		return
 	}
-	switch e.kind {
+	switch e.kind() {
 	case evSyn:
 		w.execSyn(n, e)
 	case evSynAck, evData, evFin, evReset, evRefused:
@@ -372,8 +377,8 @@ func (w *World) exec(e *event, data []byte) {
 func (w *World) hashEvent(e *event, data []byte) {
 	h := &w.hash
 	h.u64(uint64(e.atNS))
-	h.u64(e.seq)
-	h.u64(uint64(e.node)<<8 | uint64(e.kind))
+	h.u64(e.seq())
+	h.u64(uint64(e.node())<<8 | uint64(e.kind()))
 	h.u64(e.id)
 	h.bytes(data)
 }
@@ -385,7 +390,7 @@ func (w *World) deliver(n *node, e *event, data []byte, pe proc.Event) {
 	w.executed++
 	w.depth++
 	if w.observing(RecordEvent) {
-		w.rec = Record{At: w.Now(), Seq: e.seq, Node: n.name, Kind: RecordEvent, Event: pe}
+		w.rec = Record{At: w.Now(), Seq: e.seq(), Node: n.name, Kind: RecordEvent, Event: pe}
 		w.observe(&w.rec)
 	}
 	if n.state == stateRunning { // an observer's change is deferred, but be safe
