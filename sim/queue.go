@@ -105,17 +105,20 @@ func less(a, b *event) bool {
 }
 
 func (q *eventQueue) push(e event) {
-	q.h = append(q.h, e)
-	i := len(q.h) - 1
+	h := append(q.h, e)
+	i := uint(len(h) - 1)
+	hole := &h[i]
 	for i > 0 {
 		p := (i - 1) / 2
-		if !less(&e, &q.h[p]) {
+		pe := &h[p]
+		if !less(&e, pe) {
 			break
 		}
-		q.h[i] = q.h[p]
-		i = p
+		*hole = *pe
+		hole, i = pe, p
 	}
-	q.h[i] = e
+	*hole = e
+	q.h = h
 }
 
 func (q *eventQueue) peek() *event { return &q.h[0] }
@@ -128,35 +131,39 @@ func (q *eventQueue) peek() *event { return &q.h[0] }
 // is the same: (atNS, seq) is a total order.
 func (q *eventQueue) pop() event {
 	h := q.h
-	top := h[0]
 	n := len(h) - 1
-	last := h[n]
+	top, last := h[0], h[n]
 	h = h[:n]
 	q.h = h
 	if n == 0 {
 		return top
 	}
-	i := 0
+	// The loops move a hole (a pointer) and compare uint indexes with
+	// len(h), from which the compiler proves them in range: bounds checks
+	// and index arithmetic were half of each level's instructions.
+	hole, i := &h[0], uint(0)
 	for {
 		m := 2*i + 1
-		if m >= n {
+		if m >= uint(len(h)) {
 			break
 		}
-		if r := m + 1; r < n && less(&h[r], &h[m]) {
-			m = r
+		c := &h[m]
+		if r := m + 1; r < uint(len(h)) && less(&h[r], c) {
+			m, c = r, &h[r]
 		}
-		h[i] = h[m]
-		i = m
+		*hole = *c
+		hole, i = c, m
 	}
 	for i > 0 {
 		p := (i - 1) / 2
-		if !less(&last, &h[p]) {
+		pe := &h[p]
+		if !less(&last, pe) {
 			break
 		}
-		h[i] = h[p]
-		i = p
+		*hole = *pe
+		hole, i = pe, p
 	}
-	h[i] = last
+	*hole = last
 	return top
 }
 
