@@ -164,10 +164,9 @@ func (e *ensemble) event(ev proc.Event) bool {
 
 // received takes the bytes of a peer link.
 func (e *ensemble) received(r proc.Received) bool {
-	if !e.tr.Owns(r.Conn) {
+	if !e.tr.Received(r.Conn, r.Bytes) {
 		return false
 	}
-	e.tr.Received(r.Conn, r.Bytes)
 	e.drain()
 	return true
 }
