@@ -109,7 +109,13 @@ func (p *Peer) Ready() Ready {
 // friends while it handles rd (their effects go into the next Ready); what
 // must not happen is another method call between Ready and Advance, whose
 // effects Advance would drop.
-func (p *Peer) Advance(rd Ready) {
+//
+// Advance is a wrapper small enough to inline, so that the 35-word Ready
+// it does not read is not copied into the call (once per Ready); advance
+// does the work.
+func (p *Peer) Advance(rd Ready) { p.advance() }
+
+func (p *Peer) advance() {
 	// The next Ready starts from the slices Release handed back, if any
 	// (empty; none are shared with a Ready the host still holds). Field by
 	// field: most are nil already, and rewriting the whole struct costs
