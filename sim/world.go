@@ -228,6 +228,13 @@ func (w *World) Step() bool {
 	if w.next() == nil || w.executed >= w.maxEv {
 		return false
 	}
+	w.step()
+	return true
+}
+
+// step executes the event at the top of the queue, which next has just
+// returned (so it is not a stale timer entry).
+func (w *World) step() {
 	e := w.q.pop()
 	var data []byte
 	if e.payload() {
@@ -237,16 +244,16 @@ func (w *World) Step() bool {
 	w.nowNS = e.atNS
 	w.exec(&e, data)
 	w.runDeferred()
-	return true
 }
 
 // RunUntil executes every event up to and including world time t, then
 // leaves the clock at t (if t is not in the past).
 func (w *World) RunUntil(t time.Duration) error {
 	for e := w.next(); e != nil && e.atNS <= int64(t); e = w.next() {
-		if !w.Step() {
+		if w.executed >= w.maxEv {
 			return ErrEventLimit
 		}
+		w.step() // not Step: next has just looked at the top
 	}
 	w.nowNS = max(w.nowNS, int64(t))
 	return nil
