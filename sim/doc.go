@@ -59,7 +59,7 @@
 // A cancelled timer never fires and is not an event: its queue entry is
 // dropped unexecuted (unhashed, uncounted, not held for a paused node,
 // not moving the clock), and such entries are swept out of the queue when
-// they may be half of it.
+// they may be a quarter of it.
 //
 // # Lifecycle
 //
