@@ -166,10 +166,9 @@ func (e *ensemble) event(ev proc.Event) bool {
 
 // received takes the bytes of a peer link.
 func (e *ensemble) received(r proc.Received) bool {
-	if !e.tr.Owns(r.Conn) {
+	if !e.tr.Received(r.Conn, r.Bytes) {
 		return false
 	}
-	e.tr.Received(r.Conn, r.Bytes)
 	e.drain()
 	return true
 }
@@ -185,8 +184,8 @@ func (e *ensemble) timer(tag any) bool {
 func (e *ensemble) flush() { e.drain() }
 
 // catchUp hands Zab the peer ticks a stopped process missed.
-func (e *ensemble) catchUp() {
-	if e.s.env.Mono()-e.tickedAtNS >= 2*e.s.cfg.PeerTickMS*1e6 {
+func (e *ensemble) catchUp(monoNS int64) {
+	if monoNS-e.tickedAtNS >= 2*e.s.cfg.PeerTickMS*1e6 {
 		e.zabTicks()
 	}
 }

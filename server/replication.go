@@ -64,7 +64,7 @@ type replication interface {
 	received(e proc.Received) bool
 	timer(tag any) bool
 	// catchUp hands a process woken up late the time it was away.
-	catchUp()
+	catchUp(monoNS int64) // monoNS: Env.Mono now
 	// flush carries out the effects the last calls left pending.
 	flush()
 }
@@ -83,7 +83,7 @@ func (standalone) applied(txn.Txn)             {}
 func (standalone) event(proc.Event) bool       { return false }
 func (standalone) received(proc.Received) bool { return false }
 func (standalone) timer(any) bool              { return false }
-func (standalone) catchUp()                    {}
+func (standalone) catchUp(int64)               {}
 func (standalone) flush()                      {}
 
 func (standalone) forward(*conn, int32, []byte) error { return errStandalone }

@@ -315,9 +315,12 @@ func (s *Server) trackRestored(tr *session.Tracker, id int64, timeoutMS int32) {
 // served first. Its timers fire late too, but input that arrived during
 // the stop may come before them. On time (within two tick periods of the
 // last pass) it does nothing: the timers are due, not overdue.
+//
+// It runs before every input, so it reads the clock once for both checks.
 func (s *Server) catchUp() {
-	s.repl.catchUp()
-	if s.elapsedMS()-s.expiredAtMS >= 2*s.tickMS() {
+	now := s.env.Mono()
+	s.repl.catchUp(now)
+	if (now-s.startMonoNS)/1e6-s.expiredAtMS >= 2*s.tickMS() { // elapsedMS
 		s.expire()
 	}
 }

@@ -36,7 +36,7 @@ func TestAssertionsFire(t *testing.T) {
 	t.Run("push into the past", func(t *testing.T) {
 		w := newW()
 		w.nowNS = int64(time.Second)
-		wantPanic(t, "before now", func() { w.push(event{atNS: 1, kind: evFunc}) })
+		wantPanic(t, "before now", func() { w.push(newEvent(1, evFunc, -1, 0, 0)) })
 	})
 	t.Run("time runs backwards", func(t *testing.T) {
 		w := newW()

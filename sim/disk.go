@@ -128,12 +128,18 @@ type pendingSync struct {
 // crash modes that lose or tear unsynced bytes, and injectable faults. It is
 // not safe for concurrent use (nothing in a World is).
 type Disk struct {
-	rng     *rand.Rand
-	opts    DiskOptions
-	files   map[string]*file
-	pending []pendingSync
-	nextID  proc.SyncID
-	used    int64
+	rng   *rand.Rand
+	opts  DiskOptions
+	files map[string]*file
+	// lastName and last remember the file lookup found last (nil: none):
+	// a server appends to and syncs one log file over and over, and a
+	// lookup by name per append and per sync on every server showed in
+	// profiles. Rename and Remove forget it.
+	lastName string
+	last     *file
+	pending  []pendingSync
+	nextID   proc.SyncID
+	used     int64
 	// Injected faults beyond the probabilistic options.
 	failSyncs   int // the next n syncs fail
 	failWrites  int // the next n writes fail
@@ -159,6 +165,18 @@ func NewDisk(rng *rand.Rand, opts DiskOptions) (*Disk, error) {
 
 func pathErr(op, name string, err error) error {
 	return fmt.Errorf("sim disk: %s %q: %w", op, name, err)
+}
+
+// lookup is d.files[name], through the one-file memory (see Disk.last).
+func (d *Disk) lookup(name string) (*file, bool) {
+	if d.last != nil && d.lastName == name {
+		return d.last, true
+	}
+	f, ok := d.files[name]
+	if ok {
+		d.lastName, d.last = name, f
+	}
+	return f, ok
 }
 
 // List returns the names of all files, sorted.
@@ -214,7 +232,7 @@ func (d *Disk) Append(name string, b []byte) error {
 	if !d.fits(int64(len(b))) {
 		return pathErr("append", name, proc.ErrDiskFull)
 	}
-	f := d.files[name]
+	f, _ := d.lookup(name)
 	if f == nil {
 		f = d.create(name)
 	}
@@ -290,6 +308,7 @@ func (d *Disk) Rename(from, to string) error {
 	}
 	delete(d.files, from)
 	d.files[to] = f
+	d.last = nil
 	return nil
 }
 
@@ -302,6 +321,7 @@ func (d *Disk) Remove(name string) error {
 	d.used -= int64(len(f.data))
 	f.removed = true
 	delete(d.files, name)
+	d.last = nil
 	return nil
 }
 
@@ -313,7 +333,7 @@ func (d *Disk) Sync(name string) proc.SyncID {
 	id := d.nextID
 	d.nextID++
 	ps := pendingSync{id: id, name: name}
-	switch f, ok := d.files[name]; {
+	switch f, ok := d.lookup(name); {
 	case !ok:
 		ps.err = pathErr("sync", name, proc.ErrNotExist)
 	case d.syncFault():

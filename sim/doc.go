@@ -56,6 +56,10 @@
 // stretches or shrinks it, a jump does not move it (timeouts in Go and in
 // ZooKeeper since 3.5 use monotonic time, so a clock step changes
 // timestamps and wall-clock comparisons, not when timeouts fire).
+// A cancelled timer never fires and is not an event: its queue entry is
+// dropped unexecuted (unhashed, uncounted, not held for a paused node,
+// not moving the clock), and such entries are swept out of the queue when
+// they may be a quarter of it.
 //
 // # Lifecycle
 //

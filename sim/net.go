@@ -107,7 +107,7 @@ func (w *World) dial(n *node, addr string) proc.ConnID {
 	switch {
 	case !ok:
 		c.ends[1].node = -1
-		w.push(event{atNS: w.nowNS, kind: evRefused, node: n.idx, id: uint64(endID(id, 0))})
+		w.push(newEvent(w.nowNS, evRefused, n.idx, uint64(endID(id, 0)), 0))
 	case !w.up(n.idx, target.idx):
 		// A connect over a cut link times out like a broken connection.
 		c.ends[1].node = target.idx
@@ -117,7 +117,7 @@ func (w *World) dial(n *node, addr string) proc.ConnID {
 		c.ends[1] = connEnd{node: target.idx, local: addr, remote: c.ends[0].local}
 		at := w.nowNS + w.connLatency(n.idx, target.idx)
 		c.lastNS[0] = at
-		w.push(event{atNS: at, kind: evSyn, node: target.idx, id: uint64(endID(id, 1))})
+		w.push(newEvent(at, evSyn, target.idx, uint64(endID(id, 1)), 0))
 	}
 	return endID(id, 0)
 }
@@ -132,13 +132,13 @@ func (w *World) execSyn(n *node, e *event) {
 		// RST back to the dialer.
 		at := max(w.nowNS+w.connLatency(n.idx, c.ends[0].node), c.lastNS[1])
 		c.lastNS[1] = at
-		w.push(event{atNS: at, kind: evRefused, node: c.ends[0].node, id: uint64(endID(c.id, 0))})
+		w.push(newEvent(at, evRefused, c.ends[0].node, uint64(endID(c.id, 0)), 0))
 		return
 	}
 	c.ends[1].inc, c.ends[1].open = n.inc, true
 	at := max(w.nowNS+w.connLatency(n.idx, c.ends[0].node), c.lastNS[1])
 	c.lastNS[1] = at
-	w.push(event{atNS: at, kind: evSynAck, node: c.ends[0].node, id: uint64(endID(c.id, 0))})
+	w.push(newEvent(at, evSynAck, c.ends[0].node, uint64(endID(c.id, 0)), 0))
 	w.deliver(n, e, nil, proc.Accepted{Conn: endID(c.id, 1), Local: c.ends[1].local, Remote: c.ends[1].remote})
 }
 
@@ -153,7 +153,7 @@ func (w *World) send(n *node, id proc.ConnID, b []byte) {
 	}
 	at := max(w.nowNS+w.connLatency(n.idx, peer.node), c.lastNS[side])
 	c.lastNS[side] = at
-	w.push(event{atNS: at, kind: evData, node: peer.node, id: uint64(endID(c.id, 1-side)), slot: w.q.store(b)})
+	w.push(newEvent(at, evData, peer.node, uint64(endID(c.id, 1-side)), uint64(w.q.store(b))))
 }
 
 func (w *World) closeConn(n *node, id proc.ConnID) {
@@ -169,7 +169,7 @@ func (w *World) closeConn(n *node, id proc.ConnID) {
 	peer := c.ends[1-side]
 	at := max(w.nowNS+w.connLatency(n.idx, peer.node), c.lastNS[side])
 	c.lastNS[side] = at
-	w.push(event{atNS: at, kind: evFin, node: peer.node, id: uint64(endID(c.id, 1-side))})
+	w.push(newEvent(at, evFin, peer.node, uint64(endID(c.id, 1-side)), 0))
 }
 
 // forget drops a connection once neither end holds it.
@@ -187,11 +187,11 @@ func (w *World) execConn(n *node, e *event, data []byte) {
 		return
 	}
 	end := &c.ends[side]
-	if !end.open || end.inc != n.inc || (c.broken && e.kind != evReset) {
+	if !end.open || end.inc != n.inc || (c.broken && e.kind() != evReset) {
 		return
 	}
 	id := endID(c.id, side)
-	switch e.kind {
+	switch e.kind() {
 	case evSynAck:
 		w.deliver(n, e, nil, proc.Connected{Conn: id, Remote: end.remote})
 	case evData:
@@ -204,7 +204,7 @@ func (w *World) execConn(n *node, e *event, data []byte) {
 	case evFin, evReset, evRefused:
 		end.open = false
 		w.forget(c)
-		w.deliver(n, e, nil, proc.Closed{Conn: id, Err: closeErr(e.kind)})
+		w.deliver(n, e, nil, proc.Closed{Conn: id, Err: closeErr(e.kind())})
 	}
 }
 
@@ -221,7 +221,7 @@ func closeErr(k evKind) error {
 // pushReset tells one end of a broken connection after the detection delay.
 func (w *World) pushReset(c *conn, side int) {
 	at := w.nowNS + w.opts.BreakDetect.sampleNS(w.detectRng)
-	w.push(event{atNS: at, kind: evReset, node: c.ends[side].node, id: uint64(endID(c.id, side))})
+	w.push(newEvent(at, evReset, c.ends[side].node, uint64(endID(c.id, side)), 0))
 }
 
 // breakConns breaks every live connection matching pred, in id order.
@@ -277,7 +277,7 @@ func (w *World) sendDatagram(n *node, addr string, b []byte) {
 		}
 		id := w.newID()
 		w.dgrams[id] = datagram{from: n.idx, to: addr, cutEpoch: l.cutEpoch}
-		w.push(event{atNS: at, kind: evDatagram, node: target.idx, id: id, slot: w.q.store(data)})
+		w.push(newEvent(at, evDatagram, target.idx, id, uint64(w.q.store(data))))
 	}
 }
 

@@ -68,6 +68,9 @@ func (w *World) AddNode(name string, f proc.Factory, opts NodeOptions) error {
 	if f == nil {
 		return fmt.Errorf("sim: node %q has a nil factory", name)
 	}
+	if len(w.nodes) >= maxNodes {
+		return fmt.Errorf("sim: node %q: a world holds at most %d nodes", name, maxNodes)
+	}
 	if err := opts.Validate(); err != nil {
 		return fmt.Errorf("node %q: %w", name, err)
 	}
@@ -181,9 +184,13 @@ func (w *World) crash(n *node, mode CrashMode) error {
 	n.recvH, n.timerH, n.syncH = nil, nil, nil
 	n.inc++
 	for _, e := range n.held {
-		w.q.take(e.slot) // free the payloads a paused node was holding
+		if e.payload() {
+			w.q.take(uint32(e.aux)) // free the payloads a paused node was holding
+		}
 	}
+	gone := n.timers.live + len(n.timers.far)
 	n.timers.reset(n.nextTimer + 1)
+	w.timersGone(gone)
 	n.listeners, n.held = nil, nil
 	if err := n.disk.Crash(mode); err != nil {
 		return err
@@ -233,7 +240,8 @@ func (w *World) Resume(name string) error {
 			// Held events arrived before anything still queued for now:
 			// sequence numbers from the low range keep them first.
 			w.lowSeq++
-			e.atNS, e.seq = w.nowNS, w.lowSeq
+			e.atNS = w.nowNS
+			e.setSeq(w.lowSeq)
 			w.q.push(e)
 		}
 		w.lifecycle(n, Resumed, "")
@@ -293,22 +301,24 @@ func (w *World) JumpClock(name string, delta time.Duration) error {
 // retime re-queues every pending timer for its local deadline under the
 // current clock. Older queue entries become stale through the generation.
 func (n *node) retime() {
-	for _, id := range n.timers.ids() {
+	ids := n.timers.ids()
+	for _, id := range ids {
 		t, _ := n.timers.get(id)
 		t.gen = n.w.newID()
 		n.timers.set(id, t)
 		n.pushTimer(id, t)
 	}
+	n.w.timersGone(len(ids))
 }
 
 func (n *node) pushTimer(id proc.TimerID, t timer) {
 	at := max(n.w.nowNS, n.mono.worldAt(t.deadlineNS))
-	n.w.push(event{atNS: at, kind: evTimer, node: n.idx, id: uint64(id), gen: t.gen})
+	n.w.push(newEvent(at, evTimer, n.idx, uint64(id), t.gen))
 }
 
 func (w *World) execTimer(n *node, e *event) {
 	t, ok := n.timers.get(proc.TimerID(e.id))
-	if n.state != stateRunning || !ok || t.gen != e.gen {
+	if n.state != stateRunning || !ok || t.gen != e.aux {
 		return
 	}
 	n.timers.remove(proc.TimerID(e.id))
@@ -325,11 +335,11 @@ func (w *World) execTimer(n *node, e *event) {
 func (n *node) scheduleSync(id proc.SyncID, latencyNS int64) {
 	at := max(n.w.nowNS+latencyNS, n.lastSyncNS)
 	n.lastSyncNS = at
-	n.w.push(event{atNS: at, kind: evSyncDone, node: n.idx, id: uint64(id), gen: n.inc})
+	n.w.push(newEvent(at, evSyncDone, n.idx, uint64(id), n.inc))
 }
 
 func (w *World) execSyncDone(n *node, e *event) {
-	if n.state != stateRunning || e.gen != n.inc {
+	if n.state != stateRunning || e.aux != n.inc {
 		return
 	}
 	var buf [1]proc.SyncDone
@@ -419,8 +429,9 @@ func (e *env) After(d time.Duration, tag any) proc.TimerID {
 }
 
 func (e *env) Cancel(t proc.TimerID) {
-	if e.live() {
+	if e.live() && e.n.timers.slot(t) != nil {
 		e.n.timers.remove(t)
+		e.w.timersGone(1)
 	}
 }
 

@@ -21,15 +21,45 @@ const (
 // what depends on kind; id is a connection end, timer, sync, datagram or
 // function id. It holds no pointers (a payload lives in the queue's slab,
 // named by slot), so moving events in the heap needs no GC write barriers.
+//
+// It is four words: every push and pop moves an event per heap level, and
+// six words (seq, node and kind apart, gen and slot apart) cost a third
+// more. The sequence number, node and kind share key, whose order is the
+// sequence number's (it is in the high bits and unique); a payload slot
+// and a generation are never both needed, so they share aux.
 type event struct {
 	atNS int64
-	seq  uint64
+	key  uint64 // seq<<metaBits | (node+1)<<kindBits | kind
 	id   uint64
-	gen  uint64 // timer generation; incarnation for sync events
-	slot uint32 // payload slot + 1; 0 = no payload
-	node int32
-	kind evKind
+	// aux is the payload slot + 1 of evData and evDatagram (0 = none), the
+	// timer generation of evTimer, the incarnation of evSyncDone.
+	aux uint64
 }
+
+const (
+	kindBits = 4  // evKind values
+	nodeBits = 11 // node index + 1 (0 is the harness, node -1)
+	metaBits = kindBits + nodeBits
+	// maxNodes is how many nodes a world holds (node indexes fit in key).
+	maxNodes = 1<<nodeBits - 1
+	// Sequence numbers have the 64 - metaBits = 49 high bits of key: they
+	// start at firstSeq (1<<48), which leaves 2^48 pushes, far beyond any
+	// run's event limit.
+)
+
+// newEvent is an event not yet numbered (push numbers it).
+func newEvent(atNS int64, kind evKind, node int32, id, aux uint64) event {
+	return event{atNS: atNS, key: uint64(node+1)<<kindBits | uint64(kind), id: id, aux: aux}
+}
+
+func (e *event) seq() uint64  { return e.key >> metaBits }
+func (e *event) node() int32  { return int32(e.key>>kindBits&(1<<nodeBits-1)) - 1 }
+func (e *event) kind() evKind { return evKind(e.key & (1<<kindBits - 1)) }
+
+func (e *event) setSeq(seq uint64) { e.key = seq<<metaBits | e.key&(1<<metaBits-1) }
+
+// payload reports whether aux names a payload slot.
+func (e *event) payload() bool { k := e.kind(); return k == evData || k == evDatagram }
 
 // eventQueue is a binary min-heap of events ordered by (atNS, seq). It is
 // hand-written so that pushes and pops move values, never interfaces, and
@@ -71,21 +101,24 @@ func less(a, b *event) bool {
 	if a.atNS != b.atNS {
 		return a.atNS < b.atNS
 	}
-	return a.seq < b.seq
+	return a.key < b.key // the sequence numbers' order
 }
 
 func (q *eventQueue) push(e event) {
-	q.h = append(q.h, e)
-	i := len(q.h) - 1
+	h := append(q.h, e)
+	i := uint(len(h) - 1)
+	hole := &h[i]
 	for i > 0 {
 		p := (i - 1) / 2
-		if !less(&e, &q.h[p]) {
+		pe := &h[p]
+		if !less(&e, pe) {
 			break
 		}
-		q.h[i] = q.h[p]
-		i = p
+		*hole = *pe
+		hole, i = pe, p
 	}
-	q.h[i] = e
+	*hole = e
+	q.h = h
 }
 
 func (q *eventQueue) peek() *event { return &q.h[0] }
@@ -98,34 +131,63 @@ func (q *eventQueue) peek() *event { return &q.h[0] }
 // is the same: (atNS, seq) is a total order.
 func (q *eventQueue) pop() event {
 	h := q.h
-	top := h[0]
 	n := len(h) - 1
-	last := h[n]
+	top, last := h[0], h[n]
 	h = h[:n]
 	q.h = h
 	if n == 0 {
 		return top
 	}
-	i := 0
+	// The loops move a hole (a pointer) and compare uint indexes with
+	// len(h), from which the compiler proves them in range: bounds checks
+	// and index arithmetic were half of each level's instructions.
+	hole, i := &h[0], uint(0)
 	for {
 		m := 2*i + 1
-		if m >= n {
+		if m >= uint(len(h)) {
 			break
 		}
-		if r := m + 1; r < n && less(&h[r], &h[m]) {
-			m = r
+		c := &h[m]
+		if r := m + 1; r < uint(len(h)) && less(&h[r], c) {
+			m, c = r, &h[r]
 		}
-		h[i] = h[m]
-		i = m
+		*hole = *c
+		hole, i = c, m
 	}
 	for i > 0 {
 		p := (i - 1) / 2
-		if !less(&last, &h[p]) {
+		pe := &h[p]
+		if !less(&last, pe) {
 			break
 		}
-		h[i] = h[p]
-		i = p
+		*hole = *pe
+		hole, i = pe, p
 	}
-	h[i] = last
+	*hole = last
 	return top
+}
+
+// heapify restores heap order over the whole of q.h (Floyd's bottom-up
+// build, O(n)), after sweep dropped entries from the middle.
+func (q *eventQueue) heapify() {
+	h := q.h
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		e := h[i]
+		j := i
+		for {
+			m := 2*j + 1
+			if m >= len(h) {
+				break
+			}
+			if r := m + 1; r < len(h) && less(&h[r], &h[m]) {
+				m = r
+			}
+			if !less(&h[m], &e) {
+				break
+			}
+			h[j] = h[m]
+			j = m
+		}
+		h[j] = e
+	}
 }

@@ -16,7 +16,12 @@ func TestEventQueueOrder(t *testing.T) {
 	for i := 0; i < 100000; i++ {
 		if rng.IntN(3) > 0 || q.len() == 0 {
 			seq++
-			e := event{atNS: rng.Int64N(500), seq: seq, id: uint64(i)}
+			node, kind := int32(rng.IntN(maxNodes))-1, evKind(rng.IntN(int(evSyncDone)+1))
+			e := newEvent(rng.Int64N(500), kind, node, uint64(i), rng.Uint64())
+			e.setSeq(firstSeq + seq)
+			if e.seq() != firstSeq+seq || e.node() != node || e.kind() != kind {
+				t.Fatalf("event packed as seq %d node %d kind %d, want %d %d %d", e.seq(), e.node(), e.kind(), firstSeq+seq, node, kind)
+			}
 			q.push(e)
 			at, _ := slices.BinarySearchFunc(ref, e, func(a, b event) int {
 				if less(&a, &b) {

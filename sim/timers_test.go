@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/zabsim/zabsim/proc"
 )
@@ -70,5 +71,38 @@ func checkTimerTable(t *testing.T, tt *timerTable) {
 	}
 	if tt.maxRing > 0 && !spilled {
 		t.Fatal("no timer ever spilled: the small ring was not exercised")
+	}
+}
+
+// Cancelled timers' queue entries are swept out once they outnumber the
+// live ones, and the timers left fire as they would have: at their
+// deadlines, in order, each once.
+func TestCancelledTimersSwept(t *testing.T) {
+	w := mustWorld(t, 1, Options{})
+	ps := procs{}
+	var keep []proc.TimerID
+	must(t, w.AddNode("n", ps.factory("n", func(p *scripted) {
+		for i := range 1000 {
+			id := p.env.After(time.Duration(1000-i)*time.Millisecond, i)
+			if i%100 == 0 {
+				keep = append(keep, id)
+			} else {
+				p.env.Cancel(id)
+			}
+		}
+	}, nil), NodeOptions{}))
+	must(t, w.Start("n"))
+	if n := w.q.len(); n > 2*len(keep)+64 {
+		t.Fatalf("%d queue entries for %d pending timers: cancelled ones not swept", n, len(keep))
+	}
+	must(t, w.RunFor(2*time.Second))
+	var fired []int
+	for _, ev := range ps["n"].events {
+		if tf, ok := ev.(proc.TimerFired); ok {
+			fired = append(fired, tf.Tag.(int))
+		}
+	}
+	if want := []int{900, 800, 700, 600, 500, 400, 300, 200, 100, 0}; !slices.Equal(fired, want) {
+		t.Fatalf("fired %v, want %v", fired, want)
 	}
 }

@@ -26,7 +26,10 @@ type World struct {
 	lowSeq   uint64
 	executed uint64
 	q        eventQueue
-	hash     traceHash
+	// stale bounds from above how many queued timer entries are stale (their
+	// timer was cancelled or re-aimed): see timersGone.
+	stale int
+	hash  traceHash
 
 	netRng    *rand.Rand
 	detectRng *rand.Rand
@@ -133,10 +136,63 @@ func (w *World) AddObserver(o Observer) error {
 const firstSeq = 1 << 48
 
 func (w *World) push(e event) {
-	assertf(e.atNS >= w.nowNS, "event of kind %d pushed for %dns, before now (%dns)", e.kind, e.atNS, w.nowNS)
+	if e.atNS < w.nowNS {
+		failf("event of kind %d pushed for %dns, before now (%dns)", e.kind(), e.atNS, w.nowNS)
+	}
 	w.seq++
-	e.seq = w.seq
+	e.setSeq(w.seq)
 	w.q.push(e)
+}
+
+// Cancelled timers stay in the queue: finding an entry in the heap would
+// cost every push and pop an index update. An entry whose timer was
+// cancelled (or re-aimed, or lost in a crash) is stale: running it would do
+// nothing, so next drops stale entries as they reach the top, and they are
+// never executed, held for a paused node or counted. They are most of the
+// queue, though (clients arm a timeout per operation and cancel it on the
+// reply: ~400 of ~450 entries at bench --sim's load), and a deeper heap
+// costs every push and pop, so timersGone sweeps them out once they may be
+// more than a quarter of it.
+
+// staleTimer reports whether e is a stale timer entry.
+func (w *World) staleTimer(e *event) bool {
+	if e.kind() != evTimer {
+		return false
+	}
+	t, ok := w.nodes[e.node()].timers.get(proc.TimerID(e.id))
+	return !ok || t.gen != e.aux
+}
+
+// next returns the earliest queued event that is not a stale timer entry,
+// dropping those before it, or nil when there is none.
+func (w *World) next() *event {
+	for w.q.len() > 0 {
+		if e := w.q.peek(); !w.staleTimer(e) {
+			return e
+		}
+		w.q.pop() // no payload: timer entries have none
+	}
+	return nil
+}
+
+// timersGone notes that k queued timer entries just became stale, and
+// sweeps the stale entries out when they may be more than a quarter of the
+// queue (so a sweep's O(n) is paid for by the n/4 cancellations before it;
+// at bench --sim's load a quarter measured a little cheaper than a half or
+// an eighth).
+func (w *World) timersGone(k int) {
+	w.stale += k
+	if w.stale > 16 && 4*w.stale > w.q.len() {
+		h := w.q.h[:0]
+		for i := range w.q.h {
+			if !w.staleTimer(&w.q.h[i]) {
+				h = append(h, w.q.h[i])
+			}
+		}
+		w.q.h = h
+		w.q.heapify()
+		w.stale = 0
+	}
 }
 
 func (w *World) newID() uint64 {
@@ -156,7 +212,7 @@ func (w *World) Schedule(at time.Duration, fn func()) error {
 	}
 	id := w.newID()
 	w.funcs[id] = fn
-	w.push(event{atNS: int64(at), kind: evFunc, id: id, node: -1})
+	w.push(newEvent(int64(at), evFunc, -1, id, 0))
 	return nil
 }
 
@@ -171,25 +227,35 @@ func (w *World) After(d time.Duration, fn func()) error {
 // Step executes the next event. It returns false when the queue is empty or
 // the event limit is reached.
 func (w *World) Step() bool {
-	if w.q.len() == 0 || w.executed >= w.maxEv {
+	if w.next() == nil || w.executed >= w.maxEv {
 		return false
 	}
+	w.step()
+	return true
+}
+
+// step executes the event at the top of the queue, which next has just
+// returned (so it is not a stale timer entry).
+func (w *World) step() {
 	e := w.q.pop()
-	data := w.q.take(e.slot)
+	var data []byte
+	if e.payload() {
+		data = w.q.take(uint32(e.aux))
+	}
 	w.checkStep(&e)
 	w.nowNS = e.atNS
 	w.exec(&e, data)
 	w.runDeferred()
-	return true
 }
 
 // RunUntil executes every event up to and including world time t, then
 // leaves the clock at t (if t is not in the past).
 func (w *World) RunUntil(t time.Duration) error {
-	for w.q.len() > 0 && w.q.peek().atNS <= int64(t) {
-		if !w.Step() {
+	for e := w.next(); e != nil && e.atNS <= int64(t); e = w.next() {
+		if w.executed >= w.maxEv {
 			return ErrEventLimit
 		}
+		w.step() // not Step: next has just looked at the top
 	}
 	w.nowNS = max(w.nowNS, int64(t))
 	return nil
@@ -208,10 +274,11 @@ func (w *World) RunWhile(cond func() bool, limit time.Duration) error {
 	}
 	end := w.nowNS + int64(limit)
 	for cond() {
-		if w.q.len() == 0 {
+		e := w.next()
+		if e == nil {
 			return errors.New("sim: RunWhile: no events left and the condition still holds")
 		}
-		if w.q.peek().atNS > end {
+		if e.atNS > end {
 			w.nowNS = end
 			return fmt.Errorf("sim: RunWhile: condition still holds after %v", limit)
 		}
@@ -286,7 +353,7 @@ func (w *World) lifecycle(n *node, l Lifecycle, detail string) {
 
 // exec runs one event.
 func (w *World) exec(e *event, data []byte) {
-	if e.kind == evFunc {
+	if e.kind() == evFunc {
 		fn := w.funcs[e.id]
 		delete(w.funcs, e.id)
 		w.hashEvent(e, nil)
@@ -294,13 +361,15 @@ func (w *World) exec(e *event, data []byte) {
 		fn()
 		return
 	}
-	n := w.nodes[e.node]
+	n := w.nodes[e.node()]
 	if n.state == statePaused {
-		e.slot = w.q.store(data) // keep the payload with the held event
+		if e.payload() {
+			e.aux = uint64(w.q.store(data)) // keep the payload with the held event
+		}
 		n.held = append(n.held, *e)
 		return
 	}
-	switch e.kind {
+	switch e.kind() {
 	case evSyn:
 		w.execSyn(n, e)
 	case evSynAck, evData, evFin, evReset, evRefused:
@@ -317,8 +386,8 @@ func (w *World) exec(e *event, data []byte) {
 func (w *World) hashEvent(e *event, data []byte) {
 	h := &w.hash
 	h.u64(uint64(e.atNS))
-	h.u64(e.seq)
-	h.u64(uint64(e.node)<<8 | uint64(e.kind))
+	h.u64(e.seq())
+	h.u64(uint64(e.node())<<8 | uint64(e.kind()))
 	h.u64(e.id)
 	h.bytes(data)
 }
@@ -330,7 +399,7 @@ func (w *World) deliver(n *node, e *event, data []byte, pe proc.Event) {
 	w.executed++
 	w.depth++
 	if w.observing(RecordEvent) {
-		w.rec = Record{At: w.Now(), Seq: e.seq, Node: n.name, Kind: RecordEvent, Event: pe}
+		w.rec = Record{At: w.Now(), Seq: e.seq(), Node: n.name, Kind: RecordEvent, Event: pe}
 		w.observe(&w.rec)
 	}
 	if n.state == stateRunning { // an observer's change is deferred, but be safe

@@ -43,18 +43,20 @@ func (l *nodeLogger) Observes(k sim.RecordKind) bool {
 }
 
 func (l *nodeLogger) Observe(rec *sim.Record) {
-	if !l.servers[rec.Node] {
-		return
-	}
 	switch rec.Kind {
 	case sim.RecordLifecycle:
+		if !l.servers[rec.Node] {
+			return
+		}
 		msg := "process " + rec.Lifecycle.String()
 		if rec.Detail != "" {
 			msg += " (" + rec.Detail + ")"
 		}
 		l.line(rec.At, rec.Node, msg)
 	case sim.RecordNote:
-		if msg := noteLine(rec.Note); msg != "" {
+		// The note first: most notes (one per txn, op and node) make no
+		// line, and they would pay a lookup by node name each.
+		if msg := noteLine(rec.Note); msg != "" && l.servers[rec.Node] {
 			l.line(rec.At, rec.Node, msg)
 		}
 	}

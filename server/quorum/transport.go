@@ -243,12 +243,14 @@ func (t *Transport) linkDown(l *link) {
 	}
 }
 
-// Received takes bytes of a link (Owns(conn)): it frames them and hands
-// each message to the Handler, in order.
-func (t *Transport) Received(conn proc.ConnID, b []byte) {
+// Received takes bytes of a link: it frames them and hands each message to
+// the Handler, in order. It reports whether conn is a link (Owns(conn));
+// bytes of any other connection it leaves alone. (One call, so the host
+// looks the connection up once per chunk, not twice.)
+func (t *Transport) Received(conn proc.ConnID, b []byte) bool {
 	l := t.byConn[conn]
 	if l == nil {
-		return
+		return false
 	}
 	l.framer.PushOwned(b) // a Received chunk is ours: frame it without a copy
 	for {
@@ -257,14 +259,14 @@ func (t *Transport) Received(conn proc.ConnID, b []byte) {
 			t.env.Logf("peer link %d: %v", l.id, err)
 			t.env.Close(l.conn)
 			t.linkDown(l)
-			return
+			return true
 		}
 		if !ok {
-			return
+			return true
 		}
 		if !l.known {
 			if !t.hello(l, frame) {
-				return
+				return true
 			}
 			continue
 		}
@@ -275,7 +277,7 @@ func (t *Transport) Received(conn proc.ConnID, b []byte) {
 			t.env.Logf("peer %d sent a bad message: %v", l.id, err)
 			t.env.Close(l.conn)
 			t.linkDown(l)
-			return
+			return true
 		}
 		t.h.Step(l.id, m)
 	}

@@ -333,7 +333,9 @@ func (p *Peer) durableZxid() int64 {
 // --- log window ---
 
 func (p *Peer) appendEntry(e Entry) {
-	p.assertf(e.Zxid > p.lastLogged, "append of %#x after %#x", e.Zxid, p.lastLogged)
+	if e.Zxid <= p.lastLogged {
+		p.failf("append of %#x after %#x", e.Zxid, p.lastLogged)
+	}
 	p.log = append(p.log, e)
 	p.lastLogged = e.Zxid
 	p.out.Append = append(p.out.Append, e)
