@@ -175,7 +175,7 @@ var zooKeeperOnly = map[string]bool{
 }
 
 // LiveKeys are ZooKeeper settings the server core does not interpret but
-// `zabsim server` does (live/admin.go: the AdminServer and the Prometheus
+// `zabsim server` does (live/serverproc/admin.go: the AdminServer and the Prometheus
 // endpoint): they stay in Extra, without a warning.
 var LiveKeys = map[string]bool{
 	"admin.serverAddress": true, "admin.commandURL": true,

@@ -8,7 +8,7 @@ import (
 )
 
 // The AdminServer commands of ZooKeeper 3.8 (org.apache.zookeeper.server.
-// admin.Commands), answered from a Status. live/admin.go serves them over
+// admin.Commands), answered from a Status. live/serverproc/admin.go serves them over
 // HTTP as JSON, the way ZooKeeper's JettyAdminServer does. Every response
 // carries "command" (the primary name, whichever alias was asked for) and
 // "error" (nil or a message), as CommandResponse does.
