@@ -76,11 +76,16 @@ func checkKey(r *Report, part []porcupine.Operation, opts LinearOptions) {
 		}
 	}
 	r.Counts["keys:porcupine"]++
-	res, info := porcupine.CheckOperationsVerbose(model.RegisterModel(), part, opts.Timeout)
+	res, info, allowed := boundedSearch(model.RegisterModel(), part, opts.Timeout)
 	switch res {
 	case porcupine.Ok:
 	case porcupine.Unknown:
-		r.Doubt("Porcupine timed out after %v on key %q (%d ops)", opts.Timeout, key, len(part))
+		if allowed < opts.Timeout {
+			r.Doubt("Porcupine stopped after %v on key %q (%d ops): its search grew too fast to finish within %d MiB of memory in %v",
+				allowed, key, len(part), PorcupineMemoryBudget>>20, opts.Timeout)
+		} else {
+			r.Doubt("Porcupine timed out after %v on key %q (%d ops)", opts.Timeout, key, len(part))
+		}
 	default:
 		stuck := unlinearized(part, info)
 		r.FlagOps("nonlinearizable", stuck, "key %q: no linearization of its %d ops exists; %s",
@@ -159,7 +164,7 @@ func visualize(r *Report, pops []porcupine.Operation, opts LinearOptions) {
 		return
 	}
 	m := model.RegisterModel()
-	_, info := porcupine.CheckOperationsVerbose(m, pops, opts.Timeout)
+	_, info, _ := boundedSearch(m, pops, opts.Timeout)
 	if err := porcupine.Visualize(m, info, opts.Visualization); err != nil {
 		r.Doubt("cannot write Porcupine visualization: %v", err)
 	}

@@ -476,6 +476,6 @@ func visualizeWindows(pops []porcupine.Operation, res Result, opts LinearOptions
 		fromStart = fromStart && w.FromStart
 	}
 	m := windowModel(fromStart)
-	_, info := porcupine.CheckOperationsVerbose(m, sel, opts.Timeout)
+	_, info, _ := boundedSearch(m, sel, opts.Timeout)
 	return porcupine.Visualize(m, info, opts.Visualization)
 }
