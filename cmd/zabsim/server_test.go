@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,26 +17,11 @@ import (
 
 	"github.com/zabsim/zabsim/live"
 	"github.com/zabsim/zabsim/live/cluster"
+	"github.com/zabsim/zabsim/live/livetest"
 )
 
-// writeZooCfg writes a standalone zoo.cfg on a free loopback port and
-// returns its path and the client address.
-func writeZooCfg(t *testing.T, extra string) (string, string) {
-	t.Helper()
-	dir := t.TempDir()
-	addr, err := cluster.FreeAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(addr)
-	text := fmt.Sprintf("tickTime=200\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\n%s",
-		filepath.Join(dir, "data"), port, extra)
-	path := filepath.Join(dir, "zoo.cfg")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path, addr
-}
+// writeZooCfg is livetest.WriteZooCfg.
+func writeZooCfg(t *testing.T, extra string) (string, string) { return livetest.WriteZooCfg(t, extra) }
 
 func TestServerCommandBadConfig(t *testing.T) {
 	good, _ := writeZooCfg(t, "")

@@ -1,6 +1,7 @@
 // Package livetest holds the helpers the live tier's tests share, as
 // net/http/httptest does for net/http: a standalone zabsim server on a
-// free loopback port, and the rule for tests that need Apache ZooKeeper.
+// free loopback port, a standalone zoo.cfg (WriteZooCfg), and the rule for
+// tests that need Apache ZooKeeper.
 //
 // It is imported by tests only (live/serverproc's are an external test
 // package for it; the internal tests of live and live/cluster, which it
@@ -10,7 +11,10 @@
 package livetest
 
 import (
+	"fmt"
+	"net"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/zabsim/zabsim/live"
@@ -63,4 +67,24 @@ func RequireZooKeeper(t testing.TB) {
 		}
 		t.Skipf("Apache ZooKeeper unavailable (%v); set ZABSIM_REQUIRE_ZK=1 to make this a failure", err)
 	}
+}
+
+// WriteZooCfg writes a standalone zoo.cfg (tickTime 200, a data directory
+// of its own, a free loopback client port) with extra lines appended, and
+// returns its path and the client address.
+func WriteZooCfg(t testing.TB, extra string) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	addr, err := cluster.FreeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	text := fmt.Sprintf("tickTime=200\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\n%s",
+		filepath.Join(dir, "data"), port, extra)
+	path := filepath.Join(dir, "zoo.cfg")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, addr
 }

@@ -1,15 +1,13 @@
 package serverproc_test
 
 import (
-	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/zabsim/zabsim/live/cluster"
+	"github.com/zabsim/zabsim/live/livetest"
 	"github.com/zabsim/zabsim/live/serverproc"
 	"github.com/zabsim/zabsim/server/config"
 )
@@ -30,23 +28,8 @@ func writeFile(t *testing.T, name, text string) string {
 	return p
 }
 
-// writeZooCfg writes a standalone zoo.cfg on a free port with extra lines.
-func writeZooCfg(t *testing.T, extra string) (string, string) {
-	t.Helper()
-	dir := t.TempDir()
-	addr, err := cluster.FreeAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, port, _ := net.SplitHostPort(addr)
-	text := fmt.Sprintf("tickTime=200\ndataDir=%s\nclientPort=%s\nclientPortAddress=127.0.0.1\n%s",
-		filepath.Join(dir, "data"), port, extra)
-	path := filepath.Join(dir, "zoo.cfg")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path, addr
-}
+// writeZooCfg is livetest.WriteZooCfg.
+func writeZooCfg(t *testing.T, extra string) (string, string) { return livetest.WriteZooCfg(t, extra) }
 
 // TestServerSystemProperties: -D words of $SERVER_JVMFLAGS, $JVMFLAGS and
 // the command line, in that order, as zkServer.sh and kazoo's harness pass
