@@ -15,6 +15,7 @@ import (
 	"github.com/zabsim/zabsim/server/tree"
 	"github.com/zabsim/zabsim/server/txn"
 	"github.com/zabsim/zabsim/server/wire"
+	"github.com/zabsim/zabsim/server/zab"
 )
 
 // Server is a standalone ZooKeeper-compatible server as a proc.Process.
@@ -236,6 +237,12 @@ func (s *Server) recover() (*storage.Recovery, error) {
 		}
 		t.ApplyTxn(tx)
 		trackReplayedSession(timeouts, tx)
+		// A txn made durable just before a crash may never have been
+		// applied (the crash came before its fsync completion reached the
+		// process): its first application is this one, and observers
+		// that record each txn's first application must see it. Those
+		// applied before the crash are seen again; they dedupe by zxid.
+		s.env.Emit(committedNote(s.env.Name(), tx, zab.Digest(r.Payload)))
 	}
 	s.tree = t
 	s.lastZxid = rec.LastZxid
